@@ -1,0 +1,29 @@
+# Two commands a new user needs: `make demo` (run the app) and `make test` (run the tests).
+# Each creates .venv with a Python >= 3.12 and installs what it needs.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench venv clean screenshots
+
+$(STAMP): pyproject.toml scripts/bootstrap.sh
+	bash scripts/bootstrap.sh $(VENV)
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/ninja-desk demo
+
+test: $(STAMP)
+	$(PY) -m ruff check ninja_desk tests bench
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n 2 --durations=15
+
+lint: $(STAMP)
+	$(PY) -m ruff check ninja_desk tests bench
+
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

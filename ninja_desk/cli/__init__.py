@@ -1,0 +1,1 @@
+"""Headless command line: sync, devices, status, agent, demo."""
