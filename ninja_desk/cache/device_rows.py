@@ -1,0 +1,81 @@
+"""Core types <-> cache rows, shaped for bulk `executemany` (tuples, not dicts)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from ninja_desk.cache.schema import DEVICE_FIELD_COLUMNS
+from ninja_desk.core.devices import Device, Volume
+from ninja_desk.core.inventory import AntivirusStatus, OsPatch, SoftwareItem, SoftwarePatch
+
+
+def _flag(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def device_row(device: Device) -> tuple[Any, ...]:
+    values = {
+        **{name: getattr(device, name) for name in DEVICE_FIELD_COLUMNS if hasattr(device, name)},
+        "name": device.name,
+        "offline": _flag(device.offline),
+        "needs_reboot": _flag(device.needs_reboot),
+        "virtual_machine": _flag(device.virtual_machine),
+        "ip_addresses": json.dumps(device.ip_addresses),
+        "mac_addresses": json.dumps(device.mac_addresses),
+        "tags": json.dumps(device.tags),
+        "volumes": json.dumps([asdict(v) for v in device.volumes]),
+    }
+    return tuple(values[name] for name in DEVICE_FIELD_COLUMNS)
+
+
+def device_from_row(row: Any) -> Device:
+    """Rebuild a core Device from a `devices` row mapping (for the PSA push and the UI)."""
+    m = row._mapping if hasattr(row, "_mapping") else row
+
+    def flag(key: str) -> bool | None:
+        value = m[key]
+        return None if value is None else bool(value)
+
+    kwargs = {
+        name: m[name]
+        for name in DEVICE_FIELD_COLUMNS
+        if name not in ("name", "ip_addresses", "mac_addresses", "tags", "volumes")
+    }
+    kwargs.update(
+        offline=flag("offline"),
+        needs_reboot=flag("needs_reboot"),
+        virtual_machine=flag("virtual_machine"),
+        ip_addresses=json.loads(m["ip_addresses"] or "[]"),
+        mac_addresses=json.loads(m["mac_addresses"] or "[]"),
+        tags=json.loads(m["tags"] or "[]"),
+        volumes=[Volume(**v) for v in json.loads(m["volumes"] or "[]")],
+    )
+    return Device(**kwargs)
+
+
+def software_row(item: SoftwareItem) -> tuple[Any, ...]:
+    return (
+        item.device_id, item.name, item.publisher, item.version, item.install_date,
+        item.location, item.size, item.product_code,
+    )  # fmt: skip
+
+
+def os_patch_row(p: OsPatch) -> tuple[Any, ...]:
+    return (
+        p.device_id, p.id, p.name, p.status, p.kb_number, p.severity, p.type,
+        p.installed_at, p.timestamp,
+    )  # fmt: skip
+
+
+def software_patch_row(p: SoftwarePatch) -> tuple[Any, ...]:
+    return (
+        p.device_id, p.id, p.title, p.status, p.product_identifier, p.impact, p.type,
+        p.installed_at, p.timestamp,
+    )  # fmt: skip
+
+
+def antivirus_row(a: AntivirusStatus) -> tuple[Any, ...]:
+    return (a.device_id, a.product_name, a.product_state, a.definition_status, a.version,
+            a.timestamp)  # fmt: skip

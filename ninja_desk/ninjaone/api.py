@@ -1,0 +1,65 @@
+"""NinjaOne endpoints the app uses, on top of the client and the pagination helpers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from ninja_desk.ninjaone.client import NinjaOneClient
+from ninja_desk.ninjaone.pagination import (
+    fetch_activities_since,
+    iter_id_pages,
+    iter_report_pages,
+)
+
+# Reports the full sync reads, by cache table. Each is one cursor-paged bulk query.
+INVENTORY_REPORTS: dict[str, str] = {
+    "software": "/queries/software",
+    "os_patches": "/queries/os-patches",
+    "software_patches": "/queries/software-patches",
+    "antivirus": "/queries/antivirus-status",
+}
+
+
+def device_id_filter(device_ids: Sequence[int]) -> str:
+    """`df` selecting exactly these devices (reference §5)."""
+    return "id in (" + ",".join(str(int(i)) for i in sorted(set(device_ids))) + ")"
+
+
+class NinjaOneApi:
+    def __init__(self, client: NinjaOneClient) -> None:
+        self.client = client
+
+    def organizations(self) -> AsyncIterator[list[dict[str, Any]]]:
+        return iter_id_pages(self.client, "/organizations")
+
+    def locations(self) -> AsyncIterator[list[dict[str, Any]]]:
+        return iter_id_pages(self.client, "/locations")
+
+    def devices_detailed(self, df: str | None = None) -> AsyncIterator[list[dict[str, Any]]]:
+        return iter_id_pages(self.client, "/devices-detailed", {"df": df})
+
+    def report(self, table: str, df: str | None = None) -> AsyncIterator[list[dict[str, Any]]]:
+        return iter_report_pages(self.client, INVENTORY_REPORTS[table], {"df": df})
+
+    async def alerts(self, df: str | None = None) -> list[dict[str, Any]]:
+        body = await self.client.get("/alerts", {"df": df})
+        return [a for a in body or [] if isinstance(a, dict)]
+
+    async def last_activity_id(self) -> int | None:
+        body = await self.client.get("/activities", {"pageSize": 10})
+        value = body.get("lastActivityId") if isinstance(body, dict) else None
+        if isinstance(value, int):
+            return value
+        ids = [a.get("id") for a in (body or {}).get("activities", []) if isinstance(a, dict)]
+        ints = [i for i in ids if isinstance(i, int)]
+        return max(ints) if ints else None
+
+    async def activities_since(self, newer_than: int) -> tuple[list[dict[str, Any]], int | None]:
+        return await fetch_activities_since(self.client, newer_than)
+
+    async def dashboard_url(self, device_id: int) -> dict[str, Any]:
+        return await self.client.get(f"/device/{int(device_id)}/dashboard-url")
+
+    async def reset_alert(self, uid: str, note: dict[str, Any] | None = None) -> None:
+        await self.client.request("POST", f"/alert/{uid}/reset", json=note or {}, idempotent=True)

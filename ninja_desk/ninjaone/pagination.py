@@ -1,0 +1,103 @@
+"""NinjaOne's three pagination styles (reference §4), as async page iterators."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from ninja_desk.ninjaone.client import NinjaOneClient
+from ninja_desk.ninjaone.errors import NinjaOneBadResponse
+
+# NinjaOne documents no maximum for id-paged lists; 1000 is what NinjaOne's own staff use.
+LIST_PAGE_SIZE = 1000
+# Reports accept large pages; fewer round trips matter most for the 400k-row software report.
+REPORT_PAGE_SIZE = 10000
+# Activities: 10..1000 per the spec.
+ACTIVITY_PAGE_SIZE = 1000
+
+
+async def iter_id_pages(
+    client: NinjaOneClient,
+    path: str,
+    params: dict[str, Any] | None = None,
+    *,
+    page_size: int = LIST_PAGE_SIZE,
+    id_field: str = "id",
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """`pageSize` + `after=<last id>`; a short page ends the list."""
+    after: int | None = None
+    while True:
+        page = await client.get(path, {**(params or {}), "pageSize": page_size, "after": after})
+        if not isinstance(page, list):
+            raise NinjaOneBadResponse(f"NinjaOne answered {path} without a list.")
+        if page:
+            yield page
+        if len(page) < page_size:
+            return
+        last = page[-1].get(id_field) if isinstance(page[-1], dict) else None
+        if not isinstance(last, int) or (after is not None and last <= after):
+            # A server that does not advance would loop forever; stop loudly instead.
+            raise NinjaOneBadResponse(f"NinjaOne's paging of {path} did not advance.")
+        after = last
+
+
+async def iter_report_pages(
+    client: NinjaOneClient,
+    path: str,
+    params: dict[str, Any] | None = None,
+    *,
+    page_size: int = REPORT_PAGE_SIZE,
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """`/v2/queries/*`: `{cursor: {name, ...}, results}`; follow `cursor=<name>`."""
+    cursor: str | None = None
+    while True:
+        body = await client.get(path, {**(params or {}), "pageSize": page_size, "cursor": cursor})
+        if not isinstance(body, dict) or not isinstance(body.get("results", []), list):
+            raise NinjaOneBadResponse(f"NinjaOne answered {path} without a report envelope.")
+        results = body.get("results") or []
+        if results:
+            yield results
+        next_cursor = (body.get("cursor") or {}).get("name")
+        if len(results) < page_size or not next_cursor:
+            return
+        cursor = next_cursor
+
+
+async def fetch_activities_since(
+    client: NinjaOneClient,
+    newer_than: int,
+    params: dict[str, Any] | None = None,
+    *,
+    page_size: int = ACTIVITY_PAGE_SIZE,
+    max_activities: int = 20000,
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Every activity with id > `newer_than`, oldest first, plus the account's lastActivityId.
+
+    NinjaOne returns newest first; when more than a page is newer, step back with
+    `olderThan=<smallest id seen>` until the page comes back short.
+    """
+    collected: list[dict[str, Any]] = []
+    older_than: int | None = None
+    last_activity_id: int | None = None
+    while True:
+        body = await client.get(
+            "/activities",
+            {
+                **(params or {}),
+                "newerThan": newer_than,
+                "olderThan": older_than,
+                "pageSize": page_size,
+            },
+        )
+        if not isinstance(body, dict) or not isinstance(body.get("activities", []), list):
+            raise NinjaOneBadResponse("NinjaOne answered /activities without an activity list.")
+        if last_activity_id is None and isinstance(body.get("lastActivityId"), int):
+            last_activity_id = body["lastActivityId"]
+        page = [a for a in body.get("activities") or [] if isinstance(a.get("id"), int)]
+        page = [a for a in page if a["id"] > newer_than]
+        collected.extend(page)
+        if len(page) < page_size or len(collected) >= max_activities:
+            break
+        older_than = min(a["id"] for a in page)
+    collected.sort(key=lambda a: a["id"])
+    return collected, last_activity_id

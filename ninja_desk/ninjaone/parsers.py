@@ -1,0 +1,284 @@
+"""NinjaOne JSON -> core types. Tolerant by design.
+
+Unknown fields are ignored, explicit nulls and absent keys are the same thing, unknown enum
+values are kept as strings, timestamps may be seconds or milliseconds. A record without the
+one field we cannot do without (its id) raises `MalformedRecord`, which the caller counts and
+skips so one bad row never loses a whole sync.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja_desk.core.activities import Activity, Alert
+from ninja_desk.core.devices import Device, Volume
+from ninja_desk.core.inventory import (
+    AntivirusStatus,
+    DeviceHealth,
+    OsPatch,
+    SoftwareItem,
+    SoftwarePatch,
+)
+from ninja_desk.core.organizations import Location, Organization
+from ninja_desk.core.timestamps import epoch_seconds
+
+
+class MalformedRecord(ValueError):
+    pass
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def _str(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str_list(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [str(v) for v in value if v is not None]
+
+
+def _required_int(raw: dict[str, Any], key: str, what: str) -> int:
+    value = _int(raw.get(key))
+    if value is None:
+        raise MalformedRecord(f"{what} without a usable '{key}': {str(raw)[:120]}")
+    return value
+
+
+def parse_organization(raw: dict[str, Any]) -> Organization:
+    return Organization(
+        id=_required_int(raw, "id", "organization"),
+        name=_str(raw.get("name")) or f"Organization {raw.get('id')}",
+        description=_str(raw.get("description")),
+        node_approval_mode=_str(raw.get("nodeApprovalMode")),
+        tags=_str_list(raw.get("tags")),
+    )
+
+
+def parse_location(raw: dict[str, Any], organization_id: int | None = None) -> Location:
+    org = _int(raw.get("organizationId"))
+    if org is None:
+        org = organization_id
+    if org is None:
+        raise MalformedRecord(f"location without an organization: {str(raw)[:120]}")
+    return Location(
+        id=_required_int(raw, "id", "location"),
+        organization_id=org,
+        name=_str(raw.get("name")) or f"Location {raw.get('id')}",
+        address=_str(raw.get("address")),
+        description=_str(raw.get("description")),
+    )
+
+
+def _parse_volume(raw: Any) -> Volume | None:
+    if not isinstance(raw, dict):
+        return None
+    bitlocker = _dict(raw.get("bitLockerStatus")).get("protectionStatus")
+    return Volume(
+        name=_str(raw.get("name")) or _str(raw.get("driveLetter")) or "?",
+        label=_str(raw.get("label")),
+        file_system=_str(raw.get("fileSystem")),
+        capacity=_int(raw.get("capacity")),
+        free_space=_int(raw.get("freeSpace")),
+        bitlocker_status=_str(bitlocker),
+    )
+
+
+def parse_device(raw: dict[str, Any]) -> Device:
+    """Slim (`/devices`), detailed (`/devices-detailed`, `/device/{id}`) or webhook device."""
+    os_ = _dict(raw.get("os"))
+    system = _dict(raw.get("system"))
+    processors = raw.get("processors") if isinstance(raw.get("processors"), list) else []
+    first_cpu = _dict(processors[0]) if processors else {}
+    references = _dict(raw.get("references"))
+    org_id = _int(raw.get("organizationId"))
+    if org_id is None:
+        org_id = _int(_dict(references.get("organization")).get("id"))
+    if org_id is None:
+        raise MalformedRecord(f"device without an organization: {str(raw)[:120]}")
+    memory = _int(_dict(raw.get("memory")).get("capacity")) or _int(
+        system.get("totalPhysicalMemory")
+    )
+    # VMHost and VMGuest payloads carry their hardware flat at the top level (CAP-FEAS).
+    return Device(
+        id=_required_int(raw, "id", "device"),
+        organization_id=org_id,
+        node_class=_str(raw.get("nodeClass")) or "UNKNOWN",
+        system_name=_str(raw.get("systemName")),
+        uid=_str(raw.get("uid")),
+        location_id=_int(raw.get("locationId")),
+        display_name=_str(raw.get("displayName")),
+        dns_name=_str(raw.get("dnsName")),
+        netbios_name=_str(raw.get("netbiosName")),
+        offline=_bool(raw.get("offline")),
+        approval_status=_str(raw.get("approvalStatus")),
+        device_type=_str(raw.get("deviceType")),
+        parent_device_id=_int(raw.get("parentDeviceId")),
+        node_role_id=_int(raw.get("nodeRoleId")),
+        policy_id=_int(raw.get("policyId")),
+        created=epoch_seconds(raw.get("created")),
+        last_contact=epoch_seconds(raw.get("lastContact")),
+        last_update=epoch_seconds(raw.get("lastUpdate")),
+        maintenance_status=_str(_dict(raw.get("maintenance")).get("status")),
+        tags=_str_list(raw.get("tags")),
+        os_name=_str(os_.get("name"))
+        or _str(raw.get("guestOSFullName"))
+        or _str(raw.get("releaseName")),
+        os_manufacturer=_str(os_.get("manufacturer")),
+        os_architecture=_str(os_.get("architecture")),
+        os_build=_str(os_.get("buildNumber")) or _str(raw.get("buildNumber")),
+        os_release_id=_str(os_.get("releaseId")),
+        needs_reboot=_bool(os_.get("needsReboot")),
+        last_boot_time=epoch_seconds(os_.get("lastBootTime") or raw.get("lastBootTime")),
+        manufacturer=_str(system.get("manufacturer")) or _str(raw.get("vendor")),
+        model=_str(system.get("model")) or _str(raw.get("model")),
+        serial_number=_str(system.get("serialNumber")) or _str(raw.get("serviceTag")),
+        bios_serial_number=_str(system.get("biosSerialNumber")),
+        domain=_str(system.get("domain")),
+        domain_role=_str(system.get("domainRole")),
+        chassis_type=_str(system.get("chassisType")),
+        virtual_machine=_bool(system.get("virtualMachine")),
+        total_memory=memory or _int(raw.get("memorySize")),
+        cpu_name=_str(first_cpu.get("name")) or _str(raw.get("cpuModel")),
+        cpu_cores=_int(first_cpu.get("numCores")) or _int(raw.get("cpuCores")),
+        cpu_logical_cores=_int(first_cpu.get("numLogicalCores")) or _int(raw.get("cpuThreads")),
+        ip_addresses=_str_list(raw.get("ipAddresses")),
+        mac_addresses=_str_list(raw.get("macAddresses")),
+        public_ip=_str(raw.get("publicIP")),
+        last_logged_in_user=_str(raw.get("lastLoggedInUser")),
+        volumes=[v for v in map(_parse_volume, raw.get("volumes") or []) if v is not None],
+    )
+
+
+def parse_alert(raw: dict[str, Any]) -> Alert:
+    uid = _str(raw.get("uid"))
+    if not uid:
+        raise MalformedRecord(f"alert without a uid: {str(raw)[:120]}")
+    return Alert(
+        uid=uid,
+        device_id=_int(raw.get("deviceId")),
+        message=_str(raw.get("message")),
+        create_time=epoch_seconds(raw.get("createTime")),
+        update_time=epoch_seconds(raw.get("updateTime")),
+        source_type=_str(raw.get("sourceType")),
+        source_config_uid=_str(raw.get("sourceConfigUid")),
+        source_name=_str(raw.get("sourceName")),
+        subject=_str(raw.get("subject")),
+        severity=_str(raw.get("severity")),
+        priority=_str(raw.get("priority")),
+        condition_name=_str(raw.get("conditionName")),
+        condition_health_status=_str(raw.get("conditionHealthStatus")),
+        data=_dict(raw.get("data")),
+    )
+
+
+def parse_activity(raw: dict[str, Any]) -> Activity:
+    device = raw.get("device")
+    return Activity(
+        id=_required_int(raw, "id", "activity"),
+        activity_time=epoch_seconds(raw.get("activityTime")),
+        activity_type=_str(raw.get("activityType")) or "UNKNOWN",
+        status_code=_str(raw.get("statusCode")) or "UNKNOWN",
+        device_id=_int(raw.get("deviceId")),
+        series_uid=_str(raw.get("seriesUid")),
+        status=_str(raw.get("status")),
+        severity=_str(raw.get("severity")) or "NONE",
+        priority=_str(raw.get("priority")) or "NONE",
+        activity_result=_str(raw.get("activityResult")),
+        source_config_uid=_str(raw.get("sourceConfigUid")),
+        source_name=_str(raw.get("sourceName")),
+        subject=_str(raw.get("subject")),
+        user_id=_int(raw.get("userId")),
+        message=_str(raw.get("message")),
+        type=_str(raw.get("type")),
+        data=_dict(raw.get("data")),
+        device=device if isinstance(device, dict) else None,
+    )
+
+
+def parse_software_row(raw: dict[str, Any]) -> SoftwareItem:
+    return SoftwareItem(
+        device_id=_required_int(raw, "deviceId", "software row"),
+        name=_str(raw.get("name")) or "(unnamed)",
+        publisher=_str(raw.get("publisher")),
+        version=_str(raw.get("version")),
+        install_date=_str(raw.get("installDate")),
+        location=_str(raw.get("location")),
+        size=_int(raw.get("size")),
+        product_code=_str(raw.get("productCode")),
+    )
+
+
+def parse_os_patch_row(raw: dict[str, Any]) -> OsPatch:
+    return OsPatch(
+        device_id=_required_int(raw, "deviceId", "OS patch row"),
+        id=_str(raw.get("id")) or _str(raw.get("kbNumber")) or _str(raw.get("name")) or "?",
+        name=_str(raw.get("name")) or "(unnamed patch)",
+        status=_str(raw.get("status")) or "UNKNOWN",
+        kb_number=_str(raw.get("kbNumber")),
+        severity=_str(raw.get("severity")),
+        type=_str(raw.get("type")),
+        installed_at=epoch_seconds(raw.get("installedAt")),
+        timestamp=epoch_seconds(raw.get("timestamp")),
+    )
+
+
+def parse_software_patch_row(raw: dict[str, Any]) -> SoftwarePatch:
+    return SoftwarePatch(
+        device_id=_required_int(raw, "deviceId", "software patch row"),
+        id=_str(raw.get("id")) or _str(raw.get("productIdentifier")) or "?",
+        title=_str(raw.get("title")) or "(untitled patch)",
+        status=_str(raw.get("status")) or "UNKNOWN",
+        product_identifier=_str(raw.get("productIdentifier")),
+        impact=_str(raw.get("impact")),
+        type=_str(raw.get("type")),
+        installed_at=epoch_seconds(raw.get("installedAt")),
+        timestamp=epoch_seconds(raw.get("timestamp")),
+    )
+
+
+def parse_antivirus_row(raw: dict[str, Any]) -> AntivirusStatus:
+    return AntivirusStatus(
+        device_id=_required_int(raw, "deviceId", "antivirus row"),
+        product_name=_str(raw.get("productName")),
+        product_state=_str(raw.get("productState")),
+        definition_status=_str(raw.get("definitionStatus")),
+        version=_str(raw.get("version")),
+        timestamp=epoch_seconds(raw.get("timestamp")),
+    )
+
+
+def parse_device_health_row(raw: dict[str, Any]) -> DeviceHealth:
+    return DeviceHealth(
+        device_id=_required_int(raw, "deviceId", "device health row"),
+        health_status=_str(raw.get("healthStatus")),
+        pending_os_patches=_int(raw.get("pendingOSPatchesCount")) or 0,
+        failed_os_patches=_int(raw.get("failedOSPatchesCount")) or 0,
+        pending_software_patches=_int(raw.get("pendingSoftwarePatchesCount")) or 0,
+        failed_software_patches=_int(raw.get("failedSoftwarePatchesCount")) or 0,
+        active_threats=_int(raw.get("activeThreatsCount")) or 0,
+        alert_count=_int(raw.get("alertCount")) or 0,
+        pending_reboot_reason=_str(raw.get("pendingRebootReason")),
+        offline=_bool(raw.get("offline")),
+    )
