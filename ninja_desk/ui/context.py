@@ -1,0 +1,35 @@
+"""Everything a view needs, handed in once (no globals, easy to fake in tests)."""
+
+from __future__ import annotations
+
+import webbrowser
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ninja_desk.cache.store import LocalCache
+from ninja_desk.settings import Settings
+from ninja_desk.sync.engine import SyncEngine
+
+
+def open_in_browser(url: str) -> None:
+    webbrowser.open(url, new=2)
+
+
+@dataclass
+class AppContext:
+    data_dir: Path
+    cache: LocalCache
+    settings: Settings
+    # None until NinjaOne is connected; views show the offline cache meanwhile.
+    sync: SyncEngine | None = None
+    # The PSA database handle once configured (ninja_desk.psa); None otherwise.
+    psa: Any = None
+    # The signed-in PSA user's permissions (ninja_desk.psa.permissions); empty = read-only.
+    permissions: frozenset[str] = field(default_factory=frozenset)
+    # Injected so tests capture Remote Connect / "open in NinjaOne" instead of launching a browser.
+    open_url: Callable[[str], None] = open_in_browser
+
+    def save_settings(self) -> None:
+        self.settings.save(self.data_dir)
