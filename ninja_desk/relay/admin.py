@@ -1,0 +1,56 @@
+"""Admin operations shared by the CLI and the tests: they return the one-time secrets."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from ninja_desk.relay import secrets
+from ninja_desk.relay.store import AdminError, RelayStore
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def _check_name(name: str, what: str) -> None:
+    if not _NAME.match(name):
+        raise AdminError(
+            f"{what} name {name!r} is not allowed: use 1-64 letters, digits, '-', '_' or '.', "
+            "starting with a letter or digit."
+        )
+
+
+def hook_path(name: str) -> str:
+    return f"/hooks/{name}"
+
+
+def add_endpoint(store: RelayStore, name: str) -> str:
+    _check_name(name, "Endpoint")
+    secret = secrets.new_secret()
+    store.add_endpoint(name, secrets.hash_secret(secret), time.time())
+    return secret
+
+
+def rotate_endpoint(store: RelayStore, name: str, grace: float) -> str:
+    if grace < 0:
+        raise AdminError("--grace must be zero or more seconds.")
+    secret = secrets.new_secret()
+    store.rotate_endpoint(name, secrets.hash_secret(secret), time.time() + grace)
+    return secret
+
+
+def add_subscriber(store: RelayStore, name: str) -> str:
+    _check_name(name, "Subscriber")
+    token = secrets.new_token()
+    store.add_subscriber(name, secrets.hash_secret(token), time.time())
+    return token
+
+
+def revoke_subscriber(store: RelayStore, name: str) -> None:
+    if not store.revoke_subscriber(name, time.time()):
+        raise AdminError(f"No active subscriber named {name!r}.")
+
+
+def add_forward(store: RelayStore, url: str) -> bool:
+    if not url.startswith(("http://", "https://")):
+        raise AdminError(f"Forward target {url!r} must be an http:// or https:// URL.")
+    return store.add_forward_target(url, time.time())

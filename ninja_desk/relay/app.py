@@ -1,0 +1,196 @@
+"""The relay's aiohttp application: webhook intake, event streams, health and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from typing import Any
+
+from aiohttp import web
+
+from ninja_desk.relay.auth import Authenticator
+from ninja_desk.relay.feed import EventFeed
+from ninja_desk.relay.forwarder import Forwarder
+from ninja_desk.relay.intake import IntakeWriter
+from ninja_desk.relay.metrics import Metrics
+from ninja_desk.relay.retention import retention_loop
+from ninja_desk.relay.sse import events_handler
+from ninja_desk.relay.state import RELAY, RelayConfig, RelayState
+from ninja_desk.relay.store import Incoming, RelayStore, RelayStoreError
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024
+SECRET_HEADER = "X-NinjaDesk-Secret"
+
+
+def _json(status: int, body: dict[str, Any]) -> web.Response:
+    return web.Response(status=status, text=json.dumps(body), content_type="application/json")
+
+
+def _reject(state: RelayState, status: int, reason: str, message: str) -> web.Response:
+    state.metrics.rejected[reason] += 1
+    return _json(status, {"error": message, "reason": reason})
+
+
+def _is_json_type(content_type: str) -> bool:
+    media = content_type.lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+def activity_key(payload: dict[str, Any]) -> str | None:
+    """The dedup key: the NinjaOne activity id when it is an integer or a string."""
+    value = payload.get("id")
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    return json.dumps(value)
+
+
+def _reject_constant(name: str) -> Any:
+    # NaN/Infinity are not JSON; storing them would hand subscribers unparseable data.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+async def hook_handler(request: web.Request) -> web.Response:
+    state: RelayState = request.app[RELAY]
+    name = request.match_info["endpoint"]
+    # Tenant and endpoint come from the path and the secret only, never from the payload.
+    if not await state.auth.endpoint_exists(name):
+        return _reject(state, 404, "unknown_endpoint", "No such webhook endpoint.")
+    if not await state.auth.check_secret(name, request.headers.get(SECRET_HEADER)):
+        return _reject(state, 401, "unauthorized", f"Missing or wrong {SECRET_HEADER}.")
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return _reject(state, 413, "too_large", "Body over 1 MiB.")
+    if not _is_json_type(request.content_type):
+        return _reject(state, 415, "unsupported_media_type", "Content-Type must be JSON.")
+    body = bytearray()
+    try:
+        while chunk := await request.content.readany():
+            body += chunk
+            if len(body) > MAX_BODY:
+                return _reject(state, 413, "too_large", "Body over 1 MiB.")
+    except (web.HTTPException, ValueError, ConnectionError):
+        # aiohttp's own payload errors (bad chunked encoding, broken deflate) are bad input.
+        return _reject(state, 400, "malformed_json", "Body could not be read.")
+    try:
+        payload = json.loads(bytes(body), parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return _reject(state, 400, "malformed_json", "Body is not valid JSON.")
+    if not isinstance(payload, dict):
+        return _reject(state, 400, "not_object", "Body must be a JSON object.")
+    try:
+        text = json.dumps(payload, separators=(",", ":"))
+    except (ValueError, RecursionError):
+        return _reject(state, 400, "malformed_json", "Body is not valid JSON.")
+    item = Incoming(name, activity_key(payload), time.time(), text)
+    try:
+        seq = await state.writer.submit(item)
+    except RelayStoreError:
+        state.metrics.store_errors += 1
+        # Nothing was acknowledged; NinjaOne (or whoever) may resend later.
+        return _json(503, {"error": "The relay database is unavailable; retry later."})
+    if seq is None:
+        state.metrics.duplicates += 1
+        return _json(200, {"status": "duplicate"})
+    state.metrics.received += 1
+    return _json(200, {"status": "stored", "seq": seq})
+
+
+async def healthz_handler(request: web.Request) -> web.Response:
+    state: RelayState = request.app[RELAY]
+    try:
+        bounds = await asyncio.to_thread(state.store.bounds)
+    except RelayStoreError:
+        return _json(503, {"status": "unavailable", "error": "database unreachable"})
+    return _json(
+        200,
+        {"status": "ok", "last_seq": bounds.last_seq, "oldest_retained": bounds.oldest_retained},
+    )
+
+
+async def metrics_handler(request: web.Request) -> web.Response:
+    state: RelayState = request.app[RELAY]
+    try:
+        stats = await asyncio.to_thread(state.store.stats)
+    except RelayStoreError:
+        return _json(503, {"error": "database unreachable"})
+    return web.Response(
+        text=state.metrics.render(stats),
+        content_type="text/plain",
+        charset="utf-8",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
+
+
+def create_app(store: RelayStore, config: RelayConfig | None = None) -> web.Application:
+    """The application; the store is opened by the caller and closed on cleanup."""
+    config = config or RelayConfig()
+    # Our handler enforces the 1 MiB limit itself, to answer with the relay's JSON error.
+    app = web.Application(client_max_size=MAX_BODY + 1)
+    metrics = Metrics()
+    feed = EventFeed(store, poll_interval=config.shared_poll_interval if store.shared else None)
+    forwarder = Forwarder(store, config.forward, metrics)
+
+    def committed() -> None:
+        feed.poke()
+        forwarder.poke()
+
+    state = RelayState(
+        store=store,
+        config=config,
+        metrics=metrics,
+        auth=Authenticator(store, config.auth_cache_ttl),
+        feed=feed,
+        writer=IntakeWriter(store, committed),
+        forwarder=forwarder,
+    )
+    app[RELAY] = state
+    app.router.add_post("/hooks/{endpoint}", hook_handler)
+    app.router.add_get("/events", events_handler)
+    app.router.add_get("/healthz", healthz_handler)
+    app.router.add_get("/metrics", metrics_handler)
+    app.on_startup.append(_startup)
+    app.on_shutdown.append(_shutdown)
+    app.on_cleanup.append(_cleanup)
+    return app
+
+
+async def _startup(app: web.Application) -> None:
+    state: RelayState = app[RELAY]
+    await asyncio.to_thread(state.store.init_schema)
+    await state.feed.start()
+    state.writer.start()
+    state.tasks.append(
+        asyncio.create_task(retention_loop(state.store, state.config.retention, state.metrics))
+    )
+    if state.config.forwarding:
+        state.tasks.append(asyncio.create_task(state.forwarder.run()))
+    listen = getattr(state.store, "listen", None)
+    if listen is not None:
+        state.tasks.append(asyncio.create_task(listen(state.feed.poke, state.listen_stop)))
+
+
+async def _shutdown(app: web.Application) -> None:
+    # Streams never end by themselves; without this the runner waits out its timeout.
+    state: RelayState = app[RELAY]
+    state.closing = True
+    state.listen_stop.set()
+    for task in list(state.streams):
+        task.cancel()
+
+
+async def _cleanup(app: web.Application) -> None:
+    state: RelayState = app[RELAY]
+    for task in state.tasks:
+        task.cancel()
+    for task in state.tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    await state.writer.close()
+    await state.feed.close()
+    await asyncio.to_thread(state.store.close)

@@ -1,0 +1,233 @@
+"""`ninja-desk-relay`: set up endpoints and subscribers, and serve the relay."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from ninja_desk.relay import admin
+from ninja_desk.relay.app import RelayConfig, create_app
+from ninja_desk.relay.forwarder import ForwardPolicy
+from ninja_desk.relay.retention import RetentionPolicy
+from ninja_desk.relay.store import AdminError, RelayStore, RelayStoreError, open_store
+
+DB_ENV = "NINJA_DESK_RELAY_DB"
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        help=f"sqlite:///path/relay.db or postgresql://... (default: ${DB_ENV})",
+    )
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print machine-readable JSON"
+    )
+    parser = argparse.ArgumentParser(
+        prog="ninja-desk-relay",
+        parents=[common],
+        description="NinjaOne webhook relay: accepts webhooks, streams them to desktops.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", parents=[common], help="create the database schema")
+
+    endpoint = sub.add_parser("endpoint", help="webhook endpoints").add_subparsers(
+        dest="action", required=True
+    )
+    p = endpoint.add_parser("add", parents=[common], help="new endpoint; prints path and secret")
+    p.add_argument("name")
+    p = endpoint.add_parser("rotate", parents=[common], help="new secret for an endpoint")
+    p.add_argument("name")
+    p.add_argument(
+        "--grace",
+        type=float,
+        default=3600.0,
+        help="seconds the old secret keeps working (default 3600)",
+    )
+    p = endpoint.add_parser("remove", parents=[common], help="delete an endpoint")
+    p.add_argument("name")
+    endpoint.add_parser("list", parents=[common], help="list endpoints")
+
+    subscriber = sub.add_parser("subscriber", help="stream subscribers").add_subparsers(
+        dest="action", required=True
+    )
+    p = subscriber.add_parser("add", parents=[common], help="new subscriber; prints its token")
+    p.add_argument("name")
+    p = subscriber.add_parser("revoke", parents=[common], help="revoke a subscriber's token")
+    p.add_argument("name")
+
+    forward = sub.add_parser("forward", help="forward targets").add_subparsers(
+        dest="action", required=True
+    )
+    p = forward.add_parser("add", parents=[common], help="POST every event to URL")
+    p.add_argument("url")
+    p = forward.add_parser("remove", parents=[common], help="stop forwarding to URL")
+    p.add_argument("url")
+    forward.add_parser("list", parents=[common], help="list forward targets")
+
+    p = sub.add_parser("serve", parents=[common], help="run the relay")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8787, help="0 picks a free port")
+    p.add_argument("--heartbeat", type=float, default=15.0, help="SSE heartbeat seconds")
+    p.add_argument(
+        "--retention-age",
+        type=float,
+        default=7 * 24 * 3600.0,
+        help="keep events this many seconds (0 = no age limit)",
+    )
+    p.add_argument(
+        "--retention-count",
+        type=int,
+        default=1_000_000,
+        help="keep at most this many events (0 = no count limit)",
+    )
+    p.add_argument("--prune-interval", type=float, default=60.0)
+    p.add_argument(
+        "--forward",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="also forward to URL (repeatable; stored like `forward add`)",
+    )
+    p.add_argument(
+        "--no-forwarding", action="store_true", help="do not run the forwarder on this instance"
+    )
+    p.add_argument("--log-level", default="INFO")
+    return parser
+
+
+def _out(args: argparse.Namespace, data: dict[str, object], text: str) -> None:
+    print(json.dumps(data) if getattr(args, "json", False) else text, flush=True)
+
+
+def _run_admin(args: argparse.Namespace, store: RelayStore) -> int:
+    store.init_schema()
+    key = (args.command, getattr(args, "action", None))
+    if key == ("init", None):
+        _out(args, {"status": "ok"}, "Relay database ready.")
+    elif key == ("endpoint", "add"):
+        secret = admin.add_endpoint(store, args.name)
+        path = admin.hook_path(args.name)
+        _out(
+            args,
+            {"name": args.name, "path": path, "secret": secret},
+            f"Endpoint {args.name}\n  path:   {path}\n  secret: {secret}\n"
+            "Set this secret as the X-NinjaDesk-Secret header in NinjaOne's webhook "
+            "configuration; it is shown only once.",
+        )
+    elif key == ("endpoint", "rotate"):
+        secret = admin.rotate_endpoint(store, args.name, args.grace)
+        path = admin.hook_path(args.name)
+        _out(
+            args,
+            {"name": args.name, "path": path, "secret": secret, "grace": args.grace},
+            f"New secret for {args.name}: {secret}\n"
+            f"The old secret keeps working for {args.grace:g} s; update NinjaOne before then.",
+        )
+    elif key == ("endpoint", "remove"):
+        if not store.remove_endpoint(args.name):
+            raise AdminError(f"No endpoint named {args.name!r}.")
+        _out(args, {"name": args.name, "removed": True}, f"Endpoint {args.name} removed.")
+    elif key == ("endpoint", "list"):
+        names = store.list_endpoints()
+        _out(args, {"endpoints": names}, "\n".join(names) or "(no endpoints)")
+    elif key == ("subscriber", "add"):
+        token = admin.add_subscriber(store, args.name)
+        _out(
+            args,
+            {"name": args.name, "token": token},
+            f"Subscriber {args.name}\n  token: {token}\n"
+            "Give this bearer token to the desktop; it is shown only once.",
+        )
+    elif key == ("subscriber", "revoke"):
+        admin.revoke_subscriber(store, args.name)
+        _out(args, {"name": args.name, "revoked": True}, f"Subscriber {args.name} revoked.")
+    elif key == ("forward", "add"):
+        added = admin.add_forward(store, args.url)
+        _out(
+            args,
+            {"url": args.url, "added": added},
+            "Forward target added." if added else "Forward target already configured.",
+        )
+    elif key == ("forward", "remove"):
+        if not store.remove_forward_target(args.url):
+            raise AdminError("No such forward target.")
+        _out(args, {"url": args.url, "removed": True}, "Forward target removed.")
+    elif key == ("forward", "list"):
+        urls = store.forward_targets()
+        _out(args, {"targets": urls}, "\n".join(urls) or "(no forward targets)")
+    return 0
+
+
+async def _serve(args: argparse.Namespace, store: RelayStore) -> None:
+    await asyncio.to_thread(store.init_schema)
+    for url in args.forward:
+        await asyncio.to_thread(admin.add_forward, store, url)
+    config = RelayConfig(
+        heartbeat=args.heartbeat,
+        retention=RetentionPolicy(
+            max_age=args.retention_age or None,
+            max_count=args.retention_count or None,
+            interval=args.prune_interval,
+        ),
+        forward=ForwardPolicy(),
+        forwarding=not args.no_forwarding,
+    )
+    # Access logs are off: they would cost throughput and add nothing /metrics lacks.
+    runner = web.AppRunner(create_app(store, config), access_log=None, shutdown_timeout=5.0)
+    await runner.setup()
+    site = web.TCPSite(runner, args.host, args.port, backlog=1024)
+    await site.start()
+    port = runner.addresses[0][1] if runner.addresses else args.port
+    print(f"ninja-desk-relay listening on http://{args.host}:{port}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    url = getattr(args, "db", None) or os.environ.get(DB_ENV)
+    if not url:
+        print(f"ninja-desk-relay: give --db URL or set {DB_ENV}.", file=sys.stderr)
+        return 2
+    try:
+        store = open_store(url)
+        if args.command == "serve":
+            logging.basicConfig(
+                level=args.log_level.upper(),
+                format="%(asctime)s %(levelname)s %(name)s %(message)s",
+            )
+            asyncio.run(_serve(args, store))
+            return 0
+        try:
+            return _run_admin(args, store)
+        finally:
+            store.close()
+    except AdminError as exc:
+        print(f"ninja-desk-relay: {exc}", file=sys.stderr)
+        return 1
+    except RelayStoreError as exc:
+        print(
+            f"ninja-desk-relay: {exc}. Check --db and that the database is reachable.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""The live tail: one reader per instance follows the log and fans out to every stream.
+
+Streams never trust a notification's content, only that "something new may exist": the feed
+reads the log after its own last seq and keeps recent events in memory. A stream whose cursor
+is inside that window is served from memory; an older cursor reads the database (replay) until
+it catches up. Because both paths are "everything after my cursor, in seq order", the switch
+from replay to live can neither skip nor repeat an event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import logging
+
+from ninja_desk.relay.store import RelayStore, StoredEvent
+
+log = logging.getLogger(__name__)
+
+READ_PAGE = 1000
+
+
+class EventFeed:
+    def __init__(
+        self, store: RelayStore, *, window: int = 20_000, poll_interval: float | None = None
+    ) -> None:
+        self._store = store
+        self._window = window
+        # Fallback poll: catches other instances' commits if a NOTIFY is ever missed.
+        self._poll_interval = poll_interval
+        self._seqs: list[int] = []
+        self._events: list[StoredEvent] = []
+        # Every committed event with seq in (_base, last_seq] is in memory.
+        self._base = 0
+        self.last_seq = 0
+        self._wake = asyncio.Event()
+        self._changed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        bounds = await asyncio.to_thread(self._store.bounds)
+        self._base = self.last_seq = bounds.last_seq
+        self._task = asyncio.create_task(self._run(), name="relay-feed")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._changed.set()
+
+    def poke(self) -> None:
+        """Something may have been committed (locally or by another instance)."""
+        self._wake.set()
+
+    def after(self, cursor: int, limit: int = 1000) -> list[StoredEvent] | None:
+        """Events after cursor from memory, or None when the cursor predates the window."""
+        if cursor < self._base:
+            return None
+        start = bisect.bisect_right(self._seqs, cursor)
+        return self._events[start : start + limit]
+
+    async def wait_beyond(self, cursor: int, timeout: float) -> bool:
+        """Wait until an event newer than cursor is known; False on timeout."""
+        changed = self._changed
+        if self.last_seq > cursor:
+            return True
+        try:
+            await asyncio.wait_for(changed.wait(), timeout)
+        except TimeoutError:
+            return self.last_seq > cursor
+        return True
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                if self._poll_interval is None:
+                    await self._wake.wait()
+                else:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+                self._wake.clear()
+                await self._catch_up()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("relay feed could not read new events (%s); retrying", exc)
+                await asyncio.sleep(0.5)
+                self._wake.set()
+
+    async def _catch_up(self) -> None:
+        while True:
+            events, _ = await asyncio.to_thread(self._store.read_after, self.last_seq, READ_PAGE)
+            if events:
+                self._seqs.extend(e.seq for e in events)
+                self._events.extend(events)
+                self.last_seq = events[-1].seq
+                self._trim()
+                # Swap before set: waiters of this round wake, later waiters get a fresh event.
+                changed, self._changed = self._changed, asyncio.Event()
+                changed.set()
+            if len(events) < READ_PAGE:
+                return
+
+    def _trim(self) -> None:
+        excess = len(self._seqs) - self._window
+        if excess > self._window // 4:
+            self._base = self._seqs[excess - 1]
+            del self._seqs[:excess]
+            del self._events[:excess]

@@ -1,0 +1,462 @@
+"""The relay's event log: what every store offers, and the SQL both backends share.
+
+One append-only table of events with increasing `seq`, a dedup table keyed by
+(endpoint, NinjaOne activity id), endpoints and subscribers (hashes only), forward targets and
+a durable outbox. SQLite and PostgreSQL speak the same SQL here; the dialect modules add
+connections, DDL and the few statements that differ. Methods block: the server calls them
+from threads, the CLI calls them directly.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+PRUNED_THROUGH = "pruned_through"
+
+
+class RelayStoreError(Exception):
+    """The relay database is unreachable or refused a write."""
+
+
+class AdminError(Exception):
+    """An admin command cannot be done as asked; the message says what to do instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    endpoint: str
+    # Canonical NinjaOne activity `id` (JSON text), or None when the payload has none.
+    activity_key: str | None
+    received_at: float
+    # Compact JSON text of the payload object, exactly what subscribers receive.
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    seq: int
+    endpoint: str
+    received_at: float
+    payload: str
+
+    def to_json(self) -> str:
+        """The SSE/batch/forward body; the payload is spliced in as stored, never re-parsed."""
+        return (
+            f'{{"seq":{self.seq},"endpoint":{json.dumps(self.endpoint)},'
+            f'"received_at":{self.received_at!r},"payload":{self.payload}}}'
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointAuth:
+    name: str
+    secret_hash: str
+    old_secret_hash: str | None
+    old_secret_expires: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    # Every seq <= pruned_through is gone; oldest_retained = pruned_through + 1.
+    pruned_through: int
+    last_seq: int
+
+    @property
+    def oldest_retained(self) -> int:
+        return self.pruned_through + 1
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: int
+    target_url: str
+    attempts: int
+    event: StoredEvent
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    events: int
+    size_bytes: int
+    outbox_depth: int
+    bounds: Bounds
+
+
+class Cursor(Protocol):
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+class Conn(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ...) -> Cursor: ...
+
+
+class RelayStore(ABC):
+    """Shared SQL over a thread-local connection per calling thread."""
+
+    #: True when other processes can append (PostgreSQL): the feed must poll or listen.
+    shared = False
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._all: list[Any] = []
+        self._lock = threading.Lock()
+
+    # -- dialect hooks ------------------------------------------------------------------
+    @abstractmethod
+    def _connect(self) -> Any: ...
+
+    @abstractmethod
+    def _schema(self) -> list[str]: ...
+
+    @abstractmethod
+    @contextmanager
+    def _tx(self, conn: Any, write: bool) -> Iterator[Conn]: ...
+
+    def _before_append(self, tx: Conn) -> None:  # noqa: B027 - optional hook, no-op here
+        """Hook: PostgreSQL takes a lock so seqs commit in order (see store_postgres)."""
+
+    def _after_append(self, tx: Conn) -> None:  # noqa: B027 - optional hook, no-op here
+        """Hook: PostgreSQL notifies the other instances."""
+
+    @abstractmethod
+    def size_bytes(self) -> int: ...
+
+    # -- plumbing -----------------------------------------------------------------------
+    def _conn(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self, write: bool = False) -> Iterator[Conn]:
+        try:
+            with self._tx(self._conn(), write) as tx:
+                yield tx
+        except (AdminError, RelayStoreError):
+            raise
+        except Exception as exc:
+            # A broken connection must not poison this thread forever: drop it, reconnect later.
+            self._drop_conn()
+            raise RelayStoreError(f"relay database error: {exc}") from exc
+
+    def _drop_conn(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            with self._lock:
+                if conn in self._all:
+                    self._all.remove(conn)
+            with suppress(Exception):
+                conn.close()
+
+    def close(self) -> None:
+        with self._lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            with suppress(Exception):
+                conn.close()
+        self._local = threading.local()
+
+    def init_schema(self) -> None:
+        with self.transaction(write=True) as tx:
+            for statement in self._schema():
+                tx.execute(statement)
+            tx.execute(
+                "INSERT INTO relay_meta(key, value) VALUES (?, 0) ON CONFLICT (key) DO NOTHING",
+                (PRUNED_THROUGH,),
+            )
+
+    # -- intake -------------------------------------------------------------------------
+    def append_batch(self, items: Sequence[Incoming]) -> list[int | None]:
+        """Store a batch in one transaction; per item the new seq, or None for a duplicate."""
+        results: list[int | None] = []
+        with self.transaction(write=True) as tx:
+            self._before_append(tx)
+            targets = [row[0] for row in tx.execute("SELECT id FROM relay_forward_targets")]
+            for item in items:
+                if item.activity_key is not None:
+                    cur = tx.execute(
+                        "INSERT INTO relay_dedup(endpoint, activity_key, seen_at) VALUES (?, ?, ?)"
+                        " ON CONFLICT (endpoint, activity_key) DO NOTHING",
+                        (item.endpoint, item.activity_key, item.received_at),
+                    )
+                    if cur.rowcount == 0:
+                        results.append(None)
+                        continue
+                seq = tx.execute(
+                    "INSERT INTO relay_events(endpoint, activity_key, received_at, payload)"
+                    " VALUES (?, ?, ?, ?) RETURNING seq",
+                    (item.endpoint, item.activity_key, item.received_at, item.payload),
+                ).fetchone()[0]
+                for target in targets:
+                    tx.execute(
+                        "INSERT INTO relay_outbox(seq, target_id, attempts, next_attempt_at)"
+                        " VALUES (?, ?, 0, ?)",
+                        (seq, target, item.received_at),
+                    )
+                results.append(int(seq))
+            if any(r is not None for r in results):
+                self._after_append(tx)
+        return results
+
+    # -- reading ------------------------------------------------------------------------
+    def read_after(self, seq: int, limit: int) -> tuple[list[StoredEvent], int]:
+        """Events with seq > `seq` in order, and pruned_through read *after* them.
+
+        Reading the watermark second means a prune racing this read shows up in it, so the
+        caller can never skip pruned events without noticing the gap.
+        """
+        with self.transaction() as tx:
+            rows = tx.execute(
+                "SELECT seq, endpoint, received_at, payload FROM relay_events"
+                " WHERE seq > ? ORDER BY seq LIMIT ?",
+                (seq, limit),
+            ).fetchall()
+            pruned = tx.execute(
+                "SELECT value FROM relay_meta WHERE key = ?", (PRUNED_THROUGH,)
+            ).fetchone()
+        events = [StoredEvent(int(r[0]), r[1], float(r[2]), r[3]) for r in rows]
+        return events, int(pruned[0]) if pruned else 0
+
+    def bounds(self) -> Bounds:
+        with self.transaction() as tx:
+            pruned = tx.execute(
+                "SELECT value FROM relay_meta WHERE key = ?", (PRUNED_THROUGH,)
+            ).fetchone()
+            last = tx.execute("SELECT MAX(seq) FROM relay_events").fetchone()
+        pruned_through = int(pruned[0]) if pruned else 0
+        last_seq = max(int(last[0]) if last and last[0] is not None else 0, pruned_through)
+        return Bounds(pruned_through, last_seq)
+
+    def stats(self) -> StoreStats:
+        with self.transaction() as tx:
+            count = tx.execute("SELECT COUNT(*) FROM relay_events").fetchone()[0]
+            depth = tx.execute("SELECT COUNT(*) FROM relay_outbox").fetchone()[0]
+        return StoreStats(int(count), self.size_bytes(), int(depth), self.bounds())
+
+    # -- retention ----------------------------------------------------------------------
+    def prune(self, now: float, max_age: float | None, max_count: int | None) -> int:
+        """Delete events older than max_age or beyond the newest max_count; returns how many."""
+        with self.transaction(write=True) as tx:
+            cutoff = 0
+            if max_age is not None:
+                row = tx.execute(
+                    "SELECT MAX(seq) FROM relay_events WHERE received_at < ?", (now - max_age,)
+                ).fetchone()
+                cutoff = max(cutoff, int(row[0]) if row and row[0] is not None else 0)
+            if max_count is not None:
+                row = tx.execute(
+                    "SELECT seq FROM relay_events ORDER BY seq DESC LIMIT 1 OFFSET ?",
+                    (max_count,),
+                ).fetchone()
+                cutoff = max(cutoff, int(row[0]) if row else 0)
+            if max_age is not None:
+                # The dedup window is the age limit: a NinjaOne resend older than that is new.
+                tx.execute("DELETE FROM relay_dedup WHERE seen_at < ?", (now - max_age,))
+            if cutoff == 0:
+                return 0
+            tx.execute("DELETE FROM relay_outbox WHERE seq <= ?", (cutoff,))
+            deleted = tx.execute("DELETE FROM relay_events WHERE seq <= ?", (cutoff,)).rowcount
+            # Monotonic watermark even when two instances prune at once.
+            tx.execute(
+                "UPDATE relay_meta SET value = ? WHERE key = ? AND value < ?",
+                (cutoff, PRUNED_THROUGH, cutoff),
+            )
+            return max(deleted, 0)
+
+    # -- endpoints ----------------------------------------------------------------------
+    def add_endpoint(self, name: str, secret_hash: str, now: float) -> None:
+        with self.transaction(write=True) as tx:
+            cur = tx.execute(
+                "INSERT INTO relay_endpoints(name, secret_hash, created_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (name) DO NOTHING",
+                (name, secret_hash, now),
+            )
+            if cur.rowcount == 0:
+                raise AdminError(
+                    f"Endpoint {name!r} already exists; use `endpoint rotate {name}` "
+                    "for a new secret."
+                )
+
+    def rotate_endpoint(self, name: str, secret_hash: str, old_expires: float) -> None:
+        with self.transaction(write=True) as tx:
+            cur = tx.execute(
+                "UPDATE relay_endpoints SET old_secret_hash = secret_hash,"
+                " old_secret_expires = ?, secret_hash = ? WHERE name = ?",
+                (old_expires, secret_hash, name),
+            )
+            if cur.rowcount == 0:
+                raise AdminError(f"No endpoint named {name!r}; add it with `endpoint add`.")
+
+    def remove_endpoint(self, name: str) -> bool:
+        with self.transaction(write=True) as tx:
+            return tx.execute("DELETE FROM relay_endpoints WHERE name = ?", (name,)).rowcount > 0
+
+    def get_endpoint(self, name: str) -> EndpointAuth | None:
+        with self.transaction() as tx:
+            row = tx.execute(
+                "SELECT name, secret_hash, old_secret_hash, old_secret_expires"
+                " FROM relay_endpoints WHERE name = ?",
+                (name,),
+            ).fetchone()
+        if row is None:
+            return None
+        return EndpointAuth(row[0], row[1], row[2], None if row[3] is None else float(row[3]))
+
+    def list_endpoints(self) -> list[str]:
+        with self.transaction() as tx:
+            return [r[0] for r in tx.execute("SELECT name FROM relay_endpoints ORDER BY name")]
+
+    # -- subscribers --------------------------------------------------------------------
+    def add_subscriber(self, name: str, token_hash: str, now: float) -> None:
+        with self.transaction(write=True) as tx:
+            row = tx.execute(
+                "SELECT revoked_at FROM relay_subscribers WHERE name = ?", (name,)
+            ).fetchone()
+            if row is not None and row[0] is None:
+                raise AdminError(
+                    f"Subscriber {name!r} already has a token; revoke it first "
+                    f"(`subscriber revoke {name}`)."
+                )
+            if row is not None:
+                tx.execute(
+                    "UPDATE relay_subscribers SET token_hash = ?, revoked_at = NULL,"
+                    " created_at = ? WHERE name = ?",
+                    (token_hash, now, name),
+                )
+            else:
+                tx.execute(
+                    "INSERT INTO relay_subscribers(name, token_hash, created_at) VALUES (?, ?, ?)",
+                    (name, token_hash, now),
+                )
+
+    def revoke_subscriber(self, name: str, now: float) -> bool:
+        with self.transaction(write=True) as tx:
+            return (
+                tx.execute(
+                    "UPDATE relay_subscribers SET revoked_at = ?"
+                    " WHERE name = ? AND revoked_at IS NULL",
+                    (now, name),
+                ).rowcount
+                > 0
+            )
+
+    def active_subscribers(self) -> list[tuple[str, str]]:
+        """(name, token_hash) of every subscriber that is not revoked."""
+        with self.transaction() as tx:
+            return [
+                (r[0], r[1])
+                for r in tx.execute(
+                    "SELECT name, token_hash FROM relay_subscribers WHERE revoked_at IS NULL"
+                ).fetchall()
+            ]
+
+    # -- forwarding ---------------------------------------------------------------------
+    def add_forward_target(self, url: str, now: float) -> bool:
+        with self.transaction(write=True) as tx:
+            return (
+                tx.execute(
+                    "INSERT INTO relay_forward_targets(url, created_at) VALUES (?, ?)"
+                    " ON CONFLICT (url) DO NOTHING",
+                    (url, now),
+                ).rowcount
+                > 0
+            )
+
+    def remove_forward_target(self, url: str) -> bool:
+        with self.transaction(write=True) as tx:
+            row = tx.execute(
+                "SELECT id FROM relay_forward_targets WHERE url = ?", (url,)
+            ).fetchone()
+            if row is None:
+                return False
+            tx.execute("DELETE FROM relay_outbox WHERE target_id = ?", (row[0],))
+            tx.execute("DELETE FROM relay_forward_targets WHERE id = ?", (row[0],))
+            return True
+
+    def forward_targets(self) -> list[str]:
+        with self.transaction() as tx:
+            return [r[0] for r in tx.execute("SELECT url FROM relay_forward_targets ORDER BY id")]
+
+    def claim_outbox(self, now: float, lease: float, limit: int) -> list[OutboxItem]:
+        """Lease due deliveries: pushing next_attempt_at forward hides them from other
+        instances until the lease ends, so a crashed forwarder's rows come back by themselves."""
+        with self.transaction(write=True) as tx:
+            ids = [
+                r[0]
+                for r in tx.execute(
+                    "SELECT id FROM relay_outbox WHERE next_attempt_at <= ?"
+                    f" ORDER BY id LIMIT ?{self._skip_locked()}",
+                    (now, limit),
+                ).fetchall()
+            ]
+            if not ids:
+                return []
+            marks = ",".join("?" * len(ids))
+            tx.execute(
+                f"UPDATE relay_outbox SET next_attempt_at = ? WHERE id IN ({marks})",
+                (now + lease, *ids),
+            )
+            rows = tx.execute(
+                "SELECT o.id, t.url, o.attempts, e.seq, e.endpoint, e.received_at, e.payload"
+                " FROM relay_outbox o JOIN relay_forward_targets t ON t.id = o.target_id"
+                f" JOIN relay_events e ON e.seq = o.seq WHERE o.id IN ({marks}) ORDER BY o.id",
+                tuple(ids),
+            ).fetchall()
+        return [
+            OutboxItem(int(r[0]), r[1], int(r[2]), StoredEvent(int(r[3]), r[4], float(r[5]), r[6]))
+            for r in rows
+        ]
+
+    def _skip_locked(self) -> str:
+        return ""
+
+    def outbox_done(self, ids: Sequence[int]) -> None:
+        if not ids:
+            return
+        with self.transaction(write=True) as tx:
+            marks = ",".join("?" * len(ids))
+            tx.execute(f"DELETE FROM relay_outbox WHERE id IN ({marks})", tuple(ids))
+
+    def outbox_retry(self, item_id: int, attempts: int, next_at: float, error: str) -> None:
+        with self.transaction(write=True) as tx:
+            tx.execute(
+                "UPDATE relay_outbox SET attempts = ?, next_attempt_at = ?, last_error = ?"
+                " WHERE id = ?",
+                (attempts, next_at, error[:500], item_id),
+            )
+
+    def outbox_depth(self) -> int:
+        with self.transaction() as tx:
+            return int(tx.execute("SELECT COUNT(*) FROM relay_outbox").fetchone()[0])
+
+
+def open_store(url: str) -> RelayStore:
+    """`sqlite:///path`, a bare file path, or `postgresql://...`."""
+    if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        from ninja_desk.relay.store_postgres import PostgresStore
+
+        return PostgresStore(url.replace("postgresql+psycopg://", "postgresql://", 1))
+    from ninja_desk.relay.store_sqlite import SqliteStore
+
+    if url.startswith("sqlite:///"):
+        return SqliteStore(url.removeprefix("sqlite:///"))
+    if url.startswith("sqlite://"):
+        raise AdminError("Give a SQLite file as sqlite:///path/to/relay.db (three slashes).")
+    if "://" in url:
+        scheme = url.split("://")[0]
+        raise AdminError(f"Unsupported database URL {scheme}://; use sqlite or postgresql.")
+    return SqliteStore(url)
