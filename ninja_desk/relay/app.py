@@ -19,7 +19,7 @@ from ninja_desk.relay.metrics import Metrics
 from ninja_desk.relay.retention import retention_loop
 from ninja_desk.relay.sse import events_handler
 from ninja_desk.relay.state import RELAY, RelayConfig, RelayState
-from ninja_desk.relay.store import Incoming, RelayStore, RelayStoreError
+from ninja_desk.relay.store import Incoming, RelayStore, RelayStoreError, StoredEvent
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +136,8 @@ def create_app(store: RelayStore, config: RelayConfig | None = None) -> web.Appl
     feed = EventFeed(store, poll_interval=config.shared_poll_interval if store.shared else None)
     forwarder = Forwarder(store, config.forward, metrics)
 
-    def committed() -> None:
-        feed.poke()
+    def committed(events: list[StoredEvent]) -> None:
+        feed.publish(events)
         forwarder.poke()
 
     state = RelayState(

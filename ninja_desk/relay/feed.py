@@ -54,6 +54,18 @@ class EventFeed:
         """Something may have been committed (locally or by another instance)."""
         self._wake.set()
 
+    def publish(self, events: list[StoredEvent]) -> None:
+        """Events this instance just committed.
+
+        With a private store (SQLite) this process is the only writer, so its commits are the
+        whole log, in order: append them directly and skip a database read per batch. A shared
+        store may hold other instances' events in between, so there we re-read the log.
+        """
+        if self._store.shared or not events or events[0].seq <= self.last_seq:
+            self.poke()
+            return
+        self._append(events)
+
     def after(self, cursor: int, limit: int = 1000) -> list[StoredEvent] | None:
         """Events after cursor from memory, or None when the cursor predates the window."""
         if cursor < self._base:
@@ -91,17 +103,22 @@ class EventFeed:
 
     async def _catch_up(self) -> None:
         while True:
-            events, _ = await asyncio.to_thread(self._store.read_after, self.last_seq, READ_PAGE)
+            page, _ = await asyncio.to_thread(self._store.read_after, self.last_seq, READ_PAGE)
+            # publish() may have appended some of these while the read ran.
+            events = [e for e in page if e.seq > self.last_seq]
             if events:
-                self._seqs.extend(e.seq for e in events)
-                self._events.extend(events)
-                self.last_seq = events[-1].seq
-                self._trim()
-                # Swap before set: waiters of this round wake, later waiters get a fresh event.
-                changed, self._changed = self._changed, asyncio.Event()
-                changed.set()
-            if len(events) < READ_PAGE:
+                self._append(events)
+            if len(page) < READ_PAGE:
                 return
+
+    def _append(self, events: list[StoredEvent]) -> None:
+        self._seqs.extend(e.seq for e in events)
+        self._events.extend(events)
+        self.last_seq = events[-1].seq
+        self._trim()
+        # Swap before set: waiters of this round wake, later waiters get a fresh event.
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
 
     def _trim(self) -> None:
         excess = len(self._seqs) - self._window

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from ninja_desk.relay.store import Incoming, RelayStore
+from ninja_desk.relay.store import Incoming, RelayStore, StoredEvent
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ MAX_BATCH = 512
 
 
 class IntakeWriter:
-    def __init__(self, store: RelayStore, on_commit: Callable[[], None]) -> None:
+    def __init__(self, store: RelayStore, on_commit: Callable[[list[StoredEvent]], None]) -> None:
         self._store = store
         self._on_commit = on_commit
         self._queue: asyncio.Queue[tuple[Incoming, asyncio.Future[int | None]]] = asyncio.Queue()
@@ -74,5 +74,10 @@ class IntakeWriter:
             for (_, fut), seq in zip(live, results, strict=True):
                 if not fut.done():
                     fut.set_result(seq)
-            if any(seq is not None for seq in results):
-                self._on_commit()
+            committed = [
+                StoredEvent(seq, item.endpoint, item.received_at, item.payload)
+                for (item, _), seq in zip(live, results, strict=True)
+                if seq is not None
+            ]
+            if committed:
+                self._on_commit(committed)

@@ -1,0 +1,178 @@
+"""Relay benchmark: durable intake throughput and live delivery latency. Prints one JSON line.
+
+1. Throughput: 4 concurrent senders post webhooks as fast as the relay acknowledges them
+   (SQLite, WAL, synchronous=FULL: every 200 is on disk).
+2. Latency: 20 live SSE subscribers; webhooks are sent at a steady 500/s; latency is from the
+   start of the POST to the event's arrival at each subscriber (p50/p99 over all deliveries).
+
+The relay runs as a subprocess (`python -m ninja_desk.relay.cli serve`), like in production.
+Usage: .venv/bin/python bench/relay_bench.py [--seconds 4] [--rate 500] [--subscribers 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+from ninja_desk.relay import admin
+from ninja_desk.relay.store import open_store
+
+
+def _payload(activity_id: int) -> bytes:
+    return json.dumps(
+        {
+            "id": activity_id,
+            "activityTime": time.time(),
+            "deviceId": 102,
+            "seriesUid": "e6b0b0bd-5753-445d-9e4a-71c08983cbd5",
+            "activityType": "CONDITION",
+            "statusCode": "TRIGGERED",
+            "status": "Triggered",
+            "message": "Memory Utilization is greater than or equal to 80% for 5 minutes",
+            "type": "Condition",
+            "data": {"message": {"code": "vmm_cond_memory_usage_ge", "params": {"value": 84.8}}},
+        }
+    ).encode()
+
+
+async def _throughput(base: str, secret: str, seconds: float, senders: int) -> float:
+    headers = {"X-NinjaDesk-Secret": secret, "Content-Type": "application/json"}
+    counter = iter(range(1, 10**9))
+    accepted = 0
+    deadline = time.perf_counter() + seconds
+
+    async def sender(session: aiohttp.ClientSession) -> None:
+        nonlocal accepted
+        while time.perf_counter() < deadline:
+            async with session.post(
+                f"{base}/hooks/bench", data=_payload(next(counter)), headers=headers
+            ) as resp:
+                await resp.read()
+                if resp.status == 200:
+                    accepted += 1
+
+    connector = aiohttp.TCPConnector(limit=senders)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        start = time.perf_counter()
+        await asyncio.gather(*(sender(session) for _ in range(senders)))
+        elapsed = time.perf_counter() - start
+    return accepted / elapsed
+
+
+async def _latency(
+    base: str, secret: str, tokens: list[str], rate: float, seconds: float, first_id: int
+) -> tuple[float, float, int, int]:
+    sent_at: dict[int, float] = {}
+    latencies: list[float] = []
+    total = int(rate * seconds)
+    ready = 0
+    all_ready = asyncio.Event()
+
+    async def subscriber(session: aiohttp.ClientSession, token: str) -> None:
+        nonlocal ready
+        headers = {"Authorization": f"Bearer {token}"}
+        health = await (await session.get(f"{base}/healthz")).json()
+        params = {"since": health["last_seq"]}
+        got = 0
+        async with session.get(f"{base}/events", headers=headers, params=params) as resp:
+            ready += 1
+            if ready == len(tokens):
+                all_ready.set()
+            async for raw in resp.content:
+                if raw.startswith(b"data: "):
+                    now = time.perf_counter()
+                    event = json.loads(raw[6:])
+                    t0 = sent_at.get(event["payload"]["id"])
+                    if t0 is not None:
+                        latencies.append(now - t0)
+                    got += 1
+                    if got >= total:
+                        return
+
+    headers = {"X-NinjaDesk-Secret": secret, "Content-Type": "application/json"}
+    timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0), timeout=timeout
+    ) as session:
+        subs = [asyncio.create_task(subscriber(session, t)) for t in tokens]
+        await asyncio.wait_for(all_ready.wait(), 10)
+        await asyncio.sleep(0.2)
+
+        async def send(activity_id: int) -> None:
+            sent_at[activity_id] = time.perf_counter()
+            async with session.post(
+                f"{base}/hooks/bench", data=_payload(activity_id), headers=headers
+            ) as resp:
+                await resp.read()
+
+        start = time.perf_counter()
+        sends = []
+        for i in range(total):
+            # Pace against the clock, not sleep durations, so the rate holds under load.
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            sends.append(asyncio.create_task(send(first_id + i)))
+        await asyncio.gather(*sends)
+        await asyncio.wait_for(asyncio.gather(*subs), 30)
+    latencies.sort()
+    p50 = latencies[len(latencies) // 2]
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return p50 * 1000, p99 * 1000, len(latencies), total
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--rate", type=float, default=500.0)
+    parser.add_argument("--subscribers", type=int, default=20)
+    parser.add_argument("--senders", type=int, default=4)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = f"sqlite:///{Path(tmp) / 'relay.db'}"
+        store = open_store(db)
+        store.init_schema()
+        secret = admin.add_endpoint(store, "bench")
+        tokens = [admin.add_subscriber(store, f"desk{i}") for i in range(args.subscribers)]
+        store.close()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ninja_desk.relay.cli", "serve", "--db", db, "--port", "0",
+             "--log-level", "WARNING"],
+            stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            base = line.strip().rsplit(" ", 1)[-1]
+            accepted = await _throughput(base, secret, args.seconds, args.senders)
+            p50, p99, deliveries, sent = await _latency(
+                base, secret, tokens, args.rate, args.seconds, 10**8
+            )
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    print(json.dumps({
+        "bench": "relay",
+        "store": "sqlite-wal-synchronous-full",
+        "senders": args.senders,
+        "accepted_per_s": round(accepted, 1),
+        "subscribers": args.subscribers,
+        "rate_per_s": args.rate,
+        "events_sent": sent,
+        "deliveries": deliveries,
+        "latency_p50_ms": round(p50, 2),
+        "latency_p99_ms": round(p99, 2),
+    }))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
