@@ -46,7 +46,16 @@ class SyncEngine:
             result.fell_back = fell_back
             return result
 
-    async def _run(self, kind: str, progress: ProgressCallback) -> SyncResult:
+    async def sync_devices(
+        self, device_ids: list[int], progress: ProgressCallback = ignore_progress
+    ) -> SyncResult:
+        """Fetch just these devices again (bulk action "sync selected", webhook follow-ups)."""
+        async with self._lock:
+            return await self._run("devices", progress, device_ids=device_ids)
+
+    async def _run(
+        self, kind: str, progress: ProgressCallback, device_ids: list[int] | None = None
+    ) -> SyncResult:
         client = self.api.client
         calls_before = client.calls.copy()
         started = time.perf_counter()
@@ -58,7 +67,10 @@ class SyncEngine:
         )
         status, error = "failed", None
         try:
-            await job.run(run_id)
+            if device_ids is not None and isinstance(job, IncrementalSync):
+                await job.refresh_devices(device_ids, run_id)
+            else:
+                await job.run(run_id)
             status = "ok"
         except NeedsFullSync as exc:
             status, error = "superseded", str(exc)

@@ -81,6 +81,26 @@ class IncrementalSync:
             {a.device_id for a in self.activities
              if a.device_id is not None and a.activity_type not in _NON_DEVICE_TYPES}
         )  # fmt: skip
+        new_mark = max([mark, *(a.id for a in self.activities)])
+        if last_activity_id is not None and not raw:
+            new_mark = max(new_mark, last_activity_id)
+        await self.refresh_devices(
+            touched,
+            run_id,
+            refresh_alerts=any(a.activity_type == "CONDITION" for a in self.activities),
+            high_water=new_mark,
+        )
+
+    async def refresh_devices(
+        self,
+        device_ids: list[int],
+        run_id: int,
+        *,
+        refresh_alerts: bool = False,
+        high_water: int | None = None,
+    ) -> None:
+        """Fetch these devices and their inventory again; tombstone those NinjaOne lost."""
+        touched = sorted(set(device_ids))
         devices_raw: list[dict[str, Any]] = []
         reports: dict[str, list[Any]] = {table: [] for table in REPORT_ROWS}
         for start in range(0, len(touched), _IDS_PER_CALL):
@@ -99,14 +119,11 @@ class IncrementalSync:
                 orgs.extend(self.skips.parse_all(parse_organization, page))
             async for page in self.api.locations():
                 locations.extend(self.skips.parse_all(parse_location, page))
-        alerts = None
-        if any(a.activity_type == "CONDITION" for a in self.activities):
-            alerts = self.skips.parse_all(parse_alert, await self.api.alerts())
+        alerts = (
+            self.skips.parse_all(parse_alert, await self.api.alerts()) if refresh_alerts else None
+        )
         returned = {d.id for d in devices}
         gone = [i for i in touched if i not in returned]
-        new_mark = max([mark, *(a.id for a in self.activities)])
-        if last_activity_id is not None and not raw:
-            new_mark = max(new_mark, last_activity_id)
 
         def apply(conn: Any) -> None:
             if orgs:
@@ -125,7 +142,8 @@ class IncrementalSync:
                 writes.replace_active_alerts(conn, alerts)
             writes.refresh_alert_counts(conn)
             writes.record_activities(conn, self.activities)
-            writes.set_meta(conn, "activities_high_water", new_mark)
-            writes.set_meta(conn, "last_sync_at", time.time())
+            if high_water is not None:
+                writes.set_meta(conn, "activities_high_water", high_water)
+                writes.set_meta(conn, "last_sync_at", time.time())
 
         await self.cache.write(apply)
