@@ -90,8 +90,9 @@ class Relay:
             f"{self.url}/hooks/{endpoint}", json=payload, headers=headers, **kwargs
         )
 
-    async def batch(self, client: httpx.AsyncClient, since: int = 0, token: str | None = None,
-                    **params: Any) -> dict[str, Any]:
+    async def batch(
+        self, client: httpx.AsyncClient, since: int = 0, token: str | None = None, **params: Any
+    ) -> dict[str, Any]:
         response = await client.get(
             f"{self.url}/events",
             params={"since": since, "wait": 0, **params},
