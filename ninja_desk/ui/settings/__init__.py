@@ -1,0 +1,1 @@
+"""Settings pages: integrations, organization mapping, alert rules."""

@@ -1,0 +1,71 @@
+"""Run a slow call (database, network) off the UI thread and get the answer back on it.
+
+Coroutine functions run as tasks on the running (qasync) loop; plain functions run on a
+short-lived worker thread. Either way `on_done(value)` or `on_error(exc)` is called on the Qt
+thread, so the caller may touch widgets there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+log = logging.getLogger(__name__)
+
+
+class _Relay(QObject):
+    done = Signal(object)
+    failed = Signal(object)
+
+
+def run_job(
+    owner: QObject,
+    fn: Callable[[], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[BaseException], None],
+) -> None:
+    relay = _Relay(owner)  # parented: lives until the answer arrives, on owner's thread
+    relay.done.connect(on_done)
+    relay.failed.connect(on_error)
+    relay.done.connect(relay.deleteLater)
+    relay.failed.connect(relay.deleteLater)
+
+    if inspect.iscoroutinefunction(fn):
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            relay.failed.emit(RuntimeError("This action needs the app's event loop."))
+            return
+
+        def finished(task: asyncio.Future[Any]) -> None:
+            if task.cancelled():
+                relay.failed.emit(RuntimeError("The action was cancelled."))
+            elif task.exception() is not None:
+                relay.failed.emit(task.exception())
+            else:
+                relay.done.emit(task.result())
+
+        loop.create_task(fn()).add_done_callback(finished)
+        return
+
+    def work() -> None:
+        try:
+            value = fn()
+        except Exception as exc:  # reported to the user as a sentence by on_error
+            log.debug("background job failed", exc_info=True)
+            relay.failed.emit(exc)
+        else:
+            relay.done.emit(value)
+
+    threading.Thread(target=work, name="ui-job", daemon=True).start()
+
+
+def error_sentence(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text if text else f"{type(exc).__name__} (no details)."

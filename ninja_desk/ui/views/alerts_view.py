@@ -1,0 +1,476 @@
+"""Alerts: the cached NinjaOne alerts, filtered in SQL, with acknowledge / resolve / ticket.
+
+The actions go through the alert service on the context (`ctx.alerts`, from the alert
+pipeline). Until it is there — or when NinjaOne or the PSA is not connected, or the user lacks
+the right — each button stays disabled and the reason is written under the buttons.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ninja_desk.psa.permissions import ACT_ALERTS, CREATE_TICKETS, denial_sentence
+from ninja_desk.ui.context import AppContext
+from ninja_desk.ui.models.alert_paged_sql import format_time
+from ninja_desk.ui.models.alert_table_model import (
+    SEVERITY_COLOURS,
+    STATUS_CHOICES,
+    AlertFilter,
+    AlertTableModel,
+    status_text,
+)
+from ninja_desk.ui.settings.background import error_sentence, run_job
+
+NO_PSA = "PSA database not configured; set it up in Settings → Integrations."
+NO_NINJA = "Connect to NinjaOne first (Settings → Integrations)."
+NO_SERVICE = "Alert actions need the alert pipeline, which is not running in this session."
+
+
+def alert_service(ctx: AppContext) -> Any:
+    """The alert pipeline's service, once the app wires one into the context."""
+    return getattr(ctx, "alerts", None)
+
+
+def decision_text(raw: str | None) -> str:
+    """The pipeline's decision as a sentence (it may store plain text or a JSON object)."""
+    if not raw:
+        return "No rule has looked at this alert yet."
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return raw
+    if not isinstance(value, dict):
+        return str(value)
+    parts = []
+    for key in ("outcome", "action", "rule", "rule_name", "reason", "dry_run"):
+        if key in value and value[key] not in (None, ""):
+            parts.append(f"{key.replace('_', ' ').capitalize()}: {value[key]}")
+    return "\n".join(parts) or raw
+
+
+class AlertsView(QWidget):
+    open_device = Signal(int)
+    open_ticket = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = AlertTableModel(ctx.cache, self)
+        self._current: dict[str, Any] | None = None
+        self._busy = False
+        self._debounce = QTimer(self, singleShot=True, interval=250)
+        self._debounce.timeout.connect(self._filters_changed)
+        self._build()
+        self.refresh()
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        filters = QHBoxLayout()
+        filters.setSpacing(6)
+        self.severity_buttons: dict[str, QPushButton] = {}
+        for name in ("CRITICAL", "MAJOR", "MODERATE", "MINOR", "NONE"):
+            button = QPushButton(name.title(), checkable=True)
+            button.setToolTip(f"Show {name.title()} alerts (none ticked = every severity)")
+            button.setStyleSheet(
+                f"QPushButton:checked {{ background: {SEVERITY_COLOURS[name]}; color: white; }}"
+            )
+            button.toggled.connect(self._filters_changed)
+            self.severity_buttons[name] = button
+            filters.addWidget(button)
+        filters.addSpacing(8)
+        self.status_combo = QComboBox()
+        for key, label in STATUS_CHOICES:
+            self.status_combo.addItem(label, key)
+        self.status_combo.currentIndexChanged.connect(self._filters_changed)
+        self.client_combo = QComboBox()
+        self.client_combo.setMinimumWidth(160)
+        self.client_combo.currentIndexChanged.connect(self._filters_changed)
+        self.device_edit = QLineEdit(placeholderText="Device name")
+        self.device_edit.setClearButtonEnabled(True)
+        self.device_edit.textChanged.connect(self._debounce.start)
+        self.text_edit = QLineEdit(placeholderText="Message contains…")
+        self.text_edit.setClearButtonEnabled(True)
+        self.text_edit.textChanged.connect(self._debounce.start)
+        for label, widget in (
+            ("Status", self.status_combo),
+            ("Client", self.client_combo),
+        ):
+            filters.addWidget(QLabel(label))
+            filters.addWidget(widget)
+        filters.addWidget(self.device_edit, 1)
+        filters.addWidget(self.text_edit, 2)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(4, Qt.SortOrder.DescendingOrder)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)  # fixed: never size to contents
+        self.table.setWordWrap(False)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        for column, width in enumerate((90, 150, 150, 320, 130, 100, 80)):
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.table.doubleClicked.connect(self._open_device_clicked)
+        self.count_label = QLabel()
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(filters)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.count_label)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self._build_detail())
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([800, 320])
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+    def _build_detail(self) -> QWidget:
+        box = QWidget()
+        box.setMinimumWidth(280)
+        outer = QVBoxLayout(box)
+        outer.setContentsMargins(6, 0, 0, 0)
+        self.detail_title = QLabel("Select an alert")
+        self.detail_title.setWordWrap(True)
+        self.detail_title.setStyleSheet("font-weight: 600; font-size: 13pt;")
+        outer.addWidget(self.detail_title)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.detail_fields: dict[str, QLabel] = {}
+        for key, label in (
+            ("severity", "Severity"),
+            ("device", "Device"),
+            ("client", "Client"),
+            ("triggered", "Triggered"),
+            ("status", "Status"),
+            ("acknowledged", "Acknowledged"),
+            ("source", "Source"),
+            ("ticket", "Ticket"),
+        ):
+            value = QLabel("—")
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.detail_fields[key] = value
+            form.addRow(label, value)
+        outer.addLayout(form)
+
+        self.message_label = QLabel()
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.message_label)
+
+        decision_box = QGroupBox("Why a ticket was or was not made")
+        decision_layout = QVBoxLayout(decision_box)
+        self.decision_label = QLabel("—")
+        self.decision_label.setWordWrap(True)
+        self.decision_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        decision_layout.addWidget(self.decision_label)
+        outer.addWidget(decision_box)
+
+        buttons = QVBoxLayout()
+        self.ack_button = QPushButton("Acknowledge")
+        self.resolve_button = QPushButton("Resolve")
+        self.create_ticket_button = QPushButton("Create ticket")
+        self.open_ticket_button = QPushButton("Open ticket")
+        self.open_device_button = QPushButton("Open device")
+        self.ack_button.clicked.connect(lambda: self._run_action("acknowledge"))
+        self.resolve_button.clicked.connect(lambda: self._run_action("resolve"))
+        self.create_ticket_button.clicked.connect(lambda: self._run_action("create_ticket"))
+        self.open_ticket_button.clicked.connect(self._open_ticket_clicked)
+        self.open_device_button.clicked.connect(self._open_device_clicked)
+        row1, row2 = QHBoxLayout(), QHBoxLayout()
+        row1.addWidget(self.ack_button)
+        row1.addWidget(self.resolve_button)
+        row2.addWidget(self.create_ticket_button)
+        row2.addWidget(self.open_ticket_button)
+        buttons.addLayout(row1)
+        buttons.addLayout(row2)
+        buttons.addWidget(self.open_device_button)
+        outer.addLayout(buttons)
+        self.reason_label = QLabel()
+        self.reason_label.setWordWrap(True)
+        self.reason_label.setStyleSheet("color: palette(mid);")
+        outer.addWidget(self.reason_label)
+        outer.addStretch(1)
+
+        scroll = QScrollArea()
+        scroll.setWidget(box)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        return scroll
+
+    # -- public API -----------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read the cache (after a sync) keeping filters, sort and the selected alert."""
+        keep = self._current["uid"] if self._current else None
+        self._fill_clients()
+        self.model.reload()
+        self.count_label.setText(f"{self.model.count():,} alerts")
+        if keep is None or not self._select_loaded(keep):
+            self._show(None)
+
+    def apply_filter(self, values: dict[str, Any]) -> None:
+        """Set the filters, e.g. {"severity": ["CRITICAL"], "status": "open", "device_id": 7}."""
+        wanted = AlertFilter.from_dict(values)
+        self._setting_filters = True
+        try:
+            for name, button in self.severity_buttons.items():
+                button.setChecked(name in wanted.severities)
+            index = self.status_combo.findData(wanted.status)
+            self.status_combo.setCurrentIndex(max(index, 0))
+            org_index = self.client_combo.findData(wanted.organization_id)
+            self.client_combo.setCurrentIndex(max(org_index, 0))
+            self.device_edit.setText(wanted.device_text)
+            self.text_edit.setText(wanted.text)
+        finally:
+            self._setting_filters = False
+        self._device_id = wanted.device_id
+        self._debounce.stop()
+        self._filters_changed()
+
+    def select_alert(self, uid: str) -> bool:
+        """Show one alert; clears the filters when they hide it. False if it is not cached."""
+        if self._select_loaded(uid):
+            return True
+        if not self.ctx.cache.scalar("SELECT 1 FROM alerts WHERE uid = :u", u=uid):
+            return False
+        self.apply_filter({"status": "all"})
+        return self._select_loaded(uid)
+
+    def current_alert(self) -> dict[str, Any] | None:
+        return self._current
+
+    # -- filters --------------------------------------------------------------------------
+
+    _setting_filters = False
+    _device_id: int | None = None
+
+    def _fill_clients(self) -> None:
+        current = self.client_combo.currentData()
+        self.client_combo.blockSignals(True)
+        self.client_combo.clear()
+        self.client_combo.addItem("All clients", None)
+        for org in self.ctx.cache.rows(
+            "SELECT id, name FROM organizations WHERE deleted = 0 ORDER BY name COLLATE NOCASE"
+        ):
+            self.client_combo.addItem(org["name"], org["id"])
+        self.client_combo.setCurrentIndex(max(self.client_combo.findData(current), 0))
+        self.client_combo.blockSignals(False)
+
+    def _filters_changed(self) -> None:
+        if self._setting_filters:
+            return
+        self.model.filter = AlertFilter(
+            severities=frozenset(n for n, b in self.severity_buttons.items() if b.isChecked()),
+            status=self.status_combo.currentData() or "open",
+            organization_id=self.client_combo.currentData(),
+            device_id=self._device_id,
+            device_text=self.device_edit.text(),
+            text=self.text_edit.text(),
+        )
+        keep = self._current["uid"] if self._current else None
+        self.model.reload()
+        self.count_label.setText(f"{self.model.count():,} alerts")
+        if keep is None or not self._select_loaded(keep, page_in=False):
+            self._show(None)
+
+    # -- selection and detail -------------------------------------------------------------
+
+    def _select_loaded(self, uid: str, page_in: bool = True) -> bool:
+        if page_in:
+            row = self.model.fetch_all_until(lambda r: r["uid"] == uid)
+        else:
+            row = next(
+                (i for i in range(self.model.rowCount()) if self.model.row_at(i)["uid"] == uid),
+                -1,
+            )
+        if row < 0:
+            return False
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index)
+        self._show(self.model.row_at(row))
+        return True
+
+    def _row_changed(self, current: Any, _previous: Any) -> None:
+        self._show(self.model.row_at(current.row()) if current.isValid() else None)
+
+    def _show(self, alert: dict[str, Any] | None) -> None:
+        self._current = alert
+        if alert is None:
+            self.detail_title.setText("Select an alert")
+            for label in self.detail_fields.values():
+                label.setText("—")
+            self.message_label.setText("")
+            self.decision_label.setText("—")
+        else:
+            self.detail_title.setText(alert.get("condition_name") or "Alert")
+            severity = (alert.get("severity") or "NONE").upper()
+            self.detail_fields["severity"].setText(
+                f'<span style="color:{SEVERITY_COLOURS.get(severity, "#9e9e9e")}">●</span> '
+                f"{severity.title()}"
+            )
+            self.detail_fields["device"].setText(
+                alert.get("device_name") or f"Device {alert.get('device_id')}"
+            )
+            self.detail_fields["client"].setText(alert.get("org_name") or "—")
+            self.detail_fields["triggered"].setText(format_time(alert.get("create_time")) or "—")
+            status = status_text(alert)
+            if alert.get("status") == "RESET" and alert.get("resolved_at"):
+                status += f" at {format_time(alert['resolved_at'])}"
+            self.detail_fields["status"].setText(status)
+            acked = alert.get("acknowledged_at")
+            self.detail_fields["acknowledged"].setText(
+                f"{format_time(acked)} by {alert.get('acknowledged_by') or 'someone'}"
+                if acked
+                else "No"
+            )
+            self.detail_fields["source"].setText(alert.get("source_type") or "—")
+            self.detail_fields["ticket"].setText(
+                f"#{alert['ticket_number']}"
+                if alert.get("ticket_number")
+                else (alert.get("ticket_id") or "None")
+            )
+            self.message_label.setText(alert.get("message") or "")
+            self.decision_label.setText(decision_text(alert.get("decision")))
+        self._update_actions()
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_reason(self, action: str) -> str | None:
+        """Why `action` is unavailable for the current alert; None when it can run."""
+        alert = self._current
+        if alert is None:
+            return "Select an alert."
+        if self._busy:
+            return "Working…"
+        if action in ("acknowledge", "resolve"):
+            if self.ctx.sync is None:
+                return NO_NINJA
+            if alert_service(self.ctx) is None:
+                return NO_SERVICE
+            if ACT_ALERTS not in self.ctx.permissions:
+                return denial_sentence(ACT_ALERTS)
+            if alert.get("status") == "RESET":
+                return "This alert is already reset."
+            if action == "acknowledge" and alert.get("acknowledged_at"):
+                return "This alert is already acknowledged."
+            return None
+        if action == "create_ticket":
+            if self.ctx.psa is None:
+                return NO_PSA
+            if alert_service(self.ctx) is None:
+                return NO_SERVICE
+            if CREATE_TICKETS not in self.ctx.permissions:
+                return denial_sentence(CREATE_TICKETS)
+            if alert.get("ticket_id"):
+                return f"This alert already has ticket #{alert.get('ticket_number') or ''}."
+            return None
+        if action == "open_ticket":
+            return None if alert.get("ticket_id") else "No ticket was made for this alert."
+        if action == "open_device":
+            return None if alert.get("device_id") else "This alert has no device."
+        raise ValueError(action)
+
+    def _update_actions(self) -> None:
+        reasons = []
+        for action, button in (
+            ("acknowledge", self.ack_button),
+            ("resolve", self.resolve_button),
+            ("create_ticket", self.create_ticket_button),
+            ("open_ticket", self.open_ticket_button),
+            ("open_device", self.open_device_button),
+        ):
+            reason = self.action_reason(action)
+            button.setEnabled(reason is None)
+            button.setToolTip(reason or "")
+            if reason and self._current is not None and reason not in reasons:
+                reasons.append(reason)
+        self.reason_label.setText("\n".join(reasons))
+
+    def _run_action(self, action: str) -> None:
+        alert = self._current
+        service = alert_service(self.ctx)
+        if alert is None or service is None or self.action_reason(action) is not None:
+            return
+        uid = alert["uid"]
+        method = getattr(service, action)
+        self._busy = True
+        self._update_actions()
+
+        def done(_value: Any) -> None:
+            self._busy = False
+            self.refresh()
+            if not self._select_loaded(uid):
+                # Resolved alerts leave the "open" list; keep showing what was acted on.
+                self.table.clearSelection()
+                self._show(self.model.load_one(uid))
+            self.reason_label.setText(
+                {
+                    "acknowledge": "Alert acknowledged.",
+                    "resolve": "Alert resolved.",
+                    "create_ticket": "Ticket created.",
+                }[action]
+            )
+
+        def failed(exc: BaseException) -> None:
+            self._busy = False
+            self._update_actions()
+            self.reason_label.setText(error_sentence(exc))
+
+        if inspect.iscoroutinefunction(method):
+            run_job(self, _bind_async(method, uid), done, failed)
+        else:
+            run_job(self, lambda: method(uid), done, failed)
+
+    def _open_ticket_clicked(self) -> None:
+        if self._current and self._current.get("ticket_id"):
+            self.open_ticket.emit(str(self._current["ticket_id"]))
+
+    def _open_device_clicked(self, *_args: Any) -> None:
+        if self._current and self._current.get("device_id"):
+            self.open_device.emit(int(self._current["device_id"]))
+
+
+def _bind_async(method: Any, uid: str) -> Any:
+    async def call() -> Any:
+        return await method(uid)
+
+    return call
