@@ -1,0 +1,357 @@
+"""Where NinjaOne secrets live: the OS keyring, or an explicit fallback the user chose.
+
+Only the refresh token and (for "Web" and "API Services" apps) the client secret are kept.
+Access tokens live in memory: they last an hour, and Windows Credential Manager holds about
+2.5 KB per secret, so storing the whole token response would not fit anyway.
+
+A machine without a secure keyring (keyring's `fail`/`null` backends, keyrings.alt's
+plaintext file) is refused with `NoSecureKeyring`, never silently downgraded. Its message
+offers the two explicit alternatives: environment variables, or a passphrase-encrypted file.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import secrets as _secrets
+import threading
+from collections.abc import Mapping, MutableMapping
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import keyring
+import keyring.errors
+from keyring.backend import KeyringBackend
+
+from ninja_desk.ninjaone.errors import NinjaOneError
+from ninja_desk.ninjaone.tokens import TokenSet
+
+log = logging.getLogger(__name__)
+
+SERVICE_PREFIX = "NinjaDesk"
+REFRESH_TOKEN = "refresh_token"
+CLIENT_SECRET = "client_secret"
+ENV_REFRESH_TOKEN = "NINJA_DESK_REFRESH_TOKEN"
+ENV_CLIENT_SECRET = "NINJA_DESK_CLIENT_SECRET"
+_ENV_NAMES = {REFRESH_TOKEN: ENV_REFRESH_TOKEN, CLIENT_SECRET: ENV_CLIENT_SECRET}
+
+# Windows Credential Manager: CRED_MAX_CREDENTIAL_BLOB_SIZE = 5 * 512 bytes, and keyring's
+# Windows backend writes UTF-16, so that is 1280 characters there. Elsewhere we still cap at
+# 2560 bytes so a profile that works on one OS works on the others.
+MAX_SECRET_BYTES = 2560
+
+_INSECURE_BACKENDS = {
+    "keyring.backends.fail.Keyring",
+    "keyring.backends.null.Keyring",
+    "keyrings.alt.file.PlaintextKeyring",
+    "keyrings.alt.Windows.EncryptedKeyring",  # not encrypted at rest beyond the user profile
+}
+
+
+class CredentialsError(NinjaOneError):
+    """Base for secret-storage failures; the message says what the user can do."""
+
+
+class NoSecureKeyring(CredentialsError):
+    def __init__(self, backend_name: str) -> None:
+        super().__init__(
+            f"No secure keyring is available on this machine (keyring backend: {backend_name}), "
+            "and NinjaDesk will not store NinjaOne credentials in plain text. Either set "
+            f"{ENV_REFRESH_TOKEN} (and {ENV_CLIENT_SECRET} for Web or API Services apps) in the "
+            "environment, or sign in with --encrypted-file PATH to keep them in a file "
+            "protected by a passphrase."
+        )
+        self.backend_name = backend_name
+
+
+class SecretTooLarge(CredentialsError):
+    pass
+
+
+class KeyringUnavailable(CredentialsError):
+    """The keyring exists but refused the operation (locked, D-Bus down, access denied)."""
+
+
+class WrongPassphrase(CredentialsError):
+    pass
+
+
+def service_name(base_url: str, client_id: str) -> str:
+    """One keyring service per integration: `NinjaDesk/<host>/<client_id>`."""
+    host = urlsplit(base_url).netloc or base_url
+    return f"{SERVICE_PREFIX}/{host}/{client_id}"
+
+
+def backend_name(backend: KeyringBackend | None = None) -> str:
+    backend = backend or keyring.get_keyring()
+    return f"{type(backend).__module__}.{type(backend).__qualname__}"
+
+
+def keyring_is_secure(backend: KeyringBackend | None = None) -> bool:
+    backend = backend or keyring.get_keyring()
+    inner = getattr(backend, "backends", None)  # the chainer: secure if any member is
+    if isinstance(inner, list | tuple) and type(backend).__name__ == "ChainerBackend":
+        return any(keyring_is_secure(b) for b in inner)
+    name = backend_name(backend)
+    if name in _INSECURE_BACKENDS or "plaintext" in name.lower():
+        return False
+    try:
+        return float(backend.priority) > 0  # fail.Keyring is 0, null.Keyring is -1
+    except Exception:
+        return True
+
+
+def check_secret_size(key: str, value: str, backend: KeyringBackend | None = None) -> None:
+    windows = "Windows" in backend_name(backend) if backend is not None else os.name == "nt"
+    size = len(value.encode("utf-16-le" if windows else "utf-8"))
+    if size > MAX_SECRET_BYTES:
+        raise SecretTooLarge(
+            f"The NinjaOne {key.replace('_', ' ')} is {size} bytes, more than the "
+            f"{MAX_SECRET_BYTES} bytes the system keyring can hold. Set {_ENV_NAMES[key]} in "
+            "the environment or use --encrypted-file instead."
+        )
+
+
+class SecretBackend(Protocol):
+    def get(self, key: str) -> str | None: ...
+    def set(self, key: str, value: str) -> None: ...
+    def delete(self, key: str) -> None: ...
+
+
+class KeyringSecrets:
+    """Secrets of one integration in the OS keyring."""
+
+    def __init__(self, service: str, backend: KeyringBackend | None = None) -> None:
+        self.service = service
+        self._backend = backend
+
+    @property
+    def backend(self) -> KeyringBackend:
+        backend = self._backend or keyring.get_keyring()
+        if not keyring_is_secure(backend):
+            raise NoSecureKeyring(backend_name(backend))
+        return backend
+
+    def get(self, key: str) -> str | None:
+        backend = self.backend
+        try:
+            return backend.get_password(self.service, key)
+        except keyring.errors.KeyringError as exc:
+            raise KeyringUnavailable(
+                f"The system keyring could not be read ({type(exc).__name__}). Unlock it "
+                "and try again."
+            ) from None
+
+    def set(self, key: str, value: str) -> None:
+        backend = self.backend
+        check_secret_size(key, value, backend)
+        try:
+            backend.set_password(self.service, key, value)
+        except keyring.errors.KeyringError as exc:
+            raise KeyringUnavailable(
+                f"The system keyring refused to store the NinjaOne {key.replace('_', ' ')} "
+                f"({type(exc).__name__}). Unlock it and try again."
+            ) from None
+
+    def delete(self, key: str) -> None:
+        backend = self.backend
+        try:
+            backend.delete_password(self.service, key)
+        except keyring.errors.PasswordDeleteError:
+            pass  # nothing stored: already the state we want
+        except keyring.errors.KeyringError as exc:
+            raise KeyringUnavailable(
+                f"The system keyring refused to delete a NinjaOne secret ({type(exc).__name__})."
+            ) from None
+
+
+class EnvSecrets:
+    """Secrets from NINJA_DESK_REFRESH_TOKEN / NINJA_DESK_CLIENT_SECRET (headless machines).
+
+    The environment cannot be written back, so a rotated refresh token is kept in memory for
+    the life of the process; the next process starts from the variable again. That only works
+    while NinjaOne does not rotate (or for client_credentials); the encrypted file does not
+    have this limit.
+    """
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self._environ = os.environ if environ is None else environ
+        self._overrides: dict[str, str | None] = {}
+        self._warned = False
+
+    def get(self, key: str) -> str | None:
+        if key in self._overrides:
+            return self._overrides[key]
+        return self._environ.get(_ENV_NAMES.get(key, ""), None) or None
+
+    def set(self, key: str, value: str) -> None:
+        if (
+            key == REFRESH_TOKEN
+            and value != self._environ.get(ENV_REFRESH_TOKEN)
+            and not self._warned
+        ):
+            self._warned = True
+            log.warning(
+                "NinjaOne issued a new refresh token; it is kept in memory only because %s "
+                "cannot be updated. Use a keyring or --encrypted-file to keep it across runs.",
+                ENV_REFRESH_TOKEN,
+            )
+        self._overrides[key] = value
+
+    def delete(self, key: str) -> None:
+        self._overrides[key] = None
+
+
+class EncryptedFileSecrets:
+    """Secrets in one file encrypted with Fernet, its key derived from a passphrase by scrypt.
+
+    One file can hold several integrations; entries are keyed by the keyring service name.
+    """
+
+    _N, _R, _P = 2**15, 8, 1
+
+    def __init__(self, path: str | os.PathLike[str], passphrase: str, service: str) -> None:
+        if not passphrase:
+            raise WrongPassphrase("An encrypted credentials file needs a non-empty passphrase.")
+        self.path = Path(path)
+        self.service = service
+        self._passphrase = passphrase.encode("utf-8")
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"EncryptedFileSecrets(path={str(self.path)!r}, service={self.service!r})"
+
+    def _fernet(self, salt: bytes):
+        from cryptography.fernet import Fernet
+        from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+        key = Scrypt(salt=salt, length=32, n=self._N, r=self._R, p=self._P).derive(self._passphrase)
+        return Fernet(base64.urlsafe_b64encode(key))
+
+    def _read(self) -> tuple[bytes, dict[str, dict[str, str]]]:
+        from cryptography.fernet import InvalidToken
+
+        if not self.path.exists():
+            return _secrets.token_bytes(16), {}
+        try:
+            envelope = json.loads(self.path.read_text(encoding="utf-8"))
+            salt = base64.b64decode(envelope["salt"])
+            plain = self._fernet(salt).decrypt(envelope["data"].encode("ascii"))
+        except InvalidToken:
+            raise WrongPassphrase(
+                f"The passphrase does not open {self.path}. Try again, or delete the file and "
+                "sign in again."
+            ) from None
+        except (OSError, ValueError, KeyError) as exc:
+            raise CredentialsError(
+                f"The encrypted credentials file {self.path} is unreadable "
+                f"({type(exc).__name__}). Delete it and sign in again."
+            ) from None
+        return salt, json.loads(plain)
+
+    def _write(self, salt: bytes, entries: dict[str, dict[str, str]]) -> None:
+        token = self._fernet(salt).encrypt(json.dumps(entries).encode("utf-8"))
+        envelope = {
+            "format": "ninja-desk-secrets/1",
+            "kdf": {"name": "scrypt", "n": self._N, "r": self._R, "p": self._P},
+            "salt": base64.b64encode(salt).decode("ascii"),
+            "data": token.decode("ascii"),
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(envelope, handle)
+        tmp.replace(self.path)
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            _, entries = self._read()
+        return entries.get(self.service, {}).get(key)
+
+    def set(self, key: str, value: str) -> None:
+        with self._lock:
+            salt, entries = self._read()
+            entries.setdefault(self.service, {})[key] = value
+            self._write(salt, entries)
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            salt, entries = self._read()
+            if entries.get(self.service, {}).pop(key, None) is not None:
+                if not entries[self.service]:
+                    del entries[self.service]
+                self._write(salt, entries)
+
+
+def open_secrets(
+    base_url: str,
+    client_id: str,
+    *,
+    encrypted_file: str | os.PathLike[str] | None = None,
+    passphrase: str | None = None,
+    environ: MutableMapping[str, str] | None = None,
+) -> SecretBackend:
+    """The store the user chose: encrypted file if given, env vars if set, else the keyring."""
+    env = os.environ if environ is None else environ
+    if encrypted_file is not None:
+        return EncryptedFileSecrets(
+            encrypted_file, passphrase or "", service_name(base_url, client_id)
+        )
+    if env.get(ENV_REFRESH_TOKEN) or env.get(ENV_CLIENT_SECRET):
+        return EnvSecrets(env)
+    return KeyringSecrets(service_name(base_url, client_id))
+
+
+class KeyringTokenStore:
+    """`TokenStore` keeping the refresh token in a SecretBackend and the access token in memory.
+
+    `load()` answers from memory (it runs on every API call); `reload()` re-reads the backend,
+    which the token provider does under the cross-process lock because another process may
+    have rotated the refresh token meanwhile.
+    """
+
+    def __init__(self, secrets: SecretBackend) -> None:
+        self.secrets = secrets
+        self._tokens: TokenSet | None = None
+        self._persisted: str | None = None
+        self._loaded = False
+
+    def load(self) -> TokenSet | None:
+        if not self._loaded:
+            return self.reload()
+        return self._tokens
+
+    def reload(self) -> TokenSet | None:
+        refresh = self.secrets.get(REFRESH_TOKEN)
+        self._loaded = True
+        self._persisted = refresh
+        current = self._tokens
+        if refresh is None:
+            # Nothing persisted; an access-only session (client_credentials) stays in memory.
+            if current is not None and current.refresh_token is None:
+                return current
+            self._tokens = None
+            return None
+        if current is not None and current.refresh_token == refresh:
+            return current
+        # First start, or another process rotated it: no access token is known to go with
+        # this refresh token, so the provider will refresh.
+        self._tokens = TokenSet(access_token="", expires_at=0.0, refresh_token=refresh)
+        return self._tokens
+
+    def save(self, tokens: TokenSet) -> None:
+        if tokens.refresh_token and tokens.refresh_token != self._persisted:
+            self.secrets.set(REFRESH_TOKEN, tokens.refresh_token)  # before anyone uses it
+            self._persisted = tokens.refresh_token
+        self._tokens = tokens
+        self._loaded = True
+
+    def clear(self) -> None:
+        self.secrets.delete(REFRESH_TOKEN)
+        self._tokens = None
+        self._persisted = None
+        self._loaded = True

@@ -1,0 +1,150 @@
+"""Register NinjaDesk's relay as this API client app's NinjaOne webhook (reference §6.7, §9).
+
+NinjaOne does not sign deliveries; the only way to authenticate them is a custom header it
+adds to every POST, so the relay checks `X-NinjaDesk-Secret`. There is one webhook per API
+client app and a PUT replaces it, so "re-register" is simply another PUT.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from ninja_desk.ninjaone.client import NinjaOneClient
+from ninja_desk.ninjaone.errors import NinjaOneError, NinjaOneForbidden
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhook"
+SECRET_HEADER = "X-NinjaDesk-Secret"
+DEFAULT_EXPAND = ("device", "organization", "location")
+
+_DEVICE_LIFECYCLE = (
+    "NODE_CREATED",
+    "NODE_UPDATED",
+    "NODE_DELETED",
+    "NODE_MANUALLY_APPROVED",
+    "NODE_AUTOMATICALLY_APPROVED",
+    "NODE_MANUALLY_REJECTED",
+    "NODE_AUTOMATICALLY_REJECTED",
+    "NODE_RE_ENROLLED",
+)
+_SYSTEM_EVENTS = ("SYSTEM_REBOOTED", "SOFTWARE_ADDED", "SOFTWARE_REMOVED")
+_HARDWARE_CHANGES = (
+    "CPU_ADDED",
+    "CPU_REMOVED",
+    "MEMORY_ADDED",
+    "MEMORY_REMOVED",
+    "DISK_DRIVE_ADDED",
+    "DISK_DRIVE_REMOVED",
+    "DISK_PARTITION_ADDED",
+    "DISK_PARTITION_REMOVED",
+    "DISK_VOLUME_ADDED",
+    "DISK_VOLUME_REMOVED",
+    "RAID_LOGICAL_DISK_ADDED",
+    "RAID_LOGICAL_DISK_REMOVED",
+)
+
+DEFAULT_ACTIVITIES: Mapping[str, tuple[str, ...]] = {
+    "SYSTEM": _DEVICE_LIFECYCLE + _SYSTEM_EVENTS + _HARDWARE_CHANGES,
+    "CONDITION": ("TRIGGERED", "RESET", "ACKNOWLEDGED"),
+    "PATCH_MANAGEMENT": ("*",),
+    "SOFTWARE_PATCH_MANAGEMENT": ("*",),
+}
+
+
+class WebhookError(NinjaOneError):
+    """Registering or removing the webhook failed; the message is one sentence for the user."""
+
+
+class WebhookNotAllowed(WebhookError):
+    pass
+
+
+class WebhookPsaConflict(WebhookError):
+    pass
+
+
+NOT_ADMIN_MESSAGE = (
+    "NinjaOne only lets system administrators set up webhooks, so sign in to NinjaDesk as a "
+    "NinjaOne system administrator (or ask one to connect it) to get live updates."
+)
+PSA_CONFLICT_MESSAGE = (
+    "NinjaOne already has a different PSA integration using this webhook, so remove that PSA "
+    "webhook in NinjaOne (Administration > Apps) before NinjaDesk can manage it."
+)
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookConfig:
+    relay_url: str
+    secret: str = field(repr=False)
+    activities: Mapping[str, Sequence[str]] = field(default_factory=lambda: DEFAULT_ACTIVITIES)
+    expand: Sequence[str] = DEFAULT_EXPAND
+    organization_ids: Sequence[int] | None = None
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.relay_url)
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            raise WebhookError(f"The relay URL '{self.relay_url}' is not an http(s) address.")
+        if not self.secret:
+            raise WebhookError("The webhook needs a shared secret for the relay.")
+
+    def body(self) -> dict[str, Any]:
+        """The `PUT /v2/webhook` body (reference §12.13)."""
+        out: dict[str, Any] = {
+            "url": self.relay_url,
+            "activities": {kind: list(codes) for kind, codes in self.activities.items()},
+            "expand": list(self.expand),
+            "headers": [{"name": SECRET_HEADER, "value": self.secret}],
+        }
+        if self.organization_ids is not None:
+            out["organizationIds"] = [int(i) for i in self.organization_ids]
+        return out
+
+
+def build_webhook_config(
+    relay_url: str,
+    secret: str,
+    *,
+    activities: Mapping[str, Sequence[str]] | None = None,
+    organization_ids: Sequence[int] | None = None,
+) -> WebhookConfig:
+    return WebhookConfig(
+        relay_url=relay_url,
+        secret=secret,
+        activities=activities if activities is not None else DEFAULT_ACTIVITIES,
+        organization_ids=organization_ids,
+    )
+
+
+def _explain(exc: NinjaOneForbidden) -> WebhookError:
+    if "different psa" in str(exc).lower():
+        return WebhookPsaConflict(PSA_CONFLICT_MESSAGE, status=exc.status)
+    return WebhookNotAllowed(NOT_ADMIN_MESSAGE, status=exc.status)
+
+
+async def register_webhook(client: NinjaOneClient, config: WebhookConfig) -> None:
+    """PUT the configuration; also how to re-register (it replaces the previous one)."""
+    try:
+        await client.request("PUT", WEBHOOK_PATH, json=config.body())
+    except NinjaOneForbidden as exc:
+        raise _explain(exc) from None
+    log.info("NinjaOne webhook registered for %s.", urlsplit(config.relay_url).netloc)
+
+
+async def unregister_webhook(client: NinjaOneClient) -> None:
+    """DELETE the app's webhook. No body: NinjaOne rejects a DELETE with one."""
+    try:
+        await client.request("DELETE", WEBHOOK_PATH)
+    except NinjaOneForbidden as exc:
+        raise _explain(exc) from None
+    log.info("NinjaOne webhook removed.")
