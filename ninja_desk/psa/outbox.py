@@ -1,0 +1,75 @@
+"""Events written to `events_outbox` in the same transaction as the change they describe."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ninja_desk.psa.events import Event
+from ninja_desk.psa.schema import events_outbox
+
+if TYPE_CHECKING:
+    from ninja_desk.psa.tenancy import TenantSession
+
+
+def publish(session: TenantSession, event_type: str, payload: dict[str, Any]) -> Event:
+    """Queue an event: written to the outbox before commit, dispatched in-process after it."""
+    event = Event(session.tenant, event_type, payload, session.user_id)
+    session.pending_events.append(event)
+    return event
+
+
+def flush(session: TenantSession) -> None:
+    """Write queued events in one multi-row insert (called by the tenant session on exit)."""
+    pending = session.pending_events[session.flushed_events :]
+    if not pending:
+        return
+    session.conn.execute(
+        events_outbox.insert(),
+        [
+            {
+                "tenant": e.tenant,
+                "event_id": e.event_id,
+                "event_type": e.type,
+                "payload": e.payload,
+                "actor_user_id": e.actor_user_id,
+                "occurred_at": e.occurred_at,
+            }
+            for e in pending
+        ],
+    )
+    session.flushed_events = len(session.pending_events)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    event_id: uuid.UUID
+    event_type: str
+    payload: dict[str, Any]
+    occurred_at: datetime
+    published_at: datetime | None
+
+
+def pending_events(session: TenantSession, limit: int = 500) -> list[OutboxRow]:
+    """Undelivered outbox rows, oldest first, for a relay that forwards them elsewhere."""
+    t = events_outbox
+    rows = session.conn.execute(
+        sa.select(t.c.event_id, t.c.event_type, t.c.payload, t.c.occurred_at, t.c.published_at)
+        .where(t.c.tenant == session.tenant, t.c.published_at.is_(None))
+        .order_by(t.c.occurred_at)
+        .limit(limit)
+    )
+    return [OutboxRow(*row) for row in rows]
+
+
+def mark_published(session: TenantSession, event_ids: list[uuid.UUID], when: datetime) -> None:
+    t = events_outbox
+    session.conn.execute(
+        t.update()
+        .where(t.c.tenant == session.tenant, t.c.event_id.in_(event_ids))
+        .values(published_at=when)
+    )

@@ -1,0 +1,1 @@
+"""Tenant-scoped repositories. Every function takes a TenantSession and filters by its tenant."""
