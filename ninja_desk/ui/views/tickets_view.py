@@ -1,0 +1,317 @@
+"""Tickets: the PSA tickets linked to devices and alerts, read from the cache mirror.
+
+Opening a ticket lists its linked assets; from there a technician opens the device or starts
+Remote Connect (through `ctx.remote_connect` once the app wires it in).
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ninja_desk.psa.permissions import REMOTE_CONNECT, denial_sentence
+from ninja_desk.ui.context import AppContext
+from ninja_desk.ui.models.alert_paged_sql import format_time
+from ninja_desk.ui.models.ticket_table_model import (
+    TICKET_STATUS_CHOICES,
+    TicketTableModel,
+    linked_alerts,
+    linked_devices,
+)
+from ninja_desk.ui.settings.background import error_sentence, run_job
+
+NO_NINJA = "Connect to NinjaOne first (Settings → Integrations)."
+NO_REMOTE = "Remote Connect is not available in this session."
+DEVICE_ROLE = Qt.ItemDataRole.UserRole
+
+
+def remote_connect_service(ctx: AppContext) -> Any:
+    return getattr(ctx, "remote_connect", None)
+
+
+class TicketsView(QWidget):
+    open_device = Signal(int)
+    open_alert = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = TicketTableModel(ctx.cache, self)
+        self._current: dict[str, Any] | None = None
+        self._debounce = QTimer(self, singleShot=True, interval=250)
+        self._debounce.timeout.connect(self._filters_changed)
+        self._build()
+        self.refresh()
+
+    def _build(self) -> None:
+        filters = QHBoxLayout()
+        self.status_combo = QComboBox()
+        for key, label in TICKET_STATUS_CHOICES:
+            self.status_combo.addItem(label, key)
+        self.status_combo.currentIndexChanged.connect(self._filters_changed)
+        self.search_edit = QLineEdit(placeholderText="Ticket number, title or client")
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.textChanged.connect(self._debounce.start)
+        filters.addWidget(QLabel("Status"))
+        filters.addWidget(self.status_combo)
+        filters.addWidget(self.search_edit, 1)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(6, Qt.SortOrder.DescendingOrder)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.setWordWrap(False)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        for column, width in enumerate((80, 300, 170, 100, 80, 70, 130)):
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.count_label = QLabel()
+        self.empty_label = QLabel(
+            "No PSA tickets in the local cache. They appear here once the PSA database is "
+            "configured and tickets are linked to NinjaOne devices or alerts."
+        )
+        self.empty_label.setWordWrap(True)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(filters)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.empty_label)
+        left_layout.addWidget(self.count_label)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self._build_detail())
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([760, 380])
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+    def _build_detail(self) -> QWidget:
+        box = QWidget()
+        box.setMinimumWidth(300)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(6, 0, 0, 0)
+        self.title_label = QLabel("Select a ticket")
+        self.title_label.setWordWrap(True)
+        self.title_label.setStyleSheet("font-weight: 600; font-size: 13pt;")
+        layout.addWidget(self.title_label)
+        form = QFormLayout()
+        self.fields: dict[str, QLabel] = {}
+        for key, label in (
+            ("client", "Client"),
+            ("status", "Status"),
+            ("priority", "Priority"),
+            ("created", "Created"),
+            ("updated", "Updated"),
+        ):
+            value = QLabel("—")
+            value.setWordWrap(True)
+            self.fields[key] = value
+            form.addRow(label, value)
+        layout.addLayout(form)
+
+        assets = QGroupBox("Linked assets")
+        assets_layout = QVBoxLayout(assets)
+        self.devices_list = QListWidget()
+        self.devices_list.currentItemChanged.connect(lambda *_: self._update_actions())
+        self.devices_list.itemDoubleClicked.connect(lambda *_: self._open_device_clicked())
+        assets_layout.addWidget(self.devices_list)
+        buttons = QHBoxLayout()
+        self.open_device_button = QPushButton("Open device")
+        self.remote_button = QPushButton("Remote Connect")
+        self.open_device_button.clicked.connect(self._open_device_clicked)
+        self.remote_button.clicked.connect(self._remote_clicked)
+        buttons.addWidget(self.open_device_button)
+        buttons.addWidget(self.remote_button)
+        assets_layout.addLayout(buttons)
+        self.reason_label = QLabel()
+        self.reason_label.setWordWrap(True)
+        assets_layout.addWidget(self.reason_label)
+        layout.addWidget(assets, 2)
+
+        alerts = QGroupBox("Linked alerts")
+        alerts_layout = QVBoxLayout(alerts)
+        self.alerts_list = QListWidget()
+        self.alerts_list.itemDoubleClicked.connect(
+            lambda item: self.open_alert.emit(item.data(DEVICE_ROLE))
+        )
+        alerts_layout.addWidget(self.alerts_list)
+        layout.addWidget(alerts, 1)
+        return box
+
+    # -- public API -----------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        keep = self._current["id"] if self._current else None
+        self._reload()
+        if keep is None or not self.select_ticket(keep, clear_filters=False):
+            self._show(None)
+
+    def select_ticket(self, ticket_id: str, clear_filters: bool = True) -> bool:
+        ticket_id = str(ticket_id)
+        row = self.model.fetch_all_until(lambda r: r["id"] == ticket_id)
+        if row < 0 and clear_filters:
+            exists = self.ctx.cache.scalar("SELECT 1 FROM psa_tickets WHERE id = :t", t=ticket_id)
+            if not exists:
+                return False
+            self.search_edit.blockSignals(True)
+            self.search_edit.clear()
+            self.search_edit.blockSignals(False)
+            self.status_combo.setCurrentIndex(self.status_combo.findData("all"))
+            row = self.model.fetch_all_until(lambda r: r["id"] == ticket_id)
+        if row < 0:
+            return False
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index)
+        self._show(self.model.row_at(row))
+        return True
+
+    def current_ticket(self) -> dict[str, Any] | None:
+        return self._current
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _reload(self) -> None:
+        self.model.filter.status = self.status_combo.currentData() or "open"
+        self.model.filter.text = self.search_edit.text()
+        self.model.reload()
+        total = self.model.count()
+        self.count_label.setText(f"{total:,} tickets")
+        any_ticket = bool(self.ctx.cache.scalar("SELECT 1 FROM psa_tickets LIMIT 1"))
+        self.empty_label.setVisible(not any_ticket)
+
+    def _filters_changed(self) -> None:
+        keep = self._current["id"] if self._current else None
+        self._reload()
+        if keep is None or not self.select_ticket(keep, clear_filters=False):
+            self._show(None)
+
+    def _row_changed(self, current: Any, _previous: Any) -> None:
+        self._show(self.model.row_at(current.row()) if current.isValid() else None)
+
+    def _show(self, ticket: dict[str, Any] | None) -> None:
+        self._current = ticket
+        self.devices_list.clear()
+        self.alerts_list.clear()
+        if ticket is None:
+            self.title_label.setText("Select a ticket")
+            for label in self.fields.values():
+                label.setText("—")
+            self._update_actions()
+            return
+        number = f"#{ticket['number']} " if ticket.get("number") else ""
+        self.title_label.setText(f"{number}{ticket.get('title') or ''}")
+        self.fields["client"].setText(ticket.get("client_name") or "—")
+        self.fields["status"].setText(ticket.get("status") or "—")
+        self.fields["priority"].setText(ticket.get("priority") or "—")
+        self.fields["created"].setText(format_time(ticket.get("created_at")) or "—")
+        self.fields["updated"].setText(format_time(ticket.get("updated_at")) or "—")
+        for device in linked_devices(self.ctx.cache, ticket["id"]):
+            name = device.get("name") or f"Device {device['device_id']} (not in the cache)"
+            state = "offline" if device.get("offline") else "online"
+            org = f" · {device['org_name']}" if device.get("org_name") else ""
+            item = QListWidgetItem(f"{name}  ({state}{org})")
+            item.setData(DEVICE_ROLE, int(device["device_id"]))
+            self.devices_list.addItem(item)
+        if self.devices_list.count():
+            self.devices_list.setCurrentRow(0)
+        for alert in linked_alerts(self.ctx.cache, ticket["id"], ticket.get("alert_uid")):
+            item = QListWidgetItem(
+                f"{(alert.get('severity') or 'NONE').title()} · {alert.get('message') or ''}"
+            )
+            item.setToolTip(alert.get("message") or "")
+            item.setData(DEVICE_ROLE, alert["uid"])
+            self.alerts_list.addItem(item)
+        self._update_actions()
+
+    def selected_device_id(self) -> int | None:
+        item = self.devices_list.currentItem()
+        return None if item is None else int(item.data(DEVICE_ROLE))
+
+    def remote_reason(self) -> str | None:
+        if self.selected_device_id() is None:
+            return "Pick a linked asset."
+        if self.ctx.sync is None:
+            return NO_NINJA
+        if remote_connect_service(self.ctx) is None:
+            return NO_REMOTE
+        if REMOTE_CONNECT not in self.ctx.permissions:
+            return denial_sentence(REMOTE_CONNECT)
+        return None
+
+    def _update_actions(self) -> None:
+        has_device = self.selected_device_id() is not None
+        self.open_device_button.setEnabled(has_device)
+        reason = self.remote_reason()
+        self.remote_button.setEnabled(reason is None)
+        self.remote_button.setToolTip(reason or "Open a remote session on this device")
+        if self._current is None:
+            self.reason_label.setText("")
+        elif not self.devices_list.count():
+            self.reason_label.setText("No assets are linked to this ticket.")
+        else:
+            self.reason_label.setText(reason if reason and has_device else "")
+
+    def _open_device_clicked(self) -> None:
+        device_id = self.selected_device_id()
+        if device_id is not None:
+            self.open_device.emit(device_id)
+
+    def _remote_clicked(self) -> None:
+        device_id = self.selected_device_id()
+        service = remote_connect_service(self.ctx)
+        if device_id is None or service is None or self.remote_reason() is not None:
+            return
+        method = service.connect
+        self.remote_button.setEnabled(False)
+        self.reason_label.setText("Opening a remote session…")
+
+        def done(_value: Any) -> None:
+            self._update_actions()
+            self.reason_label.setText("Remote session requested.")
+
+        def failed(exc: BaseException) -> None:
+            self._update_actions()
+            self.reason_label.setText(error_sentence(exc))
+
+        if inspect.iscoroutinefunction(method):
+
+            async def call() -> Any:
+                return await method(device_id)
+
+            run_job(self, call, done, failed)
+        else:
+            run_job(self, lambda: method(device_id), done, failed)
