@@ -130,7 +130,15 @@ async def _latency(
     return p50 * 1000, p99 * 1000, len(latencies), total
 
 
-async def main() -> None:
+async def _measure(
+    base: str, secret: str, tokens: list[str], args: argparse.Namespace
+) -> tuple[float, tuple[float, float, int, int]]:
+    accepted = await _throughput(base, secret, args.seconds, args.senders)
+    latency = await _latency(base, secret, tokens, args.rate, args.seconds, 10**8)
+    return accepted, latency
+
+
+def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--rate", type=float, default=500.0)
@@ -145,34 +153,49 @@ async def main() -> None:
         tokens = [admin.add_subscriber(store, f"desk{i}") for i in range(args.subscribers)]
         store.close()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "ninja_desk.relay.cli", "serve", "--db", db, "--port", "0",
-             "--log-level", "WARNING"],
-            stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            [
+                sys.executable,
+                "-m",
+                "ninja_desk.relay.cli",
+                "serve",
+                "--db",
+                db,
+                "--port",
+                "0",
+                "--log-level",
+                "WARNING",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         try:
             assert proc.stdout is not None
             line = proc.stdout.readline()
             base = line.strip().rsplit(" ", 1)[-1]
-            accepted = await _throughput(base, secret, args.seconds, args.senders)
-            p50, p99, deliveries, sent = await _latency(
-                base, secret, tokens, args.rate, args.seconds, 10**8
+            accepted, (p50, p99, deliveries, sent) = asyncio.run(
+                _measure(base, secret, tokens, args)
             )
         finally:
             proc.terminate()
             proc.wait(10)
-    print(json.dumps({
-        "bench": "relay",
-        "store": "sqlite-wal-synchronous-full",
-        "senders": args.senders,
-        "accepted_per_s": round(accepted, 1),
-        "subscribers": args.subscribers,
-        "rate_per_s": args.rate,
-        "events_sent": sent,
-        "deliveries": deliveries,
-        "latency_p50_ms": round(p50, 2),
-        "latency_p99_ms": round(p99, 2),
-    }))
+    print(
+        json.dumps(
+            {
+                "bench": "relay",
+                "store": "sqlite-wal-synchronous-full",
+                "senders": args.senders,
+                "accepted_per_s": round(accepted, 1),
+                "subscribers": args.subscribers,
+                "rate_per_s": args.rate,
+                "events_sent": sent,
+                "deliveries": deliveries,
+                "latency_p50_ms": round(p50, 2),
+                "latency_p99_ms": round(p99, 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

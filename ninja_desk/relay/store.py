@@ -107,8 +107,9 @@ class RelayStore(ABC):
 
     def __init__(self) -> None:
         self._local = threading.local()
-        self._all: list[Any] = []
+        self._all: list[tuple[Any, threading.Lock]] = []
         self._lock = threading.Lock()
+        self._closed = False
 
     # -- dialect hooks ------------------------------------------------------------------
     @abstractmethod
@@ -131,44 +132,52 @@ class RelayStore(ABC):
     def size_bytes(self) -> int: ...
 
     # -- plumbing -----------------------------------------------------------------------
-    def _conn(self) -> Any:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._connect()
-            self._local.conn = conn
+    def _conn(self) -> tuple[Any, threading.Lock]:
+        entry = getattr(self._local, "entry", None)
+        if entry is None:
+            if self._closed:
+                raise RelayStoreError("relay store is closed")
+            entry = (self._connect(), threading.Lock())
+            self._local.entry = entry
             with self._lock:
-                self._all.append(conn)
-        return conn
+                self._all.append(entry)
+        return entry
 
     @contextmanager
     def transaction(self, write: bool = False) -> Iterator[Conn]:
-        try:
-            with self._tx(self._conn(), write) as tx:
-                yield tx
-        except (AdminError, RelayStoreError):
-            raise
-        except Exception as exc:
-            # A broken connection must not poison this thread forever: drop it, reconnect later.
-            self._drop_conn()
-            raise RelayStoreError(f"relay database error: {exc}") from exc
+        conn, in_use = self._conn()
+        # close() may run on another thread (server shutdown while a read is in flight);
+        # closing a connection under a running query crashes the C driver, so it waits.
+        with in_use:
+            if self._closed:
+                raise RelayStoreError("relay store is closed")
+            try:
+                with self._tx(conn, write) as tx:
+                    yield tx
+            except (AdminError, RelayStoreError):
+                raise
+            except Exception as exc:
+                # A broken connection must not poison this thread: drop it, reconnect later.
+                self._drop_conn()
+                raise RelayStoreError(f"relay database error: {exc}") from exc
 
     def _drop_conn(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        self._local.conn = None
-        if conn is not None:
+        entry = getattr(self._local, "entry", None)
+        self._local.entry = None
+        if entry is not None:
             with self._lock:
-                if conn in self._all:
-                    self._all.remove(conn)
+                if entry in self._all:
+                    self._all.remove(entry)
             with suppress(Exception):
-                conn.close()
+                entry[0].close()
 
     def close(self) -> None:
+        self._closed = True
         with self._lock:
-            conns, self._all = self._all, []
-        for conn in conns:
-            with suppress(Exception):
+            entries, self._all = self._all, []
+        for conn, in_use in entries:
+            with in_use, suppress(Exception):
                 conn.close()
-        self._local = threading.local()
 
     def init_schema(self) -> None:
         with self.transaction(write=True) as tx:
