@@ -1,0 +1,36 @@
+"""Settings of one simulator instance. Everything that changes behaviour lives here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class SimulatorConfig:
+    orgs: int = 5
+    devices: int = 50
+    seed: int = 1
+    # Seconds an access token lives; `expires_in` in the token response.
+    token_lifetime: int = 3600
+    # Added to every API request (not /_sim/ control calls).
+    latency_ms: float = 0.0
+    # Probability that an API request answers 429 / 5xx instead of its real answer.
+    rate_429: float = 0.0
+    rate_5xx: float = 0.0
+    # `Retry-After` seconds sent with a 429, and the share of 429s that carry no header at all
+    # (NinjaOne's header is unconfirmed, reference §14.1, so clients must cope with both).
+    retry_after: float = 1.0
+    rate_429_without_retry_after: float = 0.0
+    host: str = "127.0.0.1"
+    port: int = 0
+    # Authorization codes are single-use and expire (reference §2.4: about 60 s).
+    code_lifetime: float = 60.0
+    # Redirect straight back from /ws/oauth/authorize instead of showing Allow / Deny.
+    auto_consent: bool = False
+    # Webhook admin flag (PUT /v2/webhook answers 403 when false) and a PSA conflict
+    # (DELETE /v2/webhook answers 403 "Different PSA is already configured").
+    webhook_admin: bool = True
+    psa_conflict: bool = False
+    # Epoch seconds that generated timestamps are relative to; None means "now". Fix it to get
+    # byte-identical payloads across runs.
+    base_time: float | None = None

@@ -1,0 +1,262 @@
+"""The simulator's own control API under `/_sim/` (JSON in, JSON out, no auth).
+
+    GET  /_sim/health                          {"ok": true, "devices": n, ...}
+    GET  /_sim/stats    POST /_sim/stats/reset request statistics (stats.py)
+    GET|POST /_sim/faults    {rate_429, rate_5xx, latency_ms, retry_after,
+                              rate_429_without_retry_after}      read / change faults
+    POST /_sim/devices       {org_id, node_class?, location_id?, name?}   NODE_CREATED
+    POST /_sim/devices/{id}/rename   {name, field?: displayName|systemName}  NODE_UPDATED
+    POST /_sim/devices/{id}/move     {org_id, location_id?}                NODE_UPDATED
+    POST /_sim/devices/{id}/offline  {offline: bool}                       NODE_UPDATED
+    DELETE /_sim/devices/{id}                                              NODE_DELETED
+    POST /_sim/devices/{id}/software {name, version?, publisher?}          SOFTWARE_ADDED
+    DELETE /_sim/devices/{id}/software/{name}                              SOFTWARE_REMOVED
+    POST /_sim/devices/{id}/patch    {success, kind?: os|software, patch_id?}
+                                     PATCH_MANAGEMENT_INSTALLED / _INSTALL_FAILED
+    POST /_sim/alerts        {device_id, severity?, priority?, message?, source_type?}
+                             CONDITION TRIGGERED; answers the alert (with uid)
+    POST /_sim/alerts/{uid}/reset    {custom?}                             CONDITION RESET
+    POST /_sim/churn         {count, seed?}      N random changes (benchmarks)
+    POST /_sim/alert-storm   {count, severity?}  N alerts at once
+    POST /_sim/tokens/expire                     every access token expires now
+    POST /_sim/tokens/revoke {token?, client_id?}  one / a client's / all tokens
+    GET|POST /_sim/oauth/clients {client_id, secret?, platform?, grants?, redirect_uris?,
+                                  admin?}        list / register OAuth clients
+    GET|POST /_sim/webhook   {admin?, psa_conflict?, client_id?}  webhook configs and flags
+    POST /_sim/webhook/drain                     wait for queued deliveries to be attempted
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from aiohttp import web
+
+from ninja_desk.simulator import serializers
+from ninja_desk.simulator.tenant import NotFound
+
+
+def _sim(request: web.Request) -> Any:
+    from ninja_desk.simulator.app import SIM_KEY
+
+    # Handlers run in the /_sim/ sub-application; config_dict reaches the parent's state.
+    return request.config_dict[SIM_KEY]
+
+
+def ok(value: Any = None, status: int = 200) -> web.Response:
+    return web.json_response({"ok": True} if value is None else value, status=status)
+
+
+def fail(status: int, message: str) -> web.Response:
+    return web.json_response({"ok": False, "error": message}, status=status)
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text='{"ok": false, "error": "body must be JSON"}',
+                                 content_type="application/json") from exc
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text='{"ok": false, "error": "body must be a JSON object"}',
+                                 content_type="application/json")
+    return body
+
+
+@web.middleware
+async def control_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except NotFound as exc:
+        return fail(404, str(exc))
+    except (KeyError, TypeError, ValueError) as exc:
+        return fail(400, f"bad request: {exc}")
+
+
+def _id(request: web.Request) -> int:
+    return int(request.match_info["id"])
+
+
+def _device_out(sim: Any, device_id: int) -> dict[str, Any]:
+    return serializers.device_detailed(sim.tenant.device(device_id))
+
+
+async def health(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    return ok({"ok": True, "devices": len(sim.tenant.fleet.devices),
+               "organizations": len(sim.tenant.fleet.orgs), "base_url": sim.base_url})
+
+
+async def stats(request: web.Request) -> web.Response:
+    return ok(_sim(request).stats.snapshot())
+
+
+async def stats_reset(request: web.Request) -> web.Response:
+    _sim(request).stats.reset()
+    return ok()
+
+
+async def faults(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    if request.method == "POST":
+        sim.faults.update(**await _body(request))
+    return ok(sim.faults.settings.as_dict())
+
+
+async def add_device(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    b = await _body(request)
+    dev = sim.tenant.add_device(int(b["org_id"]), b.get("node_class") or "WINDOWS_WORKSTATION",
+                                location_id=b.get("location_id"), name=b.get("name"))
+    return ok(_device_out(sim, dev.id), 201)
+
+
+async def rename_device(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    b = await _body(request)
+    sim.tenant.rename_device(_id(request), str(b["name"]), field=b.get("field", "displayName"))
+    return ok(_device_out(sim, _id(request)))
+
+
+async def move_device(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    b = await _body(request)
+    loc = b.get("location_id")
+    sim.tenant.move_device(_id(request), int(b["org_id"]), None if loc is None else int(loc))
+    return ok(_device_out(sim, _id(request)))
+
+
+async def offline_device(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    b = await _body(request)
+    sim.tenant.set_offline(_id(request), bool(b.get("offline", True)))
+    return ok(_device_out(sim, _id(request)))
+
+
+async def delete_device(request: web.Request) -> web.Response:
+    return ok(_sim(request).tenant.delete_device(_id(request)))
+
+
+async def add_software(request: web.Request) -> web.Response:
+    b = await _body(request)
+    return ok(_sim(request).tenant.add_software(_id(request), str(b["name"]), b.get("version"),
+                                                b.get("publisher")))
+
+
+async def remove_software(request: web.Request) -> web.Response:
+    return ok(_sim(request).tenant.remove_software(_id(request), request.match_info["name"]))
+
+
+async def patch(request: web.Request) -> web.Response:
+    b = await _body(request)
+    return ok(_sim(request).tenant.patch_result(
+        _id(request), success=bool(b.get("success", True)), kind=b.get("kind", "os"),
+        patch_id=b.get("patch_id")))
+
+
+async def trigger_alert(request: web.Request) -> web.Response:
+    b = await _body(request)
+    alert = _sim(request).tenant.trigger_alert(
+        int(b["device_id"]), severity=b.get("severity"), priority=b.get("priority"),
+        message=b.get("message"), source_type=b.get("source_type"))
+    return ok(alert, 201)
+
+
+async def reset_alert(request: web.Request) -> web.Response:
+    b = await _body(request)
+    return ok(_sim(request).tenant.reset_alert(request.match_info["uid"], b.get("custom")))
+
+
+async def churn(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    b = await _body(request)
+    rng = random.Random(b.get("seed", f"churn:{sim.config.seed}:{len(sim.tenant.activities)}"))
+    done = sim.tenant.churn(int(b.get("count", 10)), rng)
+    return ok({"ok": True, "changes": done, "lastActivityId": sim.tenant.activities.last_id})
+
+
+async def alert_storm(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    b = await _body(request)
+    rng = random.Random(b.get("seed", f"storm:{sim.config.seed}:{len(sim.tenant.activities)}"))
+    alerts = sim.tenant.alert_storm(int(b.get("count", 50)), rng, b.get("severity", "CRITICAL"))
+    return ok({"ok": True, "alerts": alerts})
+
+
+async def expire_tokens(request: web.Request) -> web.Response:
+    return ok({"ok": True, "expired": _sim(request).oauth.expire_access_tokens()})
+
+
+async def revoke_tokens(request: web.Request) -> web.Response:
+    b = await _body(request)
+    n = _sim(request).oauth.revoke(token=b.get("token"), client_id=b.get("client_id"))
+    return ok({"ok": True, "revoked": n})
+
+
+async def oauth_clients(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    if request.method == "POST":
+        b = await _body(request)
+        secret = b.get("secret")
+        client = sim.oauth.register(
+            str(b["client_id"]), secret=secret,
+            platform=b.get("platform") or ("api_services" if secret else "native"),
+            grants=b.get("grants") or (["client_credentials", "refresh_token"] if secret
+                                       else ["authorization_code", "refresh_token"]),
+            redirect_uris=b.get("redirect_uris") or [], admin=bool(b.get("admin", True)))
+        return ok(client.as_dict(), 201)
+    return ok([c.as_dict() for c in sim.oauth.clients.values()])
+
+
+async def webhook(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    if request.method == "POST":
+        b = await _body(request)
+        if "psa_conflict" in b:
+            sim.psa_conflict = bool(b["psa_conflict"])
+        if "admin" in b:
+            if b.get("client_id"):
+                sim.oauth.clients[str(b["client_id"])].admin = bool(b["admin"])
+            else:
+                sim.webhook_admin = bool(b["admin"])
+    return ok({"admin": sim.webhook_admin, "psa_conflict": sim.psa_conflict,
+               "configs": {cid: c.as_dict() for cid, c in sim.webhooks.configs.items()}})
+
+
+async def webhook_drain(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    await sim.webhooks.drain()
+    return ok(sim.stats.snapshot()["webhooks"])
+
+
+def add_routes(app: web.Application) -> None:
+    sub = web.Application(middlewares=[control_errors])
+    r = sub.router
+    r.add_get("/health", health)
+    r.add_get("/stats", stats)
+    r.add_post("/stats/reset", stats_reset)
+    r.add_get("/faults", faults)
+    r.add_post("/faults", faults)
+    r.add_post("/devices", add_device)
+    r.add_post("/devices/{id}/rename", rename_device)
+    r.add_post("/devices/{id}/move", move_device)
+    r.add_post("/devices/{id}/offline", offline_device)
+    r.add_delete("/devices/{id}", delete_device)
+    r.add_post("/devices/{id}/software", add_software)
+    r.add_delete("/devices/{id}/software/{name}", remove_software)
+    r.add_post("/devices/{id}/patch", patch)
+    r.add_post("/alerts", trigger_alert)
+    r.add_post("/alerts/{uid}/reset", reset_alert)
+    r.add_post("/churn", churn)
+    r.add_post("/alert-storm", alert_storm)
+    r.add_post("/tokens/expire", expire_tokens)
+    r.add_post("/tokens/revoke", revoke_tokens)
+    r.add_get("/oauth/clients", oauth_clients)
+    r.add_post("/oauth/clients", oauth_clients)
+    r.add_get("/webhook", webhook)
+    r.add_post("/webhook", webhook)
+    r.add_post("/webhook/drain", webhook_drain)
+    app.add_subapp("/_sim/", sub)
