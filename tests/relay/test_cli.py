@@ -1,0 +1,98 @@
+"""`ninja-desk-relay` admin commands (in process) and `serve` (as a real subprocess)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from ninja_desk.relay.cli import main
+from ninja_desk.relay.store import open_store
+from tests.relay.conftest import activity
+from tests.relay.relay_process import RelayProcess
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
+    code = main(list(argv))
+    out = capsys.readouterr().out
+    try:
+        return code, json.loads(out)
+    except ValueError:
+        return code, out
+
+
+def test_endpoint_and_subscriber_json(capsys: pytest.CaptureFixture[str], sqlite_url: str):
+    assert run(capsys, "init", "--db", sqlite_url)[0] == 0
+    code, endpoint = run(capsys, "endpoint", "add", "acme", "--db", sqlite_url, "--json")
+    assert code == 0 and set(endpoint) == {"name", "path", "secret"}
+    assert endpoint["name"] == "acme" and endpoint["path"] == "/hooks/acme"
+    code, subscriber = run(capsys, "subscriber", "add", "desk1", "--db", sqlite_url, "--json")
+    assert code == 0 and set(subscriber) == {"name", "token"}
+    store = open_store(sqlite_url)
+    assert store.list_endpoints() == ["acme"]
+    assert [name for name, _ in store.active_subscribers()] == ["desk1"]
+    assert subscriber["token"] not in repr(store.active_subscribers())
+
+
+def test_db_from_environment(
+    capsys: pytest.CaptureFixture[str], sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("NINJA_DESK_RELAY_DB", sqlite_url)
+    code, out = run(capsys, "endpoint", "add", "acme")
+    assert code == 0 and "/hooks/acme" in out and "secret:" in out
+    monkeypatch.delenv("NINJA_DESK_RELAY_DB")
+    assert main(["endpoint", "list"]) == 2
+    assert "NINJA_DESK_RELAY_DB" in capsys.readouterr().err
+
+
+def test_rotate_revoke_and_errors(capsys: pytest.CaptureFixture[str], sqlite_url: str):
+    db = ("--db", sqlite_url)
+    _, first = run(capsys, "endpoint", "add", "acme", *db, "--json")
+    code, rotated = run(capsys, "endpoint", "rotate", "acme", "--grace", "30", *db, "--json")
+    assert code == 0 and rotated["secret"] != first["secret"]
+    assert main(["endpoint", "add", "acme", *db]) == 1
+    assert "endpoint rotate acme" in capsys.readouterr().err
+    assert main(["endpoint", "rotate", "ghost", *db]) == 1
+    assert main(["endpoint", "add", "bad name!", *db]) == 1
+    capsys.readouterr()
+    run(capsys, "subscriber", "add", "desk1", *db)
+    assert run(capsys, "subscriber", "revoke", "desk1", *db)[0] == 0
+    assert main(["subscriber", "revoke", "desk1", *db]) == 1
+    assert open_store(sqlite_url).active_subscribers() == []
+    code, added = run(capsys, "forward", "add", "https://siem.example/in", *db, "--json")
+    assert code == 0 and added == {"url": "https://siem.example/in", "added": True}
+    assert main(["forward", "add", "ftp://x", *db]) == 1
+    assert run(capsys, "forward", "list", *db, "--json")[1] == {
+        "targets": ["https://siem.example/in"]
+    }
+
+
+def test_bad_database_url_is_a_sentence(capsys: pytest.CaptureFixture[str]):
+    assert main(["init", "--db", "mysql://x"]) == 1
+    assert "use sqlite or postgresql" in capsys.readouterr().err
+
+
+async def test_serve_subprocess_end_to_end(tmp_path: Any, capsys: pytest.CaptureFixture[str]):
+    db = f"sqlite:///{tmp_path}/relay.db"
+    _, endpoint = run(capsys, "endpoint", "add", "acme", "--db", db, "--json")
+    _, subscriber = run(capsys, "subscriber", "add", "desk1", "--db", db, "--json")
+    with RelayProcess(db, extra=["--heartbeat", "0.5"]) as relay:
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.post(
+                relay.url + endpoint["path"],
+                json=activity(1),
+                headers={"X-NinjaDesk-Secret": endpoint["secret"]},
+            )
+            assert response.status_code == 200
+            batch = await client.get(
+                f"{relay.url}/events",
+                params={"since": 0, "wait": 0},
+                headers={"Authorization": f"Bearer {subscriber['token']}"},
+            )
+            assert [e["payload"]["id"] for e in batch.json()["events"]] == [1]
+            assert (await client.get(f"{relay.url}/healthz")).status_code == 200
+        log = relay.stop()
+    # Secrets never reach the log.
+    assert endpoint["secret"] not in log and subscriber["token"] not in log
