@@ -39,11 +39,14 @@ async def test_sigkill_twice_loses_and_duplicates_nothing(tmp_path: Any):
     async def on_event(event: RelayEvent) -> None:
         received.append(event)
 
+    states: list[str] = []
     subscriber = RelaySubscriber(
         relay.url,
         token,
         InMemoryCursorStore(),
         on_event,
+        None,
+        states.append,
         heartbeat_timeout=2.0,
         initial_backoff=0.05,
         max_backoff=0.3,
