@@ -30,6 +30,11 @@ class RateLimiter:
     def paused_for(self) -> float:
         return max(0.0, self._paused_until - time.monotonic())
 
+    async def wait_out_pause(self) -> None:
+        # A loop, not an Event: another 429 may push the deadline later while we sleep.
+        while (remaining := self._paused_until - time.monotonic()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(remaining)
+
     async def acquire(self) -> None:
         async with self._lock:
             while True:

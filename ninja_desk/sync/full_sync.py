@@ -127,19 +127,43 @@ class FullSync:
             self.locations.extend(self.skips.parse_all(parse_location, page))
 
     async def _devices(self, tx: WriteSession, run_id: int) -> None:
+        pipeline = WritePipeline(tx)
         async for page in self.api.devices_detailed():
             rows = [device_row(d) for d in self.skips.parse_all(parse_device, page)]
-            await tx.run(writes.upsert_devices, rows, run_id)
+            await pipeline.submit(writes.upsert_devices, rows, run_id)
             self.devices += len(rows)
             self.progress(SyncProgress("devices", self.devices, f"{self.devices} devices"))
+        await pipeline.drain()
 
     async def _report(self, tx: WriteSession, table: str) -> None:
         parser, to_row = REPORT_ROWS[table]
         done = 0
+        pipeline = WritePipeline(tx)
         async for page in self.api.report(table):
             rows = [to_row(item) for item in self.skips.parse_all(parser, page)]
-            await tx.run(writes.insert_children, table, rows)
+            await pipeline.submit(writes.insert_children, table, rows)
             done += len(rows)
             self.progress(SyncProgress(table, done, f"{done} {table.replace('_', ' ')} rows"))
+        await pipeline.drain()
         if table == "software":
             self.software_rows = done
+
+
+class WritePipeline:
+    """Lets the next page download while the writer thread stores the previous one.
+
+    At most one write per dataset is in flight, so memory stays bounded to about two pages.
+    """
+
+    def __init__(self, tx: WriteSession) -> None:
+        self._tx = tx
+        self._pending: asyncio.Future[Any] | None = None
+
+    async def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        await self.drain()
+        self._pending = asyncio.ensure_future(self._tx.run(fn, *args))
+
+    async def drain(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            await pending
