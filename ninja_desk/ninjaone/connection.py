@@ -7,15 +7,39 @@ status (the asyncio loop in the app).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import os
 import time
+import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from pathlib import Path
+from typing import Any
 
 import httpx
 
-from ninja_desk.ninjaone.tokens import TokenSet
+from ninja_desk.ninjaone.client import NinjaOneClient
+from ninja_desk.ninjaone.credentials import (
+    CLIENT_SECRET,
+    ENV_WEBHOOK_SECRET,
+    REFRESH_TOKEN,
+    WEBHOOK_SECRET,
+    KeyringTokenStore,
+    SecretBackend,
+    open_secrets,
+)
+from ninja_desk.ninjaone.disconnect import DisconnectReport, disconnect
+from ninja_desk.ninjaone.errors import NinjaOneError
+from ninja_desk.ninjaone.oauth_loopback import (
+    DEFAULT_LOGIN_SCOPES,
+    LoopbackLogin,
+    LoopbackSettings,
+)
+from ninja_desk.ninjaone.tokens import OAuthTokenProvider, TokenSet, lock_file_name
+from ninja_desk.ninjaone.webhooks import WebhookError, build_webhook_config, register_webhook
 
 log = logging.getLogger(__name__)
 
@@ -205,3 +229,149 @@ def _span(seconds: float) -> str:
     if seconds < 7200:
         return f"{seconds // 60} min"
     return f"{seconds // 3600} h"
+
+
+class NinjaOneLink:
+    """The app's NinjaOne connection: status, the live session, connect / disconnect / webhook.
+
+    `settings` is the app's Settings (read: region/custom URL/client_id via the caller, scopes,
+    relay_url, webhook_registered); the caller saves settings after each action. Secrets go
+    through `credentials` only.
+    """
+
+    def __init__(
+        self,
+        settings: Any,
+        *,
+        data_dir: str | os.PathLike[str],
+        opener: Callable[[str], object] | None = webbrowser.open,
+        status: ConnectionStatus | None = None,
+        port: int = 0,
+        secrets_factory: Callable[[str, str], SecretBackend] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.data_dir = Path(data_dir)
+        self.status = status or ConnectionStatus()
+        self._opener = opener
+        self._port = port
+        self._secrets_factory = secrets_factory or (lambda url, cid: open_secrets(url, cid))
+        self._http = httpx.AsyncClient(
+            timeout=httpx.Timeout(60.0, connect=10.0),
+            event_hooks={"response": [self.status.httpx_response_hook]},
+        )
+        self.provider: OAuthTokenProvider | None = None
+        self.client: NinjaOneClient | None = None
+        self._secrets: SecretBackend | None = None
+        self._login: LoopbackLogin | None = None
+
+    def _open_session(self, base_url: str, client_id: str) -> OAuthTokenProvider:
+        secrets = self._secrets_factory(base_url, client_id)
+        secrets.get(REFRESH_TOKEN)  # fail now (no secure keyring) rather than after the browser
+        self._secrets = secrets
+        self.provider = OAuthTokenProvider(
+            base_url,
+            client_id,
+            secrets.get(CLIENT_SECRET),
+            store=KeyringTokenStore(secrets),
+            http=self._http,
+            lock_path=self.data_dir / lock_file_name(base_url, client_id),
+            on_reconnect_required=self.status.reconnect_required,
+            on_tokens=self.status.tokens_updated,
+            on_expiry_warning=self.status.expiry_warning,
+        )
+        self.client = NinjaOneClient(base_url, self.provider, http=self._http)
+        return self.provider
+
+    def resume(self, base_url: str, client_id: str) -> bool:
+        """At start-up: reuse a stored session without a browser. False if there is none."""
+        provider = self._open_session(base_url, client_id)
+        self.status.connecting(base_url, client_id)
+        tokens = provider.tokens
+        if not ((tokens is not None and tokens.refresh_token) or provider.has_client_secret):
+            self.status.disconnected()
+            return False
+        self.status.connected()
+        return True
+
+    async def connect(
+        self, base_url: str, client_id: str, *, client_secret: str | None = None
+    ) -> TokenSet:
+        """Browser sign-in (loopback + PKCE). A Web app's secret is stored before it is used."""
+        self.status.connecting(base_url, client_id)
+        try:
+            provider = self._open_session(base_url, client_id)
+            assert self._secrets is not None
+            if client_secret:
+                self._secrets.set(CLIENT_SECRET, client_secret)
+            secret = client_secret or self._secrets.get(CLIENT_SECRET)
+            provider.set_client_secret(secret)
+            scopes = tuple(getattr(self.settings, "scopes", None) or DEFAULT_LOGIN_SCOPES)
+            self._login = LoopbackLogin(
+                LoopbackSettings(base_url, client_id, secret, scopes, port=self._port),
+                opener=self._opener,
+                http=self._http,
+            )
+            tokens = await self._login.run()
+            provider.accept_session(tokens)
+        except NinjaOneError as exc:
+            self.status.error(str(exc))
+            raise
+        except asyncio.CancelledError:
+            self.status.disconnected()
+            raise
+        finally:
+            self._login = None
+        self.status.connected(tokens)
+        return tokens
+
+    def cancel_connect(self) -> None:
+        if self._login is not None:
+            self._login.cancel()
+
+    async def register_webhook(self) -> None:
+        """PUT the relay webhook (again); the caller sets `webhook_registered` afterwards."""
+        if self.client is None or self._secrets is None:
+            raise WebhookError("Connect to NinjaOne first.")
+        relay_url = getattr(self.settings, "relay_url", None)
+        if not relay_url:
+            raise WebhookError("Set the relay URL first: NinjaOne sends its webhooks to the relay.")
+        secret = os.environ.get(ENV_WEBHOOK_SECRET) or self._secrets.get(WEBHOOK_SECRET)
+        if not secret:
+            raise WebhookError(
+                "Enter the relay endpoint's secret first (shown by 'ninja-desk-relay endpoint "
+                "add'); NinjaOne sends it with every webhook."
+            )
+        await register_webhook(self.client, build_webhook_config(relay_url, secret))
+
+    def store_webhook_secret(self, secret: str) -> None:
+        if self._secrets is None:
+            raise WebhookError("Connect to NinjaOne first.")
+        self._secrets.set(WEBHOOK_SECRET, secret)
+
+    async def disconnect(
+        self, *, wipe: bool = False, cache_path: Path | None = None
+    ) -> DisconnectReport:
+        if self.provider is None or self._secrets is None:
+            self.status.disconnected()
+            return DisconnectReport()
+        tokens = self.provider.tokens
+        report = await disconnect(
+            base_url=self.provider.base_url,
+            client_id=self.provider.client_id,
+            secrets=self._secrets,
+            client=self.client,
+            webhook_registered=bool(getattr(self.settings, "webhook_registered", False)),
+            access_token=tokens.access_token if tokens else None,
+            wipe=wipe,
+            cache_path=cache_path,
+            http=self._http,
+        )
+        with contextlib.suppress(NinjaOneError):
+            self._secrets.delete(WEBHOOK_SECRET)
+        self.provider = self.client = None
+        self._secrets = None
+        self.status.disconnected()
+        return report
+
+    async def aclose(self) -> None:
+        await self._http.aclose()

@@ -34,9 +34,15 @@ log = logging.getLogger(__name__)
 SERVICE_PREFIX = "NinjaDesk"
 REFRESH_TOKEN = "refresh_token"
 CLIENT_SECRET = "client_secret"
+WEBHOOK_SECRET = "webhook_secret"  # the relay endpoint's X-NinjaDesk-Secret
 ENV_REFRESH_TOKEN = "NINJA_DESK_REFRESH_TOKEN"
 ENV_CLIENT_SECRET = "NINJA_DESK_CLIENT_SECRET"
-_ENV_NAMES = {REFRESH_TOKEN: ENV_REFRESH_TOKEN, CLIENT_SECRET: ENV_CLIENT_SECRET}
+ENV_WEBHOOK_SECRET = "NINJA_DESK_WEBHOOK_SECRET"
+_ENV_NAMES = {
+    REFRESH_TOKEN: ENV_REFRESH_TOKEN,
+    CLIENT_SECRET: ENV_CLIENT_SECRET,
+    WEBHOOK_SECRET: ENV_WEBHOOK_SECRET,
+}
 
 # Windows Credential Manager: CRED_MAX_CREDENTIAL_BLOB_SIZE = 5 * 512 bytes, and keyring's
 # Windows backend writes UTF-16, so that is 1280 characters there. Elsewhere we still cap at
@@ -304,6 +310,20 @@ def open_secrets(
     if env.get(ENV_REFRESH_TOKEN) or env.get(ENV_CLIENT_SECRET):
         return EnvSecrets(env)
     return KeyringSecrets(service_name(base_url, client_id))
+
+
+def keyring_token_store(
+    base_url: str, client_id: str, secrets: SecretBackend | None = None
+) -> KeyringTokenStore:
+    """The token store for one integration; raises CredentialsError now, not mid-sync."""
+    store = KeyringTokenStore(secrets or open_secrets(base_url, client_id))
+    store.reload()
+    return store
+
+
+def stored_client_secret(base_url: str, client_id: str) -> str | None:
+    """The client secret of a "Web" or "API Services" app (env var first, then the store)."""
+    return os.environ.get(ENV_CLIENT_SECRET) or open_secrets(base_url, client_id).get(CLIENT_SECRET)
 
 
 class KeyringTokenStore:

@@ -22,6 +22,7 @@ _SECRET_KEYS = (
     "refresh_token",
     "id_token",
     "client_secret",
+    "webhook_secret",
     "code_verifier",
     "code",
     "token",
@@ -42,6 +43,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(rf"(?i)([\"'](?:{_KEYS})[\"']\s*:\s*)([\"'])(?:\\.|(?!\2).)*\2"),
         r"\1\2" + MASK + r"\2",
     ),
+    # relay endpoint secrets and subscriber tokens carry a recognisable prefix
+    (re.compile(r"\bndr_(whs|sub)_[A-Za-z0-9_\-]+"), r"ndr_\1_" + MASK),
     # key-value in prose or headers: X-NinjaDesk-Secret: value
     (re.compile(r"(?i)(x-ninjadesk-secret[\"']?\s*[:=,]\s*[\"']?)[^\s\"',)]+"), r"\1" + MASK),
 )

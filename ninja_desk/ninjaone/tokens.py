@@ -12,6 +12,7 @@ taking it because another process may have rotated the refresh token meanwhile.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import time
@@ -35,6 +36,12 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SCOPES = ("monitoring", "management", "control")
 TOKEN_PATH = "/ws/oauth/token"
+
+
+def lock_file_name(base_url: str, client_id: str) -> str:
+    """File name (in the data dir) of the cross-process refresh lock for one integration."""
+    raw = f"{base_url.rstrip('/')}|{client_id}".encode()
+    return f"ninjaone-token-{hashlib.sha256(raw).hexdigest()[:16]}.lock"
 
 
 @dataclass(slots=True)
@@ -197,6 +204,14 @@ class OAuthTokenProvider:
     @property
     def client_id(self) -> str:
         return self._client_id
+
+    @property
+    def has_client_secret(self) -> bool:
+        return bool(self._client_secret)
+
+    def set_client_secret(self, secret: str | None) -> None:
+        """A "Web" app's secret entered after the provider was built."""
+        self._client_secret = secret or None
 
     @property
     def reconnect_required(self) -> str | None:
