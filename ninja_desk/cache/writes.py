@@ -140,14 +140,17 @@ def refresh_derived(conn: Connection, device_ids: Sequence[int] | None = None) -
 
 
 def refresh_alert_counts(conn: Connection) -> None:
+    """Per-device active alert count and worst severity, in two set-based statements."""
     conn.exec_driver_sql(
-        "UPDATE devices SET "
-        "active_alerts = (SELECT count(*) FROM alerts a WHERE a.device_id = devices.id "
-        "  AND a.status = 'TRIGGERED'), "
-        "max_alert_severity = coalesce((SELECT max(CASE a.severity "
-        "  WHEN 'CRITICAL' THEN 4 WHEN 'MAJOR' THEN 3 WHEN 'MODERATE' THEN 2 "
-        "  WHEN 'MINOR' THEN 1 ELSE 0 END) FROM alerts a "
-        "  WHERE a.device_id = devices.id AND a.status = 'TRIGGERED'), 0)"
+        "UPDATE devices SET active_alerts = 0, max_alert_severity = 0 "
+        "WHERE active_alerts != 0 OR max_alert_severity != 0"
+    )
+    conn.exec_driver_sql(
+        "UPDATE devices SET active_alerts = a.n, max_alert_severity = a.worst FROM ("
+        "  SELECT device_id, count(*) AS n, max(CASE severity WHEN 'CRITICAL' THEN 4 "
+        "    WHEN 'MAJOR' THEN 3 WHEN 'MODERATE' THEN 2 WHEN 'MINOR' THEN 1 ELSE 0 END) AS worst"
+        "  FROM alerts WHERE status = 'TRIGGERED' AND device_id IS NOT NULL GROUP BY device_id"
+        ") AS a WHERE devices.id = a.device_id"
     )
 
 
