@@ -61,6 +61,9 @@ VIRTUAL_OUIS = frozenset(
     }
 )
 
+_NON_HEX = re.compile(r"[^0-9A-Fa-f]")
+_SERIAL_SEPARATORS = re.compile(r"[\s\-_.:]")
+_NON_ALNUM = re.compile(r"[^a-z0-9 ]")
 _MANUFACTURER_NOISE = re.compile(
     r"\b(inc|incorporated|corp|corporation|co|company|ltd|limited|llc|gmbh|ag|sa|bv|plc)\b\.?"
 )
@@ -73,7 +76,7 @@ def normalise_serial(serial: str | None) -> str | None:
     text = " ".join(serial.strip().upper().split())
     if len(text) < 4 or text in PLACEHOLDER_SERIALS:
         return None
-    compact = re.sub(r"[\s\-_.:]", "", text)
+    compact = _SERIAL_SEPARATORS.sub("", text)
     # All zeros, all "X", all "F": a blank EEPROM, not an identity.
     if not compact or len(set(compact)) == 1:
         return None
@@ -83,7 +86,7 @@ def normalise_serial(serial: str | None) -> str | None:
 def normalise_manufacturer(name: str | None) -> str | None:
     if not name:
         return None
-    text = re.sub(r"[^a-z0-9 ]", " ", _MANUFACTURER_NOISE.sub(" ", name.lower()))
+    text = _NON_ALNUM.sub(" ", _MANUFACTURER_NOISE.sub(" ", name.lower()))
     text = " ".join(text.split())
     return text or None
 
@@ -92,7 +95,7 @@ def normalise_mac(mac: str | None) -> str | None:
     """12 upper-case hex digits, or None if it is not a MAC."""
     if not mac:
         return None
-    digits = re.sub(r"[^0-9A-Fa-f]", "", mac).upper()
+    digits = _NON_HEX.sub("", mac).upper()
     return digits if len(digits) == 12 else None
 
 

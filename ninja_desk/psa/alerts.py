@@ -83,7 +83,8 @@ def record_alert(
         updated_at=now,
     )
     insert = _insert_ignore(s, t, values, ["tenant", "integration_id", "series_uid"])
-    if s.conn.execute(insert).rowcount == 1:
+    # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT through SQLAlchemy.
+    if s.conn.execute(insert.returning(t.c.alert_id)).first() is not None:
         return alert_id, True
     existing = s.conn.scalar(
         sa.select(t.c.alert_id).where(

@@ -6,11 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from ninja_desk.core.device_identity import (
-    normalise_mac,
-    normalise_serial,
-    stable_macs,
-)
+from ninja_desk.core.device_identity import normalise_serial, stable_macs
 from ninja_desk.core.inventory import AntivirusStatus
 from ninja_desk.core.node_class import asset_type_for
 from ninja_desk.core.snapshots import DeviceSnapshot
@@ -169,5 +165,5 @@ def desired_asset(snapshot: DeviceSnapshot, client_id: object) -> DesiredAsset:
         extension=extension,
         serial=asset["serial_number"],
         manufacturer=d.manufacturer,
-        macs=[m for m in (normalise_mac(x) for x in macs) if m],
+        macs=macs,
     )

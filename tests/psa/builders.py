@@ -57,9 +57,7 @@ def snapshot(dev: Device, *, deleted: bool = False, software: int = 0, pending_o
         failed_software_patches=1,
         last_patch_scan_at=1_759_100_000.0,
         antivirus=AntivirusStatus(dev.id, "Bitdefender", av_state, "UP_TO_DATE"),
-        software=[
-            SoftwareItem(dev.id, f"App {i}", "Vendor", f"1.{i}") for i in range(software)
-        ],
+        software=[SoftwareItem(dev.id, f"App {i}", "Vendor", f"1.{i}") for i in range(software)],
         deleted=deleted,
     )
 

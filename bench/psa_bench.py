@@ -1,0 +1,168 @@
+"""PSA asset push benchmark: first push of 10,000 devices, then an update push where 1% changed.
+
+Prints one JSON line with figures for SQLite and PostgreSQL. PostgreSQL runs in a fresh
+database that is dropped afterwards, through a non-superuser service login (RLS applies).
+
+    .venv/bin/python bench/psa_bench.py [--devices 10000] [--software 5] [--skip-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ninja_desk.core.devices import Device
+from ninja_desk.core.inventory import AntivirusStatus, SoftwareItem
+from ninja_desk.core.organizations import Organization
+from ninja_desk.core.snapshots import DeviceSnapshot
+from ninja_desk.psa import org_mapping
+from ninja_desk.psa.clients import create_client
+from ninja_desk.psa.integrations import connect_integration
+from ninja_desk.psa.migrator import migrate
+from ninja_desk.psa.pg_security import provision_service_login
+from ninja_desk.psa.tenancy import PsaDatabase
+from ninja_desk.psa.tenants import create_tenant
+from ninja_desk.sync.psa_push import push_snapshots
+
+PG_SERVER = os.environ.get("NINJA_DESK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+CLASSES = ["WINDOWS_WORKSTATION"] * 6 + ["WINDOWS_SERVER", "MAC", "LINUX_SERVER", "NMS_SWITCH"]
+ORGS = 20
+
+
+def make_fleet(n: int, software: int, rng: random.Random) -> list[DeviceSnapshot]:
+    fleet = []
+    for i in range(1, n + 1):
+        dev = Device(
+            id=i,
+            organization_id=1 + i % ORGS,
+            node_class=rng.choice(CLASSES),
+            system_name=f"HOST-{i:05d}",
+            serial_number=f"SN{i:09d}",
+            manufacturer="Dell Inc.",
+            model="OptiPlex 7010",
+            mac_addresses=[f"D4:BE:D9:{i >> 16 & 255:02X}:{i >> 8 & 255:02X}:{i & 255:02X}"],
+            ip_addresses=[f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}"],
+            offline=False,
+            last_contact=1_759_000_000.0 + i,
+            os_name="Windows 11 Pro",
+            os_build="22631",
+            os_architecture="64-bit",
+            cpu_name="Intel Core i7",
+            cpu_cores=8,
+            total_memory=16 * 1024**3,
+            domain="CORP",
+            virtual_machine=False,
+        )
+        fleet.append(
+            DeviceSnapshot(
+                device=dev,
+                pending_os_patches=rng.randint(0, 5),
+                pending_software_patches=1,
+                failed_os_patches=0,
+                failed_software_patches=0,
+                last_patch_scan_at=1_759_000_000.0,
+                antivirus=AntivirusStatus(i, "Bitdefender", "ON", "UP_TO_DATE"),
+                software=[SoftwareItem(i, f"App {k}", "Vendor", "1.0") for k in range(software)],
+            )
+        )
+    return fleet
+
+
+def churn(fleet: list[DeviceSnapshot], fraction: float, rng: random.Random) -> list[DeviceSnapshot]:
+    """1%: a third new OS build, a third patch counts, a third moved org; plus fresh heartbeats
+    are NOT applied, so the rest is truly unchanged."""
+    out = list(fleet)
+    picks = rng.sample(range(len(fleet)), int(len(fleet) * fraction))
+    for n, idx in enumerate(picks):
+        snap = out[idx]
+        dev = snap.device
+        if n % 3 == 0:
+            out[idx] = replace(snap, device=replace(dev, os_build="26100"))
+        elif n % 3 == 1:
+            out[idx] = replace(snap, pending_os_patches=snap.pending_os_patches + 7)
+        else:
+            out[idx] = replace(
+                snap, device=replace(dev, organization_id=1 + (dev.organization_id % ORGS))
+            )
+    return out
+
+
+def run(url: str, n: int, software: int) -> dict[str, float]:
+    rng = random.Random(42)
+    psa = PsaDatabase(url)
+    info = create_tenant(psa, "Bench MSP")
+    with psa.tenant_session(info.tenant, info.admin_user_id) as s:
+        integration = connect_integration(s, "https://eu.ninjarmm.com")
+        for o in range(1, ORGS + 1):
+            org_mapping.create_client_from_organization(
+                s, integration, Organization(o, f"Client {o}")
+            )
+        create_client(s, "Unmapped Co")
+    fleet = make_fleet(n, software, rng)
+    t0 = time.perf_counter()
+    first = push_snapshots(psa, info.tenant, integration, fleet, full=True)
+    t1 = time.perf_counter()
+    changed = churn(fleet, 0.01, rng)
+    t2 = time.perf_counter()
+    update = push_snapshots(psa, info.tenant, integration, changed, full=True)
+    t3 = time.perf_counter()
+    psa.dispose()
+    assert first.created == n, first
+    # Patch counts do not exist on network devices, so a few of the 1% change nothing.
+    assert 0 < update.updated + update.moved <= n // 100, update
+    return {
+        "first_push_s": round(t1 - t0, 2),
+        "update_push_s": round(t3 - t2, 2),
+        "created": first.created,
+        "updated": update.updated,
+        "moved": update.moved,
+        "unchanged": update.unchanged,
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--devices", type=int, default=10_000)
+    ap.add_argument("--software", type=int, default=5, help="software titles per device")
+    ap.add_argument("--skip-postgres", action="store_true")
+    args = ap.parse_args()
+    figures: dict[str, object] = {"devices": args.devices, "software_per_device": args.software}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'psa.sqlite3'}"
+        migrate(url)
+        figures["sqlite"] = run(url, args.devices, args.software)
+
+    if not args.skip_postgres:
+        suffix = uuid.uuid4().hex[:8]
+        db, login = f"nd_psa_bench_{suffix}", f"nd_bench_{suffix}"
+        admin = sa.create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{db}"')
+        try:
+            owner = f"{PG_SERVER}/{db}"
+            migrate(owner)
+            provision_service_login(owner, login)
+            app_url = f"{PG_SERVER.split('//')[0]}//{login}@{PG_SERVER.split('@')[1]}/{db}"
+            figures["postgresql"] = run(app_url, args.devices, args.software)
+        finally:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+                conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{login}"')
+            admin.dispose()
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
