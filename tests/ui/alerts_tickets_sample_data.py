@@ -76,31 +76,77 @@ def software_rows() -> list[dict[str, Any]]:
     rows = []
     for device in range(1, 13):
         version = "124.0" if device <= 8 else "123.0"
-        rows.append({"device_id": device, "name": "Google Chrome", "publisher": "Google",
-                     "version": version})  # fmt: skip
-        rows.append({"device_id": device, "name": "7-Zip", "publisher": "Igor Pavlov",
-                     "version": "23.01"})  # fmt: skip
+        rows.append(
+            {
+                "device_id": device,
+                "name": "Google Chrome",
+                "publisher": "Google",
+                "version": version,
+            }
+        )
+        rows.append(
+            {"device_id": device, "name": "7-Zip", "publisher": "Igor Pavlov", "version": "23.01"}
+        )
         if device % 3 == 0:
-            rows.append({"device_id": device, "name": "Mozilla Firefox",
-                         "publisher": "Mozilla", "version": "125.0.1"})  # fmt: skip
+            rows.append(
+                {
+                    "device_id": device,
+                    "name": "Mozilla Firefox",
+                    "publisher": "Mozilla",
+                    "version": "125.0.1",
+                }
+            )
     for n in range(300):  # enough titles to page
-        rows.append({"device_id": 1 + n % 12, "name": f"Tool {n:03d}", "publisher": "Vendor",
-                     "version": "1.0"})  # fmt: skip
+        rows.append(
+            {
+                "device_id": 1 + n % 12,
+                "name": f"Tool {n:03d}",
+                "publisher": "Vendor",
+                "version": "1.0",
+            }
+        )
     return rows
 
 
 def ticket_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     tickets = [
-        {"id": "t-1", "number": "1001", "title": "CPU over 90% on ACME-PC01", "status": "Open",
-         "priority": "urgent", "client_id": "c-1", "client_name": "Acme Dental",
-         "alert_uid": "alert-0000", "created_at": NOW - 3600, "updated_at": NOW - 60},
-        {"id": "t-2", "number": "1002", "title": "Replace backup disk", "status": "In progress",
-         "priority": "medium", "client_id": "c-2", "client_name": "Birch & Co Accountants",
-         "alert_uid": None, "created_at": NOW - 7200, "updated_at": NOW - 600},
-        {"id": "t-3", "number": "1003", "title": "Printer offline", "status": "Closed",
-         "priority": "low", "client_id": "c-3", "client_name": "Cobalt Logistics",
-         "alert_uid": None, "created_at": NOW - 86400, "updated_at": NOW - 3600},
-    ]  # fmt: skip
+        {
+            "id": "t-1",
+            "number": "1001",
+            "title": "CPU over 90% on ACME-PC01",
+            "status": "Open",
+            "priority": "urgent",
+            "client_id": "c-1",
+            "client_name": "Acme Dental",
+            "alert_uid": "alert-0000",
+            "created_at": NOW - 3600,
+            "updated_at": NOW - 60,
+        },
+        {
+            "id": "t-2",
+            "number": "1002",
+            "title": "Replace backup disk",
+            "status": "In progress",
+            "priority": "medium",
+            "client_id": "c-2",
+            "client_name": "Birch & Co Accountants",
+            "alert_uid": None,
+            "created_at": NOW - 7200,
+            "updated_at": NOW - 600,
+        },
+        {
+            "id": "t-3",
+            "number": "1003",
+            "title": "Printer offline",
+            "status": "Closed",
+            "priority": "low",
+            "client_id": "c-3",
+            "client_name": "Cobalt Logistics",
+            "alert_uid": None,
+            "created_at": NOW - 86400,
+            "updated_at": NOW - 3600,
+        },
+    ]
     links = [
         {"ticket_id": "t-1", "device_id": 1},
         {"ticket_id": "t-2", "device_id": 2},
@@ -130,7 +176,8 @@ def make_ctx(tmp_path: Path, *, filled: bool = True, **kw: Any) -> AppContext:
     if filled:
         cache.write_blocking(fill)
     opened: list[str] = []
-    ctx = AppContext(data_dir=tmp_path, cache=cache, settings=Settings(), open_url=opened.append,
-                     **kw)  # fmt: skip
+    ctx = AppContext(
+        data_dir=tmp_path, cache=cache, settings=Settings(), open_url=opened.append, **kw
+    )
     ctx.opened_urls = opened  # type: ignore[attr-defined]
     return ctx

@@ -26,8 +26,9 @@ class FakeAlertService:
 
     def acknowledge(self, uid: str) -> None:
         self.calls.append(("acknowledge", uid))
-        self._update("UPDATE alerts SET acknowledged_at = :t, acknowledged_by = 'me' "
-                     "WHERE uid = :u", uid)  # fmt: skip
+        self._update(
+            "UPDATE alerts SET acknowledged_at = :t, acknowledged_by = 'me' WHERE uid = :u", uid
+        )
 
     def resolve(self, uid: str) -> None:
         self.calls.append(("resolve", uid))
@@ -35,8 +36,11 @@ class FakeAlertService:
 
     def create_ticket(self, uid: str) -> None:
         self.calls.append(("create_ticket", uid))
-        self._update("UPDATE alerts SET ticket_id = 't-9', ticket_number = '1009', "
-                     "decision = 'Ticket created by hand' WHERE uid = :u", uid)  # fmt: skip
+        self._update(
+            "UPDATE alerts SET ticket_id = 't-9', ticket_number = '1009', "
+            "decision = 'Ticket created by hand' WHERE uid = :u",
+            uid,
+        )
 
 
 @pytest.fixture

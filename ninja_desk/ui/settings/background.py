@@ -69,3 +69,14 @@ def run_job(
 def error_sentence(exc: BaseException) -> str:
     text = str(exc).strip()
     return text if text else f"{type(exc).__name__} (no details)."
+
+
+def bind(method: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    """`method(*args)` as a zero-argument job for run_job, keeping it async if it is async."""
+    if inspect.iscoroutinefunction(method):
+
+        async def call_async() -> Any:
+            return await method(*args)
+
+        return call_async
+    return lambda: method(*args)

@@ -7,7 +7,6 @@ the right — each button stays disabled and the reason is written under the but
 
 from __future__ import annotations
 
-import inspect
 import json
 from typing import Any
 
@@ -40,7 +39,7 @@ from ninja_desk.ui.models.alert_table_model import (
     AlertTableModel,
     status_text,
 )
-from ninja_desk.ui.settings.background import error_sentence, run_job
+from ninja_desk.ui.settings.background import bind, error_sentence, run_job
 
 NO_PSA = "PSA database not configured; set it up in Settings → Integrations."
 NO_NINJA = "Connect to NinjaOne first (Settings → Integrations)."
@@ -455,10 +454,7 @@ class AlertsView(QWidget):
             self._update_actions()
             self.reason_label.setText(error_sentence(exc))
 
-        if inspect.iscoroutinefunction(method):
-            run_job(self, _bind_async(method, uid), done, failed)
-        else:
-            run_job(self, lambda: method(uid), done, failed)
+        run_job(self, bind(method, uid), done, failed)
 
     def _open_ticket_clicked(self) -> None:
         if self._current and self._current.get("ticket_id"):
@@ -467,10 +463,3 @@ class AlertsView(QWidget):
     def _open_device_clicked(self, *_args: Any) -> None:
         if self._current and self._current.get("device_id"):
             self.open_device.emit(int(self._current["device_id"]))
-
-
-def _bind_async(method: Any, uid: str) -> Any:
-    async def call() -> Any:
-        return await method(uid)
-
-    return call

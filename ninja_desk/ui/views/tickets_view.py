@@ -6,7 +6,6 @@ Remote Connect (through `ctx.remote_connect` once the app wires it in).
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
@@ -37,7 +36,7 @@ from ninja_desk.ui.models.ticket_table_model import (
     linked_alerts,
     linked_devices,
 )
-from ninja_desk.ui.settings.background import error_sentence, run_job
+from ninja_desk.ui.settings.background import bind, error_sentence, run_job
 
 NO_NINJA = "Connect to NinjaOne first (Settings → Integrations)."
 NO_REMOTE = "Remote Connect is not available in this session."
@@ -307,11 +306,4 @@ class TicketsView(QWidget):
             self._update_actions()
             self.reason_label.setText(error_sentence(exc))
 
-        if inspect.iscoroutinefunction(method):
-
-            async def call() -> Any:
-                return await method(device_id)
-
-            run_job(self, call, done, failed)
-        else:
-            run_job(self, lambda: method(device_id), done, failed)
+        run_job(self, bind(method, device_id), done, failed)

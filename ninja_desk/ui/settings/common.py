@@ -1,0 +1,74 @@
+"""Small pieces every settings page uses: cards, the read-only note, the status badge."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QGroupBox, QLabel, QVBoxLayout, QWidget
+
+from ninja_desk.ninjaone.connection import ConnectionState
+
+STATE_BADGES: dict[ConnectionState, tuple[str, str]] = {
+    ConnectionState.CONNECTED: ("Connected", "#2e7d32"),
+    ConnectionState.DISCONNECTED: ("Disconnected", "#757575"),
+    ConnectionState.CONNECTING: ("Connecting", "#1976d2"),
+    ConnectionState.SYNCING: ("Syncing", "#1976d2"),
+    ConnectionState.RECONNECT_REQUIRED: ("Expired", "#ef6c00"),
+    ConnectionState.ERROR: ("Error", "#c62828"),
+}
+
+
+class StatusBadge(QLabel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state: str = ""
+
+    def set_badge(self, text: str, colour: str) -> None:
+        self.state = text
+        self.setText(text)
+        self.setAccessibleName(f"Status: {text}")
+        self.setStyleSheet(
+            f"QLabel {{ background: {colour}; color: white; border-radius: 9px;"
+            " padding: 2px 10px; font-weight: 600; }"
+        )
+
+    def set_state(self, state: ConnectionState) -> None:
+        self.set_badge(*STATE_BADGES.get(state, (str(state).title(), "#757575")))
+
+
+class Card(QGroupBox):
+    """A titled box for one integration."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(title, parent)
+        self.setStyleSheet("QGroupBox { font-weight: 600; } QGroupBox * { font-weight: normal; }")
+        self.body = QVBoxLayout(self)
+
+
+class ReadOnlyNote(QLabel):
+    """Shown on a page the user may look at but not change, with the reason."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet(
+            "QLabel { background: #fff8e1; color: #5d4037; border: 1px solid #ffe082;"
+            " border-radius: 4px; padding: 6px; }"
+        )
+        self.hide()
+
+    def set_reason(self, reason: str | None) -> None:
+        self.setText(f"Read-only: {reason}" if reason else "")
+        self.setVisible(bool(reason))
+
+
+def hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #616161;")
+    return label
+
+
+def category_heading(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setStyleSheet("font-size: 12pt; font-weight: 600; margin-top: 8px;")
+    return label

@@ -1,0 +1,325 @@
+"""The NinjaOne card: region, sign-in, status, sync schedule and the webhook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from ninja_desk.ninjaone.connection import ConnectionSnapshot, ConnectionState
+from ninja_desk.ninjaone.regions import REGION_LABELS, UnknownRegion, base_url_for
+from ninja_desk.psa.permissions import CONFIGURE_INTEGRATION
+from ninja_desk.settings import Settings
+from ninja_desk.ui.context import AppContext
+from ninja_desk.ui.settings.background import bind, error_sentence, run_job
+from ninja_desk.ui.settings.common import Card, StatusBadge, hint
+from ninja_desk.ui.settings.services import (
+    NO_LINK,
+    NO_NINJA,
+    connection_snapshot,
+    ninjaone_link,
+    permission_reason,
+)
+
+CUSTOM = "custom"
+_SELF_EVIDENT = {"Already connected.", "Not connected."}  # the badge already says so
+DISCONNECT_TITLE = "Disconnect from NinjaOne?"
+DISCONNECT_TEXT = (
+    "NinjaDesk will stop syncing with NinjaOne.\n\n"
+    "Kept: the local cache (devices, alerts, software) and everything in the PSA database "
+    "(clients, assets, tickets, organization mappings, alert rules).\n\n"
+    "Removed: the NinjaOne sign-in (tokens in this computer's keyring, revoked at NinjaOne) and "
+    "the webhook registered with NinjaOne, so live updates stop until you connect again."
+)
+
+
+class _StatusBridge(QObject):
+    changed = Signal(object)
+
+
+class NinjaOneCard(Card):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__("NinjaOne", parent)
+        self.ctx = ctx
+        self._busy = False
+        self._read_only: str | None = None
+        self.confirm_box: QMessageBox | None = None
+
+        top = QHBoxLayout()
+        self.badge = StatusBadge()
+        self.status_detail = QLabel()
+        self.status_detail.setWordWrap(True)
+        top.addWidget(self.badge)
+        top.addWidget(self.status_detail, 1)
+        self.body.addLayout(top)
+
+        form = QFormLayout()
+        self.region_combo = QComboBox()
+        for key, label in REGION_LABELS.items():
+            self.region_combo.addItem(label, key)
+        self.region_combo.addItem("Custom URL (simulator, branded host)", CUSTOM)
+        self.region_combo.currentIndexChanged.connect(self._region_changed)
+        self.custom_url_edit = QLineEdit(placeholderText="https://ninja.example.com")
+        self.client_id_edit = QLineEdit(placeholderText="NinjaOne → Administration → Apps → API")
+        form.addRow("Region", self.region_combo)
+        form.addRow("Instance URL", self.custom_url_edit)
+        form.addRow("Client ID", self.client_id_edit)
+        self.custom_url_row_label = form.labelForField(self.custom_url_edit)
+        self.body.addLayout(form)
+
+        buttons = QHBoxLayout()
+        self.connect_button = QPushButton("Connect…")
+        self.disconnect_button = QPushButton("Disconnect…")
+        self.connect_button.clicked.connect(self._connect_clicked)
+        self.disconnect_button.clicked.connect(self._disconnect_clicked)
+        buttons.addWidget(self.connect_button)
+        buttons.addWidget(self.disconnect_button)
+        buttons.addStretch(1)
+        self.body.addLayout(buttons)
+
+        schedule = QFormLayout()
+        self.auto_sync_check = QCheckBox("Sync automatically")
+        self.interval_spin = QSpinBox(minimum=1, maximum=1440, suffix=" min")
+        self.auto_sync_check.toggled.connect(self.interval_spin.setEnabled)
+        schedule.addRow("", self.auto_sync_check)
+        schedule.addRow("Sync every", self.interval_spin)
+        self.body.addLayout(schedule)
+
+        webhook = QHBoxLayout()
+        self.webhook_label = QLabel()
+        self.webhook_label.setWordWrap(True)
+        self.reregister_button = QPushButton("Re-register webhook")
+        self.reregister_button.clicked.connect(self._reregister_clicked)
+        webhook.addWidget(QLabel("Webhook:"))
+        webhook.addWidget(self.webhook_label, 1)
+        webhook.addWidget(self.reregister_button)
+        self.body.addLayout(webhook)
+
+        self.reason_label = hint("")
+        self.body.addWidget(self.reason_label)
+
+        self._bridge = _StatusBridge(self)
+        self._bridge.changed.connect(lambda _snap: self.update_state())
+        status = getattr(ninjaone_link(ctx), "status", None)
+        if status is not None:
+            # Listeners run on the thread that changed the status; the signal hops to Qt's.
+            self._unlisten = status.add_listener(self._bridge.changed.emit)
+        self.load_from(ctx.settings)
+
+    # -- settings round trip --------------------------------------------------------------
+
+    def load_from(self, settings: Settings) -> None:
+        if settings.custom_base_url:
+            self.region_combo.setCurrentIndex(self.region_combo.findData(CUSTOM))
+        else:
+            index = self.region_combo.findData(settings.region)
+            self.region_combo.setCurrentIndex(max(index, 0))
+        self.custom_url_edit.setText(settings.custom_base_url or "")
+        self.client_id_edit.setText(settings.client_id or "")
+        self.auto_sync_check.setChecked(settings.auto_sync)
+        self.interval_spin.setValue(settings.sync_interval_minutes)
+        self.interval_spin.setEnabled(settings.auto_sync)
+        self._region_changed()
+        self.update_state()
+
+    def validate(self) -> str | None:
+        if self.region_combo.currentData() == CUSTOM:
+            try:
+                base_url_for(custom_url=self.custom_url_edit.text().strip() or None)
+            except UnknownRegion as exc:
+                return str(exc)
+            if not self.custom_url_edit.text().strip():
+                return "Enter the instance URL, or pick a region."
+        return None
+
+    def apply_to(self, settings: Settings) -> None:
+        if self._read_only is None:
+            region = self.region_combo.currentData()
+            if region == CUSTOM:
+                settings.custom_base_url = self.custom_url_edit.text().strip() or None
+            else:
+                settings.region = region
+                settings.custom_base_url = None
+            settings.client_id = self.client_id_edit.text().strip() or None
+        # The schedule is this desktop's own preference: anyone may change it.
+        settings.auto_sync = self.auto_sync_check.isChecked()
+        settings.sync_interval_minutes = self.interval_spin.value()
+
+    def base_url(self) -> str:
+        if self.region_combo.currentData() == CUSTOM:
+            return base_url_for(custom_url=self.custom_url_edit.text().strip())
+        return base_url_for(self.region_combo.currentData())
+
+    # -- state ----------------------------------------------------------------------------
+
+    def set_read_only(self, reason: str | None) -> None:
+        self._read_only = reason
+        self.update_state()
+
+    def _region_changed(self) -> None:
+        custom = self.region_combo.currentData() == CUSTOM
+        self.custom_url_edit.setVisible(custom)
+        if self.custom_url_row_label is not None:
+            self.custom_url_row_label.setVisible(custom)
+
+    def snapshot(self) -> ConnectionSnapshot:
+        return connection_snapshot(self.ctx)
+
+    def action_reason(self, action: str) -> str | None:
+        if self._busy:
+            return "Working…"
+        if self._read_only:
+            return self._read_only
+        snap = self.snapshot()
+        connected = snap.state not in (ConnectionState.DISCONNECTED,)
+        if action == "connect":
+            if ninjaone_link(self.ctx) is None:
+                return NO_LINK
+            if snap.state in (ConnectionState.CONNECTED, ConnectionState.SYNCING):
+                return "Already connected."
+            if not self.client_id_edit.text().strip():
+                return "Enter the Client ID of your NinjaOne API app first."
+            return self.validate()
+        if action == "disconnect":
+            if not connected:
+                return "Not connected."
+            return NO_LINK if ninjaone_link(self.ctx) is None else None
+        if action == "reregister":
+            if not snap.can_sync:
+                return NO_NINJA
+            if ninjaone_link(self.ctx) is None:
+                return NO_LINK
+            if not self.ctx.settings.relay_url:
+                return "Set the relay URL first: NinjaOne sends its webhooks to the relay."
+            return None
+        raise ValueError(action)
+
+    def update_state(self) -> None:
+        snap = self.snapshot()
+        self.badge.set_state(snap.state)
+        detail = snap.reason or snap.expiry_warning or ""
+        if not detail and snap.state is ConnectionState.DISCONNECTED:
+            detail = "Pick your region, enter the API app's Client ID and connect."
+        self.status_detail.setText(detail)
+        editable = self._read_only is None and not self._busy
+        for widget in (self.region_combo, self.custom_url_edit, self.client_id_edit):
+            widget.setEnabled(editable)
+        reasons = []
+        for action, button in (
+            ("connect", self.connect_button),
+            ("disconnect", self.disconnect_button),
+            ("reregister", self.reregister_button),
+        ):
+            reason = self.action_reason(action)
+            button.setEnabled(reason is None)
+            button.setToolTip(reason or "")
+            if reason and reason not in reasons and reason not in _SELF_EVIDENT:
+                reasons.append(reason)
+        if self.ctx.settings.webhook_registered:
+            self.webhook_label.setText(f"Registered, delivering to {self.ctx.settings.relay_url}")
+        else:
+            self.webhook_label.setText("Not registered: no live updates, sync on schedule only.")
+        if not self._busy:
+            self.reason_label.setText(" ".join(reasons))
+
+    # -- actions --------------------------------------------------------------------------
+
+    def _run(self, label: str, fn: Any, done_text: str, after: Any = None) -> None:
+        self._busy = True
+        self.update_state()
+        self.reason_label.setText(label)
+
+        def done(value: Any) -> None:
+            self._busy = False
+            if after is not None:
+                after(value)
+            self.update_state()
+            problems = getattr(value, "problems", None)
+            self.reason_label.setText(" ".join(problems) if problems else done_text)
+
+        def failed(exc: BaseException) -> None:
+            self._busy = False
+            self.update_state()
+            self.reason_label.setText(error_sentence(exc))
+
+        run_job(self, fn, done, failed)
+
+    def _connect_clicked(self) -> None:
+        link = ninjaone_link(self.ctx)
+        if link is None or self.action_reason("connect") is not None:
+            return
+        self.apply_to(self.ctx.settings)
+        self.ctx.save_settings()
+        base_url, client_id = self.base_url(), self.client_id_edit.text().strip()
+        self._run(
+            "Waiting for the NinjaOne sign-in in your browser…",
+            bind(link.connect, base_url, client_id),
+            "Connected.",
+        )
+
+    def _disconnect_clicked(self) -> None:
+        if self.action_reason("disconnect") is not None:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            DISCONNECT_TITLE,
+            DISCONNECT_TEXT,
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.addButton("Disconnect", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.buttonClicked.connect(
+            lambda button: (
+                self._disconnect_confirmed()
+                if box.buttonRole(button) == QMessageBox.ButtonRole.AcceptRole
+                else None
+            )
+        )
+        self.confirm_box = box
+        box.open()  # never exec(): this may run inside an async slot (design.md §5)
+
+    def _disconnect_confirmed(self) -> None:
+        link = ninjaone_link(self.ctx)
+        if link is None:
+            return
+
+        def after(_report: Any) -> None:
+            self.ctx.settings.webhook_registered = False
+            self.ctx.save_settings()
+
+        self._run(
+            "Disconnecting…",
+            bind(link.disconnect),
+            "Disconnected. The cache and the PSA data were kept.",
+            after,
+        )
+
+    def _reregister_clicked(self) -> None:
+        link = ninjaone_link(self.ctx)
+        if link is None or self.action_reason("reregister") is not None:
+            return
+
+        def after(_value: Any) -> None:
+            self.ctx.settings.webhook_registered = True
+            self.ctx.save_settings()
+
+        self._run(
+            "Registering the webhook…", bind(link.register_webhook), "Webhook registered.", after
+        )
+
+
+def integration_reason(ctx: AppContext) -> str | None:
+    return permission_reason(ctx, CONFIGURE_INTEGRATION)

@@ -1,0 +1,185 @@
+"""The PSA database card: URL and tenant, "test connection" and "migrate" (off the UI thread)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QWidget
+
+from ninja_desk.psa.errors import PsaSchemaMismatch
+from ninja_desk.settings import Settings
+from ninja_desk.ui.context import AppContext
+from ninja_desk.ui.settings.background import error_sentence, run_job
+from ninja_desk.ui.settings.common import Card, StatusBadge, hint
+
+PASSWORD_IN_URL = (
+    "Leave the password out of the URL: it would be saved in the settings file. Put it in "
+    "PostgreSQL's password file (~/.pgpass) or the PGPASSWORD environment variable instead."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PsaCheck:
+    ok: bool
+    needs_migration: bool
+    message: str
+
+
+def url_problem(url: str) -> str | None:
+    if not url.strip():
+        return "Enter the PSA database URL (postgresql://… or sqlite:///…)."
+    try:
+        parsed = sa.make_url(url.strip())
+    except Exception:
+        return f"'{url}' is not a database URL; use postgresql://host/db or sqlite:///path."
+    if parsed.password:
+        return PASSWORD_IN_URL
+    if parsed.get_backend_name() not in ("postgresql", "sqlite"):
+        return "Only PostgreSQL and SQLite PSA databases are supported."
+    return None
+
+
+def check_psa(url: str) -> PsaCheck:
+    """Connect and compare the schema with this build's head (blocking: call off the UI)."""
+    from ninja_desk.psa.database import create_psa_engine
+    from ninja_desk.psa.migrator import check_schema
+
+    engine = create_psa_engine(url)
+    try:
+        with engine.connect() as conn:
+            try:
+                check_schema(conn)
+            except PsaSchemaMismatch as exc:
+                return PsaCheck(True, True, f"Connected. {exc}")
+        return PsaCheck(True, False, "Connected; the schema is up to date.")
+    except sa.exc.SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return PsaCheck(False, False, f"Could not connect: {reason}. Check the URL and server.")
+    finally:
+        engine.dispose()
+
+
+def migrate_psa(url: str) -> str:
+    from ninja_desk.psa.migrator import head_revision, migrate
+
+    migrate(url)
+    return f"Migrated to schema {head_revision()}."
+
+
+class PsaCard(Card):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__("PSA database", parent)
+        self.ctx = ctx
+        self._busy = False
+        self._read_only: str | None = None
+        self.last_check: PsaCheck | None = None
+        top = QHBoxLayout()
+        self.badge = StatusBadge()
+        top.addWidget(self.badge)
+        top.addStretch(1)
+        self.body.addLayout(top)
+        form = QFormLayout()
+        self.url_edit = QLineEdit(placeholderText="postgresql://user@db.example.com/psa")
+        self.url_edit.textChanged.connect(self._update)
+        self.tenant_edit = QLineEdit(placeholderText="Tenant id (UUID)")
+        form.addRow("Database URL", self.url_edit)
+        form.addRow("Tenant", self.tenant_edit)
+        self.body.addLayout(form)
+        buttons = QHBoxLayout()
+        self.test_button = QPushButton("Test connection")
+        self.migrate_button = QPushButton("Migrate")
+        self.migrate_button.setToolTip("Upgrade the database schema (run with an owner account)")
+        self.test_button.clicked.connect(self.test_connection)
+        self.migrate_button.clicked.connect(self.migrate)
+        buttons.addWidget(self.test_button)
+        buttons.addWidget(self.migrate_button)
+        buttons.addStretch(1)
+        self.body.addLayout(buttons)
+        self.result_label = hint("")
+        self.body.addWidget(self.result_label)
+        self.load_from(ctx.settings)
+
+    def load_from(self, settings: Settings) -> None:
+        self.url_edit.setText(settings.psa_url or "")
+        self.tenant_edit.setText(settings.psa_tenant or "")
+        self.last_check = None
+        self._update()
+
+    def validate(self) -> str | None:
+        url = self.url_edit.text().strip()
+        return None if not url else url_problem(url)
+
+    def apply_to(self, settings: Settings) -> None:
+        if self._read_only is None:
+            settings.psa_url = self.url_edit.text().strip() or None
+            settings.psa_tenant = self.tenant_edit.text().strip() or None
+
+    def set_read_only(self, reason: str | None) -> None:
+        self._read_only = reason
+        self._update()
+
+    def _update(self) -> None:
+        editable = self._read_only is None and not self._busy
+        self.url_edit.setEnabled(editable)
+        self.tenant_edit.setEnabled(editable)
+        problem = url_problem(self.url_edit.text())
+        blocked = self._read_only or problem or ("Working…" if self._busy else None)
+        self.test_button.setEnabled(not self._busy and problem is None)
+        self.migrate_button.setEnabled(blocked is None)
+        self.migrate_button.setToolTip(blocked or "Upgrade the database schema to this build")
+        if self.last_check is None:
+            if self.ctx.psa is not None:
+                self.badge.set_badge("In use", "#2e7d32")
+            else:
+                self.badge.set_badge("Not configured", "#757575")
+        elif not self.last_check.ok:
+            self.badge.set_badge("Error", "#c62828")
+        elif self.last_check.needs_migration:
+            self.badge.set_badge("Needs migration", "#ef6c00")
+        else:
+            self.badge.set_badge("Reachable", "#2e7d32")
+        if not self._busy and self.last_check is None:
+            text = self.url_edit.text().strip()
+            self.result_label.setText(problem if text and problem else "")
+
+    def _start(self, label: str, fn: Any, done: Any) -> None:
+        self._busy = True
+        self.result_label.setText(label)
+        self._update()
+
+        def finished(value: Any) -> None:
+            self._busy = False
+            done(value)
+            self._update()
+
+        def failed(exc: BaseException) -> None:
+            self._busy = False
+            self.last_check = PsaCheck(False, False, error_sentence(exc))
+            self._update()
+            self.result_label.setText(error_sentence(exc))
+
+        run_job(self, fn, finished, failed)
+
+    def test_connection(self) -> None:
+        url = self.url_edit.text().strip()
+        if url_problem(url) is not None or self._busy:
+            return
+
+        def done(check: PsaCheck) -> None:
+            self.last_check = check
+            self.result_label.setText(check.message)
+
+        self._start("Connecting…", lambda: check_psa(url), done)
+
+    def migrate(self) -> None:
+        url = self.url_edit.text().strip()
+        if url_problem(url) is not None or self._busy or self._read_only:
+            return
+
+        def done(message: str) -> None:
+            self.last_check = PsaCheck(True, False, message)
+            self.result_label.setText(message)
+
+        self._start("Migrating the PSA database…", lambda: migrate_psa(url), done)

@@ -1,0 +1,109 @@
+"""The webhook relay card: its URL (settings file) and token (keyring, never the file)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLineEdit, QWidget
+
+from ninja_desk.settings import Settings
+from ninja_desk.ui.context import AppContext
+from ninja_desk.ui.settings.common import Card, StatusBadge, hint
+from ninja_desk.ui.settings.services import RELAY_TOKEN_KEY, relay_secrets
+
+
+def relay_url_problem(url: str) -> str | None:
+    if not url.strip():
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"'{url}' is not an http(s) address; use https://relay.example.com."
+    return None
+
+
+class RelayCard(Card):
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, secrets: Any = None
+    ) -> None:
+        super().__init__("Webhook relay", parent)
+        self.ctx = ctx
+        self._secrets = secrets
+        self._read_only: str | None = None
+        top = QHBoxLayout()
+        self.badge = StatusBadge()
+        top.addWidget(self.badge)
+        top.addStretch(1)
+        self.body.addLayout(top)
+        self.body.addWidget(
+            hint(
+                "NinjaOne cannot reach this computer, so it sends webhooks to the relay and "
+                "NinjaDesk follows the relay's stream for live updates."
+            )
+        )
+        form = QFormLayout()
+        self.url_edit = QLineEdit(placeholderText="https://relay.example.com")
+        self.token_edit = QLineEdit()
+        self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("Relay URL", self.url_edit)
+        form.addRow("Token", self.token_edit)
+        self.body.addLayout(form)
+        self.result_label = hint("")
+        self.body.addWidget(self.result_label)
+        self.load_from(ctx.settings)
+
+    @property
+    def secrets(self) -> Any:
+        if self._secrets is None:
+            self._secrets = relay_secrets()
+        return self._secrets
+
+    def stored_token(self) -> bool:
+        try:
+            return bool(self.secrets.get(RELAY_TOKEN_KEY))
+        except Exception as exc:
+            self.result_label.setText(str(exc))
+            return False
+
+    def load_from(self, settings: Settings) -> None:
+        self.url_edit.setText(settings.relay_url or "")
+        self.token_edit.clear()
+        self._update()
+
+    def _update(self) -> None:
+        has_token = self.stored_token()
+        self.token_edit.setPlaceholderText(
+            "Stored in the system keyring — type to replace" if has_token else "Relay token"
+        )
+        if self.ctx.settings.relay_url and has_token:
+            self.badge.set_badge("Configured", "#2e7d32")
+        else:
+            self.badge.set_badge("Not configured", "#757575")
+        editable = self._read_only is None
+        self.url_edit.setEnabled(editable)
+        self.token_edit.setEnabled(editable)
+
+    def set_read_only(self, reason: str | None) -> None:
+        self._read_only = reason
+        self._update()
+
+    def validate(self) -> str | None:
+        return relay_url_problem(self.url_edit.text())
+
+    def apply_to(self, settings: Settings) -> None:
+        if self._read_only is None:
+            settings.relay_url = self.url_edit.text().strip() or None
+
+    def save_secret(self) -> str | None:
+        """Store a newly typed token in the keyring; the sentence if that failed."""
+        token = self.token_edit.text().strip()
+        if not token or self._read_only is not None:
+            return None
+        try:
+            self.secrets.set(RELAY_TOKEN_KEY, token)
+        except Exception as exc:  # NoSecureKeyring, KeyringUnavailable: already sentences
+            return str(exc)
+        self.token_edit.clear()
+        self.result_label.setText("Relay token stored in the system keyring.")
+        self._update()
+        return None

@@ -1,0 +1,110 @@
+"""Settings: a page list on the left, the page on the right, Save / Revert at the bottom.
+
+Integrations edit the settings file (and the keyring, for the relay token) and are saved with
+Save. Organization mapping and alert rules live in the PSA database and save as you act.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ninja_desk.settings import Settings
+from ninja_desk.ui.context import AppContext
+from ninja_desk.ui.settings.alert_rules_page import AlertRulesPage
+from ninja_desk.ui.settings.common import hint
+from ninja_desk.ui.settings.integrations_page import IntegrationsPage
+from ninja_desk.ui.settings.org_mapping_page import OrgMappingPage
+
+
+class SettingsView(QWidget):
+    saved = Signal()  # the shell re-reads schedule, relay and PSA settings on this
+
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, relay_secrets: Any = None
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.integrations = IntegrationsPage(ctx, relay_secrets=relay_secrets)
+        self.org_mapping = OrgMappingPage(ctx)
+        self.alert_rules = AlertRulesPage(ctx)
+        self.pages: list[QWidget] = [self.integrations, self.org_mapping, self.alert_rules]
+
+        self.nav = QListWidget()
+        self.nav.setFixedWidth(190)
+        self.stack = QStackedWidget()
+        for page in self.pages:
+            self.nav.addItem(page.title)  # type: ignore[attr-defined]
+            self.stack.addWidget(page)
+        self.nav.currentRowChanged.connect(self._page_changed)
+
+        self.message_label = hint("")
+        self.save_button = QPushButton("Save")
+        self.revert_button = QPushButton("Revert")
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self.revert)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.message_label, 1)
+        bottom.addWidget(self.revert_button)
+        bottom.addWidget(self.save_button)
+        self.save_bar = QWidget()
+        self.save_bar.setLayout(bottom)
+        bottom.setContentsMargins(0, 0, 0, 0)
+
+        right = QVBoxLayout()
+        right.addWidget(self.stack, 1)
+        right.addWidget(self.save_bar)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.nav)
+        layout.addLayout(right, 1)
+        self.nav.setCurrentRow(0)
+
+    def show_page(self, name: str) -> None:
+        """'integrations', 'org_mapping' or 'alert_rules'."""
+        self.nav.setCurrentRow(self.pages.index(getattr(self, name)))
+
+    def _page_changed(self, row: int) -> None:
+        self.stack.setCurrentIndex(row)
+        # Only the integrations page edits the settings file; the others save as you act.
+        self.save_bar.setVisible(self.pages[row] is self.integrations)
+
+    def refresh(self) -> None:
+        self.org_mapping.refresh()
+        self.alert_rules.refresh()
+
+    def save(self) -> bool:
+        problem = self.integrations.validate()
+        if problem:
+            self.message_label.setText(problem)
+            return False
+        self.integrations.apply_to(self.ctx.settings)
+        try:
+            self.ctx.save_settings()
+        except (OSError, ValueError) as exc:
+            self.message_label.setText(f"The settings could not be saved: {exc}")
+            return False
+        secret_problem = self.integrations.save_secrets()
+        if secret_problem:
+            self.message_label.setText(
+                f"Settings saved, but the relay token was not: {secret_problem}"
+            )
+            self.saved.emit()
+            return False
+        self.message_label.setText("Settings saved.")
+        self.saved.emit()
+        return True
+
+    def revert(self) -> None:
+        """Show the saved settings again, dropping unsaved edits."""
+        self.ctx.settings = Settings.load(self.ctx.data_dir)
+        self.integrations.load_from(self.ctx.settings)
+        self.message_label.setText("Unsaved changes dropped.")
