@@ -42,6 +42,8 @@ def _in_list(ids: Sequence[int]) -> str:
 
 
 def upsert_devices(conn: Connection, rows: Sequence[tuple[Any, ...]], run_id: int) -> None:
+    if not rows:
+        return  # an empty executemany would run the statement once without parameters
     now = time.time()
     conn.exec_driver_sql(UPSERT_DEVICE_SQL, [(*row, run_id, now) for row in rows])
 
