@@ -127,11 +127,22 @@ async def metrics_handler(request: web.Request) -> web.Response:
     )
 
 
+@web.middleware
+async def store_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """A database outage is a 503 (retry later) on every route, never a bare 500."""
+    try:
+        return await handler(request)
+    except RelayStoreError as exc:
+        request.app[RELAY].metrics.store_errors += 1
+        log.error("relay database error on %s: %s", request.path, exc)
+        return _json(503, {"error": "The relay database is unavailable; retry later."})
+
+
 def create_app(store: RelayStore, config: RelayConfig | None = None) -> web.Application:
     """The application; the store is opened by the caller and closed on cleanup."""
     config = config or RelayConfig()
     # Our handler enforces the 1 MiB limit itself, to answer with the relay's JSON error.
-    app = web.Application(client_max_size=MAX_BODY + 1)
+    app = web.Application(client_max_size=MAX_BODY + 1, middlewares=[store_errors])
     metrics = Metrics()
     feed = EventFeed(store, poll_interval=config.shared_poll_interval if store.shared else None)
     forwarder = Forwarder(store, config.forward, metrics)

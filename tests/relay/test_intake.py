@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -52,8 +53,6 @@ async def test_payload_without_id_is_stored_every_time(relay: Relay, client: htt
 
 
 async def test_concurrent_duplicates_store_one(relay: Relay, client: httpx.AsyncClient):
-    import asyncio
-
     responses = await asyncio.gather(*(relay.post(client, activity(9)) for _ in range(20)))
     assert all(r.status_code == 200 for r in responses)
     assert sorted(r.json()["status"] for r in responses).count("stored") == 1
@@ -180,3 +179,16 @@ async def test_rejections_are_counted_by_reason(relay: Relay, client: httpx.Asyn
     assert 'ninjadesk_relay_rejected_total{reason="unknown_endpoint"} 1' in text
     assert "ninjadesk_relay_received_total 1" in text
     assert "ninjadesk_relay_duplicates_total 1" in text
+
+
+async def test_database_outage_is_503_not_500(relay: Relay, client: httpx.AsyncClient):
+    secret = relay.secrets["acme"]
+    relay.store.close()  # every later query fails, like a lost database
+    await asyncio.sleep(1.1)  # past the endpoint cache
+    response = await relay.post(client, activity(1), secret=secret)
+    assert response.status_code == 503
+    assert (await client.get(f"{relay.url}/healthz")).status_code == 503
+    events = await client.get(
+        f"{relay.url}/events", headers={"Authorization": f"Bearer {relay.tokens['desk1']}"}
+    )
+    assert events.status_code == 503
