@@ -206,10 +206,11 @@ def threat_rows(dev: DeviceRec) -> list[dict[str, Any]]:
     if dev.av is None or dev.id % 61 != 7:
         return []
     name, ttype, level = catalog.AV_THREATS[dev.id % len(catalog.AV_THREATS)]
-    return [{"name": name, "productCode": dev.av[0], "quarantineId": 1000 + dev.id,
+    return [{"name": name, "productCode": dev.av[0], "quarantineId": f"Q-{1000 + dev.id}",
              "status": "QUARANTINED" if dev.id % 2 else "ACTIVE", "type": ttype,
              "threatId": 5000 + dev.id, "category": ttype, "level": level,
-             "detectionSource": "REAL_TIME", "traceList": [f"C:\\Users\\Public\\{dev.id}.exe"]}]
+             "detectionSource": "REAL_TIME",
+             "traceList": f"C:\\Users\\Public\\Downloads\\setup-{dev.id}.exe"}]
 
 
 def antivirus_threats(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
