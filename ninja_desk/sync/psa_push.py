@@ -427,15 +427,15 @@ def _plan_update(
             changes[key] = (old, new)
 
     ext_values: dict[str, Any] = {}
-    ext_changed = new_type != old_type
+    type_changed = new_type != old_type
+    ext_changed = type_changed
     for key in EXTENSION_FIELDS[new_type]:
-        old = state.ext.get(key) if not ext_changed else None
-        new = old if key in locked and not ext_changed else desired.extension.get(key)
+        old = state.ext.get(key)
+        new = old if key in locked and not type_changed else desired.extension.get(key)
         ext_values[key] = new
-        if new != old and not (new is None and old is None):
+        if new != old:
             ext_changed = True
-            if key not in changes:
-                changes[key] = (state.ext.get(key), new)
+            changes.setdefault(key, (old, new))
 
     relink = previous_device != desired.device_id and matched_by is not None
     revive = state.values["status"] != "active" or state.values["rmm_sync_status"] == "deleted"
@@ -482,9 +482,11 @@ def _plan_update(
 
     if revive:
         logged["status"] = (state.values["status"], "active")
-        change_type, result.revived = "revived", result.revived + 1
-    elif relink:
+    # A re-imaged machine coming back onto its retired asset is a relink first of all.
+    if relink:
         change_type, result.relinked = "relinked", result.relinked + 1
+    elif revive:
+        change_type, result.revived = "revived", result.revived + 1
     elif moved:
         change_type, result.moved = "moved", result.moved + 1
     else:
