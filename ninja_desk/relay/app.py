@@ -144,7 +144,12 @@ def create_app(store: RelayStore, config: RelayConfig | None = None) -> web.Appl
     # Our handler enforces the 1 MiB limit itself, to answer with the relay's JSON error.
     app = web.Application(client_max_size=MAX_BODY + 1, middlewares=[store_errors])
     metrics = Metrics()
-    feed = EventFeed(store, poll_interval=config.shared_poll_interval if store.shared else None)
+    feed = EventFeed(
+        store,
+        window=config.feed_window,
+        window_bytes=config.feed_window_bytes,
+        poll_interval=config.shared_poll_interval if store.shared else None,
+    )
     forwarder = Forwarder(store, config.forward, metrics)
 
     def committed(events: list[StoredEvent]) -> None:

@@ -23,10 +23,18 @@ READ_PAGE = 1000
 
 class EventFeed:
     def __init__(
-        self, store: RelayStore, *, window: int = 20_000, poll_interval: float | None = None
+        self,
+        store: RelayStore,
+        *,
+        window: int = 20_000,
+        window_bytes: int = 64 * 1024 * 1024,
+        poll_interval: float | None = None,
     ) -> None:
         self._store = store
-        self._window = window
+        # Bounded by count and by payload bytes: webhooks may be up to 1 MiB each.
+        self._window = max(1, window)
+        self._window_bytes = window_bytes
+        self._bytes = 0
         # Fallback poll: catches other instances' commits if a NOTIFY is ever missed.
         self._poll_interval = poll_interval
         self._seqs: list[int] = []
@@ -114,6 +122,7 @@ class EventFeed:
     def _append(self, events: list[StoredEvent]) -> None:
         self._seqs.extend(e.seq for e in events)
         self._events.extend(events)
+        self._bytes += sum(len(e.payload) for e in events)
         self.last_seq = events[-1].seq
         self._trim()
         # Swap before set: waiters of this round wake, later waiters get a fresh event.
@@ -121,8 +130,19 @@ class EventFeed:
         changed.set()
 
     def _trim(self) -> None:
+        # Trim in chunks (a quarter of the window) so the list copy is amortised.
         excess = len(self._seqs) - self._window
-        if excess > self._window // 4:
-            self._base = self._seqs[excess - 1]
-            del self._seqs[:excess]
-            del self._events[:excess]
+        if excess <= self._window // 4 and self._bytes <= self._window_bytes:
+            return
+        drop = max(excess, 0)
+        dropped_bytes = sum(len(e.payload) for e in self._events[:drop])
+        target = self._window_bytes * 3 // 4
+        while drop < len(self._events) - 1 and self._bytes - dropped_bytes > target:
+            dropped_bytes += len(self._events[drop].payload)
+            drop += 1
+        if drop == 0:
+            return
+        self._base = self._seqs[drop - 1]
+        self._bytes -= dropped_bytes
+        del self._seqs[:drop]
+        del self._events[:drop]

@@ -26,6 +26,9 @@ class RelayConfig:
     auth_cache_ttl: float = 1.0
     # Safety net for PostgreSQL: poll for other instances' events even if a NOTIFY is lost.
     shared_poll_interval: float = 1.0
+    # Recent events kept in memory for live streams; older cursors replay from the database.
+    feed_window: int = 20_000
+    feed_window_bytes: int = 64 * 1024 * 1024
 
 
 @dataclass(eq=False)

@@ -8,7 +8,9 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 
+from ninja_desk.relay.state import RelayConfig
 from tests.relay.conftest import Relay, activity
 
 
@@ -183,3 +185,34 @@ async def test_healthz_and_metrics(relay: Relay, client: httpx.AsyncClient):
         assert line in text, line
     assert "ninjadesk_relay_store_size_bytes " in text
     assert relay.secrets["acme"] not in text
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        RelayConfig(heartbeat=0.5, feed_window=16),
+        RelayConfig(heartbeat=0.5, feed_window_bytes=3000),
+    ],
+    ids=["small-count-window", "small-byte-window"],
+)
+async def test_replay_from_database_hands_off_to_a_small_memory_window(
+    relay_factory: Any, db_url: str, client: httpx.AsyncClient, config: RelayConfig
+):
+    """Most of the history is only in the database; live events keep arriving meanwhile."""
+    relay = await relay_factory(db_url, config)
+    relay.endpoint("acme")
+    relay.subscriber("desk1")
+    for i in range(200):
+        await relay.post(client, activity(i))
+    assert relay.state.feed.after(0) is None  # cursor 0 predates the window: database replay
+
+    async def writer() -> None:
+        for i in range(200, 400):
+            await relay.post(client, activity(i))
+
+    task = asyncio.create_task(writer())
+    async with stream(client, relay, since=0) as response:
+        reader = SseReader(response)
+        seen = [(await reader.next())[2]["seq"] for _ in range(400)]
+    await task
+    assert seen == list(range(1, 401))
