@@ -153,6 +153,10 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         return await handler(request)
     except NotFound as exc:
         return api.api_error(404, str(exc), "NOT_FOUND")
+    except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as exc:
+        # Unknown API routes answer in NinjaOne's envelope, not aiohttp's plain text.
+        return api.api_error(exc.status, f"{request.method} {request.path}: {exc.reason}",
+                             "NOT_FOUND" if exc.status == 404 else "METHOD_NOT_ALLOWED")
     except (DeviceFilterError, PagingError) as exc:
         return api.api_error(400, str(exc), "VALIDATION_FAILED")
 

@@ -16,6 +16,8 @@ import os
 import sys
 from typing import Any
 
+import httpx
+
 from ninja_desk.simulator.client import SimControl, SimControlError
 from ninja_desk.simulator.config import SimulatorConfig
 from ninja_desk.simulator.server import start_simulator
@@ -203,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     except SimControlError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    except OSError as exc:
+    except (OSError, httpx.TransportError) as exc:
         print(f"Cannot reach the simulator at {args.url}: {exc}. Start one with "
               "`ninja-desk-sim serve` and pass its base_url with --url.", file=sys.stderr)
         return 2

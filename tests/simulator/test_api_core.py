@@ -122,3 +122,41 @@ def test_thread_runner_and_sim_control() -> None:
         r = httpx.get(f"{sim.base_url}/v2/device/1", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 401 and r.json()["error"] == "invalid_token"
         assert ctl.webhook() is None
+
+
+async def test_unknown_routes_and_ids_use_the_error_envelope(api: httpx.AsyncClient) -> None:
+    for path in ("/v2/no-such-thing", "/v2/device/999999", "/v2/device/abc",
+                 "/v2/organization/999", "/v2/device/1/nonsense", "/v2/queries/nonsense"):
+        resp = await api.get(path)
+        assert resp.status_code == 404, path
+        assert set(resp.json()) == {"resultCode", "errorMessage", "incidentId"}, path
+    resp = await api.post("/v2/devices")
+    assert resp.status_code == 405 and resp.json()["resultCode"]
+    resp = await api.delete("/v2/alert/00000000-0000-4000-8000-000000000000")
+    assert resp.status_code == 404
+
+
+async def test_dashboard_url_points_at_the_simulator(api: httpx.AsyncClient,
+                                                     sim: RunningSimulator) -> None:
+    body = (await api.get("/v2/device/4/dashboard-url")).json()
+    assert body["url"] == f"{sim.base_url}/#/deviceDashboard/4/overview"
+    assert body["expires"] > 0
+    redirect = await api.get("/v2/device/4/dashboard-url", params={"redirect": "true"})
+    assert redirect.status_code == 302 and redirect.headers["Location"] == body["url"]
+
+
+async def test_search_and_subresources(api: httpx.AsyncClient, sim: RunningSimulator) -> None:
+    dev = next(d for d in sim.tenant.fleet.devices.values()
+               if d.node_class == "WINDOWS_WORKSTATION" and not d.display_name)
+    found = (await api.get("/v2/devices/search", params={"q": dev.system_name})).json()
+    assert found["query"] == dev.system_name
+    assert found["devices"][0]["id"] == dev.id and found["devices"][0]["score"] == 100
+    vols = (await api.get(f"/v2/device/{dev.id}/volumes")).json()
+    assert vols and all("bitLockerStatus" not in v for v in vols)
+    vols_bl = (await api.get(f"/v2/device/{dev.id}/volumes", params={"include": "bl"})).json()
+    assert all("bitLockerStatus" in v for v in vols_bl)
+    user = (await api.get(f"/v2/device/{dev.id}/last-logged-on-user")).json()
+    assert "\\" in user["userName"] and user["logonTime"] > 0
+    software = (await api.get(f"/v2/device/{dev.id}/software")).json()
+    assert len(software) == len(sim.tenant.inventory.software(dev))
+    assert all("deviceId" not in s for s in software)

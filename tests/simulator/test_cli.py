@@ -1,0 +1,49 @@
+"""`ninja-desk-sim serve` announces its URL on stdout; control subcommands change it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from ninja_desk.simulator import SimulatorConfig, run_simulator_in_thread
+from ninja_desk.simulator.cli import main
+
+
+def test_serve_prints_base_url_and_answers() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ninja_desk.simulator.cli", "serve", "--devices", "12",
+         "--orgs", "2", "--seed", "3"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        base_url = json.loads(line)["base_url"]
+        assert base_url.startswith("http://127.0.0.1:")
+        assert httpx.get(f"{base_url}/_sim/health").json()["devices"] == 12
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_control_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
+    with run_simulator_in_thread(SimulatorConfig(orgs=2, devices=10, seed=2)) as sim:
+        url = ["--url", sim.base_url]
+        assert main([*url, "device", "rename", "3", "Front desk"]) == 0
+        assert json.loads(capsys.readouterr().out)["displayName"] == "Front desk"
+        assert main([*url, "alert", "trigger", "3", "--severity", "MAJOR"]) == 0
+        uid = json.loads(capsys.readouterr().out)["uid"]
+        assert main([*url, "alert", "reset", uid]) == 0
+        assert json.loads(capsys.readouterr().out)["statusCode"] == "RESET"
+        assert main([*url, "device", "offline", "4"]) == 0
+        assert json.loads(capsys.readouterr().out)["offline"] is True
+        assert main([*url, "faults", "--rate-429", "0.5", "--retry-after", "3"]) == 0
+        faults = json.loads(capsys.readouterr().out)
+        assert faults["rate_429"] == 0.5 and faults["retry_after"] == 3
+        assert main([*url, "webhook", "--admin", "no"]) == 0
+        assert json.loads(capsys.readouterr().out)["admin"] is False
+        assert main([*url, "device", "delete", "999"]) == 1
+        assert "404" in capsys.readouterr().err
+    assert main(["--url", "http://127.0.0.1:9", "stats"]) == 2
