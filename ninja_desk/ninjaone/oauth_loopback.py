@@ -124,6 +124,7 @@ class LoopbackLogin:
         self._handlers: set[asyncio.Task[None]] = set()
         self.port: int | None = None
         self.not_found_count = 0  # requests answered 404 (favicon, preconnect, probes)
+        self._claimed = False  # the first callback owns the flow; a double submit gets 410
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -192,8 +193,11 @@ class LoopbackLogin:
             self._result.cancel()
         if self._server is not None:
             self._server.close()
-            for task in list(self._handlers):
-                task.cancel()
+            pending = list(self._handlers)
+            if pending:  # let the success / failure page reach the browser first
+                _, stuck = await asyncio.wait(pending, timeout=1.0)
+                for task in stuck:  # e.g. a preconnect that never spoke
+                    task.cancel()
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()
             self._server = None
@@ -264,8 +268,9 @@ class LoopbackLogin:
             return 404, _page("Not found", "Nothing here.")
         if method != "GET":
             return 405, _page("Not allowed", "Use GET.")
-        if self._result is None or self._result.done():
+        if self._result is None or self._result.done() or self._claimed:
             return 410, _page("Sign-in finished", "This sign-in is over. You can close this tab.")
+        self._claimed = True
         try:
             tokens = await self._complete(parse_qs(url.query))
         except OAuthLoginError as exc:

@@ -241,3 +241,23 @@ async def test_client_credentials_for_the_agent(sim: RunningSimulator) -> None:
     assert tokens.scopes == {"monitoring", "management", "control"}
     with pytest.raises(OAuthLoginError, match="client ID and secret"):
         await login_client_credentials(sim.base_url, "demo-client", "wrong")
+
+
+async def test_double_submitted_callback_exchanges_the_code_once(sim: RunningSimulator) -> None:
+    pages: list[httpx.Response] = []
+
+    async def visit(url: str) -> None:
+        async with httpx.AsyncClient(timeout=10) as http:
+            answer = await http.get(url + "&decision=allow")
+            location = answer.headers["location"]
+            pages.extend(await asyncio.gather(http.get(location), http.get(location)))
+
+    tasks: list[asyncio.Task[None]] = []
+    login = LoopbackLogin(
+        native(sim), opener=lambda url: tasks.append(asyncio.create_task(visit(url))) or True
+    )
+    sim.state.stats.reset()
+    assert (await login.run()).access_token
+    await tasks[0]
+    assert sorted(p.status_code for p in pages) == [200, 410]
+    assert sim.state.stats.requests.get("POST /ws/oauth/token", 0) == 1
