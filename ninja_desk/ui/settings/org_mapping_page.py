@@ -240,7 +240,8 @@ class OrgMappingPage(QWidget):
         self.client_combo.clear()
         self.client_combo.addItem(NOT_MAPPED, None)
         for client in self._clients:
-            self.client_combo.addItem(client.name, client.client_id)
+            # Strings, not UUIDs: QComboBox.findData cannot compare wrapped Python objects.
+            self.client_combo.addItem(client.name, str(client.client_id))
         mapped = sum(1 for s in states if s.client_id)
         suggested = sum(1 for s in states if not s.client_id and len(s.suggestions) == 1)
         self.status_label.setText(
@@ -274,7 +275,8 @@ class OrgMappingPage(QWidget):
             wanted = state.client_id or (
                 state.suggestions[0].client_id if state.suggestions else None
             )
-            self.client_combo.setCurrentIndex(max(self.client_combo.findData(wanted), 0))
+            index = self.client_combo.findData(str(wanted) if wanted else None)
+            self.client_combo.setCurrentIndex(max(index, 0))
         self._update_actions()
 
     def _update_actions(self) -> None:
@@ -313,7 +315,15 @@ class OrgMappingPage(QWidget):
         state = self.current_state()
         if state is None or self.read_only_reason():
             return
-        service, client_id = self.service, self.client_combo.currentData()
+        service = self.service
+        client_id = next(
+            (
+                c.client_id
+                for c in self._clients
+                if str(c.client_id) == self.client_combo.currentData()
+            ),
+            None,
+        )
         org = state.organization
         name = self.client_combo.currentText()
         self._run(
