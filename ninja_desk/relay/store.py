@@ -403,6 +403,14 @@ class RelayStore(ABC):
     def claim_outbox(self, now: float, lease: float, limit: int) -> list[OutboxItem]:
         """Lease due deliveries: pushing next_attempt_at forward hides them from other
         instances until the lease ends, so a crashed forwarder's rows come back by themselves."""
+        # Look first without the write lock: on SQLite an empty claim would otherwise take the
+        # one write lock after every intake commit and halve intake throughput.
+        with self.transaction() as tx:
+            due = tx.execute(
+                "SELECT 1 FROM relay_outbox WHERE next_attempt_at <= ? LIMIT 1", (now,)
+            ).fetchone()
+        if due is None:
+            return []
         with self.transaction(write=True) as tx:
             ids = [
                 r[0]
