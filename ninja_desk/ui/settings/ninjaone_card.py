@@ -55,6 +55,7 @@ class NinjaOneCard(Card):
         self.ctx = ctx
         self._busy = False
         self._read_only: str | None = None
+        self._identity_visible = True
         self.confirm_box: QMessageBox | None = None
 
         top = QHBoxLayout()
@@ -76,7 +77,7 @@ class NinjaOneCard(Card):
         form.addRow("Region", self.region_combo)
         form.addRow("Instance URL", self.custom_url_edit)
         form.addRow("Client ID", self.client_id_edit)
-        self.custom_url_row_label = form.labelForField(self.custom_url_edit)
+        self.identity_form = form
         self.body.addLayout(form)
 
         buttons = QHBoxLayout()
@@ -168,11 +169,16 @@ class NinjaOneCard(Card):
         self._read_only = reason
         self.update_state()
 
+    def show_identity(self, visible: bool) -> None:
+        """Hide region and client ID where another page already asked for them (the wizard)."""
+        self._identity_visible = visible
+        for row in range(self.identity_form.rowCount()):
+            self.identity_form.setRowVisible(row, visible)
+        self._region_changed()
+
     def _region_changed(self) -> None:
         custom = self.region_combo.currentData() == CUSTOM
-        self.custom_url_edit.setVisible(custom)
-        if self.custom_url_row_label is not None:
-            self.custom_url_row_label.setVisible(custom)
+        self.identity_form.setRowVisible(self.custom_url_edit, custom and self._identity_visible)
 
     def snapshot(self) -> ConnectionSnapshot:
         return connection_snapshot(self.ctx)

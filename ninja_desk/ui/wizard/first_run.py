@@ -1,0 +1,215 @@
+"""The first-run wizard: region, connect, PSA database, relay, organization mapping.
+
+Every step can be skipped (the app works from the offline cache and the demo), and so can the
+whole wizard; either way `settings.first_run_done` is set so it does not come back. Everything
+is also in Settings later. The shell shows it with `open()`, never `exec()` (design.md §5).
+
+The wizard does not check PSA rights: on a fresh machine there is no PSA yet to hold them.
+The organization mapping step does, because by then a PSA database may be configured.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from ninja_desk.ninjaone.regions import REGION_LABELS
+from ninja_desk.ui.context import AppContext
+from ninja_desk.ui.settings.common import hint
+from ninja_desk.ui.settings.ninjaone_card import CUSTOM, NinjaOneCard
+from ninja_desk.ui.settings.org_mapping_page import OrgMappingPage
+from ninja_desk.ui.settings.psa_card import PsaCard
+from ninja_desk.ui.settings.relay_card import RelayCard
+
+SKIP_HINT = "You can skip this step and set it up later in Settings → Integrations."
+
+
+class _Page(QWizardPage):
+    def __init__(self, title: str, subtitle: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle(title)
+        self.setSubTitle(subtitle)
+        self.body = QVBoxLayout(self)
+
+
+class RegionPage(_Page):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__(
+            "Where is your NinjaOne?",
+            "Pick the region your NinjaOne instance runs in and the API app to sign in with.",
+        )
+        self.ctx = ctx
+        form = QFormLayout()
+        self.region_combo = QComboBox()
+        for key, label in REGION_LABELS.items():
+            self.region_combo.addItem(label, key)
+        self.region_combo.addItem("Custom URL (simulator, branded host)", CUSTOM)
+        self.custom_url_edit = QLineEdit(placeholderText="https://ninja.example.com")
+        self.client_id_edit = QLineEdit(placeholderText="NinjaOne → Administration → Apps → API")
+        form.addRow("Region", self.region_combo)
+        form.addRow("Instance URL", self.custom_url_edit)
+        form.addRow("Client ID", self.client_id_edit)
+        self.form = form
+        self.body.addLayout(form)
+        self.body.addWidget(
+            hint(
+                "The app needs the Authorization Code grant with the redirect URI "
+                "http://127.0.0.1 and the scopes monitoring, management, control and "
+                "offline_access."
+            )
+        )
+        self.body.addStretch(1)
+        self.region_combo.currentIndexChanged.connect(self._region_changed)
+        settings = ctx.settings
+        if settings.custom_base_url:
+            self.region_combo.setCurrentIndex(self.region_combo.findData(CUSTOM))
+        else:
+            self.region_combo.setCurrentIndex(max(self.region_combo.findData(settings.region), 0))
+        self.custom_url_edit.setText(settings.custom_base_url or "")
+        self.client_id_edit.setText(settings.client_id or "")
+        self._region_changed()
+
+    def _region_changed(self) -> None:
+        self.form.setRowVisible(self.custom_url_edit, self.region_combo.currentData() == CUSTOM)
+
+    def apply(self) -> None:
+        settings = self.ctx.settings
+        region = self.region_combo.currentData()
+        if region == CUSTOM and self.custom_url_edit.text().strip():
+            settings.custom_base_url = self.custom_url_edit.text().strip()
+        elif region != CUSTOM:
+            settings.region, settings.custom_base_url = region, None
+        settings.client_id = self.client_id_edit.text().strip() or settings.client_id
+
+    def validatePage(self) -> bool:
+        self.apply()
+        return True
+
+
+class ConnectPage(_Page):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__("Connect to NinjaOne", "Sign in once; NinjaDesk keeps the session.")
+        self.card = NinjaOneCard(ctx)
+        self.card.show_identity(False)
+        self.card.setTitle("")
+        self.body.addWidget(self.card)
+        self.body.addWidget(hint(SKIP_HINT))
+        self.body.addStretch(1)
+
+    def initializePage(self) -> None:
+        self.card.load_from(self.card.ctx.settings)
+
+
+class PsaPage(_Page):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__(
+            "PSA database",
+            "Where tickets, clients and assets live. Test the connection, then migrate a new "
+            "database to this version's schema.",
+        )
+        self.card = PsaCard(ctx)
+        self.card.setTitle("")
+        self.body.addWidget(self.card)
+        self.body.addWidget(hint(SKIP_HINT))
+        self.body.addStretch(1)
+
+    def validatePage(self) -> bool:
+        problem = self.card.validate()
+        self.card.result_label.setText(problem or "")
+        return problem is None
+
+
+class RelayPage(_Page):
+    def __init__(self, ctx: AppContext, secrets: Any = None) -> None:
+        super().__init__(
+            "Live updates through the relay",
+            "Optional: the relay receives NinjaOne's webhooks and streams them to NinjaDesk.",
+        )
+        self.card = RelayCard(ctx, secrets=secrets)
+        self.card.setTitle("")
+        self.body.addWidget(self.card)
+        self.body.addWidget(hint(SKIP_HINT))
+        self.body.addStretch(1)
+
+    def validatePage(self) -> bool:
+        problem = self.card.validate()
+        self.card.result_label.setText(problem or "")
+        return problem is None
+
+
+class OrgMappingStep(_Page):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__(
+            "Map organizations to clients",
+            "Devices of a mapped organization become assets of that PSA client.",
+        )
+        self.page = OrgMappingPage(ctx)
+        self.body.addWidget(self.page)
+
+    def initializePage(self) -> None:
+        self.page.refresh()  # the PSA step may have just configured the database
+
+
+class FirstRunWizard(QWizard):
+    setup_done = Signal()  # settings saved with first_run_done; the shell re-reads them
+
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, relay_secrets: Any = None
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle("Set up NinjaDesk")
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setOption(QWizard.WizardOption.HaveCustomButton1, True)
+        self.setButtonText(QWizard.WizardButton.CustomButton1, "Skip setup")
+        self.customButtonClicked.connect(lambda _which: self.skip())
+        self.region_page = RegionPage(ctx)
+        self.connect_page = ConnectPage(ctx)
+        self.psa_page = PsaPage(ctx)
+        self.relay_page = RelayPage(ctx, relay_secrets)
+        self.mapping_page = OrgMappingStep(ctx)
+        for page in (
+            self.region_page,
+            self.connect_page,
+            self.psa_page,
+            self.relay_page,
+            self.mapping_page,
+        ):
+            self.addPage(page)
+        self.resize(760, 600)
+
+    def _save(self, *, complete: bool) -> str | None:
+        """Write what was entered; the sentence when the relay token could not be stored."""
+        settings = self.ctx.settings
+        if complete:
+            self.region_page.apply()
+            for card in (self.psa_page.card, self.relay_page.card):
+                if card.validate() is None:
+                    card.apply_to(settings)
+        settings.first_run_done = True
+        self.ctx.save_settings()
+        problem = self.relay_page.card.save_secret() if complete else None
+        self.setup_done.emit()
+        return problem
+
+    def accept(self) -> None:
+        self.secret_problem = self._save(complete=True)
+        super().accept()
+
+    def skip(self) -> None:
+        """Leave now: nothing more is asked, the wizard will not come back."""
+        self._save(complete=False)
+        super().reject()
+
+    def reject(self) -> None:  # Escape / the close button count as skipping
+        self.skip()
