@@ -1,0 +1,102 @@
+"""Start the desktop app: QApplication + qasync loop + AppContext + MainWindow (+ tray)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ninja_desk import paths
+from ninja_desk.cache.store import LocalCache
+from ninja_desk.settings import Settings
+from ninja_desk.ui.context import AppContext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DemoHandles:
+    """What `ninja-desk demo` hands the UI: a running simulator and a NinjaOne API for it."""
+
+    api: Any  # ninja_desk.ninjaone.api.NinjaOneApi bound to the simulator
+    stop: Callable[[], None] | None = None  # stops the simulator thread on exit
+    control: Any = None  # ninja_desk.simulator SimControl, to raise alerts live in the demo
+    label: str = "Demo (simulator)"
+
+
+def build_context(data_dir: Path | None = None, demo: DemoHandles | None = None) -> AppContext:
+    root = paths.data_dir(data_dir)
+    settings = Settings.load(root)
+    if demo is not None:
+        settings.demo = True
+    cache = LocalCache(paths.cache_file(root))
+    ctx = AppContext(data_dir=root, cache=cache, settings=settings)
+    if demo is not None:
+        from ninja_desk.sync.engine import SyncEngine
+
+        ctx.sync = SyncEngine(demo.api, cache)
+    return ctx
+
+
+def build_main_window(ctx: AppContext) -> Any:
+    """The main window with bridge and tray wired (tests and the screenshot script use this)."""
+    from ninja_desk.ui.main_window import MainWindow
+    from ninja_desk.ui.tray import TrayController, TrayNotifier
+
+    tray = TrayController(paused=ctx.settings.notifications_paused)
+    window = MainWindow(ctx, tray=tray)
+    tray.setParent(window)
+    if tray.available:
+        window.notifier = TrayNotifier(tray.icon, window.open_notice)
+    tray.open_requested.connect(window.show_normal_and_raise)
+    tray.sync_requested.connect(lambda: window.start_sync())
+    tray.quit_requested.connect(window.quit_app)
+    tray.pause_toggled.connect(window.set_notifications_paused)
+    tray.set_count(window.critical_count)
+    return window
+
+
+def run_app(
+    argv: list[str], *, data_dir: Path | None = None, demo: DemoHandles | None = None
+) -> int:
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from ninja_desk.ui.icons import app_icon
+    from ninja_desk.ui.theme import follow_system_theme
+
+    app = QApplication.instance() or QApplication(argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("NinjaDesk")
+    app.setOrganizationName("NinjaDesk")
+    app.setStyle("Fusion")
+    app.setWindowIcon(app_icon())
+    follow_system_theme(app)
+    ctx = build_context(data_dir, demo)
+    window = build_main_window(ctx)
+    # With a tray the app lives on after the window closes; quit from the tray menu.
+    app.setQuitOnLastWindowClosed(not (window.tray.available and ctx.settings.keep_running_in_tray))
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    closing = asyncio.Event()
+    app.aboutToQuit.connect(closing.set)
+    window.show()
+    if ctx.sync is not None and ctx.settings.auto_sync:
+        loop.call_soon(window.start_sync)
+    try:
+        with loop:
+            loop.run_until_complete(closing.wait())
+    finally:
+        window.save_state()
+        ctx.cache.close()
+        if demo is not None and demo.stop is not None:
+            demo.stop()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover - manual start
+    sys.exit(run_app(sys.argv))

@@ -1,0 +1,49 @@
+"""Plain-text formatting shared by the views (no Qt)."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+
+def ago(ts: float | None, now: float | None = None) -> str:
+    """'3 min ago', '2 h ago', '5 d ago'; 'never' for a missing timestamp."""
+    if not ts:
+        return "never"
+    delta = max(0.0, (now if now is not None else time.time()) - float(ts))
+    if delta < 60:
+        return "just now"
+    if delta < 3600:
+        return f"{int(delta // 60)} min ago"
+    if delta < 86400:
+        return f"{int(delta // 3600)} h ago"
+    return f"{int(delta // 86400)} d ago"
+
+
+def when(ts: float | None) -> str:
+    if not ts:
+        return "—"
+    return datetime.fromtimestamp(float(ts)).strftime("%Y-%m-%d %H:%M")
+
+
+def status_text(offline: int | None) -> str:
+    if offline is None:
+        return "Unknown"
+    return "Offline" if offline else "Online"
+
+
+def node_class_text(node_class: str | None) -> str:
+    if not node_class:
+        return "—"
+    return node_class.replace("_", " ").title().replace("Nms ", "NMS ").replace("Vm", "VM")
+
+
+def size_text(n: int | None) -> str:
+    if not n:
+        return "—"
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1024 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit in ("B", "KB") else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TB"
