@@ -30,9 +30,11 @@ def device(
         serial_number=serial if serial is not None else f"SN{device_id:08d}",
         manufacturer=manufacturer,
         model="Latitude 5440",
-        mac_addresses=macs if macs is not None else [f"D4:BE:D9:{device_id >> 16 & 255:02X}:"
-                                                     f"{device_id >> 8 & 255:02X}:"
-                                                     f"{device_id & 255:02X}"],
+        mac_addresses=macs
+        if macs is not None
+        else [
+            f"D4:BE:D9:{device_id >> 16 & 255:02X}:{device_id >> 8 & 255:02X}:{device_id & 255:02X}"
+        ],
         ip_addresses=[f"10.0.{device_id >> 8 & 255}.{device_id & 255}"],
         offline=offline,
         last_contact=last_contact,
@@ -44,11 +46,17 @@ def device(
         total_memory=memory,
         domain="CORP",
         virtual_machine=False,
-    )  # fmt: skip
+    )
 
 
-def snapshot(dev: Device, *, deleted: bool = False, software: int = 0, pending_os: int = 2,
-             av_state: str = "ON") -> DeviceSnapshot:  # fmt: skip
+def snapshot(
+    dev: Device,
+    *,
+    deleted: bool = False,
+    software: int = 0,
+    pending_os: int = 2,
+    av_state: str = "ON",
+) -> DeviceSnapshot:
     return DeviceSnapshot(
         device=dev,
         pending_os_patches=pending_os,

@@ -60,7 +60,17 @@ def test_migrations_reproduce_the_declared_schema(empty_url):
     try:
         with engine.connect() as conn:
             check_schema(conn)
-            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+            # Later revisions may add tables declared elsewhere (the alert pipeline's); this
+            # test guards the tables schema.py declares.
+            context = MigrationContext.configure(
+                conn,
+                opts={
+                    "include_name": lambda name, type_, parent: (
+                        type_ != "table" or name in metadata.tables
+                    )
+                },
+            )
+            diff = compare_metadata(context, metadata)
     finally:
         engine.dispose()
     assert diff == []
