@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 
 from aiohttp import web
 
 from ninja_desk.relay.state import RELAY, RelayState
-from ninja_desk.relay.store import Bounds, StoredEvent
+from ninja_desk.relay.store import Bounds, RelayStoreError, StoredEvent
+
+log = logging.getLogger(__name__)
 
 EVENT_TYPE = "ninjaone.activity"
 GAP_TYPE = "relay.gap"
@@ -113,6 +116,9 @@ async def _stream(
         await _pump(state, response, subscriber, since)
     except (ConnectionResetError, asyncio.CancelledError):
         pass
+    except RelayStoreError as exc:
+        # Headers are sent: end the stream and let the client reconnect and resume.
+        log.warning("relay stream ended by a database error: %s", exc)
     finally:
         state.metrics.subscribers_connected -= 1
         state.streams.discard(task)

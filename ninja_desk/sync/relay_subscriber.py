@@ -140,6 +140,8 @@ class RelaySubscriber:
                 log.exception("relay subscriber state callback failed")
 
     async def stop(self) -> None:
+        """End run(). A callback still running is cancelled; its event was not saved in the
+        cursor, so it is delivered again next time (hence on_event must be idempotent)."""
         self._stop.set()
 
     async def run(self) -> None:
