@@ -1,1 +1,27 @@
-"""psa package."""
+"""The PSA database: schema, migrations, tenant-scoped repositories, rights.
+
+Open it with `PsaDatabase(url)`; do everything inside `psa.tenant_session(tenant, user_id)`.
+See docs/psa-database.md.
+"""
+
+from ninja_desk.psa.errors import (
+    NotFound,
+    PermissionDenied,
+    PsaError,
+    PsaSchemaMismatch,
+    SyncInProgress,
+)
+from ninja_desk.psa.permissions import current_user_permissions, has_permission
+from ninja_desk.psa.tenancy import PsaDatabase, TenantSession
+
+__all__ = [
+    "NotFound",
+    "PermissionDenied",
+    "PsaDatabase",
+    "PsaError",
+    "PsaSchemaMismatch",
+    "SyncInProgress",
+    "TenantSession",
+    "current_user_permissions",
+    "has_permission",
+]

@@ -68,7 +68,8 @@ class PushResult:
     retired: int = 0
     revived: int = 0
     relinked: int = 0  # re-imaged machines matched to their old asset
-    unchanged: int = 0
+    unchanged: int = 0  # includes heartbeat-only refreshes
+    heartbeats: int = 0  # last seen / agent status refreshed, nothing else
     skipped_unmapped: int = 0
     software_updated: int = 0
     seconds: float = 0.0
@@ -296,6 +297,14 @@ def _push(
         _plan_retire(s, plan, result, state, source, now)
 
     _write(s, plan, now)
+    if result.heartbeats:
+        # One summary instead of one event per online machine per sync: the outbox would
+        # otherwise grow by the fleet size on every run.
+        outbox.publish(
+            s,
+            events.DEVICE_SYNCED,
+            {"integration_id": str(integration_id), "heartbeats": result.heartbeats},
+        )
     return result
 
 
@@ -478,6 +487,7 @@ def _plan_update(
 
     if not logged and not relink and not revive:
         result.unchanged += 1  # heartbeat only: written, not history
+        result.heartbeats += 1
         return
 
     if revive:

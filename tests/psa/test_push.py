@@ -117,7 +117,7 @@ def test_heartbeat_only_changes_are_written_but_not_logged(psa, fleet):
     push(psa, integration, [snapshot(device(1))])
     later = snapshot(device(1, last_contact=1_759_200_000.0, offline=True))
     result = push(psa, integration, [later])
-    assert result.unchanged == 1 and result.updated == 0
+    assert result.unchanged == 1 and result.updated == 0 and result.heartbeats == 1
     with psa.psa.tenant_session(psa.tenant) as s:
         asset = find_by_device(s, integration, 1)
         assert asset.agent_status == "offline"
@@ -363,6 +363,7 @@ def test_events_are_published_in_process_and_in_the_outbox(psa, fleet):
     assert seen.count(DEVICE_UPDATED) == 1
     assert seen.count(DEVICE_DELETED) == 1
     assert seen.count(SYNC_COMPLETED) == 3
+    assert seen.count("rmm.device.synced") == 0  # no heartbeat-only refresh happened
     assert seen[0] == "rmm.sync.started"
     with psa.psa.tenant_session(psa.tenant) as s:
         outbox_types = [e.event_type for e in pending_events(s)]

@@ -1,1 +1,0 @@
-"""Tenant-scoped repositories. Every function takes a TenantSession and filters by its tenant."""
