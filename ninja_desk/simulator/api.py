@@ -432,7 +432,7 @@ async def query_report(request: web.Request) -> web.Response:
     while i < len(ids):
         dev = fleet.devices[ids[i]]
         if pred is None or pred(dev):
-            dev_rows = builder(sim.tenant, dev, params, ctx)
+            dev_rows = sim.report_rows.rows(name, builder, sim.tenant, dev, params, ctx)
             already = skip if dev.id == pos_id else 0
             if already:
                 dev_rows = dev_rows[already:]

@@ -116,7 +116,7 @@ class Inventory:
             return []
         family = dev.os_family
         titles = _CATALOGS[family]
-        rng = random.Random(f"sw:{self.fleet.seed}:{dev.id}")
+        rng = self._rng(dev, 0)
         # The agent itself is always there, then a sample of the rest.
         agent_idx = next(i for i, t in enumerate(titles) if t[0].lower().startswith("ninja"))
         picks = [agent_idx, *rng.sample(range(len(titles)), min(dev.software_count, len(titles)))]
@@ -151,8 +151,10 @@ class Inventory:
 
     # -- patches ---------------------------------------------------------------------------
 
-    def _patch_rng(self, dev: DeviceRec, kind: str) -> random.Random:
-        return random.Random(f"{kind}:{self.fleet.seed}:{dev.id}")
+    def _rng(self, dev: DeviceRec, stream: int) -> random.Random:
+        # Integer seeds: three times cheaper to set up than string seeds, which matters when
+        # a report page touches thousands of devices for the first time.
+        return random.Random((self.fleet.seed * 1_000_003 + dev.id) * 8 + stream)
 
     def os_patches(self, dev: DeviceRec) -> list[dict[str, Any]]:
         """Pending (MANUAL/APPROVED), REJECTED and FAILED OS patches: not yet installed."""
@@ -165,7 +167,7 @@ class Inventory:
         return rows
 
     def _gen_os_patches(self, dev: DeviceRec) -> list[dict[str, Any]]:
-        rng = self._patch_rng(dev, "osp")
+        rng = self._rng(dev, 1)
         rows = []
         n = rng.choices((0, 1, 2, 3, 5), (30, 25, 20, 15, 10))[0]
         for name, kb, ptype, severity in rng.sample(catalog.WINDOWS_OS_PATCHES, n):
@@ -187,7 +189,7 @@ class Inventory:
         return rows
 
     def _gen_os_installs(self, dev: DeviceRec) -> list[dict[str, Any]]:
-        rng = self._patch_rng(dev, "osi")
+        rng = self._rng(dev, 2)
         rows = []
         for name, kb, ptype, severity in rng.sample(catalog.WINDOWS_OS_PATCHES, rng.randint(1, 4)):
             failed = rng.random() < 0.1
@@ -209,7 +211,7 @@ class Inventory:
         return rows
 
     def _gen_sw_patches(self, dev: DeviceRec) -> list[dict[str, Any]]:
-        rng = self._patch_rng(dev, "swp")
+        rng = self._rng(dev, 3)
         rows = []
         n = rng.choices((0, 1, 2, 4), (40, 30, 20, 10))[0]
         for title, impact in rng.sample(catalog.SOFTWARE_PATCH_TITLES, n):
@@ -231,7 +233,7 @@ class Inventory:
         return rows
 
     def _gen_sw_installs(self, dev: DeviceRec) -> list[dict[str, Any]]:
-        rng = self._patch_rng(dev, "swi")
+        rng = self._rng(dev, 4)
         rows = []
         for title, impact in rng.sample(catalog.SOFTWARE_PATCH_TITLES, rng.randint(0, 3)):
             rows.append({

@@ -18,6 +18,30 @@ from ninja_desk.simulator.tenant import Tenant
 RowBuilder = Callable[[Tenant, DeviceRec, Mapping[str, str], "ReportContext"], list[str]]
 
 
+# Serialised rows per (report, filter params, device), valid while the device's revision is
+# unchanged (every change touching a device bumps it, tenant.py). Software is left out: its
+# ~400k rows would cost ~100 MB, and formatting them from fragments is cheap anyway.
+_UNCACHED = frozenset({"software"})
+
+
+class RowCache:
+    def __init__(self) -> None:
+        self._rows: dict[tuple[str, tuple[tuple[str, str], ...], int],
+                         tuple[int, list[str]]] = {}
+
+    def rows(self, name: str, builder: RowBuilder, tenant: Tenant, dev: DeviceRec,
+             params: Mapping[str, str], ctx: ReportContext) -> list[str]:
+        if name in _UNCACHED:
+            return builder(tenant, dev, params, ctx)
+        key = (name, tuple(sorted((k, v) for k, v in params.items() if k != "df")), dev.id)
+        hit = self._rows.get(key)
+        if hit is not None and hit[0] == dev.revision:
+            return hit[1]
+        rows = builder(tenant, dev, params, ctx)
+        self._rows[key] = (dev.revision, rows)
+        return rows
+
+
 class ReportContext:
     """Per-request memo: things several rows need (alert counts) computed once."""
 

@@ -25,6 +25,8 @@ class Stats:
         self.faults: Counter[str] = Counter()
         self.webhooks: Counter[str] = Counter()
         self.webhook_last_error: str | None = None
+        # endpoint -> [total seconds, max seconds] spent in the handler (incl. latency faults)
+        self.serve_times: dict[str, list[float]] = {}
         self.started = time.time()
 
     def check_early(self, client: str, now: float) -> bool:
@@ -41,10 +43,13 @@ class Stats:
     def note_retry_after(self, client: str, now: float, seconds: float) -> None:
         self.retry_not_before[client] = max(self.retry_not_before.get(client, 0.0), now + seconds)
 
-    def record(self, endpoint: str, status: int) -> None:
+    def record(self, endpoint: str, status: int, seconds: float = 0.0) -> None:
         self.requests[endpoint] += 1
         self.statuses[status] += 1
         self.endpoint_statuses.setdefault(endpoint, Counter())[status] += 1
+        timing = self.serve_times.setdefault(endpoint, [0.0, 0.0])
+        timing[0] += seconds
+        timing[1] = max(timing[1], seconds)
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -53,6 +58,9 @@ class Stats:
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "endpoints": {ep: {str(k): v for k, v in c.items()}
                           for ep, c in self.endpoint_statuses.items()},
+            "serve_ms": {ep: {"total": round(t[0] * 1000, 1), "max": round(t[1] * 1000, 1),
+                              "mean": round(t[0] * 1000 / max(self.requests[ep], 1), 2)}
+                         for ep, t in self.serve_times.items()},
             "early_requests": self.early_requests,
             "early_by_client": dict(self.early_by_client),
             "faults": dict(self.faults),

@@ -64,6 +64,7 @@ class Tenant:
         return dev
 
     def _touch(self, dev: DeviceRec) -> None:
+        # Every cached serialisation of this device (JSON, report rows) keys on revision.
         dev.revision += 1
 
     def _emit(self, row: dict[str, Any], notify: bool) -> dict[str, Any]:
@@ -76,6 +77,7 @@ class Tenant:
                      when: float | None = None, params: dict[str, Any] | None = None,
                      notify: bool = True, activity_type: str = "SYSTEM") -> dict[str, Any]:
         now = when if when is not None else time.time()
+        self._touch(dev)
         row = self.activities.record(
             activity_type, code, now, deviceId=dev.id, message=message,
             data={"message": {"code": msg_code,
@@ -154,7 +156,9 @@ class Tenant:
             dev.last_contact = round(time.time(), 3)
         if dev.detail.get("powerState"):
             dev.detail = dict(dev.detail, powerState="POWERED_OFF" if offline else "POWERED_ON")
-        self._touch(dev)
+        for child in self.fleet.devices.values():
+            if child.parent_id == dev.id:
+                self._touch(child)  # their health rows carry parentOffline
         state = "offline" if offline else "online"
         self._record_node(dev, "NODE_UPDATED", f"Device {dev.system_name} is {state}",
                           f"node_{state}")
@@ -220,6 +224,7 @@ class Tenant:
                                               ("CRITICAL", "MAJOR") else "NEEDS_ATTENTION")
             alert["useGlobalHealthStatus"] = False
         self.alerts[uid] = alert
+        self._touch(dev)
         row = self.activities.record(
             "CONDITION", "TRIGGERED", when, deviceId=dev.id, seriesUid=uid,
             severity=None if legacy else alert["severity"],
@@ -247,6 +252,9 @@ class Tenant:
         alert = self.alerts.pop(uid, None)
         if alert is None:
             raise NotFound(f"Alert {uid} not found")
+        dev = self.fleet.devices.get(alert["deviceId"])
+        if dev is not None:
+            self._touch(dev)
         data = dict(alert["data"])
         if custom:
             data["custom"] = custom

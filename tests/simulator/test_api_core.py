@@ -115,6 +115,7 @@ def test_thread_runner_and_sim_control() -> None:
         assert r.json()["displayName"] == "renamed"
         stats = ctl.stats()
         assert stats["requests"]["GET /v2/device/{id}"] == 1
+        assert 0 < stats["serve_ms"]["GET /v2/device/{id}"]["max"] < 1000
         assert stats["statuses"]["200"] >= 1
         ctl.reset_stats()
         assert ctl.stats()["total_requests"] == 0
