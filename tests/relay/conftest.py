@@ -33,10 +33,26 @@ def fresh_pg_database() -> Iterator[str]:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """One fresh database per test run (per xdist worker), dropped at the end."""
     with fresh_pg_database() as url:
+        store = open_store(url)
+        store.init_schema()
+        store.close()
         yield url
+
+
+@pytest.fixture
+def pg_url(pg_database: str) -> str:
+    """The run's database, emptied: every test starts from seq 1 with no endpoints."""
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute(
+            "TRUNCATE relay_events, relay_dedup, relay_endpoints, relay_subscribers,"
+            " relay_forward_targets, relay_outbox RESTART IDENTITY"
+        )
+        conn.execute("UPDATE relay_meta SET value = 0")
+    return pg_database
 
 
 @pytest.fixture
@@ -45,12 +61,10 @@ def sqlite_url(tmp_path: Any) -> str:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/relay.db"
-    else:
-        with fresh_pg_database() as url:
-            yield url
+        return f"sqlite:///{tmp_path}/relay.db"
+    return request.getfixturevalue("pg_url")
 
 
 @dataclass
