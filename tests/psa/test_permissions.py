@@ -291,3 +291,42 @@ def test_sqlite_has_one_local_administrator(tmp_path):
             str(first.admin_user_id)
         )
     db.dispose()
+
+
+@pytest.mark.postgres
+def test_a_technician_desktop_can_push_devices_through_its_own_login(pg, logins):
+    """Desktops push too: the push's writes are within a technician's grants, history is
+    stamped with the technician, and assets cannot be hard-deleted."""
+    from ninja_desk.psa.assets import asset_history_for, find_by_device
+    from ninja_desk.sync.psa_push import push_snapshots
+    from tests.psa.builders import device, snapshot
+
+    tech_db = PsaDatabase(logins["tech_url"])
+    try:
+        result = push_snapshots(
+            tech_db,
+            pg.tenant,
+            logins["integration"],
+            [snapshot(device(1), software=2)],
+            full=True,
+            user_id=logins["tech"],
+        )
+        assert result.created == 1
+        push_snapshots(
+            tech_db,
+            pg.tenant,
+            logins["integration"],
+            [snapshot(device(1, os_name="Windows 12"))],
+            full=True,
+            user_id=logins["tech"],
+        )
+        with tech_db.tenant_session(pg.tenant, logins["tech"]) as s:
+            asset = find_by_device(s, logins["integration"], 1)
+            assert {h.changed_by for h in asset_history_for(s, asset.asset_id)} == {logins["tech"]}
+        with (
+            pytest.raises(sa.exc.ProgrammingError, match="permission denied"),
+            raw(logins["tech_url"], pg.tenant) as conn,
+        ):
+            conn.execute(sa.text("DELETE FROM assets"))
+    finally:
+        tech_db.dispose()
