@@ -73,7 +73,7 @@ class _CheckList(QListWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMaximumHeight(96)
+        self.setMaximumHeight(110)
 
     def set_choices(self, choices: list[tuple[Any, str]]) -> None:
         checked = set(self.checked())
@@ -186,9 +186,17 @@ class AlertRulesPage(QWidget):
         self.message_edit = QLineEdit(placeholderText="Text the message contains")
         form.addRow("Activity types", self.types_edit)
         form.addRow("Status codes", self.codes_edit)
-        form.addRow("Organizations", self.orgs_list)
-        form.addRow("PSA clients", self.clients_list)
-        form.addRow("Device classes", self.classes_list)
+        lists = QHBoxLayout()
+        for label, widget in (
+            ("Organizations", self.orgs_list),
+            ("PSA clients", self.clients_list),
+            ("Device classes", self.classes_list),
+        ):
+            column = QVBoxLayout()
+            column.addWidget(QLabel(label))
+            column.addWidget(widget)
+            lists.addLayout(column)
+        form.addRow(lists)
         form.addRow("Message", self.message_edit)
         outer.addWidget(conditions)
 
@@ -229,17 +237,22 @@ class AlertRulesPage(QWidget):
         buttons.addWidget(self.revert_button)
         buttons.addStretch(1)
         buttons.addWidget(self.test_button)
-        outer.addLayout(buttons)
         self.preview_label = QLabel()
         self.preview_label.setWordWrap(True)
-        outer.addWidget(self.preview_label)
         outer.addStretch(1)
 
         scroll = QScrollArea()
         scroll.setWidget(editor)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        return scroll
+        # Save, test and the preview stay in view however long the rule is.
+        pane = QWidget()
+        pane_layout = QVBoxLayout(pane)
+        pane_layout.setContentsMargins(0, 0, 0, 0)
+        pane_layout.addWidget(scroll, 1)
+        pane_layout.addLayout(buttons)
+        pane_layout.addWidget(self.preview_label)
+        return pane
 
     # -- loading --------------------------------------------------------------------------
 

@@ -78,6 +78,7 @@ class NinjaOneCard(Card):
         form.addRow("Instance URL", self.custom_url_edit)
         form.addRow("Client ID", self.client_id_edit)
         self.identity_form = form
+        self._identity_rows = 3
         self.body.addLayout(form)
 
         buttons = QHBoxLayout()
@@ -88,25 +89,23 @@ class NinjaOneCard(Card):
         buttons.addWidget(self.connect_button)
         buttons.addWidget(self.disconnect_button)
         buttons.addStretch(1)
-        self.body.addLayout(buttons)
+        form.addRow("", buttons)
 
-        schedule = QFormLayout()
         self.auto_sync_check = QCheckBox("Sync automatically")
         self.interval_spin = QSpinBox(minimum=1, maximum=1440, suffix=" min")
+        self.interval_spin.setMaximumWidth(110)
         self.auto_sync_check.toggled.connect(self.interval_spin.setEnabled)
-        schedule.addRow("", self.auto_sync_check)
-        schedule.addRow("Sync every", self.interval_spin)
-        self.body.addLayout(schedule)
+        form.addRow("", self.auto_sync_check)
+        form.addRow("Sync every", self.interval_spin)
 
         webhook = QHBoxLayout()
         self.webhook_label = QLabel()
         self.webhook_label.setWordWrap(True)
         self.reregister_button = QPushButton("Re-register webhook")
         self.reregister_button.clicked.connect(self._reregister_clicked)
-        webhook.addWidget(QLabel("Webhook:"))
         webhook.addWidget(self.webhook_label, 1)
         webhook.addWidget(self.reregister_button)
-        self.body.addLayout(webhook)
+        form.addRow("Webhook", webhook)
 
         self.reason_label = hint("")
         self.body.addWidget(self.reason_label)
@@ -116,7 +115,8 @@ class NinjaOneCard(Card):
         status = getattr(ninjaone_link(ctx), "status", None)
         if status is not None:
             # Listeners run on the thread that changed the status; the signal hops to Qt's.
-            self._unlisten = status.add_listener(self._bridge.changed.emit)
+            unlisten = status.add_listener(self._bridge.changed.emit)
+            self.destroyed.connect(lambda *_: unlisten())  # no calls into a deleted card
         self.load_from(ctx.settings)
 
     # -- settings round trip --------------------------------------------------------------
@@ -172,7 +172,7 @@ class NinjaOneCard(Card):
     def show_identity(self, visible: bool) -> None:
         """Hide region and client ID where another page already asked for them (the wizard)."""
         self._identity_visible = visible
-        for row in range(self.identity_form.rowCount()):
+        for row in range(self._identity_rows):
             self.identity_form.setRowVisible(row, visible)
         self._region_changed()
 

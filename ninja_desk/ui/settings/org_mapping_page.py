@@ -12,6 +12,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -104,6 +105,8 @@ class OrgMappingModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.CheckStateRole and column == 4:
             return Qt.CheckState.Checked if state.auto_sync else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.ForegroundRole and column == 2 and not state.client_id:
+            return QColor("#757575")
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 1:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:

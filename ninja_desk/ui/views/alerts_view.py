@@ -91,6 +91,7 @@ class AlertsView(QWidget):
         self.severity_buttons: dict[str, QPushButton] = {}
         for name in ("CRITICAL", "MAJOR", "MODERATE", "MINOR", "NONE"):
             button = QPushButton(name.title(), checkable=True)
+            button.setMinimumWidth(70)
             button.setToolTip(f"Show {name.title()} alerts (none ticked = every severity)")
             button.setStyleSheet(
                 f"QPushButton:checked {{ background: {SEVERITY_COLOURS[name]}; color: white; }}"
@@ -104,13 +105,15 @@ class AlertsView(QWidget):
             self.status_combo.addItem(label, key)
         self.status_combo.currentIndexChanged.connect(self._filters_changed)
         self.client_combo = QComboBox()
-        self.client_combo.setMinimumWidth(160)
+        self.client_combo.setMinimumWidth(150)
         self.client_combo.currentIndexChanged.connect(self._filters_changed)
         self.device_edit = QLineEdit(placeholderText="Device name")
         self.device_edit.setClearButtonEnabled(True)
+        self.device_edit.setMinimumWidth(140)
         self.device_edit.textChanged.connect(self._debounce.start)
         self.text_edit = QLineEdit(placeholderText="Message contains…")
         self.text_edit.setClearButtonEnabled(True)
+        self.text_edit.setMinimumWidth(180)
         self.text_edit.textChanged.connect(self._debounce.start)
         for label, widget in (
             ("Status", self.status_combo),
@@ -142,7 +145,6 @@ class AlertsView(QWidget):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addLayout(filters)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.count_label)
 
@@ -153,7 +155,8 @@ class AlertsView(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([800, 320])
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        layout.addLayout(filters)
+        layout.addWidget(splitter, 1)
 
     def _build_detail(self) -> QWidget:
         box = QWidget()
@@ -220,7 +223,7 @@ class AlertsView(QWidget):
         outer.addLayout(buttons)
         self.reason_label = QLabel()
         self.reason_label.setWordWrap(True)
-        self.reason_label.setStyleSheet("color: palette(mid);")
+        self.reason_label.setStyleSheet("color: #616161;")
         outer.addWidget(self.reason_label)
         outer.addStretch(1)
 
@@ -340,7 +343,7 @@ class AlertsView(QWidget):
             self.message_label.setText("")
             self.decision_label.setText("—")
         else:
-            self.detail_title.setText(alert.get("condition_name") or "Alert")
+            self.detail_title.setText(" ".join(str(alert.get("message") or "Alert").split()))
             severity = (alert.get("severity") or "NONE").upper()
             self.detail_fields["severity"].setText(
                 f'<span style="color:{SEVERITY_COLOURS.get(severity, "#9e9e9e")}">●</span> '
@@ -361,13 +364,16 @@ class AlertsView(QWidget):
                 if acked
                 else "No"
             )
-            self.detail_fields["source"].setText(alert.get("source_type") or "—")
+            source = [alert.get("source_type"), alert.get("condition_name")]
+            self.detail_fields["source"].setText(" · ".join(p for p in source if p) or "—")
             self.detail_fields["ticket"].setText(
                 f"#{alert['ticket_number']}"
                 if alert.get("ticket_number")
                 else (alert.get("ticket_id") or "None")
             )
-            self.message_label.setText(alert.get("message") or "")
+            message = alert.get("message") or ""
+            # The title shows a one-line message; repeat it only when it had more lines.
+            self.message_label.setText(message if "\n" in message.strip() else "")
             self.decision_label.setText(decision_text(alert.get("decision")))
         self._update_actions()
 

@@ -72,13 +72,14 @@ class SoftwareView(QWidget):
         top.addWidget(self.search_edit, 1)
         top.addWidget(self.summary_label)
 
-        self.titles_table = _table(self.titles, (260, 160, 70, 70), 0)
+        self.titles_table = _table(self.titles, (200, 120, 62, 66), 0)
         self.titles_table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.titles_table.selectionModel().currentRowChanged.connect(self._title_changed)
         self.versions_table = _table(self.versions, (160, 70), 0)
         self.versions_table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.DescendingOrder)
         self.versions_table.selectionModel().currentRowChanged.connect(self._version_changed)
-        self.devices_table = _table(self.devices, (180, 160, 90, 100, 130), 0)
+        self.devices_table = _table(self.devices, (170, 140, 80, 90, 120), 0)
+        self.devices_table.horizontalHeader().setMinimumSectionSize(60)
         self.devices_table.doubleClicked.connect(self._device_activated)
         self.devices_table.activated.connect(self._device_activated)
 
@@ -112,7 +113,7 @@ class SoftwareView(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         for pane in (left, middle, right):
             splitter.addWidget(pane)
-        splitter.setSizes([520, 250, 560])
+        splitter.setSizes([430, 210, 640])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
@@ -158,7 +159,7 @@ class SoftwareView(QWidget):
 
     def _update_summary(self) -> None:
         titles = self.titles.count()
-        self.summary_label.setText(f"{titles:,} titles")
+        self.summary_label.setText(f"{titles:,} title{'' if titles == 1 else 's'}")
         if titles:
             self.empty_label.hide()
             return

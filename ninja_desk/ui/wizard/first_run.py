@@ -171,6 +171,7 @@ class FirstRunWizard(QWizard):
         self.setWindowTitle("Set up NinjaDesk")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.HaveCustomButton1, True)
+        self.setOption(QWizard.WizardOption.NoCancelButton, True)  # "Skip setup" says it better
         self.setButtonText(QWizard.WizardButton.CustomButton1, "Skip setup")
         self.customButtonClicked.connect(lambda _which: self.skip())
         self.region_page = RegionPage(ctx)
