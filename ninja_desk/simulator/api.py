@@ -12,7 +12,8 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -25,6 +26,7 @@ from ninja_desk.simulator.activities import (
 )
 from ninja_desk.simulator.device_filter import Predicate, parse_device_filter
 from ninja_desk.simulator.fleet import DeviceRec
+from ninja_desk.simulator.oauth import AccessToken
 from ninja_desk.simulator.pagination import (
     PagingError,
     id_page_bounds,
@@ -32,26 +34,21 @@ from ninja_desk.simulator.pagination import (
     int_param,
     report_page_size,
 )
+from ninja_desk.simulator.state import SIM_KEY, TOKEN_KEY, SimState
 from ninja_desk.simulator.tenant import NotFound
 from ninja_desk.simulator.webhooks import WebhookConfig, WebhookConfigError
-
-if TYPE_CHECKING:
-    from ninja_desk.simulator.app import SimState
-    from ninja_desk.simulator.oauth import AccessToken
 
 PREFIXES = ("/v2", "/api/v2")
 
 
 def state(request: web.Request) -> SimState:
-    from ninja_desk.simulator.app import SIM_KEY
-
     return request.app[SIM_KEY]
 
 
 def token(request: web.Request) -> AccessToken:
-    from ninja_desk.simulator.app import TOKEN_KEY
-
-    return request[TOKEN_KEY]
+    """The caller's access token; set by the auth middleware before any handler runs."""
+    token_info: AccessToken = request[TOKEN_KEY]
+    return token_info
 
 
 def api_error(status: int, message: str, result_code: str = "FAILURE",
@@ -317,8 +314,6 @@ def _time_param(raw: str | None) -> float | None:
         return float(raw)
     except ValueError:
         pass
-    from datetime import UTC, datetime
-
     try:
         return datetime.strptime(raw[:10], "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
     except ValueError as exc:

@@ -1,64 +1,21 @@
-"""The aiohttp application: state, middleware (stats, faults, auth, scopes) and routes."""
+"""The aiohttp application: middleware (stats, faults, auth, scopes) and routes."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from aiohttp import web
 
 from ninja_desk.simulator import api, control
-from ninja_desk.simulator.config import SimulatorConfig
 from ninja_desk.simulator.device_filter import DeviceFilterError
-from ninja_desk.simulator.faults import FaultInjector
-from ninja_desk.simulator.oauth import AccessToken, OAuthServer
-from ninja_desk.simulator.pagination import CursorStore, PagingError
-from ninja_desk.simulator.reports import RowCache
-from ninja_desk.simulator.stats import Stats
-from ninja_desk.simulator.tenant import NotFound, Tenant
-from ninja_desk.simulator.webhooks import WebhookDispatcher
+from ninja_desk.simulator.oauth import AccessToken
+from ninja_desk.simulator.pagination import PagingError
+from ninja_desk.simulator.state import SIM_KEY, TOKEN_KEY, SimState
+from ninja_desk.simulator.tenant import NotFound
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@dataclass
-class SimState:
-    config: SimulatorConfig
-    tenant: Tenant
-    oauth: OAuthServer
-    faults: FaultInjector
-    stats: Stats
-    webhooks: WebhookDispatcher
-    cursors: CursorStore = field(default_factory=CursorStore)
-    report_rows: RowCache = field(default_factory=RowCache)
-    base_url: str = ""
-    webhook_admin: bool = True
-    psa_conflict: bool = False
-
-
-SIM_KEY = web.AppKey("sim", SimState)
-# The access token of the current API request. RequestKey arrived in aiohttp 3.12; the
-# pinned range starts lower, so fall back to a plain string key there.
-TOKEN_KEY: Any = (web.RequestKey("sim_token", AccessToken) if hasattr(web, "RequestKey")
-                  else "sim_token")
-
-
-def build_state(config: SimulatorConfig) -> SimState:
-    tenant = Tenant(config)
-    stats = Stats()
-    return SimState(
-        config=config,
-        tenant=tenant,
-        oauth=OAuthServer(config.token_lifetime, config.code_lifetime, config.auto_consent),
-        faults=FaultInjector(config),
-        stats=stats,
-        webhooks=WebhookDispatcher(tenant, stats),
-        webhook_admin=config.webhook_admin,
-        psa_conflict=config.psa_conflict,
-    )
 
 
 def _is_api(path: str) -> bool:

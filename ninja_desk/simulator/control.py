@@ -34,12 +34,11 @@ from typing import Any
 from aiohttp import web
 
 from ninja_desk.simulator import serializers
+from ninja_desk.simulator.state import SIM_KEY, SimState
 from ninja_desk.simulator.tenant import NotFound
 
 
-def _sim(request: web.Request) -> Any:
-    from ninja_desk.simulator.app import SIM_KEY
-
+def _sim(request: web.Request) -> SimState:
     # Handlers run in the /_sim/ sub-application; config_dict reaches the parent's state.
     return request.config_dict[SIM_KEY]
 
@@ -80,7 +79,7 @@ def _id(request: web.Request) -> int:
     return int(request.match_info["id"])
 
 
-def _device_out(sim: Any, device_id: int) -> dict[str, Any]:
+def _device_out(sim: SimState, device_id: int) -> dict[str, Any]:
     return serializers.device_detailed(sim.tenant.device(device_id))
 
 

@@ -4,6 +4,7 @@ with its own loop (`run_simulator_in_thread`) for sync code, the CLI demo and be
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from ninja_desk.simulator.app import SimState, build_state, create_app
+from ninja_desk.simulator.app import create_app
 from ninja_desk.simulator.config import SimulatorConfig
+from ninja_desk.simulator.state import SimState, build_state
 from ninja_desk.simulator.tenant import Tenant
 
 
@@ -64,31 +66,27 @@ def run_simulator_in_thread(config: SimulatorConfig | None = None,
                             startup_timeout: float = 30.0) -> Iterator[RunningSimulator]:
     """Serve the simulator from a daemon thread with its own event loop."""
     loop = asyncio.new_event_loop()
-    started = threading.Event()
-    box: dict[str, object] = {}
+    ready: concurrent.futures.Future[RunningSimulator] = concurrent.futures.Future()
 
     def run() -> None:
         asyncio.set_event_loop(loop)
         try:
-            box["sim"] = loop.run_until_complete(_start(config or SimulatorConfig()))
-        except BaseException as exc:  # surfaced to the caller below
-            box["error"] = exc
-            started.set()
+            sim = loop.run_until_complete(_start(config or SimulatorConfig()))
+        except BaseException as exc:  # handed to the caller through the future
+            ready.set_exception(exc)
+            loop.close()
             return
-        started.set()
-        loop.run_forever()
-        runner = box["sim"].runner  # type: ignore[attr-defined]
-        loop.run_until_complete(runner.cleanup())
-        loop.close()
+        sim.loop = loop
+        ready.set_result(sim)
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(sim.runner.cleanup())
+            loop.close()
 
     thread = threading.Thread(target=run, name="ninja-sim", daemon=True)
     thread.start()
-    if not started.wait(startup_timeout):
-        raise TimeoutError("simulator did not start in time")
-    if "error" in box:
-        raise RuntimeError("simulator failed to start") from box["error"]  # type: ignore[arg-type]
-    sim: RunningSimulator = box["sim"]  # type: ignore[assignment]
-    sim.loop = loop
+    sim = ready.result(timeout=startup_timeout)
     try:
         yield sim
     finally:
