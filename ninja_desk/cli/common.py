@@ -9,7 +9,7 @@ from ninja_desk.cache.store import LocalCache
 from ninja_desk.ninjaone.errors import NinjaOneError
 from ninja_desk.ninjaone.regions import UnknownRegion, base_url_for
 from ninja_desk.ninjaone.session import open_api
-from ninja_desk.paths import cache_file
+from ninja_desk.paths import cache_file, data_dir
 from ninja_desk.settings import Settings
 from ninja_desk.sync.engine import SyncEngine
 
@@ -38,18 +38,31 @@ def open_engine(args: argparse.Namespace, cache: LocalCache) -> SyncEngine:
     settings = Settings.load(args.data_dir)
     base_url = resolve_base_url(args, settings)
     client_id = getattr(args, "client_id", None) or settings.client_id
-    secret = os.environ.get(ENV_CLIENT_SECRET)
     if not client_id:
         raise CliError("No NinjaOne client id: pass --client-id or run 'ninja-desk login'.")
-    store = None
-    if not secret:
-        store = _stored_session(base_url, client_id)
-        if store is None:
-            raise CliError(
-                f"No NinjaOne credentials: set {ENV_CLIENT_SECRET} for client_credentials, "
-                "or run 'ninja-desk login'."
-            )
-    return SyncEngine(open_api(base_url, client_id, secret, store=store), cache)
+    secret = os.environ.get(ENV_CLIENT_SECRET) or _stored_secret(base_url, client_id)
+    store = None if os.environ.get(ENV_CLIENT_SECRET) else _stored_session(base_url, client_id)
+    if secret is None and store is None:
+        raise CliError(
+            f"No NinjaOne credentials: set {ENV_CLIENT_SECRET} for client_credentials, "
+            "or run 'ninja-desk login'."
+        )
+    return SyncEngine(
+        open_api(base_url, client_id, secret, store=store, lock_dir=data_dir(args.data_dir)),
+        cache,
+    )
+
+
+def _stored_secret(base_url: str, client_id: str) -> str | None:
+    """A "Web"/"API Services" app secret kept in the keyring by `ninja-desk login`."""
+    try:
+        from ninja_desk.ninjaone.credentials import CredentialsError, stored_client_secret
+    except ImportError:
+        return None
+    try:
+        return stored_client_secret(base_url, client_id)
+    except CredentialsError:
+        return None  # no usable keyring here; the caller explains what else works
 
 
 def _stored_session(base_url: str, client_id: str):  # type: ignore[no-untyped-def]

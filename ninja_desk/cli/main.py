@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from ninja_desk import __version__
 from ninja_desk.cli import device_listing
 from ninja_desk.cli.common import CliError, open_cache, open_engine
+from ninja_desk.ninjaone.redaction import install_redaction
 from ninja_desk.sync.progress import SyncProgress
 
 log = logging.getLogger("ninja_desk.cli")
@@ -158,6 +159,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    install_redaction()  # before anything can log a token or an authorization code
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

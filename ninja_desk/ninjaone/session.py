@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ninja_desk.ninjaone.api import NinjaOneApi
 from ninja_desk.ninjaone.client import NinjaOneClient
 from ninja_desk.ninjaone.rate_limit import RateLimiter
 from ninja_desk.ninjaone.retry import RetryPolicy
-from ninja_desk.ninjaone.tokens import OAuthTokenProvider, TokenStore
+from ninja_desk.ninjaone.tokens import OAuthTokenProvider, TokenStore, lock_file_name
+from ninja_desk.paths import data_dir
 
 
 def open_api(
@@ -17,8 +20,14 @@ def open_api(
     store: TokenStore | None = None,
     rate_per_second: float = 20.0,
     retry: RetryPolicy | None = None,
+    lock_dir: Path | None = None,
 ) -> NinjaOneApi:
-    tokens = OAuthTokenProvider(base_url, client_id, client_secret, store=store)
+    # The file lock makes the app, the agent and the CLI on one machine refresh one rotating
+    # session in turn instead of invalidating each other's refresh token.
+    lock_path = (lock_dir or data_dir()) / lock_file_name(base_url, client_id)
+    tokens = OAuthTokenProvider(
+        base_url, client_id, client_secret, store=store, lock_path=lock_path
+    )
     client = NinjaOneClient(
         base_url,
         tokens,
