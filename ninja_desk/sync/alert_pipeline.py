@@ -1,0 +1,779 @@
+"""The alert pipeline: NinjaOne alert news in, `rmm_alerts` state, decisions and tickets out.
+
+    pipeline = AlertPipeline(psa, tenant, integration_id, ninjaone_url="https://eu.ninjarmm.com")
+    pipeline.ingest_payloads([webhook_body, ...])          # webhooks (relay -> LiveUpdater)
+    pipeline.reconcile(await api.alerts(), observed_at)    # polling /v2/alerts
+
+One entry point for every source. Events are folded per series (core/alert_series.py) inside
+one transaction per batch:
+
+1. insert the series rows that are new (ON CONFLICT DO NOTHING), then lock every series of the
+   batch (`SELECT ... FOR UPDATE`, in uid order so two batches never deadlock);
+2. fold the events into each series' state; stale and replayed events change nothing;
+3. decide once per series, when its trigger is first known (core/alert_rules.py);
+4. create tickets (`tickets.py` numbering, drawn in one statement per batch) and claim each
+   series with `UPDATE rmm_alerts SET ticket_id = :t WHERE ... AND ticket_id IS NULL`; a claim
+   that finds a ticket already set aborts the batch. With the row lock held this never fires,
+   but the database, not this process, is what guarantees one ticket per series;
+5. comment on repeats and resets, resolve untouched tickets when their alert resets;
+6. publish `rmm.alert.*` events (outbox + in-process bus after commit).
+
+Any number of desktops and agents may run this at once against the same PSA database.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from ninja_desk.core import alert_rules as rules_mod
+from ninja_desk.core import alert_series as series_mod
+from ninja_desk.core.alert_rules import AlertFacts, Decision, Rule
+from ninja_desk.core.alert_series import AlertEvent, SeriesState, Transition
+from ninja_desk.core.maintenance_windows import MaintenanceWindow, open_window
+from ninja_desk.core.maintenance_windows import from_row as window_from_row
+from ninja_desk.psa import outbox
+from ninja_desk.psa.alert_rules import list_rules
+from ninja_desk.psa.bulk import dialect_insert
+from ninja_desk.psa.clock import utcnow
+from ninja_desk.psa.org_mapping import load_mappings
+from ninja_desk.psa.permissions import ACT_ALERTS, require
+from ninja_desk.psa.schema import assets, rmm_alerts, tickets, users
+from ninja_desk.psa.tenancy import PsaDatabase, TenantSession
+from ninja_desk.sync import alert_tickets
+from ninja_desk.sync.alert_tables import rmm_alert_series, rmm_maintenance_windows
+
+log = logging.getLogger(__name__)
+
+ALERT_RECEIVED = "rmm.alert.received"
+ALERT_ACKNOWLEDGED = "rmm.alert.acknowledged"
+ALERT_RESOLVED = "rmm.alert.resolved"
+ALERT_TICKET_CREATED = "rmm.alert.ticket_created"
+
+AUTOMATION_USERNAME = "ninjaone-automation"
+_RETRYABLE_PG = ("40P01", "40001")  # deadlock_detected, serialization_failure
+
+DeviceLookup = Callable[[Sequence[int]], dict[int, dict[str, Any]]]
+
+
+@dataclass
+class SeriesOutcome:
+    """Where one series stands after a batch (mirrored into the desktop cache)."""
+
+    series_uid: str
+    alert_id: uuid.UUID
+    status: str
+    severity: str
+    device_id: int | None
+    decision: dict[str, Any] | None
+    ticket_id: uuid.UUID | None = None
+    ticket_number: str | None = None
+
+
+@dataclass
+class IngestResult:
+    events: int = 0
+    stale: int = 0
+    opened: int = 0
+    repeats: int = 0
+    resolved: int = 0
+    acknowledged: int = 0
+    decided: int = 0
+    tickets_created: int = 0
+    tickets_joined: int = 0
+    comments: int = 0
+    tickets_auto_resolved: int = 0
+    outcomes: dict[str, SeriesOutcome] = field(default_factory=dict)
+
+    def add(self, other: IngestResult) -> None:
+        for name in (
+            "events",
+            "stale",
+            "opened",
+            "repeats",
+            "resolved",
+            "acknowledged",
+            "decided",
+            "tickets_created",
+            "tickets_joined",
+            "comments",
+            "tickets_auto_resolved",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.outcomes.update(other.outcomes)
+
+    def summary(self) -> dict[str, int]:
+        return {k: v for k, v in self.__dict__.items() if isinstance(v, int)}
+
+
+@dataclass
+class _Series:
+    """One locked series inside a batch."""
+
+    alert_id: uuid.UUID
+    state: SeriesState
+    has_series_row: bool
+    ticket_id: uuid.UUID | None
+    decision: str | None
+    explanation: str | None
+    rule_id: uuid.UUID | None
+    asset_id: uuid.UUID | None
+    client_id: uuid.UUID | None
+    acknowledged_by: uuid.UUID | None
+    resolved_by: uuid.UUID | None
+    source_payload: dict[str, Any]
+    events: list[AlertEvent] = field(default_factory=list)
+    transitions: list[Transition] = field(default_factory=list)
+    new_decision: Decision | None = None
+    touched: bool = False
+
+
+class AlertPipeline:
+    def __init__(
+        self,
+        psa: PsaDatabase,
+        tenant: uuid.UUID,
+        integration_id: uuid.UUID,
+        *,
+        user_id: uuid.UUID | None = None,
+        ninjaone_url: str = "",
+        priority_map: dict[str, str] | None = None,
+        device_lookup: DeviceLookup | None = None,
+        batch_size: int = 250,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.psa = psa
+        self.tenant = tenant
+        self.integration_id = integration_id
+        self._user_id = user_id
+        self.ninjaone_url = ninjaone_url.rstrip("/")
+        self.priority_map = priority_map
+        self.device_lookup = device_lookup
+        self.batch_size = batch_size
+        self.clock = clock
+
+    # -- the acting user -------------------------------------------------------------------
+
+    @property
+    def user_id(self) -> uuid.UUID:
+        """Who the pipeline acts as: the given user, else the tenant's automation user."""
+        if self._user_id is None:
+            self._user_id = ensure_automation_user(self.psa, self.tenant)
+        return self._user_id
+
+    # -- entry points ----------------------------------------------------------------------
+
+    def ingest_payloads(
+        self, payloads: Iterable[dict[str, Any]], source: str = "webhook"
+    ) -> IngestResult:
+        events = [e for p in payloads if (e := series_mod.event_from_activity(p, source))]
+        return self.ingest(events)
+
+    def reconcile(
+        self, alert_rows: Sequence[dict[str, Any]], observed_at: float | None = None
+    ) -> IngestResult:
+        """Apply a `/v2/alerts` answer fetched at `observed_at`: listed series are active, open
+        series it no longer lists are resolved (unless something newer happened since)."""
+        observed_at = observed_at if observed_at is not None else self.clock()
+        events = [e for r in alert_rows if (e := series_mod.event_from_alert_row(r, observed_at))]
+        listed = {e.series_uid for e in events}
+        with self.psa.tenant_session(self.tenant, self.user_id) as s:
+            open_uids = s.conn.scalars(
+                sa.select(rmm_alerts.c.series_uid).where(
+                    rmm_alerts.c.tenant == self.tenant,
+                    rmm_alerts.c.integration_id == self.integration_id,
+                    rmm_alerts.c.status.in_(series_mod.OPEN_STATUSES),
+                )
+            ).all()
+        for uid in sorted(set(open_uids) - listed):
+            events.append(AlertEvent(uid, series_mod.VANISHED, None, observed_at, source="poll"))
+        return self.ingest(events)
+
+    def ingest(self, events: Sequence[AlertEvent]) -> IngestResult:
+        total = IngestResult()
+        by_series: dict[str, list[AlertEvent]] = {}
+        for ev in events:
+            by_series.setdefault(ev.series_uid, []).append(ev)
+        uids = sorted(by_series)
+        for start in range(0, len(uids), self.batch_size):
+            part = {u: by_series[u] for u in uids[start : start + self.batch_size]}
+            total.add(self._with_retry(part))
+        return total
+
+    def _with_retry(self, part: dict[str, list[AlertEvent]]) -> IngestResult:
+        for attempt in range(8):
+            try:
+                with self.psa.tenant_session(self.tenant, self.user_id) as s:
+                    return self._batch(s, part)
+            except sa.exc.OperationalError as exc:
+                code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+                if code not in _RETRYABLE_PG or attempt == 7:
+                    raise
+                log.info("Alert batch hit %s; retrying (%d).", code, attempt + 1)
+                time.sleep(0.02 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    # -- one batch -------------------------------------------------------------------------
+
+    def _batch(self, s: TenantSession, part: dict[str, list[AlertEvent]]) -> IngestResult:
+        require(s, ACT_ALERTS)
+        result = IngestResult(events=sum(len(v) for v in part.values()))
+        locked = self._lock_series(s, part)
+        for uid, item in locked.items():
+            item.events = part[uid]
+            item.transitions = series_mod.fold(item.state, item.events)
+            if item.transitions:
+                item.state = item.transitions[-1].after
+            for t in item.transitions:
+                result.stale += t.stale
+                result.opened += t.opened
+                result.repeats += t.repeated
+                result.resolved += t.resolved
+                result.acknowledged += t.acknowledged
+        context = _BatchContext.load(self, s, locked)
+        for item in locked.values():
+            context.attach_device(item)
+            if item.decision is None and item.state.seen_trigger:
+                item.new_decision = context.decide(item)
+                result.decided += 1
+            elif item.decision is None:
+                item.explanation = json.dumps(
+                    {
+                        "outcome": "pending",
+                        "reason": "Only the reset of this alert has arrived; "
+                        "the decision waits for its trigger.",
+                    }
+                )
+        alert_tickets.apply_ticket_effects(self, s, context, locked, result)
+        self._write_back(s, locked, context)
+        alert_tickets.follow_up(self, s, locked, result)
+        self._publish(s, locked)
+        context.load_ticket_numbers(s, [i.ticket_id for i in locked.values() if i.ticket_id])
+        for uid, item in locked.items():
+            result.outcomes[uid] = SeriesOutcome(
+                uid,
+                item.alert_id,
+                item.state.status,
+                item.state.severity or "NONE",
+                item.state.device_id,
+                json.loads(item.explanation) if item.explanation else None,
+                item.ticket_id,
+                context.ticket_numbers.get(item.ticket_id) if item.ticket_id else None,
+            )
+        return result
+
+    def _lock_series(
+        self, s: TenantSession, part: dict[str, list[AlertEvent]]
+    ) -> dict[str, _Series]:
+        now = utcnow()
+        uids = sorted(part)
+        t = rmm_alerts
+        fresh = [
+            {
+                "tenant": s.tenant,
+                "alert_id": uuid.uuid4(),
+                "integration_id": self.integration_id,
+                "series_uid": uid,
+                "status": series_mod.ACTIVE,
+                "severity": "NONE",
+                "priority": "NONE",
+                "source_payload": {},
+                "created_at": now,
+                "updated_at": now,
+            }
+            for uid in uids
+            if any(e.kind != series_mod.VANISHED for e in part[uid])
+        ]
+        inserted: set[str] = set()
+        if fresh:
+            stmt = (
+                dialect_insert(s.conn, t)
+                .values(fresh)
+                .on_conflict_do_nothing(index_elements=["tenant", "integration_id", "series_uid"])
+                .returning(t.c.series_uid)
+            )
+            inserted = set(s.conn.scalars(stmt))
+        st = rmm_alert_series
+        query = (
+            sa.select(
+                t.c.alert_id,
+                t.c.series_uid,
+                t.c.status,
+                t.c.severity,
+                t.c.priority,
+                t.c.external_device_id,
+                t.c.asset_id,
+                t.c.activity_type,
+                t.c.status_code,
+                t.c.message,
+                t.c.triggered_at,
+                t.c.acknowledged_at,
+                t.c.resolved_at,
+                t.c.ticket_id,
+                t.c.rule_decision,
+                t.c.rule_explanation,
+                t.c.rule_id,
+                t.c.acknowledged_by,
+                t.c.resolved_by,
+                t.c.source_payload,
+                st.c.alert_id.label("series_row"),
+                st.c.last_activity_id,
+                st.c.last_event_time,
+                st.c.repeat_count,
+                st.c.severity_known,
+                st.c.status_from_activity,
+                st.c.resolved_reason,
+                st.c.source_type,
+                st.c.condition_name,
+                st.c.external_organization_id,
+                st.c.node_class,
+                st.c.device_name,
+                st.c.client_id,
+            )
+            .select_from(
+                t.outerjoin(st, sa.and_(st.c.tenant == t.c.tenant, st.c.alert_id == t.c.alert_id))
+            )
+            .where(
+                t.c.tenant == s.tenant,
+                t.c.integration_id == self.integration_id,
+                t.c.series_uid.in_(uids),
+            )
+            .order_by(t.c.series_uid)
+        )
+        if s.is_postgres:
+            query = query.with_for_update(of=t)
+        out: dict[str, _Series] = {}
+        for r in s.conn.execute(query):
+            exists = r.series_uid not in inserted
+            state = SeriesState(
+                series_uid=r.series_uid,
+                status=r.status,
+                exists=exists,
+                last_activity_id=r.last_activity_id or 0,
+                last_event_time=r.last_event_time or 0.0,
+                severity=r.severity
+                if (r.severity_known or r.series_row is None) and exists
+                else None,
+                severity_known=bool(r.severity_known),
+                priority=r.priority if exists and r.priority != "NONE" else None,
+                device_id=int(r.external_device_id) if r.external_device_id else None,
+                message=r.message,
+                activity_type=r.activity_type,
+                status_code=r.status_code,
+                source_type=r.source_type,
+                condition_name=r.condition_name,
+                organization_id=int(r.external_organization_id)
+                if r.external_organization_id
+                else None,
+                node_class=r.node_class,
+                device_name=r.device_name,
+                triggered_at=_ts(r.triggered_at) if exists else None,
+                acknowledged_at=_ts(r.acknowledged_at),
+                resolved_at=_ts(r.resolved_at),
+                resolved_reason=r.resolved_reason,
+                repeat_count=r.repeat_count or 0,
+                status_from_activity=bool(r.status_from_activity),
+            )
+            out[r.series_uid] = _Series(
+                alert_id=r.alert_id,
+                state=state,
+                has_series_row=r.series_row is not None,
+                ticket_id=r.ticket_id,
+                decision=r.rule_decision,
+                explanation=r.rule_explanation,
+                rule_id=r.rule_id,
+                asset_id=r.asset_id,
+                client_id=r.client_id,
+                acknowledged_by=r.acknowledged_by,
+                resolved_by=r.resolved_by,
+                source_payload=dict(r.source_payload or {}),
+            )
+        return out
+
+    def _write_back(
+        self, s: TenantSession, locked: dict[str, _Series], context: _BatchContext
+    ) -> None:
+        now = utcnow()
+        alert_rows: list[dict[str, Any]] = []
+        new_series: list[dict[str, Any]] = []
+        old_series: list[dict[str, Any]] = []
+        for item in locked.values():
+            st = item.state
+            last_payload = next(
+                (
+                    e.payload
+                    for e in sorted(item.events, key=lambda e: e.order_key, reverse=True)
+                    if e.payload
+                    and e.activity_id is not None
+                    and st.last_activity_id == e.activity_id
+                ),
+                None,
+            )
+            payload = item.source_payload
+            if last_payload is not None:
+                payload = last_payload
+            elif not payload:
+                payload = next((e.payload for e in item.events if e.payload), {})
+            alert_rows.append(
+                {
+                    "b_alert_id": item.alert_id,
+                    "severity": st.severity or "NONE",
+                    "priority": st.priority or "NONE",
+                    "activity_type": st.activity_type,
+                    "status_code": st.status_code,
+                    "status": st.status,
+                    "message": st.message,
+                    "external_device_id": str(st.device_id) if st.device_id is not None else None,
+                    "asset_id": item.asset_id,
+                    "source_payload": payload,
+                    "triggered_at": _dt(st.triggered_at),
+                    "acknowledged_at": _dt(st.acknowledged_at),
+                    "acknowledged_by": item.acknowledged_by,
+                    "resolved_at": _dt(st.resolved_at),
+                    "resolved_by": item.resolved_by,
+                    "rule_id": item.rule_id,
+                    "rule_decision": item.decision,
+                    "rule_explanation": item.explanation,
+                    "updated_at": now,
+                }
+            )
+            rmm_user = next((e.rmm_user_id for e in item.events if e.rmm_user_id), None)
+            values = {
+                "last_activity_id": st.last_activity_id,
+                "last_event_time": st.last_event_time,
+                "repeat_count": st.repeat_count,
+                "severity_known": st.severity_known,
+                "status_from_activity": st.status_from_activity,
+                "resolved_reason": st.resolved_reason,
+                "source_type": st.source_type,
+                "condition_name": (st.condition_name or "")[:255] or None,
+                "external_organization_id": str(st.organization_id)
+                if st.organization_id is not None
+                else None,
+                "node_class": st.node_class,
+                "device_name": (st.device_name or "")[:255] or None,
+                "client_id": item.client_id,
+                "rmm_user_id": rmm_user,
+                "updated_at": now,
+            }
+            if item.has_series_row:
+                old_series.append({"b_alert_id": item.alert_id, **values})
+            else:
+                new_series.append(
+                    {
+                        "tenant": s.tenant,
+                        "alert_id": item.alert_id,
+                        "integration_id": self.integration_id,
+                        "series_uid": st.series_uid,
+                        **values,
+                    }
+                )
+        t = rmm_alerts
+        if alert_rows:
+            s.conn.execute(
+                t.update()
+                .where(t.c.tenant == s.tenant, t.c.alert_id == sa.bindparam("b_alert_id"))
+                .values({k: sa.bindparam(k) for k in alert_rows[0] if k != "b_alert_id"}),
+                alert_rows,
+            )
+        st_t = rmm_alert_series
+        if new_series:
+            s.conn.execute(st_t.insert(), new_series)
+        if old_series:
+            s.conn.execute(
+                st_t.update()
+                .where(st_t.c.tenant == s.tenant, st_t.c.alert_id == sa.bindparam("b_alert_id"))
+                .values({k: sa.bindparam(k) for k in old_series[0] if k != "b_alert_id"}),
+                old_series,
+            )
+
+    def _publish(self, s: TenantSession, locked: dict[str, _Series]) -> None:
+        for uid, item in locked.items():
+            base = {
+                "integration_id": str(self.integration_id),
+                "series_uid": uid,
+                "alert_id": str(item.alert_id),
+                "severity": item.state.severity or "NONE",
+                "device_id": item.state.device_id,
+                "ticket_id": str(item.ticket_id) if item.ticket_id else None,
+            }
+            for t in item.transitions:
+                if t.opened or t.repeated:
+                    outbox.publish(
+                        s, ALERT_RECEIVED, {**base, "repeat": t.repeated, "status": "active"}
+                    )
+                if t.acknowledged:
+                    outbox.publish(s, ALERT_ACKNOWLEDGED, {**base, "by": "ninjaone"})
+                if t.resolved:
+                    outbox.publish(s, ALERT_RESOLVED, {**base, "reason": t.after.resolved_reason})
+
+    # -- decisions after the fact ----------------------------------------------------------
+
+    def load_rules(self, s: TenantSession) -> list[Rule]:
+        return [rules_mod.rule_from_row(r) for r in list_rules(s, self.integration_id)]
+
+    def load_windows(self, s: TenantSession) -> list[MaintenanceWindow]:
+        w = rmm_maintenance_windows
+        rows = s.conn.execute(
+            sa.select(w).where(
+                w.c.tenant == s.tenant, w.c.integration_id == self.integration_id, w.c.is_enabled
+            )
+        )
+        return [window_from_row(dict(r._mapping)) for r in rows]
+
+    def test_rule(self, rule: Rule, days: float = 7.0, limit: int = 5000) -> list[dict[str, Any]]:
+        """What `rule` would have done to the alerts stored in the last `days` days, in the
+        order they triggered; only alerts it matches are returned (a rule editor preview)."""
+        since = datetime.fromtimestamp(self.clock(), UTC) - timedelta(days=days)
+        t, st = rmm_alerts, rmm_alert_series
+        with self.psa.tenant_session(self.tenant, self.user_id) as s:
+            mappings = load_mappings(s, self.integration_id)
+            windows = self.load_windows(s)
+            rows = s.conn.execute(
+                sa.select(
+                    t.c.series_uid,
+                    t.c.severity,
+                    t.c.activity_type,
+                    t.c.status_code,
+                    t.c.message,
+                    t.c.external_device_id,
+                    t.c.triggered_at,
+                    st.c.source_type,
+                    st.c.condition_name,
+                    st.c.external_organization_id,
+                    st.c.node_class,
+                    st.c.device_name,
+                )
+                .select_from(
+                    t.outerjoin(
+                        st, sa.and_(st.c.tenant == t.c.tenant, st.c.alert_id == t.c.alert_id)
+                    )
+                )
+                .where(
+                    t.c.tenant == s.tenant,
+                    t.c.integration_id == self.integration_id,
+                    t.c.triggered_at >= since,
+                )
+                .order_by(t.c.triggered_at)
+                .limit(limit)
+            ).all()
+        out = []
+        probe = replace(rule, enabled=True)
+        for r in rows:
+            mapping = mappings.get(r.external_organization_id or "")
+            client = mapping.client_id if mapping is not None else None
+            facts = AlertFacts(
+                series_uid=r.series_uid,
+                severity=r.severity or "NONE",
+                activity_type=r.activity_type,
+                source_type=r.source_type,
+                status_code=r.status_code,
+                organization_id=int(r.external_organization_id)
+                if r.external_organization_id
+                else None,
+                client_id=str(client) if client else None,
+                node_class=r.node_class,
+                message=r.message,
+                condition_name=r.condition_name,
+                device_id=int(r.external_device_id) if r.external_device_id else None,
+            )
+            if rules_mod.mismatch(probe, facts) is not None:
+                continue
+            at = r.triggered_at.timestamp() if r.triggered_at else self.clock()
+            window = open_window(windows, at, facts.client_id, facts.device_id)
+            decision = rules_mod.decide(
+                [probe],
+                facts,
+                mapped=client is not None,
+                window_name=window.name if window else None,
+                default_map=self.priority_map,
+            )
+            out.append(
+                {
+                    "series_uid": r.series_uid,
+                    "triggered_at": at,
+                    "severity": facts.severity,
+                    "message": r.message,
+                    "device_id": facts.device_id,
+                    "would": decision.outcome,
+                    "reason": decision.reason,
+                    "priority": decision.priority,
+                }
+            )
+        return out
+
+
+@dataclass
+class _BatchContext:
+    """What a batch loads once: rules, windows, org mapping, assets, device facts."""
+
+    pipeline: AlertPipeline
+    rules: list[Rule]
+    windows: list[MaintenanceWindow]
+    client_of_org: dict[str, uuid.UUID | None]
+    assets_by_device: dict[str, dict[str, Any]]
+    devices: dict[int, dict[str, Any]]
+    now: float
+    ticket_numbers: dict[uuid.UUID, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(
+        cls, pipeline: AlertPipeline, s: TenantSession, locked: dict[str, _Series]
+    ) -> _BatchContext:
+        device_ids = sorted(
+            {i.state.device_id for i in locked.values() if i.state.device_id is not None}
+        )
+        asset_rows: dict[str, dict[str, Any]] = {}
+        if device_ids:
+            a = assets
+            for r in s.conn.execute(
+                sa.select(
+                    a.c.asset_id,
+                    a.c.client_id,
+                    a.c.name,
+                    a.c.rmm_device_id,
+                    a.c.rmm_organization_id,
+                    a.c.asset_type,
+                ).where(
+                    a.c.tenant == s.tenant,
+                    a.c.rmm_integration_id == pipeline.integration_id,
+                    a.c.rmm_device_id.in_([str(d) for d in device_ids]),
+                )
+            ):
+                asset_rows[r.rmm_device_id] = dict(r._mapping)
+        devices: dict[int, dict[str, Any]] = {}
+        missing = [d for d in device_ids if str(d) not in asset_rows]
+        if pipeline.device_lookup is not None and device_ids:
+            try:
+                devices = pipeline.device_lookup(device_ids if missing else [])
+            except Exception:  # the cache is a convenience; never fail the batch on it
+                log.exception("Device lookup for alerts failed")
+        needs_rules = any(i.decision is None for i in locked.values())
+        mappings = load_mappings(s, pipeline.integration_id)
+        return cls(
+            pipeline=pipeline,
+            rules=pipeline.load_rules(s) if needs_rules else [],
+            windows=pipeline.load_windows(s) if needs_rules else [],
+            client_of_org={k: m.client_id for k, m in mappings.items()},
+            assets_by_device=asset_rows,
+            devices=devices,
+            now=pipeline.clock(),
+        )
+
+    def load_ticket_numbers(self, s: TenantSession, ticket_ids: list[uuid.UUID]) -> None:
+        wanted = sorted({t for t in ticket_ids if t not in self.ticket_numbers}, key=str)
+        if wanted:
+            rows = s.conn.execute(
+                sa.select(tickets.c.ticket_id, tickets.c.ticket_number).where(
+                    tickets.c.tenant == s.tenant, tickets.c.ticket_id.in_(wanted)
+                )
+            )
+            self.ticket_numbers.update(dict(rows.all()))
+
+    def attach_device(self, item: _Series) -> None:
+        st = item.state
+        if st.device_id is None:
+            return
+        asset = self.assets_by_device.get(str(st.device_id))
+        device = self.devices.get(st.device_id) or {}
+        org = st.organization_id
+        if org is None and asset and asset.get("rmm_organization_id"):
+            org = int(asset["rmm_organization_id"])
+        if org is None and device.get("organization_id") is not None:
+            org = int(device["organization_id"])
+        updates: dict[str, Any] = {}
+        if org != st.organization_id:
+            updates["organization_id"] = org
+        if st.node_class is None and device.get("node_class"):
+            updates["node_class"] = device["node_class"]
+        if st.device_name is None:
+            name = (asset or {}).get("name") or device.get("name")
+            if name:
+                updates["device_name"] = name
+        if updates:
+            item.state = replace(st, **updates)
+        if asset is not None:
+            item.asset_id = asset["asset_id"]
+        client = self.client_of_org.get(str(org)) if org is not None else None
+        if client is None and asset is not None:
+            client = asset["client_id"]
+        item.client_id = client
+
+    def facts(self, item: _Series) -> AlertFacts:
+        st = item.state
+        return AlertFacts(
+            series_uid=st.series_uid,
+            severity=st.severity or "NONE",
+            activity_type=st.activity_type,
+            source_type=st.source_type,
+            status_code=series_mod.TRIGGERED,
+            organization_id=st.organization_id,
+            client_id=str(item.client_id) if item.client_id else None,
+            node_class=st.node_class,
+            message=st.message,
+            condition_name=st.condition_name,
+            device_id=st.device_id,
+            device_name=st.device_name,
+        )
+
+    def decide(self, item: _Series) -> Decision:
+        facts = self.facts(item)
+        at = item.state.triggered_at or self.now
+        window = open_window(self.windows, at, facts.client_id, facts.device_id)
+        if window is None and at != self.now:
+            window = open_window(self.windows, self.now, facts.client_id, facts.device_id)
+        decision = rules_mod.decide(
+            self.rules,
+            facts,
+            mapped=item.client_id is not None,
+            window_name=window.name if window else None,
+            default_map=self.pipeline.priority_map,
+        )
+        item.decision = decision.outcome
+        item.explanation = json.dumps(decision.as_json())
+        item.rule_id = uuid.UUID(decision.rule.rule_id) if decision.rule else None
+        return decision
+
+
+def ensure_automation_user(psa: PsaDatabase, tenant: uuid.UUID) -> uuid.UUID:
+    """The tenant's `ninjaone-automation` user (technician role): author of pipeline tickets
+    when no person runs the pipeline (the headless agent). Created once, race-safe."""
+    from ninja_desk.psa.tenants import create_user
+
+    for _ in range(3):
+        with psa.tenant_session(tenant) as s:
+            found = s.conn.scalar(
+                sa.select(users.c.user_id).where(
+                    users.c.tenant == tenant, users.c.username == AUTOMATION_USERNAME
+                )
+            )
+        if found is not None:
+            return found
+        try:
+            with psa.tenant_session(tenant) as s:
+                return create_user(
+                    s,
+                    AUTOMATION_USERNAME,
+                    ("technician",),
+                    first_name="NinjaOne",
+                    last_name="Automation",
+                )
+        except sa.exc.IntegrityError:
+            continue  # another process created it first
+    raise RuntimeError("Could not create the NinjaOne automation user.")
+
+
+def _ts(value: datetime | None) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+def _dt(value: float | None) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if value is not None else None
