@@ -235,8 +235,13 @@ def _push(
 
     if new:
         # Candidates: this integration's assets whose device is gone, and hand-made assets.
+        # "Gone" means retired, or absent from a *full* push: a device merely missing from an
+        # incremental batch is still alive and its asset is not up for grabs.
         pool: dict[uuid.UUID, _State] = {
-            st.asset_id: st for key, st in existing.items() if key not in present
+            st.asset_id: st
+            for key, st in existing.items()
+            if key not in present
+            and (st.values["rmm_sync_status"] == "deleted" or (full and key not in latest))
         }
         unbound = _unbound_candidates(s, {d.asset["client_id"] for d, _ in new})
         pool.update(unbound)

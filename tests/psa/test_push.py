@@ -418,3 +418,13 @@ def test_get_asset_in_another_tenant_is_not_found(psa, fleet):
 
     with psa.psa.tenant_session(other.tenant, other.admin_user_id) as s, pytest.raises(NotFound):
         get_asset(s, asset.asset_id)
+
+
+def test_an_incremental_push_never_takes_a_live_devices_asset(psa, fleet):
+    """Two live machines with the same (real) serial, e.g. a cloned VM: the new one gets its
+    own asset when the batch does not say the first one is gone."""
+    integration, _ = fleet
+    push(psa, integration, [snapshot(device(170, serial="CLONED-SERIAL-1"))])
+    result = push(psa, integration, [snapshot(device(171, serial="CLONED-SERIAL-1"))], full=False)
+    assert (result.created, result.relinked) == (1, 0)
+    assert asset_of(psa, integration, 170).asset_id != asset_of(psa, integration, 171).asset_id
