@@ -200,6 +200,21 @@ async def test_webhook_admin_and_psa_conflict(api: httpx.AsyncClient,
         assert resp.json()["errorMessage"] == "Different PSA is already configured"
         bad = await api.put("/v2/webhook", json={"activities": {}})
         assert bad.status_code == 400
+        # Per client app: demo-client becomes a non-admin app, others are unaffected.
+        await ctl.configure_webhook(admin=False, client_id="demo-client")
+        resp = await api.put("/v2/webhook", json={"url": "https://h.example/x"})
+        assert resp.status_code == 403
+
+
+async def test_churn_repeats_for_the_same_seed(sim: RunningSimulator) -> None:
+    from ninja_desk.simulator import SimulatorConfig, start_simulator
+
+    cfg = SimulatorConfig(orgs=4, devices=60, seed=7, base_time=sim.config.base_time)
+    async with start_simulator(cfg) as twin, AsyncSimControl(sim.base_url) as a, \
+            AsyncSimControl(twin.base_url) as b:
+        first = (await a.churn(25, seed=9))["changes"]
+        second = (await b.churn(25, seed=9))["changes"]
+    assert first == second and {c["op"] for c in first} - {"skipped"}
 
 
 async def test_failed_deliveries_are_counted(api: httpx.AsyncClient,
