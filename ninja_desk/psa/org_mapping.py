@@ -205,12 +205,17 @@ def record_seen_organizations(
 
 
 def _upsert(
-    s: TenantSession, integration_id: uuid.UUID, org: Organization, **values: object
+    s: TenantSession,
+    integration_id: uuid.UUID,
+    org: Organization,
+    *,
+    known: dict[str, MappingRow] | None = None,
+    **values: object,
 ) -> dict[str, object]:
     """Write one mapping row; returns the old values of the changed fields for the audit."""
     now = utcnow()
     key = str(org.id)
-    old = load_mappings(s, integration_id).get(key)
+    old = (known if known is not None else load_mappings(s, integration_id)).get(key)
     if old is None:
         s.conn.execute(
             m.insert().values(
@@ -246,11 +251,12 @@ def map_organization(
     client_id: uuid.UUID | None,
     *,
     auto_sync: bool = True,
+    _known: dict[str, MappingRow] | None = None,
 ) -> None:
     """Map to an existing client, or pass None to leave the org unmapped."""
     require(s, CONFIGURE_ORG_MAPPING)
     new = {"client_id": client_id, "auto_sync_assets": auto_sync}
-    old = _upsert(s, integration_id, org, **new)
+    old = _upsert(s, integration_id, org, known=_known, **new)
     audit.record(
         s,
         "org_mapping.mapped" if client_id else "org_mapping.unmapped",
@@ -292,9 +298,12 @@ def bulk_map(
     auto_sync: bool = True,
 ) -> int:
     """Map many orgs in one transaction (all or nothing). Returns how many were written."""
+    require(s, CONFIGURE_ORG_MAPPING)
+    known = load_mappings(s, integration_id)  # once, not per org
+    latest = {o.id: (o, c) for o, c in pairs}  # an org listed twice: the last choice wins
     count = 0
-    for org, client_id in pairs:
-        map_organization(s, integration_id, org, client_id, auto_sync=auto_sync)
+    for org, client_id in latest.values():
+        map_organization(s, integration_id, org, client_id, auto_sync=auto_sync, _known=known)
         count += 1
     return count
 
