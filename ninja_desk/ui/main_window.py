@@ -326,6 +326,9 @@ class MainWindow(QMainWindow):
             )
 
     def _connect_view(self, widget: QWidget) -> None:
+        restore = getattr(widget, "restore_state", None)
+        if callable(restore):
+            restore(self.state)
         hooks = {
             "open_device": self.open_device,
             "show_devices_requested": self.show_devices,

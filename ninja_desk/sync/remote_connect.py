@@ -1,0 +1,180 @@
+"""Remote Connect: open a device's NinjaOne dashboard/remote page, and record every launch.
+
+No Qt here. The UI asks `availability(device)` to enable or disable the button (with the
+reason as a sentence) and awaits `launch(device, ticket_id=...)`. The URL comes from
+`GET /v2/device/{id}/dashboard-url` and is cached for a few minutes (it is asked for on every
+click; NinjaOne may attach an expiry). Each launch is recorded through the PSA layer's
+`record_launch` callback when there is one, and always in the local cache's activity log.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from ninja_desk.cache.store import LocalCache
+from ninja_desk.psa.permissions import REMOTE_CONNECT, denial_sentence
+
+log = logging.getLogger(__name__)
+CONTROL_SCOPE = "control"
+URL_TTL_SECONDS = 180.0
+
+_LOG_TABLE_SQL = (
+    "CREATE TABLE IF NOT EXISTS local_activity_log (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+    "at REAL NOT NULL, kind TEXT NOT NULL, who TEXT, device_id INTEGER, ticket_id TEXT, "
+    "detail TEXT)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    ok: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchRecord:
+    who: str
+    at: float
+    device_id: int
+    device_name: str
+    ticket_id: str | None
+
+
+class RemoteConnectError(Exception):
+    """The launch did not happen; the message says why and what to do."""
+
+
+def record_in_cache_log(conn: Connection, record: LaunchRecord) -> None:
+    conn.exec_driver_sql(_LOG_TABLE_SQL)
+    conn.exec_driver_sql(
+        "INSERT INTO local_activity_log (at, kind, who, device_id, ticket_id, detail) "
+        "VALUES (?, 'remote_connect', ?, ?, ?, ?)",
+        (
+            record.at,
+            record.who,
+            record.device_id,
+            record.ticket_id,
+            json.dumps({"device_name": record.device_name}),
+        ),
+    )
+
+
+def launches_in_cache(cache: LocalCache, device_id: int | None = None) -> list[dict[str, Any]]:
+    exists = cache.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'local_activity_log'")
+    if not exists:
+        return []
+    where = "" if device_id is None else " AND device_id = :device_id"
+    return cache.rows(
+        "SELECT * FROM local_activity_log WHERE kind = 'remote_connect'"
+        + where
+        + " ORDER BY id DESC",
+        device_id=device_id,
+    )
+
+
+class RemoteConnect:
+    def __init__(
+        self,
+        api: Any,
+        *,
+        open_url: Callable[[str], None],
+        cache: LocalCache | None = None,
+        scopes: list[str] | tuple[str, ...] = (),
+        permissions: frozenset[str] | None = None,
+        user: str = "local user",
+        record_launch: Callable[[LaunchRecord], Awaitable[None] | None] | None = None,
+        ttl: float = URL_TTL_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """`api` is a NinjaOneApi (None when NinjaOne is not connected). `permissions` is the
+        signed-in PSA user's rights, or None when there is no PSA sign-in to enforce."""
+        self.api = api
+        self.open_url = open_url
+        self.cache = cache
+        self.scopes = tuple(scopes)
+        self.permissions = permissions
+        self.user = user
+        self.record_launch = record_launch
+        self.ttl = ttl
+        self.clock = clock
+        self._urls: dict[int, tuple[str, float]] = {}
+        self.last_record_error: str | None = None
+
+    def availability(self, device: Mapping[str, Any] | None) -> Availability:
+        if device is None:
+            return Availability(False, "Select a device first.")
+        if self.api is None:
+            return Availability(False, "Connect NinjaOne in Settings to use Remote Connect.")
+        if CONTROL_SCOPE not in self.scopes:
+            return Availability(
+                False,
+                "The NinjaOne API app lacks the 'control' scope; add it "
+                "in NinjaOne and sign in again.",
+            )
+        if self.permissions is not None and REMOTE_CONNECT not in self.permissions:
+            return Availability(False, denial_sentence(REMOTE_CONNECT))
+        if device.get("deleted"):
+            return Availability(False, "This device was removed from NinjaOne.")
+        if device.get("offline") is None:
+            return Availability(False, "The device's agent state is unknown; sync and retry.")
+        if device.get("offline"):
+            return Availability(False, "The device is offline; Remote Connect needs it online.")
+        return Availability(True)
+
+    async def url_for(self, device_id: int) -> str:
+        now = self.clock()
+        cached = self._urls.get(int(device_id))
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        body = await self.api.dashboard_url(int(device_id))
+        url = body.get("url") if isinstance(body, dict) else None
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise RemoteConnectError(
+                "NinjaOne did not return a link for this device; try again in a minute."
+            )
+        expires = body.get("expires") if isinstance(body, dict) else None
+        until = now + self.ttl
+        if isinstance(expires, int | float) and expires > 0:
+            # Epoch seconds; a few documented fields are ms (design.md §3).
+            expires_s = expires / 1000 if expires > 1e11 else float(expires)
+            until = min(until, expires_s - 5)
+        self._urls[int(device_id)] = (url, until)
+        return url
+
+    async def launch(self, device: Mapping[str, Any], *, ticket_id: str | None = None) -> str:
+        verdict = self.availability(device)
+        if not verdict.ok:
+            raise RemoteConnectError(verdict.reason)
+        url = await self.url_for(int(device["id"]))
+        self.open_url(url)
+        record = LaunchRecord(
+            who=self.user,
+            at=self.clock(),
+            device_id=int(device["id"]),
+            device_name=str(device.get("name") or device["id"]),
+            ticket_id=ticket_id,
+        )
+        self.last_record_error: str | None = None
+        if self.record_launch is not None:
+            # The session is already open; a PSA hiccup must not turn it into an error.
+            try:
+                result = self.record_launch(record)
+                if isinstance(result, Awaitable):
+                    await result
+            except Exception as exc:
+                log.warning("Recording the remote session in the PSA failed: %s", exc)
+                self.last_record_error = str(exc) or type(exc).__name__
+        if self.cache is not None:
+            await self.cache.write(record_in_cache_log, record)
+        return url
+
+    @staticmethod
+    def describe(record: LaunchRecord) -> dict[str, Any]:
+        return asdict(record)

@@ -1,0 +1,603 @@
+"""One device: RMM status, hardware/OS, network, alerts, patches, software, tickets, history,
+and Remote Connect — the panel beside the device table.
+
+Actions that need a service (acknowledge, create ticket, remote connect) stay disabled with
+the reason written next to them when the service, the connection or the right is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ninja_desk.psa.permissions import ACT_ALERTS, CREATE_TICKETS, denial_sentence
+from ninja_desk.sync.remote_connect import RemoteConnect, launches_in_cache
+from ninja_desk.ui.a11y import named
+from ninja_desk.ui.context import AppContext
+from ninja_desk.ui.formatting import ago, node_class_text, size_text, status_text, when
+from ninja_desk.ui.models.device_detail_models import (
+    DeviceAlertModel,
+    DevicePatchModel,
+    DeviceSoftwareModel,
+    DeviceTicketModel,
+)
+from ninja_desk.ui.settings.background import bind, error_sentence, run_job
+from ninja_desk.ui.widgets.badge import Badge
+from ninja_desk.ui.widgets.search_line import SearchLineEdit
+from ninja_desk.ui.widgets.sql_table_model import ROW_ROLE
+
+NO_ALERT_SERVICE = "Alert actions need the alert pipeline, which is not running in this session."
+NO_PSA = "PSA not configured; set it up in Settings → Integrations."
+
+
+def ninja_device_link(ctx: AppContext, device_id: int) -> str:
+    """The NinjaOne web UI deep link (works without the API; reference §12.12)."""
+    base = ctx.settings.custom_base_url or f"https://{ctx.settings.region}.ninjarmm.com"
+    return f"{base.rstrip('/')}/#/deviceDashboard/{int(device_id)}/overview"
+
+
+def remote_connect_for(ctx: AppContext) -> RemoteConnect:
+    api = getattr(ctx.sync, "api", None) if ctx.sync is not None else None
+    psa = ctx.psa
+    return RemoteConnect(
+        api,
+        open_url=ctx.open_url,
+        cache=ctx.cache,
+        scopes=ctx.settings.scopes,
+        permissions=ctx.permissions,
+        user=str(getattr(psa, "user_name", None) or "local user"),
+        record_launch=getattr(psa, "record_remote_launch", None),
+    )
+
+
+def _table(model: Any, name: str) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    named(view, name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setSortingEnabled(True)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(24)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.setWordWrap(False)
+    return view
+
+
+class DeviceDetail(QWidget):
+    open_alert_requested = Signal(str)
+    open_ticket_requested = Signal(str)
+    sync_requested = Signal(object)  # [device id]
+    message = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.device: dict[str, Any] | None = None
+        self.remote = remote_connect_for(ctx)
+        self._busy = False
+        self.setAccessibleName("Device detail")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+
+        header = QHBoxLayout()
+        self.title = QLabel("Select a device", self)
+        self.title.setAccessibleName("Device name")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.status_badge = Badge("", parent=self)
+        self.subtitle = QLabel("", self)
+        self.subtitle.setAccessibleName("Device client and class")
+        header.addWidget(self.title)
+        header.addWidget(self.status_badge)
+        header.addStretch(1)
+        layout.addLayout(header)
+        layout.addWidget(self.subtitle)
+
+        actions = QHBoxLayout()
+        self.connect_button = named(
+            QPushButton("Remote Connect", self),
+            "Remote Connect",
+            "Open a remote session on this device in NinjaOne",
+        )
+        self.connect_button.setDefault(True)
+        self.ticket_combo = named(
+            QComboBox(self),
+            "Ticket for this session",
+            "The ticket the remote session is recorded against",
+        )
+        self.ticket_combo.setMinimumWidth(200)
+        self.open_button = named(QPushButton("Open in NinjaOne", self), "Open in NinjaOne")
+        self.sync_button = named(QPushButton("Sync device", self), "Sync this device")
+        self.connect_button.clicked.connect(self.launch_remote)
+        self.open_button.clicked.connect(self._open_in_ninja)
+        self.sync_button.clicked.connect(
+            lambda: self.device and self.sync_requested.emit([self.device["id"]])
+        )
+        actions.addWidget(self.connect_button)
+        actions.addWidget(self.ticket_combo)
+        actions.addWidget(self.open_button)
+        actions.addWidget(self.sync_button)
+        actions.addStretch(1)
+        layout.addLayout(actions)
+        self.connect_reason = QLabel("", self)
+        self.connect_reason.setWordWrap(True)
+        self.connect_reason.setAccessibleName("Why Remote Connect is unavailable")
+        self.connect_reason.setStyleSheet("color: #b45309;")
+        layout.addWidget(self.connect_reason)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("Device sections")
+        self.tabs.setDocumentMode(True)
+        layout.addWidget(self.tabs, 1)
+        self._build_overview()
+        self._build_alerts()
+        self._build_patches()
+        self._build_software()
+        self._build_tickets()
+        self._build_history()
+        self.show_device(None)
+
+    # -- tabs ------------------------------------------------------------------------------
+
+    def _form_group(self, title: str, rows: list[tuple[str, str]]) -> QGroupBox:
+        box = QGroupBox(title)
+        form = QFormLayout(box)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for key, label in rows:
+            value = QLabel("—")
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setAccessibleName(label)
+            self.fields[key] = value
+            form.addRow(f"{label}:", value)
+        return box
+
+    def _build_overview(self) -> None:
+        self.fields: dict[str, QLabel] = {}
+        page = QWidget()
+        grid = QHBoxLayout(page)
+        left = QVBoxLayout()
+        right = QVBoxLayout()
+        left.addWidget(
+            self._form_group(
+                "RMM status",
+                [
+                    ("agent", "Agent"),
+                    ("last_contact", "Last contact"),
+                    ("sync", "Synced"),
+                    ("maintenance", "Maintenance"),
+                    ("reboot", "Reboot needed"),
+                    ("av", "Antivirus"),
+                    ("av_defs", "AV definitions"),
+                ],
+            )
+        )
+        left.addWidget(
+            self._form_group(
+                "Network",
+                [
+                    ("ips", "IP addresses"),
+                    ("public_ip", "Public IP"),
+                    ("macs", "MAC addresses"),
+                    ("dns", "DNS name"),
+                    ("domain", "Domain"),
+                    ("user", "Last user"),
+                ],
+            )
+        )
+        right.addWidget(
+            self._form_group(
+                "Hardware and OS",
+                [
+                    ("os", "OS"),
+                    ("build", "Build"),
+                    ("model", "Model"),
+                    ("serial", "Serial"),
+                    ("cpu", "CPU"),
+                    ("memory", "Memory"),
+                    ("volumes", "Volumes"),
+                    ("boot", "Last boot"),
+                ],
+            )
+        )
+        left.addStretch(1)
+        right.addStretch(1)
+        grid.addLayout(left, 1)
+        grid.addLayout(right, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(page)
+        scroll.setAccessibleName("Overview")
+        self.tabs.addTab(scroll, "Overview")
+
+    def _build_alerts(self) -> None:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.alert_model = DeviceAlertModel(self.ctx.cache, self)
+        self.alert_table = _table(self.alert_model, "Active alerts on this device")
+        self.alert_table.doubleClicked.connect(self._alert_double_clicked)
+        self.alert_table.selectionModel().selectionChanged.connect(self._update_alert_actions)
+        buttons = QHBoxLayout()
+        self.ack_button = named(QPushButton("Acknowledge", page), "Acknowledge alert")
+        self.ticket_button = named(QPushButton("Create ticket", page), "Create ticket from alert")
+        self.open_alert_button = named(QPushButton("Open in Alerts", page), "Open alert")
+        self.ack_button.clicked.connect(lambda: self._alert_action("acknowledge"))
+        self.ticket_button.clicked.connect(lambda: self._alert_action("create_ticket"))
+        self.open_alert_button.clicked.connect(self._open_selected_alert)
+        for b in (self.ack_button, self.ticket_button, self.open_alert_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        self.alert_reason = QLabel("", page)
+        self.alert_reason.setWordWrap(True)
+        self.alert_reason.setAccessibleName("Why alert actions are unavailable")
+        layout.addWidget(self.alert_table, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.alert_reason)
+        self.tabs.addTab(page, "Alerts")
+
+    def _build_patches(self) -> None:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.patch_summary = QLabel("", page)
+        self.patch_summary.setAccessibleName("Patch summary")
+        self.patch_model = DevicePatchModel(self.ctx.cache, self)
+        self.patch_table = _table(self.patch_model, "Pending and failed patches")
+        layout.addWidget(self.patch_summary)
+        layout.addWidget(self.patch_table, 1)
+        self.tabs.addTab(page, "Patches")
+
+    def _build_software(self) -> None:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.software_search = SearchLineEdit("Search software…", page)
+        self.software_model = DeviceSoftwareModel(self.ctx.cache, self)
+        self.software_table = _table(self.software_model, "Installed software")
+        self.software_search.search_changed.connect(self.software_model.set_search)
+        self.software_summary = QLabel("", page)
+        self.software_summary.setAccessibleName("Software count")
+        layout.addWidget(self.software_search)
+        layout.addWidget(self.software_table, 1)
+        layout.addWidget(self.software_summary)
+        self.tabs.addTab(page, "Software")
+
+    def _build_tickets(self) -> None:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.ticket_model = DeviceTicketModel(self.ctx.cache, self)
+        self.ticket_table = _table(self.ticket_model, "Linked PSA tickets")
+        self.ticket_table.doubleClicked.connect(self._ticket_double_clicked)
+        self.tickets_note = QLabel("Double-click a ticket to open it.", page)
+        self.tickets_note.setAccessibleName("Tickets hint")
+        layout.addWidget(self.ticket_table, 1)
+        layout.addWidget(self.tickets_note)
+        self.tabs.addTab(page, "Tickets")
+
+    def _build_history(self) -> None:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.history_label = QLabel("", page)
+        self.history_label.setWordWrap(True)
+        self.history_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.history_label.setAccessibleName("Asset history")
+        self.history_label.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.history_label, 1)
+        self.tabs.addTab(page, "History")
+
+    # -- showing a device ------------------------------------------------------------------
+
+    def load_device(self, device_id: int) -> dict[str, Any] | None:
+        rows = self.ctx.cache.rows(
+            "SELECT d.*, o.name AS org_name FROM devices d LEFT JOIN organizations o "
+            "ON o.id = d.organization_id WHERE d.id = :id",
+            id=int(device_id),
+        )
+        return rows[0] if rows else None
+
+    def show_device(self, device_id: int | None) -> None:
+        self.device = self.load_device(device_id) if device_id is not None else None
+        d = self.device
+        for model in (self.alert_model, self.patch_model, self.software_model, self.ticket_model):
+            model.set_device(d["id"] if d else None)
+        if d is None:
+            self.title.setText("Select a device")
+            self.subtitle.setText("Pick a device in the list to see its details.")
+            self.status_badge.set("")
+            for label in self.fields.values():
+                label.setText("—")
+            self.tabs.setEnabled(False)
+            self._update_actions()
+            return
+        self.tabs.setEnabled(True)
+        state = "Deleted" if d["deleted"] else status_text(d["offline"])
+        self.title.setText(d["name"])
+        self.status_badge.set(
+            state,
+            {"Online": "#16a34a", "Offline": "#64748b", "Unknown": "#a16207", "Deleted": "#7f1d1d"}[
+                state
+            ],
+        )
+        self.subtitle.setText(
+            f"{d['org_name'] or '#' + str(d['organization_id'])} · "
+            f"{node_class_text(d['node_class'])} · id {d['id']}"
+        )
+        self._fill_overview(d)
+        self._fill_tickets_combo()
+        self.tabs.setTabText(
+            1, f"Alerts ({d['active_alerts']})" if d["active_alerts"] else "Alerts"
+        )
+        pending = d["pending_os_patches"] + d["pending_software_patches"]
+        failed = d["failed_os_patches"] + d["failed_software_patches"]
+        scan = self.ctx.cache.scalar(
+            "SELECT max(timestamp) FROM (SELECT timestamp FROM os_patches WHERE device_id = :id "
+            "UNION ALL SELECT timestamp FROM software_patches WHERE device_id = :id)",
+            id=d["id"],
+        )
+        self.patch_summary.setText(
+            f"{pending} pending ({d['pending_os_patches']} OS, {d['pending_software_patches']} "
+            f"software) · {failed} failed ({d['failed_os_patches']} OS, "
+            f"{d['failed_software_patches']} software) · last scan {when(scan)}"
+        )
+        self.tabs.setTabText(2, f"Patches ({pending + failed})" if pending + failed else "Patches")
+        self.software_summary.setText(f"{d['software_count']} installed applications")
+        self.tabs.setTabText(4, f"Tickets ({self.ticket_model.count()})")
+        self._fill_history(d)
+        self._update_actions()
+
+    def _fill_overview(self, d: dict[str, Any]) -> None:
+        f = self.fields
+        f["agent"].setText(
+            ("Deleted from NinjaOne " + ago(d["deleted_at"]))
+            if d["deleted"]
+            else status_text(d["offline"])
+        )
+        f["last_contact"].setText(f"{ago(d['last_contact'])} ({when(d['last_contact'])})")
+        f["sync"].setText(f"{ago(d['synced_at'])} ({when(d['synced_at'])})")
+        f["maintenance"].setText(d["maintenance_status"] or "None")
+        f["reboot"].setText("Yes" if d["needs_reboot"] else "No")
+        if d["av_product"]:
+            f["av"].setText(f"{d['av_product']} ({(d['av_state'] or 'unknown').lower()})")
+            f["av_defs"].setText(
+                (d["av_definition_status"] or "unknown").replace("_", " ").capitalize()
+            )
+        else:
+            f["av"].setText("None reported")
+            f["av_defs"].setText("—")
+        f["ips"].setText(", ".join(json.loads(d["ip_addresses"] or "[]")) or "—")
+        f["public_ip"].setText(d["public_ip"] or "—")
+        f["macs"].setText(", ".join(json.loads(d["mac_addresses"] or "[]")) or "—")
+        f["dns"].setText(d["dns_name"] or "—")
+        f["domain"].setText(d["domain"] or "—")
+        f["user"].setText(d["last_logged_in_user"] or "—")
+        f["os"].setText(" ".join(x for x in (d["os_name"], d["os_architecture"]) if x) or "—")
+        f["build"].setText(" ".join(x for x in (d["os_build"], d["os_release_id"]) if x) or "—")
+        f["model"].setText(" ".join(x for x in (d["manufacturer"], d["model"]) if x) or "—")
+        f["serial"].setText(d["serial_number"] or d["bios_serial_number"] or "—")
+        cores = f" ({d['cpu_cores']} cores)" if d["cpu_cores"] else ""
+        f["cpu"].setText((d["cpu_name"] or "—") + cores)
+        f["memory"].setText(size_text(d["total_memory"]))
+        volumes = json.loads(d["volumes"] or "[]")
+        f["volumes"].setText(
+            "\n".join(
+                f"{v.get('name') or '?'} {size_text(v.get('free_space'))} free of "
+                f"{size_text(v.get('capacity'))}"
+                for v in volumes
+            )
+            or "—"
+        )
+        f["boot"].setText(when(d["last_boot_time"]))
+
+    def _fill_tickets_combo(self) -> None:
+        self.ticket_combo.clear()
+        self.ticket_combo.addItem("No ticket", None)
+        if self.device is None:
+            return
+        open_tickets = self.ctx.cache.rows(
+            "SELECT t.id, t.number, t.title FROM psa_tickets t JOIN psa_ticket_devices td "
+            "ON td.ticket_id = t.id WHERE td.device_id = :id AND lower(coalesce(t.status, '')) "
+            "NOT IN ('closed', 'resolved') ORDER BY t.updated_at DESC",
+            id=self.device["id"],
+        )
+        for t in open_tickets:
+            self.ticket_combo.addItem(f"{t['number'] or t['id']} {t['title'] or ''}"[:60], t["id"])
+        if open_tickets:
+            self.ticket_combo.setCurrentIndex(1)
+
+    def _fill_history(self, d: dict[str, Any]) -> None:
+        parts: list[str] = []
+        psa = self.ctx.psa
+        if psa is None:
+            parts.append(f"<p><b>Asset history:</b> {NO_PSA}</p>")
+        else:
+            reader = getattr(psa, "asset_history", None)
+            entries: list[Any] = []
+            if callable(reader):
+                try:
+                    entries = list(reader(int(d["id"])) or [])
+                except Exception as exc:
+                    parts.append(f"<p>Asset history could not be read: {error_sentence(exc)}</p>")
+            else:
+                parts.append("<p>The PSA connection does not offer asset history.</p>")
+            if entries:
+                parts.append("<p><b>Asset history (PSA)</b></p><ul>")
+                for e in entries[:50]:
+                    at = e.get("changed_at") or e.get("at") if isinstance(e, dict) else None
+                    text = e.get("summary") or e.get("change") if isinstance(e, dict) else e
+                    parts.append(
+                        f"<li>{when(at) if isinstance(at, int | float) else at or ''} — {text}</li>"
+                    )
+                parts.append("</ul>")
+        launches = launches_in_cache(self.ctx.cache, int(d["id"]))
+        if launches:
+            parts.append("<p><b>Remote sessions from this desktop</b></p><ul>")
+            for launch in launches[:20]:
+                ticket = f" (ticket {launch['ticket_id']})" if launch["ticket_id"] else ""
+                parts.append(f"<li>{when(launch['at'])} — {launch['who']}{ticket}</li>")
+            parts.append("</ul>")
+        self.history_label.setText("".join(parts))
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def _update_actions(self) -> None:
+        verdict = self.remote.availability(self.device)
+        self.connect_button.setEnabled(verdict.ok and not self._busy)
+        self.connect_button.setToolTip(verdict.reason or "Open a remote session in NinjaOne")
+        self.connect_reason.setText("" if verdict.ok or self.device is None else verdict.reason)
+        self.connect_reason.setVisible(bool(self.connect_reason.text()))
+        self.ticket_combo.setEnabled(verdict.ok)
+        self.open_button.setEnabled(self.device is not None and not self.device["deleted"])
+        self.sync_button.setEnabled(self.device is not None and self.ctx.sync is not None)
+        self.sync_button.setToolTip(
+            "" if self.ctx.sync is not None else "Connect NinjaOne in Settings to sync."
+        )
+        self._update_alert_actions()
+
+    def _selected_alert(self) -> dict[str, Any] | None:
+        rows = self.alert_table.selectionModel().selectedRows()
+        return rows[0].data(ROW_ROLE) if rows else None
+
+    def alert_action_reason(self, action: str) -> str | None:
+        alert = self._selected_alert()
+        if alert is None:
+            return "Select an alert."
+        service = getattr(self.ctx, "alerts", None)
+        if action == "acknowledge":
+            if self.ctx.sync is None:
+                return "Connect to NinjaOne first (Settings → Integrations)."
+            if service is None:
+                return NO_ALERT_SERVICE
+            if ACT_ALERTS not in self.ctx.permissions:
+                return denial_sentence(ACT_ALERTS)
+            if alert["acknowledged_at"]:
+                return "This alert is already acknowledged."
+            return None
+        if self.ctx.psa is None:
+            return NO_PSA
+        if service is None:
+            return NO_ALERT_SERVICE
+        if CREATE_TICKETS not in self.ctx.permissions:
+            return denial_sentence(CREATE_TICKETS)
+        if alert["ticket_id"]:
+            return f"This alert already has ticket {alert['ticket_number'] or alert['ticket_id']}."
+        return None
+
+    def _update_alert_actions(self, *_args: Any) -> None:
+        reasons = []
+        for action, button in (
+            ("acknowledge", self.ack_button),
+            ("create_ticket", self.ticket_button),
+        ):
+            reason = None if self._busy is False else "Working…"
+            reason = reason or self.alert_action_reason(action)
+            button.setEnabled(reason is None)
+            button.setToolTip(reason or "")
+            if reason and reason != "Select an alert." and reason not in reasons:
+                reasons.append(reason)
+        self.open_alert_button.setEnabled(self._selected_alert() is not None)
+        self.alert_reason.setText("\n".join(reasons))
+
+    def _alert_action(self, action: str) -> None:
+        alert = self._selected_alert()
+        service = getattr(self.ctx, "alerts", None)
+        if alert is None or service is None or self.alert_action_reason(action) is not None:
+            return
+        self._busy = True
+        self._update_alert_actions()
+
+        def done(_value: Any) -> None:
+            self._busy = False
+            self.refresh()
+            self.alert_reason.setText(
+                {"acknowledge": "Alert acknowledged.", "create_ticket": "Ticket created."}[action]
+            )
+
+        def failed(exc: BaseException) -> None:
+            self._busy = False
+            self._update_alert_actions()
+            self.alert_reason.setText(error_sentence(exc))
+
+        run_job(self, bind(getattr(service, action), alert["uid"]), done, failed)
+
+    def _open_selected_alert(self) -> None:
+        alert = self._selected_alert()
+        if alert is not None:
+            self.open_alert_requested.emit(alert["uid"])
+
+    def _alert_double_clicked(self, index: Any) -> None:
+        row = index.data(ROW_ROLE)
+        if row:
+            self.open_alert_requested.emit(row["uid"])
+
+    def _ticket_double_clicked(self, index: Any) -> None:
+        row = index.data(ROW_ROLE)
+        if row:
+            self.open_ticket_requested.emit(str(row["id"]))
+
+    def _open_in_ninja(self) -> None:
+        if self.device is not None:
+            self.ctx.open_url(ninja_device_link(self.ctx, self.device["id"]))
+
+    def launch_remote(self) -> None:
+        """Fetch the session URL and open it (async on the app loop)."""
+        device = self.device
+        if device is None or not self.remote.availability(device).ok:
+            return
+        ticket = self.ticket_combo.currentData()
+        self._busy = True
+        self._update_actions()
+        self.connect_reason.setText("Opening the remote session…")
+        self.connect_reason.setVisible(True)
+
+        async def go() -> str:
+            return await self.remote.launch(device, ticket_id=ticket)
+
+        def done(_url: Any) -> None:
+            self._busy = False
+            self._update_actions()
+            note = f"Remote session opened at {time.strftime('%H:%M')}."
+            if self.remote.last_record_error:
+                note += f" It was not recorded in the PSA: {self.remote.last_record_error}"
+            self.connect_reason.setText(note)
+            self.connect_reason.setVisible(True)
+            self._fill_history(device)
+            self.message.emit(note)
+
+        def failed(exc: BaseException) -> None:
+            self._busy = False
+            self._update_actions()
+            self.connect_reason.setText(f"Remote Connect failed: {error_sentence(exc)}")
+            self.connect_reason.setVisible(True)
+
+        run_job(self, go, done, failed)
+
+    def refresh(self) -> None:
+        api = getattr(self.ctx.sync, "api", None) if self.ctx.sync is not None else None
+        if api is not self.remote.api or self.ctx.permissions != self.remote.permissions:
+            self.remote = remote_connect_for(self.ctx)  # connected or signed in since
+        self.show_device(self.device["id"] if self.device else None)

@@ -1,0 +1,355 @@
+"""Devices: the fleet table (SQL-sorted, filtered and paged) with the detail panel beside it.
+
+Filters and the debounced search turn into a `DeviceFilter`, which `device_query` turns into
+WHERE clauses; the model pages 300 rows at a time. The "N devices" count runs on a worker so a
+keystroke costs one page query on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ninja_desk.ui import device_query as q
+from ninja_desk.ui.a11y import named
+from ninja_desk.ui.context import AppContext
+from ninja_desk.ui.formatting import node_class_text
+from ninja_desk.ui.models.device_table_model import DeviceTableModel
+from ninja_desk.ui.views.device_detail import DeviceDetail, ninja_device_link
+from ninja_desk.ui.widgets.search_line import SearchLineEdit
+
+MAX_OPEN_TABS = 10
+COLUMN_WIDTHS = (190, 150, 140, 190, 70, 90, 70, 60, 80, 100)
+
+_CHOICES: dict[str, list[tuple[str, Any]]] = {
+    "status": [("Any status", None), ("Online", "online"), ("Offline", "offline"),
+               ("Unknown", "unknown")],
+    "rmm_managed": [("Managed and unmanaged", None), ("RMM-managed (agent)", True),
+                    ("Not RMM-managed", False)],
+    "has_alerts": [("Any alerts", None), ("With active alerts", True), ("No active alerts", False)],
+    "patch": [("Any patch state", None), ("Patch compliant", "compliant"),
+              ("Patches pending", "pending"), ("Patches failed", "failed"),
+              ("OS patches pending", "os_pending"), ("OS patches failed", "os_failed"),
+              ("Software patches pending", "sw_pending"),
+              ("Software patches failed", "sw_failed")],
+    "av": [("Any antivirus", None), ("Antivirus issue", "issue"), ("Protection off", "off"),
+           ("Definitions outdated", "outdated"), ("No antivirus", "missing")],
+}  # fmt: skip
+_NAMES = {"status": "Agent status filter", "rmm_managed": "RMM-managed filter",
+          "has_alerts": "Active alerts filter", "patch": "Patch compliance filter",
+          "av": "Antivirus filter"}  # fmt: skip
+
+
+class _CountRelay(QObject):
+    counted = Signal(int, int)  # generation, count
+
+
+class DevicesView(QWidget):
+    open_alert_requested = Signal(str)
+    open_ticket_requested = Signal(str)
+    sync_requested = Signal(object)  # list of device ids
+    message = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.filter = q.DeviceFilter()
+        self._generation = 0
+        self._relay = _CountRelay(self)
+        self._relay.counted.connect(self._show_count)
+        self.total: int | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 4)
+
+        row1 = QHBoxLayout()
+        self.search = SearchLineEdit("Filter devices by name, user, serial, IP or client…", self)
+        row1.addWidget(self.search, 3)
+        self.client_combo = named(QComboBox(self), "Client filter")
+        self.class_combo = named(QComboBox(self), "Device class filter")
+        row1.addWidget(self.client_combo, 1)
+        row1.addWidget(self.class_combo, 1)
+        layout.addLayout(row1)
+        row2 = QHBoxLayout()
+        self.combos: dict[str, QComboBox] = {}
+        for key, choices in _CHOICES.items():
+            combo = named(QComboBox(self), _NAMES[key])
+            for text, value in choices:
+                combo.addItem(text, value)
+            combo.currentIndexChanged.connect(self._filters_changed)
+            self.combos[key] = combo
+            row2.addWidget(combo)
+        self.deleted_check = named(QCheckBox("Show deleted", self), "Show deleted devices")
+        self.deleted_check.toggled.connect(self._filters_changed)
+        row2.addWidget(self.deleted_check)
+        self.clear_button = named(QPushButton("Clear filters", self), "Clear filters")
+        self.clear_button.clicked.connect(lambda: self.apply_filter({}))
+        row2.addWidget(self.clear_button)
+        row2.addStretch(1)
+        layout.addLayout(row2)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        left = QWidget(self.splitter)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        self.model = DeviceTableModel(ctx.cache, self)
+        self.table = QTableView(left)
+        named(self.table, "Devices", "Device list; Enter or double-click opens the detail panel")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # never to contents
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        # Header clicks call model.sort(): ORDER BY in SQLite, never a proxy (design.md §5).
+        self.table.setSortingEnabled(True)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            header.resizeSection(column, width)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        left_layout.addWidget(self.table, 1)
+        bottom = QHBoxLayout()
+        self.count_label = QLabel("", left)
+        self.count_label.setAccessibleName("Device count")
+        self.sync_selected_button = named(
+            QPushButton("Sync selected", left),
+            "Sync selected",
+            "Incremental sync of the selected devices",
+        )
+        self.open_selected_button = named(
+            QPushButton("Open in NinjaOne", left),
+            "Open selected in NinjaOne",
+            f"Open up to {MAX_OPEN_TABS} selected devices",
+        )
+        self.sync_selected_button.clicked.connect(self.sync_selected)
+        self.open_selected_button.clicked.connect(self.open_selected_in_ninja)
+        bottom.addWidget(self.count_label, 1)
+        bottom.addWidget(self.sync_selected_button)
+        bottom.addWidget(self.open_selected_button)
+        left_layout.addLayout(bottom)
+        self.detail = DeviceDetail(ctx, self.splitter)
+        self.detail.open_alert_requested.connect(self.open_alert_requested)
+        self.detail.open_ticket_requested.connect(self.open_ticket_requested)
+        self.detail.sync_requested.connect(self.sync_requested)
+        self.detail.message.connect(self.message)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([760, 520])
+        layout.addWidget(self.splitter, 1)
+
+        self.search.search_changed.connect(self._filters_changed)
+        self.client_combo.currentIndexChanged.connect(self._filters_changed)
+        self.class_combo.currentIndexChanged.connect(self._filters_changed)
+        self.table.activated.connect(lambda index: self._open_row(index.row()))
+        self._fill_choice_combos()
+        self._update_count()
+        self._selection_changed()
+
+    # -- filters ---------------------------------------------------------------------------
+
+    def _fill_choice_combos(self) -> None:
+        self._filling = True
+        current_org = self.client_combo.currentData()
+        current_class = self.class_combo.currentData()
+        self.client_combo.clear()
+        self.client_combo.addItem("All clients", None)
+        for org in self.ctx.cache.rows(
+            "SELECT id, name FROM organizations WHERE deleted = 0 ORDER BY name COLLATE NOCASE"
+        ):
+            self.client_combo.addItem(org["name"], org["id"])
+        self.class_combo.clear()
+        self.class_combo.addItem("All classes", None)
+        for row in self.ctx.cache.rows(
+            "SELECT DISTINCT node_class FROM devices ORDER BY node_class"
+        ):
+            self.class_combo.addItem(node_class_text(row["node_class"]), row["node_class"])
+        self._select_data(self.client_combo, current_org)
+        self._select_data(self.class_combo, current_class)
+        self._filling = False
+
+    @staticmethod
+    def _select_data(combo: QComboBox, value: Any) -> None:
+        index = combo.findData(value)
+        combo.setCurrentIndex(index if index >= 0 else 0)
+
+    def current_filter(self) -> q.DeviceFilter:
+        return q.DeviceFilter(
+            status=self.combos["status"].currentData(),
+            rmm_managed=self.combos["rmm_managed"].currentData(),
+            org_id=self.client_combo.currentData(),
+            node_class=self.class_combo.currentData(),
+            has_alerts=self.combos["has_alerts"].currentData(),
+            patch=self.combos["patch"].currentData(),
+            av=self.combos["av"].currentData(),
+            show_deleted=self.deleted_check.isChecked(),
+            search=self.search.text(),
+            not_seen_days=self.filter.not_seen_days,
+            min_severity=self.filter.min_severity,
+            ids=self.filter.ids,
+        )
+
+    def _filters_changed(self, *_args: Any) -> None:
+        if getattr(self, "_filling", False):
+            return
+        self._set_filter(self.current_filter())
+
+    def _set_filter(self, device_filter: q.DeviceFilter) -> None:
+        self.filter = device_filter
+        self.model.set_filter(device_filter)
+        self._update_count()
+        extra = []
+        if device_filter.not_seen_days:
+            extra.append(f"not seen for {device_filter.not_seen_days}+ days")
+        if device_filter.min_severity:
+            extra.append("with alerts of the chosen severity")
+        self.clear_button.setText("Clear filters" + (f" ({', '.join(extra)})" if extra else ""))
+        self._selection_changed()
+
+    def apply_filter(self, values: dict[str, Any]) -> None:
+        """Show exactly the devices `values` selects (keys of DeviceFilter); the shell's
+        `show_devices(filter)` lands here."""
+        wanted = q.DeviceFilter.from_dict(values)
+        self._filling = True
+        for key, combo in self.combos.items():
+            self._select_data(combo, getattr(wanted, key))
+        self._select_data(self.client_combo, wanted.org_id)
+        self._select_data(self.class_combo, wanted.node_class)
+        self.deleted_check.setChecked(wanted.show_deleted)
+        self.search.blockSignals(True)
+        self.search.setText(wanted.search)
+        self.search.blockSignals(False)
+        self._filling = False
+        self.filter = wanted
+        self._set_filter(self.current_filter())
+
+    # -- count (off the GUI thread) --------------------------------------------------------
+
+    def _update_count(self) -> None:
+        self._generation += 1
+        generation = self._generation
+        self.count_label.setText("Counting…")
+        sql, params = self.model.count_query()
+        cache, relay = self.ctx.cache, self._relay
+
+        def work() -> None:
+            try:
+                n = int(cache.scalar(sql, **params) or 0)
+            except Exception:
+                n = -1
+            relay.counted.emit(generation, n)
+
+        threading.Thread(target=work, name="device-count", daemon=True).start()
+
+    def _show_count(self, generation: int, count: int) -> None:
+        if generation != self._generation:
+            return  # a newer filter is on screen
+        self.total = count
+        noun = "device" if count == 1 else "devices"
+        self.count_label.setText(f"{count:,} {noun}" if count >= 0 else "")
+        self._update_selection_label()
+
+    # -- selection and actions -------------------------------------------------------------
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [int(self.model.key_at(r)) for r in rows if self.model.key_at(r) is not None]
+
+    def _selection_changed(self, *_args: Any) -> None:
+        ids = self.selected_ids()
+        self.sync_selected_button.setEnabled(bool(ids) and self.ctx.sync is not None)
+        self.sync_selected_button.setToolTip(
+            "Incremental sync of the selected devices"
+            if self.ctx.sync is not None
+            else "Connect NinjaOne in Settings to sync."
+        )
+        self.open_selected_button.setEnabled(bool(ids))
+        self._update_selection_label()
+
+    def _update_selection_label(self) -> None:
+        ids = self.selected_ids() if hasattr(self, "table") else []
+        if len(ids) > 1 and self.total is not None:
+            self.count_label.setText(f"{len(ids)} selected of {self.total:,} devices")
+        elif self.total is not None and self.total >= 0:
+            self.count_label.setText(f"{self.total:,} device{'s' if self.total != 1 else ''}")
+
+    def _current_changed(self, current: Any, _previous: Any) -> None:
+        if current.isValid():
+            self._open_row(current.row())
+
+    def _open_row(self, row: int) -> None:
+        key = self.model.key_at(row)
+        if key is not None and (self.detail.device is None or self.detail.device["id"] != key):
+            self.detail.show_device(int(key))
+
+    def open_device(self, device_id: int) -> None:
+        """Show `device_id` in the detail panel, and select it if the table has it."""
+        row = self.model.row_of_key(int(device_id))
+        if row < 0 and self.model.canFetchMore():
+            # Probably filtered out: show the whole fleet (deleted too, if it is).
+            deleted = bool(
+                self.ctx.cache.scalar("SELECT deleted FROM devices WHERE id = :i", i=int(device_id))
+            )
+            self.apply_filter({"ids": [int(device_id)], "show_deleted": deleted})
+            row = self.model.row_of_key(int(device_id))
+        if row >= 0:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+        self.detail.show_device(int(device_id))
+
+    def sync_selected(self) -> None:
+        ids = self.selected_ids()
+        if ids:
+            self.sync_requested.emit(ids)
+
+    def open_selected_in_ninja(self) -> None:
+        ids = self.selected_ids()
+        for device_id in ids[:MAX_OPEN_TABS]:
+            self.ctx.open_url(ninja_device_link(self.ctx, device_id))
+        if len(ids) > MAX_OPEN_TABS:
+            self.message.emit(f"Opened the first {MAX_OPEN_TABS} of {len(ids)} devices.")
+
+    # -- shell hooks -----------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        selected = self.selected_ids()
+        self._fill_choice_combos()
+        self.model.reload()
+        self._update_count()
+        for device_id in selected[:1]:
+            row = self.model.row_of_key(device_id)
+            if row >= 0:
+                self.table.selectRow(row)
+        self.detail.refresh()
+
+    def save_state(self, state: QSettings) -> None:
+        state.setValue("devices/header", self.table.horizontalHeader().saveState())
+        state.setValue("devices/splitter", self.splitter.saveState())
+
+    def restore_state(self, state: QSettings) -> None:
+        header = state.value("devices/header")
+        if isinstance(header, QByteArray) and not header.isEmpty():
+            self.table.horizontalHeader().restoreState(header)
+        splitter = state.value("devices/splitter")
+        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
+            self.splitter.restoreState(splitter)
