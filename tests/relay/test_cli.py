@@ -96,3 +96,20 @@ async def test_serve_subprocess_end_to_end(tmp_path: Any, capsys: pytest.Capture
         log = relay.stop()
     # Secrets never reach the log.
     assert endpoint["secret"] not in log and subscriber["token"] not in log
+
+
+def test_relay_imports_no_qt_and_no_app_packages():
+    """The relay must run on a headless server without the desktop app's packages."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, ninja_desk.relay.cli, ninja_desk.relay.store_postgres;"
+        "bad = sorted(m for m in sys.modules if m.startswith(('PySide6', 'qasync',"
+        " 'ninja_desk.ui', 'ninja_desk.sync', 'ninja_desk.cache', 'ninja_desk.psa')));"
+        "print(','.join(bad))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""

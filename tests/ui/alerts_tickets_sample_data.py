@@ -63,7 +63,14 @@ def alert_rows() -> list[dict[str, Any]]:
                 "ticket_id": "t-1" if i == 0 else None,
                 "ticket_number": "1001" if i == 0 else None,
                 "decision": json.dumps(
-                    {"outcome": "ticket created", "rule": "Critical servers", "reason": "matched"}
+                    {
+                        "outcome": "ticket",
+                        "reason": "Rule 'Critical servers' matched.",
+                        "rule": "Critical servers",
+                        "rule_id": "r-1",
+                        "action": "create_ticket",
+                        "priority": "urgent",
+                    }
                 )
                 if i == 0
                 else ("No rule matched: severity MINOR is below every rule." if i == 3 else None),

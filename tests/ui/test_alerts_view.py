@@ -130,8 +130,9 @@ def test_detail_shows_rule_decision(qtbot, ctx):
     view = AlertsView(ctx)
     qtbot.addWidget(view)
     view.select_alert("alert-0000")
-    assert "Critical servers" in view.decision_label.text()
-    assert "ticket created" in view.decision_label.text()
+    assert view.decision_label.text() == (
+        "Ticket created\nRule 'Critical servers' matched.\nRule: Critical servers · priority urgent"
+    )
     assert view.detail_fields["ticket"].text() == "#1001"
     view.select_alert("alert-0003")
     assert "No rule matched" in view.decision_label.text()

@@ -99,6 +99,10 @@ def test_create_edit_reorder_and_test_against_a_real_psa(
                 "priority": "urgent",
                 "board": "Service desk",
                 "title_template": "{severity}: {message}",
+                "auto_resolve": True,
+                "reset_on_close": False,
+                "group_storms": True,
+                "storm_window_minutes": 15,
             },
             False,
         )
@@ -120,6 +124,23 @@ def test_create_edit_reorder_and_test_against_a_real_psa(
         "organization_ids": [1, 2],
         "node_classes": ["WINDOWS_WORKSTATION"],
     }
+
+    # keys the editor does not show survive an edit; storm grouping off drops the window
+    with env.db.tenant_session(env.tenant, env.admin) as s:
+        from ninja_desk.psa.alert_rules import update_rule
+
+        rule_id = list_rules(s, env.integration)[0].rule_id
+        action = {**list_rules(s, env.integration)[0].action, "priority_map": {"MAJOR": "high"}}
+        update_rule(s, rule_id, action=action)
+    page.refresh()
+    idle(qtbot, page)
+    page.rules_list.setCurrentRow(0)
+    page.storms_check.setChecked(False)
+    page.save_button.click()
+    qtbot.waitUntil(lambda: page.status_label.text() == "Rule saved.", timeout=10000)
+    first = stored(env)[0][2]
+    assert first["priority_map"] == {"MAJOR": "high"}
+    assert first["group_storms"] is False and "storm_window_minutes" not in first
 
     # a drop in the list is a row move in its model; the new order goes to the PSA
     page.rules_list.model().moveRow(QModelIndex(), 1, QModelIndex(), 0)

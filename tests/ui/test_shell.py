@@ -40,14 +40,14 @@ def test_geometry_and_view_restored_from_data_dir_file(qtbot, ctx) -> None:
     qtbot.addWidget(first)
     first.show()
     first.resize(771, 533)  # offscreen screen is 800x600; restore clamps to it
-    first.show_view("devices")
+    first.show_view("alerts")
     first.save_state()
     assert (ctx.data_dir / UI_STATE_FILE).exists()
     second = build_main_window(ctx)
     qtbot.addWidget(second)
     second.show()
     assert (second.width(), second.height()) == (771, 533)
-    assert second.current_key == "devices"
+    assert second.current_key == "alerts"
     assert isinstance(second.state.value("window/geometry"), QByteArray)
 
 

@@ -19,11 +19,13 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QScrollArea,
+    QSpinBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
+from ninja_desk.core.alert_rules import DEFAULT_STORM_WINDOW_MINUTES, DEFAULT_TITLE_TEMPLATE
 from ninja_desk.core.node_class import NODE_CLASS_TO_ASSET_TYPE
 from ninja_desk.core.severity import SEVERITIES
 from ninja_desk.psa.permissions import CONFIGURE_ALERT_RULES
@@ -31,11 +33,7 @@ from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.settings.alert_rules_service import alert_rules_service
 from ninja_desk.ui.settings.background import error_sentence, run_job
 from ninja_desk.ui.settings.common import ReadOnlyNote, hint
-from ninja_desk.ui.settings.rule_preview import (
-    DEFAULT_TITLE_TEMPLATE,
-    clean_conditions,
-    preview_last_week,
-)
+from ninja_desk.ui.settings.rule_preview import clean_conditions, preview_last_week
 from ninja_desk.ui.settings.services import permission_reason
 
 RULE_ROLE = Qt.ItemDataRole.UserRole
@@ -212,17 +210,38 @@ class AlertRulesPage(QWidget):
         self.board_edit = QLineEdit(placeholderText="Default board")
         self.assignee_edit = QLineEdit(placeholderText="Unassigned")
         self.title_edit = QLineEdit(placeholderText=DEFAULT_TITLE_TEMPLATE)
-        self.title_edit.setToolTip("Placeholders: {severity} {message} {device} {organization}")
+        self.title_edit.setToolTip(
+            "Placeholders: {condition} {device} {severity} {message} {organization}"
+        )
+        self.auto_resolve_check = QCheckBox("Resolve the ticket when the alert resets")
+        self.reset_on_close_check = QCheckBox("Closing the ticket resets the alert in NinjaOne")
+        self.storms_check = QCheckBox("Group alert storms into one ticket, within")
+        self.storm_spin = QSpinBox(minimum=1, maximum=1440, suffix=" min")
+        self.storm_spin.setMaximumWidth(100)
+        self.storms_check.toggled.connect(
+            lambda on: self.storm_spin.setEnabled(on and self.storms_check.isEnabled())
+        )
+        storms = QHBoxLayout()
+        storms.addWidget(self.storms_check)
+        storms.addWidget(self.storm_spin)
+        storms.addStretch(1)
         action_form.addRow("Action", self.action_combo)
         action_form.addRow("Priority", self.priority_combo)
         action_form.addRow("Board", self.board_edit)
         action_form.addRow("Assignee", self.assignee_edit)
         action_form.addRow("Title", self.title_edit)
+        action_form.addRow("", self.auto_resolve_check)
+        action_form.addRow("", self.reset_on_close_check)
+        action_form.addRow("", storms)
         self._ticket_fields = (
             self.priority_combo,
             self.board_edit,
             self.assignee_edit,
             self.title_edit,
+            self.auto_resolve_check,
+            self.reset_on_close_check,
+            self.storms_check,
+            self.storm_spin,
         )
         outer.addWidget(action)
 
@@ -354,6 +373,10 @@ class AlertRulesPage(QWidget):
         self.board_edit.setText(a.get("board") or "")
         self.assignee_edit.setText(a.get("assignee") or "")
         self.title_edit.setText(a.get("title_template") or "")
+        self.auto_resolve_check.setChecked(bool(a.get("auto_resolve", True)))
+        self.reset_on_close_check.setChecked(bool(a.get("reset_on_close", False)))
+        self.storms_check.setChecked(bool(a.get("group_storms", True)))
+        self.storm_spin.setValue(int(a.get("storm_window_minutes") or DEFAULT_STORM_WINDOW_MINUTES))
         self.preview_label.setText("")
         self._update_actions()
 
@@ -364,8 +387,27 @@ class AlertRulesPage(QWidget):
 
     def editor_values(self) -> dict[str, Any]:
         """The rule as the editor shows it (conditions cleaned of empty entries)."""
-        action: dict[str, Any] = {"type": self.action_combo.currentData()}
+        # Keys the editor does not show (priority_map, ...) survive an edit.
+        kept = dict((self._editing or {}).get("action") or {})
+        for key in (
+            "type",
+            "priority",
+            "board",
+            "assignee",
+            "title_template",
+            "auto_resolve",
+            "reset_on_close",
+            "group_storms",
+            "storm_window_minutes",
+        ):
+            kept.pop(key, None)
+        action: dict[str, Any] = {**kept, "type": self.action_combo.currentData()}
         if action["type"] == "create_ticket":
+            action["auto_resolve"] = self.auto_resolve_check.isChecked()
+            action["reset_on_close"] = self.reset_on_close_check.isChecked()
+            action["group_storms"] = self.storms_check.isChecked()
+            if self.storms_check.isChecked():
+                action["storm_window_minutes"] = self.storm_spin.value()
             action["priority"] = self.priority_combo.currentData()
             for key, edit in (
                 ("board", self.board_edit),

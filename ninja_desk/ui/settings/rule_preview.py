@@ -8,8 +8,9 @@ No Qt here. The JSON stored in `rmm_alert_rules.conditions` / `.action` (docs/al
     action = {"type": "create_ticket", "priority": "from_severity" | "low" | ...,
               "board": str, "assignee": str, "title_template": str}  or  {"type": "suppress"}
 
-The preview applies the rules in order, first match wins, like the pipeline. Client conditions
-need the PSA's organization mapping, so the preview takes that mapping as an argument.
+The shape and the matching belong to `core.alert_rules` (the pipeline's); this module only
+replays cached alerts through it, in list order, first match wins. Client conditions need the
+PSA's organization mapping, so the preview takes that mapping as an argument.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ CONDITION_KEYS = (
     "node_classes",
     "message_contains",
 )
-DEFAULT_TITLE_TEMPLATE = "[{severity}] {message} on {device}"
 WEEK = 7 * 24 * 3600
 
 
@@ -45,34 +45,51 @@ def clean_conditions(raw: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def facts_of(alert: Mapping[str, Any], client_of_org: Mapping[int, str] | None = None) -> Any:
+    """A cache row (alert joined with its device) as the pipeline's AlertFacts."""
+    from ninja_desk.core.alert_rules import AlertFacts
+
+    org = alert.get("organization_id")
+    return AlertFacts(
+        series_uid=str(alert.get("uid") or ""),
+        severity=(alert.get("severity") or "NONE").upper(),
+        activity_type=alert.get("activity_type"),
+        source_type=alert.get("source_type"),
+        status_code=alert.get("status_code"),
+        organization_id=org,
+        client_id=(client_of_org or {}).get(org) if org is not None else None,
+        node_class=alert.get("node_class"),
+        message=alert.get("message"),
+        condition_name=alert.get("condition_name"),
+        device_id=alert.get("device_id"),
+        device_name=alert.get("device_name"),
+    )
+
+
+def core_rule(key: str, rule: Mapping[str, Any]) -> Any:
+    from ninja_desk.core.alert_rules import Rule
+
+    return Rule(
+        rule_id=key,
+        name=str(rule.get("name") or key),
+        priority_order=int(rule.get("priority_order") or 0),
+        enabled=bool(rule.get("is_enabled", True)),
+        dry_run=bool(rule.get("dry_run", False)),
+        conditions=dict(rule.get("conditions") or {}),
+        action=dict(rule.get("action") or {}),
+    )
+
+
 def matches(
     conditions: Mapping[str, Any],
     alert: Mapping[str, Any],
     client_of_org: Mapping[int, str] | None = None,
 ) -> bool:
-    """`alert` is a cache row joined with its device (node_class, organization_id)."""
-    severities = {s.upper() for s in conditions.get("severities") or ()}
-    if severities and (alert.get("severity") or "NONE").upper() not in severities:
-        return False
-    types = {t.upper() for t in conditions.get("activity_types") or ()}
-    if types and (alert.get("source_type") or "").upper() not in types:
-        return False
-    codes = {c.upper() for c in conditions.get("status_codes") or ()}
-    if codes and (alert.get("status_code") or "").upper() not in codes:
-        return False
-    orgs = {int(o) for o in conditions.get("organization_ids") or ()}
-    if orgs and alert.get("organization_id") not in orgs:
-        return False
-    clients = {str(c) for c in conditions.get("client_ids") or ()}
-    if clients:
-        client = (client_of_org or {}).get(alert.get("organization_id") or -1)
-        if client is None or str(client) not in clients:
-            return False
-    classes = {c.upper() for c in conditions.get("node_classes") or ()}
-    if classes and (alert.get("node_class") or "").upper() not in classes:
-        return False
-    text = str(conditions.get("message_contains") or "").strip().lower()
-    return not (text and text not in (alert.get("message") or "").lower())
+    """The pipeline's own test (core.alert_rules.mismatch), so the preview cannot drift."""
+    from ninja_desk.core.alert_rules import mismatch
+
+    rule = core_rule("preview", {"conditions": conditions})
+    return mismatch(rule, facts_of(alert, client_of_org)) is None
 
 
 @dataclass
@@ -106,8 +123,10 @@ class RulePreview:
 
 def alerts_since(cache: Any, since: float) -> list[dict[str, Any]]:
     return cache.rows(
-        "SELECT a.uid, a.severity, a.source_type, a.message, a.create_time,"
-        " d.node_class, d.organization_id, d.name AS device_name,"
+        "SELECT a.uid, a.device_id, a.severity, a.source_type, a.condition_name, a.message,"
+        " a.create_time, d.node_class, d.organization_id, d.name AS device_name,"
+        " (SELECT activity_type FROM activities x WHERE x.series_uid = a.uid"
+        "  ORDER BY x.id LIMIT 1) AS activity_type,"
         " (SELECT status_code FROM activities x WHERE x.series_uid = a.uid"
         "  ORDER BY x.id LIMIT 1) AS status_code"
         " FROM alerts a LEFT JOIN devices d ON d.id = a.device_id"
@@ -127,10 +146,14 @@ def preview(
         result.first_match[key] = 0
         result.matched_alone[key] = 0
         result.examples[key] = []
+    from ninja_desk.core.alert_rules import mismatch
+
+    compiled = [(key, rule, core_rule(key, rule)) for key, rule in rules]
     for alert in alerts:
         decided = False
-        for key, rule in rules:
-            if not matches(rule.get("conditions") or {}, alert, client_of_org):
+        facts = facts_of(alert, client_of_org)
+        for key, rule, core in compiled:
+            if mismatch(core, facts) is not None:
                 continue
             result.matched_alone[key] += 1
             if not decided and rule.get("is_enabled", True):

@@ -51,8 +51,20 @@ def alert_service(ctx: AppContext) -> Any:
     return getattr(ctx, "alerts", None)
 
 
+OUTCOMES = {
+    "ticket": "Ticket created",
+    "suppressed": "Suppressed: no ticket",
+    "dry_run": "Dry run: a ticket would have been made",
+    "no_rule": "No rule matched: no ticket",
+    "org_not_mapped": "Organization not mapped: no ticket",
+    "maintenance": "In a maintenance window: no ticket",
+    "duplicate": "Joined an existing ticket",
+    "manual_ticket": "Ticket made by hand",
+}
+
+
 def decision_text(raw: str | None) -> str:
-    """The pipeline's decision as a sentence (it may store plain text or a JSON object)."""
+    """The pipeline's decision (core.alert_rules.Decision.as_json, or plain text) as sentences."""
     if not raw:
         return "No rule has looked at this alert yet."
     try:
@@ -61,11 +73,22 @@ def decision_text(raw: str | None) -> str:
         return raw
     if not isinstance(value, dict):
         return str(value)
-    parts = []
-    for key in ("outcome", "action", "rule", "rule_name", "reason", "dry_run"):
-        if key in value and value[key] not in (None, ""):
-            parts.append(f"{key.replace('_', ' ').capitalize()}: {value[key]}")
-    return "\n".join(parts) or raw
+    outcome = str(value.get("outcome") or "")
+    lines = [OUTCOMES.get(outcome, outcome.replace("_", " ").capitalize())] if outcome else []
+    if value.get("reason"):
+        lines.append(str(value["reason"]))
+    details = []
+    if value.get("rule"):
+        details.append(f"Rule: {value['rule']}")
+    if value.get("priority"):
+        details.append(f"priority {value['priority']}")
+    if value.get("window"):
+        details.append(f"window {value['window']}")
+    if value.get("dry_run") and outcome != "dry_run":
+        details.append("dry run")
+    if details:
+        lines.append(" · ".join(details))
+    return "\n".join(lines) or raw
 
 
 class AlertsView(QWidget):
