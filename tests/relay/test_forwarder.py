@@ -107,7 +107,8 @@ async def test_slow_target_does_not_slow_intake(
         start = time.monotonic()
         for i in range(50):
             assert (await relay.post(client, activity(i))).status_code == 200
-        assert time.monotonic() - start < 1.0
+        # Inline forwarding would take 50 x 1.5 s; intake must not notice the target at all.
+        assert time.monotonic() - start < 3.0
         metrics = (await client.get(f"{relay.url}/metrics")).text
         depth = next(
             line
