@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from ninja_desk.core.device_identity import Candidate, IdentityIndex, fingerprint
 from ninja_desk.core.snapshots import DeviceSnapshot
 from ninja_desk.psa import events, outbox
-from ninja_desk.psa.bulk import chunks, dialect_insert
+from ninja_desk.psa.bulk import chunks, dialect_insert, in_ids
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.integrations import record_sync_status
 from ninja_desk.psa.org_mapping import load_mappings
@@ -172,10 +172,8 @@ def _load_extensions(s: TenantSession, by_id: dict[uuid.UUID, _State]) -> None:
         if table is None:
             continue
         cols = [table.c[c] for c in EXTENSION_FIELDS[asset_type]]
-        for part in chunks(ids):
-            query = sa.select(table.c.asset_id, *cols).where(
-                table.c.tenant == s.tenant, table.c.asset_id.in_(part)
-            )
+        for clause in in_ids(s.conn, table.c.asset_id, ids):
+            query = sa.select(table.c.asset_id, *cols).where(table.c.tenant == s.tenant, clause)
             for row in s.conn.execute(query):
                 values = dict(row._mapping)
                 by_id[values.pop("asset_id")].ext = values
