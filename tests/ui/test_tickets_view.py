@@ -1,22 +1,33 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import text
 
 from ninja_desk.psa.permissions import REMOTE_CONNECT
+from ninja_desk.sync.remote_connect import launches_in_cache
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.models.ticket_table_model import TicketTableModel
-from ninja_desk.ui.views.tickets_view import NO_NINJA, NO_REMOTE, TicketsView
+from ninja_desk.ui.views.tickets_view import TicketsView
 from tests.ui.alerts_tickets_sample_data import make_ctx
 
 
-class FakeRemote:
+class FakeApi:
     def __init__(self) -> None:
-        self.devices: list[int] = []
+        self.asked: list[int] = []
 
-    def connect(self, device_id: int) -> None:
-        self.devices.append(device_id)
+    async def dashboard_url(self, device_id: int) -> dict:
+        self.asked.append(device_id)
+        return {"url": f"https://eu.ninjarmm.com/remote/{device_id}"}
+
+
+class FakeSync:
+    def __init__(self) -> None:
+        self.api = FakeApi()
+        self.running = False
 
 
 @pytest.fixture
@@ -71,24 +82,51 @@ def test_open_ticket_shows_linked_assets_and_alerts(qtbot, ctx):
     assert not view.select_ticket("nope")
 
 
-def test_remote_connect_reasons_and_call(qtbot, ctx):
+def test_remote_connect_reasons(qtbot, ctx):
     view = TicketsView(ctx)
     qtbot.addWidget(view)
     view.select_ticket("t-1")
     assert not view.remote_button.isEnabled()
-    assert view.remote_button.toolTip() == NO_NINJA
-    ctx.sync = object()
+    assert "Connect NinjaOne" in view.remote_button.toolTip()
+    ctx.sync = FakeSync()
     view.refresh()
-    assert view.remote_button.toolTip() == NO_REMOTE
-    remote = ctx.remote_connect = FakeRemote()
-    view.refresh()
-    assert "right" in view.remote_button.toolTip()
+    assert "right" in view.remote_button.toolTip()  # no remote.connect right
     ctx.permissions = frozenset({REMOTE_CONNECT})
     view.refresh()
     assert view.remote_button.isEnabled()
-    view.remote_button.click()
-    qtbot.waitUntil(lambda: view.reason_label.text() == "Remote session requested.")
-    assert remote.devices == [1]
+    ctx.cache.write_blocking(lambda c: c.execute(text("UPDATE devices SET offline = 1")))
+    view.refresh()
+    assert "offline" in view.remote_button.toolTip()
+
+
+def test_remote_connect_launches_and_records_against_the_ticket(qtbot, ctx):
+    """The launch is async (NinjaOne API); run it on a qasync loop, without qtbot.wait*."""
+    import qasync
+
+    ctx.sync = FakeSync()
+    ctx.permissions = frozenset({REMOTE_CONNECT})
+    view = TicketsView(ctx)
+    qtbot.addWidget(view)
+    view.select_ticket("t-2")
+    view.devices_list.setCurrentRow(1)
+    loop = qasync.QEventLoop(QApplication.instance(), already_running=False)
+
+    async def click_and_wait() -> None:
+        view.remote_button.click()
+        for _ in range(200):
+            if "opened" in view.reason_label.text() or "failed" in view.reason_label.text():
+                return
+            await asyncio.sleep(0.01)
+
+    try:
+        loop.run_until_complete(click_and_wait())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    assert view.reason_label.text().startswith("Remote session opened"), view.reason_label.text()
+    assert ctx.sync.api.asked == [5]
+    assert ctx.opened_urls == ["https://eu.ninjarmm.com/remote/5"]
+    assert [(r["device_id"], r["ticket_id"]) for r in launches_in_cache(ctx.cache)] == [(5, "t-2")]
 
 
 def test_empty_cache_explains_itself(qtbot, tmp_path):

@@ -84,7 +84,8 @@ class TicketTableModel(PagedSqlModel):
 
 def linked_devices(cache: Any, ticket_id: str) -> list[dict[str, Any]]:
     return cache.rows(
-        "SELECT l.device_id, d.name, d.node_class, d.offline, d.last_contact,"
+        "SELECT l.device_id, l.device_id AS id, d.name, d.node_class, d.offline, d.deleted,"
+        " d.last_contact,"
         " o.name AS org_name"
         " FROM psa_ticket_devices l"
         " LEFT JOIN devices d ON d.id = l.device_id"

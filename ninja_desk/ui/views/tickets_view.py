@@ -1,7 +1,7 @@
 """Tickets: the PSA tickets linked to devices and alerts, read from the cache mirror.
 
 Opening a ticket lists its linked assets; from there a technician opens the device or starts
-Remote Connect (through `ctx.remote_connect` once the app wires it in).
+Remote Connect (sync/remote_connect.py, the session recorded against this ticket).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ninja_desk.psa.permissions import REMOTE_CONNECT, denial_sentence
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.models.alert_paged_sql import format_time
 from ninja_desk.ui.models.ticket_table_model import (
@@ -36,15 +35,10 @@ from ninja_desk.ui.models.ticket_table_model import (
     linked_alerts,
     linked_devices,
 )
-from ninja_desk.ui.settings.background import bind, error_sentence, run_job
+from ninja_desk.ui.settings.background import error_sentence, run_job
+from ninja_desk.ui.views.device_detail import remote_connect_for
 
-NO_NINJA = "Connect to NinjaOne first (Settings → Integrations)."
-NO_REMOTE = "Remote Connect is not available in this session."
 DEVICE_ROLE = Qt.ItemDataRole.UserRole
-
-
-def remote_connect_service(ctx: AppContext) -> Any:
-    return getattr(ctx, "remote_connect", None)
 
 
 class TicketsView(QWidget):
@@ -56,6 +50,9 @@ class TicketsView(QWidget):
         self.ctx = ctx
         self.model = TicketTableModel(ctx.cache, self)
         self._current: dict[str, Any] | None = None
+        self._linked: dict[int, dict[str, Any]] = {}
+        self._busy = False
+        self.remote = remote_connect_for(ctx)
         self._debounce = QTimer(self, singleShot=True, interval=250)
         self._debounce.timeout.connect(self._filters_changed)
         self._build()
@@ -169,6 +166,9 @@ class TicketsView(QWidget):
     # -- public API -----------------------------------------------------------------------
 
     def refresh(self) -> None:
+        api = getattr(self.ctx.sync, "api", None) if self.ctx.sync is not None else None
+        if api is not self.remote.api or self.ctx.permissions != self.remote.permissions:
+            self.remote = remote_connect_for(self.ctx)  # connected or signed in since
         keep = self._current["id"] if self._current else None
         self._reload()
         if keep is None or not self.select_ticket(keep, clear_filters=False):
@@ -225,6 +225,7 @@ class TicketsView(QWidget):
         self._current = ticket
         self.devices_list.clear()
         self.alerts_list.clear()
+        self._linked = {}
         if ticket is None:
             self.title_label.setText("Select a ticket")
             for label in self.fields.values():
@@ -244,6 +245,7 @@ class TicketsView(QWidget):
             org = f" · {device['org_name']}" if device.get("org_name") else ""
             item = QListWidgetItem(f"{name}  ({state}{org})")
             item.setData(DEVICE_ROLE, int(device["device_id"]))
+            self._linked[int(device["device_id"])] = device
             self.devices_list.addItem(item)
         if self.devices_list.count():
             self.devices_list.setCurrentRow(0)
@@ -261,15 +263,16 @@ class TicketsView(QWidget):
         return None if item is None else int(item.data(DEVICE_ROLE))
 
     def remote_reason(self) -> str | None:
-        if self.selected_device_id() is None:
+        device_id = self.selected_device_id()
+        if device_id is None:
             return "Pick a linked asset."
-        if self.ctx.sync is None:
-            return NO_NINJA
-        if remote_connect_service(self.ctx) is None:
-            return NO_REMOTE
-        if REMOTE_CONNECT not in self.ctx.permissions:
-            return denial_sentence(REMOTE_CONNECT)
-        return None
+        if self._busy:
+            return "Opening the remote session…"
+        device = self._linked.get(device_id)
+        if device is None or device.get("name") is None:
+            return "This device is not in the local cache; sync and retry."
+        verdict = self.remote.availability(device)
+        return None if verdict.ok else verdict.reason
 
     def _update_actions(self) -> None:
         has_device = self.selected_device_id() is not None
@@ -291,19 +294,28 @@ class TicketsView(QWidget):
 
     def _remote_clicked(self) -> None:
         device_id = self.selected_device_id()
-        service = remote_connect_service(self.ctx)
-        if device_id is None or service is None or self.remote_reason() is not None:
+        if device_id is None or self.remote_reason() is not None or self._current is None:
             return
-        method = service.connect
-        self.remote_button.setEnabled(False)
-        self.reason_label.setText("Opening a remote session…")
+        device, ticket_id = self._linked[device_id], str(self._current["id"])
+        remote = self.remote
+        self._busy = True
+        self._update_actions()
+        self.reason_label.setText("Opening the remote session…")
 
-        def done(_value: Any) -> None:
+        async def go() -> str:
+            return await remote.launch(device, ticket_id=ticket_id)
+
+        def done(_url: Any) -> None:
+            self._busy = False
             self._update_actions()
-            self.reason_label.setText("Remote session requested.")
+            note = "Remote session opened; it is recorded against this ticket."
+            if remote.last_record_error:
+                note += f" It was not recorded in the PSA: {remote.last_record_error}"
+            self.reason_label.setText(note)
 
         def failed(exc: BaseException) -> None:
+            self._busy = False
             self._update_actions()
-            self.reason_label.setText(error_sentence(exc))
+            self.reason_label.setText(f"Remote Connect failed: {error_sentence(exc)}")
 
-        run_job(self, bind(method, device_id), done, failed)
+        run_job(self, go, done, failed)
