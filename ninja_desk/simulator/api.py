@@ -62,7 +62,7 @@ def json_text(text: str, status: int = 200) -> web.Response:
 
 
 def json_body(value: Any) -> web.Response:
-    return json_text(serializers.dumps(value))
+    return json_text(serializers.rest_json(value))
 
 
 def _df(request: web.Request) -> Predicate | None:

@@ -30,6 +30,16 @@ class SoftwareItem:
     fragment: str
 
 
+@dataclass(slots=True)
+class PatchLists:
+    """A device's patches: pending and install history, OS and third-party software."""
+
+    os: list[dict[str, Any]]
+    os_installs: list[dict[str, Any]]
+    software: list[dict[str, Any]]
+    software_installs: list[dict[str, Any]]
+
+
 _CATALOGS = {
     "windows": catalog.WINDOWS_SOFTWARE,
     "mac": catalog.MAC_SOFTWARE,
@@ -94,17 +104,14 @@ class Inventory:
     """Software and patch rows per device.
 
     Software is recomputed on every call (big, cheap per row) unless a device was changed;
-    patch lists are small and memoised on first use (their RNG setup dominates).
+    patch lists are small and built once (their RNG setup dominates).
     Callers must not mutate the returned lists.
     """
 
     def __init__(self, fleet: Fleet) -> None:
         self.fleet = fleet
         self._software: dict[int, list[SoftwareItem]] = {}
-        self._os_patches: dict[int, list[dict[str, Any]]] = {}
-        self._os_installs: dict[int, list[dict[str, Any]]] = {}
-        self._sw_patches: dict[int, list[dict[str, Any]]] = {}
-        self._sw_installs: dict[int, list[dict[str, Any]]] = {}
+        self._patch_lists: dict[int, PatchLists] = {}
 
     # -- software --------------------------------------------------------------------------
 
@@ -156,19 +163,38 @@ class Inventory:
         # a report page touches thousands of devices for the first time.
         return random.Random((self.fleet.seed * 1_000_003 + dev.id) * 8 + stream)
 
+    def prepare_patches(self) -> None:
+        """Build every device's patch lists now (~0.4 s for 10,000 devices) so the first
+        report pages of a sync cost the same as later ones."""
+        for dev in self.fleet.devices.values():
+            self._patches(dev)
+
+    def _patches(self, dev: DeviceRec) -> PatchLists:
+        lists = self._patch_lists.get(dev.id)
+        if lists is None:
+            lists = self._generate_patches(dev) if dev.node_class.startswith("WINDOWS") \
+                else PatchLists([], [], [], [])
+            self._patch_lists[dev.id] = lists
+        return lists
+
     def os_patches(self, dev: DeviceRec) -> list[dict[str, Any]]:
         """Pending (MANUAL/APPROVED), REJECTED and FAILED OS patches: not yet installed."""
-        explicit = self._os_patches.get(dev.id)
-        if explicit is not None:
-            return explicit
-        if not dev.node_class.startswith("WINDOWS"):
-            return []
-        self._os_patches[dev.id] = rows = self._gen_os_patches(dev)
-        return rows
+        return self._patches(dev).os
 
-    def _gen_os_patches(self, dev: DeviceRec) -> list[dict[str, Any]]:
+    def os_patch_installs(self, dev: DeviceRec) -> list[dict[str, Any]]:
+        return self._patches(dev).os_installs
+
+    def software_patches(self, dev: DeviceRec) -> list[dict[str, Any]]:
+        return self._patches(dev).software
+
+    def software_patch_installs(self, dev: DeviceRec) -> list[dict[str, Any]]:
+        return self._patches(dev).software_installs
+
+    def _generate_patches(self, dev: DeviceRec) -> PatchLists:
+        # One RNG for all four lists: a first report page touches thousands of devices.
         rng = self._rng(dev, 1)
-        rows = []
+        base = self.fleet.base_time
+        lists = PatchLists([], [], [], [])
         n = rng.choices((0, 1, 2, 3, 5), (30, 25, 20, 15, 10))[0]
         for name, kb, ptype, severity in rng.sample(catalog.WINDOWS_OS_PATCHES, n):
             status = rng.choices(("MANUAL", "APPROVED", "REJECTED", "FAILED"), (40, 40, 8, 12))[0]
@@ -176,73 +202,30 @@ class Inventory:
                    "type": ptype}
             if kb:
                 row["kbNumber"] = kb
-            rows.append(row)
-        return rows
-
-    def os_patch_installs(self, dev: DeviceRec) -> list[dict[str, Any]]:
-        explicit = self._os_installs.get(dev.id)
-        if explicit is not None:
-            return explicit
-        if not dev.node_class.startswith("WINDOWS"):
-            return []
-        self._os_installs[dev.id] = rows = self._gen_os_installs(dev)
-        return rows
-
-    def _gen_os_installs(self, dev: DeviceRec) -> list[dict[str, Any]]:
-        rng = self._rng(dev, 2)
-        rows = []
+            lists.os.append(row)
         for name, kb, ptype, severity in rng.sample(catalog.WINDOWS_OS_PATCHES, rng.randint(1, 4)):
-            failed = rng.random() < 0.1
             row = {"id": rng_uuid(rng), "name": name, "severity": severity,
-                   "status": "FAILED" if failed else "INSTALLED", "type": ptype,
-                   "installedAt": round(self.fleet.base_time - rng.uniform(DAY, 60 * DAY), 3)}
+                   "status": "FAILED" if rng.random() < 0.1 else "INSTALLED", "type": ptype,
+                   "installedAt": round(base - rng.uniform(DAY, 60 * DAY), 3)}
             if kb:
                 row["kbNumber"] = kb
-            rows.append(row)
-        return rows
-
-    def software_patches(self, dev: DeviceRec) -> list[dict[str, Any]]:
-        explicit = self._sw_patches.get(dev.id)
-        if explicit is not None:
-            return explicit
-        if not dev.node_class.startswith("WINDOWS"):
-            return []
-        self._sw_patches[dev.id] = rows = self._gen_sw_patches(dev)
-        return rows
-
-    def _gen_sw_patches(self, dev: DeviceRec) -> list[dict[str, Any]]:
-        rng = self._rng(dev, 3)
-        rows = []
+            lists.os_installs.append(row)
         n = rng.choices((0, 1, 2, 4), (40, 30, 20, 10))[0]
         for title, impact in rng.sample(catalog.SOFTWARE_PATCH_TITLES, n):
-            rows.append({
+            lists.software.append({
                 "id": rng_uuid(rng), "productIdentifier": _stable_uuid(title.rsplit(" ", 1)[0]),
                 "title": title, "impact": impact,
                 "status": rng.choices(("MANUAL", "APPROVED", "FAILED"), (45, 45, 10))[0],
                 "type": "PATCH",
             })
-        return rows
-
-    def software_patch_installs(self, dev: DeviceRec) -> list[dict[str, Any]]:
-        explicit = self._sw_installs.get(dev.id)
-        if explicit is not None:
-            return explicit
-        if not dev.node_class.startswith("WINDOWS"):
-            return []
-        self._sw_installs[dev.id] = rows = self._gen_sw_installs(dev)
-        return rows
-
-    def _gen_sw_installs(self, dev: DeviceRec) -> list[dict[str, Any]]:
-        rng = self._rng(dev, 4)
-        rows = []
         for title, impact in rng.sample(catalog.SOFTWARE_PATCH_TITLES, rng.randint(0, 3)):
-            rows.append({
+            lists.software_installs.append({
                 "id": rng_uuid(rng), "productIdentifier": _stable_uuid(title.rsplit(" ", 1)[0]),
                 "title": title, "impact": impact,
                 "status": "INSTALLED" if rng.random() > 0.1 else "FAILED", "type": "PATCH",
-                "installedAt": round(self.fleet.base_time - rng.uniform(DAY, 60 * DAY), 3),
+                "installedAt": round(base - rng.uniform(DAY, 60 * DAY), 3),
             })
-        return rows
+        return lists
 
     def apply_patch_result(self, dev: DeviceRec, *, kind: str, patch_id: str | None,
                            success: bool, now: float) -> dict[str, Any] | None:
@@ -266,16 +249,16 @@ class Inventory:
             row["status"] = "FAILED"
         installs.append(row | {"status": "INSTALLED" if success else "FAILED",
                                "installedAt": round(now, 3)})
+        lists = self._patches(dev)
         if kind == "os":
-            self._os_patches[dev.id], self._os_installs[dev.id] = pending, installs
+            lists.os, lists.os_installs = pending, installs
         else:
-            self._sw_patches[dev.id], self._sw_installs[dev.id] = pending, installs
+            lists.software, lists.software_installs = pending, installs
         return row
 
     def forget(self, device_id: int) -> None:
-        for table in (self._software, self._os_patches, self._os_installs, self._sw_patches,
-                      self._sw_installs):
-            table.pop(device_id, None)
+        self._software.pop(device_id, None)
+        self._patch_lists.pop(device_id, None)
 
 
 @functools.lru_cache(maxsize=256)

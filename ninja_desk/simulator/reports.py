@@ -12,7 +12,7 @@ from typing import Any
 from ninja_desk.simulator import catalog
 from ninja_desk.simulator.fleet import DeviceRec
 from ninja_desk.simulator.inventory import iso_date
-from ninja_desk.simulator.serializers import dumps, volumes
+from ninja_desk.simulator.serializers import rest_json, ts_text, volumes
 from ninja_desk.simulator.tenant import Tenant
 
 RowBuilder = Callable[[Tenant, DeviceRec, Mapping[str, str], "ReportContext"], list[str]]
@@ -93,7 +93,7 @@ def _keep(row: Mapping[str, Any], params: Mapping[str, str], *keys: str) -> bool
 
 def software(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext) -> list[str]:
     before, after = _date_param(p, "installedBefore"), _date_param(p, "installedAfter")
-    tail = f',"deviceId":{dev.id},"timestamp":{_ts(dev)!r}}}'
+    tail = f',"deviceId":{dev.id},"timestamp":{ts_text(_ts(dev))}}}'
     out = []
     for item in t.inventory.software(dev):
         if (before and item.install_date >= before) or (after and item.install_date <= after):
@@ -112,7 +112,7 @@ def _patch_rows(rows: list[dict[str, Any]], dev: DeviceRec, p: Mapping[str, str]
         if installs and ((before and row["installedAt"] >= before) or
                          (after and row["installedAt"] <= after)):
             continue
-        out.append(dumps(row | {"deviceId": dev.id, "timestamp": _ts(dev)}))
+        out.append(rest_json(row | {"deviceId": dev.id, "timestamp": _ts(dev)}))
     return out
 
 
@@ -141,13 +141,13 @@ def software_patch_installs(t: Tenant, dev: DeviceRec, p: Mapping[str, str],
 def volumes_report(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
                    ) -> list[str]:
     include_bl = "bl" in (p.get("include") or "").split(",")
-    return [dumps(v | {"deviceId": dev.id, "timestamp": _ts(dev)})
+    return [rest_json(v | {"deviceId": dev.id, "timestamp": _ts(dev)})
             for v in volumes(dev, include_bl=include_bl, for_report=True)]
 
 
 def processors(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
                ) -> list[str]:
-    return [dumps(c | {"deviceId": dev.id, "timestamp": _ts(dev)})
+    return [rest_json(c | {"deviceId": dev.id, "timestamp": _ts(dev)})
             for c in dev.detail.get("processors", ())]
 
 
@@ -167,7 +167,7 @@ def disk_rows(dev: DeviceRec) -> list[dict[str, Any]]:
 
 
 def disks(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext) -> list[str]:
-    return [dumps(d | {"deviceId": dev.id, "timestamp": _ts(dev)}) for d in disk_rows(dev)]
+    return [rest_json(d | {"deviceId": dev.id, "timestamp": _ts(dev)}) for d in disk_rows(dev)]
 
 
 def network_interface_rows(dev: DeviceRec) -> list[dict[str, Any]]:
@@ -187,7 +187,7 @@ def network_interface_rows(dev: DeviceRec) -> list[dict[str, Any]]:
 def network_interfaces(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
                        ) -> list[str]:
     # The only report without a timestamp (reference §6.6).
-    return [dumps(n | {"deviceId": dev.id}) for n in network_interface_rows(dev)]
+    return [rest_json(n | {"deviceId": dev.id}) for n in network_interface_rows(dev)]
 
 
 def computer_systems(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
@@ -195,13 +195,13 @@ def computer_systems(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: Repor
     system = dev.detail.get("system")
     if system is None:
         return []
-    return [dumps(dict(system, name=dev.system_name, deviceId=dev.id, timestamp=_ts(dev)))]
+    return [rest_json(dict(system, name=dev.system_name, deviceId=dev.id, timestamp=_ts(dev)))]
 
 
 def operating_systems(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
                       ) -> list[str]:
     os = dev.detail.get("os")
-    return [] if os is None else [dumps(os | {"deviceId": dev.id, "timestamp": _ts(dev)})]
+    return [] if os is None else [rest_json(os | {"deviceId": dev.id, "timestamp": _ts(dev)})]
 
 
 def logged_on_user(dev: DeviceRec) -> dict[str, Any] | None:
@@ -213,7 +213,7 @@ def logged_on_user(dev: DeviceRec) -> dict[str, Any] | None:
 def logged_on_users(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
                     ) -> list[str]:
     user = logged_on_user(dev)
-    return [] if user is None else [dumps(user | {"deviceId": dev.id})]
+    return [] if user is None else [rest_json(user | {"deviceId": dev.id})]
 
 
 def antivirus_status(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
@@ -223,7 +223,7 @@ def antivirus_status(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: Repor
     product, version, state, defs = dev.av
     row = {"productName": product, "productState": state, "definitionStatus": defs,
            "version": version, "deviceId": dev.id, "timestamp": _ts(dev)}
-    return [dumps(row)] if _keep(row, p, "productState", "productName") else []
+    return [rest_json(row)] if _keep(row, p, "productState", "productName") else []
 
 
 def threat_rows(dev: DeviceRec) -> list[dict[str, Any]]:
@@ -239,7 +239,7 @@ def threat_rows(dev: DeviceRec) -> list[dict[str, Any]]:
 
 def antivirus_threats(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
                       ) -> list[str]:
-    return [dumps(r | {"deviceId": dev.id, "timestamp": _ts(dev)}) for r in threat_rows(dev)]
+    return [rest_json(r | {"deviceId": dev.id, "timestamp": _ts(dev)}) for r in threat_rows(dev)]
 
 
 def health_row(t: Tenant, dev: DeviceRec, ctx: ReportContext) -> dict[str, Any]:
@@ -290,7 +290,7 @@ def device_health(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportCo
     want = p.get("health")
     if want and row["healthStatus"] not in want.upper().split(","):
         return []
-    return [dumps(row)]
+    return [rest_json(row)]
 
 
 REPORTS: dict[str, RowBuilder] = {

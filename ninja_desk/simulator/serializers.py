@@ -8,15 +8,42 @@ carries the schema name, and `/v2/devices` objects have neither `deviceType` nor
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ninja_desk.simulator.fleet import DeviceRec, Fleet, LocRec, OrgRec
 
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
+# REST timestamps are written with nine decimals on the wire (`1743088826.524929000`,
+# reference §3); Python prints the shortest repr, so pad the known timestamp keys. Padding
+# the repr keeps the value exact (formatting with %.9f would print binary noise digits).
+_TS_KEYS = ("created", "lastContact", "lastUpdate", "lastBootTime", "createTime",
+            "updateTime", "activityTime", "timestamp", "installedAt", "logonTime")
+_TS_RE = re.compile(r'"(' + "|".join(_TS_KEYS) + r')":(\d+)(?:\.(\d{1,9}))?(?=[,}])')
+
+
+def _pad(match: re.Match[str]) -> str:
+    return f'"{match[1]}":{match[2]}.{(match[3] or "").ljust(9, "0")}'
 
 
 def dumps(value: Any) -> str:
+    """Compact JSON, as-is (webhook bodies, control answers)."""
     return _dumps(value)
+
+
+def nine_decimals(text: str) -> str:
+    return _TS_RE.sub(_pad, text)
+
+
+def rest_json(value: Any) -> str:
+    """Compact JSON with REST-style nine-decimal timestamps."""
+    return _TS_RE.sub(_pad, _dumps(value))
+
+
+def ts_text(value: float) -> str:
+    """One timestamp in REST style, for rows assembled as text."""
+    whole, _, frac = repr(float(value)).partition(".")
+    return f"{whole}.{frac.ljust(9, '0')[:9]}"
 
 
 def org_brief(org: OrgRec) -> dict[str, Any]:
@@ -128,7 +155,7 @@ class DeviceJsonCache:
         hit = self._slim.get(dev.id)
         if hit is not None and hit[0] == dev.revision:
             return hit[1]
-        text = _dumps(device_base(dev))
+        text = rest_json(device_base(dev))
         self._slim[dev.id] = (dev.revision, text)
         return text
 
@@ -136,7 +163,7 @@ class DeviceJsonCache:
         hit = self._detailed.get(dev.id)
         if hit is not None and hit[0] == dev.revision:
             return hit[1]
-        text = _dumps(device_detailed(dev))
+        text = rest_json(device_detailed(dev))
         self._detailed[dev.id] = (dev.revision, text)
         return text
 

@@ -35,6 +35,7 @@ class Tenant:
         self.listeners: list[ActivityListener] = []
         self._rng = random.Random(f"tenant:{config.seed}")
         self._seed_history()
+        self.inventory.prepare_patches()
 
     # -- generation ------------------------------------------------------------------------
 

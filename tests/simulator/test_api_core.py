@@ -161,3 +161,18 @@ async def test_search_and_subresources(api: httpx.AsyncClient, sim: RunningSimul
     software = (await api.get(f"/v2/device/{dev.id}/software")).json()
     assert len(software) == len(sim.tenant.inventory.software(dev))
     assert all("deviceId" not in s for s in software)
+
+
+async def test_rest_timestamps_have_nine_decimals_on_the_wire(api: httpx.AsyncClient,
+                                                              sim: RunningSimulator) -> None:
+    import re
+
+    text = (await api.get("/v2/devices-detailed", params={"pageSize": 3})).text
+    stamps = re.findall(r'"(?:created|lastContact|lastUpdate|lastBootTime)":([0-9.]+)', text)
+    assert stamps and all(re.fullmatch(r"\d{10}\.\d{9}", s) for s in stamps)
+    dev = sim.tenant.fleet.devices[1]
+    assert (await api.get("/v2/device/1")).json()["created"] == dev.created  # value kept
+    report = (await api.get("/v2/queries/software", params={"pageSize": 2})).text
+    assert re.search(r'"timestamp":\d{10}\.\d{9}[,}]', report)
+    acts = (await api.get("/v2/activities", params={"pageSize": 10})).text
+    assert re.search(r'"activityTime":\d{10}\.\d{9}[,}]', acts)
