@@ -158,7 +158,7 @@ class Decision:
 
     @property
     def wants_ticket(self) -> bool:
-        return self.outcome == TICKET
+        return self.outcome in (TICKET, MANUAL)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"outcome": self.outcome, "reason": self.reason}

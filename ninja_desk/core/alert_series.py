@@ -22,6 +22,8 @@ RESET = "RESET"
 ACKNOWLEDGED = "ACKNOWLEDGED"
 POLL = "POLL"
 VANISHED = "VANISHED"  # /v2/alerts no longer lists an open series (reconciliation)
+USER_ACK = "USER_ACK"  # a technician acknowledged it in NinjaDesk
+USER_RESOLVE = "USER_RESOLVE"  # a technician resolved it in NinjaDesk
 OTHER = "OTHER"
 
 ACTIVE = "active"
@@ -249,6 +251,22 @@ def apply_event(state: SeriesState, ev: AlertEvent) -> Transition:
         return _apply_poll(before, state, ev)
     if ev.kind == VANISHED:
         return vanish(state, ev.event_time or 0.0)
+    if ev.kind == USER_ACK:
+        if state.exists and state.status == ACTIVE:
+            after = replace(state, status=ACKED, acknowledged_at=ev.event_time)
+            return Transition(before, after, acknowledged=True)
+        return Transition(before, state, stale=True)
+    if ev.kind == USER_RESOLVE:
+        if state.is_open:
+            after = replace(
+                state,
+                status=RESOLVED,
+                resolved_at=ev.event_time,
+                resolved_reason=ev.message or "resolved in NinjaDesk",
+                status_from_activity=False,
+            )
+            return Transition(before, after, resolved=True)
+        return Transition(before, state, stale=True)
     if ev.kind == OTHER or ev.activity_id is None:
         return Transition(before, replace(state, exists=True), stale=False)
     if state.exists and ev.activity_id <= state.last_activity_id:
@@ -350,11 +368,15 @@ def fold(state: SeriesState, events: list[AlertEvent]) -> list[Transition]:
     """Apply events in activity order (a batch may hold a RESET and its TRIGGERED)."""
     out = []
     # Polls and reconciliation carry no activity id: they go after the activities they saw.
-    for ev in sorted(events, key=lambda e: (e.activity_id is None, e.order_key)):
+    for ev in sorted(events, key=fold_order):
         t = apply_event(state, ev)
         state = t.after
         out.append(t)
     return out
+
+
+def fold_order(ev: AlertEvent) -> tuple[bool, tuple[int, float]]:
+    return (ev.activity_id is None, ev.order_key)
 
 
 def condition_key(state: SeriesState) -> str:

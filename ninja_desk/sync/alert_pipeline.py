@@ -44,6 +44,7 @@ from ninja_desk.psa import outbox
 from ninja_desk.psa.alert_rules import list_rules
 from ninja_desk.psa.bulk import dialect_insert
 from ninja_desk.psa.clock import utcnow
+from ninja_desk.psa.errors import NotFound
 from ninja_desk.psa.org_mapping import load_mappings
 from ninja_desk.psa.permissions import ACT_ALERTS, require
 from ninja_desk.psa.schema import assets, rmm_alerts, tickets, users
@@ -159,6 +160,7 @@ class AlertPipeline:
         self.device_lookup = device_lookup
         self.batch_size = batch_size
         self.clock = clock
+        self._manual: str | None = None
 
     # -- the acting user -------------------------------------------------------------------
 
@@ -197,7 +199,12 @@ class AlertPipeline:
             events.append(AlertEvent(uid, series_mod.VANISHED, None, observed_at, source="poll"))
         return self.ingest(events)
 
-    def ingest(self, events: Sequence[AlertEvent]) -> IngestResult:
+    def ingest(
+        self, events: Sequence[AlertEvent], *, manual_ticket: str | None = None
+    ) -> IngestResult:
+        """Fold `events` into their series. `manual_ticket`: a series a person asked a ticket
+        for (AlertService.create_ticket), whatever the rules decided."""
+        self._manual = manual_ticket
         total = IngestResult()
         by_series: dict[str, list[AlertEvent]] = {}
         for ev in events:
@@ -252,6 +259,8 @@ class AlertPipeline:
                         "the decision waits for its trigger.",
                     }
                 )
+        for uid, item in locked.items():
+            self._user_acts(uid, item, context)
         alert_tickets.apply_ticket_effects(self, s, context, locked, result)
         self._write_back(s, locked, context)
         alert_tickets.follow_up(self, s, locked, result)
@@ -269,6 +278,35 @@ class AlertPipeline:
                 context.ticket_numbers.get(item.ticket_id) if item.ticket_id else None,
             )
         return result
+
+    def _user_acts(self, uid: str, item: _Series, context: _BatchContext) -> None:
+        for t, ev in zip(
+            item.transitions, sorted(item.events, key=series_mod.fold_order), strict=False
+        ):
+            if ev.kind == series_mod.USER_ACK and t.acknowledged:
+                item.acknowledged_by = self.user_id
+            if ev.kind == series_mod.USER_RESOLVE and t.resolved:
+                item.resolved_by = self.user_id
+        if uid != self._manual or item.ticket_id is not None:
+            return
+        if item.client_id is None:
+            raise NotFound(
+                f"NinjaOne organization {item.state.organization_id} is not mapped to a PSA "
+                "client, so the ticket has no client; map it in Settings → Organization mapping."
+            )
+        before = json.loads(item.explanation) if item.explanation else {}
+        priority = rules_mod.ticket_priority_for(item.state.severity, self.priority_map)
+        item.new_decision = Decision(
+            rules_mod.MANUAL,
+            "A technician created the ticket by hand"
+            + (f" (the rules had decided: {before.get('reason')})" if before.get("reason") else "")
+            + ".",
+            None,
+            priority,
+        )
+        item.decision = rules_mod.MANUAL
+        item.explanation = json.dumps(item.new_decision.as_json())
+        item.rule_id = None
 
     def _lock_series(
         self, s: TenantSession, part: dict[str, list[AlertEvent]]

@@ -1,0 +1,295 @@
+"""The headless agent: webhooks, syncs and alert tickets around the clock, no Qt.
+
+    agent = Agent(AgentConfig(...), cache=cache, psa=psa, engine=engine)
+    await agent.run()            # until agent.stop() (SIGTERM in `ninja-desk agent`)
+
+What it runs, all on one asyncio loop (database work in threads):
+- the relay subscriber: every webhook goes through LiveUpdater into the local cache, and
+  CONDITION activities into the alert pipeline (tickets within a second or two);
+- alert polling: `/v2/alerts` reconciled into the pipeline, catching whatever the webhooks
+  missed (relay gaps, an agent that was down) and resolving alerts that vanished;
+- scheduled sync (incremental, falling back to full) and the PSA asset push after it;
+- resets for alerts whose ticket was closed (rules with `reset_on_close`).
+
+Several agents and desktops may run at once: the relay cursor is per agent, and everything the
+agent writes to the PSA is idempotent and claimed in the database (see alert_pipeline.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from ninja_desk.cache.device_rows import device_from_row
+from ninja_desk.cache.store import LocalCache
+from ninja_desk.core.activities import Activity
+from ninja_desk.core.inventory import AntivirusStatus, SoftwareItem
+from ninja_desk.core.snapshots import DeviceSnapshot
+from ninja_desk.psa.errors import SyncInProgress
+from ninja_desk.psa.tenancy import PsaDatabase
+from ninja_desk.sync import alert_mirror
+from ninja_desk.sync.alert_pipeline import AlertPipeline, IngestResult
+from ninja_desk.sync.alert_reset import closed_ticket_resets
+from ninja_desk.sync.engine import SyncEngine
+from ninja_desk.sync.live_updates import LiveUpdater
+from ninja_desk.sync.psa_push import push_snapshots
+from ninja_desk.sync.relay_subscriber import RelayEvent, RelaySubscriber
+from ninja_desk.sync.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+
+ENV_RELAY_TOKEN = "NINJA_DESK_RELAY_TOKEN"
+
+
+@dataclass
+class AgentConfig:
+    tenant: uuid.UUID
+    integration_id: uuid.UUID
+    relay_url: str | None = None
+    relay_token: str | None = field(default=None, repr=False)
+    ninjaone_url: str = ""
+    sync_interval: float = 15 * 60
+    full_sync_interval: float = 24 * 3600
+    alert_poll_interval: float = 60.0
+    psa_push: bool = True
+    cursor_file: Path | None = None
+    # First runs: poll soon after start; the first sync waits a little so a burst of agents
+    # starting together does not all sync at once.
+    first_poll_delay: float = 2.0
+    first_sync_delay: float = 5.0
+
+
+class FileCursorStore:
+    """The relay cursor in a small JSON file, written atomically."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> int | None:
+        try:
+            return int(json.loads(self.path.read_text())["seq"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, seq: int) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"seq": seq}))
+        os.replace(tmp, self.path)
+
+
+@dataclass
+class AgentStats:
+    relay_events: int = 0
+    alerts_ingested: int = 0
+    tickets_created: int = 0
+    polls: int = 0
+    syncs: int = 0
+    pushes: int = 0
+    resets_sent: int = 0
+    relay_state: str = "idle"
+    last_error: str | None = None
+
+
+class Agent:
+    def __init__(
+        self,
+        config: AgentConfig,
+        *,
+        cache: LocalCache,
+        psa: PsaDatabase,
+        engine: SyncEngine | None = None,
+        pipeline: AlertPipeline | None = None,
+    ) -> None:
+        self.config = config
+        self.cache = cache
+        self.psa = psa
+        self.engine = engine
+        self.pipeline = pipeline or AlertPipeline(
+            psa,
+            config.tenant,
+            config.integration_id,
+            ninjaone_url=config.ninjaone_url,
+            device_lookup=alert_mirror.device_lookup(cache),
+        )
+        self.live = LiveUpdater(cache, engine, on_condition=self._on_condition)
+        self.scheduler = Scheduler()
+        self.stats = AgentStats()
+        self._subscriber: RelaySubscriber | None = None
+        self._stopping = asyncio.Event()
+        self._last_full = 0.0
+        self.ready = asyncio.Event()
+
+    # -- wiring ----------------------------------------------------------------------------
+
+    async def _on_condition(self, activity: Activity, payload: dict[str, Any]) -> None:
+        result = await asyncio.to_thread(self.pipeline.ingest_payloads, [payload])
+        await self._after_ingest(result)
+
+    async def _after_ingest(self, result: IngestResult) -> None:
+        self.stats.alerts_ingested += result.events
+        self.stats.tickets_created += result.tickets_created
+        if result.tickets_created or result.tickets_auto_resolved:
+            log.info("Alert pipeline: %s", result.summary())
+        if result.outcomes:
+            try:
+                await alert_mirror.mirror(
+                    self.cache, self.psa, self.config.tenant, result.outcomes.values()
+                )
+            except Exception:  # the PSA has it; the cache mirror is for offline display
+                log.exception("Could not mirror alert decisions into the local cache")
+
+    async def _on_relay_event(self, event: RelayEvent) -> None:
+        self.stats.relay_events += 1
+        await self.live.apply_payload(event.payload)
+
+    async def _on_gap(self, missed: int) -> None:
+        log.warning("The relay lost %s event(s); polling alerts and syncing to catch up.", missed)
+        self.scheduler.trigger("alert-poll")
+        self.scheduler.trigger("sync")
+
+    def _on_state(self, state: str) -> None:
+        self.stats.relay_state = state
+
+    # -- scheduled jobs --------------------------------------------------------------------
+
+    async def poll_alerts(self) -> IngestResult | None:
+        if self.engine is None:
+            return None
+        observed_at = time.time()
+        rows = await self.engine.api.alerts()
+        result = await asyncio.to_thread(self.pipeline.reconcile, rows, observed_at)
+        self.stats.polls += 1
+        await self._after_ingest(result)
+        await self._reset_closed_tickets()
+        return result
+
+    async def _reset_closed_tickets(self) -> None:
+        uids = await asyncio.to_thread(closed_ticket_resets, self.pipeline)
+        if not uids or self.engine is None:
+            return
+        for uid in uids:
+            try:
+                await self.engine.api.reset_alert(
+                    uid, {"source": "NinjaDesk", "reason": "PSA ticket closed"}
+                )
+                self.stats.resets_sent += 1
+            except Exception as exc:
+                log.warning(
+                    "Could not reset alert %s in NinjaOne after its ticket closed: %s", uid, exc
+                )
+
+    async def sync_once(self) -> None:
+        if self.engine is None:
+            return
+        now = time.time()
+        mode = "full" if now - self._last_full >= self.config.full_sync_interval else "auto"
+        result = await self.engine.sync(mode)
+        if result.kind == "full":
+            self._last_full = now
+        self.stats.syncs += 1
+        if self.config.psa_push:
+            await self.push_assets(full=result.kind == "full")
+
+    async def push_assets(self, *, full: bool) -> None:
+        snapshots = await asyncio.to_thread(snapshots_from_cache, self.cache)
+        try:
+            await asyncio.to_thread(
+                push_snapshots,
+                self.psa,
+                self.config.tenant,
+                self.config.integration_id,
+                snapshots,
+                full=full,
+            )
+            self.stats.pushes += 1
+        except SyncInProgress as exc:
+            log.info("Skipped the PSA push: %s", exc)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        cfg = self.config
+        await asyncio.to_thread(lambda: self.pipeline.user_id)  # create the automation user once
+        if self.engine is not None:
+            self.scheduler.every(
+                "alert-poll",
+                cfg.alert_poll_interval,
+                self.poll_alerts,
+                first_delay=cfg.first_poll_delay,
+            )
+            self.scheduler.every(
+                "sync", cfg.sync_interval, self.sync_once, first_delay=cfg.first_sync_delay
+            )
+        tasks = [asyncio.create_task(self.scheduler.run(), name="agent-scheduler")]
+        if cfg.relay_url and cfg.relay_token:
+            cursor = FileCursorStore(cfg.cursor_file or Path("relay-cursor.json"))
+            self._subscriber = RelaySubscriber(
+                cfg.relay_url,
+                cfg.relay_token,
+                cursor,
+                self._on_relay_event,
+                on_gap=self._on_gap,
+                on_state=self._on_state,
+            )
+            tasks.append(asyncio.create_task(self._subscriber.run(), name="agent-relay"))
+        self.ready.set()
+        log.info("NinjaDesk agent running (relay: %s).", cfg.relay_url or "off")
+        try:
+            await self._stopping.wait()
+        finally:
+            self.scheduler.stop()
+            if self._subscriber is not None:
+                await self._subscriber.stop()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await asyncio.wait_for(task, timeout=10)
+            await self.live.aclose()
+            log.info("NinjaDesk agent stopped.")
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+
+def snapshots_from_cache(cache: LocalCache) -> list[DeviceSnapshot]:
+    """The fleet as the PSA push wants it, read from the local cache in a few queries."""
+    with cache.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT * FROM devices")).all()
+        software: dict[int, list[SoftwareItem]] = {}
+        for r in conn.execute(
+            sa.text("SELECT device_id, name, publisher, version, install_date FROM software")
+        ):
+            software.setdefault(r.device_id, []).append(
+                SoftwareItem(r.device_id, r.name, r.publisher, r.version, r.install_date)
+            )
+    out = []
+    for r in rows:
+        m = r._mapping
+        out.append(
+            DeviceSnapshot(
+                device=device_from_row(r),
+                pending_os_patches=m["pending_os_patches"] or 0,
+                failed_os_patches=m["failed_os_patches"] or 0,
+                pending_software_patches=m["pending_software_patches"] or 0,
+                failed_software_patches=m["failed_software_patches"] or 0,
+                antivirus=AntivirusStatus(
+                    m["id"], m["av_product"], m["av_state"], m["av_definition_status"]
+                )
+                if m["av_product"] or m["av_state"]
+                else None,
+                software=software.get(m["id"], []),
+                active_alerts=m["active_alerts"] or 0,
+                deleted=bool(m["deleted"]),
+            )
+        )
+    return out
