@@ -35,20 +35,32 @@ def test_keyboard_shortcuts_switch_views(window: MainWindow, qtbot) -> None:
     assert window.current_key == "dashboard"
 
 
-def test_geometry_and_view_restored_from_data_dir_file(qtbot, ctx) -> None:
+def test_geometry_restored_from_data_dir_file(qtbot, ctx) -> None:
     first = build_main_window(ctx)
     qtbot.addWidget(first)
     first.show()
-    first.resize(771, 533)  # offscreen screen is 800x600; restore clamps to it
-    first.show_view("alerts")
+    first.resize(771, 533)  # the offscreen screen is 800x600; restoring clamps to it
+    first.move(11, 17)
     first.save_state()
     assert (ctx.data_dir / UI_STATE_FILE).exists()
+    assert isinstance(first.state.value("window/geometry"), QByteArray)
     second = build_main_window(ctx)
     qtbot.addWidget(second)
     second.show()
     assert (second.width(), second.height()) == (771, 533)
-    assert second.current_key == "alerts"
-    assert isinstance(second.state.value("window/geometry"), QByteArray)
+
+
+def test_current_view_and_device_columns_restored(qtbot, ctx) -> None:
+    first = build_main_window(ctx)
+    qtbot.addWidget(first)
+    devices = first.show_view("devices")
+    devices.table.horizontalHeader().resizeSection(0, 321)
+    first.show_view("tickets")
+    first.save_state()
+    second = build_main_window(ctx)
+    qtbot.addWidget(second)
+    assert second.current_key == "tickets"
+    assert second.show_view("devices").table.horizontalHeader().sectionSize(0) == 321
 
 
 def _unnamed_controls(root: QWidget, skip: list[QWidget]) -> list[str]:

@@ -80,6 +80,7 @@ def _table(model: Any, name: str) -> QTableView:
     view.verticalHeader().hide()
     view.verticalHeader().setDefaultSectionSize(24)
     view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setAccessibleName(f"{name} columns")
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.setWordWrap(False)
     return view
@@ -130,7 +131,10 @@ class DeviceDetail(QWidget):
             "Ticket for this session",
             "The ticket the remote session is recorded against",
         )
-        self.ticket_combo.setMinimumWidth(200)
+        self.ticket_combo.setMinimumContentsLength(14)
+        self.ticket_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.open_button = named(QPushButton("Open in NinjaOne", self), "Open in NinjaOne")
         self.sync_button = named(QPushButton("Sync device", self), "Sync this device")
         self.connect_button.clicked.connect(self.launch_remote)

@@ -81,6 +81,11 @@ class DevicesView(QWidget):
         row1.addWidget(self.search, 3)
         self.client_combo = named(QComboBox(self), "Client filter")
         self.class_combo = named(QComboBox(self), "Device class filter")
+        for combo in (self.client_combo, self.class_combo):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(10)
         row1.addWidget(self.client_combo, 1)
         row1.addWidget(self.class_combo, 1)
         layout.addLayout(row1)
@@ -88,6 +93,10 @@ class DevicesView(QWidget):
         self.combos: dict[str, QComboBox] = {}
         for key, choices in _CHOICES.items():
             combo = named(QComboBox(self), _NAMES[key])
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(9)
             for text, value in choices:
                 combo.addItem(text, value)
             combo.currentIndexChanged.connect(self._filters_changed)
@@ -118,6 +127,7 @@ class DevicesView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
+        header.setAccessibleName("Device columns; click to sort")
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # never to contents
         header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         # Header clicks call model.sort(): ORDER BY in SQLite, never a proxy (design.md §5).
@@ -221,6 +231,8 @@ class DevicesView(QWidget):
         extra = []
         if device_filter.not_seen_days:
             extra.append(f"not seen for {device_filter.not_seen_days}+ days")
+        if device_filter.ids is not None:
+            extra.append("one device opened directly")
         if device_filter.min_severity:
             extra.append("with alerts of the chosen severity")
         self.clear_button.setText("Clear filters" + (f" ({', '.join(extra)})" if extra else ""))
@@ -248,7 +260,8 @@ class DevicesView(QWidget):
     def _update_count(self) -> None:
         self._generation += 1
         generation = self._generation
-        self.count_label.setText("Counting…")
+        if self.total is None:
+            self.count_label.setText("Counting…")  # later counts replace the old text in place
         sql, params = self.model.count_query()
         cache, relay = self.ctx.cache, self._relay
 
@@ -305,8 +318,11 @@ class DevicesView(QWidget):
     def open_device(self, device_id: int) -> None:
         """Show `device_id` in the detail panel, and select it if the table has it."""
         row = self.model.row_of_key(int(device_id))
-        if row < 0 and self.model.canFetchMore():
-            # Probably filtered out: show the whole fleet (deleted too, if it is).
+        while row < 0 and self.model.canFetchMore() and self.model.loaded < 3000:
+            self.model.fetchMore()
+            row = self.model.row_of_key(int(device_id))
+        if row < 0:
+            # Filtered out: show just that device (deleted too, if it is) until filters change.
             deleted = bool(
                 self.ctx.cache.scalar("SELECT deleted FROM devices WHERE id = :i", i=int(device_id))
             )

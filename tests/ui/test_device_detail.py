@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+import pytest
+
+from ninja_desk.psa.permissions import ACT_ALERTS, CREATE_TICKETS
+from ninja_desk.sync.remote_connect import launches_in_cache
+from ninja_desk.ui.models.device_detail_models import (
+    DeviceAlertModel,
+    DevicePatchModel,
+    DeviceSoftwareModel,
+    DeviceTicketModel,
+)
+from ninja_desk.ui.synthetic_cache import add_ticket
+from ninja_desk.ui.views.device_detail import NO_ALERT_SERVICE, NO_PSA, DeviceDetail
+
+
+def _device_with_everything(ctx) -> int:
+    """A managed device with software, patches and an active critical alert."""
+    device_id = ctx.cache.scalar(
+        "SELECT d.id FROM devices d WHERE d.deleted = 0 AND d.software_count > 0 "
+        "AND d.pending_os_patches > 0 ORDER BY d.id LIMIT 1"
+    )
+
+    def write(conn):
+        conn.exec_driver_sql(
+            "INSERT OR REPLACE INTO alerts (uid, device_id, message, severity, create_time, "
+            "status) VALUES ('crit-1', ?, 'Backup job failed', 'CRITICAL', 1.0, 'TRIGGERED')",
+            (device_id,),
+        )
+        conn.exec_driver_sql("UPDATE devices SET active_alerts = 1, offline = 0 WHERE id = ?",
+                             (device_id,))  # fmt: skip
+
+    ctx.cache.write_blocking(write)
+    add_ticket(ctx.cache, "T9", device_id, number="T-9", title="Backups failing")
+    add_ticket(ctx.cache, "T8", device_id, number="T-8", title="Old issue", status="Closed")
+    return device_id
+
+
+@pytest.fixture
+def detail(qtbot, ctx) -> DeviceDetail:
+    widget = DeviceDetail(ctx)
+    qtbot.addWidget(widget)
+    widget.resize(700, 600)
+    widget.show()
+    return widget
+
+
+@pytest.mark.parametrize(
+    "model_cls", [DeviceAlertModel, DevicePatchModel, DeviceSoftwareModel, DeviceTicketModel]
+)
+def test_detail_models_pass_qtmodeltester(qtmodeltester, ctx, model_cls) -> None:
+    model = model_cls(ctx.cache)
+    model.set_device(_device_with_everything(ctx))
+    assert model.rowCount() > 0
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_shows_status_hardware_network_and_sections(detail: DeviceDetail, ctx) -> None:
+    device_id = _device_with_everything(ctx)
+    detail.show_device(device_id)
+    row = ctx.cache.rows("SELECT * FROM devices WHERE id = :i", i=device_id)[0]
+    assert detail.title.text() == row["name"]
+    assert detail.status_badge.text() == "Online"
+    assert detail.fields["agent"].text() == "Online"
+    assert row["serial_number"] in detail.fields["serial"].text()
+    assert "10." in detail.fields["ips"].text()
+    assert detail.fields["os"].text().startswith(row["os_name"])
+    assert detail.tabs.tabText(1) == "Alerts (1)"
+    assert detail.alert_model.rowCount() == 1
+    assert detail.patch_model.rowCount() == row["pending_os_patches"] + row["failed_os_patches"]
+    assert "last scan" in detail.patch_summary.text()
+    assert detail.ticket_model.rowCount() == 2
+    assert detail.tabs.tabText(4) == "Tickets (2)"
+    # Only the open ticket is offered for recording a remote session.
+    assert [detail.ticket_combo.itemData(i) for i in range(detail.ticket_combo.count())] == [
+        None,
+        "T9",
+    ]
+
+
+def test_software_search_filters_inventory(detail: DeviceDetail, ctx) -> None:
+    detail.show_device(_device_with_everything(ctx))
+    everything = detail.software_model.rowCount()
+    detail.software_search.set_text_now("chrome")
+    assert detail.software_model.rowCount() == 1
+    assert detail.software_model.row_at(0)["name"] == "Google Chrome"
+    detail.software_search.set_text_now("")
+    assert detail.software_model.rowCount() == everything > 1
+
+
+def test_alert_actions_disabled_with_reason_without_services(detail: DeviceDetail, ctx) -> None:
+    detail.show_device(_device_with_everything(ctx))
+    detail.alert_table.selectRow(0)
+    assert not detail.ack_button.isEnabled()
+    assert not detail.ticket_button.isEnabled()
+    assert "Connect to NinjaOne first" in detail.alert_reason.text()
+    assert NO_PSA in detail.alert_reason.text()
+
+
+class FakeAlertService:
+    def __init__(self, ctx) -> None:
+        self.ctx = ctx
+        self.calls: list[tuple[str, str]] = []
+
+    def acknowledge(self, uid: str) -> None:
+        self.calls.append(("acknowledge", uid))
+        self.ctx.cache.write_blocking(
+            lambda conn: conn.exec_driver_sql(
+                "UPDATE alerts SET acknowledged_at = 2.0 WHERE uid = ?", (uid,)
+            )
+        )
+
+    def create_ticket(self, uid: str) -> None:
+        self.calls.append(("create_ticket", uid))
+
+
+def test_alert_actions_call_the_service_and_the_view_updates(detail, ctx, qtbot) -> None:
+    service = FakeAlertService(ctx)
+    ctx.alerts = service
+    ctx.sync = object()
+    ctx.psa = object()
+    ctx.permissions = frozenset({ACT_ALERTS, CREATE_TICKETS})
+    detail.show_device(_device_with_everything(ctx))
+    detail.alert_table.selectRow(0)
+    assert detail.ack_button.isEnabled() and detail.ticket_button.isEnabled()
+    detail.ack_button.click()
+    qtbot.waitUntil(lambda: detail.alert_reason.text() == "Alert acknowledged.")
+    assert service.calls == [("acknowledge", "crit-1")]
+    assert detail.alert_model.row_at(0)["acknowledged_at"] == 2.0
+    detail.alert_table.selectRow(0)
+    assert not detail.ack_button.isEnabled()
+    assert "already acknowledged" in detail.ack_button.toolTip()
+
+
+def test_missing_service_is_the_reason_when_connected(detail, ctx) -> None:
+    ctx.sync = object()
+    ctx.psa = object()
+    ctx.permissions = frozenset({ACT_ALERTS, CREATE_TICKETS})
+    detail.show_device(_device_with_everything(ctx))
+    detail.alert_table.selectRow(0)
+    assert detail.alert_reason.text() == NO_ALERT_SERVICE
+
+
+def test_linked_ticket_opens_on_double_click(detail: DeviceDetail, ctx, qtbot) -> None:
+    detail.show_device(_device_with_everything(ctx))
+    index = detail.ticket_model.index(0, 0)
+    with qtbot.waitSignal(detail.open_ticket_requested) as signal:
+        detail.ticket_table.doubleClicked.emit(index)
+    assert signal.args == [detail.ticket_model.row_at(0)["id"]]
+
+
+def test_history_says_psa_not_configured(detail: DeviceDetail, ctx) -> None:
+    detail.show_device(_device_with_everything(ctx))
+    assert "PSA not configured" in detail.history_label.text()
+
+
+def test_history_reads_asset_history_from_the_psa(detail: DeviceDetail, ctx) -> None:
+    class Psa:
+        def asset_history(self, device_id: int):
+            return [{"changed_at": 1_700_000_000, "summary": f"RAM upgraded on {device_id}"}]
+
+    ctx.psa = Psa()
+    device_id = _device_with_everything(ctx)
+    detail.show_device(device_id)
+    assert f"RAM upgraded on {device_id}" in detail.history_label.text()
+    assert launches_in_cache(ctx.cache, device_id) == []
+
+
+def test_open_in_ninjaone_uses_the_configured_host(detail, ctx, opened_urls) -> None:
+    ctx.settings.custom_base_url = "https://ninja.example.com/"
+    detail.show_device(5)
+    detail.open_button.click()
+    assert opened_urls == ["https://ninja.example.com/#/deviceDashboard/5/overview"]
+
+
+def test_empty_selection_disables_everything(detail: DeviceDetail) -> None:
+    detail.show_device(None)
+    assert detail.title.text() == "Select a device"
+    assert not detail.connect_button.isEnabled()
+    assert not detail.open_button.isEnabled()
+    assert not detail.tabs.isEnabled()
