@@ -1,16 +1,21 @@
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
+import qasync
 from PySide6.QtCore import Qt
-from sqlalchemy import text
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import insert, text
 
+from ninja_desk.cache import schema
 from ninja_desk.psa.permissions import ACT_ALERTS, CREATE_TICKETS
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.models.alert_table_model import AlertTableModel
-from ninja_desk.ui.views.alerts_view import NO_NINJA, NO_PSA, NO_SERVICE, AlertsView
+from ninja_desk.ui.views.alerts_view import NO_PSA, NO_RESET, NO_SERVICE, AlertsView
 from tests.ui.alerts_tickets_sample_data import N_ALERTS, make_ctx
 
 
@@ -24,14 +29,15 @@ class FakeAlertService:
     def _update(self, sql: str, uid: str) -> None:
         self.ctx.cache.write_blocking(lambda c: c.execute(text(sql), {"u": uid, "t": time.time()}))
 
-    def acknowledge(self, uid: str) -> None:
+    def acknowledge(self, uid: str) -> SimpleNamespace:
         self.calls.append(("acknowledge", uid))
         self._update(
             "UPDATE alerts SET acknowledged_at = :t, acknowledged_by = 'me' WHERE uid = :u", uid
         )
+        return SimpleNamespace(message="Alert acknowledged by you.")  # like ActionResult
 
-    def resolve(self, uid: str) -> None:
-        self.calls.append(("resolve", uid))
+    def resolve(self, uid: str, reset_in_ninjaone: bool = False) -> None:
+        self.calls.append(("resolve", uid, reset_in_ninjaone))
         self._update("UPDATE alerts SET status = 'RESET', resolved_at = :t WHERE uid = :u", uid)
 
     def create_ticket(self, uid: str) -> None:
@@ -145,13 +151,15 @@ def test_actions_disabled_with_reasons_without_services(qtbot, ctx):
     qtbot.addWidget(view)
     view.select_alert("alert-0001")
     assert not view.ack_button.isEnabled()
-    assert view.ack_button.toolTip() == NO_NINJA
+    assert view.ack_button.toolTip() == NO_PSA
     assert view.create_ticket_button.toolTip() == NO_PSA
-    assert NO_NINJA in view.reason_label.text() and NO_PSA in view.reason_label.text()
+    assert NO_PSA in view.reason_label.text()
     assert not view.open_ticket_button.isEnabled()
     assert view.open_device_button.isEnabled()
+    assert not view.reset_check.isEnabled()
+    assert view.reset_check.toolTip() == NO_RESET
 
-    ctx.sync, ctx.psa = object(), object()
+    ctx.psa = object()
     view.select_alert("alert-0002")
     assert view.ack_button.toolTip() == NO_SERVICE
 
@@ -172,6 +180,7 @@ def test_actions_call_the_service_and_the_view_updates(qtbot, ctx):
     view.ack_button.click()
     qtbot.waitUntil(lambda: view.detail_fields["status"].text() == "Acknowledged")
     assert service.calls == [("acknowledge", "alert-0001")]
+    assert view.reason_label.text() == "Alert acknowledged by you."
     assert not view.ack_button.isEnabled()
     assert "already acknowledged" in view.ack_button.toolTip()
 
@@ -185,7 +194,7 @@ def test_actions_call_the_service_and_the_view_updates(qtbot, ctx):
 
     view.resolve_button.click()
     qtbot.waitUntil(lambda: view.current_alert()["status"] == "RESET")
-    assert service.calls[-1] == ("resolve", "alert-0001")
+    assert service.calls[-1] == ("resolve", "alert-0001", True)  # also reset in NinjaOne
     assert view.model.filter.status == "open"
     # the resolved alert left the "open" list but stays selected for the technician
     assert view.detail_fields["status"].text().startswith("Reset")
@@ -215,3 +224,63 @@ def test_open_device_signal(qtbot, ctx):
     with qtbot.waitSignal(view.open_device) as opened:
         view.open_device_button.click()
     assert opened.args == [5]
+
+
+def test_async_service_runs_on_the_qasync_loop(qtbot, ctx):
+    """The real AlertService is async; drive the click on a qasync loop (no qtbot.wait*)."""
+
+    class AsyncService(FakeAlertService):
+        async def acknowledge(self, uid: str) -> SimpleNamespace:  # type: ignore[override]
+            await asyncio.sleep(0)
+            return FakeAlertService.acknowledge(self, uid)
+
+    ctx.psa = object()
+    ctx.permissions = frozenset({ACT_ALERTS})
+    service = ctx.alerts = AsyncService(ctx)
+    view = AlertsView(ctx)
+    qtbot.addWidget(view)
+    view.select_alert("alert-0001")
+    loop = qasync.QEventLoop(QApplication.instance(), already_running=False)
+
+    async def click_and_wait() -> None:
+        view.ack_button.click()
+        for _ in range(200):
+            if view.detail_fields["status"].text() == "Acknowledged":
+                return
+            await asyncio.sleep(0.01)
+
+    try:
+        loop.run_until_complete(click_and_wait())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    assert service.calls == [("acknowledge", "alert-0001")]
+    assert view.detail_fields["status"].text() == "Acknowledged"
+
+
+def test_scrolling_a_large_alert_table(qtbot, tmp_path):
+    """design.md §5: returning None from data() while scrolling must not crash; paging holds."""
+    ctx = make_ctx(tmp_path / "big")
+    rows = [
+        {
+            "uid": f"big-{i:06d}",
+            "device_id": 1 + i % 12,
+            "message": f"m{i}",
+            "severity": "MAJOR",
+            "status": "TRIGGERED",
+            "create_time": 1e9 + i,
+        }
+        for i in range(20_000)
+    ]
+    ctx.cache.write_blocking(lambda c: c.execute(insert(schema.alerts), rows))
+    view = AlertsView(ctx)
+    qtbot.addWidget(view)
+    view.resize(1000, 600)
+    view.show()
+    bar = view.table.verticalScrollBar()
+    for _ in range(30):
+        bar.setValue(bar.maximum())
+        QApplication.processEvents()
+    assert view.model.rowCount() > 2 * view.model.PAGE
+    assert view.count_label.text() == f"{20_000 + 386:,} alerts"
+    ctx.cache.close()

@@ -1,8 +1,9 @@
 """Alerts: the cached NinjaOne alerts, filtered in SQL, with acknowledge / resolve / ticket.
 
-The actions go through the alert service on the context (`ctx.alerts`, from the alert
-pipeline). Until it is there — or when NinjaOne or the PSA is not connected, or the user lacks
-the right — each button stays disabled and the reason is written under the buttons.
+The actions go through the alert service on the context (`ctx.alerts`, a
+sync.alert_service.AlertService). Until it is there — or when the PSA or NinjaOne is not
+connected, or the user lacks the right — each button stays disabled and the reason is written
+under the buttons.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QFrame,
@@ -42,8 +44,8 @@ from ninja_desk.ui.models.alert_table_model import (
 from ninja_desk.ui.settings.background import bind, error_sentence, run_job
 
 NO_PSA = "PSA database not configured; set it up in Settings → Integrations."
-NO_NINJA = "Connect to NinjaOne first (Settings → Integrations)."
 NO_SERVICE = "Alert actions need the alert pipeline, which is not running in this session."
+NO_RESET = "Resetting in NinjaOne needs a NinjaOne connection."
 
 
 def alert_service(ctx: AppContext) -> Any:
@@ -243,6 +245,9 @@ class AlertsView(QWidget):
         buttons.addLayout(row1)
         buttons.addLayout(row2)
         buttons.addWidget(self.open_device_button)
+        self.reset_check = QCheckBox("Resolving also resets the alert in NinjaOne")
+        self.reset_check.setChecked(True)
+        buttons.insertWidget(1, self.reset_check)
         outer.addLayout(buttons)
         self.reason_label = QLabel()
         self.reason_label.setWordWrap(True)
@@ -410,10 +415,8 @@ class AlertsView(QWidget):
         if self._busy:
             return "Working…"
         if action in ("acknowledge", "resolve"):
-            if self.ctx.sync is None:
-                return NO_NINJA
             if alert_service(self.ctx) is None:
-                return NO_SERVICE
+                return NO_PSA if self.ctx.psa is None else NO_SERVICE
             if ACT_ALERTS not in self.ctx.permissions:
                 return denial_sentence(ACT_ALERTS)
             if alert.get("status") == "RESET":
@@ -422,10 +425,8 @@ class AlertsView(QWidget):
                 return "This alert is already acknowledged."
             return None
         if action == "create_ticket":
-            if self.ctx.psa is None:
-                return NO_PSA
             if alert_service(self.ctx) is None:
-                return NO_SERVICE
+                return NO_PSA if self.ctx.psa is None else NO_SERVICE
             if CREATE_TICKETS not in self.ctx.permissions:
                 return denial_sentence(CREATE_TICKETS)
             if alert.get("ticket_id"):
@@ -451,6 +452,9 @@ class AlertsView(QWidget):
             button.setToolTip(reason or "")
             if reason and self._current is not None and reason not in reasons:
                 reasons.append(reason)
+        can_reset = self.resolve_button.isEnabled() and self.ctx.sync is not None
+        self.reset_check.setEnabled(can_reset)
+        self.reset_check.setToolTip("" if self.ctx.sync is not None else NO_RESET)
         self.reason_label.setText("\n".join(reasons))
 
     def _run_action(self, action: str) -> None:
@@ -460,30 +464,33 @@ class AlertsView(QWidget):
             return
         uid = alert["uid"]
         method = getattr(service, action)
+        args: tuple[Any, ...] = (uid,)
+        if action == "resolve":
+            args = (uid, self.reset_check.isChecked() and self.ctx.sync is not None)
         self._busy = True
         self._update_actions()
 
-        def done(_value: Any) -> None:
+        def done(value: Any) -> None:
             self._busy = False
             self.refresh()
             if not self._select_loaded(uid):
                 # Resolved alerts leave the "open" list; keep showing what was acted on.
                 self.table.clearSelection()
                 self._show(self.model.load_one(uid))
-            self.reason_label.setText(
-                {
-                    "acknowledge": "Alert acknowledged.",
-                    "resolve": "Alert resolved.",
-                    "create_ticket": "Ticket created.",
-                }[action]
-            )
+            default = {
+                "acknowledge": "Alert acknowledged.",
+                "resolve": "Alert resolved.",
+                "create_ticket": "Ticket created.",
+            }[action]
+            # The service's ActionResult says what happened ("already acknowledged", ...).
+            self.reason_label.setText(getattr(value, "message", None) or default)
 
         def failed(exc: BaseException) -> None:
             self._busy = False
             self._update_actions()
             self.reason_label.setText(error_sentence(exc))
 
-        run_job(self, bind(method, uid), done, failed)
+        run_job(self, bind(method, *args), done, failed)
 
     def _open_ticket_clicked(self) -> None:
         if self._current and self._current.get("ticket_id"):
