@@ -130,12 +130,22 @@ async def _latency(
     return p50 * 1000, p99 * 1000, len(latencies), total
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (Linux): a figure that other load on the box cannot
+    inflate the way it inflates wall-clock throughput."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def _measure(
-    base: str, secret: str, tokens: list[str], args: argparse.Namespace
-) -> tuple[float, tuple[float, float, int, int]]:
+    base: str, secret: str, tokens: list[str], args: argparse.Namespace, pid: int
+) -> tuple[float, float, tuple[float, float, int, int]]:
+    cpu_before, wall_before = _cpu_seconds(pid), time.perf_counter()
     accepted = await _throughput(base, secret, args.seconds, args.senders)
+    wall = time.perf_counter() - wall_before
+    cpu_ms = (_cpu_seconds(pid) - cpu_before) * 1000 / max(1.0, accepted * wall)
     latency = await _latency(base, secret, tokens, args.rate, args.seconds, 10**8)
-    return accepted, latency
+    return accepted, cpu_ms, latency
 
 
 def main() -> None:
@@ -145,6 +155,8 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=20)
     parser.add_argument("--senders", type=int, default=4)
     args = parser.parse_args()
+    # Other work on the box skews wall-clock figures; record how busy it was.
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         db = f"sqlite:///{Path(tmp) / 'relay.db'}"
         store = open_store(db)
@@ -173,8 +185,8 @@ def main() -> None:
             assert proc.stdout is not None
             line = proc.stdout.readline()
             base = line.strip().rsplit(" ", 1)[-1]
-            accepted, (p50, p99, deliveries, sent) = asyncio.run(
-                _measure(base, secret, tokens, args)
+            accepted, cpu_ms, (p50, p99, deliveries, sent) = asyncio.run(
+                _measure(base, secret, tokens, args, proc.pid)
             )
         finally:
             proc.terminate()
@@ -186,6 +198,8 @@ def main() -> None:
                 "store": "sqlite-wal-synchronous-full",
                 "senders": args.senders,
                 "accepted_per_s": round(accepted, 1),
+                "relay_cpu_ms_per_webhook": round(cpu_ms, 3),
+                "load_avg_1m_before": round(load_before, 2),
                 "subscribers": args.subscribers,
                 "rate_per_s": args.rate,
                 "events_sent": sent,
