@@ -450,7 +450,11 @@ def _plan_update(
             changes.setdefault(key, (old, new))
 
     relink = previous_device != desired.device_id and matched_by is not None
-    revive = state.values["status"] != "active" or state.values["rmm_sync_status"] == "deleted"
+    # Revive what the push itself retired; a status a person set (locked) stays theirs.
+    revive = state.values["rmm_sync_status"] == "deleted"
+    status = state.values["status"]
+    if revive and "status" not in locked:
+        status = "active"
     logged = {k: v for k, v in changes.items() if k not in HEARTBEAT_FIELDS}
     moved = "client_id" in logged
 
@@ -467,7 +471,7 @@ def _plan_update(
     row = {f"b_{k}": v for k, v in asset_values.items()}
     row.update(
         b_asset_id=state.asset_id,
-        b_status="active",
+        b_status=status,
         b_rmm_sync_status="synced",
         b_retired_at=None,
         b_rmm_device_id=desired.device_id,
@@ -493,8 +497,10 @@ def _plan_update(
         result.heartbeats += 1
         return
 
+    if status != state.values["status"]:
+        logged["status"] = (state.values["status"], status)
     if revive:
-        logged["status"] = (state.values["status"], "active")
+        logged["rmm_sync_status"] = ("deleted", "synced")
     # A re-imaged machine coming back onto its retired asset is a relink first of all.
     if relink:
         change_type, result.relinked = "relinked", result.relinked + 1
@@ -538,13 +544,15 @@ def _plan_retire(
 ) -> None:
     # Never deleted: tickets, history and software rows keep pointing at it, and a device that
     # comes back (restored VM, re-approved agent) revives the same asset.
-    plan.retirements.append({"b_asset_id": state.asset_id})
+    locked = set(state.values.get("locked_fields") or [])
+    status = state.values["status"] if "status" in locked else "inactive"
+    plan.retirements.append({"b_asset_id": state.asset_id, "b_status": status})
     plan.history.append(
         _history(
             s,
             state.asset_id,
             "retired",
-            {"status": (state.values["status"], "inactive")},
+            {"status": (state.values["status"], status), "rmm_sync_status": ("synced", "deleted")},
             source,
             now,
         )
@@ -590,7 +598,12 @@ def _write(s: TenantSession, plan: _Plan, now: datetime) -> None:
         c.execute(
             assets.update()
             .where(_where_asset(assets, s))
-            .values(status="inactive", rmm_sync_status="deleted", retired_at=now, updated_at=now),
+            .values(
+                status=sa.bindparam("b_status"),
+                rmm_sync_status="deleted",
+                retired_at=now,
+                updated_at=now,
+            ),
             plan.retirements,
         )
     if plan.history:

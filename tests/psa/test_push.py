@@ -428,3 +428,19 @@ def test_an_incremental_push_never_takes_a_live_devices_asset(psa, fleet):
     result = push(psa, integration, [snapshot(device(171, serial="CLONED-SERIAL-1"))], full=False)
     assert (result.created, result.relinked) == (1, 0)
     assert asset_of(psa, integration, 170).asset_id != asset_of(psa, integration, 171).asset_id
+
+
+def test_a_status_a_person_set_is_neither_revived_nor_retired_by_the_push(psa, fleet):
+    integration, _ = fleet
+    push(psa, integration, [snapshot(device(180))])
+    asset = asset_of(psa, integration, 180)
+    with psa.psa.tenant_session(psa.tenant, psa.admin_id) as s:
+        update_asset(s, asset.asset_id, status="in_repair")
+    assert push(psa, integration, [snapshot(device(180), pending_os=7)]).updated == 1
+    assert asset_of(psa, integration, 180).status == "in_repair"
+    assert push(psa, integration, []).retired == 1
+    gone = asset_of(psa, integration, 180)
+    assert (gone.status, gone.rmm_sync_status) == ("in_repair", "deleted")
+    assert push(psa, integration, [snapshot(device(180))]).revived == 1
+    back = asset_of(psa, integration, 180)
+    assert (back.status, back.rmm_sync_status, back.retired_at) == ("in_repair", "synced", None)
