@@ -76,6 +76,9 @@ def test_open_ticket_shows_linked_assets_and_alerts(qtbot, ctx):
 
     assert view.select_ticket("t-1")
     assert view.alerts_list.count() == 1
+    with qtbot.waitSignal(view.open_alert_requested) as opened:
+        view.alerts_list.itemDoubleClicked.emit(view.alerts_list.item(0))
+    assert opened.args == ["alert-0000"]
     assert view.select_ticket("t-3")  # closed: the filter is cleared to show it
     assert view.status_combo.currentData() == "all"
     assert view.reason_label.text() == "No assets are linked to this ticket."

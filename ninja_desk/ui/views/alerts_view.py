@@ -96,6 +96,9 @@ def decision_text(raw: str | None) -> str:
 class AlertsView(QWidget):
     open_device = Signal(int)
     open_ticket = Signal(str)
+    # The names the main window connects by (main_window._connect_view).
+    open_ticket_requested = Signal(str)
+    message = Signal(str)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -483,7 +486,9 @@ class AlertsView(QWidget):
                 "create_ticket": "Ticket created.",
             }[action]
             # The service's ActionResult says what happened ("already acknowledged", ...).
-            self.reason_label.setText(getattr(value, "message", None) or default)
+            text = getattr(value, "message", None) or default
+            self.reason_label.setText(text)
+            self.message.emit(text)
 
         def failed(exc: BaseException) -> None:
             self._busy = False
@@ -494,7 +499,9 @@ class AlertsView(QWidget):
 
     def _open_ticket_clicked(self) -> None:
         if self._current and self._current.get("ticket_id"):
-            self.open_ticket.emit(str(self._current["ticket_id"]))
+            ticket_id = str(self._current["ticket_id"])
+            self.open_ticket.emit(ticket_id)
+            self.open_ticket_requested.emit(ticket_id)
 
     def _open_device_clicked(self, *_args: Any) -> None:
         if self._current and self._current.get("device_id"):

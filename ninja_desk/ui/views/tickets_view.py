@@ -44,6 +44,9 @@ DEVICE_ROLE = Qt.ItemDataRole.UserRole
 class TicketsView(QWidget):
     open_device = Signal(int)
     open_alert = Signal(str)
+    # The names the main window connects by (main_window._connect_view).
+    open_alert_requested = Signal(str)
+    message = Signal(str)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -156,9 +159,7 @@ class TicketsView(QWidget):
         alerts = QGroupBox("Linked alerts")
         alerts_layout = QVBoxLayout(alerts)
         self.alerts_list = QListWidget()
-        self.alerts_list.itemDoubleClicked.connect(
-            lambda item: self.open_alert.emit(item.data(DEVICE_ROLE))
-        )
+        self.alerts_list.itemDoubleClicked.connect(self._alert_activated)
         alerts_layout.addWidget(self.alerts_list)
         layout.addWidget(alerts, 1)
         return box
@@ -258,6 +259,11 @@ class TicketsView(QWidget):
             self.alerts_list.addItem(item)
         self._update_actions()
 
+    def _alert_activated(self, item: QListWidgetItem) -> None:
+        uid = str(item.data(DEVICE_ROLE))
+        self.open_alert.emit(uid)
+        self.open_alert_requested.emit(uid)
+
     def selected_device_id(self) -> int | None:
         item = self.devices_list.currentItem()
         return None if item is None else int(item.data(DEVICE_ROLE))
@@ -312,6 +318,7 @@ class TicketsView(QWidget):
             if remote.last_record_error:
                 note += f" It was not recorded in the PSA: {remote.last_record_error}"
             self.reason_label.setText(note)
+            self.message.emit(note)
 
         def failed(exc: BaseException) -> None:
             self._busy = False
