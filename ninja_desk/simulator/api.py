@@ -25,7 +25,7 @@ from ninja_desk.simulator.activities import (
     DEVICE_TYPES,
 )
 from ninja_desk.simulator.device_filter import Predicate, parse_device_filter
-from ninja_desk.simulator.fleet import DeviceRec
+from ninja_desk.simulator.fleet import DeviceRec, OrgRec
 from ninja_desk.simulator.oauth import AccessToken
 from ninja_desk.simulator.pagination import (
     PagingError,
@@ -108,7 +108,7 @@ async def organizations(request: web.Request) -> web.Response:
     return json_body([serializers.org_brief(o) for o in orgs])
 
 
-def _org(request: web.Request) -> Any:
+def _org(request: web.Request) -> OrgRec:
     fleet = state(request).tenant.fleet
     try:
         org = fleet.orgs.get(int(request.match_info["id"]))

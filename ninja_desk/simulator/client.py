@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -70,7 +71,8 @@ class _ControlCalls:
                           {"name": name, "version": version, "publisher": publisher})
 
     def remove_software(self, device_id: int, name: str) -> Any:
-        return self._call("DELETE", f"/_sim/devices/{device_id}/software/{name}")
+        query = urlencode({"name": name})
+        return self._call("DELETE", f"/_sim/devices/{device_id}/software?{query}")
 
     def patch_installed(self, device_id: int, patch_id: str | None = None, kind: str = "os"
                         ) -> Any:

@@ -10,7 +10,7 @@
     POST /_sim/devices/{id}/offline  {offline: bool}                       NODE_UPDATED
     DELETE /_sim/devices/{id}                                              NODE_DELETED
     POST /_sim/devices/{id}/software {name, version?, publisher?}          SOFTWARE_ADDED
-    DELETE /_sim/devices/{id}/software/{name}                              SOFTWARE_REMOVED
+    DELETE /_sim/devices/{id}/software?name=NAME                           SOFTWARE_REMOVED
     POST /_sim/devices/{id}/patch    {success, kind?: os|software, patch_id?}
                                      PATCH_MANAGEMENT_INSTALLED / _INSTALL_FAILED
     POST /_sim/alerts        {device_id, severity?, priority?, message?, source_type?}
@@ -146,7 +146,8 @@ async def add_software(request: web.Request) -> web.Response:
 
 
 async def remove_software(request: web.Request) -> web.Response:
-    return ok(_sim(request).tenant.remove_software(_id(request), request.match_info["name"]))
+    # The name travels in the query: titles contain "/", spaces and parentheses.
+    return ok(_sim(request).tenant.remove_software(_id(request), request.query["name"]))
 
 
 async def patch(request: web.Request) -> web.Response:
@@ -245,7 +246,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/devices/{id}/offline", offline_device)
     r.add_delete("/devices/{id}", delete_device)
     r.add_post("/devices/{id}/software", add_software)
-    r.add_delete("/devices/{id}/software/{name}", remove_software)
+    r.add_delete("/devices/{id}/software", remove_software)
     r.add_post("/devices/{id}/patch", patch)
     r.add_post("/alerts", trigger_alert)
     r.add_post("/alerts/{uid}/reset", reset_alert)

@@ -70,12 +70,15 @@ async def test_every_change_records_its_activity(api: httpx.AsyncClient,
         await ctl.set_offline(dev["id"], True)
         await expect("SYSTEM", "NODE_UPDATED", dev["id"])
         assert (await api.get(f"/v2/device/{dev['id']}")).json()["offline"] is True
-        await ctl.add_software(dev["id"], "Contoso CRM", "2.1")
+        name = "Contoso CRM / Sales (x64) 2.1"
+        await ctl.add_software(dev["id"], name, "2.1")
         await expect("SYSTEM", "SOFTWARE_ADDED", dev["id"])
         sw = (await api.get(f"/v2/device/{dev['id']}/software")).json()
-        assert any(s["name"] == "Contoso CRM" and s["version"] == "2.1" for s in sw)
-        await ctl.remove_software(dev["id"], "Contoso CRM")
+        assert any(s["name"] == name and s["version"] == "2.1" for s in sw)
+        await ctl.remove_software(dev["id"], name)
         await expect("SYSTEM", "SOFTWARE_REMOVED", dev["id"])
+        sw = (await api.get(f"/v2/device/{dev['id']}/software")).json()
+        assert all(s["name"] != name for s in sw)
         win = next(d for d in sim.tenant.fleet.devices.values()
                    if sim.tenant.inventory.os_patches(d)
                    and any(p["status"] != "REJECTED" for p in sim.tenant.inventory.os_patches(d)))

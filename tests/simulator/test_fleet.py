@@ -57,8 +57,9 @@ def test_absent_fields_are_left_out() -> None:
 
 
 def test_ten_thousand_devices_generate_fast() -> None:
-    start = time.perf_counter()
+    # CPU time, not wall time: colleagues' test runs share the two cores.
+    start = time.process_time()
     t = Tenant(SimulatorConfig(orgs=200, devices=10_000, seed=1))
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert len(t.fleet.devices) == 10_000 and len(t.fleet.orgs) == 200
     assert elapsed < 3.0, f"generation took {elapsed:.2f}s"
