@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -163,7 +164,7 @@ async def test_follows_a_relay_restart(
     assert [e.seq for e in h.events] == [1, 2, 3, 4]
 
 
-async def silent_server(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
+async def fake_relay(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
     app = web.Application()
     app.router.add_get("/events", handler)
     runner = web.AppRunner(app, shutdown_timeout=0.2, handler_cancellation=True)
@@ -184,7 +185,7 @@ async def test_watchdog_reconnects_a_silent_stream():
         await asyncio.sleep(30)
         return response
 
-    url, runner = await silent_server(handler)
+    url, runner = await fake_relay(handler)
     try:
         states: list[str] = []
 
@@ -218,3 +219,33 @@ async def test_heartbeats_keep_an_idle_stream_alive(relay: Relay):
     await asyncio.sleep(2.5)
     await h.stop()
     assert h.states == ["connecting", "live", "stopped"]
+
+
+async def test_backoff_grows_while_the_relay_keeps_failing():
+    """503s (relay database down): jittered exponential backoff, never a tight loop."""
+    connections: list[float] = []
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        connections.append(asyncio.get_running_loop().time())
+        return web.json_response({"error": "down"}, status=503)
+
+    url, runner = await fake_relay(handler)
+    try:
+
+        async def ignore(_: RelayEvent) -> None:
+            pass
+
+        sub = RelaySubscriber(
+            url, "t", InMemoryCursorStore(), ignore, initial_backoff=0.04, max_backoff=10
+        )
+        task = asyncio.create_task(sub.run())
+        while len(connections) < 6:
+            await asyncio.sleep(0.02)
+        await sub.stop()
+        await asyncio.wait_for(task, 5)
+    finally:
+        await runner.cleanup()
+    gaps = [b - a for a, b in itertools.pairwise(connections)]
+    # Jitter is x0.5..x1 of a doubling delay, so every delay beats the one two before it.
+    assert all(gaps[i + 2] > gaps[i] for i in range(len(gaps) - 2)), gaps
+    assert gaps[0] >= 0.02
