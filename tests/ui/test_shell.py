@@ -93,3 +93,71 @@ def test_sync_without_connection_says_what_to_do(window: MainWindow) -> None:
     assert "Offline" in window.connection_label.text()
     assert "Last sync" in window.last_sync_label.text()
     assert "Relay" in window.relay_label.text()
+
+
+def test_ctrl_k_search_finds_and_enter_opens_a_device(window: MainWindow, qtbot, ctx) -> None:
+    name, device_id = next(
+        (r["name"], r["id"]) for r in ctx.cache.rows(
+            "SELECT id, name FROM devices WHERE deleted = 0 ORDER BY id DESC LIMIT 1")
+    )  # fmt: skip
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert window.search.hasFocus()
+    qtbot.keyClicks(window.search, name)
+    window.search.flush()
+    popup = window.search_popup
+    assert popup.isVisible()
+    assert popup.hits[0].kind == "device" and popup.hits[0].key == device_id
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    assert not popup.isVisible()
+    assert window.current_key == "devices"
+    assert window.views["devices"].detail.device["id"] == device_id
+
+
+def test_search_covers_clients_alerts_and_tickets(window: MainWindow, qtbot, ctx) -> None:
+    from ninja_desk.ui.synthetic_cache import add_ticket
+
+    add_ticket(ctx.cache, "tk-1", 1, number="T-4242", title="Printer jam")
+    popup = window.search_popup
+    window.search.set_text_now("Harbor")
+    assert {h.kind for h in popup.hits} >= {"client"}
+    window.search.set_text_now("T-4242")
+    assert [(h.kind, h.key) for h in popup.hits] == [("ticket", "tk-1")]
+    message = ctx.cache.scalar("SELECT message FROM alerts WHERE status = 'TRIGGERED' LIMIT 1")
+    window.search.set_text_now(message)
+    assert any(h.kind == "alert" for h in popup.hits)
+    window.search.set_text_now("Harbor")
+    qtbot.keyClick(window.search, Qt.Key.Key_Escape)
+    assert not popup.isVisible()
+    popup.update_results("Harbor")
+    client = next(h for h in popup.hits if h.kind == "client")
+    window.open_search_hit(client)
+    assert window.views["devices"].filter.org_id == client.key
+
+
+def test_bridge_coalesces_refreshes(window: MainWindow, qtbot) -> None:
+    seen = []
+    window.bridge.refresh.connect(seen.append)
+    for _ in range(50):
+        window.bridge.cache_changed("devices")
+    window.bridge.cache_changed("alerts")
+    qtbot.waitUntil(lambda: len(seen) == 1, timeout=2000)
+    qtbot.wait(400)
+    assert seen == [frozenset({"devices", "alerts"})]
+
+
+def test_placeholder_until_a_view_module_lands(window: MainWindow, monkeypatch) -> None:
+    from ninja_desk.ui import main_window as mw
+
+    spec = mw.ViewSpec("software", "Software", "ninja_desk.ui.views.not_there", "Nope", "Ctrl+5")
+    monkeypatch.setitem(mw.SPEC_BY_KEY, "software", spec)
+    window.views.pop("software", None)
+    placeholder = window.show_view("software")
+    assert getattr(placeholder, "is_placeholder", False)
+    assert "not installed" in placeholder.reason
+    monkeypatch.setitem(
+        mw.SPEC_BY_KEY, "software",
+        mw.ViewSpec("software", "Software", "ninja_desk.ui.views.dashboard_view",
+                    "DashboardView", "Ctrl+5"),
+    )  # fmt: skip
+    real = window.show_view("software")
+    assert real is not placeholder and not getattr(real, "is_placeholder", False)
