@@ -211,7 +211,7 @@ class AlertRulesPage(QWidget):
         self.assignee_edit = QLineEdit(placeholderText="Unassigned")
         self.title_edit = QLineEdit(placeholderText=DEFAULT_TITLE_TEMPLATE)
         self.title_edit.setToolTip(
-            "Placeholders: {condition} {device} {severity} {message} {organization}"
+            "Placeholders: {condition} {device} {severity} {message} {activity} {source_type}"
         )
         self.auto_resolve_check = QCheckBox("Resolve the ticket when the alert resets")
         self.reset_on_close_check = QCheckBox("Closing the ticket resets the alert in NinjaOne")
