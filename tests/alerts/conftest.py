@@ -36,11 +36,18 @@ class AlertEnv:
             self.env.psa, self.env.tenant, self.integration, ninjaone_url=BASE_URL, **kw
         )
 
-    def rule(self, name: str, order: int, conditions: dict, action: dict, **kw: object) -> uuid.UUID:
+    def rule(
+        self, name: str, order: int, conditions: dict, action: dict, **kw: object
+    ) -> uuid.UUID:
         with self.psa.tenant_session(self.tenant, self.env.admin_id) as s:
             return alert_rules.create_rule(
-                s, self.integration, name, priority_order=order, conditions=conditions,
-                action=action, **kw,
+                s,
+                self.integration,
+                name,
+                priority_order=order,
+                conditions=conditions,
+                action=action,
+                **kw,
             )
 
 
