@@ -139,13 +139,20 @@ def _cpu_seconds(pid: int) -> float:
 
 async def _measure(
     base: str, secret: str, tokens: list[str], args: argparse.Namespace, pid: int
-) -> tuple[float, float, tuple[float, float, int, int]]:
+) -> tuple[float, float, float, tuple[float, float, int, int]]:
     cpu_before, wall_before = _cpu_seconds(pid), time.perf_counter()
     accepted = await _throughput(base, secret, args.seconds, args.senders)
     wall = time.perf_counter() - wall_before
     cpu_ms = (_cpu_seconds(pid) - cpu_before) * 1000 / max(1.0, accepted * wall)
+    async with aiohttp.ClientSession() as session, session.get(f"{base}/metrics") as resp:
+        values = dict(
+            line.rsplit(" ", 1) for line in (await resp.text()).splitlines() if line[:1] != "#"
+        )
+    per_commit = float(values["ninjadesk_relay_intake_committed_items_total"]) / max(
+        1.0, float(values["ninjadesk_relay_intake_commits_total"])
+    )
     latency = await _latency(base, secret, tokens, args.rate, args.seconds, 10**8)
-    return accepted, cpu_ms, latency
+    return accepted, cpu_ms, per_commit, latency
 
 
 def main() -> None:
@@ -185,7 +192,7 @@ def main() -> None:
             assert proc.stdout is not None
             line = proc.stdout.readline()
             base = line.strip().rsplit(" ", 1)[-1]
-            accepted, cpu_ms, (p50, p99, deliveries, sent) = asyncio.run(
+            accepted, cpu_ms, per_commit, (p50, p99, deliveries, sent) = asyncio.run(
                 _measure(base, secret, tokens, args, proc.pid)
             )
         finally:
@@ -199,6 +206,7 @@ def main() -> None:
                 "senders": args.senders,
                 "accepted_per_s": round(accepted, 1),
                 "relay_cpu_ms_per_webhook": round(cpu_ms, 3),
+                "webhooks_per_commit": round(per_commit, 2),
                 "load_avg_1m_before": round(load_before, 2),
                 "subscribers": args.subscribers,
                 "rate_per_s": args.rate,

@@ -120,7 +120,7 @@ async def metrics_handler(request: web.Request) -> web.Response:
     except RelayStoreError:
         return _json(503, {"error": "database unreachable"})
     return web.Response(
-        text=state.metrics.render(stats),
+        text=state.metrics.render(stats, state.writer.batches, state.writer.items),
         content_type="text/plain",
         charset="utf-8",
         headers={"X-Content-Type-Options": "nosniff"},

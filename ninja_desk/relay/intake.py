@@ -30,6 +30,9 @@ class IntakeWriter:
         # One thread: the writer's SQLite connection stays hot and commits never interleave.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-writer")
         self._task: asyncio.Task[None] | None = None
+        # Commits and webhooks per commit, for /metrics (batch size = items / batches).
+        self.batches = 0
+        self.items = 0
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="relay-intake-writer")
@@ -71,6 +74,8 @@ class IntakeWriter:
                     if not fut.done():
                         fut.set_exception(exc)
                 continue
+            self.batches += 1
+            self.items += len(live)
             for (_, fut), seq in zip(live, results, strict=True):
                 if not fut.done():
                     fut.set_result(seq)

@@ -28,7 +28,7 @@ class Metrics:
     forward_failures: int = 0
     pruned: int = 0
 
-    def render(self, stats: StoreStats) -> str:
+    def render(self, stats: StoreStats, batches: int = 0, batched: int = 0) -> str:
         lines: list[str] = []
 
         def metric(name: str, kind: str, help_text: str, samples: list[tuple[str, float]]) -> None:
@@ -53,6 +53,18 @@ class Metrics:
             "counter",
             "Webhooks refused, by reason.",
             [(f'{{reason="{r}"}}', self.rejected[r]) for r in REJECT_REASONS],
+        )
+        metric(
+            "ninjadesk_relay_intake_commits_total",
+            "counter",
+            "Intake transactions (one fsync each); webhooks per commit = items / commits.",
+            [("", batches)],
+        )
+        metric(
+            "ninjadesk_relay_intake_committed_items_total",
+            "counter",
+            "Webhooks written by intake transactions, duplicates included.",
+            [("", batched)],
         )
         metric(
             "ninjadesk_relay_store_errors_total",

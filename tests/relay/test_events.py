@@ -178,6 +178,8 @@ async def test_healthz_and_metrics(relay: Relay, client: httpx.AsyncClient):
     text = metrics.text
     for line in (
         "ninjadesk_relay_subscribers_connected 1",
+        "ninjadesk_relay_intake_commits_total 1",
+        "ninjadesk_relay_intake_committed_items_total 1",
         "ninjadesk_relay_oldest_retained_seq 1",
         "ninjadesk_relay_store_events 1",
         "ninjadesk_relay_forward_queue_depth 0",
