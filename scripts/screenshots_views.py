@@ -47,11 +47,20 @@ def _decorate_cache(cache: LocalCache) -> None:
     """Tickets, decisions and a reset alert on top of the synthetic fleet."""
     from ninja_desk.ui.synthetic_cache import add_ticket
 
-    alerts = cache.rows(
+    select = (
         "SELECT a.uid, a.device_id, a.message, a.severity, o.name AS org FROM alerts a"
         " JOIN devices d ON d.id = a.device_id JOIN organizations o ON o.id = d.organization_id"
-        " ORDER BY a.create_time DESC LIMIT 40"
+        " WHERE {} ORDER BY a.create_time DESC LIMIT 8"
     )
+    # Decisions that agree with the demo rules: tickets for major+ on servers, minor suppressed.
+    ticketed = cache.rows(
+        select.format("a.severity IN ('CRITICAL', 'MAJOR') AND d.node_class LIKE '%SERVER'")
+    )
+    suppressed = cache.rows(
+        select.format("a.severity = 'MINOR' AND d.node_class = 'WINDOWS_WORKSTATION'")
+    )
+    ticketed, suppressed = ticketed[:6], suppressed[:6]
+    alerts = ticketed
     for n, alert in enumerate(alerts[:6]):
         add_ticket(
             cache,
@@ -66,11 +75,11 @@ def _decorate_cache(cache: LocalCache) -> None:
     add_ticket(
         cache,
         "t-9",
-        alerts[7]["device_id"],
+        suppressed[-1]["device_id"],
         number="2030",
         title="Replace UPS battery",
         status="Closed",
-        client_name=alerts[7]["org"],
+        client_name=suppressed[-1]["org"],
     )
 
     def write(conn: object) -> None:
@@ -88,19 +97,28 @@ def _decorate_cache(cache: LocalCache) -> None:
                     "u": alert["uid"],
                     "d": json.dumps(
                         {
-                            "outcome": "ticket created",
+                            "outcome": "ticket",
+                            "reason": "Rule 'Critical and major on servers' matched.",
                             "rule": "Critical and major on servers",
-                            "reason": "severity and device class matched",
+                            "action": "create_ticket",
+                            "priority": "urgent" if alert["severity"] == "CRITICAL" else "high",
                         }
                     ),
                 },
             )
-        for alert in alerts[6:12]:
+        for alert in suppressed:
             conn.execute(
                 text("UPDATE alerts SET decision = :d WHERE uid = :u"),
                 {
                     "u": alert["uid"],
-                    "d": "No ticket: matched rule 'Ignore minor workstation alerts' (suppress).",
+                    "d": json.dumps(
+                        {
+                            "outcome": "suppressed",
+                            "reason": "Suppressed by rule 'Ignore minor workstation alerts'.",
+                            "rule": "Ignore minor workstation alerts",
+                            "action": "suppress",
+                        }
+                    ),
                 },
             )
         conn.execute(

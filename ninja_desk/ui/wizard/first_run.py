@@ -63,9 +63,10 @@ class RegionPage(_Page):
         self.body.addLayout(form)
         self.body.addWidget(
             hint(
-                "The app needs the Authorization Code grant with the redirect URI "
-                "http://127.0.0.1 and the scopes monitoring, management, control and "
-                "offline_access."
+                "Create the app in NinjaOne under Administration → Apps → API as a Native "
+                "app with the redirect URI http://127.0.0.1:<port>/callback, the Authorization "
+                "code and Refresh token grants, and the Monitoring, Management and Control "
+                "scopes (docs/connecting.md)."
             )
         )
         self.body.addStretch(1)
