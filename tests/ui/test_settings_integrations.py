@@ -122,7 +122,9 @@ def test_custom_url_round_trip_and_revert(qtbot, ctx, tmp_path):
     assert view.save()
     assert Settings.load(tmp_path).custom_base_url == "http://127.0.0.1:8765"
     n1.client_id_edit.setText("unsaved")
+    settings_object = ctx.settings
     view.revert()
+    assert ctx.settings is settings_object  # others hold this object
     assert n1.client_id_edit.text() == ""
     assert n1.custom_url_edit.text() == "http://127.0.0.1:8765"
 

@@ -6,6 +6,7 @@ Save. Organization mapping and alert rules live in the PSA database and save as 
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -78,6 +79,8 @@ class SettingsView(QWidget):
         self.save_bar.setVisible(self.pages[row] is self.integrations)
 
     def refresh(self) -> None:
+        self.integrations.ninjaone.update_state()
+        self.integrations.apply_permissions()
         self.org_mapping.refresh()
         self.alert_rules.refresh()
 
@@ -105,6 +108,9 @@ class SettingsView(QWidget):
 
     def revert(self) -> None:
         """Show the saved settings again, dropping unsaved edits."""
-        self.ctx.settings = Settings.load(self.ctx.data_dir)
+        # Copy into the same object: the shell and the scheduler hold a reference to it.
+        saved = Settings.load(self.ctx.data_dir)
+        for field in fields(Settings):
+            setattr(self.ctx.settings, field.name, getattr(saved, field.name))
         self.integrations.load_from(self.ctx.settings)
         self.message_label.setText("Unsaved changes dropped.")
