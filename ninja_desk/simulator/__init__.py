@@ -1,10 +1,20 @@
 """A faithful NinjaOne API simulator for tests, benchmarks and the demo.
 
     from ninja_desk.simulator import SimulatorConfig, start_simulator, run_simulator_in_thread
-    async with start_simulator(SimulatorConfig(devices=50)) as sim: ...   # sim.base_url
-    with run_simulator_in_thread(cfg) as sim: SimControl(sim.base_url).rename_device(1, "x")
+    from ninja_desk.simulator import SimControl
 
-Pre-registered OAuth clients are listed in oauth.py, control endpoints in control.py.
+    cfg = SimulatorConfig(orgs=5, devices=50, seed=1)
+    async with start_simulator(cfg) as sim:        # on the running loop
+        sim.base_url                                # "http://127.0.0.1:<port>"
+    with run_simulator_in_thread(cfg) as sim:       # own loop, daemon thread
+        SimControl(sim.base_url).rename_device(1, "Front desk")
+
+- OAuth clients: `demo-client`/`demo-secret` (client_credentials), `desk-native` (PKCE,
+  `http://127.0.0.1/callback` on any port), `desk-web`/`web-secret` (oauth.py).
+- API under `/v2/` and `/api/v2/` (api.py, reports.py); control API under `/_sim/`
+  (control.py), wrapped by `SimControl` / `AsyncSimControl` (client.py) and the
+  `ninja-desk-sim` CLI (cli.py).
+- Same seed, same tenant; faults draw from a seeded RNG too.
 """
 
 from ninja_desk.simulator.client import AsyncSimControl, SimControl, SimControlError

@@ -82,7 +82,7 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     sim = request.app[SIM_KEY]
     now = time.time()
     client, info = _client_key(sim, request)
-    sim.stats.check_early(client, now)
+    sim.stats.check_early(client, now, _endpoint(request))
     settings = sim.faults.settings
     if settings.latency_ms > 0:
         await asyncio.sleep(settings.latency_ms / 1000.0)

@@ -1,5 +1,11 @@
 """Request statistics for `/_sim/stats`: per endpoint, per status, and clients that came back
-before a `Retry-After` they had been given elapsed."""
+before a `Retry-After` they had been given elapsed.
+
+Early requests are keyed by client (the token's client_id, else the remote address). A request
+counts as early when it arrives more than 50 ms after the 429 was sent (earlier arrivals were
+already in flight: concurrent requests cannot have seen the header) and more than 50 ms before
+the Retry-After elapses (clock granularity). The first 50 are listed in `early_details`.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +27,9 @@ class Stats:
         self.endpoint_statuses: dict[str, Counter[int]] = {}
         self.early_requests = 0
         self.early_by_client: Counter[str] = Counter()
-        self.retry_not_before: dict[str, float] = {}
+        # client -> (when the Retry-After was given, when it elapses)
+        self.retry_not_before: dict[str, tuple[float, float]] = {}
+        self.early_details: list[dict[str, Any]] = []
         self.faults: Counter[str] = Counter()
         self.webhooks: Counter[str] = Counter()
         self.webhook_last_error: str | None = None
@@ -29,19 +37,31 @@ class Stats:
         self.serve_times: dict[str, list[float]] = {}
         self.started = time.time()
 
-    def check_early(self, client: str, now: float) -> bool:
-        deadline = self.retry_not_before.get(client)
-        if deadline is None:
+    def check_early(self, client: str, now: float, endpoint: str = "") -> bool:
+        window = self.retry_not_before.get(client)
+        if window is None:
             return False
-        if now + EARLY_TOLERANCE < deadline:
-            self.early_requests += 1
-            self.early_by_client[client] += 1
-            return True
-        del self.retry_not_before[client]
-        return False
+        given_at, deadline = window
+        if now + EARLY_TOLERANCE >= deadline:
+            del self.retry_not_before[client]
+            return False
+        if now < given_at + EARLY_TOLERANCE:
+            # Arrived right behind the 429: already in flight (a concurrent request) when the
+            # client got its Retry-After, so it could not have waited.
+            return False
+        self.early_requests += 1
+        self.early_by_client[client] += 1
+        if len(self.early_details) < 50:
+            self.early_details.append({"client": client, "endpoint": endpoint,
+                                       "after_429_s": round(now - given_at, 4),
+                                       "early_by_s": round(deadline - now, 4)})
+        return True
 
     def note_retry_after(self, client: str, now: float, seconds: float) -> None:
-        self.retry_not_before[client] = max(self.retry_not_before.get(client, 0.0), now + seconds)
+        previous = self.retry_not_before.get(client)
+        if previous is not None and previous[1] >= now + seconds:
+            return
+        self.retry_not_before[client] = (now, now + seconds)
 
     def record(self, endpoint: str, status: int, seconds: float = 0.0) -> None:
         self.requests[endpoint] += 1
@@ -63,6 +83,7 @@ class Stats:
                          for ep, t in self.serve_times.items()},
             "early_requests": self.early_requests,
             "early_by_client": dict(self.early_by_client),
+            "early_details": list(self.early_details),
             "faults": dict(self.faults),
             "webhooks": dict(self.webhooks) | {"last_error": self.webhook_last_error},
             "since": self.started,

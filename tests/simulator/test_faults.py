@@ -50,20 +50,22 @@ async def test_429_with_and_without_retry_after(api: httpx.AsyncClient,
 async def test_early_requests_are_counted_per_client(api: httpx.AsyncClient,
                                                      sim: RunningSimulator) -> None:
     async with AsyncSimControl(sim.base_url) as ctl:
-        await ctl.set_faults(rate_429=1.0, retry_after=0.3)
+        await ctl.set_faults(rate_429=1.0, retry_after=0.6)
         assert (await api.get("/v2/devices")).status_code == 429
         await ctl.set_faults(rate_429=0.0)
-        await api.get("/v2/devices")  # immediately: too early
-        assert (await ctl.stats())["early_requests"] == 1
-        await asyncio.sleep(0.35)
-        await ctl.set_faults(rate_429=1.0)
-        await api.get("/v2/devices")
-        await ctl.set_faults(rate_429=0.0)
-        await asyncio.sleep(0.32)  # honours Retry-After (within the 50 ms tolerance)
-        assert (await api.get("/v2/devices")).status_code == 200
+        # Right behind the 429 (< 50 ms): a request already in flight, not counted.
+        await api.get("/v2/organizations")
+        assert (await ctl.stats())["early_requests"] == 0
+        await asyncio.sleep(0.1)
+        await api.get("/v2/devices")  # the client knew, and came back anyway
         stats = await ctl.stats()
         assert stats["early_requests"] == 1
         assert stats["early_by_client"] == {"demo-client": 1}
+        detail = stats["early_details"][0]
+        assert detail["endpoint"] == "GET /v2/devices" and detail["early_by_s"] > 0.3
+        await asyncio.sleep(0.55)  # Retry-After honoured (within the 50 ms tolerance)
+        assert (await api.get("/v2/devices")).status_code == 200
+        assert (await ctl.stats())["early_requests"] == 1
         await ctl.reset_stats()
         assert (await ctl.stats())["early_requests"] == 0
 
