@@ -79,8 +79,7 @@ def _pip_install(python: Path, src: Path, env: dict[str, str]) -> None:
         if NETWORK_TROUBLE.search(output):
             pytest.fail(
                 "pip could not reach a package index to install the relay's dependencies; "
-                "this test needs PyPI or a configured mirror (pip config list).\n"
-                + output[-3000:]
+                "this test needs PyPI or a configured mirror (pip config list).\n" + output[-3000:]
             )
         pytest.fail(f"pip install . failed:\n{output[-3000:]}")
 
