@@ -161,11 +161,14 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--subscribers", type=int, default=20)
     parser.add_argument("--senders", type=int, default=4)
+    parser.add_argument(
+        "--db", help="an EMPTY database URL (e.g. a fresh PostgreSQL database); default SQLite"
+    )
     args = parser.parse_args()
     # Other work on the box skews wall-clock figures; record how busy it was.
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
-        db = f"sqlite:///{Path(tmp) / 'relay.db'}"
+        db = args.db or f"sqlite:///{Path(tmp) / 'relay.db'}"
         store = open_store(db)
         store.init_schema()
         secret = admin.add_endpoint(store, "bench")
@@ -202,7 +205,9 @@ def main() -> None:
         json.dumps(
             {
                 "bench": "relay",
-                "store": "sqlite-wal-synchronous-full",
+                "store": "postgresql"
+                if args.db and "postgres" in args.db
+                else "sqlite-wal-synchronous-full",
                 "senders": args.senders,
                 "accepted_per_s": round(accepted, 1),
                 "relay_cpu_ms_per_webhook": round(cpu_ms, 3),

@@ -122,12 +122,6 @@ class RelayStore(ABC):
     @contextmanager
     def _tx(self, conn: Any, write: bool) -> Iterator[Conn]: ...
 
-    def _before_append(self, tx: Conn) -> None:  # noqa: B027 - optional hook, no-op here
-        """Hook: PostgreSQL takes a lock so seqs commit in order (see store_postgres)."""
-
-    def _after_append(self, tx: Conn) -> None:  # noqa: B027 - optional hook, no-op here
-        """Hook: PostgreSQL notifies the other instances."""
-
     @abstractmethod
     def size_bytes(self) -> int: ...
 
@@ -144,7 +138,9 @@ class RelayStore(ABC):
         return entry
 
     @contextmanager
-    def transaction(self, write: bool = False) -> Iterator[Conn]:
+    def connection(self) -> Iterator[Any]:
+        """This thread's raw connection, held against close(); driver errors become
+        RelayStoreError and drop the connection so the next call reconnects."""
         conn, in_use = self._conn()
         # close() may run on another thread (server shutdown while a read is in flight);
         # closing a connection under a running query crashes the C driver, so it waits.
@@ -152,14 +148,17 @@ class RelayStore(ABC):
             if self._closed:
                 raise RelayStoreError("relay store is closed")
             try:
-                with self._tx(conn, write) as tx:
-                    yield tx
+                yield conn
             except (AdminError, RelayStoreError):
                 raise
             except Exception as exc:
-                # A broken connection must not poison this thread: drop it, reconnect later.
                 self._drop_conn()
                 raise RelayStoreError(f"relay database error: {exc}") from exc
+
+    @contextmanager
+    def transaction(self, write: bool = False) -> Iterator[Conn]:
+        with self.connection() as conn, self._tx(conn, write) as tx:
+            yield tx
 
     def _drop_conn(self) -> None:
         entry = getattr(self._local, "entry", None)
@@ -190,10 +189,12 @@ class RelayStore(ABC):
 
     # -- intake -------------------------------------------------------------------------
     def append_batch(self, items: Sequence[Incoming]) -> list[int | None]:
-        """Store a batch in one transaction; per item the new seq, or None for a duplicate."""
+        """Store a batch in one transaction; per item the new seq, or None for a duplicate.
+
+        PostgreSQL overrides this with a pipelined, lock-ordered version (store_postgres).
+        """
         results: list[int | None] = []
         with self.transaction(write=True) as tx:
-            self._before_append(tx)
             targets = [row[0] for row in tx.execute("SELECT id FROM relay_forward_targets")]
             for item in items:
                 if item.activity_key is not None:
@@ -217,8 +218,6 @@ class RelayStore(ABC):
                         (seq, target, item.received_at),
                     )
                 results.append(int(seq))
-            if any(r is not None for r in results):
-                self._after_append(tx)
         return results
 
     # -- reading ------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 
-from ninja_desk.relay.store import RelayStore
+from ninja_desk.relay.store import Incoming, RelayStore
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,44 @@ _SCHEMA = [
 
 _QMARK = re.compile(r"\?")
 
+# Params for both: endpoint, activity_key, received_at, payload, next_attempt_at.
+_APPEND_KEYED = """
+WITH args AS (
+    SELECT %s::text AS endpoint, %s::text AS activity_key, %s::float8 AS received_at,
+           %s::text AS payload, %s::float8 AS due
+), dedup AS (
+    INSERT INTO relay_dedup(endpoint, activity_key, seen_at)
+    SELECT endpoint, activity_key, received_at FROM args
+    ON CONFLICT (endpoint, activity_key) DO NOTHING
+    RETURNING 1
+), event AS (
+    INSERT INTO relay_events(endpoint, activity_key, received_at, payload)
+    SELECT endpoint, activity_key, received_at, payload FROM args
+    WHERE EXISTS (SELECT 1 FROM dedup)
+    RETURNING seq
+), outbox AS (
+    INSERT INTO relay_outbox(seq, target_id, attempts, next_attempt_at)
+    SELECT event.seq, t.id, 0, args.due
+    FROM event CROSS JOIN relay_forward_targets t CROSS JOIN args
+)
+SELECT seq FROM event
+"""
+_APPEND_UNKEYED = """
+WITH args AS (
+    SELECT %s::text AS endpoint, %s::text AS activity_key, %s::float8 AS received_at,
+           %s::text AS payload, %s::float8 AS due
+), event AS (
+    INSERT INTO relay_events(endpoint, activity_key, received_at, payload)
+    SELECT endpoint, activity_key, received_at, payload FROM args
+    RETURNING seq
+), outbox AS (
+    INSERT INTO relay_outbox(seq, target_id, attempts, next_attempt_at)
+    SELECT event.seq, t.id, 0, args.due
+    FROM event CROSS JOIN relay_forward_targets t CROSS JOIN args
+)
+SELECT seq FROM event
+"""
+
 
 class _Tx:
     __slots__ = ("_conn",)
@@ -122,12 +160,35 @@ class PostgresStore(RelayStore):
         finally:
             self._creating = False
 
-    def _before_append(self, tx: Any) -> None:
-        tx.execute("SELECT pg_advisory_xact_lock(?, ?)", _APPEND_LOCK)
+    def append_batch(self, items: Sequence[Incoming]) -> list[int | None]:
+        """One statement per webhook, all pipelined: a batch costs one round trip, not ~3n.
 
-    def _after_append(self, tx: Any) -> None:
-        # Delivered at commit, to every instance (including this one) that LISTENs.
-        tx.execute(f"NOTIFY {CHANNEL}")
+        The data-modifying CTE does dedup, event and outbox rows together, so no result has to
+        come back before the next statement is sent. Statements run in order, so seqs follow
+        the order the webhooks were queued.
+        """
+        with self.connection() as conn:
+            with conn.transaction(), conn.pipeline():
+                conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", _APPEND_LOCK)
+                cursors = [
+                    conn.execute(
+                        _APPEND_KEYED if item.activity_key is not None else _APPEND_UNKEYED,
+                        (
+                            item.endpoint,
+                            item.activity_key,
+                            item.received_at,
+                            item.payload,
+                            item.received_at,
+                        ),
+                    )
+                    for item in items
+                ]
+                conn.execute(f"NOTIFY {CHANNEL}")
+            results: list[int | None] = []
+            for cursor in cursors:
+                row = cursor.fetchone()
+                results.append(None if row is None else int(row[0]))
+            return results
 
     def _skip_locked(self) -> str:
         return " FOR UPDATE SKIP LOCKED"
