@@ -27,3 +27,15 @@ screenshots: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+# Desktop bundle (PyInstaller one-folder, packaging/README.md). Not part of `make test`.
+.PHONY: bundle bundle-smoke
+
+bundle: $(STAMP)
+	$(PY) -m pip install -q -r packaging/requirements-bundle.txt
+	$(PY) packaging/build_bundle.py
+
+# Runs the built dist/NinjaDesk/NinjaDesk offscreen with --smoke-test on a temp data dir;
+# fails on a non-zero exit or on stderr lines that are not on the smoke test's allow list.
+bundle-smoke:
+	$(PY) packaging/smoke_test.py dist/NinjaDesk
