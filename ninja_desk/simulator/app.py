@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from ninja_desk.simulator import api, control
+from ninja_desk.simulator import api, control, reports
 from ninja_desk.simulator.device_filter import DeviceFilterError
 from ninja_desk.simulator.oauth import AccessToken
 from ninja_desk.simulator.pagination import PagingError
@@ -152,8 +153,15 @@ def create_app(sim: SimState) -> web.Application:
 
     async def on_startup(_: web.Application) -> None:
         await sim.webhooks.start()
+        if sim.config.prewarm:
+            sim.warmup = asyncio.create_task(reports.prewarm(sim.tenant, sim.report_rows),
+                                             name="sim-prewarm")
 
     async def on_cleanup(_: web.Application) -> None:
+        if sim.warmup is not None:
+            sim.warmup.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sim.warmup
         await sim.webhooks.stop()
 
     app.on_startup.append(on_startup)

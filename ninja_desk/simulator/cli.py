@@ -28,7 +28,7 @@ def _serve(args: argparse.Namespace) -> int:
         orgs=args.orgs, devices=args.devices, seed=args.seed, token_lifetime=args.token_lifetime,
         latency_ms=args.latency_ms, rate_429=args.rate_429, rate_5xx=args.rate_5xx,
         retry_after=args.retry_after, host=args.host, port=args.port,
-        auto_consent=args.auto_consent,
+        auto_consent=args.auto_consent, prewarm=not args.no_prewarm,
     )
 
     async def run() -> None:
@@ -115,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--retry-after", type=float, default=1.0)
     s.add_argument("--auto-consent", action="store_true",
                    help="skip the Allow/Deny page of /ws/oauth/authorize")
+    s.add_argument("--no-prewarm", action="store_true",
+                   help="do not pre-serialise report rows in the background after startup")
 
     d = sub.add_parser("device").add_subparsers(dest="action", required=True)
     a = d.add_parser("add")

@@ -34,3 +34,6 @@ class SimulatorConfig:
     # Epoch seconds that generated timestamps are relative to; None means "now". Fix it to get
     # byte-identical payloads across runs.
     base_time: float | None = None
+    # Serialise the sync reports' rows in the background right after startup, so the first
+    # full sync's report pages cost what later ones do (~15-30 ms instead of 100-300 ms).
+    prewarm: bool = True

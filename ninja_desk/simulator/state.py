@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ class SimState:
     base_url: str = ""
     webhook_admin: bool = True
     psa_conflict: bool = False
+    warmup: asyncio.Task[int] | None = None
 
 
 SIM_KEY = web.AppKey("sim", SimState)

@@ -176,3 +176,17 @@ async def test_rest_timestamps_have_nine_decimals_on_the_wire(api: httpx.AsyncCl
     assert re.search(r'"timestamp":\d{10}\.\d{9}[,}]', report)
     acts = (await api.get("/v2/activities", params={"pageSize": 10})).text
     assert re.search(r'"activityTime":\d{10}\.\d{9}[,}]', acts)
+
+
+async def test_prewarm_serialises_report_rows_in_the_background(
+        api: httpx.AsyncClient, sim: RunningSimulator) -> None:
+    assert sim.state.warmup is not None
+    assert await sim.state.warmup == len(sim.tenant.fleet.devices)
+    before = (await api.get("/v2/queries/device-health", params={"pageSize": 1000})).json()
+    # A change after warm-up is visible: the device's revision invalidates its cached rows.
+    dev_id = before["results"][0]["deviceId"]
+    await api.post("/_sim/alerts", json={"device_id": dev_id, "severity": "CRITICAL"})
+    after = (await api.get("/v2/queries/device-health",
+                           params={"df": f"id = {dev_id}"})).json()["results"][0]
+    assert after["alertCount"] == before["results"][0]["alertCount"] + 1
+    assert after["healthStatus"] == "UNHEALTHY"
