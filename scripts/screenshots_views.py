@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -227,6 +228,12 @@ def demo_context(folder: Path, *, permissions: frozenset[str] = ALL_PERMISSIONS)
         open_url=lambda _url: None,
     )
     ctx.psa = _demo_psa(folder, cache)
+    from ninja_desk.ui.settings.ninjaone_link import NinjaOneLink
+
+    # Shown as connected (the sync engine itself is not needed for these views).
+    ctx.sync = SimpleNamespace(running=False, api=None)  # type: ignore[assignment]
+    demo_secrets = _MemorySecrets()  # never the real keyring
+    ctx.ninjaone = NinjaOneLink(ctx, opener=None, secrets_for=lambda _b, _c: demo_secrets)
     settings.psa_tenant = str(ctx.psa.tenant)
     return ctx
 

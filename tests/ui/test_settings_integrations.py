@@ -12,6 +12,7 @@ from ninja_desk.psa.permissions import ALL_PERMISSIONS, SYNC_DEVICES
 from ninja_desk.settings import Settings
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.settings.ninjaone_card import DISCONNECT_TEXT
+from ninja_desk.ui.settings.ninjaone_link import NinjaOneLink
 from ninja_desk.ui.settings.psa_card import PASSWORD_IN_URL
 from ninja_desk.ui.settings.services import NO_LINK, NO_NINJA, RELAY_TOKEN_KEY
 from ninja_desk.ui.settings.settings_view import SettingsView
@@ -60,6 +61,9 @@ def ctx(tmp_path) -> Iterator[AppContext]:
 
 
 def make_view(qtbot, ctx, secrets=None) -> SettingsView:
+    if not hasattr(ctx, "ninjaone"):  # the real link, on fake secrets: never the real keyring
+        ninja_secrets = FakeSecrets()
+        ctx.ninjaone = NinjaOneLink(ctx, opener=None, secrets_for=lambda _b, _c: ninja_secrets)
     view = SettingsView(ctx, relay_secrets=secrets or FakeSecrets())
     qtbot.addWidget(view)
     return view
@@ -192,6 +196,7 @@ def test_status_badge_follows_the_connection(qtbot, ctx):
 
 
 def test_connect_and_disconnect_with_confirmation(qtbot, ctx, tmp_path):
+    ctx.ninjaone = None  # an app that wired no link at all
     view = make_view(qtbot, ctx)
     assert view.integrations.ninjaone.connect_button.toolTip() == NO_LINK
     link = ctx.ninjaone = FakeLink()

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWizard
 
+from ninja_desk.ninjaone.credentials import WEBHOOK_SECRET
 from ninja_desk.paths import config_file
 from ninja_desk.psa.permissions import ALL_PERMISSIONS
 from ninja_desk.settings import Settings
+from ninja_desk.ui.settings.ninjaone_link import NinjaOneLink
 from ninja_desk.ui.settings.psa_card import PASSWORD_IN_URL
-from ninja_desk.ui.settings.services import NO_LINK, RELAY_TOKEN_KEY
+from ninja_desk.ui.settings.services import RELAY_TOKEN_KEY
 from ninja_desk.ui.wizard.first_run import FirstRunWizard
 from tests.ui.alerts_tickets_sample_data import make_ctx
 from tests.ui.test_settings_integrations import FakeSecrets
@@ -14,6 +16,7 @@ from tests.ui.test_settings_integrations import FakeSecrets
 
 def test_skip_sets_first_run_done_and_asks_nothing_more(qtbot, tmp_path):
     ctx = make_ctx(tmp_path, filled=False)
+    ctx.ninjaone = None  # no link: nothing here may reach the keyring
     wizard = FirstRunWizard(ctx, relay_secrets=FakeSecrets())
     qtbot.addWidget(wizard)
     wizard.open()
@@ -28,6 +31,7 @@ def test_skip_sets_first_run_done_and_asks_nothing_more(qtbot, tmp_path):
 
 def test_escape_counts_as_skip(qtbot, tmp_path):
     ctx = make_ctx(tmp_path, filled=False)
+    ctx.ninjaone = None  # no link: nothing here may reach the keyring
     wizard = FirstRunWizard(ctx, relay_secrets=FakeSecrets())
     qtbot.addWidget(wizard)
     wizard.open()
@@ -38,6 +42,8 @@ def test_escape_counts_as_skip(qtbot, tmp_path):
 
 def test_every_step_then_finish(qtbot, tmp_path):
     ctx = make_ctx(tmp_path, permissions=ALL_PERMISSIONS)
+    ninja_secrets = FakeSecrets()
+    ctx.ninjaone = NinjaOneLink(ctx, opener=None, secrets_for=lambda _b, _c: ninja_secrets)
     secrets = FakeSecrets()
     wizard = FirstRunWizard(ctx, relay_secrets=secrets)
     qtbot.addWidget(wizard)
@@ -54,7 +60,8 @@ def test_every_step_then_finish(qtbot, tmp_path):
     connect = wizard.connect_page
     assert wizard.currentPage() is connect
     assert not connect.card.region_combo.isVisibleTo(wizard)  # asked on the previous page
-    assert connect.card.connect_button.toolTip() == NO_LINK
+    assert isinstance(ctx.ninjaone, NinjaOneLink)
+    assert connect.card.connect_button.isEnabled()  # region and client ID from page one
     assert connect.card.base_url() == "http://127.0.0.1:8765"
     wizard.next()
 
@@ -70,6 +77,7 @@ def test_every_step_then_finish(qtbot, tmp_path):
     assert wizard.currentPage() is relay
     relay.card.url_edit.setText("https://relay.example.com")
     relay.card.token_edit.setText("tok-123")
+    relay.card.endpoint_edit.setText("endpoint-s3cret")
     wizard.next()
 
     mapping = wizard.mapping_page
@@ -86,5 +94,7 @@ def test_every_step_then_finish(qtbot, tmp_path):
     assert saved.psa_url == f"sqlite:///{tmp_path / 'psa.sqlite3'}"
     assert saved.relay_url == "https://relay.example.com"
     assert secrets.values == {RELAY_TOKEN_KEY: "tok-123"}
-    assert "tok-123" not in config_file(tmp_path).read_text()
+    assert ninja_secrets.values == {WEBHOOK_SECRET: "endpoint-s3cret"}
+    on_disk = config_file(tmp_path).read_text()
+    assert "tok-123" not in on_disk and "endpoint-s3cret" not in on_disk
     ctx.cache.close()

@@ -146,7 +146,7 @@ class NinjaOneCard(Card):
         return None
 
     def apply_to(self, settings: Settings) -> None:
-        if self._read_only is None:
+        if self._read_only is None and self.region_combo.isEnabled():
             region = self.region_combo.currentData()
             if region == CUSTOM:
                 settings.custom_base_url = self.custom_url_edit.text().strip() or None
@@ -219,9 +219,11 @@ class NinjaOneCard(Card):
         if not detail and snap.state is ConnectionState.DISCONNECTED:
             detail = "Pick your region, enter the API app's Client ID and connect."
         self.status_detail.setText(detail)
-        editable = self._read_only is None and not self._busy
+        # Region and app are what the session was made with: change them after disconnecting.
+        editable = self._read_only is None and not self._busy and not snap.can_sync
         for widget in (self.region_combo, self.custom_url_edit, self.client_id_edit):
             widget.setEnabled(editable)
+            widget.setToolTip("" if editable or not snap.can_sync else "Disconnect to change this.")
         reasons = []
         for action, button in (
             ("connect", self.connect_button),

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLineEdit, QWidget
 from ninja_desk.settings import Settings
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.settings.common import Card, StatusBadge, hint
-from ninja_desk.ui.settings.services import RELAY_TOKEN_KEY, relay_secrets
+from ninja_desk.ui.settings.services import RELAY_TOKEN_KEY, ninjaone_link, relay_secrets
 
 
 def relay_url_problem(url: str) -> str | None:
@@ -45,8 +45,15 @@ class RelayCard(Card):
         self.url_edit = QLineEdit(placeholderText="https://relay.example.com")
         self.token_edit = QLineEdit()
         self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.endpoint_edit = QLineEdit()
+        self.endpoint_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.endpoint_edit.setToolTip(
+            "The secret of the relay endpoint NinjaOne posts to ('ninja-desk-relay endpoint "
+            "add'); NinjaDesk sends it in the webhook's X-NinjaDesk-Secret header."
+        )
         form.addRow("Relay URL", self.url_edit)
-        form.addRow("Token", self.token_edit)
+        form.addRow("Stream token", self.token_edit)
+        form.addRow("Endpoint secret", self.endpoint_edit)
         self.body.addLayout(form)
         self.result_label = hint("")
         self.body.addWidget(self.result_label)
@@ -65,9 +72,14 @@ class RelayCard(Card):
             self.result_label.setText(str(exc))
             return False
 
+    def _link(self) -> Any:
+        link = ninjaone_link(self.ctx)
+        return link if hasattr(link, "store_endpoint_secret") else None
+
     def load_from(self, settings: Settings) -> None:
         self.url_edit.setText(settings.relay_url or "")
         self.token_edit.clear()
+        self.endpoint_edit.clear()
         self._update()
 
     def _update(self) -> None:
@@ -82,6 +94,13 @@ class RelayCard(Card):
         editable = self._read_only is None
         self.url_edit.setEnabled(editable)
         self.token_edit.setEnabled(editable)
+        link = self._link()
+        self.endpoint_edit.setEnabled(editable and link is not None)
+        self.endpoint_edit.setPlaceholderText(
+            "Stored in the system keyring — type to replace"
+            if link is not None and link.has_endpoint_secret()
+            else "Relay endpoint secret (for registering the webhook)"
+        )
 
     def set_read_only(self, reason: str | None) -> None:
         self._read_only = reason
@@ -95,15 +114,28 @@ class RelayCard(Card):
             settings.relay_url = self.url_edit.text().strip() or None
 
     def save_secret(self) -> str | None:
-        """Store a newly typed token in the keyring; the sentence if that failed."""
-        token = self.token_edit.text().strip()
-        if not token or self._read_only is not None:
+        """Store newly typed secrets in the keyring; the sentence if that failed."""
+        if self._read_only is not None:
             return None
-        try:
-            self.secrets.set(RELAY_TOKEN_KEY, token)
-        except Exception as exc:  # NoSecureKeyring, KeyringUnavailable: already sentences
-            return str(exc)
-        self.token_edit.clear()
-        self.result_label.setText("Relay token stored in the system keyring.")
+        stored = []
+        token = self.token_edit.text().strip()
+        if token:
+            try:
+                self.secrets.set(RELAY_TOKEN_KEY, token)
+            except Exception as exc:  # NoSecureKeyring, KeyringUnavailable: already sentences
+                return str(exc)
+            self.token_edit.clear()
+            stored.append("stream token")
+        endpoint = self.endpoint_edit.text().strip()
+        link = self._link()
+        if endpoint and link is not None:
+            try:
+                link.store_endpoint_secret(endpoint)
+            except Exception as exc:
+                return str(exc)
+            self.endpoint_edit.clear()
+            stored.append("endpoint secret")
+        if stored:
+            self.result_label.setText(f"Relay {' and '.join(stored)} stored in the system keyring.")
         self._update()
         return None

@@ -3,9 +3,10 @@
 The pages never build services themselves: they find them on the AppContext, and when one is
 missing they say why instead of pretending. The shapes:
 
-- `ctx.ninjaone` — the NinjaOne link controller: `status` (ninjaone.connection.ConnectionStatus),
+- `ctx.ninjaone` — the NinjaOne link: `status` (ninjaone.connection.ConnectionStatus),
   `async connect(base_url, client_id)`, `async disconnect() -> DisconnectReport`,
   `async register_webhook()` (PUT /v2/webhook again with the relay URL; replaces the old one).
+  settings/ninjaone_link.py is the default; the Settings view installs it when the app has not.
 - `ctx.psa` — the PSA database handle: a `psa.tenancy.PsaDatabase` (or an object with
   `tenant_session`), plus `tenant`, `user_id` and `integration_id` attributes when the app knows
   them; `PsaScope` below falls back to `settings.psa_tenant` and the tenant's first

@@ -24,6 +24,7 @@ from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.settings.alert_rules_page import AlertRulesPage
 from ninja_desk.ui.settings.common import hint
 from ninja_desk.ui.settings.integrations_page import IntegrationsPage
+from ninja_desk.ui.settings.ninjaone_link import ensure_link
 from ninja_desk.ui.settings.org_mapping_page import OrgMappingPage
 
 
@@ -35,6 +36,7 @@ class SettingsView(QWidget):
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        ensure_link(ctx)
         self.integrations = IntegrationsPage(ctx, relay_secrets=relay_secrets)
         self.org_mapping = OrgMappingPage(ctx)
         self.alert_rules = AlertRulesPage(ctx)

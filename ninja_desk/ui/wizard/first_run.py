@@ -27,6 +27,7 @@ from ninja_desk.ninjaone.regions import REGION_LABELS
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.settings.common import hint
 from ninja_desk.ui.settings.ninjaone_card import CUSTOM, NinjaOneCard
+from ninja_desk.ui.settings.ninjaone_link import ensure_link
 from ninja_desk.ui.settings.org_mapping_page import OrgMappingPage
 from ninja_desk.ui.settings.psa_card import PsaCard
 from ninja_desk.ui.settings.relay_card import RelayCard
@@ -169,6 +170,7 @@ class FirstRunWizard(QWizard):
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        ensure_link(ctx)
         self.setWindowTitle("Set up NinjaDesk")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.HaveCustomButton1, True)
