@@ -142,8 +142,20 @@ def test_password_in_psa_url_is_refused(qtbot, ctx, tmp_path):
     assert not config_file(tmp_path).exists()
 
 
+def test_a_fresh_install_without_a_psa_may_set_up_its_own_connection(qtbot, tmp_path):
+    ctx = make_ctx(tmp_path)  # no PSA, so no rights at all
+    view = make_view(qtbot, ctx)
+    assert not view.integrations.note.isVisibleTo(view)
+    assert view.integrations.ninjaone.client_id_edit.isEnabled()
+    assert view.integrations.relay.url_edit.isEnabled()
+    view.show_page("alert_rules")  # PSA-side configuration still needs the PSA
+    assert "PSA database not configured" in view.alert_rules.note.text()
+    ctx.cache.close()
+
+
 def test_read_only_without_configure_rights(qtbot, tmp_path):
-    ctx = make_ctx(tmp_path, permissions=frozenset({SYNC_DEVICES}))
+    # A PSA is configured and the signed-in user is a technician.
+    ctx = make_ctx(tmp_path, permissions=frozenset({SYNC_DEVICES}), psa=object())
     view = make_view(qtbot, ctx)
     page = view.integrations
     assert page.note.isVisibleTo(view)
@@ -173,7 +185,7 @@ def test_read_only_without_configure_rights(qtbot, tmp_path):
     assert view.org_mapping.note.isVisibleTo(view) is False  # not the current page
     view.show_page("org_mapping")
     assert view.org_mapping.note.isVisibleTo(view)
-    assert "PSA database not configured" in view.org_mapping.note.text()
+    assert "PSA database not configured" in view.org_mapping.note.text()  # not a real PSA
     assert not view.save_bar.isVisibleTo(view)
     ctx.cache.close()
 

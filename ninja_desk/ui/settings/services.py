@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ninja_desk.ninjaone.connection import ConnectionSnapshot, ConnectionState
-from ninja_desk.psa.permissions import denial_sentence
+from ninja_desk.psa.permissions import CONFIGURE_INTEGRATION, CONFIGURE_RELAY, denial_sentence
 from ninja_desk.ui.context import AppContext
 
 NO_PSA = "PSA database not configured; enter its URL under Integrations → PSA database."
@@ -48,8 +48,19 @@ def connection_snapshot(ctx: AppContext) -> ConnectionSnapshot:
     return ConnectionSnapshot(state)
 
 
+# Settings that live in this desktop's settings file and keyring, not in the PSA.
+LOCAL_PERMISSIONS = frozenset({CONFIGURE_INTEGRATION, CONFIGURE_RELAY})
+
+
 def permission_reason(ctx: AppContext, permission: str) -> str | None:
-    """None if the user may change this; else the sentence that says why not."""
+    """None if the user may change this; else the sentence that says why not.
+
+    Without a PSA database there are no PSA rights to check, and a desktop's own connection
+    settings are its user's: otherwise nobody could connect a fresh install. Once a PSA is
+    configured its rights decide (and it enforces them again on its side).
+    """
+    if ctx.psa is None and permission in LOCAL_PERMISSIONS:
+        return None
     return None if permission in ctx.permissions else denial_sentence(permission)
 
 
