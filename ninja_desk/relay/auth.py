@@ -55,7 +55,7 @@ class Authenticator:
         return auth is not None and _secret_ok(auth, secret)
 
     async def subscriber(self, authorization: str | None) -> str | None:
-        """The subscriber name for an `Authorization: Bearer` header, or None.
+        """The stored token hash for an `Authorization: Bearer` header, or None.
 
         Not cached: streams connect rarely, and a revocation must hold from the next connect.
         Every active hash is compared in constant time rather than looked up by value.
@@ -67,9 +67,9 @@ class Authenticator:
         if scheme.lower() != "bearer" or not token:
             return None
         found = None
-        for name, token_hash in await asyncio.to_thread(self._store.active_subscribers):
+        for _, token_hash in await asyncio.to_thread(self._store.active_subscribers):
             if secrets.matches(token, token_hash):
-                found = name
+                found = token_hash
         return found
 
 

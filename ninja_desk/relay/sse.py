@@ -70,8 +70,9 @@ def gap_start(since: int, bounds: Bounds) -> int | None:
 
 async def events_handler(request: web.Request) -> web.StreamResponse:
     state: RelayState = request.app[RELAY]
-    subscriber = await state.auth.subscriber(request.headers.get("Authorization"))
-    if subscriber is None:
+    # The token's hash identifies this grant: a revoked-then-re-added name gets a new hash.
+    token_hash = await state.auth.subscriber(request.headers.get("Authorization"))
+    if token_hash is None:
         raise web.HTTPUnauthorized(
             text=json.dumps({"error": "missing, unknown or revoked subscriber token"}),
             content_type="application/json",
@@ -80,7 +81,7 @@ async def events_handler(request: web.Request) -> web.StreamResponse:
     since = requested_since(request)
     if request.query.get("wait") == "0":
         return await _batch(state, request, since)
-    return await _stream(state, request, subscriber, since)
+    return await _stream(state, request, token_hash, since)
 
 
 async def _batch(state: RelayState, request: web.Request, since: int) -> web.Response:
@@ -96,7 +97,7 @@ async def _batch(state: RelayState, request: web.Request, since: int) -> web.Res
 
 
 async def _stream(
-    state: RelayState, request: web.Request, subscriber: str, since: int
+    state: RelayState, request: web.Request, token_hash: str, since: int
 ) -> web.StreamResponse:
     response = web.StreamResponse(
         headers={
@@ -113,7 +114,7 @@ async def _stream(
     state.metrics.subscribers_connected += 1
     try:
         await response.write(b"retry: 2000\n: connected\n\n")
-        await _pump(state, response, subscriber, since)
+        await _pump(state, response, token_hash, since)
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     except RelayStoreError as exc:
@@ -126,7 +127,7 @@ async def _stream(
 
 
 async def _pump(
-    state: RelayState, response: web.StreamResponse, subscriber: str, cursor: int
+    state: RelayState, response: web.StreamResponse, token_hash: str, cursor: int
 ) -> None:
     feed, store = state.feed, state.store
     bounds = await asyncio.to_thread(store.bounds)
@@ -137,6 +138,12 @@ async def _pump(
     last_write = time.monotonic()
     last_auth = last_write
     while True:
+        if time.monotonic() - last_auth >= state.config.heartbeat:
+            # A revoked token is cut off within a heartbeat, busy stream or idle.
+            last_auth = time.monotonic()
+            active = {h for _, h in await asyncio.to_thread(store.active_subscribers)}
+            if token_hash not in active:
+                return
         events = feed.after(cursor)
         if events is None:
             # Replay from the database until the cursor reaches the in-memory window.
@@ -156,9 +163,3 @@ async def _pump(
                 return
             await response.write(b": heartbeat\n\n")
             last_write = time.monotonic()
-            if last_write - last_auth >= state.config.heartbeat:
-                # A revoked subscriber is cut off within one heartbeat, not only at reconnect.
-                last_auth = last_write
-                names = {n for n, _ in await asyncio.to_thread(store.active_subscribers)}
-                if subscriber not in names:
-                    return

@@ -93,10 +93,26 @@ async def test_revocation_closes_an_open_stream(relay: Relay, client: httpx.Asyn
     ) as response:
         assert response.status_code == 200
         admin.revoke_subscriber(relay.store, "desk1")
+        # The same name gets a new token at once: the old grant must still end.
+        admin.add_subscriber(relay.store, "desk1")
+        busy = True
+
+        async def keep_busy() -> None:
+            i = 0
+            while busy:
+                i += 1
+                await relay.post(client, activity(i))
+                await asyncio.sleep(0.02)
+
+        feeder = asyncio.create_task(keep_busy())
 
         async def drain() -> None:
             async for _ in response.aiter_lines():
                 pass
 
-        # Heartbeat is 0.5 s in tests: the relay rechecks and ends the stream.
-        await asyncio.wait_for(drain(), 5)
+        try:
+            # Heartbeat is 0.5 s in tests: the relay rechecks even while events flow.
+            await asyncio.wait_for(drain(), 5)
+        finally:
+            busy = False
+            await feeder
