@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ class DemoHandles:
     label: str = "Demo (simulator)"
 
 
+ENV_CLIENT_SECRET = "NINJA_DESK_CLIENT_SECRET"  # same variable as the CLI (cli/common.py)
+
+
 def build_context(data_dir: Path | None = None, demo: DemoHandles | None = None) -> AppContext:
     root = paths.data_dir(data_dir)
     settings = Settings.load(root)
@@ -39,7 +43,41 @@ def build_context(data_dir: Path | None = None, demo: DemoHandles | None = None)
         from ninja_desk.sync.engine import SyncEngine
 
         ctx.sync = SyncEngine(demo.api, cache)
+    else:
+        ctx.sync = connect_engine(root, settings, cache)
+    if settings.demo:
+        from ninja_desk.psa.permissions import ALL_PERMISSIONS
+
+        ctx.permissions = ALL_PERMISSIONS  # the demo user is the admin of its own sandbox
     return ctx
+
+
+def connect_engine(root: Path, settings: Settings, cache: LocalCache) -> Any:
+    """A SyncEngine from the saved connection (env secret, keyring secret or keyring session);
+    None when nothing usable is stored, and the app starts offline on the cache."""
+    if not settings.client_id:
+        return None
+    try:
+        from ninja_desk.ninjaone.regions import base_url_for
+        from ninja_desk.ninjaone.session import open_api
+        from ninja_desk.sync.engine import SyncEngine
+
+        base_url = base_url_for(settings.region, settings.custom_base_url)
+        secret = os.environ.get(ENV_CLIENT_SECRET)
+        store = None
+        if secret is None:
+            from ninja_desk.ninjaone import credentials
+
+            secret = credentials.stored_client_secret(base_url, settings.client_id)
+            if secret is None:
+                store = credentials.keyring_token_store(base_url, settings.client_id)
+                if store.load() is None:
+                    return None
+        api = open_api(base_url, settings.client_id, secret, store=store, lock_dir=root)
+        return SyncEngine(api, cache)
+    except Exception as exc:  # no keyring, bad region...: start offline and say so in the UI
+        log.warning("Starting offline: the saved NinjaOne connection is unusable (%s).", exc)
+        return None
 
 
 def build_main_window(ctx: AppContext) -> Any:

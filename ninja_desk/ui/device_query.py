@@ -61,18 +61,25 @@ class DeviceColumn:
     nullable: bool = True
 
 
-# What the table shows, in order. `order_sql` is the ORDER BY expression for that column.
+# What the table shows: what a technician acts on first, then context. `order_sql` is the
+# ORDER BY expression for that column.
 COLUMNS: tuple[DeviceColumn, ...] = (
     DeviceColumn("name", "Name", "d.name", nullable=False),
-    DeviceColumn("org_name", "Client", "org_name"),
-    DeviceColumn("node_class", "Class", "d.node_class"),
-    DeviceColumn("os_name", "OS", "d.os_name"),
     DeviceColumn("status", "Status", "coalesce(d.offline, 2)", nullable=False),
+    DeviceColumn(
+        "active_alerts",
+        "Alerts",
+        "d.max_alert_severity|d.active_alerts",
+        numeric=True,
+        nullable=False,
+    ),
+    DeviceColumn("org_name", "Client", "org_name"),
     DeviceColumn("last_contact", "Last seen", "d.last_contact"),
     DeviceColumn("pending", "Pending", "pending", numeric=True, nullable=False),
     DeviceColumn("failed", "Failed", "failed", numeric=True, nullable=False),
     DeviceColumn("av", "Antivirus", "d.av_state"),
-    DeviceColumn("active_alerts", "Alerts", "d.max_alert_severity|d.active_alerts", True, False),
+    DeviceColumn("node_class", "Class", "d.node_class"),
+    DeviceColumn("os_name", "OS", "d.os_name"),
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
 
@@ -85,10 +92,20 @@ SELECT_SQL = (
     "d.av_product, d.av_state, d.av_definition_status, d.active_alerts, d.max_alert_severity, "
     "d.deleted FROM devices d LEFT JOIN organizations o ON o.id = d.organization_id"
 )
-# Free text matches these columns, plus the client name (through the small organizations
-# table). Each LIKE is a full scan, so the list is kept to what a technician types: a name,
-# a user, a serial number, an IP address (measured: ~35 ms for 50k devices).
-SEARCH_COLUMNS = ("d.name", "d.last_logged_in_user", "d.serial_number", "d.ip_addresses")
+# Free text matches the name, the last user and the client (through the small organizations
+# table); a serial number only when the text has a digit, IP addresses only when it looks like
+# part of one. Each LIKE is a full scan of its column, so skipping the ones that cannot match
+# keeps a keystroke near 35 ms at 50k devices.
+_IP_CHARS = frozenset("0123456789abcdefABCDEF.:")
+
+
+def search_columns(text: str) -> tuple[str, ...]:
+    columns = ["d.name", "d.last_logged_in_user"]
+    if any(ch.isdigit() for ch in text):
+        columns.append("d.serial_number")
+        if set(text) <= _IP_CHARS:
+            columns.append("d.ip_addresses")
+    return tuple(columns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +179,7 @@ def where_clause(f: DeviceFilter, now: float | None = None) -> tuple[str, dict[s
     text = f.search.strip()
     if text:
         params["q"] = like_pattern(text)
-        likes = [f"{c} LIKE :q ESCAPE '\\'" for c in SEARCH_COLUMNS]
+        likes = [f"{c} LIKE :q ESCAPE '\\'" for c in search_columns(text)]
         likes.append(
             "d.organization_id IN (SELECT id FROM organizations WHERE name LIKE :q ESCAPE '\\')"
         )

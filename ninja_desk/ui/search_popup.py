@@ -32,6 +32,7 @@ class SearchPopup(QFrame):
         self.list = QListWidget(self)
         self.list.setAccessibleName("Search results list")
         self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.list.setStyleSheet("QListWidget::item { padding: 4px 6px; }")
         self.list.itemActivated.connect(self._item_activated)
         self.list.itemClicked.connect(self._item_activated)
         self.empty = QLabel("No matches in the local cache.", self)
@@ -47,7 +48,8 @@ class SearchPopup(QFrame):
         self.hits = search_cache(self.cache, text)
         self.list.clear()
         for hit in self.hits:
-            item = QListWidgetItem(f"{_KIND_TITLES[hit.kind]}:  {hit.title}    —  {hit.detail}")
+            detail = " · ".join(p for p in hit.detail.split(" · ") if p.strip())
+            item = QListWidgetItem(f"{_KIND_TITLES[hit.kind]}:  {hit.title}    —  {detail}")
             item.setData(Qt.ItemDataRole.UserRole, hit)
             item.setData(
                 Qt.ItemDataRole.AccessibleTextRole,

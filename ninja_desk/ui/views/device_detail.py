@@ -69,9 +69,11 @@ def remote_connect_for(ctx: AppContext) -> RemoteConnect:
     )
 
 
-def _table(model: Any, name: str) -> QTableView:
+def _table(model: Any, name: str, stretch: int = 1) -> QTableView:
     view = QTableView()
     view.setModel(model)
+    order = Qt.SortOrder.DescendingOrder if model.sort_descending else Qt.SortOrder.AscendingOrder
+    view.horizontalHeader().setSortIndicator(model.sort_column, order)
     named(view, name)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -79,9 +81,11 @@ def _table(model: Any, name: str) -> QTableView:
     view.setAlternatingRowColors(True)
     view.verticalHeader().hide()
     view.verticalHeader().setDefaultSectionSize(24)
-    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setStretchLastSection(False)
     view.horizontalHeader().setAccessibleName(f"{name} columns")
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    view.horizontalHeader().setDefaultSectionSize(84)
     view.setWordWrap(False)
     return view
 
@@ -282,7 +286,7 @@ class DeviceDetail(QWidget):
         layout = QVBoxLayout(page)
         self.software_search = SearchLineEdit("Search software…", page)
         self.software_model = DeviceSoftwareModel(self.ctx.cache, self)
-        self.software_table = _table(self.software_model, "Installed software")
+        self.software_table = _table(self.software_model, "Installed software", stretch=0)
         self.software_search.search_changed.connect(self.software_model.set_search)
         self.software_summary = QLabel("", page)
         self.software_summary.setAccessibleName("Software count")
@@ -381,8 +385,9 @@ class DeviceDetail(QWidget):
             if d["deleted"]
             else status_text(d["offline"])
         )
-        f["last_contact"].setText(f"{ago(d['last_contact'])} ({when(d['last_contact'])})")
-        f["sync"].setText(f"{ago(d['synced_at'])} ({when(d['synced_at'])})")
+        for key, column in (("last_contact", "last_contact"), ("sync", "synced_at")):
+            f[key].setText(ago(d[column]))
+            f[key].setToolTip(when(d[column]))
         f["maintenance"].setText(d["maintenance_status"] or "None")
         f["reboot"].setText("Yes" if d["needs_reboot"] else "No")
         if d["av_product"]:
@@ -409,8 +414,8 @@ class DeviceDetail(QWidget):
         volumes = json.loads(d["volumes"] or "[]")
         f["volumes"].setText(
             "\n".join(
-                f"{v.get('name') or '?'} {size_text(v.get('free_space'))} free of "
-                f"{size_text(v.get('capacity'))}"
+                f"{v.get('name') or '?'} {size_text(v.get('free_space'))} free"
+                f" / {size_text(v.get('capacity'))}"
                 for v in volumes
             )
             or "—"
@@ -429,7 +434,10 @@ class DeviceDetail(QWidget):
             id=self.device["id"],
         )
         for t in open_tickets:
-            self.ticket_combo.addItem(f"{t['number'] or t['id']} {t['title'] or ''}"[:60], t["id"])
+            self.ticket_combo.addItem(f"Ticket {t['number'] or t['id']}", t["id"])
+            self.ticket_combo.setItemData(
+                self.ticket_combo.count() - 1, t["title"] or "", Qt.ItemDataRole.ToolTipRole
+            )
         if open_tickets:
             self.ticket_combo.setCurrentIndex(1)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -34,12 +34,12 @@ from ninja_desk.ui.views.device_detail import DeviceDetail, ninja_device_link
 from ninja_desk.ui.widgets.search_line import SearchLineEdit
 
 MAX_OPEN_TABS = 10
-COLUMN_WIDTHS = (190, 150, 140, 190, 70, 90, 70, 60, 80, 100)
+COLUMN_WIDTHS = (170, 64, 100, 140, 80, 62, 56, 80, 140, 170)
 
 _CHOICES: dict[str, list[tuple[str, Any]]] = {
     "status": [("Any status", None), ("Online", "online"), ("Offline", "offline"),
                ("Unknown", "unknown")],
-    "rmm_managed": [("Managed and unmanaged", None), ("RMM-managed (agent)", True),
+    "rmm_managed": [("Any management", None), ("RMM-managed", True),
                     ("Not RMM-managed", False)],
     "has_alerts": [("Any alerts", None), ("With active alerts", True), ("No active alerts", False)],
     "patch": [("Any patch state", None), ("Patch compliant", "compliant"),
@@ -73,6 +73,11 @@ class DevicesView(QWidget):
         self._relay = _CountRelay(self)
         self._relay.counted.connect(self._show_count)
         self.total: int | None = None
+        # The count waits until typing pauses so it never competes with a keystroke's query.
+        self._count_timer = QTimer(self)
+        self._count_timer.setSingleShot(True)
+        self._count_timer.setInterval(300)
+        self._count_timer.timeout.connect(self._start_count)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
 
@@ -96,7 +101,7 @@ class DevicesView(QWidget):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
-            combo.setMinimumContentsLength(9)
+            combo.setMinimumContentsLength(13)
             for text, value in choices:
                 combo.addItem(text, value)
             combo.currentIndexChanged.connect(self._filters_changed)
@@ -259,9 +264,14 @@ class DevicesView(QWidget):
 
     def _update_count(self) -> None:
         self._generation += 1
-        generation = self._generation
         if self.total is None:
             self.count_label.setText("Counting…")  # later counts replace the old text in place
+            self._start_count()
+        else:
+            self._count_timer.start()
+
+    def _start_count(self) -> None:
+        generation = self._generation
         sql, params = self.model.count_query()
         cache, relay = self.ctx.cache, self._relay
 

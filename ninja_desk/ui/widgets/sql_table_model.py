@@ -23,6 +23,18 @@ from ninja_desk.cache.store import LocalCache
 Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the whole row dict
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2  # the row's key (id)
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_HANDLED_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.AccessibleTextRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        ROW_ROLE,
+        KEY_ROLE,
+    }
+)
 _ROW_FLAGS = (
     Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 )
@@ -146,7 +158,8 @@ class SqlPagedTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # Views ask for a dozen roles per cell on every paint; leave the unused ones fast.
+        if role not in _HANDLED_ROLES or not index.isValid():
             return None
         row = self.row_at(index.row())
         if row is None or not 0 <= index.column() < len(self.headers):
