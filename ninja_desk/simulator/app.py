@@ -13,6 +13,7 @@ from ninja_desk.simulator import api, control, reports
 from ninja_desk.simulator.device_filter import DeviceFilterError
 from ninja_desk.simulator.oauth import AccessToken
 from ninja_desk.simulator.pagination import PagingError
+from ninja_desk.simulator.responses import api_error
 from ninja_desk.simulator.state import SIM_KEY, TOKEN_KEY, SimState
 from ninja_desk.simulator.tenant import NotFound
 
@@ -97,11 +98,11 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
                 sim.stats.note_retry_after(client, time.time(), fault.retry_after)
             else:
                 sim.stats.faults["429_without_retry_after"] += 1
-            return api.api_error(429, "Too many requests", "TOO_MANY_REQUESTS", headers)
-        return api.api_error(fault.status, "Internal server error (simulated)")
+            return api_error(429, "Too many requests", "TOO_MANY_REQUESTS", headers)
+        return api_error(fault.status, "Internal server error (simulated)")
     if request.method == "DELETE" and (request.content_length or request.body_exists):
         # NinjaOne rejects a DELETE that carries a body (reference §3).
-        return api.api_error(400, "DELETE requests must not have a body", "VALIDATION_FAILED")
+        return api_error(400, "DELETE requests must not have a body", "VALIDATION_FAILED")
     if info is None or info.expires_at <= time.time():
         reason = "Access token expired" if info is not None else "Missing or invalid token"
         return web.json_response(
@@ -111,20 +112,20 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         )
     needed = _required_scopes(request)
     if not needed & info.scopes:
-        return api.api_error(
+        return api_error(
             403, f"Insufficient permissions: scope {' or '.join(sorted(needed))} required",
             "INSUFFICIENT_PERMISSIONS")
     request[TOKEN_KEY] = info
     try:
         return await handler(request)
     except NotFound as exc:
-        return api.api_error(404, str(exc), "NOT_FOUND")
+        return api_error(404, str(exc), "NOT_FOUND")
     except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as exc:
         # Unknown API routes answer in NinjaOne's envelope, not aiohttp's plain text.
-        return api.api_error(exc.status, f"{request.method} {request.path}: {exc.reason}",
+        return api_error(exc.status, f"{request.method} {request.path}: {exc.reason}",
                              "NOT_FOUND" if exc.status == 404 else "METHOD_NOT_ALLOWED")
     except (DeviceFilterError, PagingError) as exc:
-        return api.api_error(400, str(exc), "VALIDATION_FAILED")
+        return api_error(400, str(exc), "VALIDATION_FAILED")
 
 
 def _retry_after_text(seconds: float) -> str:
