@@ -75,7 +75,8 @@ def _control(args: argparse.Namespace) -> Any:
     if cmd == "faults":
         return ctl.set_faults(rate_429=args.rate_429, rate_5xx=args.rate_5xx,
                               latency_ms=args.latency_ms, retry_after=args.retry_after,
-                              rate_429_without_retry_after=args.no_header_share)
+                              rate_429_without_retry_after=args.no_header_share,
+                              token_lifetime=args.token_lifetime)
     if cmd == "tokens":
         if action == "expire":
             return {"expired": ctl.expire_tokens()}
@@ -169,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--retry-after", type=float)
     f.add_argument("--no-header-share", type=float,
                    help="share of 429s sent without Retry-After")
+    f.add_argument("--token-lifetime", type=int,
+                   help="seconds an access token issued from now on lives")
 
     tk = sub.add_parser("tokens").add_subparsers(dest="action", required=True)
     tk.add_parser("expire")

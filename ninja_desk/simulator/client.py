@@ -109,12 +109,16 @@ class _ControlCalls:
     # -- faults and stats ------------------------------------------------------------------
     def set_faults(self, *, rate_429: float | None = None, rate_5xx: float | None = None,
                    latency_ms: float | None = None, retry_after: float | None = None,
-                   rate_429_without_retry_after: float | None = None) -> Any:
-        """Change only the settings given; returns all current settings."""
+                   rate_429_without_retry_after: float | None = None,
+                   token_lifetime: int | None = None) -> Any:
+        """Change only the settings given; returns all current settings.
+
+        `token_lifetime` (seconds) applies to access tokens issued from now on."""
         return self._call("POST", "/_sim/faults", {
             "rate_429": rate_429, "rate_5xx": rate_5xx, "latency_ms": latency_ms,
             "retry_after": retry_after,
-            "rate_429_without_retry_after": rate_429_without_retry_after})
+            "rate_429_without_retry_after": rate_429_without_retry_after,
+            "token_lifetime": token_lifetime})
 
     def faults(self) -> Any:
         return self._call("GET", "/_sim/faults")

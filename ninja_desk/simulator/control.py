@@ -3,7 +3,7 @@
     GET  /_sim/health                          {"ok": true, "devices": n, ...}
     GET  /_sim/stats    POST /_sim/stats/reset request statistics (stats.py)
     GET|POST /_sim/faults    {rate_429, rate_5xx, latency_ms, retry_after,
-                              rate_429_without_retry_after}      read / change faults
+                              rate_429_without_retry_after, token_lifetime}  read / change
     POST /_sim/devices       {org_id, node_class?, location_id?, name?}   NODE_CREATED
     POST /_sim/devices/{id}/rename   {name, field?: displayName|systemName}  NODE_UPDATED
     POST /_sim/devices/{id}/move     {org_id, location_id?}                NODE_UPDATED
@@ -101,8 +101,16 @@ async def stats_reset(request: web.Request) -> web.Response:
 async def faults(request: web.Request) -> web.Response:
     sim = _sim(request)
     if request.method == "POST":
-        sim.faults.update(**await _body(request))
-    return ok(sim.faults.settings.as_dict())
+        body = await _body(request)
+        # Token lifetime is an OAuth setting but belongs with the faults: a short lifetime is
+        # how tests make tokens expire mid-sync. It applies to tokens issued from now on.
+        lifetime = body.pop("token_lifetime", None)
+        if lifetime is not None:
+            if int(lifetime) < 1:
+                raise ValueError("token_lifetime must be at least 1 second")
+            sim.oauth.token_lifetime = int(lifetime)
+        sim.faults.update(**body)
+    return ok(sim.faults.settings.as_dict() | {"token_lifetime": sim.oauth.token_lifetime})
 
 
 async def add_device(request: web.Request) -> web.Response:

@@ -10,6 +10,8 @@ from ninja_desk.simulator import AsyncSimControl, SimulatorConfig
 from ninja_desk.simulator.faults import FaultInjector
 from ninja_desk.simulator.server import RunningSimulator
 
+from .conftest import client_credentials_token
+
 
 def test_fault_rates_are_near_configured_and_repeatable() -> None:
     cfg = SimulatorConfig(seed=11, rate_429=0.2, rate_5xx=0.1,
@@ -80,6 +82,18 @@ async def test_latency_is_added(api: httpx.AsyncClient, sim: RunningSimulator) -
         await ctl.set_faults(latency_ms=0)
         bad = await api.post("/_sim/faults", json={"rate_429": 2})
         assert bad.status_code == 400
+
+
+async def test_token_lifetime_changes_at_runtime(http: httpx.AsyncClient,
+                                                 sim: RunningSimulator) -> None:
+    async with AsyncSimControl(sim.base_url) as ctl:
+        assert (await ctl.set_faults(token_lifetime=1))["token_lifetime"] == 1
+        token = await client_credentials_token(http)
+        assert token["expires_in"] == 1
+        auth = {"Authorization": f"Bearer {token['access_token']}"}
+        assert (await http.get("/v2/devices", headers=auth)).status_code == 200
+        await asyncio.sleep(1.05)
+        assert (await http.get("/v2/devices", headers=auth)).status_code == 401
 
 
 async def test_delete_with_body_is_400(api: httpx.AsyncClient, sim: RunningSimulator) -> None:
