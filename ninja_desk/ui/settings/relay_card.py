@@ -84,9 +84,8 @@ class RelayCard(Card):
 
     def _update(self) -> None:
         has_token = self.stored_token()
-        self.token_edit.setPlaceholderText(
-            "Stored in the system keyring — type to replace" if has_token else "Relay token"
-        )
+        stored = "Stored in the system keyring" + ("" if self._read_only else " — type to replace")
+        self.token_edit.setPlaceholderText(stored if has_token else "Relay token")
         if self.ctx.settings.relay_url and has_token:
             self.badge.set_badge("Configured", "#2e7d32")
         else:
@@ -97,7 +96,7 @@ class RelayCard(Card):
         link = self._link()
         self.endpoint_edit.setEnabled(editable and link is not None)
         self.endpoint_edit.setPlaceholderText(
-            "Stored in the system keyring — type to replace"
+            stored
             if link is not None and link.has_endpoint_secret()
             else "Relay endpoint secret (for registering the webhook)"
         )
