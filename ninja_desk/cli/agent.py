@@ -17,6 +17,8 @@ import signal
 import uuid
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from ninja_desk.cli.common import CliError, open_cache, open_engine, resolve_base_url
 from ninja_desk.paths import data_dir
 from ninja_desk.settings import Settings
@@ -62,6 +64,9 @@ def _resolve_psa(args: argparse.Namespace, settings: Settings):  # type: ignore[
     try:
         with psa.engine.connect() as conn:
             check_schema(conn)
+    except sa.exc.ProgrammingError as exc:
+        # App logins may not read alembic_version (migration 0002 grants it to nobody).
+        log.warning("Could not check the PSA schema version (%s); going on.", exc.orig)
     except Exception as exc:
         psa.dispose()
         raise CliError(str(exc)) from None

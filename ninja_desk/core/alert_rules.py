@@ -190,10 +190,18 @@ def decide(
     if rule.action_type == "suppress":
         return Decision(SUPPRESSED, f"Suppressed by rule '{rule.name}'.", rule)
     if not mapped:
+        if facts.organization_id is None:
+            return Decision(
+                UNMAPPED,
+                f"Rule '{rule.name}' matched, but device {facts.device_id} is not known yet "
+                "(no PSA asset, not in the cache); the next alert poll after a sync decides.",
+                rule,
+            )
         return Decision(
             UNMAPPED,
             f"Rule '{rule.name}' matched, but NinjaOne organization {facts.organization_id} "
-            "is not mapped to a PSA client; map it in Settings → Organization mapping.",
+            "is not mapped to a PSA client; map it in Settings → Organization mapping, and the "
+            "next alert poll creates the ticket.",
             rule,
         )
     if window_name is not None:

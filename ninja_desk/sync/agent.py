@@ -63,10 +63,9 @@ class AgentConfig:
     alert_poll_interval: float = 60.0
     psa_push: bool = True
     cursor_file: Path | None = None
-    # First runs: poll soon after start; the first sync waits a little so a burst of agents
-    # starting together does not all sync at once.
+    # First runs: sync at once (assets and device facts for the pipeline), poll shortly after.
     first_poll_delay: float = 2.0
-    first_sync_delay: float = 5.0
+    first_sync_delay: float = 0.0
 
 
 class FileCursorStore:

@@ -248,7 +248,10 @@ class AlertPipeline:
         context = _BatchContext.load(self, s, locked)
         for item in locked.values():
             context.attach_device(item)
-            if item.decision is None and item.state.seen_trigger:
+            # An alert of an unmapped (or not yet synced) organization is decided again on
+            # its next event while open: map the org, and the next poll makes the ticket.
+            redecide = item.decision == rules_mod.UNMAPPED and item.state.is_open
+            if (item.decision is None or redecide) and item.state.seen_trigger:
                 item.new_decision = context.decide(item)
                 result.decided += 1
             elif item.decision is None:
@@ -387,7 +390,20 @@ class AlertPipeline:
             .order_by(t.c.series_uid)
         )
         if s.is_postgres:
-            query = query.with_for_update(of=t)
+            # Lock first, read after, in two statements. A locking SELECT that waits for another
+            # batch returns the new version of the locked row but joins it with the *old*
+            # snapshot of rmm_alert_series (READ COMMITTED re-checks only the locked row), so
+            # the stale-event check would run against a stale activity id.
+            s.conn.execute(
+                sa.select(t.c.alert_id)
+                .where(
+                    t.c.tenant == s.tenant,
+                    t.c.integration_id == self.integration_id,
+                    t.c.series_uid.in_(uids),
+                )
+                .order_by(t.c.series_uid)
+                .with_for_update()
+            ).all()
         out: dict[str, _Series] = {}
         for r in s.conn.execute(query):
             exists = r.series_uid not in inserted

@@ -1,0 +1,205 @@
+"""End to end: simulator -> webhook -> relay -> agent -> alert pipeline -> PSA ticket.
+
+The simulator runs in its own thread; the relay and the agent share the test's loop. The agent
+first syncs and pushes the fleet as assets, then a CRITICAL alert triggered in the simulator
+must be a ticket in the PSA within 2 s, and its RESET must resolve the untouched ticket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from ninja_desk.cache.store import LocalCache
+from ninja_desk.ninjaone.retry import RetryPolicy
+from ninja_desk.ninjaone.session import open_api
+from ninja_desk.ninjaone.webhooks import build_webhook_config, register_webhook
+from ninja_desk.psa.schema import rmm_alerts, statuses, tickets
+from ninja_desk.simulator import AsyncSimControl, SimulatorConfig, run_simulator_in_thread
+from ninja_desk.sync.agent import Agent, AgentConfig
+from ninja_desk.sync.engine import SyncEngine
+from tests.alerts.conftest import AlertEnv
+from tests.psa.conftest import PsaEnv
+from tests.psa.helpers import setup_integration
+from tests.relay.conftest import start_relay
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def sim():
+    with run_simulator_in_thread(SimulatorConfig(orgs=2, devices=12, seed=5)) as running:
+        yield running
+
+
+@pytest.fixture
+def e2e(pg: PsaEnv) -> AlertEnv:
+    integration, clients = setup_integration(
+        pg.psa, pg.tenant, pg.admin_id, {1: "Org one", 2: "Org two"}
+    )
+    env = AlertEnv(pg, integration, clients)
+    env.rule(
+        "critical",
+        1,
+        {"severities": ["CRITICAL"]},
+        {"type": "create_ticket", "group_storms": False},
+    )
+    return env
+
+
+def ticket_state(a: AlertEnv, uid: str) -> tuple[str | None, bool | None]:
+    with a.psa.tenant_session(a.tenant) as s:
+        row = s.conn.execute(
+            sa.select(rmm_alerts.c.status, statuses.c.is_closed)
+            .select_from(
+                rmm_alerts.join(
+                    tickets,
+                    sa.and_(
+                        tickets.c.tenant == rmm_alerts.c.tenant,
+                        tickets.c.ticket_id == rmm_alerts.c.ticket_id,
+                    ),
+                ).join(
+                    statuses,
+                    sa.and_(
+                        statuses.c.tenant == tickets.c.tenant,
+                        statuses.c.status_id == tickets.c.status_id,
+                    ),
+                )
+            )
+            .where(rmm_alerts.c.tenant == a.tenant, rmm_alerts.c.series_uid == uid)
+        ).first()
+    return (row.status, row.is_closed) if row else (None, None)
+
+
+async def wait_for(check, timeout: float) -> float:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if await asyncio.to_thread(check):
+            return time.perf_counter() - started
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"not done within {timeout} s")
+
+
+async def test_simulator_alert_becomes_a_ticket_within_2s_and_reset_resolves_it(
+    sim,
+    e2e: AlertEnv,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    relay = await start_relay(f"sqlite:///{tmp_path / 'relay.db'}")
+    secret, token = relay.endpoint("ninja"), relay.subscriber("agent1")
+    api = open_api(
+        sim.base_url,
+        "demo-client",
+        "demo-secret",
+        rate_per_second=500,
+        retry=RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.1),
+        lock_dir=tmp_path,
+    )
+    cache = LocalCache(tmp_path / "cache.sqlite3")
+    agent = Agent(
+        AgentConfig(
+            e2e.tenant,
+            e2e.integration,
+            relay_url=relay.url,
+            relay_token=token,
+            ninjaone_url=sim.base_url,
+            alert_poll_interval=3600,
+            sync_interval=3600,
+            first_poll_delay=3600,
+            first_sync_delay=0,
+            cursor_file=tmp_path / "cursor.json",
+        ),
+        cache=cache,
+        psa=e2e.psa,
+        engine=SyncEngine(api, cache),
+    )
+    task = asyncio.create_task(agent.run())
+    try:
+        await register_webhook(api.client, build_webhook_config(f"{relay.url}/hooks/ninja", secret))
+        await wait_for(lambda: agent.stats.pushes >= 1 and agent.stats.relay_state == "live", 30)
+        device_id = min(sim.tenant.fleet.devices)
+        async with AsyncSimControl(sim.base_url) as ctl:
+            alert = await ctl.trigger_alert(device_id, "CRITICAL", message="CPU on fire")
+            uid = alert["uid"]
+            seconds = await wait_for(lambda: ticket_state(e2e, uid)[0] == "active", 5)
+            assert seconds < 2.0, f"ticket after {seconds:.2f} s"
+            assert ticket_state(e2e, uid) == ("active", False)
+            await ctl.reset_alert(uid)
+            await wait_for(lambda: ticket_state(e2e, uid) == ("resolved", True), 5)
+        # The offline UI sees the ticket too.
+        assert cache.scalar("SELECT ticket_number FROM alerts WHERE uid = :u", u=uid)
+        assert agent.stats.tickets_created == 1
+    finally:
+        agent.stop()
+        await asyncio.wait_for(task, 15)
+        await api.client.aclose()
+        cache.close()
+        await relay.runner.cleanup()
+
+
+def test_cli_agent_polls_alerts_into_tickets_and_stops_on_sigterm(
+    sim,
+    e2e: AlertEnv,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    """`ninja-desk agent` as a real process, no relay: the alert poll finds the alert."""
+    import httpx
+
+    device_id = min(sim.tenant.fleet.devices)
+    uid = httpx.post(
+        f"{sim.base_url}/_sim/alerts", json={"device_id": device_id, "severity": "CRITICAL"}
+    ).json()["uid"]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "NINJA_DESK_CLIENT_SECRET": "demo-secret",
+        "NINJA_DESK_DATA_DIR": str(tmp_path / "data"),
+    }
+    env.pop("NINJA_DESK_RELAY_TOKEN", None)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ninja_desk.cli.main",
+            "agent",
+            "--psa-url",
+            e2e.psa.url,
+            "--tenant",
+            str(e2e.tenant),
+            "--ninjaone-url",
+            sim.base_url,
+            "--client-id",
+            "demo-client",
+            "--alert-poll-interval",
+            "1",
+            "--sync-interval",
+            "3600",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.time() + 30
+        while ticket_state(e2e, uid)[0] != "active":
+            assert proc.poll() is None, proc.communicate()[1][-3000:]
+            assert time.time() < deadline, "the agent made no ticket"
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err[-3000:]
+    assert "agent stopped" in err
+    assert uuid.UUID(str(e2e.tenant))
