@@ -46,6 +46,7 @@ def demo_fleet(folder: Path, base_url: str) -> AppContext:
     from ninja_desk.ninjaone.session import open_api
     from ninja_desk.simulator.client import SimControl, SimControlError
     from ninja_desk.sync.engine import SyncEngine
+    from ninja_desk.sync.remote_connect import LaunchRecord, record_in_cache_log
     from ninja_desk.ui.synthetic_cache import add_ticket
 
     with SimControl(base_url) as sim:
@@ -79,6 +80,9 @@ def demo_fleet(folder: Path, base_url: str) -> AppContext:
     add_ticket(cache, "t-1", 3, number="T-2041", title="Backup job failing nightly",
                client_name="Demo")  # fmt: skip
     add_ticket(cache, "t-2", 3, number="T-1988", title="New starter laptop", status="Closed")
+    # A remote session from yesterday, so the History tab shows the launch log.
+    launch = LaunchRecord("demo technician", time.time() - 86400, 3, "device 3", "t-1")
+    cache.write_blocking(record_in_cache_log, launch)
     return AppContext(data_dir=folder, cache=cache, settings=settings, sync=engine,
                       permissions=ALL_PERMISSIONS, open_url=lambda url: None)  # fmt: skip
 

@@ -287,13 +287,23 @@ class DeviceDetail(QWidget):
         self.software_search = SearchLineEdit("Search software…", page)
         self.software_model = DeviceSoftwareModel(self.ctx.cache, self)
         self.software_table = _table(self.software_model, "Installed software", stretch=0)
-        self.software_search.search_changed.connect(self.software_model.set_search)
+        self.software_search.search_changed.connect(self._software_search)
         self.software_summary = QLabel("", page)
         self.software_summary.setAccessibleName("Software count")
         layout.addWidget(self.software_search)
         layout.addWidget(self.software_table, 1)
         layout.addWidget(self.software_summary)
         self.tabs.addTab(page, "Software")
+
+    def _software_search(self, text: str) -> None:
+        self.software_model.set_search(text)
+        total = self.device["software_count"] if self.device else 0
+        shown = self.software_model.count()
+        self.software_summary.setText(
+            f"{shown} of {total} installed applications match"
+            if text.strip()
+            else f"{total} installed applications"
+        )
 
     def _build_tickets(self) -> None:
         page = QWidget()
