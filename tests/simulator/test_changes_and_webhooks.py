@@ -184,7 +184,8 @@ async def test_slow_receiver_never_blocks_the_api(api: httpx.AsyncClient,
         for _ in range(5):
             await ctl.trigger_alert(5)
         assert (await api.get("/v2/devices")).status_code == 200
-        assert loop.time() - start < 0.5
+        # Delivering inline would take >= 5 x 0.5 s; generous bound for a loaded machine.
+        assert loop.time() - start < 1.5
         assert (await ctl.stats())["webhooks"]["queued"] == 5
 
 
