@@ -164,7 +164,7 @@ class RelaySubscriber:
                 failures += 1
                 self._set_state("backoff")
                 delay = min(self._max_backoff, self._initial_backoff * 2 ** (failures - 1))
-                # Full jitter keeps a fleet of desktops from reconnecting in lockstep.
+                # Jitter (x0.5..1) keeps a fleet of desktops from reconnecting in lockstep.
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), delay * random.uniform(0.5, 1.0))
         self._set_state("stopped")
@@ -174,6 +174,10 @@ class RelaySubscriber:
         stopper = asyncio.ensure_future(self._stop.wait())
         try:
             await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            # run() itself was cancelled: take the stream down with it.
+            task.cancel()
+            raise
         finally:
             stopper.cancel()
         if not task.done():
@@ -230,7 +234,13 @@ class RelaySubscriber:
                 received_at=float(body["received_at"]),
                 payload=body["payload"],
             )
-            await self._on_event(event)
+            try:
+                await self._on_event(event)
+            except Exception:
+                log.exception(
+                    "relay event %d could not be applied; it will be redelivered", event.seq
+                )
+                raise
             self._cursor.save(event.seq)
         elif message.event == GAP_TYPE:
             body = json.loads(message.data)

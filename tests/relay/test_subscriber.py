@@ -249,3 +249,13 @@ async def test_backoff_grows_while_the_relay_keeps_failing():
     # Jitter is x0.5..x1 of a doubling delay, so every delay beats the one two before it.
     assert all(gaps[i + 2] > gaps[i] for i in range(len(gaps) - 2)), gaps
     assert gaps[0] >= 0.02
+
+
+async def test_cancelling_run_closes_the_stream(relay: Relay):
+    h = Harness(relay).start()
+    await h.until(lambda: h.subscriber.state == "live")
+    assert h.task is not None
+    h.task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await h.task
+    await h.until(lambda: relay.state.metrics.subscribers_connected == 0)
