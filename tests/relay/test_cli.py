@@ -113,3 +113,31 @@ def test_relay_imports_no_qt_and_no_app_packages():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+async def test_serve_forward_flag(tmp_path: Any, capsys: pytest.CaptureFixture[str]):
+    import asyncio
+
+    from tests.relay.test_forwarder import Target
+
+    db = f"sqlite:///{tmp_path}/relay.db"
+    _, endpoint = run(capsys, "endpoint", "add", "acme", "--db", db, "--json")
+    target = Target()
+    url, runner = await target.start()
+    try:
+        with RelayProcess(db, extra=["--forward", url]) as relay:
+            async with httpx.AsyncClient(timeout=10) as client:
+                response = await client.post(
+                    relay.url + endpoint["path"],
+                    json=activity(7),
+                    headers={"X-NinjaDesk-Secret": endpoint["secret"]},
+                )
+                assert response.status_code == 200
+            for _ in range(100):
+                if target.accepted:
+                    break
+                await asyncio.sleep(0.05)
+    finally:
+        await runner.cleanup()
+    assert [e["payload"]["id"] for e in target.accepted] == [7]
+    assert run(capsys, "forward", "list", "--db", db, "--json")[1] == {"targets": [url]}
