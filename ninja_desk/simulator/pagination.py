@@ -15,11 +15,12 @@ from __future__ import annotations
 import bisect
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 ID_PAGE_MAX = 1000
-REPORT_PAGE_MIN, REPORT_PAGE_MAX, REPORT_PAGE_DEFAULT = 10, 10_000, 1000
+# NinjaOne documents 10..10000 (default 1000); below 10 is served too (see report_page_size).
+REPORT_PAGE_MAX, REPORT_PAGE_DEFAULT = 10_000, 1000
 CURSOR_LIFETIME = 300.0
 
 
@@ -73,7 +74,6 @@ class Cursor:
     skip_rows: int = 0
     offset: int = 0
     expires: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def wire(self, offset: int, count: int) -> dict[str, Any]:
         return {"name": self.name, "offset": offset, "count": count, "expires": self.expires}

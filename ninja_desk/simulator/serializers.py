@@ -31,10 +31,6 @@ def dumps(value: Any) -> str:
     return _dumps(value)
 
 
-def nine_decimals(text: str) -> str:
-    return _TS_RE.sub(_pad, text)
-
-
 def rest_json(value: Any) -> str:
     """Compact JSON with REST-style nine-decimal timestamps."""
     return _TS_RE.sub(_pad, _dumps(value))
