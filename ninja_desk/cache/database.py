@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.exc import DatabaseError
 
-from ninja_desk.cache.schema import SCHEMA_VERSION, meta, metadata
+from ninja_desk.cache.schema import DEVICE_SEARCH_DDL, SCHEMA_VERSION, meta, metadata
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,8 @@ def open_cache_engine(path: Path) -> Engine:
         engine = make_engine(path)
     metadata.create_all(engine)
     with engine.begin() as conn:
+        for statement in DEVICE_SEARCH_DDL:
+            conn.exec_driver_sql(statement)
         conn.execute(
             text("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', :v)"),
             {"v": str(SCHEMA_VERSION)},

@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -35,7 +35,7 @@ organizations = Table(
     Column("name", String, nullable=False),
     Column("description", Text),
     Column("node_approval_mode", String),
-    Column("deleted", Integer, nullable=False, default=0),
+    Column("deleted", Integer, nullable=False, server_default="0"),
 )
 
 locations = Table(
@@ -46,7 +46,7 @@ locations = Table(
     Column("name", String, nullable=False),
     Column("address", Text),
     Column("description", Text),
-    Column("deleted", Integer, nullable=False, default=0),
+    Column("deleted", Integer, nullable=False, server_default="0"),
 )
 
 # Column order here is the insert order used by the bulk writer (cache/device_rows.py).
@@ -111,19 +111,19 @@ devices = Table(
     Column("tags", Text),  # JSON array
     Column("volumes", Text),  # JSON array of objects
     # Derived from the reports, kept here so the device table can sort and filter on them.
-    Column("pending_os_patches", Integer, nullable=False, default=0),
-    Column("failed_os_patches", Integer, nullable=False, default=0),
-    Column("pending_software_patches", Integer, nullable=False, default=0),
-    Column("failed_software_patches", Integer, nullable=False, default=0),
-    Column("software_count", Integer, nullable=False, default=0),
+    Column("pending_os_patches", Integer, nullable=False, server_default="0"),
+    Column("failed_os_patches", Integer, nullable=False, server_default="0"),
+    Column("pending_software_patches", Integer, nullable=False, server_default="0"),
+    Column("failed_software_patches", Integer, nullable=False, server_default="0"),
+    Column("software_count", Integer, nullable=False, server_default="0"),
     Column("av_product", String),
     Column("av_state", String),
     Column("av_definition_status", String),
     Column("health_status", String),
-    Column("active_alerts", Integer, nullable=False, default=0),
-    Column("max_alert_severity", Integer, nullable=False, default=0),
+    Column("active_alerts", Integer, nullable=False, server_default="0"),
+    Column("max_alert_severity", Integer, nullable=False, server_default="0"),
     # Tombstones: a device NinjaOne no longer returns stays, marked deleted, until it returns.
-    Column("deleted", Integer, nullable=False, default=0),
+    Column("deleted", Integer, nullable=False, server_default="0"),
     Column("deleted_at", Float),
     Column("seen_run", Integer),
     Column("synced_at", Float),
@@ -203,7 +203,7 @@ alerts = Table(
     Column("condition_name", String),
     Column("create_time", Float),
     Column("update_time", Float),
-    Column("status", String, nullable=False, default="TRIGGERED"),  # TRIGGERED | RESET
+    Column("status", String, nullable=False, server_default="TRIGGERED"),  # TRIGGERED | RESET
     Column("resolved_at", Float),
     Column("acknowledged_at", Float),
     Column("acknowledged_by", String),
@@ -235,14 +235,50 @@ sync_runs = Table(
     Column("started_at", Float, nullable=False),
     Column("finished_at", Float),
     Column("status", String, nullable=False),  # running | ok | failed | cancelled
-    Column("devices", Integer, default=0),
-    Column("organizations", Integer, default=0),
-    Column("software_rows", Integer, default=0),
-    Column("api_calls", Integer, default=0),
+    Column("devices", Integer, server_default="0"),
+    Column("organizations", Integer, server_default="0"),
+    Column("software_rows", Integer, server_default="0"),
+    Column("api_calls", Integer, server_default="0"),
     Column("api_calls_by_endpoint", Text),  # JSON
-    Column("skipped_records", Integer, default=0),
+    Column("skipped_records", Integer, server_default="0"),
     Column("error", Text),
     Column("note", Text),
+)
+
+# What this desktop did (remote sessions launched, ...), kept even without a PSA database.
+local_activity_log = Table(
+    "local_activity_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("who", String),
+    Column("device_id", Integer, index=True),
+    Column("ticket_id", String),
+    Column("detail", Text),
+)
+
+# Substring search over 50k devices at keystroke speed: a trigram FTS5 index kept in step with
+# `devices` by triggers (external content, so the text is not stored twice). A LIKE scan of
+# every row took 35-45 ms a keystroke; a trigram MATCH takes a few.
+DEVICE_SEARCH_COLUMNS = ("name", "system_name", "last_logged_in_user", "serial_number",
+                         "ip_addresses")  # fmt: skip
+_FTS_COLS = ", ".join(DEVICE_SEARCH_COLUMNS)
+_NEW = ", ".join(f"new.{c}" for c in DEVICE_SEARCH_COLUMNS)
+_OLD = ", ".join(f"old.{c}" for c in DEVICE_SEARCH_COLUMNS)
+_CHANGED = " OR ".join(f"old.{c} IS NOT new.{c}" for c in DEVICE_SEARCH_COLUMNS)
+DEVICE_SEARCH_DDL: tuple[str, ...] = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS devices_fts USING fts5({_FTS_COLS}, "
+    "content='devices', content_rowid='id', tokenize='trigram')",
+    "CREATE TRIGGER IF NOT EXISTS devices_fts_insert AFTER INSERT ON devices BEGIN "
+    f"INSERT INTO devices_fts(rowid, {_FTS_COLS}) VALUES (new.id, {_NEW}); END",
+    "CREATE TRIGGER IF NOT EXISTS devices_fts_delete AFTER DELETE ON devices BEGIN "
+    f"INSERT INTO devices_fts(devices_fts, rowid, {_FTS_COLS}) "
+    f"VALUES ('delete', old.id, {_OLD}); END",
+    f"CREATE TRIGGER IF NOT EXISTS devices_fts_update AFTER UPDATE ON devices WHEN {_CHANGED} "
+    f"BEGIN INSERT INTO devices_fts(devices_fts, rowid, {_FTS_COLS}) "
+    f"VALUES ('delete', old.id, {_OLD}); "
+    f"INSERT INTO devices_fts(rowid, {_FTS_COLS}) VALUES (new.id, {_NEW}); END",
 )
 
 # Mirror of the PSA for offline display (filled by the PSA services).

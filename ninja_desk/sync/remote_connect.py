@@ -25,12 +25,6 @@ log = logging.getLogger(__name__)
 CONTROL_SCOPE = "control"
 URL_TTL_SECONDS = 180.0
 
-_LOG_TABLE_SQL = (
-    "CREATE TABLE IF NOT EXISTS local_activity_log (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-    "at REAL NOT NULL, kind TEXT NOT NULL, who TEXT, device_id INTEGER, ticket_id TEXT, "
-    "detail TEXT)"
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Availability:
@@ -52,7 +46,6 @@ class RemoteConnectError(Exception):
 
 
 def record_in_cache_log(conn: Connection, record: LaunchRecord) -> None:
-    conn.exec_driver_sql(_LOG_TABLE_SQL)
     conn.exec_driver_sql(
         "INSERT INTO local_activity_log (at, kind, who, device_id, ticket_id, detail) "
         "VALUES (?, 'remote_connect', ?, ?, ?, ?)",
@@ -67,9 +60,6 @@ def record_in_cache_log(conn: Connection, record: LaunchRecord) -> None:
 
 
 def launches_in_cache(cache: LocalCache, device_id: int | None = None) -> list[dict[str, Any]]:
-    exists = cache.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'local_activity_log'")
-    if not exists:
-        return []
     where = "" if device_id is None else " AND device_id = :device_id"
     return cache.rows(
         "SELECT * FROM local_activity_log WHERE kind = 'remote_connect'"
