@@ -212,3 +212,31 @@ def test_two_technicians_acknowledging_at_once_one_wins(psa):
     for t in threads:
         t.join(30)
     assert sorted(wins) == [False, True]
+
+
+def test_even_without_the_lock_the_database_refuses_duplicate_assets(psa):
+    """Belt and braces: bypass the lock and run two pushes' transactions at once. The unique
+    (tenant, integration, device) constraint lets one create; the other fails or finds them."""
+    from ninja_desk.sync import psa_push
+
+    integration, _ = setup_integration(psa.psa, psa.tenant, psa.admin_id, {1: "Acme"})
+    snaps = [snapshot(device(i)) for i in range(1, 301)]
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def run(db):
+        barrier.wait()  # before BEGIN: SQLite's BEGIN IMMEDIATE would block the other thread
+        try:
+            with db.tenant_session(psa.tenant) as s:
+                outcomes.append(psa_push._push(s, integration, snaps, "race", True))
+        except sa.exc.IntegrityError as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=run, args=(psa.another(),)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(outcomes) == 2
+    assert sum(getattr(o, "created", 0) for o in outcomes) == 300
+    assert _count(psa.psa, psa.tenant) == 300
