@@ -176,15 +176,21 @@ def where_clause(f: DeviceFilter, now: float | None = None) -> tuple[str, dict[s
     text = f.search.strip()
     if text:
         params["q"] = like_pattern(text)
-        if len(text) >= TRIGRAM:
-            params["fts"] = fts_phrase(text)
-            matches = ["d.id IN (SELECT rowid FROM devices_fts WHERE devices_fts MATCH :fts)"]
-        else:
-            matches = [f"{c} LIKE :q ESCAPE '\\'" for c in _SHORT_SEARCH_COLUMNS]
-        matches.append(
-            "d.organization_id IN (SELECT id FROM organizations WHERE name LIKE :q ESCAPE '\\')"
+        by_client = (
+            "SELECT id FROM devices WHERE organization_id IN "
+            "(SELECT id FROM organizations WHERE name LIKE :q ESCAPE '\\')"
         )
-        parts.append("(" + " OR ".join(matches) + ")")
+        if len(text) >= TRIGRAM:
+            # One id set (index lookups only), not an OR across columns, which would make
+            # SQLite scan every device row.
+            params["fts"] = fts_phrase(text)
+            parts.append(
+                "d.id IN (SELECT rowid FROM devices_fts WHERE devices_fts MATCH :fts "
+                f"UNION {by_client})"
+            )
+        else:
+            likes = [f"{c} LIKE :q ESCAPE '\\'" for c in _SHORT_SEARCH_COLUMNS]
+            parts.append("(" + " OR ".join([*likes, f"d.id IN ({by_client})"]) + ")")
     return (" WHERE " + " AND ".join(parts)) if parts else "", params
 
 
