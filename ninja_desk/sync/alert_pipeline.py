@@ -46,7 +46,7 @@ from ninja_desk.psa.bulk import dialect_insert
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.errors import NotFound
 from ninja_desk.psa.org_mapping import load_mappings
-from ninja_desk.psa.permissions import ACT_ALERTS, require
+from ninja_desk.psa.permissions import ACT_ALERTS, current_user_permissions, require
 from ninja_desk.psa.schema import assets, rmm_alerts, tickets, users
 from ninja_desk.psa.tenancy import PsaDatabase, TenantSession
 from ninja_desk.sync import alert_tickets
@@ -134,7 +134,8 @@ class _Series:
     events: list[AlertEvent] = field(default_factory=list)
     transitions: list[Transition] = field(default_factory=list)
     new_decision: Decision | None = None
-    touched: bool = False
+    # The row as read (None when this batch inserted it): unchanged rows are not rewritten.
+    original: dict[str, Any] | None = None
 
 
 class AlertPipeline:
@@ -149,6 +150,7 @@ class AlertPipeline:
         priority_map: dict[str, str] | None = None,
         device_lookup: DeviceLookup | None = None,
         batch_size: int = 250,
+        config_ttl: float = 5.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.psa = psa
@@ -160,7 +162,10 @@ class AlertPipeline:
         self.device_lookup = device_lookup
         self.batch_size = batch_size
         self.clock = clock
-        self._manual: str | None = None
+        # Rules, windows, org mapping and the acting user's rights change rarely; re-reading
+        # them for every webhook would double its cost. Changes apply within `config_ttl` s.
+        self.config_ttl = config_ttl
+        self._cached: dict[str, tuple[float, Any]] = {}
 
     # -- the acting user -------------------------------------------------------------------
 
@@ -204,7 +209,6 @@ class AlertPipeline:
     ) -> IngestResult:
         """Fold `events` into their series. `manual_ticket`: a series a person asked a ticket
         for (AlertService.create_ticket), whatever the rules decided."""
-        self._manual = manual_ticket
         total = IngestResult()
         by_series: dict[str, list[AlertEvent]] = {}
         for ev in events:
@@ -212,14 +216,26 @@ class AlertPipeline:
         uids = sorted(by_series)
         for start in range(0, len(uids), self.batch_size):
             part = {u: by_series[u] for u in uids[start : start + self.batch_size]}
-            total.add(self._with_retry(part))
+            total.add(self._with_retry(part, manual_ticket))
         return total
 
-    def _with_retry(self, part: dict[str, list[AlertEvent]]) -> IngestResult:
+    def cached(self, key: str, load: Callable[[], Any]) -> Any:
+        now = time.monotonic()
+        hit = self._cached.get(key)
+        if hit is not None and now - hit[0] < self.config_ttl:
+            return hit[1]
+        value = load()
+        self._cached[key] = (now, value)
+        return value
+
+    def _with_retry(self, part: dict[str, list[AlertEvent]], manual: str | None) -> IngestResult:
         for attempt in range(8):
             try:
                 with self.psa.tenant_session(self.tenant, self.user_id) as s:
-                    return self._batch(s, part)
+                    s.permission_cache = self.cached(
+                        "rights", lambda s=s: current_user_permissions(s)
+                    )
+                    return self._batch(s, part, manual)
             except sa.exc.OperationalError as exc:
                 code = getattr(getattr(exc, "orig", None), "sqlstate", None)
                 if code not in _RETRYABLE_PG or attempt == 7:
@@ -230,7 +246,9 @@ class AlertPipeline:
 
     # -- one batch -------------------------------------------------------------------------
 
-    def _batch(self, s: TenantSession, part: dict[str, list[AlertEvent]]) -> IngestResult:
+    def _batch(
+        self, s: TenantSession, part: dict[str, list[AlertEvent]], manual: str | None
+    ) -> IngestResult:
         require(s, ACT_ALERTS)
         result = IngestResult(events=sum(len(v) for v in part.values()))
         locked = self._lock_series(s, part)
@@ -263,7 +281,7 @@ class AlertPipeline:
                     }
                 )
         for uid, item in locked.items():
-            self._user_acts(uid, item, context)
+            self._user_acts(uid, item, manual)
         alert_tickets.apply_ticket_effects(self, s, context, locked, result)
         self._write_back(s, locked, context)
         alert_tickets.follow_up(self, s, locked, result)
@@ -282,7 +300,7 @@ class AlertPipeline:
             )
         return result
 
-    def _user_acts(self, uid: str, item: _Series, context: _BatchContext) -> None:
+    def _user_acts(self, uid: str, item: _Series, manual: str | None) -> None:
         for t, ev in zip(
             item.transitions, sorted(item.events, key=series_mod.fold_order), strict=False
         ):
@@ -290,7 +308,7 @@ class AlertPipeline:
                 item.acknowledged_by = self.user_id
             if ev.kind == series_mod.USER_RESOLVE and t.resolved:
                 item.resolved_by = self.user_id
-        if uid != self._manual or item.ticket_id is not None:
+        if uid != manual or item.ticket_id is not None:
             return
         if item.client_id is None:
             raise NotFound(
@@ -449,6 +467,7 @@ class AlertPipeline:
                 acknowledged_by=r.acknowledged_by,
                 resolved_by=r.resolved_by,
                 source_payload=dict(r.source_payload or {}),
+                original=None if r.series_uid in inserted else dict(r._mapping),
             )
         return out
 
@@ -476,29 +495,29 @@ class AlertPipeline:
                 payload = last_payload
             elif not payload:
                 payload = next((e.payload for e in item.events if e.payload), {})
-            alert_rows.append(
-                {
-                    "b_alert_id": item.alert_id,
-                    "severity": st.severity or "NONE",
-                    "priority": st.priority or "NONE",
-                    "activity_type": st.activity_type,
-                    "status_code": st.status_code,
-                    "status": st.status,
-                    "message": st.message,
-                    "external_device_id": str(st.device_id) if st.device_id is not None else None,
-                    "asset_id": item.asset_id,
-                    "source_payload": payload,
-                    "triggered_at": _dt(st.triggered_at),
-                    "acknowledged_at": _dt(st.acknowledged_at),
-                    "acknowledged_by": item.acknowledged_by,
-                    "resolved_at": _dt(st.resolved_at),
-                    "resolved_by": item.resolved_by,
-                    "rule_id": item.rule_id,
-                    "rule_decision": item.decision,
-                    "rule_explanation": item.explanation,
-                    "updated_at": now,
-                }
-            )
+            alert_row = {
+                "b_alert_id": item.alert_id,
+                "severity": st.severity or "NONE",
+                "priority": st.priority or "NONE",
+                "activity_type": st.activity_type,
+                "status_code": st.status_code,
+                "status": st.status,
+                "message": st.message,
+                "external_device_id": str(st.device_id) if st.device_id is not None else None,
+                "asset_id": item.asset_id,
+                "source_payload": payload,
+                "triggered_at": _dt(st.triggered_at),
+                "acknowledged_at": _dt(st.acknowledged_at),
+                "acknowledged_by": item.acknowledged_by,
+                "resolved_at": _dt(st.resolved_at),
+                "resolved_by": item.resolved_by,
+                "rule_id": item.rule_id,
+                "rule_decision": item.decision,
+                "rule_explanation": item.explanation,
+                "updated_at": now,
+            }
+            if _changed(item.original, alert_row, ("updated_at", "b_alert_id")):
+                alert_rows.append(alert_row)
             rmm_user = next((e.rmm_user_id for e in item.events if e.rmm_user_id), None)
             values = {
                 "last_activity_id": st.last_activity_id,
@@ -519,7 +538,8 @@ class AlertPipeline:
                 "updated_at": now,
             }
             if item.has_series_row:
-                old_series.append({"b_alert_id": item.alert_id, **values})
+                if _changed(item.original, values, ("updated_at", "rmm_user_id")):
+                    old_series.append({"b_alert_id": item.alert_id, **values})
             else:
                 new_series.append(
                     {
@@ -710,12 +730,16 @@ class _BatchContext:
                 devices = pipeline.device_lookup(device_ids if missing else [])
             except Exception:  # the cache is a convenience; never fail the batch on it
                 log.exception("Device lookup for alerts failed")
-        needs_rules = any(i.decision is None for i in locked.values())
-        mappings = load_mappings(s, pipeline.integration_id)
+        needs_rules = any(
+            i.decision is None or i.decision == rules_mod.UNMAPPED for i in locked.values()
+        )
+        mappings = pipeline.cached("mappings", lambda: load_mappings(s, pipeline.integration_id))
         return cls(
             pipeline=pipeline,
-            rules=pipeline.load_rules(s) if needs_rules else [],
-            windows=pipeline.load_windows(s) if needs_rules else [],
+            rules=pipeline.cached("rules", lambda: pipeline.load_rules(s)) if needs_rules else [],
+            windows=pipeline.cached("windows", lambda: pipeline.load_windows(s))
+            if needs_rules
+            else [],
             client_of_org={k: m.client_id for k, m in mappings.items()},
             assets_by_device=asset_rows,
             devices=devices,
@@ -823,6 +847,21 @@ def ensure_automation_user(psa: PsaDatabase, tenant: uuid.UUID) -> uuid.UUID:
         except sa.exc.IntegrityError:
             continue  # another process created it first
     raise RuntimeError("Could not create the NinjaOne automation user.")
+
+
+def _changed(original: dict[str, Any] | None, new: dict[str, Any], skip: tuple[str, ...]) -> bool:
+    if original is None:
+        return True
+    for key, value in new.items():
+        if key in skip:
+            continue
+        old = original.get(key)
+        if isinstance(old, datetime) and isinstance(value, datetime):
+            if abs((old - value).total_seconds()) > 1e-3:
+                return True
+        elif old != value:
+            return True
+    return False
 
 
 def _ts(value: datetime | None) -> float | None:

@@ -270,16 +270,47 @@ def _draw_numbers(s: TenantSession, count: int) -> list[str]:
     return [f"{row.prefix}{n:06d}" for n in range(first, row.last_number + 1)]
 
 
-def _claim(s: TenantSession, item: _Series, ticket_id: uuid.UUID, auto: bool) -> None:
+def _claim(s: TenantSession, claims: list[tuple[_Series, uuid.UUID]]) -> None:
+    """One statement for the batch: set each series' ticket where it has none yet, and check
+    that every series was claimed (RETURNING); any miss means another writer got there first."""
+    if not claims:
+        return
     t = rmm_alerts
-    done = s.conn.execute(
-        t.update()
-        .where(t.c.tenant == s.tenant, t.c.alert_id == item.alert_id, t.c.ticket_id.is_(None))
-        .values(ticket_id=ticket_id, auto_ticket_created=auto)
-    ).rowcount
-    if done != 1:
-        raise TicketClaimConflict(f"Series {item.state.series_uid} already has a ticket.")
-    item.ticket_id = ticket_id
+    if not s.is_postgres:
+        # SQLite has no column aliases on VALUES; statements there are in-process and cheap.
+        for item, ticket_id in claims:
+            done = s.conn.execute(
+                t.update()
+                .where(
+                    t.c.tenant == s.tenant, t.c.alert_id == item.alert_id, t.c.ticket_id.is_(None)
+                )
+                .values(ticket_id=ticket_id, auto_ticket_created=True)
+            ).rowcount
+            if done != 1:
+                raise TicketClaimConflict(f"Series {item.state.series_uid} already has a ticket.")
+            item.ticket_id = ticket_id
+        return
+    v = sa.values(
+        sa.column("v_alert", sa.Uuid(as_uuid=True)),
+        sa.column("v_ticket", sa.Uuid(as_uuid=True)),
+        name="claims",
+    ).data([(item.alert_id, ticket_id) for item, ticket_id in claims])
+    won = set(
+        s.conn.scalars(
+            t.update()
+            .where(
+                t.c.tenant == s.tenant,
+                t.c.alert_id == v.c.v_alert,
+                t.c.ticket_id.is_(None),
+            )
+            .values(ticket_id=v.c.v_ticket, auto_ticket_created=True)
+            .returning(t.c.alert_id)
+        )
+    )
+    for item, ticket_id in claims:
+        if item.alert_id not in won:
+            raise TicketClaimConflict(f"Series {item.state.series_uid} already has a ticket.")
+        item.ticket_id = ticket_id
 
 
 def _storm_locks(s: TenantSession, keys: Iterable[tuple[uuid.UUID, str]]) -> None:
@@ -479,9 +510,9 @@ def _create(
     s.conn.execute(rmm_alert_tickets.insert(), meta_rows)
     if links:
         s.conn.execute(asset_ticket_associations.insert(), links)
+    _claim(s, [(m, plan.ticket_id) for plan in plans for m in plan.members])
     for plan in plans:
         for member in plan.members:
-            _claim(s, member, plan.ticket_id, auto=True)
             outbox.publish(
                 s,
                 "rmm.alert.ticket_created",
@@ -502,8 +533,7 @@ def _join(
     items: list[_Series],
     now: datetime,
 ) -> None:
-    for item in items:
-        _claim(s, item, ticket_id, auto=True)
+    _claim(s, [(item, ticket_id) for item in items])
     assets_to_link = sorted({i.asset_id for i in items if i.asset_id}, key=str)
     if assets_to_link:
         ata = asset_ticket_associations
@@ -579,17 +609,19 @@ def add_pipeline_comments(
     for ticket_id, _ in comments:
         counts[ticket_id] = counts.get(ticket_id, 0) + 1
     at = rmm_alert_tickets
-    for ticket_id in sorted(counts, key=str):
-        s.conn.execute(
-            tickets.update()
-            .where(tickets.c.tenant == s.tenant, tickets.c.ticket_id == ticket_id)
-            .values(updated_at=now)
-        )
-        s.conn.execute(
-            at.update()
-            .where(at.c.tenant == s.tenant, at.c.ticket_id == ticket_id)
-            .values(pipeline_comments=at.c.pipeline_comments + counts[ticket_id])
-        )
+    ordered = sorted(counts, key=str)  # ticket rows in id order: the batch lock order
+    s.conn.execute(
+        tickets.update()
+        .where(tickets.c.tenant == s.tenant, tickets.c.ticket_id == sa.bindparam("b_ticket"))
+        .values(updated_at=now),
+        [{"b_ticket": t} for t in ordered],
+    )
+    s.conn.execute(
+        at.update()
+        .where(at.c.tenant == s.tenant, at.c.ticket_id == sa.bindparam("b_ticket"))
+        .values(pipeline_comments=at.c.pipeline_comments + sa.bindparam("b_count")),
+        [{"b_ticket": t, "b_count": counts[t]} for t in ordered],
+    )
 
 
 def follow_up(
@@ -691,9 +723,9 @@ def auto_resolve(pipeline: AlertPipeline, s: TenantSession, ticket_ids: set[uuid
     )
     _default, closed = _Lookups(s).status_ids()
     now = utcnow()
-    closed_count = 0
+    to_close: list[dict[str, Any]] = []
     notes: list[tuple[uuid.UUID, str]] = []
-    for r in rows:
+    for r in sorted(rows, key=lambda r: str(r.ticket_id)):
         if r.ticket_id in still_open or r.closed_at is not None or not r.auto_resolve:
             continue
         touched = (
@@ -709,17 +741,25 @@ def auto_resolve(pipeline: AlertPipeline, s: TenantSession, ticket_ids: set[uuid
                 )
             )
             continue
+        to_close.append({"b_ticket": r.ticket_id})
+    if to_close:
         s.conn.execute(
             t.update()
-            .where(t.c.tenant == s.tenant, t.c.ticket_id == r.ticket_id, t.c.closed_at.is_(None))
-            .values(status_id=closed, closed_at=now, updated_at=now)
+            .where(
+                t.c.tenant == s.tenant,
+                t.c.ticket_id == sa.bindparam("b_ticket"),
+                t.c.closed_at.is_(None),
+            )
+            .values(status_id=closed, closed_at=now, updated_at=now),
+            to_close,
         )
         s.conn.execute(
             at.update()
-            .where(at.c.tenant == s.tenant, at.c.ticket_id == r.ticket_id)
-            .values(auto_resolved_at=now)
+            .where(at.c.tenant == s.tenant, at.c.ticket_id == sa.bindparam("b_ticket"))
+            .values(auto_resolved_at=now),
+            to_close,
         )
-        closed_count += 1
+    closed_count = len(to_close)
     if notes:
         add_pipeline_comments(pipeline, s, notes, now)
     return closed_count

@@ -1,0 +1,209 @@
+"""Alert pipeline benchmark: alert events per second into PostgreSQL and into SQLite.
+
+A realistic burst (a relay catching up, an alert storm, a poll after an outage): ~40% of the
+series make tickets, minor ones are suppressed, most reset, some repeat, 10% duplicates, all
+shuffled. Events go through `AlertPipeline.ingest_payloads` in batches (the exactly-once claim
+is the same as for single webhooks). A second figure feeds the same pipeline one webhook at a
+time, as the agent does when the relay delivers them live.
+
+Prints one JSON line. PostgreSQL runs in a fresh database dropped afterwards, through a
+non-superuser service login (row-level security applies).
+
+    .venv/bin/python bench/alert_bench.py [--events 5000] [--batch 500] [--skip-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from ninja_desk.core.devices import Device
+from ninja_desk.core.organizations import Organization
+from ninja_desk.core.snapshots import DeviceSnapshot
+from ninja_desk.psa import alert_rules, org_mapping
+from ninja_desk.psa.clients import create_client
+from ninja_desk.psa.integrations import connect_integration
+from ninja_desk.psa.migrator import migrate
+from ninja_desk.psa.pg_security import provision_service_login
+from ninja_desk.psa.schema import rmm_alerts
+from ninja_desk.psa.tenancy import PsaDatabase
+from ninja_desk.psa.tenants import create_tenant
+from ninja_desk.sync.alert_pipeline import AlertPipeline
+from ninja_desk.sync.psa_push import push_snapshots
+
+PG_SERVER = os.environ.get("NINJA_DESK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+ORGS, DEVICES = 10, 500
+
+
+def setup(url: str) -> tuple[PsaDatabase, uuid.UUID, uuid.UUID]:
+    psa = PsaDatabase(url)
+    info = create_tenant(psa, "Bench MSP")
+    with psa.tenant_session(info.tenant, info.admin_user_id) as s:
+        integration = connect_integration(s, "https://eu.ninjarmm.com")
+        for org in range(1, ORGS + 1):
+            client = create_client(s, f"Client {org}")
+            org_mapping.map_organization(s, integration, Organization(org, f"Org {org}"), client)
+        alert_rules.create_rule(
+            s,
+            integration,
+            "quiet minor",
+            priority_order=1,
+            conditions={"severities": ["MINOR"]},
+            action={"type": "suppress"},
+        )
+        alert_rules.create_rule(
+            s,
+            integration,
+            "tickets",
+            priority_order=2,
+            conditions={"severities": ["CRITICAL", "MAJOR"]},
+            action={"type": "create_ticket", "group_storms": False},
+        )
+    fleet = [
+        DeviceSnapshot(
+            Device(
+                id=i,
+                organization_id=1 + i % ORGS,
+                node_class="WINDOWS_SERVER",
+                system_name=f"SRV-{i:04d}",
+                ip_addresses=[f"10.0.{i >> 8}.{i & 255}"],
+            )
+        )
+        for i in range(1, DEVICES + 1)
+    ]
+    push_snapshots(psa, info.tenant, integration, fleet, full=True)
+    return psa, info.tenant, integration
+
+
+def events(n: int, rng: random.Random, prefix: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    next_id = 1
+    base = time.time() - 3600
+    while len(out) < n * 0.9:
+        series = f"{prefix}-{next_id}"
+        device = rng.randint(1, DEVICES)
+        severity = rng.choice(["CRITICAL", "MAJOR", "MINOR", "MODERATE", "MINOR"])
+
+        def act(
+            aid: int,
+            code: str,
+            series: str = series,
+            device: int = device,
+            severity: str = severity,
+        ) -> dict[str, Any]:
+            return {
+                "id": aid,
+                "activityTime": base + aid,
+                "deviceId": device,
+                "seriesUid": series,
+                "activityType": "CONDITION",
+                "statusCode": code,
+                "status": code.title(),
+                "severity": severity,
+                "priority": "HIGH",
+                "type": "Condition",
+                "sourceName": "_average_",
+                "message": f"Condition {series} on {device}",
+                "data": {"message": {"code": "agent_cond", "params": {}}},
+                "device": {
+                    "id": device,
+                    "organizationId": 1 + device % ORGS,
+                    "nodeClass": "WINDOWS_SERVER",
+                    "displayName": f"SRV-{device:04d}",
+                },
+            }
+
+        out.append(act(next_id, "TRIGGERED"))
+        if rng.random() < 0.3:
+            out.append(act(next_id + 1, "TRIGGERED"))
+        if rng.random() < 0.6:
+            out.append(act(next_id + 2, "RESET"))
+        next_id += 3
+    while len(out) < n:
+        out.append(dict(rng.choice(out)))
+    rng.shuffle(out)
+    return out[:n]
+
+
+def run(url: str, n: int, batch: int, singles: int) -> dict[str, Any]:
+    psa, tenant, integration = setup(url)
+    try:
+        pipe = AlertPipeline(psa, tenant, integration, ninjaone_url="https://eu.ninjarmm.com")
+        _ = pipe.user_id  # the automation user, created once
+        rng = random.Random(42)
+        burst = events(n, rng, "b")
+        started = time.perf_counter()
+        tickets = 0
+        for i in range(0, len(burst), batch):
+            tickets += pipe.ingest_payloads(burst[i : i + batch]).tickets_created
+        batched = time.perf_counter() - started
+        one_by_one = events(singles, rng, "w")
+        started = time.perf_counter()
+        for payload in one_by_one:
+            tickets += pipe.ingest_payloads([payload]).tickets_created
+        single = time.perf_counter() - started
+        with psa.tenant_session(tenant) as s:
+            with_ticket = s.conn.scalar(
+                sa.select(sa.func.count()).where(
+                    rmm_alerts.c.tenant == tenant, rmm_alerts.c.ticket_id.is_not(None)
+                )
+            )
+        assert with_ticket == tickets, "every ticket belongs to exactly one series"
+        return {
+            "events": n,
+            "batch": batch,
+            "alerts_per_second": round(n / batched, 1),
+            "seconds": round(batched, 3),
+            "single_webhook_per_second": round(singles / single, 1),
+            "single_webhook_ms": round(1000 * single / singles, 2),
+            "tickets": tickets,
+        }
+    finally:
+        psa.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--singles", type=int, default=300)
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args(argv)
+    out: dict[str, Any] = {"bench": "alert_pipeline"}
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'psa.sqlite3'}"
+        migrate(url)
+        out["sqlite"] = run(url, args.events, args.batch, args.singles)
+    if not args.skip_postgres:
+        admin = sa.create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
+        name = f"nd_alert_bench_{uuid.uuid4().hex[:8]}"
+        login = f"nd_svc_{name[-8:]}"
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        try:
+            owner = f"{PG_SERVER}/{name}"
+            migrate(owner)
+            provision_service_login(owner, login)
+            service = f"{PG_SERVER.split('//')[0]}//{login}@{PG_SERVER.split('@')[1]}/{name}"
+            out["postgres"] = run(service, args.events, args.batch, args.singles)
+        finally:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{login}"')
+            admin.dispose()
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
