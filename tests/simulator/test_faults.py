@@ -9,6 +9,7 @@ import httpx
 from ninja_desk.simulator import AsyncSimControl, SimulatorConfig
 from ninja_desk.simulator.faults import FaultInjector
 from ninja_desk.simulator.server import RunningSimulator
+from ninja_desk.simulator.stats import Stats
 
 from .conftest import client_credentials_token
 
@@ -55,9 +56,6 @@ async def test_early_requests_are_counted_per_client(api: httpx.AsyncClient,
         await ctl.set_faults(rate_429=1.0, retry_after=0.6)
         assert (await api.get("/v2/devices")).status_code == 429
         await ctl.set_faults(rate_429=0.0)
-        # Right behind the 429 (< 50 ms): a request already in flight, not counted.
-        await api.get("/v2/organizations")
-        assert (await ctl.stats())["early_requests"] == 0
         await asyncio.sleep(0.1)
         await api.get("/v2/devices")  # the client knew, and came back anyway
         stats = await ctl.stats()
@@ -70,6 +68,23 @@ async def test_early_requests_are_counted_per_client(api: httpx.AsyncClient,
         assert (await ctl.stats())["early_requests"] == 1
         await ctl.reset_stats()
         assert (await ctl.stats())["early_requests"] == 0
+
+
+def test_early_rule_spares_in_flight_requests_and_honours_tolerance() -> None:
+    stats = Stats()
+    stats.note_retry_after("app", 100.0, 1.0)  # 429 sent at t=100 with Retry-After: 1
+    assert not stats.check_early("app", 100.02)  # already in flight when the 429 went out
+    assert not stats.check_early("other-app", 100.5)  # another client is not throttled
+    assert stats.check_early("app", 100.5, "GET /v2/devices")  # knew, came back anyway
+    assert not stats.check_early("app", 100.96)  # within 50 ms of the deadline: on time
+    assert not stats.check_early("app", 100.5)  # the window closed with the on-time retry
+    assert stats.early_requests == 1
+    assert stats.early_details == [{"client": "app", "endpoint": "GET /v2/devices",
+                                    "after_429_s": 0.5, "early_by_s": 0.5}]
+    # A later, longer Retry-After extends the window; a shorter one does not shorten it.
+    stats.note_retry_after("app", 200.0, 2.0)
+    stats.note_retry_after("app", 200.5, 0.5)
+    assert stats.check_early("app", 201.5)
 
 
 async def test_latency_is_added(api: httpx.AsyncClient, sim: RunningSimulator) -> None:
