@@ -39,8 +39,10 @@ def _endpoint(request: web.Request) -> str:
 
 
 def _required_scopes(request: web.Request) -> set[str]:
-    # Reference §2.3 convention: GET -> monitoring, writes -> management. Webhook setup was
-    # done with a `monitoring` token by NinjaOne staff (§9.1), so either scope is accepted.
+    # Reference §2.3 convention: GET -> monitoring, writes -> management, remote sessions ->
+    # control. `GET /device/{id}/dashboard-url` is a read that returns a link to the web UI,
+    # not a remote session, so it needs monitoring. Webhook setup was done with a
+    # `monitoring` token by NinjaOne staff (§9.1), so either scope is accepted there.
     if request.path.endswith("/webhook"):
         return {"monitoring", "management"}
     if request.method == "GET":
