@@ -43,7 +43,8 @@ def create_psa_engine(url: str, **kw: Any) -> sa.Engine:
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
         # IMMEDIATE takes the write lock up front: two writers that both read first and then
-        # upgrade would otherwise deadlock into SQLITE_BUSY.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # upgrade would otherwise deadlock into SQLITE_BUSY. Read-only sessions use a plain
+        # (deferred) BEGIN so, with WAL, they read while a long push is writing.
+        conn.exec_driver_sql("BEGIN" if conn.info.get("psa_readonly") else "BEGIN IMMEDIATE")
 
     return engine

@@ -57,13 +57,21 @@ class PsaDatabase:
 
     @contextmanager
     def tenant_session(
-        self, tenant: uuid.UUID, user_id: uuid.UUID | None = None
+        self, tenant: uuid.UUID, user_id: uuid.UUID | None = None, *, readonly: bool = False
     ) -> Iterator[TenantSession]:
+        """One transaction for `tenant`, acting as `user_id` (None = the system).
+
+        `readonly=True` for UI reads: on SQLite it does not wait for a writer's lock; on
+        PostgreSQL the transaction is READ ONLY.
+        """
         if not isinstance(tenant, uuid.UUID):
             raise TypeError("tenant_session needs the tenant's UUID")
         with self.engine.connect() as conn:
+            conn.info["psa_readonly"] = readonly
             with conn.begin():
                 if conn.dialect.name == "postgresql":
+                    if readonly:
+                        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
                     conn.execute(
                         sa.text(
                             "SELECT set_config('app.current_tenant', :t, true),"

@@ -121,3 +121,21 @@ def test_a_technician_login_is_pinned_to_its_tenant(pg):
 def test_tenant_session_requires_a_uuid(psa):
     with pytest.raises(TypeError), psa.psa.tenant_session(str(psa.tenant)):  # type: ignore[arg-type]
         pass
+
+
+def test_a_read_only_session_reads_while_a_writer_holds_its_transaction(psa):
+    from ninja_desk.psa.clients import create_client as make
+
+    with psa.psa.tenant_session(psa.tenant, psa.admin_id) as s:
+        make(s, "Existing")
+    reader = psa.another()
+    with psa.psa.tenant_session(psa.tenant, psa.admin_id) as writer:
+        make(writer, "Uncommitted")
+        with reader.tenant_session(psa.tenant, psa.admin_id, readonly=True) as r:
+            assert [c.name for c in list_clients(r)] == ["Existing"]
+    if psa.backend == "postgres":
+        with (
+            pytest.raises(sa.exc.DBAPIError, match="read-only"),
+            reader.tenant_session(psa.tenant, psa.admin_id, readonly=True) as r,
+        ):
+            make(r, "Not allowed")
