@@ -115,6 +115,10 @@ class IngestResult:
         return {k: v for k, v in self.__dict__.items() if isinstance(v, int)}
 
 
+class _LostInsertRace(Exception):
+    """Another batch inserted one of our new series first; redo the batch."""
+
+
 @dataclass
 class _Series:
     """One locked series inside a batch."""
@@ -136,6 +140,7 @@ class _Series:
     new_decision: Decision | None = None
     # The row as read (None when this batch inserted it): unchanged rows are not rewritten.
     original: dict[str, Any] | None = None
+    is_new: bool = False
 
 
 class AlertPipeline:
@@ -236,6 +241,10 @@ class AlertPipeline:
                         "rights", lambda s=s: current_user_permissions(s)
                     )
                     return self._batch(s, part, manual)
+            except _LostInsertRace:
+                if attempt == 7:
+                    raise
+                continue
             except sa.exc.OperationalError as exc:
                 code = getattr(getattr(exc, "orig", None), "sqlstate", None)
                 if code not in _RETRYABLE_PG or attempt == 7:
@@ -282,6 +291,7 @@ class AlertPipeline:
                 )
         for uid, item in locked.items():
             self._user_acts(uid, item, manual)
+        self._insert_new(s, locked)
         alert_tickets.apply_ticket_effects(self, s, context, locked, result)
         self._write_back(s, locked, context)
         alert_tickets.follow_up(self, s, locked, result)
@@ -332,34 +342,10 @@ class AlertPipeline:
     def _lock_series(
         self, s: TenantSession, part: dict[str, list[AlertEvent]]
     ) -> dict[str, _Series]:
-        now = utcnow()
+        """Lock and read the series that exist; new ones start blank and are inserted, fully
+        formed, by `_insert_new` (one write per new series instead of insert + update)."""
         uids = sorted(part)
         t = rmm_alerts
-        fresh = [
-            {
-                "tenant": s.tenant,
-                "alert_id": uuid.uuid4(),
-                "integration_id": self.integration_id,
-                "series_uid": uid,
-                "status": series_mod.ACTIVE,
-                "severity": "NONE",
-                "priority": "NONE",
-                "source_payload": {},
-                "created_at": now,
-                "updated_at": now,
-            }
-            for uid in uids
-            if any(e.kind != series_mod.VANISHED for e in part[uid])
-        ]
-        inserted: set[str] = set()
-        if fresh:
-            stmt = (
-                dialect_insert(s.conn, t)
-                .values(fresh)
-                .on_conflict_do_nothing(index_elements=["tenant", "integration_id", "series_uid"])
-                .returning(t.c.series_uid)
-            )
-            inserted = set(s.conn.scalars(stmt))
         st = rmm_alert_series
         query = (
             sa.select(
@@ -424,7 +410,7 @@ class AlertPipeline:
             ).all()
         out: dict[str, _Series] = {}
         for r in s.conn.execute(query):
-            exists = r.series_uid not in inserted
+            exists = True
             state = SeriesState(
                 series_uid=r.series_uid,
                 status=r.status,
@@ -467,9 +453,95 @@ class AlertPipeline:
                 acknowledged_by=r.acknowledged_by,
                 resolved_by=r.resolved_by,
                 source_payload=dict(r.source_payload or {}),
-                original=None if r.series_uid in inserted else dict(r._mapping),
+                original=dict(r._mapping),
             )
+        for uid in uids:
+            if uid not in out and any(e.kind != series_mod.VANISHED for e in part[uid]):
+                out[uid] = _Series(
+                    alert_id=uuid.uuid4(),
+                    state=SeriesState(uid),
+                    has_series_row=False,
+                    ticket_id=None,
+                    decision=None,
+                    explanation=None,
+                    rule_id=None,
+                    asset_id=None,
+                    client_id=None,
+                    acknowledged_by=None,
+                    resolved_by=None,
+                    source_payload={},
+                    is_new=True,
+                )
         return out
+
+    def _insert_new(self, s: TenantSession, locked: dict[str, _Series]) -> None:
+        """Insert the batch's new series; if another writer inserted one of them meanwhile
+        (the insert waited for it), start the batch over: it will read theirs."""
+        new = [i for i in locked.values() if i.is_new]
+        if not new:
+            return
+        now = utcnow()
+        rows = []
+        for item in new:
+            row = self._alert_row(item, now)
+            row.pop("b_alert_id")
+            rows.append(
+                {
+                    "tenant": s.tenant,
+                    "alert_id": item.alert_id,
+                    "integration_id": self.integration_id,
+                    "series_uid": item.state.series_uid,
+                    "created_at": now,
+                    **row,
+                }
+            )
+        t = rmm_alerts
+        stmt = (
+            dialect_insert(s.conn, t)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["tenant", "integration_id", "series_uid"])
+            .returning(t.c.series_uid)
+        )
+        inserted = set(s.conn.scalars(stmt))
+        if len(inserted) != len(rows):
+            raise _LostInsertRace()
+
+    def _alert_row(self, item: _Series, now: datetime) -> dict[str, Any]:
+        st = item.state
+        last_payload = next(
+            (
+                e.payload
+                for e in sorted(item.events, key=lambda e: e.order_key, reverse=True)
+                if e.payload and e.activity_id is not None and st.last_activity_id == e.activity_id
+            ),
+            None,
+        )
+        payload = item.source_payload
+        if last_payload is not None:
+            payload = last_payload
+        elif not payload:
+            payload = next((e.payload for e in item.events if e.payload), {})
+        return {
+            "b_alert_id": item.alert_id,
+            "severity": st.severity or "NONE",
+            "priority": st.priority or "NONE",
+            "activity_type": st.activity_type,
+            "status_code": st.status_code,
+            "status": st.status,
+            "message": st.message,
+            "external_device_id": str(st.device_id) if st.device_id is not None else None,
+            "asset_id": item.asset_id,
+            "source_payload": payload,
+            "triggered_at": _dt(st.triggered_at),
+            "acknowledged_at": _dt(st.acknowledged_at),
+            "acknowledged_by": item.acknowledged_by,
+            "resolved_at": _dt(st.resolved_at),
+            "resolved_by": item.resolved_by,
+            "rule_id": item.rule_id,
+            "rule_decision": item.decision,
+            "rule_explanation": item.explanation,
+            "updated_at": now,
+        }
 
     def _write_back(
         self, s: TenantSession, locked: dict[str, _Series], context: _BatchContext
@@ -480,43 +552,8 @@ class AlertPipeline:
         old_series: list[dict[str, Any]] = []
         for item in locked.values():
             st = item.state
-            last_payload = next(
-                (
-                    e.payload
-                    for e in sorted(item.events, key=lambda e: e.order_key, reverse=True)
-                    if e.payload
-                    and e.activity_id is not None
-                    and st.last_activity_id == e.activity_id
-                ),
-                None,
-            )
-            payload = item.source_payload
-            if last_payload is not None:
-                payload = last_payload
-            elif not payload:
-                payload = next((e.payload for e in item.events if e.payload), {})
-            alert_row = {
-                "b_alert_id": item.alert_id,
-                "severity": st.severity or "NONE",
-                "priority": st.priority or "NONE",
-                "activity_type": st.activity_type,
-                "status_code": st.status_code,
-                "status": st.status,
-                "message": st.message,
-                "external_device_id": str(st.device_id) if st.device_id is not None else None,
-                "asset_id": item.asset_id,
-                "source_payload": payload,
-                "triggered_at": _dt(st.triggered_at),
-                "acknowledged_at": _dt(st.acknowledged_at),
-                "acknowledged_by": item.acknowledged_by,
-                "resolved_at": _dt(st.resolved_at),
-                "resolved_by": item.resolved_by,
-                "rule_id": item.rule_id,
-                "rule_decision": item.decision,
-                "rule_explanation": item.explanation,
-                "updated_at": now,
-            }
-            if _changed(item.original, alert_row, ("updated_at", "b_alert_id")):
+            alert_row = self._alert_row(item, now)
+            if not item.is_new and _changed(item.original, alert_row, ("updated_at", "b_alert_id")):
                 alert_rows.append(alert_row)
             rmm_user = next((e.rmm_user_id for e in item.events if e.rmm_user_id), None)
             values = {
