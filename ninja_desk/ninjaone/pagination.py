@@ -73,31 +73,35 @@ async def fetch_activities_since(
 ) -> tuple[list[dict[str, Any]], int | None]:
     """Every activity with id > `newer_than`, oldest first, plus the account's lastActivityId.
 
-    NinjaOne returns newest first; when more than a page is newer, step back with
-    `olderThan=<smallest id seen>` until the page comes back short.
+    Which page `newerThan` returns when more than a page is newer is not documented: the newest
+    page (then we step back with `olderThan=<smallest id seen>`) or the page just above the mark
+    (then we step forward with `newerThan=<largest id seen>`). `lastActivityId` tells them
+    apart: a page that holds it is the newest page.
     """
-    collected: list[dict[str, Any]] = []
-    older_than: int | None = None
+    collected: dict[int, dict[str, Any]] = {}
+    lower, older_than = newer_than, None
     last_activity_id: int | None = None
     while True:
         body = await client.get(
             "/activities",
-            {
-                **(params or {}),
-                "newerThan": newer_than,
-                "olderThan": older_than,
-                "pageSize": page_size,
-            },
+            {**(params or {}), "newerThan": lower, "olderThan": older_than, "pageSize": page_size},
         )
         if not isinstance(body, dict) or not isinstance(body.get("activities", []), list):
             raise NinjaOneBadResponse("NinjaOne answered /activities without an activity list.")
         if last_activity_id is None and isinstance(body.get("lastActivityId"), int):
             last_activity_id = body["lastActivityId"]
-        page = [a for a in body.get("activities") or [] if isinstance(a.get("id"), int)]
-        page = [a for a in page if a["id"] > newer_than]
-        collected.extend(page)
-        if len(page) < page_size or len(collected) >= max_activities:
+        raw = body.get("activities") or []
+        page = [a for a in raw if isinstance(a, dict) and isinstance(a.get("id"), int)]
+        fresh = [a for a in page if a["id"] > newer_than and a["id"] not in collected]
+        collected.update((a["id"], a) for a in fresh)
+        if len(raw) < page_size or not fresh or len(collected) >= max_activities:
             break
-        older_than = min(a["id"] for a in page)
-    collected.sort(key=lambda a: a["id"])
-    return collected, last_activity_id
+        ids = [a["id"] for a in page]
+        newest_page = last_activity_id is not None and max(ids) >= last_activity_id
+        if older_than is not None or newest_page:
+            older_than = min(ids)  # walking back from the newest page
+            if older_than <= newer_than + 1:
+                break
+        else:
+            lower = max(ids)  # walking forward from the mark
+    return sorted(collected.values(), key=lambda a: a["id"]), last_activity_id

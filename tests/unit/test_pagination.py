@@ -91,22 +91,29 @@ async def test_report_without_cursor_ends(client: NinjaOneClient) -> None:
     assert pages == [[{"deviceId": 1}, {"deviceId": 2}]]
 
 
+@pytest.mark.parametrize("server_pages_from", ["newest", "mark"])
+@pytest.mark.parametrize("pending", [0, 7, 10, 20, 25])
 @respx.mock
-async def test_activities_page_backwards_with_older_than_and_return_oldest_first(
-    client: NinjaOneClient,
+async def test_activities_since_a_mark_are_all_returned_oldest_first(
+    client: NinjaOneClient, server_pages_from: str, pending: int
 ) -> None:
-    ids = list(range(1000, 1025))
+    """Works whether `newerThan` pages from the newest activity or from the mark upwards."""
+    ids = list(range(1000, 1005 + pending))
 
     def handler(request: httpx.Request) -> httpx.Response:
         p = request.url.params
         newer, size = int(p["newerThan"]), int(p["pageSize"])
         older = int(p.get("olderThan", 10**12))
-        page = sorted((i for i in ids if newer < i < older), reverse=True)[:size]
+        chosen = sorted(i for i in ids if newer < i < older)
+        chosen = chosen[-size:] if server_pages_from == "newest" else chosen[:size]
         return httpx.Response(
-            200, json={"lastActivityId": ids[-1], "activities": [{"id": i} for i in page]}
-        )
+            200,
+            json={"lastActivityId": ids[-1],
+                  "activities": [{"id": i} for i in sorted(chosen, reverse=True)]},
+        )  # fmt: skip
 
-    respx.get(f"{BASE}/v2/activities").mock(side_effect=handler)
+    route = respx.get(f"{BASE}/v2/activities").mock(side_effect=handler)
     got, last = await fetch_activities_since(client, 1004, page_size=10)
-    assert [a["id"] for a in got] == list(range(1005, 1025))
-    assert last == 1024
+    assert [a["id"] for a in got] == list(range(1005, 1005 + pending))
+    assert last == ids[-1]
+    assert route.call_count <= pending // 10 + 1
