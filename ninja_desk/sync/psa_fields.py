@@ -27,6 +27,7 @@ ASSET_FIELDS = (
     "rmm_organization_id",
     "agent_status",
     "last_seen_at",
+    "remote_access_url",
 )
 # Heartbeat fields: written, but a change in them alone is not history.
 HEARTBEAT_FIELDS = frozenset({"agent_status", "last_seen_at"})
@@ -106,7 +107,17 @@ def _gb(value: int | None) -> float | None:
     return None if value is None else round(value / _GIB, 2)
 
 
-def desired_asset(snapshot: DeviceSnapshot, client_id: object) -> DesiredAsset:
+def dashboard_url(instance_url: str | None, device_id: int) -> str | None:
+    """NinjaOne's device deep link (reference §12.12): one click from the PSA to the device,
+    where the technician starts the remote session. No API call per device."""
+    if not instance_url:
+        return None
+    return f"{instance_url.rstrip('/')}/#/deviceDashboard/{device_id}/overview"
+
+
+def desired_asset(
+    snapshot: DeviceSnapshot, client_id: object, instance_url: str | None = None
+) -> DesiredAsset:
     d = snapshot.device
     asset_type, known = asset_type_for(d.node_class)
     if not known and d.node_class not in _warned_classes:
@@ -125,6 +136,7 @@ def desired_asset(snapshot: DeviceSnapshot, client_id: object) -> DesiredAsset:
         "rmm_organization_id": str(d.organization_id),
         "agent_status": "unknown" if d.offline is None else ("offline" if d.offline else "online"),
         "last_seen_at": to_datetime(d.last_contact),
+        "remote_access_url": dashboard_url(instance_url, d.id),
     }
     primary_ip = d.ip_addresses[0] if d.ip_addresses else None
     av_status, av_product = antivirus_status(snapshot.antivirus)

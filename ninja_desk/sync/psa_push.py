@@ -26,6 +26,7 @@ from ninja_desk.core.snapshots import DeviceSnapshot
 from ninja_desk.psa import events, outbox
 from ninja_desk.psa.bulk import chunks, dialect_insert, in_ids
 from ninja_desk.psa.clock import utcnow
+from ninja_desk.psa.errors import NotFound
 from ninja_desk.psa.integrations import record_sync_status
 from ninja_desk.psa.org_mapping import load_mappings
 from ninja_desk.psa.permissions import SYNC_DEVICES, require
@@ -34,6 +35,7 @@ from ninja_desk.psa.schema import (
     asset_device_lineage,
     asset_history,
     assets,
+    rmm_integrations,
     tenant_external_entity_mappings,
 )
 from ninja_desk.psa.sync_lock import push_lock
@@ -207,6 +209,14 @@ def _push(
     result = PushResult()
     plan = _Plan()
     mappings = load_mappings(s, integration_id)
+    instance_url = s.conn.scalar(
+        sa.select(rmm_integrations.c.instance_url).where(
+            rmm_integrations.c.tenant == s.tenant,
+            rmm_integrations.c.integration_id == integration_id,
+        )
+    )
+    if instance_url is None:
+        raise NotFound("That NinjaOne connection does not exist in this tenant.")
 
     def client_for(org_id: str | None) -> uuid.UUID | None:
         row = mappings.get(org_id or "")
@@ -224,7 +234,7 @@ def _push(
         if client_id is None:
             result.skipped_unmapped += 1
             continue
-        desired = desired_asset(snap, client_id)
+        desired = desired_asset(snap, client_id, instance_url)
         state = existing.get(device_id)
         if state is not None:
             updates.append((state, desired, snap, None, None))

@@ -71,6 +71,11 @@ def test_first_push_creates_typed_assets_and_a_repeat_changes_nothing(psa, fleet
     ws = asset_of(psa, integration, 1)
     assert ws.client_id == clients[1]
     assert ws.agent_status == "online" and ws.last_seen_at is not None
+    with psa.psa.tenant_session(psa.tenant) as s:
+        url = s.conn.scalar(
+            sa.select(assets.c.remote_access_url).where(assets.c.asset_id == ws.asset_id)
+        )
+    assert url == "https://eu.ninjarmm.com/#/deviceDashboard/1/overview"
     assert ws.extension["pending_os_patches"] == 2
     assert ws.extension["pending_software_patches"] == 1
     assert ws.extension["failed_patches"] == 1
