@@ -8,7 +8,7 @@ holds everything start-up needs: Qt platform and image-format plugins (the icon 
 the ninja_desk modules the main window imports by name, SQLAlchemy's SQLite dialect for the
 cache. It then migrates a throwaway SQLite PSA database (Alembic needs its scripts as files).
 It exits 0 when the main window was shown and closed cleanly, 1 otherwise, and prints
-one JSON line of what it saw.
+one JSON line of what it saw (also written to DATA_DIR/smoke-test.json).
 """
 
 from __future__ import annotations
@@ -100,8 +100,12 @@ def _smoke_test(qt_argv: list[str], data_dir: Path | None, seconds: float) -> in
         and seen.get("svg")
         and psa_error is None
     )
-    if sys.stdout is not None:  # a windowed Windows build has no console
-        print(json.dumps({"smoke_test": "ok" if ok else "failed", **seen}), flush=True)
+    report = json.dumps({"smoke_test": "ok" if ok else "failed", **seen})
+    if data_dir is not None:
+        # A windowed Windows build has no stdout at all; the report file is what it leaves.
+        (data_dir / "smoke-test.json").write_text(report + "\n", encoding="utf-8")
+    if sys.stdout is not None:
+        print(report, flush=True)
     return 0 if ok else 1
 
 

@@ -73,8 +73,11 @@ def main(argv: list[str]) -> int:
             for line in done.stderr.splitlines()
             if line.strip() and not any(p.match(line) for p in ALLOWED_STDERR)
         ]
+        # stdout on Linux and macOS; a windowed Windows build only leaves the file.
+        report_file = data_dir / "smoke-test.json"
+        raw = report_file.read_text(encoding="utf-8") if report_file.exists() else done.stdout
         try:
-            report = json.loads(done.stdout.strip().splitlines()[-1])
+            report = json.loads(raw.strip().splitlines()[-1])
         except (IndexError, ValueError):
             report = {}
         created = sorted(str(p.relative_to(data_dir)) for p in data_dir.rglob("*"))
