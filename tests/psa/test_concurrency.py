@@ -8,6 +8,7 @@ import textwrap
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -240,3 +241,38 @@ def test_even_without_the_lock_the_database_refuses_duplicate_assets(psa):
     assert len(outcomes) == 2
     assert sum(getattr(o, "created", 0) for o in outcomes) == 300
     assert _count(psa.psa, psa.tenant) == 300
+
+
+def test_two_real_processes_pushing_at_once_never_duplicate(psa):
+    integration, _ = setup_integration(psa.psa, psa.tenant, psa.admin_id, {1: "Acme"})
+    script = textwrap.dedent(f"""
+        import sys, time, uuid
+        from ninja_desk.psa.errors import SyncInProgress
+        from ninja_desk.psa.tenancy import PsaDatabase
+        from ninja_desk.sync.psa_push import push_snapshots
+        from tests.psa.builders import device, snapshot
+        db = PsaDatabase({psa.psa.url!r})
+        snaps = [snapshot(device(i)) for i in range(1, 1501)]
+        start = float(sys.argv[1])
+        time.sleep(max(0.0, start - time.time()))
+        try:
+            r = push_snapshots(db, uuid.UUID({str(psa.tenant)!r}),
+                               uuid.UUID({str(integration)!r}), snaps, full=True)
+            print("created", r.created, flush=True)
+        except SyncInProgress:
+            print("skipped 0", flush=True)
+    """)
+    start = time.time() + 2.0  # both processes begin at the same instant
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(start)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=str(Path(__file__).resolve().parents[2]),
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=120)[0].split() for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert sum(int(out[1]) for out in outputs) == 1500
+    assert _count(psa.psa, psa.tenant) == 1500
