@@ -94,5 +94,19 @@ def test_cli_registers_psa_migrate(tmp_path):
     register_psa_commands(parser.add_subparsers(dest="command"))
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     args = parser.parse_args(["psa", "migrate", "--psa-url", url])
-    assert args.func(args) == 0
+    assert args.handler(args) == 0
     assert _snapshot(url)[0] == head_revision()
+
+
+def test_cli_migrate_explains_an_unreachable_database(capsys):
+    import argparse
+
+    from ninja_desk.psa.cli import register_psa_commands
+
+    parser = argparse.ArgumentParser(prog="ninja-desk")
+    register_psa_commands(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(
+        ["psa", "migrate", "--psa-url", "sqlite:////nonexistent-dir/x/psa.sqlite3"]
+    )
+    assert args.handler(args) == 2
+    assert "could not migrate the PSA database" in capsys.readouterr().err
