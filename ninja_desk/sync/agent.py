@@ -127,6 +127,7 @@ class Agent:
         self._subscriber: RelaySubscriber | None = None
         self._stopping = asyncio.Event()
         self._last_full = 0.0
+        self._activity_mark: int | None = None
         self.ready = asyncio.Event()
 
     # -- wiring ----------------------------------------------------------------------------
@@ -197,8 +198,41 @@ class Agent:
         if result.kind == "full":
             self._last_full = now
         self.stats.syncs += 1
+        await self.feed_synced_activities()
         if self.config.psa_push:
             await self.push_assets(full=result.kind == "full")
+
+    async def feed_synced_activities(self) -> IngestResult | None:
+        """CONDITION activities the incremental sync fetched (webhooks lost before the relay, or
+        no relay at all) go through the pipeline too: replays of known ones change nothing."""
+        mark = self._activity_mark
+        rows = await asyncio.to_thread(
+            self.cache.rows,
+            "SELECT id, activity_time, activity_type, status_code, device_id, series_uid, "
+            "severity, message FROM activities WHERE activity_type = 'CONDITION' "
+            "AND series_uid IS NOT NULL AND id > :mark ORDER BY id LIMIT 5000",
+            mark=mark if mark is not None else 2**62,
+        )
+        if not rows:
+            return None
+        self._activity_mark = max(r["id"] for r in rows)
+        payloads = []
+        for r in rows:
+            body = {
+                "id": r["id"],
+                "activityTime": r["activity_time"],
+                "activityType": r["activity_type"],
+                "statusCode": r["status_code"],
+                "deviceId": r["device_id"],
+                "seriesUid": r["series_uid"],
+                "message": r["message"],
+            }
+            if r["severity"] and r["severity"] != "NONE":  # the cache stores absent as NONE
+                body["severity"] = r["severity"]
+            payloads.append(body)
+        result = await asyncio.to_thread(self.pipeline.ingest_payloads, payloads, "activities")
+        await self._after_ingest(result)
+        return result
 
     async def push_assets(self, *, full: bool) -> None:
         snapshots = await asyncio.to_thread(snapshots_from_cache, self.cache)
@@ -220,6 +254,10 @@ class Agent:
     async def run(self) -> None:
         cfg = self.config
         await asyncio.to_thread(lambda: self.pipeline.user_id)  # create the automation user once
+        # Activities already in the cache are history; only newer ones feed the pipeline.
+        self._activity_mark = await asyncio.to_thread(
+            self.cache.scalar, "SELECT coalesce(max(id), 0) FROM activities"
+        )
         if self.engine is not None:
             self.scheduler.every(
                 "alert-poll",

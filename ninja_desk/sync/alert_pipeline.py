@@ -616,15 +616,19 @@ class AlertPipeline:
                 "device_id": item.state.device_id,
                 "ticket_id": str(item.ticket_id) if item.ticket_id else None,
             }
-            for t in item.transitions:
+            ordered = sorted(item.events, key=series_mod.fold_order)
+            for t, ev in zip(item.transitions, ordered, strict=False):
+                by = "ninjadesk" if ev.source == "user" else "ninjaone"
                 if t.opened or t.repeated:
                     outbox.publish(
                         s, ALERT_RECEIVED, {**base, "repeat": t.repeated, "status": "active"}
                     )
                 if t.acknowledged:
-                    outbox.publish(s, ALERT_ACKNOWLEDGED, {**base, "by": "ninjaone"})
+                    outbox.publish(s, ALERT_ACKNOWLEDGED, {**base, "by": by})
                 if t.resolved:
-                    outbox.publish(s, ALERT_RESOLVED, {**base, "reason": t.after.resolved_reason})
+                    outbox.publish(
+                        s, ALERT_RESOLVED, {**base, "by": by, "reason": t.after.resolved_reason}
+                    )
 
     # -- decisions after the fact ----------------------------------------------------------
 
@@ -761,10 +765,9 @@ class _BatchContext:
             ):
                 asset_rows[r.rmm_device_id] = dict(r._mapping)
         devices: dict[int, dict[str, Any]] = {}
-        missing = [d for d in device_ids if str(d) not in asset_rows]
         if pipeline.device_lookup is not None and device_ids:
             try:
-                devices = pipeline.device_lookup(device_ids if missing else [])
+                devices = pipeline.device_lookup(device_ids)
             except Exception:  # the cache is a convenience; never fail the batch on it
                 log.exception("Device lookup for alerts failed")
         needs_rules = any(

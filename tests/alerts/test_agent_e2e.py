@@ -203,3 +203,54 @@ def test_cli_agent_polls_alerts_into_tickets_and_stops_on_sigterm(
     assert proc.returncode == 0, err[-3000:]
     assert "agent stopped" in err
     assert uuid.UUID(str(e2e.tenant))
+
+
+async def test_activities_from_incremental_sync_feed_the_pipeline(
+    sim,
+    e2e: AlertEnv,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    """No relay: the incremental sync's CONDITION activities still make and resolve tickets,
+    and the ticket carries the device's context from the PSA asset the push created."""
+    api = open_api(
+        sim.base_url,
+        "demo-client",
+        "demo-secret",
+        rate_per_second=500,
+        retry=RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.1),
+        lock_dir=tmp_path,
+    )
+    cache = LocalCache(tmp_path / "cache.sqlite3")
+    agent = Agent(
+        AgentConfig(e2e.tenant, e2e.integration, ninjaone_url="https://eu.ninjarmm.com"),
+        cache=cache,
+        psa=e2e.psa,
+        engine=SyncEngine(api, cache),
+    )
+    try:
+        await agent.sync_once()  # full sync + asset push
+        agent._activity_mark = 0
+        device_id = min(sim.tenant.fleet.devices)
+        async with AsyncSimControl(sim.base_url) as ctl:
+            uid = (await ctl.trigger_alert(device_id, "CRITICAL"))["uid"]
+            await agent.sync_once()  # incremental: picks up the TRIGGERED activity
+            assert ticket_state(e2e, uid) == ("active", False)
+            await ctl.reset_alert(uid)
+            await agent.sync_once()
+            assert ticket_state(e2e, uid) == ("resolved", True)
+        with e2e.psa.tenant_session(e2e.tenant) as s:
+            body = s.conn.scalar(
+                sa.select(tickets.c.description)
+                .select_from(
+                    tickets.join(rmm_alerts, rmm_alerts.c.ticket_id == tickets.c.ticket_id)
+                )
+                .where(tickets.c.tenant == e2e.tenant, rmm_alerts.c.series_uid == uid)
+            )
+        device = sim.tenant.fleet.devices[device_id]
+        assert f"/#/deviceDashboard/{device_id}/overview" in body
+        assert "Org one" in body or "Org two" in body  # the mapped PSA client
+        assert "- OS: -" not in body and "- IP addresses: -" not in body, body
+        assert device is not None
+    finally:
+        await api.client.aclose()
+        cache.close()
