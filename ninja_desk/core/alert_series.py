@@ -97,6 +97,9 @@ def event_from_activity(raw: dict[str, Any], source: str = "webhook") -> AlertEv
     series = _str(raw.get("seriesUid"))
     if series is None:
         return None
+    kind_of_activity = _str(raw.get("activityType"))
+    if kind_of_activity is not None and not kind_of_activity.upper().startswith("CONDITION"):
+        return None  # job and script series (ACTIONSET, SCRIPTING, ...) are not alerts
     device = raw.get("device") if isinstance(raw.get("device"), dict) else None
     refs = (device or {}).get("references") or {}
     org_ref = refs.get("organization") if isinstance(refs, dict) else None

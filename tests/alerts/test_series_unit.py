@@ -43,6 +43,16 @@ def test_acknowledged_delivery_names_the_technician() -> None:
 
 def test_non_series_activities_are_not_alert_events() -> None:
     assert S.event_from_activity(load("webhook_node_created.json")) is None
+    job = next(
+        a for a in load("activities_page.json")["activities"] if a["activityType"] == "ACTIONSET"
+    )
+    job["seriesUid"] = "5f0c7d8e-job-series"  # job series share the field, not the meaning
+    assert S.event_from_activity(job) is None
+    reset = next(
+        a for a in load("activities_page.json")["activities"] if a["activityType"] == "CONDITION"
+    )
+    ev = S.event_from_activity(reset, source="activities")
+    assert ev is not None and ev.kind == S.RESET and ev.source == "activities"
 
 
 @pytest.mark.parametrize(
