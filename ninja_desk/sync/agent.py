@@ -169,9 +169,9 @@ class Agent:
         observed_at = time.time()
         rows = await self.engine.api.alerts()
         result = await asyncio.to_thread(self.pipeline.reconcile, rows, observed_at)
-        self.stats.polls += 1
         await self._after_ingest(result)
         await self._reset_closed_tickets()
+        self.stats.polls += 1
         return result
 
     async def _reset_closed_tickets(self) -> None:

@@ -95,8 +95,9 @@ async def test_simulator_alert_becomes_a_ticket_within_2s_and_reset_resolves_it(
     e2e: AlertEnv,
     tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
+    """Two agents follow the same relay (as two sites would): one ticket, both know it."""
     relay = await start_relay(f"sqlite:///{tmp_path / 'relay.db'}")
-    secret, token = relay.endpoint("ninja"), relay.subscriber("agent1")
+    secret = relay.endpoint("ninja")
     api = open_api(
         sim.base_url,
         "demo-client",
@@ -105,28 +106,36 @@ async def test_simulator_alert_becomes_a_ticket_within_2s_and_reset_resolves_it(
         retry=RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.1),
         lock_dir=tmp_path,
     )
-    cache = LocalCache(tmp_path / "cache.sqlite3")
-    agent = Agent(
-        AgentConfig(
-            e2e.tenant,
-            e2e.integration,
-            relay_url=relay.url,
-            relay_token=token,
-            ninjaone_url=sim.base_url,
-            alert_poll_interval=3600,
-            sync_interval=3600,
-            first_poll_delay=3600,
-            first_sync_delay=0,
-            cursor_file=tmp_path / "cursor.json",
-        ),
-        cache=cache,
-        psa=e2e.psa,
-        engine=SyncEngine(api, cache),
-    )
-    task = asyncio.create_task(agent.run())
+    agents, caches, tasks = [], [], []
+    for n in (1, 2):
+        cache = LocalCache(tmp_path / f"cache{n}.sqlite3")
+        agent = Agent(
+            AgentConfig(
+                e2e.tenant,
+                e2e.integration,
+                relay_url=relay.url,
+                relay_token=relay.subscriber(f"agent{n}"),
+                ninjaone_url=sim.base_url,
+                alert_poll_interval=3600,
+                sync_interval=3600,
+                first_poll_delay=3600,
+                first_sync_delay=0 if n == 1 else 3600,
+                cursor_file=tmp_path / f"cursor{n}.json",
+            ),
+            cache=cache,
+            psa=e2e.psa,
+            engine=SyncEngine(api, cache),
+        )
+        agents.append(agent)
+        caches.append(cache)
+        tasks.append(asyncio.create_task(agent.run()))
+    first = agents[0]
     try:
         await register_webhook(api.client, build_webhook_config(f"{relay.url}/hooks/ninja", secret))
-        await wait_for(lambda: agent.stats.pushes >= 1 and agent.stats.relay_state == "live", 30)
+        await wait_for(
+            lambda: first.stats.pushes >= 1 and all(a.stats.relay_state == "live" for a in agents),
+            30,
+        )
         device_id = min(sim.tenant.fleet.devices)
         async with AsyncSimControl(sim.base_url) as ctl:
             alert = await ctl.trigger_alert(device_id, "CRITICAL", message="CPU on fire")
@@ -134,16 +143,27 @@ async def test_simulator_alert_becomes_a_ticket_within_2s_and_reset_resolves_it(
             seconds = await wait_for(lambda: ticket_state(e2e, uid)[0] == "active", 5)
             assert seconds < 2.0, f"ticket after {seconds:.2f} s"
             assert ticket_state(e2e, uid) == ("active", False)
+            await wait_for(lambda: all(a.stats.relay_events >= 1 for a in agents), 5)
             await ctl.reset_alert(uid)
             await wait_for(lambda: ticket_state(e2e, uid) == ("resolved", True), 5)
-        # The offline UI sees the ticket too.
-        assert cache.scalar("SELECT ticket_number FROM alerts WHERE uid = :u", u=uid)
-        assert agent.stats.tickets_created == 1
+        # One ticket although both agents applied the webhook; both caches show it offline.
+        assert sum(a.stats.tickets_created for a in agents) == 1
+        with e2e.psa.tenant_session(e2e.tenant) as s:
+            assert s.conn.scalar(sa.select(sa.func.count()).select_from(tickets)) == 1
+        for cache in caches:
+            await wait_for(
+                lambda c=cache: (
+                    c.scalar("SELECT ticket_number FROM alerts WHERE uid = :u", u=uid) is not None
+                ),
+                5,
+            )
     finally:
-        agent.stop()
-        await asyncio.wait_for(task, 15)
+        for agent in agents:
+            agent.stop()
+        await asyncio.wait_for(asyncio.gather(*tasks), 15)
         await api.client.aclose()
-        cache.close()
+        for cache in caches:
+            cache.close()
         await relay.runner.cleanup()
 
 

@@ -1,0 +1,137 @@
+"""Agent logic without a simulator: a stub NinjaOne API, the real pipeline and PSA."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from ninja_desk.cache.store import LocalCache
+from ninja_desk.psa.schema import rmm_alerts, statuses, tickets
+from ninja_desk.sync.agent import Agent, AgentConfig, FileCursorStore
+from tests.alerts.conftest import AlertEnv
+from tests.alerts.payloads import load
+
+
+class StubApi:
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+        self.resets: list[str] = []
+        self.polled = asyncio.Event()
+
+    async def alerts(self, df: str | None = None) -> list[dict[str, Any]]:
+        self.polled.set()
+        return list(self.rows)
+
+    async def reset_alert(self, uid: str, note: dict[str, Any] | None = None) -> None:
+        self.resets.append(uid)
+
+
+class StubEngine:
+    def __init__(self) -> None:
+        self.api = StubApi()
+
+
+@pytest.fixture
+def cache(tmp_path: Path):
+    local = LocalCache(tmp_path / "cache.sqlite3")
+    yield local
+    local.close()
+
+
+def agent_for(a: AlertEnv, cache: LocalCache, **kw: Any) -> tuple[Agent, StubApi]:
+    engine = StubEngine()
+    config = AgentConfig(
+        a.tenant,
+        a.integration,
+        alert_poll_interval=3600,
+        sync_interval=3600,
+        first_poll_delay=3600,
+        first_sync_delay=3600,
+        **kw,
+    )
+    return Agent(config, cache=cache, psa=a.psa, engine=engine), engine.api  # type: ignore[arg-type]
+
+
+async def test_a_relay_gap_polls_alerts_at_once(alerts: AlertEnv, cache: LocalCache) -> None:
+    alerts.rule("all", 1, {}, {"type": "create_ticket"})
+    agent, api = agent_for(alerts, cache)
+    api.rows = load("alerts/alerts_mixed.json")
+    task = asyncio.create_task(agent.run())
+    try:
+        await asyncio.wait_for(agent.ready.wait(), 10)
+        agent.scheduler.jobs["sync"].fn = _noop  # the stub has no sync
+        await agent._on_gap(42)
+        await asyncio.wait_for(api.polled.wait(), 5)
+        for _ in range(200):
+            if agent.stats.polls:
+                break
+            await asyncio.sleep(0.02)
+        assert agent.stats.polls == 1 and agent.stats.tickets_created == 3
+        assert cache.scalar("SELECT count(*) FROM alerts WHERE ticket_id IS NOT NULL") == 3
+    finally:
+        agent.stop()
+        await asyncio.wait_for(task, 10)
+
+
+async def _noop() -> None:
+    return None
+
+
+async def test_poll_resets_alerts_whose_ticket_was_closed(alerts: AlertEnv, cache: LocalCache):
+    alerts.rule("close resets", 1, {}, {"type": "create_ticket", "reset_on_close": True})
+    agent, api = agent_for(alerts, cache)
+    row = load("alerts_with_severity.json")[0]
+    api.rows = [row]
+    await agent.poll_alerts()
+    with alerts.psa.tenant_session(alerts.tenant, alerts.env.admin_id) as s:
+        closed = s.conn.scalar(
+            sa.select(statuses.c.status_id).where(
+                statuses.c.tenant == alerts.tenant, statuses.c.is_closed
+            )
+        )
+        s.conn.execute(
+            tickets.update()
+            .where(tickets.c.tenant == alerts.tenant)
+            .values(status_id=closed, closed_at=sa.func.now())
+        )
+    await agent.poll_alerts()  # NinjaOne still lists it: the agent resets it there
+    assert api.resets == [row["uid"]]
+    api.rows = []
+    await agent.poll_alerts()
+    assert api.resets == [row["uid"]]  # once
+    with alerts.psa.tenant_session(alerts.tenant) as s:
+        assert s.conn.scalar(sa.select(rmm_alerts.c.status)) == "resolved"
+
+
+def test_cursor_file_survives_restarts(tmp_path: Path) -> None:
+    store = FileCursorStore(tmp_path / "sub" / "cursor.json")
+    assert store.load() is None
+    store.save(41)
+    store.save(42)
+    assert FileCursorStore(tmp_path / "sub" / "cursor.json").load() == 42
+    (tmp_path / "sub" / "cursor.json").write_text("{broken")
+    assert store.load() is None
+
+
+def test_agent_cli_needs_the_relay_token(tmp_path: Path, monkeypatch, capsys) -> None:
+    from ninja_desk.cli.main import main
+
+    monkeypatch.delenv("NINJA_DESK_RELAY_TOKEN", raising=False)
+    code = main(
+        [
+            "agent",
+            "--data-dir",
+            str(tmp_path),
+            "--relay-url",
+            "http://127.0.0.1:9",
+            "--psa-url",
+            f"sqlite:///{tmp_path / 'psa.sqlite3'}",
+        ]
+    )
+    assert code == 2 and "NINJA_DESK_RELAY_TOKEN" in capsys.readouterr().err
+    assert time.time()
