@@ -286,21 +286,9 @@ def _leaves(
 
 
 # `ninja-desk` runs `args.handler(args)`: a leaf without one parses (so `--help` works) but
-# crashes with AttributeError when a user runs it.
-KNOWN_BROKEN = {
-    ("psa", "migrate"): "ninja_desk/psa/cli.py sets func=, ninja_desk/cli/main.py calls handler",
-}
-
-
+# crashes with AttributeError when a user runs it (`psa migrate` did, until 81d3e8d).
 @pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(path, marks=pytest.mark.xfail(reason=KNOWN_BROKEN[path], strict=True))
-        if path in KNOWN_BROKEN
-        else path
-        for path, _ in _leaves(desk_cli.build_parser())
-    ],
-    ids=lambda path: " ".join(path),
+    "path", [path for path, _ in _leaves(desk_cli.build_parser())], ids=lambda p: " ".join(p)
 )
 def test_every_ninja_desk_command_has_a_handler(path: tuple[str, ...]) -> None:
     leaf = dict(_leaves(desk_cli.build_parser()))[path]
