@@ -301,8 +301,10 @@ def apply_event(state: SeriesState, ev: AlertEvent) -> Transition:
         )
         return Transition(before, state, opened=True)
     if ev.kind == RESET:
-        if before.exists and before.status == RESOLVED and before.status_from_activity:
-            return Transition(before, state)
+        if before.exists and before.status == RESOLVED:
+            # Already resolved (by an earlier RESET, a technician or reconciliation): keep who
+            # and why; only note that NinjaOne has now reset it too.
+            return Transition(before, replace(state, status_from_activity=True))
         state = replace(
             state,
             status=RESOLVED,

@@ -133,3 +133,12 @@ def test_vanished_from_alerts_resolves_unless_something_newer_happened() -> None
     state = apply_event(SeriesState(SERIES), _ev(1, t=100.0)).after
     assert S.vanish(state, 150.0).after.status == S.RESOLVED
     assert S.vanish(state, 50.0).after.status == S.ACTIVE  # the poll predates the trigger
+
+
+def test_a_reset_after_a_technician_resolved_keeps_who_and_why() -> None:
+    state = apply_event(SeriesState(SERIES), _ev(1)).after
+    user = S.AlertEvent(SERIES, S.USER_RESOLVE, None, 1500.0, message="resolved by jdoe")
+    state = apply_event(state, user).after
+    after = apply_event(state, _ev(5, S.RESET)).after
+    assert after.status == S.RESOLVED and after.resolved_reason == "resolved by jdoe"
+    assert after.resolved_at == 1500.0 and after.last_activity_id == 5
