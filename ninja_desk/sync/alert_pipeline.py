@@ -505,6 +505,11 @@ class AlertPipeline:
         inserted = set(s.conn.scalars(stmt))
         if len(inserted) != len(rows):
             raise _LostInsertRace()
+        for item, row in zip(new, rows, strict=True):
+            # From here on it is an existing row: later changes in this batch (a storm member
+            # marked duplicate) are written back like any other.
+            item.original = row
+            item.is_new = False
 
     def _alert_row(self, item: _Series, now: datetime) -> dict[str, Any]:
         st = item.state

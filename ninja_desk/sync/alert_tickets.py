@@ -508,9 +508,13 @@ def _create(
             )
     s.conn.execute(tickets.insert(), ticket_rows)
     s.conn.execute(rmm_alert_tickets.insert(), meta_rows)
+    numbers_by_id = {r["ticket_id"]: r["ticket_number"] for r in ticket_rows}
     if links:
         s.conn.execute(asset_ticket_associations.insert(), links)
     _claim(s, [(m, plan.ticket_id) for plan in plans for m in plan.members])
+    for plan in plans:
+        for member in plan.members[1:]:
+            mark_duplicate(member, plan.lead.state.series_uid, numbers_by_id[plan.ticket_id])
     for plan in plans:
         for member in plan.members:
             outbox.publish(
@@ -526,6 +530,23 @@ def _create(
             )
 
 
+def mark_duplicate(item: _Series, lead_series: str, ticket_number: str) -> None:
+    """A storm member: its decision says whose ticket it joined, for explain()."""
+    before = json.loads(item.explanation) if item.explanation else {}
+    item.decision = rules_mod.DUPLICATE
+    item.explanation = json.dumps(
+        {
+            **before,
+            "outcome": rules_mod.DUPLICATE,
+            "duplicate_of": lead_series,
+            "ticket_number": ticket_number,
+            "reason": f"Rule '{before.get('rule', '?')}' matched, but the same condition on "
+            f"another device of this client already has ticket {ticket_number} (series "
+            f"{lead_series}): this alert joined it.",
+        }
+    )
+
+
 def _join(
     pipeline: AlertPipeline,
     s: TenantSession,
@@ -534,6 +555,27 @@ def _join(
     now: datetime,
 ) -> None:
     _claim(s, [(item, ticket_id) for item in items])
+    lead = s.conn.execute(
+        sa.select(rmm_alerts.c.series_uid, tickets.c.ticket_number)
+        .select_from(
+            rmm_alerts.join(
+                tickets,
+                sa.and_(
+                    tickets.c.tenant == rmm_alerts.c.tenant,
+                    tickets.c.ticket_id == rmm_alerts.c.ticket_id,
+                ),
+            )
+        )
+        .where(
+            rmm_alerts.c.tenant == s.tenant,
+            rmm_alerts.c.ticket_id == ticket_id,
+            rmm_alerts.c.rule_decision == rules_mod.TICKET,
+        )
+        .order_by(rmm_alerts.c.created_at)
+        .limit(1)
+    ).first()
+    for item in items:
+        mark_duplicate(item, lead.series_uid if lead else "?", lead.ticket_number if lead else "")
     assets_to_link = sorted({i.asset_id for i in items if i.asset_id}, key=str)
     if assets_to_link:
         ata = asset_ticket_associations

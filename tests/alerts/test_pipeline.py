@@ -222,6 +222,9 @@ def test_storm_of_one_condition_across_devices_groups_into_one_ticket(alerts: Al
     assert len(ids) == 1
     (ticket_id,) = ids
     assert linked_assets(alerts, ticket_id) == 5
+    joined = json.loads(alert_row(alerts, "storm-3")["rule_explanation"])
+    assert joined["outcome"] == "duplicate" and joined["duplicate_of"] == "storm-1"
+    assert alert_row(alerts, "storm-1")["rule_decision"] == "ticket"
     assert sum("another device" in c for c in comments_of(alerts, ticket_id)) == 4
     # The grouped ticket closes only when every alert in it has reset.
     pipe.ingest_payloads(
