@@ -239,9 +239,7 @@ class AlertService:
             raise NotFound("The PSA has no record of this alert.")
         decision = json.loads(row.rule_explanation) if row.rule_explanation else {}
         reason = decision.get("reason") or "No rule has looked at this alert yet."
-        if duplicates and decision.get("outcome") == "ticket" and not row.auto_ticket_created:
-            reason += f" Grouped with {len(duplicates)} other alert(s) of the same condition."
-        if duplicates:
+        if duplicates and decision.get("outcome") != "duplicate":
             reason += " Shares its ticket with series " + ", ".join(duplicates[:5]) + "."
         return {
             "series_uid": row.series_uid,
@@ -256,6 +254,7 @@ class AlertService:
             "ticket_id": str(row.ticket_id) if row.ticket_id else None,
             "ticket_number": row.ticket_number,
             "grouped_with": duplicates,
+            "duplicate_of": decision.get("duplicate_of"),
             "repeat_count": row.repeat_count or 0,
             "last_activity_id": row.last_activity_id,
             "resolved_reason": row.resolved_reason,

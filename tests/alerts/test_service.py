@@ -175,3 +175,15 @@ def test_closing_the_ticket_resets_the_alert_once(alerts: AlertEnv) -> None:
     other = alerts.pipeline()  # a second agent asking at the same time gets nothing
     assert closed_ticket_resets(pipe) == ["s6"]
     assert closed_ticket_resets(other) == []
+
+
+async def test_explain_names_the_series_a_storm_member_joined(alerts: AlertEnv, cache) -> None:
+    alerts.rule("grouped", 1, {}, {"type": "create_ticket"})
+    pipe = alerts.pipeline()
+    pipe.ingest_payloads([activity(1, "lead", device_id=101)])
+    pipe.ingest_payloads([activity(2, "member", device_id=102)])
+    svc = service(alerts, cache)
+    member, lead = await svc.explain("member"), await svc.explain("lead")
+    assert member["outcome"] == "duplicate" and member["duplicate_of"] == "lead"
+    assert member["ticket_number"] == lead["ticket_number"]
+    assert "joined" in member["reason"] and "member" in lead["reason"]
