@@ -676,11 +676,16 @@ def follow_up(
     """After write-back: comments for repeats / resets / re-triggers; auto-resolve tickets."""
     comments: list[tuple[uuid.UUID, str]] = []
     resolved_tickets: set[uuid.UUID] = set()
+    reopened: set[uuid.UUID] = set()
     for item in locked.values():
         if item.ticket_id is None:
             continue
         fresh = item.new_decision is not None  # ticket made in this batch: its body says it all
-        for t in item.transitions:
+        ordered = sorted(item.events, key=series_mod.fold_order)
+        for t, ev in zip(item.transitions, ordered, strict=False):
+            if t.acknowledged:
+                where = "NinjaDesk" if ev.source == "user" else "NinjaOne"
+                comments.append((item.ticket_id, f"Alert acknowledged in {where}."))
             if t.repeated and not fresh:
                 comments.append(
                     (
@@ -693,6 +698,8 @@ def follow_up(
                 comments.append(
                     (item.ticket_id, "The condition triggered again after it had reset.")
                 )
+                if item.state.is_open:
+                    reopened.add(item.ticket_id)
             if t.resolved:
                 who = f" by {resolved_by}" if resolved_by else ""
                 comments.append(
@@ -723,6 +730,38 @@ def follow_up(
     result.comments += len(comments)
     if resolved_tickets:
         result.tickets_auto_resolved += auto_resolve(pipeline, s, resolved_tickets)
+    if reopened:
+        reopen_auto_resolved(s, reopened)
+
+
+def reopen_auto_resolved(s: TenantSession, ticket_ids: set[uuid.UUID]) -> None:
+    """A ticket the pipeline closed comes back when its alert triggers again; one a person
+    closed stays closed (the comment tells them)."""
+    at, t = rmm_alert_tickets, tickets
+    ids = sorted(ticket_ids, key=str)
+    rows = s.conn.execute(
+        sa.select(at.c.ticket_id, at.c.created_status_id).where(
+            at.c.tenant == s.tenant,
+            at.c.ticket_id.in_(ids),
+            at.c.auto_resolved_at.is_not(None),
+        )
+    ).all()
+    if not rows:
+        return
+    now = utcnow()
+    params = [{"b_ticket": r.ticket_id, "b_status": r.created_status_id} for r in rows]
+    s.conn.execute(
+        t.update()
+        .where(t.c.tenant == s.tenant, t.c.ticket_id == sa.bindparam("b_ticket"))
+        .values(status_id=sa.bindparam("b_status"), closed_at=None, updated_at=now),
+        params,
+    )
+    s.conn.execute(
+        at.update()
+        .where(at.c.tenant == s.tenant, at.c.ticket_id == sa.bindparam("b_ticket"))
+        .values(auto_resolved_at=None),
+        [{"b_ticket": r.ticket_id} for r in rows],
+    )
 
 
 def auto_resolve(pipeline: AlertPipeline, s: TenantSession, ticket_ids: set[uuid.UUID]) -> int:

@@ -249,3 +249,27 @@ def test_polling_fills_severity_and_reconciliation_resolves_vanished(alerts: Ale
     row = alert_row(alerts, rows[0]["uid"])
     assert row["status"] == "resolved"
     assert ticket_of(alerts, row["ticket_id"])[0].is_closed
+
+
+def test_a_retrigger_reopens_the_ticket_the_pipeline_closed(alerts: AlertEnv) -> None:
+    alerts.rule("everything", 10, {}, TICKET_ALL)
+    pipe = alerts.pipeline()
+    pipe.ingest_payloads([activity(1, "again"), activity(2, "again", "RESET")])
+    ticket_id = alert_row(alerts, "again")["ticket_id"]
+    assert ticket_of(alerts, ticket_id)[0].is_closed
+    r = pipe.ingest_payloads([activity(3, "again")])
+    assert r.opened == 1 and r.tickets_created == 0
+    ticket, comments = ticket_of(alerts, ticket_id)
+    assert not ticket.is_closed and "triggered again" in comments[-1].body
+    # ... and closes again on the next reset, still untouched.
+    assert pipe.ingest_payloads([activity(4, "again", "RESET")]).tickets_auto_resolved == 1
+
+
+def test_acknowledgements_are_noted_on_the_ticket(alerts: AlertEnv) -> None:
+    alerts.rule("everything", 10, {}, TICKET_ALL)
+    pipe = alerts.pipeline()
+    pipe.ingest_payloads([activity(1, "acked")])
+    pipe.ingest_payloads([activity(2, "acked", "ACKNOWLEDGED")])
+    assert comments_of(alerts, alert_row(alerts, "acked")["ticket_id"])[-1] == (
+        "Alert acknowledged in NinjaOne."
+    )
