@@ -138,7 +138,7 @@ class _Series:
     events: list[AlertEvent] = field(default_factory=list)
     transitions: list[Transition] = field(default_factory=list)
     new_decision: Decision | None = None
-    # The row as read (None when this batch inserted it): unchanged rows are not rewritten.
+    # The row as read or as inserted by this batch: unchanged rows are not rewritten.
     original: dict[str, Any] | None = None
     is_new: bool = False
 
@@ -241,9 +241,11 @@ class AlertPipeline:
                         "rights", lambda s=s: current_user_permissions(s)
                     )
                     return self._batch(s, part, manual)
-            except _LostInsertRace:
+            except (_LostInsertRace, alert_tickets.TicketClaimConflict) as exc:
+                # Someone else got there first: roll back, read what they wrote, redo.
                 if attempt == 7:
                     raise
+                log.info("Alert batch lost a race (%s); redoing it.", exc or "insert")
                 continue
             except sa.exc.OperationalError as exc:
                 code = getattr(getattr(exc, "orig", None), "sqlstate", None)
