@@ -31,7 +31,8 @@ class Settings:
     sync_interval_minutes: int = 15
     psa_url: str | None = None
     psa_tenant: str | None = None
-    relay_url: str | None = None
+    relay_url: str | None = None  # base address: desktops stream from <relay_url>/events
+    relay_endpoint: str = "ninjaone"  # NinjaOne posts to <relay_url>/hooks/<relay_endpoint>
     webhook_registered: bool = False
     keep_running_in_tray: bool = True
     notifications_paused: bool = False

@@ -44,6 +44,8 @@ from ninja_desk.ninjaone.webhooks import (
     WebhookError,
     build_webhook_config,
     register_webhook,
+    relay_hook_url,
+    split_relay_url,
     unregister_webhook,
 )
 from ninja_desk.paths import cache_file, data_dir
@@ -341,13 +343,16 @@ def cmd_webhook(
                     if not secret:
                         raise AuthCommandError("The relay endpoint secret is needed.")
                     secrets.set(WEBHOOK_SECRET, secret)
-                await register_webhook(client, build_webhook_config(relay_url, secret))
+                base, endpoint = split_relay_url(relay_url)
+                hook_url = relay_hook_url(base, endpoint or settings.relay_endpoint)
+                await register_webhook(client, build_webhook_config(hook_url, secret))
             except WebhookError as exc:
                 raise AuthCommandError(str(exc)) from None
-        settings.relay_url = relay_url
+        settings.relay_url = base
+        settings.relay_endpoint = endpoint or settings.relay_endpoint
         settings.webhook_registered = True
         settings.save(_dir(args))
-        out(f"NinjaOne will send its webhooks to {relay_url}.")
+        out(f"NinjaOne will send its webhooks to {hook_url}.")
         return 0
 
     return _run(run)

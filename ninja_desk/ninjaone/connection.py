@@ -39,7 +39,12 @@ from ninja_desk.ninjaone.oauth_loopback import (
     LoopbackSettings,
 )
 from ninja_desk.ninjaone.tokens import OAuthTokenProvider, TokenSet, lock_file_name
-from ninja_desk.ninjaone.webhooks import WebhookError, build_webhook_config, register_webhook
+from ninja_desk.ninjaone.webhooks import (
+    WebhookError,
+    build_webhook_config,
+    register_webhook,
+    relay_hook_url,
+)
 
 log = logging.getLogger(__name__)
 
@@ -341,7 +346,9 @@ class NinjaOneLink:
                 "Enter the relay endpoint's secret first (shown by 'ninja-desk-relay endpoint "
                 "add'); NinjaOne sends it with every webhook."
             )
-        await register_webhook(self.client, build_webhook_config(relay_url, secret))
+        endpoint = getattr(self.settings, "relay_endpoint", None)
+        hook_url = relay_hook_url(relay_url, endpoint)
+        await register_webhook(self.client, build_webhook_config(hook_url, secret))
 
     def store_webhook_secret(self, secret: str) -> None:
         if self._secrets is None:

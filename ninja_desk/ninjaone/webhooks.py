@@ -79,6 +79,31 @@ PSA_CONFLICT_MESSAGE = (
 )
 
 
+DEFAULT_RELAY_ENDPOINT = "ninjaone"
+
+
+def split_relay_url(url: str) -> tuple[str, str | None]:
+    """`https://relay.example/hooks/acme` -> (`https://relay.example`, `acme`).
+
+    One relay serves two addresses: NinjaOne posts to `<relay>/hooks/<endpoint>`, desktops
+    stream from `<relay>/events`. People paste either; keep the base and the endpoint apart.
+    """
+    trimmed = url.strip().rstrip("/")
+    base, sep, rest = trimmed.partition("/hooks/")
+    if not sep:
+        return trimmed, None
+    return base, (rest.split("/")[0] or None)
+
+
+def relay_hook_url(relay_url: str, endpoint: str | None = None) -> str:
+    """The address NinjaOne posts webhooks to, for a relay base URL and an endpoint name.
+
+    An endpoint named in a pasted hook address wins over the configured default.
+    """
+    base, named = split_relay_url(relay_url)
+    return f"{base}/hooks/{named or endpoint or DEFAULT_RELAY_ENDPOINT}"
+
+
 def new_webhook_secret() -> str:
     return secrets.token_urlsafe(32)
 

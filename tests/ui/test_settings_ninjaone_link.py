@@ -45,7 +45,7 @@ class FakeSync:
 def linked(tmp_path):
     ctx = make_ctx(tmp_path, filled=False, sync=FakeSync())
     ctx.settings.region, ctx.settings.client_id = "eu", "cid"
-    ctx.settings.relay_url = "https://relay.example.com/hook"
+    ctx.settings.relay_url = "https://relay.example.com"
     secrets = FakeSecrets()
     link = NinjaOneLink(ctx, opener=None, secrets_for=lambda _b, _c: secrets)
     yield ctx, link, secrets
@@ -68,7 +68,7 @@ def test_register_webhook_needs_the_endpoint_secret_then_puts_it(linked, tmp_pat
     asyncio.run(link.register_webhook())
     method, path, body = ctx.sync.api.client.requests[-1]
     assert (method, path) == ("PUT", "/webhook")
-    assert body["url"] == "https://relay.example.com/hook"
+    assert body["url"] == "https://relay.example.com/hooks/ninjaone"
     assert body["headers"] == [{"name": SECRET_HEADER, "value": "s3cret"}]
     assert Settings.load(tmp_path).webhook_registered is True
     assert "s3cret" not in (tmp_path / "settings.json").read_text()

@@ -118,3 +118,25 @@ async def test_delete_has_no_body_and_explains_psa_conflict() -> None:
         with pytest.raises(WebhookPsaConflict) as caught:
             await unregister_webhook(c)
     assert str(caught.value) == PSA_CONFLICT_MESSAGE
+
+
+@pytest.mark.parametrize(
+    ("given", "endpoint", "hook"),
+    [
+        ("https://relay.example.com", None, "https://relay.example.com/hooks/ninjaone"),
+        ("https://relay.example.com/", "acme", "https://relay.example.com/hooks/acme"),
+        ("https://relay.example.com/hooks/acme", None, "https://relay.example.com/hooks/acme"),
+        (
+            "https://r.example.com/base/hooks/acme/",
+            "other",
+            "https://r.example.com/base/hooks/other",
+        ),
+    ],
+)
+def test_the_hook_address_is_built_from_the_relay_base(
+    given: str, endpoint: str | None, hook: str
+) -> None:
+    from ninja_desk.ninjaone.webhooks import relay_hook_url, split_relay_url
+
+    assert relay_hook_url(given, endpoint) == hook
+    assert not split_relay_url(given)[0].endswith(("/hooks", "/"))

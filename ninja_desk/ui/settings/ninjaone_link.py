@@ -129,7 +129,11 @@ class NinjaOneLink:
 
     async def register_webhook(self) -> None:
         """PUT /v2/webhook with the relay URL (replaces the app's previous webhook)."""
-        from ninja_desk.ninjaone.webhooks import build_webhook_config, register_webhook
+        from ninja_desk.ninjaone.webhooks import (
+            build_webhook_config,
+            register_webhook,
+            relay_hook_url,
+        )
 
         base_url, client_id = self.current()
         api = getattr(self.ctx.sync, "api", None)
@@ -141,7 +145,8 @@ class NinjaOneLink:
         secret = self.secrets_for(base_url, client_id).get(WEBHOOK_SECRET)
         if not secret:
             raise CredentialsError(NO_ENDPOINT_SECRET)
-        await register_webhook(api.client, build_webhook_config(relay_url, secret))
+        hook_url = relay_hook_url(relay_url, self.ctx.settings.relay_endpoint)
+        await register_webhook(api.client, build_webhook_config(hook_url, secret))
         self.ctx.settings.webhook_registered = True
         self.ctx.save_settings()
 
