@@ -129,7 +129,7 @@ async def test_delete_has_no_body_and_explains_psa_conflict() -> None:
         (
             "https://r.example.com/base/hooks/acme/",
             "other",
-            "https://r.example.com/base/hooks/other",
+            "https://r.example.com/base/hooks/acme",
         ),
     ],
 )
