@@ -1,7 +1,8 @@
-"""`ninja-desk demo`: the built-in NinjaOne simulator, a first sync, then the app.
+"""`ninja-desk demo`: the built-in NinjaOne simulator, a relay, a demo PSA, then the app.
 
 What a new user sees on a fresh machine with nothing configured. The demo keeps its own data
-dir (`<data dir>/demo`) so it never mixes with a real connection.
+dir (`<data dir>/demo`) so it never mixes with a real connection; alerts keep arriving while it
+runs, through simulator -> webhook -> relay -> app -> alert pipeline -> PSA ticket.
 """
 
 from __future__ import annotations
@@ -11,52 +12,82 @@ import asyncio
 import os
 import sys
 
-from ninja_desk.cache.store import LocalCache
 from ninja_desk.cli.common import ENV_CLIENT_SECRET
-from ninja_desk.ninjaone.session import open_api
-from ninja_desk.paths import cache_file, data_dir
+from ninja_desk.cli.demo_stack import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    RELAY_ENDPOINT,
+    LiveAlerts,
+    first_sync_and_webhook,
+    prepare_psa,
+    start_relay,
+)
+from ninja_desk.paths import data_dir
 from ninja_desk.settings import Settings
-from ninja_desk.sync.engine import SyncEngine
-
-DEMO_CLIENT_ID = "demo-client"
-DEMO_CLIENT_SECRET = "demo-secret"  # the simulator's published test client, not a real secret
+from ninja_desk.sync.desktop_runtime import ENV_RELAY_TOKEN
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ninja_desk.simulator import SimulatorConfig, run_simulator_in_thread
+    from ninja_desk.simulator import SimControl, SimulatorConfig, run_simulator_in_thread
 
     demo_dir = data_dir(args.data_dir) / "demo"
     demo_dir.mkdir(parents=True, exist_ok=True)
     config = SimulatorConfig(orgs=args.orgs, devices=args.devices, seed=7)
     with run_simulator_in_thread(config) as sim:
-        settings = Settings.load(demo_dir)
-        settings.custom_base_url = sim.base_url
-        settings.client_id = DEMO_CLIENT_ID
-        settings.demo = True
-        settings.save(demo_dir)
-        os.environ[ENV_CLIENT_SECRET] = DEMO_CLIENT_SECRET
-        print(f"NinjaOne simulator running at {sim.base_url}", file=sys.stderr)
-        result = asyncio.run(_first_sync(sim.base_url, demo_dir))
-        print(
-            f"Demo fleet synced: {result['devices']} devices, {result['software_rows']} software "
-            f"rows, {result['api_calls']} API calls in {result['seconds']} s.",
-            file=sys.stderr,
-        )
-        if args.headless:
-            return 0
+        relay = start_relay(demo_dir / "relay.sqlite3")
+        alerts: LiveAlerts | None = None
         try:
-            from ninja_desk.ui.app import run_app
-        except ImportError as exc:
-            print(f"The desktop UI is not installed ({exc}); ran headless.", file=sys.stderr)
-            return 0
-        return run_app(sys.argv[:1], data_dir=demo_dir)
+            print(f"NinjaOne simulator at {sim.base_url}, relay at {relay.url}", file=sys.stderr)
+            os.environ[ENV_CLIENT_SECRET] = DEMO_CLIENT_SECRET
+            os.environ[ENV_RELAY_TOKEN] = relay.subscriber_token
+            result = asyncio.run(first_sync_and_webhook(sim.base_url, demo_dir, relay))
+            settings = Settings.load(demo_dir)
+            settings.custom_base_url = sim.base_url
+            settings.client_id = DEMO_CLIENT_ID
+            settings.relay_url = relay.url
+            settings.relay_endpoint = RELAY_ENDPOINT
+            settings.webhook_registered = True
+            settings.first_run_done = True
+            settings.demo = True
+            prepare_psa(demo_dir, settings, sim.base_url)
+            settings.save(demo_dir)
+            print(
+                f"Demo fleet synced: {result['devices']} devices, {result['software_rows']} "
+                f"software rows, {result['api_calls']} API calls in {result['seconds']} s.",
+                file=sys.stderr,
+            )
+            if args.headless:
+                return 0
+            try:
+                from ninja_desk.ui.app import run_app
+            except ImportError as exc:
+                print(f"The desktop UI is not installed ({exc}); ran headless.", file=sys.stderr)
+                return 0
+            control = SimControl(sim.base_url)
+            alerts = LiveAlerts(control, _agent_device_ids(demo_dir))
+            alerts.start()
+            return run_app(sys.argv[:1], data_dir=demo_dir, demo=_handles(control))
+        finally:
+            if alerts is not None:
+                alerts.stop()
+            relay.stop()
 
 
-async def _first_sync(base_url: str, demo_dir: os.PathLike[str]) -> dict[str, object]:
+def _agent_device_ids(demo_dir: os.PathLike[str]) -> list[int]:
+    from ninja_desk.cache.store import LocalCache
+    from ninja_desk.paths import cache_file
+
     cache = LocalCache(cache_file(demo_dir))
-    engine = SyncEngine(open_api(base_url, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET), cache)
     try:
-        return (await engine.sync("full")).as_dict()
+        rows = cache.rows(
+            "SELECT id FROM devices WHERE deleted = 0 AND os_name IS NOT NULL ORDER BY id LIMIT 60"
+        )
     finally:
-        await engine.api.client.aclose()
         cache.close()
+    return [r["id"] for r in rows]
+
+
+def _handles(control: object) -> object:
+    from ninja_desk.ui.app import DemoHandles
+
+    return DemoHandles(api=None, control=control)

@@ -215,11 +215,17 @@ def decide(
     if rule.dry_run:
         return Decision(
             DRY_RUN,
-            f"Dry run: rule '{rule.name}' would have created a {priority} ticket.",
+            f"Dry run: rule '{rule.name}' would have created {_a(priority)} {priority} ticket.",
             rule,
             priority,
         )
-    return Decision(TICKET, f"Rule '{rule.name}' created a {priority} ticket.", rule, priority)
+    return Decision(
+        TICKET, f"Rule '{rule.name}' created {_a(priority)} {priority} ticket.", rule, priority
+    )
+
+
+def _a(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def rule_from_row(row: Any) -> Rule:

@@ -6,14 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from platformdirs import user_data_dir
+
+from ninja_desk import paths
 
 
-def default_psa_url() -> str:
-    """The embedded PSA database: a SQLite file in the user data dir."""
-    folder = Path(user_data_dir("ninja-desk", appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return f"sqlite:///{folder / 'psa.sqlite3'}"
+def default_psa_url(data_dir: str | Path | None = None) -> str:
+    """The embedded PSA database: a SQLite file in the data dir (honours --data-dir)."""
+    return f"sqlite:///{paths.data_dir(data_dir) / 'psa.sqlite3'}"
 
 
 def create_psa_engine(url: str, **kw: Any) -> sa.Engine:

@@ -24,6 +24,7 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,8 @@ class Agent:
         psa: PsaDatabase,
         engine: SyncEngine | None = None,
         pipeline: AlertPipeline | None = None,
+        on_changed: Callable[[], None] | None = None,
+        on_relay_state: Callable[[str], None] | None = None,
     ) -> None:
         self.config = config
         self.cache = cache
@@ -121,7 +124,12 @@ class Agent:
             ninjaone_url=config.ninjaone_url,
             device_lookup=alert_mirror.device_lookup(cache),
         )
-        self.live = LiveUpdater(cache, engine, on_condition=self._on_condition)
+        # The desktop passes its UI bridge here; the headless agent has nobody to tell.
+        self._on_changed = on_changed or (lambda: None)
+        self._on_relay_state = on_relay_state or (lambda _state: None)
+        self.live = LiveUpdater(
+            cache, engine, on_condition=self._on_condition, on_changed=self._on_changed
+        )
         self.scheduler = Scheduler()
         self.stats = AgentStats()
         self._subscriber: RelaySubscriber | None = None
@@ -148,6 +156,7 @@ class Agent:
                 )
             except Exception:  # the PSA has it; the cache mirror is for offline display
                 log.exception("Could not mirror alert decisions into the local cache")
+            self._on_changed()
 
     async def _on_relay_event(self, event: RelayEvent) -> None:
         self.stats.relay_events += 1
@@ -160,6 +169,7 @@ class Agent:
 
     def _on_state(self, state: str) -> None:
         self.stats.relay_state = state
+        self._on_relay_state(state)
 
     # -- scheduled jobs --------------------------------------------------------------------
 
@@ -201,6 +211,7 @@ class Agent:
         await self.feed_synced_activities()
         if self.config.psa_push:
             await self.push_assets(full=result.kind == "full")
+        self._on_changed()
 
     async def feed_synced_activities(self) -> IngestResult | None:
         """CONDITION activities the incremental sync fetched (webhooks lost before the relay, or

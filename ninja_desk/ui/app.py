@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 class DemoHandles:
     """What `ninja-desk demo` hands the UI: a running simulator and a NinjaOne API for it."""
 
-    api: Any  # ninja_desk.ninjaone.api.NinjaOneApi bound to the simulator
+    api: Any = None  # a NinjaOneApi bound to the simulator; None: connect from settings
     stop: Callable[[], None] | None = None  # stops the simulator thread on exit
     control: Any = None  # ninja_desk.simulator SimControl, to raise alerts live in the demo
     label: str = "Demo (simulator)"
@@ -39,7 +39,7 @@ def build_context(data_dir: Path | None = None, demo: DemoHandles | None = None)
         settings.demo = True
     cache = LocalCache(paths.cache_file(root))
     ctx = AppContext(data_dir=root, cache=cache, settings=settings)
-    if demo is not None:
+    if demo is not None and demo.api is not None:
         from ninja_desk.sync.engine import SyncEngine
 
         ctx.sync = SyncEngine(demo.api, cache)
@@ -49,7 +49,59 @@ def build_context(data_dir: Path | None = None, demo: DemoHandles | None = None)
         from ninja_desk.psa.permissions import ALL_PERMISSIONS
 
         ctx.permissions = ALL_PERMISSIONS  # the demo user is the admin of its own sandbox
+    attach_psa(ctx)
     return ctx
+
+
+def attach_psa(ctx: AppContext) -> None:
+    """PSA handle, rights, alert actions and the in-process agent, when a PSA is configured.
+
+    Any failure leaves the app on the local cache with the reason logged and shown in Settings:
+    a PSA database that is down must never keep the technician from the fleet view.
+    """
+    if not ctx.settings.psa_url:
+        return
+    from ninja_desk.ninjaone.regions import base_url_for
+    from ninja_desk.sync.desktop_runtime import DesktopAgent, local_user_name, open_desktop_psa
+
+    try:
+        base_url = base_url_for(ctx.settings.region, ctx.settings.custom_base_url)
+        ctx.psa = open_desktop_psa(ctx.settings, base_url, user_name=local_user_name())
+        if ctx.psa is None:
+            return
+        ctx.permissions = ctx.psa.permissions()
+    except Exception as exc:
+        log.warning("Starting without the PSA database (%s); fix it under Settings.", exc)
+        ctx.psa = None
+        return
+    if ctx.sync is None:
+        return
+    ctx.background = DesktopAgent(
+        cache=ctx.cache,
+        engine=ctx.sync,
+        psa=ctx.psa,
+        settings=ctx.settings,
+        data_dir=ctx.data_dir,
+        ninjaone_url=base_url,
+        relay_token=relay_token(),
+        on_changed=lambda: None,
+        on_relay_state=lambda _state: None,
+    )
+    ctx.alerts = ctx.background.alerts
+
+
+def relay_token() -> str | None:
+    """This desktop's relay subscriber token: the environment, else the keyring."""
+    from ninja_desk.sync.desktop_runtime import ENV_RELAY_TOKEN
+
+    if os.environ.get(ENV_RELAY_TOKEN):
+        return os.environ[ENV_RELAY_TOKEN]
+    try:
+        from ninja_desk.ui.settings.services import RELAY_TOKEN_KEY, relay_secrets
+
+        return relay_secrets().get(RELAY_TOKEN_KEY)
+    except Exception:  # no usable keyring: the relay stays off, Settings says why
+        return None
 
 
 def connect_engine(root: Path, settings: Settings, cache: LocalCache) -> Any:
@@ -125,10 +177,17 @@ def run_app(
     window.show()
     if ctx.sync is not None and ctx.settings.auto_sync:
         loop.call_soon(window.start_sync)
+    background_task = None
+    if ctx.background is not None:
+        ctx.background.on_changed = window.bridge.cache_changed
+        ctx.background.on_relay_state = window.bridge.set_relay_state
+        background_task = loop.create_task(ctx.background.run())
     try:
         with loop:
             loop.run_until_complete(closing.wait())
     finally:
+        if background_task is not None:
+            ctx.background.stop()
         window.save_state()
         ctx.cache.close()
         if demo is not None and demo.stop is not None:

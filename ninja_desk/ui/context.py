@@ -30,6 +30,12 @@ class AppContext:
     permissions: frozenset[str] = field(default_factory=frozenset)
     # Injected so tests capture Remote Connect / "open in NinjaOne" instead of launching a browser.
     open_url: Callable[[str], None] = open_in_browser
+    # The alert actions (ninja_desk.sync.alert_service.AlertService) once a PSA is configured.
+    alerts: Any = None
+    # The NinjaOne sign-in/disconnect/webhook controller for the Settings page and wizard.
+    ninjaone: Any = None
+    # The in-process agent (ninja_desk.sync.desktop_runtime.DesktopAgent), when it runs.
+    background: Any = None
 
     def save_settings(self) -> None:
         self.settings.save(self.data_dir)

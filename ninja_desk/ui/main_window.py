@@ -478,6 +478,9 @@ class MainWindow(QMainWindow):
                 mode = "incremental" if device_ids else "auto"
                 result = await engine.sync(mode, self.bridge.sync_progress)
             kind = getattr(result, "kind", "sync")
+            background = getattr(self.ctx, "background", None)
+            if background is not None and not device_ids:
+                await self._after_sync(background, kind == "full")
             self.last_sync_message = (
                 f"{str(kind).capitalize()} sync finished: {getattr(result, 'devices', 0)} devices"
                 f" in {getattr(result, 'seconds', 0):.1f} s."
@@ -500,6 +503,16 @@ class MainWindow(QMainWindow):
                 self.alert_watcher.baseline(self.ctx.cache.rows(CRITICAL_ALERTS_SQL))
                 self.alert_watcher.catching_up = False
         return result
+
+    async def _after_sync(self, background: Any, full: bool) -> None:
+        """Assets to the PSA and new conditions to the alert pipeline, after the cache."""
+        try:
+            await background.after_sync(full)
+        except Exception as exc:  # the cache is synced; the PSA catches up on the next run
+            log.exception("PSA update after sync failed")
+            self.banner.show_message(
+                f"Synced, but the PSA database was not updated: {exc}. It will retry."
+            )
 
     def cancel_sync(self) -> None:
         if self.syncing and self._sync_task is not None:
