@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
+from ninja_desk import __version__
 from ninja_desk.relay import admin
 from ninja_desk.relay.app import RelayConfig, create_app
 from ninja_desk.relay.forwarder import ForwardPolicy
@@ -22,7 +23,7 @@ from ninja_desk.relay.store import AdminError, RelayStore, RelayStoreError, open
 DB_ENV = "NINJA_DESK_RELAY_DB"
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db",
@@ -37,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
         description="NinjaOne webhook relay: accepts webhooks, streams them to desktops.",
     )
+    parser.add_argument("--version", action="version", version=f"ninja-desk-relay {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init", parents=[common], help="create the database schema")
 
@@ -200,7 +202,7 @@ async def _serve(args: argparse.Namespace, store: RelayStore) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     url = getattr(args, "db", None) or os.environ.get(DB_ENV)
     if not url:
         print(f"ninja-desk-relay: give --db URL or set {DB_ENV}.", file=sys.stderr)

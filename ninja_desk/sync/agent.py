@@ -162,8 +162,11 @@ class Agent:
         self.stats.relay_events += 1
         await self.live.apply_payload(event.payload)
 
-    async def _on_gap(self, missed: int) -> None:
-        log.warning("The relay lost %s event(s); polling alerts and syncing to catch up.", missed)
+    async def _on_gap(self, oldest_retained: int) -> None:
+        log.warning(
+            "The relay no longer holds events before #%s; polling alerts and syncing to catch up.",
+            oldest_retained,
+        )
         self.scheduler.trigger("alert-poll")
         self.scheduler.trigger("sync")
 

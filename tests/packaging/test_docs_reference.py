@@ -66,10 +66,9 @@ def _bundle_entry() -> Any:
 
 
 BUNDLE_ENTRY = _bundle_entry()
-# The relay exposes its parser only as `_parser`; asked the relay owner for a public name.
 PARSERS: dict[str, Callable[[], argparse.ArgumentParser]] = {
     "ninja-desk": desk_cli.build_parser,
-    "ninja-desk-relay": relay_cli._parser,
+    "ninja-desk-relay": relay_cli.build_parser,
     "ninja-desk-sim": sim_cli.build_parser,
     "NinjaDesk": BUNDLE_ENTRY._parser,
 }

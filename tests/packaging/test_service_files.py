@@ -46,7 +46,7 @@ def _unit() -> dict[str, list[str]]:
 def _parses_as_relay_command(argv: list[str]) -> None:
     """`ninja-desk-relay ARGS` is accepted by the real parser (exit 2 would mean it is not)."""
     try:
-        relay_cli._parser().parse_args(argv)
+        relay_cli.build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse's "unrecognized arguments" and friends
         pytest.fail(f"ninja-desk-relay {' '.join(argv)} does not parse (exit {exc.code})")
 

@@ -110,3 +110,17 @@ def test_cli_migrate_explains_an_unreachable_database(capsys):
     )
     assert args.handler(args) == 2
     assert "could not migrate the PSA database" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+def test_app_and_service_logins_can_check_the_schema_version(pg) -> None:
+    """Desktops and agents connect as app logins; the version check must work for them."""
+    technician = pg.pg.new_login(pg.tenant, pg.admin_id)
+    for url in (technician, pg.pg.service_url):
+        engine = sa.create_engine(url)
+        try:
+            with engine.connect() as conn:
+                check_schema(conn)  # raises PsaSchemaMismatch or a permission error otherwise
+                assert current_revision(conn) == head_revision()
+        finally:
+            engine.dispose()
