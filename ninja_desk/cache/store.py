@@ -76,12 +76,12 @@ class LocalCache:
     def transaction(self) -> WriteSession:
         return WriteSession(self)
 
-    async def write(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run `fn(conn, *args)` in its own transaction on the writer thread."""
+    async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run `fn(conn, *args, **kwargs)` in its own transaction on the writer thread."""
 
         def job() -> T:
             with self.engine.begin() as conn:
-                return fn(conn, *args)
+                return fn(conn, *args, **kwargs)
 
         return await self._on_writer(job)
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from ninja_desk.ninjaone.client import NinjaOneClient
 from ninja_desk.ninjaone.pagination import (
+    LIST_PAGE_SIZE,
+    REPORT_PAGE_SIZE,
     fetch_activities_since,
     iter_id_pages,
     iter_report_pages,
@@ -27,20 +29,32 @@ def device_id_filter(device_ids: Sequence[int]) -> str:
 
 
 class NinjaOneApi:
-    def __init__(self, client: NinjaOneClient) -> None:
+    def __init__(
+        self,
+        client: NinjaOneClient,
+        *,
+        list_page_size: int = LIST_PAGE_SIZE,
+        report_page_size: int = REPORT_PAGE_SIZE,
+    ) -> None:
         self.client = client
+        self.list_page_size = list_page_size
+        self.report_page_size = report_page_size
 
     def organizations(self) -> AsyncIterator[list[dict[str, Any]]]:
-        return iter_id_pages(self.client, "/organizations")
+        return iter_id_pages(self.client, "/organizations", page_size=self.list_page_size)
 
     def locations(self) -> AsyncIterator[list[dict[str, Any]]]:
-        return iter_id_pages(self.client, "/locations")
+        return iter_id_pages(self.client, "/locations", page_size=self.list_page_size)
 
     def devices_detailed(self, df: str | None = None) -> AsyncIterator[list[dict[str, Any]]]:
-        return iter_id_pages(self.client, "/devices-detailed", {"df": df})
+        return iter_id_pages(
+            self.client, "/devices-detailed", {"df": df}, page_size=self.list_page_size
+        )
 
     def report(self, table: str, df: str | None = None) -> AsyncIterator[list[dict[str, Any]]]:
-        return iter_report_pages(self.client, INVENTORY_REPORTS[table], {"df": df})
+        return iter_report_pages(
+            self.client, INVENTORY_REPORTS[table], {"df": df}, page_size=self.report_page_size
+        )
 
     async def alerts(self, df: str | None = None) -> list[dict[str, Any]]:
         body = await self.client.get("/alerts", {"df": df})

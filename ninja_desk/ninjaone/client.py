@@ -107,6 +107,8 @@ class NinjaOneClient:
         while True:
             await self.limiter.acquire()
             token = await self._tokens.get_token()
+            # A 429 may have arrived while we waited for the token: honour it before sending.
+            await self.limiter.wait_out_pause()
             try:
                 response = await self._http.request(
                     method,

@@ -160,14 +160,18 @@ async def test_faults_do_not_change_what_ends_up_in_the_cache(sim, ctl, tmp_path
         await clean_engine.api.client.aclose()
 
         ctl.reset_stats()
-        ctl.set_faults(rate_429=0.10, rate_5xx=0.02, retry_after=0.05)
+        ctl.set_faults(rate_429=0.10, rate_5xx=0.02, retry_after=0.15)
         faulty_engine = make_engine(sim.base_url, faulty)
+        # Small pages: ~300 requests, so the injected faults certainly hit mid-pagination.
+        faulty_engine.api.list_page_size, faulty_engine.api.report_page_size = 5, 40
         result = await faulty_engine.sync("full")
         await faulty_engine.api.client.aclose()
         stats = ctl.stats()
         ctl.set_faults(rate_429=0.0, rate_5xx=0.0)
 
         assert snapshot(faulty) == snapshot(clean)
+        assert stats["statuses"].get("429", 0) > 0
+        assert any(code.startswith("5") for code in stats["statuses"])
         assert sum(faulty_engine.api.client.retries.values()) > 0
         assert stats["early_requests"] == 0
         assert result.devices == clean.scalar("SELECT count(*) FROM devices")
