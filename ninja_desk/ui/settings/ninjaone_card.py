@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from ninja_desk.ninjaone.connection import ConnectionSnapshot, ConnectionState
 from ninja_desk.ninjaone.regions import REGION_LABELS, UnknownRegion, base_url_for
+from ninja_desk.ninjaone.webhooks import relay_hook_url
 from ninja_desk.psa.permissions import CONFIGURE_INTEGRATION
 from ninja_desk.settings import Settings
 from ninja_desk.ui.context import AppContext
@@ -235,8 +236,10 @@ class NinjaOneCard(Card):
             button.setToolTip(reason or "")
             if reason and reason not in reasons and reason not in _SELF_EVIDENT:
                 reasons.append(reason)
-        if self.ctx.settings.webhook_registered:
-            self.webhook_label.setText(f"Registered, delivering to {self.ctx.settings.relay_url}")
+        settings = self.ctx.settings
+        if settings.webhook_registered and settings.relay_url:
+            hook = relay_hook_url(settings.relay_url, settings.relay_endpoint)
+            self.webhook_label.setText(f"Registered, delivering to {hook}")
         else:
             self.webhook_label.setText("Not registered: no live updates, sync on schedule only.")
         if not self._busy:

@@ -169,6 +169,6 @@ class NinjaOneLink:
 
 def ensure_link(ctx: AppContext) -> Any:
     """The context's link, installing a NinjaOneLink when the app has not set one."""
-    if not hasattr(ctx, "ninjaone"):
-        ctx.ninjaone = NinjaOneLink(ctx)  # type: ignore[attr-defined]
-    return ctx.ninjaone  # type: ignore[attr-defined]
+    if ctx.ninjaone is None:
+        ctx.ninjaone = NinjaOneLink(ctx)
+    return ctx.ninjaone
