@@ -179,5 +179,16 @@ def test_login_sync_webhook_logout_leaves_no_secret(
             haystacks[str(path)] = path.read_bytes().decode("utf-8", "replace")
     assert "HTTP Request" in caplog.text  # httpx really logged at DEBUG/INFO
     assert "callback?code=***" in caplog.text  # the browser's request was scrubbed
-    leaks = {(name, s[:6]) for name, text in haystacks.items() for s in secrets if s in text}
+    leaks = {
+        (name, s[:6], _context(text, s))
+        for name, text in haystacks.items()
+        for s in secrets
+        if s in text
+    }
     assert leaks == set()
+
+
+def _context(text: str, secret: str) -> str:
+    """Where a secret leaked, with the secret itself masked, so a failure can be diagnosed."""
+    at = text.index(secret)
+    return text[max(0, at - 160) : at + len(secret) + 80].replace(secret, "<SECRET>")
