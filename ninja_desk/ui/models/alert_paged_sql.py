@@ -1,10 +1,8 @@
-"""A table model over one SQL query, sorted and filtered in SQLite and paged in on demand.
+"""Column specs and one SELECT on top of the shared SQL-paged model (alerts, tickets, software).
 
-design.md §5: QSortFilterProxyModel takes seconds at 100k rows; SQLite with an index takes
-milliseconds. So the model never holds more than the pages the view has scrolled to:
-`canFetchMore`/`fetchMore` pull the next PAGE rows, `sort` re-runs the query with another
-ORDER BY, and filters are WHERE clauses the subclass builds. The tickets and software models
-reuse this base.
+The paging, sorting and counting live in `widgets/sql_table_model.py`; this adapter lets a model
+declare its columns as `SqlColumn(key, title, sort_sql)` and its rows as one `select_sql()`,
+and format cells by row key (`cell_text`) with extra roles from `role_data`.
 """
 
 from __future__ import annotations
@@ -13,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 
 from ninja_desk.cache.store import LocalCache
+from ninja_desk.ui.widgets.sql_table_model import Index, SqlPagedTableModel
 
-Index = QModelIndex | QPersistentModelIndex
+_BASE_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole})
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,19 +32,15 @@ def format_time(epoch: float | None) -> str:
     return datetime.fromtimestamp(float(epoch)).strftime("%Y-%m-%d %H:%M")
 
 
-class PagedSqlModel(QAbstractTableModel):
+class PagedSqlModel(SqlPagedTableModel):
     PAGE = 200
     columns: tuple[SqlColumn, ...] = ()
     # Appended to every ORDER BY so paging with OFFSET is stable between pages.
     tie_breaker = "rowid"
 
     def __init__(self, cache: LocalCache, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.cache = cache
-        self._rows: list[dict[str, Any]] = []
-        self._has_more = False
-        self._sort_column = 0
-        self._sort_order = Qt.SortOrder.AscendingOrder
+        super().__init__(cache, [c.title for c in self.columns], parent)
+        self.page_size = self.PAGE
 
     # -- for subclasses -------------------------------------------------------------------
 
@@ -53,7 +48,7 @@ class PagedSqlModel(QAbstractTableModel):
         """`SELECT ... FROM ... WHERE ...` without ORDER BY/LIMIT, and its parameters."""
         raise NotImplementedError
 
-    def display(self, row: dict[str, Any], key: str) -> str:
+    def cell_text(self, row: dict[str, Any], key: str) -> str:
         value = row.get(key)
         return "" if value is None else str(value)
 
@@ -61,99 +56,50 @@ class PagedSqlModel(QAbstractTableModel):
         """Extra roles (colour, tooltip, alignment) for a cell; None = nothing."""
         return None
 
-    # -- loading --------------------------------------------------------------------------
+    # -- the shared model's hooks -----------------------------------------------------------
 
     def _order_by(self) -> str:
-        column = self.columns[self._sort_column] if self.columns else None
-        direction = "DESC" if self._sort_order == Qt.SortOrder.DescendingOrder else "ASC"
+        column = self.columns[self.sort_column] if self.columns else None
+        direction = "DESC" if self.sort_descending else "ASC"
         if column is None or column.sort_sql is None:
             return f"ORDER BY {self.tie_breaker}"
         return f"ORDER BY {column.sort_sql} {direction}, {self.tie_breaker} {direction}"
 
-    def _page(self, offset: int) -> list[dict[str, Any]]:
+    def page_query(self, limit: int, offset: int) -> tuple[str, dict[str, Any]]:
         sql, params = self.select_sql()
-        # One row beyond the page tells us whether there is more, without a COUNT(*).
-        return self.cache.rows(
+        return (
             f"{sql} {self._order_by()} LIMIT :_limit OFFSET :_offset",
-            **params,
-            _limit=self.PAGE + 1,
-            _offset=offset,
+            {**params, "_limit": limit, "_offset": offset},
         )
 
-    def reload(self) -> None:
-        self.beginResetModel()
-        rows = self._page(0)
-        self._has_more = len(rows) > self.PAGE
-        self._rows = rows[: self.PAGE]
-        self.endResetModel()
-
-    def count(self) -> int:
-        """All rows that match the current filters (for a label; runs one COUNT)."""
+    def count_query(self) -> tuple[str, dict[str, Any]]:
         sql, params = self.select_sql()
-        return int(self.cache.scalar(f"SELECT COUNT(*) FROM ({sql})", **params) or 0)
+        return f"SELECT COUNT(*) FROM ({sql})", params
 
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:
-        return not parent.isValid() and self._has_more
+    def display(self, row: dict[str, Any], column: int) -> str:
+        return self.cell_text(row, self.columns[column].key)
 
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:
-        if parent.isValid() or not self._has_more:
-            return
-        rows = self._page(len(self._rows))
-        self._has_more = len(rows) > self.PAGE
-        rows = rows[: self.PAGE]
-        if not rows:
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-        self._rows.extend(rows)
-        self.endInsertRows()
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role in _BASE_ROLES:
+            return super().data(index, role)
+        row = self.row_at(index.row()) if index.isValid() else None
+        if row is None or not 0 <= index.column() < len(self.columns):
+            return None
+        if role == Qt.ItemDataRole.UserRole:
+            return row
+        return self.role_data(row, self.columns[index.column()].key, role)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if 0 <= column < len(self.columns) and self.columns[column].sort_sql is not None:
+            super().sort(column, order)
 
     def fetch_all_until(self, predicate: Any, max_pages: int = 500) -> int:
         """Page in until a row satisfies `predicate`; its row number, or -1."""
         for _ in range(max_pages):
-            for i, row in enumerate(self._rows):
-                if predicate(row):
+            for i in range(self.loaded):
+                if predicate(self.row_at(i)):
                     return i
-            if not self._has_more:
+            if not self.canFetchMore(QModelIndex()):
                 return -1
             self.fetchMore()
         return -1
-
-    # -- Qt model API ---------------------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.columns)
-        ):
-            return self.columns[section].title
-        return None
-
-    def data(self, index: Index, role: int = 0) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        if not (0 <= index.column() < len(self.columns)):
-            return None
-        row = self._rows[index.row()]
-        key = self.columns[index.column()].key
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.display(row, key)
-        if role == Qt.ItemDataRole.UserRole:
-            return row
-        return self.role_data(row, key, role)
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if not (0 <= column < len(self.columns)) or self.columns[column].sort_sql is None:
-            return
-        self._sort_column, self._sort_order = column, order
-        self.reload()
-
-    def row_at(self, row: int) -> dict[str, Any] | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None

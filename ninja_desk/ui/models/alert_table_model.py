@@ -71,8 +71,8 @@ class AlertTableModel(PagedSqlModel):
         super().__init__(cache, parent)
         self.filter = AlertFilter()
         # Newest first is what a technician opens the alert list for.
-        self._sort_column = 4
-        self._sort_order = Qt.SortOrder.DescendingOrder
+        self.sort_column = 4
+        self.sort_descending = True
 
     def select_sql(self) -> tuple[str, dict[str, Any]]:
         where: list[str] = []
@@ -126,7 +126,7 @@ class AlertTableModel(PagedSqlModel):
         found = self.cache.rows(f"{sql} WHERE a.uid = :uid", **params, uid=uid)
         return found[0] if found else None
 
-    def display(self, row: dict[str, Any], key: str) -> str:
+    def cell_text(self, row: dict[str, Any], key: str) -> str:
         if key == "create_time":
             return format_time(row.get("create_time"))
         if key == "severity":
@@ -137,7 +137,7 @@ class AlertTableModel(PagedSqlModel):
             return f"Device {row['device_id']}" if row.get("device_id") else ""
         if key == "message":
             return " ".join(str(row.get("message") or "").split())
-        return super().display(row, key)
+        return super().cell_text(row, key)
 
     def role_data(self, row: dict[str, Any], key: str, role: int) -> Any:
         if key == "severity" and role == Qt.ItemDataRole.DecorationRole:

@@ -59,8 +59,8 @@ class SoftwareVersionModel(PagedSqlModel):
     def __init__(self, cache: Any, parent: Any = None) -> None:
         super().__init__(cache, parent)
         self.title: str | None = None
-        self._sort_column = 1
-        self._sort_order = Qt.SortOrder.DescendingOrder
+        self.sort_column = 1
+        self.sort_descending = True
 
     def select_sql(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -69,10 +69,10 @@ class SoftwareVersionModel(PagedSqlModel):
             {"title": self.title or ""},
         )
 
-    def display(self, row: dict[str, Any], key: str) -> str:
+    def cell_text(self, row: dict[str, Any], key: str) -> str:
         if key == "version" and not row.get("version"):
             return "(no version)"
-        return super().display(row, key)
+        return super().cell_text(row, key)
 
     def role_data(self, row: dict[str, Any], key: str, role: int) -> Any:
         if key == "devices" and role == Qt.ItemDataRole.TextAlignmentRole:
@@ -111,9 +111,9 @@ class SoftwareDeviceModel(PagedSqlModel):
             params,
         )
 
-    def display(self, row: dict[str, Any], key: str) -> str:
+    def cell_text(self, row: dict[str, Any], key: str) -> str:
         if key == "device_name" and not row.get("device_name"):
             return f"Device {row['device_id']}"
         if key == "last_contact":
             return format_time(row.get("last_contact"))
-        return super().display(row, key)
+        return super().cell_text(row, key)

@@ -39,8 +39,8 @@ class TicketTableModel(PagedSqlModel):
     def __init__(self, cache: Any, parent: Any = None) -> None:
         super().__init__(cache, parent)
         self.filter = TicketFilter()
-        self._sort_column = 6
-        self._sort_order = Qt.SortOrder.DescendingOrder
+        self.sort_column = 6
+        self.sort_descending = True
 
     def select_sql(self) -> tuple[str, dict[str, Any]]:
         where: list[str] = []
@@ -67,12 +67,12 @@ class TicketTableModel(PagedSqlModel):
             sql += " WHERE " + " AND ".join(where)
         return sql, params
 
-    def display(self, row: dict[str, Any], key: str) -> str:
+    def cell_text(self, row: dict[str, Any], key: str) -> str:
         if key == "number":
             return f"#{row['number']}" if row.get("number") else str(row.get("id") or "")
         if key == "updated_at":
             return format_time(row.get("updated_at") or row.get("created_at"))
-        return super().display(row, key)
+        return super().cell_text(row, key)
 
     def role_data(self, row: dict[str, Any], key: str, role: int) -> Any:
         if key == "devices" and role == Qt.ItemDataRole.TextAlignmentRole:
