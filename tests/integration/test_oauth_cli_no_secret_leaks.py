@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import secrets
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +35,11 @@ from ninja_desk.sync.engine import SyncEngine
 from tests.keyring_memory import MemoryKeyring, memory_keyring  # noqa: F401
 
 RELAY = "https://relay.example.com/hooks/ninjaone"
-WEBHOOK_SECRET = "ndr_whs_" + "Q" * 20 + "webhooksecret"
+# Made at run time, never literals: a traceback quoting this file's source must not look like
+# a leak, and a real leak must still be found.
+WEB_CLIENT = "desk-web-leakcheck"
+WEB_SECRET = "web-" + secrets.token_urlsafe(16)
+WEBHOOK_SECRET = "ndr_whs_" + secrets.token_urlsafe(20)
 
 
 class ThreadBrowser:
@@ -107,10 +112,17 @@ def test_login_sync_webhook_logout_leaves_no_secret(
     seen: set[str] = set()
     browser = ThreadBrowser()
     control = SimControl(base)
+    control.register_client(
+        WEB_CLIENT,
+        secret=WEB_SECRET,
+        platform="web",
+        grants=["authorization_code", "refresh_token"],
+        redirect_uris=["http://127.0.0.1/callback"],
+    )
     try:
         # 1. Web app sign-in: the client secret is asked once and kept in the keyring.
-        args = parse(data, "login", "--ninjaone-url", base, "--client-id", "desk-web", "--web-app")
-        assert cmd_login(args, opener=browser.open, prompt=lambda _: "web-secret") == 0
+        args = parse(data, "login", "--ninjaone-url", base, "--client-id", WEB_CLIENT, "--web-app")
+        assert cmd_login(args, opener=browser.open, prompt=lambda _: WEB_SECRET) == 0
         browser.join()
         assert browser.pages[-1].status_code == 200
         seen |= live_secrets(sim)
@@ -118,8 +130,8 @@ def test_login_sync_webhook_logout_leaves_no_secret(
         # 2. Sync into the cache (the stack the app builds), again after the server expired
         #    every access token: a refresh with rotation, persisted in the keyring.
         def full_sync() -> None:
-            store = keyring_token_store(base, "desk-web")
-            api = open_api(base, "desk-web", stored_client_secret(base, "desk-web"), store=store)
+            store = keyring_token_store(base, WEB_CLIENT)
+            api = open_api(base, WEB_CLIENT, stored_client_secret(base, WEB_CLIENT), store=store)
             cache = LocalCache(cache_file(data))
 
             async def run() -> None:
@@ -143,7 +155,7 @@ def test_login_sync_webhook_logout_leaves_no_secret(
         # 3. Webhook registration; the relay secret is asked once and kept in the keyring.
         args = parse(data, "webhook", "register", "--relay-url", RELAY)
         assert cmd_webhook(args, prompt=lambda _: WEBHOOK_SECRET) == 0
-        assert control.webhook("desk-web")["headers"][0]["value"] == WEBHOOK_SECRET
+        assert control.webhook(WEB_CLIENT)["headers"][0]["value"] == WEBHOOK_SECRET
         assert Settings.load(data).webhook_registered
         seen |= live_secrets(sim)
         refreshed = control.stats()["requests"].get("POST /ws/oauth/token", 0)
@@ -151,10 +163,10 @@ def test_login_sync_webhook_logout_leaves_no_secret(
 
         # 4. Logout: webhook removed, token revoked, keyring emptied, cache kept.
         assert cmd_logout(parse(data, "logout")) == 0
-        assert control.webhook("desk-web") is None
+        assert control.webhook(WEB_CLIENT) is None
         assert (data / "cache.sqlite3").exists()
         assert memory_keyring.entries == {}
-        assert not [t for t in sim.state.oauth.refresh_tokens.values() if t.client_id == "desk-web"]  # type: ignore[attr-defined]
+        assert not [t for t in sim.state.oauth.refresh_tokens.values() if t.client_id == WEB_CLIENT]  # type: ignore[attr-defined]
         assert not Settings.load(data).webhook_registered
 
         # 5. logout --wipe deletes the cache file.
@@ -165,7 +177,7 @@ def test_login_sync_webhook_logout_leaves_no_secret(
         log_file.close()
         control.close()
 
-    secrets = seen | set(browser.codes) | {"web-secret", WEBHOOK_SECRET}
+    secrets = seen | set(browser.codes) | {WEB_SECRET, WEBHOOK_SECRET}
     assert len(secrets) >= 6
     output = capsys.readouterr()
     haystacks = {
