@@ -32,10 +32,25 @@ def status_text(offline: int | None) -> str:
     return "Offline" if offline else "Online"
 
 
+# Words that title-casing gets wrong in NinjaOne's nodeClass names.
+_CLASS_WORDS = {
+    "Nms": "NMS",
+    "Vm": "VM",
+    "Vmm": "VMM",
+    "Ios": "iOS",
+    "Ipados": "iPadOS",
+    "Hyperv": "Hyper-V",
+    "Vmware": "VMware",
+    "Ipsla": "IP SLA",
+    "Wap": "WAP",
+}
+
+
 def node_class_text(node_class: str | None) -> str:
     if not node_class:
         return "—"
-    return node_class.replace("_", " ").title().replace("Nms ", "NMS ").replace("Vm", "VM")
+    words = node_class.replace("_", " ").title().split()
+    return " ".join(_CLASS_WORDS.get(w, w) for w in words)
 
 
 def size_text(n: int | None) -> str:

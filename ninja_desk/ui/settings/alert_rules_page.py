@@ -30,6 +30,7 @@ from ninja_desk.core.node_class import NODE_CLASS_TO_ASSET_TYPE
 from ninja_desk.core.severity import SEVERITIES
 from ninja_desk.psa.permissions import CONFIGURE_ALERT_RULES
 from ninja_desk.ui.context import AppContext
+from ninja_desk.ui.formatting import node_class_text
 from ninja_desk.ui.settings.alert_rules_service import alert_rules_service
 from ninja_desk.ui.settings.background import error_sentence, run_job
 from ninja_desk.ui.settings.common import ReadOnlyNote, hint
@@ -179,7 +180,7 @@ class AlertRulesPage(QWidget):
         self.clients_list = _CheckList()
         self.classes_list = _CheckList()
         self.classes_list.set_choices(
-            [(c, c.replace("_", " ").title()) for c in NODE_CLASS_TO_ASSET_TYPE]
+            [(c, node_class_text(c)) for c in NODE_CLASS_TO_ASSET_TYPE]
         )
         self.message_edit = QLineEdit(placeholderText="Text the message contains")
         form.addRow("Activity types", self.types_edit)
