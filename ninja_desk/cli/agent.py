@@ -97,8 +97,9 @@ def _resolve_psa(args: argparse.Namespace, settings: Settings):  # type: ignore[
 def cmd_agent(args: argparse.Namespace) -> int:
     from ninja_desk.sync.agent import ENV_RELAY_TOKEN, Agent, AgentConfig
 
+    # main() configured the handler (with timestamps for the agent); only the level is ours.
+    # Never `basicConfig(force=True)` here: it would tear down handlers the host process set.
     logging.getLogger("ninja_desk").setLevel(getattr(logging, args.log_level.upper(), 20))
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     settings = Settings.load(args.data_dir)
     relay_url = args.relay_url or settings.relay_url
     token = os.environ.get(ENV_RELAY_TOKEN)

@@ -162,9 +162,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_redaction()  # before anything can log a token or an authorization code
     parser = build_parser()
     args = parser.parse_args(argv)
+    # A long-running agent's log wants timestamps; one-shot commands read better without.
+    stamp = "%(asctime)s " if args.command == "agent" else ""
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
+        format=stamp + "%(levelname)s %(name)s: %(message)s",
     )
     if args.data_dir:
         os.environ.setdefault("NINJA_DESK_DATA_DIR", args.data_dir)

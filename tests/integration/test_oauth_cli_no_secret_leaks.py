@@ -191,6 +191,8 @@ def test_login_sync_webhook_logout_leaves_no_secret(
             haystacks[str(path)] = path.read_bytes().decode("utf-8", "replace")
     assert "HTTP Request" in caplog.text  # httpx really logged at DEBUG/INFO
     assert "callback?code=***" in caplog.text  # the browser's request was scrubbed
+    # A clean login/sync/logout prints no tracebacks (and a traceback could quote a secret).
+    assert "Traceback" not in output.err, output.err[-3000:]
     leaks = {
         (name, s[:6], _context(text, s))
         for name, text in haystacks.items()
