@@ -54,10 +54,28 @@ async def run_sync(base_url: str, cache_dir: Path, mode: str) -> dict[str, objec
         out["software_patch_rows"] = cache.scalar("SELECT count(*) FROM software_patches")
         out["antivirus_rows"] = cache.scalar("SELECT count(*) FROM antivirus")
         out["locations"] = cache.scalar("SELECT count(*) FROM locations")
+        out["fingerprint"] = fingerprint(cache)
+        out["retries"] = sum(engine.api.client.retries.values())
         return out
     finally:
         await engine.api.client.aclose()
         cache.close()
+
+
+def fingerprint(cache: LocalCache) -> list[object]:
+    """Cheap content summary of the cache, to compare a faulted sync with a clean one."""
+    return [
+        cache.scalar(sql)
+        for sql in (
+            "SELECT count(*) || ':' || total(length(name) + id) FROM devices WHERE deleted = 0",
+            "SELECT count(*) || ':' || total(length(name) + device_id) FROM software",
+            "SELECT count(*) || ':' || total(length(id) + device_id) FROM os_patches",
+            "SELECT count(*) || ':' || total(length(id) + device_id) FROM software_patches",
+            "SELECT count(*) || ':' || total(device_id) FROM antivirus",
+            "SELECT total(pending_os_patches + failed_software_patches + software_count) "
+            "FROM devices",
+        )
+    ]
 
 
 def expected_pages(full: dict[str, object]) -> dict[str, int]:
@@ -124,7 +142,24 @@ def main() -> None:
         figures["full_with_100ms_latency"] = {
             k: slow[k] for k in ("devices", "api_calls", "wall_seconds")
         }
-        figures["simulator_early_requests"] = ctl.stats().get("early_requests")
+        # Same fleet, 10% 429s (Retry-After 1 s) and 2% 5xx: the cache must end up identical.
+        with tempfile.TemporaryDirectory() as tmp3:
+            clean = asyncio.run(run_sync(base_url, Path(tmp3), "full"))
+        ctl.reset_stats()
+        ctl.set_faults(rate_429=0.10, rate_5xx=0.02, retry_after=1)
+        with tempfile.TemporaryDirectory() as tmp4:
+            faulty = asyncio.run(run_sync(base_url, Path(tmp4), "full"))
+        stats = ctl.stats()
+        ctl.set_faults(rate_429=0.0, rate_5xx=0.0)
+        figures["full_with_faults"] = {
+            "wall_seconds": faulty["wall_seconds"],
+            "api_calls": faulty["api_calls"],
+            "retries": faulty["retries"],
+            "responses": stats.get("statuses"),
+            "same_content_as_clean_sync": faulty["fingerprint"] == clean["fingerprint"],
+            "early_requests": stats.get("early_requests"),
+        }
+        figures["simulator_early_requests"] = stats.get("early_requests")
     figures["peak_rss_mb"] = round(peak_rss_mb(), 1)
     print(json.dumps(figures))
 
