@@ -7,12 +7,14 @@ update push costs nothing for the 99% of machines whose software did not change.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from ninja_desk.core.inventory import SoftwareItem
 from ninja_desk.psa.bulk import chunks, dialect_insert
@@ -20,6 +22,8 @@ from ninja_desk.psa.schema import asset_software, software_catalog
 from ninja_desk.psa.tenancy import TenantSession
 
 
+# A fleet repeats a few hundred titles hundreds of thousands of times: normalise each once.
+@functools.lru_cache(maxsize=65536)
 def catalog_key(name: str, publisher: str | None) -> str:
     return f"{name.strip().lower()}|{(publisher or '').strip().lower()}"[:800]
 
@@ -40,6 +44,41 @@ def _catalog_ids(s: TenantSession, keys: Sequence[str]) -> dict[str, uuid.UUID]:
         )
         found.update({k: i for k, i in rows})
     return found
+
+
+# PostgreSQL takes a whole first inventory (~400k rows for 10,000 machines) as a few array
+# parameters in one INSERT ... SELECT FROM unnest(...) per chunk, several times faster than
+# batched VALUES. (COPY would be faster still, but PostgreSQL refuses COPY FROM on tables with
+# row-level security, and every PSA table has it.)
+_UNNEST_INSERT = sa.text(
+    "INSERT INTO asset_software (tenant, asset_id, software_id, version, install_date, "
+    "first_seen_at, last_seen_at) "
+    "SELECT :tenant, u.a, u.s, u.v, u.d, :now, :now "
+    "FROM unnest(:assets, :software, :versions, :dates) AS u(a, s, v, d)"
+).bindparams(
+    sa.bindparam("assets", type_=postgresql.ARRAY(sa.Uuid())),
+    sa.bindparam("software", type_=postgresql.ARRAY(sa.Uuid())),
+    sa.bindparam("versions", type_=postgresql.ARRAY(sa.String())),
+    sa.bindparam("dates", type_=postgresql.ARRAY(sa.String())),
+    sa.bindparam("tenant", type_=sa.Uuid()),
+    sa.bindparam("now", type_=sa.DateTime(timezone=True)),
+)
+_UNNEST_CHUNK = 50_000
+
+
+def _insert_unnest(s: TenantSession, rows: Sequence[dict], now: datetime) -> None:
+    for part in chunks(rows, _UNNEST_CHUNK):
+        s.conn.execute(
+            _UNNEST_INSERT,
+            {
+                "tenant": s.tenant,
+                "now": now,
+                "assets": [r["asset_id"] for r in part],
+                "software": [r["software_id"] for r in part],
+                "versions": [r["version"] for r in part],
+                "dates": [r["install_date"] for r in part],
+            },
+        )
 
 
 def sync_software(
@@ -122,7 +161,10 @@ def sync_software(
         asset_software.c.software_id == sa.bindparam("b_software_id"),
     )
     if inserts:
-        s.conn.execute(asset_software.insert(), inserts)
+        if s.conn.dialect.name == "postgresql":
+            _insert_unnest(s, inserts, now)
+        else:
+            s.conn.execute(asset_software.insert(), inserts)
     if updates:
         s.conn.execute(
             asset_software.update()
