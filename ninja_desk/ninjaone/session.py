@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from ninja_desk.ninjaone.api import NinjaOneApi
@@ -21,12 +22,18 @@ def open_api(
     rate_per_second: float = 20.0,
     retry: RetryPolicy | None = None,
     lock_dir: Path | None = None,
+    on_reconnect_required: Callable[[str], None] | None = None,
 ) -> NinjaOneApi:
     # The file lock makes the app, the agent and the CLI on one machine refresh one rotating
     # session in turn instead of invalidating each other's refresh token.
     lock_path = (lock_dir or data_dir()) / lock_file_name(base_url, client_id)
     tokens = OAuthTokenProvider(
-        base_url, client_id, client_secret, store=store, lock_path=lock_path
+        base_url,
+        client_id,
+        client_secret,
+        store=store,
+        lock_path=lock_path,
+        on_reconnect_required=on_reconnect_required,
     )
     client = NinjaOneClient(
         base_url,

@@ -44,12 +44,15 @@ def build_context(data_dir: Path | None = None, demo: DemoHandles | None = None)
 
         ctx.sync = SyncEngine(demo.api, cache)
     else:
-        ctx.sync = connect_engine(root, settings, cache)
+        ctx.sync = connect_engine(root, settings, cache, on_reconnect_required=_expired(ctx))
     if settings.demo:
         from ninja_desk.psa.permissions import ALL_PERMISSIONS
 
         ctx.permissions = ALL_PERMISSIONS  # the demo user is the admin of its own sandbox
     attach_psa(ctx)
+    from ninja_desk.ui.settings.ninjaone_link import ensure_link
+
+    ensure_link(ctx)  # one status object for the badge, the status bar and the token provider
     return ctx
 
 
@@ -104,7 +107,23 @@ def relay_token() -> str | None:
         return None
 
 
-def connect_engine(root: Path, settings: Settings, cache: LocalCache) -> Any:
+def _expired(ctx: AppContext) -> Callable[[str], None]:
+    """NinjaOne refused the session: the status badge and bar say "reconnect required" once."""
+
+    def tell(reason: str) -> None:
+        link = ctx.ninjaone
+        if link is not None:
+            link.status.reconnect_required(reason)
+
+    return tell
+
+
+def connect_engine(
+    root: Path,
+    settings: Settings,
+    cache: LocalCache,
+    on_reconnect_required: Callable[[str], None] | None = None,
+) -> Any:
     """A SyncEngine from the saved connection (env secret, keyring secret or keyring session);
     None when nothing usable is stored, and the app starts offline on the cache."""
     if not settings.client_id:
@@ -125,7 +144,14 @@ def connect_engine(root: Path, settings: Settings, cache: LocalCache) -> Any:
                 store = credentials.keyring_token_store(base_url, settings.client_id)
                 if store.load() is None:
                     return None
-        api = open_api(base_url, settings.client_id, secret, store=store, lock_dir=root)
+        api = open_api(
+            base_url,
+            settings.client_id,
+            secret,
+            store=store,
+            lock_dir=root,
+            on_reconnect_required=on_reconnect_required,
+        )
         return SyncEngine(api, cache)
     except Exception as exc:  # no keyring, bad region...: start offline and say so in the UI
         log.warning("Starting offline: the saved NinjaOne connection is unusable (%s).", exc)
@@ -147,6 +173,10 @@ def build_main_window(ctx: AppContext) -> Any:
     tray.quit_requested.connect(window.quit_app)
     tray.pause_toggled.connect(window.set_notifications_paused)
     tray.set_count(window.critical_count)
+    if ctx.ninjaone is not None:
+        ctx.ninjaone.status.add_listener(
+            lambda snapshot: window.bridge.set_connection_state(snapshot.label.lower())
+        )
     return window
 
 
