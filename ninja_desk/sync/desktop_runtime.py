@@ -24,6 +24,7 @@ from ninja_desk.psa.permissions import current_user_permissions
 from ninja_desk.psa.tenancy import PsaDatabase
 from ninja_desk.settings import Settings
 from ninja_desk.sync.engine import SyncEngine
+from ninja_desk.sync.psa_mirror import PsaMirror
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +179,14 @@ class DesktopAgent:
             on_changed=lambda: self.on_changed(),
             on_relay_state=lambda state: self.on_relay_state(state),
         )
+        self.mirror = PsaMirror(cache, psa)
+        # Tickets people make or change in the PSA reach this desktop's offline view.
+        self.agent.scheduler.every("psa-mirror", 60.0, self._mirror, first_delay=1.0)
         self.started_at = time.time()
+
+    async def _mirror(self) -> None:
+        if await self.mirror.run_once():
+            self.on_changed()
 
     async def run(self) -> None:
         try:
@@ -193,3 +201,4 @@ class DesktopAgent:
         """The window's own sync (F5) also pushes to the PSA and feeds new conditions."""
         await self.agent.feed_synced_activities()
         await self.agent.push_assets(full=full)
+        await self._mirror()

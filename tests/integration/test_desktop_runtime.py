@@ -24,7 +24,9 @@ from ninja_desk.cli.demo_stack import (
 )
 from ninja_desk.ninjaone.session import open_api
 from ninja_desk.paths import cache_file
+from ninja_desk.psa.clients import list_clients
 from ninja_desk.psa.permissions import ALL_PERMISSIONS
+from ninja_desk.psa.tickets import create_ticket
 from ninja_desk.settings import Settings
 from ninja_desk.sync.desktop_runtime import DesktopAgent, open_desktop_psa
 from ninja_desk.sync.engine import SyncEngine
@@ -92,11 +94,22 @@ async def test_desktop_agent_pushes_assets_and_tickets_a_critical_alert_once(
             pushed = s.conn.execute(sa.text("SELECT count(*) FROM assets")).scalar_one()
         assert pushed == cache.scalar("SELECT count(*) FROM devices WHERE deleted = 0")
 
+        # A ticket someone opens in the PSA reaches this desktop's offline view.
+        with psa.session() as s:
+            client = list_clients(s)[0]
+            manual = create_ticket(s, client_id=client.client_id, title="Printer jammed again")
+        await desktop.mirror.run_once()
+        mirrored = cache.rows("SELECT number, title, client_name FROM psa_tickets")
+        assert {"number": manual.ticket_number, "title": "Printer jammed again",
+                "client_name": client.name} in mirrored  # fmt: skip
+
         await wait_for(lambda: "live" in states, 10)
         device = cache.scalar("SELECT min(id) FROM devices WHERE os_name IS NOT NULL")
         alert = ctl.trigger_alert(device, "CRITICAL", message="Disk C: is full")
-        await wait_for(lambda: len(tickets(settings.psa_url)) == 1, 10)
-        title, _status = tickets(settings.psa_url)[0]
+        await wait_for(lambda: len(tickets(settings.psa_url)) == 2, 10)
+        title, _status = next(
+            t for t in tickets(settings.psa_url) if t[0] != "Printer jammed again"
+        )
         assert title.startswith("[NinjaOne Alert]") and "on " in title
         await wait_for(
             lambda: (
@@ -108,8 +121,12 @@ async def test_desktop_agent_pushes_assets_and_tickets_a_critical_alert_once(
         assert changes  # the window would have been told to refresh
 
         ctl.reset_alert(alert["uid"])
-        await wait_for(lambda: tickets(settings.psa_url)[0][1].lower() != "new", 10)
-        assert len(tickets(settings.psa_url)) == 1  # the reset closed it, made no second one
+
+        def alert_ticket_status() -> str:
+            return next(t for t in tickets(settings.psa_url) if t[0] == title)[1].lower()
+
+        await wait_for(lambda: alert_ticket_status() != "new", 10)
+        assert len(tickets(settings.psa_url)) == 2  # the reset closed it, made no second one
     finally:
         desktop.stop()
         await asyncio.wait_for(task, 15)
