@@ -35,8 +35,10 @@ from ninja_desk.cache.device_rows import device_from_row
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.core.activities import Activity
 from ninja_desk.core.inventory import AntivirusStatus, SoftwareItem
+from ninja_desk.core.organizations import Organization
 from ninja_desk.core.snapshots import DeviceSnapshot
 from ninja_desk.psa.errors import SyncInProgress
+from ninja_desk.psa.org_mapping import OrgChanges, record_seen_organizations
 from ninja_desk.psa.tenancy import PsaDatabase
 from ninja_desk.sync import alert_mirror
 from ninja_desk.sync.alert_pipeline import AlertPipeline, IngestResult
@@ -250,6 +252,8 @@ class Agent:
 
     async def push_assets(self, *, full: bool) -> None:
         snapshots = await asyncio.to_thread(snapshots_from_cache, self.cache)
+        if full:
+            await asyncio.to_thread(self.record_organizations)
         try:
             await asyncio.to_thread(
                 push_snapshots,
@@ -262,6 +266,23 @@ class Agent:
             self.stats.pushes += 1
         except SyncInProgress as exc:
             log.info("Skipped the PSA push: %s", exc)
+
+    def record_organizations(self) -> OrgChanges:
+        """Tell the PSA which NinjaOne orgs exist now, so the mapping page can flag new and
+        vanished ones (a full sync is the only time we know the complete list)."""
+        orgs = [
+            Organization(id=r["id"], name=r["name"])
+            for r in self.cache.rows("SELECT id, name FROM organizations WHERE deleted = 0")
+        ]
+        with self.psa.tenant_session(self.config.tenant, self.pipeline.user_id) as s:
+            changes = record_seen_organizations(s, self.config.integration_id, orgs)
+        if changes.appeared or changes.vanished:
+            log.info(
+                "NinjaOne organizations: %d new, %d gone since the last full sync.",
+                len(changes.appeared),
+                len(changes.vanished),
+            )
+        return changes
 
     # -- lifecycle -------------------------------------------------------------------------
 

@@ -94,6 +94,16 @@ async def test_desktop_agent_pushes_assets_and_tickets_a_critical_alert_once(
             pushed = s.conn.execute(sa.text("SELECT count(*) FROM assets")).scalar_one()
         assert pushed == cache.scalar("SELECT count(*) FROM devices WHERE deleted = 0")
 
+        # The full push told the PSA which orgs exist; an org NinjaOne drops is reported.
+        assert desktop.agent.record_organizations().vanished == ()
+        gone = cache.scalar("SELECT min(id) FROM organizations")
+        await cache.write(
+            lambda conn: conn.exec_driver_sql(
+                "UPDATE organizations SET deleted = 1 WHERE id = ?", (gone,)
+            )
+        )
+        assert [org for org, _name in desktop.agent.record_organizations().vanished] == [str(gone)]
+
         # A ticket someone opens in the PSA reaches this desktop's offline view.
         with psa.session() as s:
             client = list_clients(s)[0]
