@@ -333,14 +333,21 @@ class NinjaOneLink:
         if self._login is not None:
             self._login.cancel()
 
-    async def register_webhook(self) -> None:
-        """PUT the relay webhook (again); the caller sets `webhook_registered` afterwards."""
-        if self.client is None or self._secrets is None:
+    async def register_webhook(
+        self, *, client: NinjaOneClient | None = None, secrets: SecretBackend | None = None
+    ) -> None:
+        """PUT the relay webhook (again); the caller sets `webhook_registered` afterwards.
+
+        `client`/`secrets` use a session the app opened itself instead of this link's own.
+        """
+        client = client or self.client
+        secrets = secrets or self._secrets
+        if client is None or secrets is None:
             raise WebhookError("Connect to NinjaOne first.")
         relay_url = getattr(self.settings, "relay_url", None)
         if not relay_url:
             raise WebhookError("Set the relay URL first: NinjaOne sends its webhooks to the relay.")
-        secret = os.environ.get(ENV_WEBHOOK_SECRET) or self._secrets.get(WEBHOOK_SECRET)
+        secret = os.environ.get(ENV_WEBHOOK_SECRET) or secrets.get(WEBHOOK_SECRET)
         if not secret:
             raise WebhookError(
                 "Enter the relay endpoint's secret first (shown by 'ninja-desk-relay endpoint "
@@ -348,7 +355,7 @@ class NinjaOneLink:
             )
         endpoint = getattr(self.settings, "relay_endpoint", None)
         hook_url = relay_hook_url(relay_url, endpoint)
-        await register_webhook(self.client, build_webhook_config(hook_url, secret))
+        await register_webhook(client, build_webhook_config(hook_url, secret))
 
     def store_webhook_secret(self, secret: str) -> None:
         if self._secrets is None:
@@ -356,17 +363,31 @@ class NinjaOneLink:
         self._secrets.set(WEBHOOK_SECRET, secret)
 
     async def disconnect(
-        self, *, wipe: bool = False, cache_path: Path | None = None
+        self,
+        *,
+        wipe: bool = False,
+        cache_path: Path | None = None,
+        session: tuple[str, str, Any] | None = None,
     ) -> DisconnectReport:
-        if self.provider is None or self._secrets is None:
+        """Webhook removed, sign-in revoked, secrets deleted; cache kept unless `wipe`.
+
+        `session` = (base_url, client_id, client) of a session the app opened itself.
+        """
+        if self.provider is not None and self._secrets is not None:
+            base_url, client_id, client = self.provider.base_url, self.provider.client_id, None
+            tokens = self.provider.tokens
+        elif session is not None:
+            base_url, client_id, client = session
+            self._secrets, tokens = self._secrets_factory(base_url, client_id), None
+        else:
             self.status.disconnected()
             return DisconnectReport()
-        tokens = self.provider.tokens
+        assert self._secrets is not None
         report = await disconnect(
-            base_url=self.provider.base_url,
-            client_id=self.provider.client_id,
+            base_url=base_url,
+            client_id=client_id,
             secrets=self._secrets,
-            client=self.client,
+            client=client or self.client,
             webhook_registered=bool(getattr(self.settings, "webhook_registered", False)),
             access_token=tokens.access_token if tokens else None,
             wipe=wipe,

@@ -1,12 +1,10 @@
-"""The desktop's NinjaOne link: sign in, disconnect and (re-)register the webhook.
+"""The desktop's NinjaOne link: the shared link (ninjaone/connection.py) bound to the app.
 
-The same steps as `ninja-desk login / logout / webhook` (cli/auth_commands.py), for the
-Settings card and the wizard: the browser sign-in on a loopback port, tokens to the keyring,
-a SyncEngine on the context, the connection status the badge follows. No Qt here; every
-method is async and runs on the app's (qasync) loop.
-
-The shell may install its own object with the same four members as `ctx.ninjaone`;
-`ensure_link(ctx)` installs this one only when the context has none.
+The sign-in, disconnect and webhook steps are the shared `NinjaOneLink`'s (the same the CLI's
+`ninja-desk login / logout / webhook` take); this subclass adds what the window needs: a
+SyncEngine on the context after sign-in, settings saved after each step, the relay endpoint
+secret kept with the integration's secrets, and the app's own session (opened at start-up
+from the keyring or the environment) used for disconnect and webhook registration. No Qt here.
 """
 
 from __future__ import annotations
@@ -16,13 +14,11 @@ import webbrowser
 from collections.abc import Callable
 from typing import Any
 
-from ninja_desk.ninjaone.connection import ConnectionStatus
+from ninja_desk.ninjaone.connection import ConnectionState, ConnectionStatus
+from ninja_desk.ninjaone.connection import NinjaOneLink as SharedLink
 from ninja_desk.ninjaone.credentials import (
-    CLIENT_SECRET,
-    REFRESH_TOKEN,
     WEBHOOK_SECRET,
     CredentialsError,
-    KeyringTokenStore,
     open_secrets,
 )
 from ninja_desk.ninjaone.regions import base_url_for
@@ -36,7 +32,7 @@ NO_ENDPOINT_SECRET = (
 )
 
 
-class NinjaOneLink:
+class NinjaOneLink(SharedLink):
     def __init__(
         self,
         ctx: AppContext,
@@ -45,11 +41,16 @@ class NinjaOneLink:
         opener: Callable[[str], object] | None = webbrowser.open,
         secrets_for: Callable[[str, str], Any] = open_secrets,
     ) -> None:
+        super().__init__(
+            ctx.settings,
+            data_dir=ctx.data_dir,
+            opener=opener,
+            status=status,
+            secrets_factory=secrets_for,
+        )
         self.ctx = ctx
-        self.status = status or ConnectionStatus()
-        self.opener = opener
         self.secrets_for = secrets_for
-        if ctx.sync is not None and self.status.state.value == "disconnected":
+        if ctx.sync is not None and self.status.state is ConnectionState.DISCONNECTED:
             base_url, client_id = self.current()
             self.status.connecting(base_url, client_id)
             self.status.connected()
@@ -61,92 +62,52 @@ class NinjaOneLink:
         except ValueError:
             return None, s.client_id
 
-    async def connect(self, base_url: str, client_id: str) -> Any:
+    def _app_client(self) -> Any:
+        return getattr(getattr(self.ctx.sync, "api", None), "client", None)
+
+    async def connect(  # type: ignore[override]
+        self, base_url: str, client_id: str, *, client_secret: str | None = None
+    ) -> Any:
         """Browser sign-in; on success the context gets a SyncEngine for the new session."""
-        from ninja_desk.ninjaone.oauth_loopback import (
-            LoopbackLogin,
-            LoopbackSettings,
-            login_scopes,
-        )
-        from ninja_desk.ninjaone.session import open_api
+        from ninja_desk.ninjaone.api import NinjaOneApi
         from ninja_desk.sync.engine import SyncEngine
 
-        self.status.connecting(base_url, client_id)
-        try:
-            secrets = self.secrets_for(base_url, client_id)
-            secrets.get(REFRESH_TOKEN)  # no secure keyring: say so before the browser opens
-            client_secret = secrets.get(CLIENT_SECRET)  # "Web" apps; Native apps have none
-            scopes = login_scopes()
-            login = LoopbackLogin(
-                LoopbackSettings(base_url, client_id, client_secret, scopes), opener=self.opener
-            )
-            tokens = await login.run()
-            store = KeyringTokenStore(secrets)
-            store.save(tokens)
-            api = open_api(
-                base_url, client_id, client_secret, store=store, lock_dir=self.ctx.data_dir
-            )
-        except Exception as exc:
-            self.status.error(str(exc) or type(exc).__name__)
-            raise
-        self.ctx.sync = SyncEngine(api, self.ctx.cache)
-        self.ctx.settings.scopes = list(scopes)
+        tokens = await super().connect(base_url, client_id, client_secret=client_secret)
+        assert self.client is not None
+        self.ctx.sync = SyncEngine(NinjaOneApi(self.client), self.ctx.cache)
         self.ctx.save_settings()
-        self.status.connected(tokens)
         return tokens
 
-    async def disconnect(self) -> Any:
+    async def disconnect(self, **kwargs: Any) -> Any:  # type: ignore[override]
         """Webhook removed, sign-in revoked, keyring entries deleted; cache and PSA kept."""
-        from ninja_desk.ninjaone.disconnect import disconnect
-
         base_url, client_id = self.current()
-        if base_url is None or client_id is None:
+        if self.provider is None and (base_url is None or client_id is None):
             raise CredentialsError("There is no NinjaOne connection to disconnect.")
-        secrets = self.secrets_for(base_url, client_id)
-        api = getattr(self.ctx.sync, "api", None)
-        client = getattr(api, "client", None)
-        report = await disconnect(
-            base_url=base_url,
-            client_id=client_id,
-            secrets=secrets,
-            client=client,
-            webhook_registered=self.ctx.settings.webhook_registered,
-        )
-        try:
-            secrets.delete(WEBHOOK_SECRET)
-        except CredentialsError as exc:
-            report.problems.append(str(exc))
-        if client is not None and hasattr(client, "aclose"):
+        app_client = self._app_client()
+        session = (base_url, client_id, app_client) if self.provider is None else None
+        report = await super().disconnect(session=session, **kwargs)
+        if app_client is not None and hasattr(app_client, "aclose"):
             try:
-                await client.aclose()
+                await app_client.aclose()
             except Exception:  # closing a client that is already gone is not worth an error
                 log.debug("closing the NinjaOne client failed", exc_info=True)
         self.ctx.sync = None
         self.ctx.settings.webhook_registered = False
         self.ctx.save_settings()
-        self.status.disconnected()
         return report
 
-    async def register_webhook(self) -> None:
+    async def register_webhook(self, **_: Any) -> None:  # type: ignore[override]
         """PUT /v2/webhook with the relay URL (replaces the app's previous webhook)."""
-        from ninja_desk.ninjaone.webhooks import (
-            build_webhook_config,
-            register_webhook,
-            relay_hook_url,
-        )
-
         base_url, client_id = self.current()
-        api = getattr(self.ctx.sync, "api", None)
-        relay_url = self.ctx.settings.relay_url
-        if api is None or base_url is None or client_id is None:
+        client = self.client or self._app_client()
+        if client is None or base_url is None or client_id is None:
             raise CredentialsError("Connect to NinjaOne first.")
-        if not relay_url:
+        if not self.ctx.settings.relay_url:
             raise CredentialsError("Set the relay URL first: NinjaOne sends its webhooks there.")
-        secret = self.secrets_for(base_url, client_id).get(WEBHOOK_SECRET)
-        if not secret:
+        secrets = self.secrets_for(base_url, client_id)
+        if not secrets.get(WEBHOOK_SECRET):
             raise CredentialsError(NO_ENDPOINT_SECRET)
-        hook_url = relay_hook_url(relay_url, self.ctx.settings.relay_endpoint)
-        await register_webhook(api.client, build_webhook_config(hook_url, secret))
+        await super().register_webhook(client=client, secrets=secrets)
         self.ctx.settings.webhook_registered = True
         self.ctx.save_settings()
 
