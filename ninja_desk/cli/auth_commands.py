@@ -258,6 +258,21 @@ def _connected_sentence(
 # -- logout --------------------------------------------------------------------------------
 
 
+def _stored_session_client(
+    args: argparse.Namespace, base_url: str, client_id: str, secrets: SecretBackend
+) -> NinjaOneClient:
+    """A client on the session `login` stored (refresh token and, for Web apps, the secret)."""
+    client_secret = os.environ.get(ENV_CLIENT_SECRET) or secrets.get(CLIENT_SECRET)
+    provider = OAuthTokenProvider(
+        base_url,
+        client_id,
+        client_secret,
+        store=KeyringTokenStore(secrets),
+        lock_path=data_dir(_dir(args)) / lock_file_name(base_url, client_id),
+    )
+    return NinjaOneClient(base_url, provider)
+
+
 def cmd_logout(
     args: argparse.Namespace, *, out: Out = _stdout, prompt: Prompt = getpass.getpass
 ) -> int:
@@ -265,15 +280,7 @@ def cmd_logout(
         settings = Settings.load(_dir(args))
         base_url, client_id = _resolve(args, settings)
         secrets = _secrets(args, base_url, client_id, prompt)
-        client_secret = os.environ.get(ENV_CLIENT_SECRET) or secrets.get(CLIENT_SECRET)
-        provider = OAuthTokenProvider(
-            base_url,
-            client_id,
-            client_secret,
-            store=KeyringTokenStore(secrets),
-            lock_path=data_dir(_dir(args)) / lock_file_name(base_url, client_id),
-        )
-        async with NinjaOneClient(base_url, provider) as client:
+        async with _stored_session_client(args, base_url, client_id, secrets) as client:
             report = await disconnect(
                 base_url=base_url,
                 client_id=client_id,
@@ -315,15 +322,7 @@ def cmd_webhook(
         settings = Settings.load(_dir(args))
         base_url, client_id = _resolve(args, settings)
         secrets = _secrets(args, base_url, client_id, prompt)
-        client_secret = os.environ.get(ENV_CLIENT_SECRET) or secrets.get(CLIENT_SECRET)
-        provider = OAuthTokenProvider(
-            base_url,
-            client_id,
-            client_secret,
-            store=KeyringTokenStore(secrets),
-            lock_path=data_dir(_dir(args)) / lock_file_name(base_url, client_id),
-        )
-        async with NinjaOneClient(base_url, provider) as client:
+        async with _stored_session_client(args, base_url, client_id, secrets) as client:
             try:
                 if args.action == "remove":
                     await unregister_webhook(client)
