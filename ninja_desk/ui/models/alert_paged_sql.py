@@ -23,7 +23,7 @@ _BASE_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.Accessible
 class SqlColumn:
     key: str  # the row dict key shown in this column
     title: str
-    sort_sql: str | None = None  # ORDER BY expression; None = not sortable
+    sort_sql: str | None = None  # ORDER BY expressions, "|"-separated; None = not sortable
 
 
 def format_time(epoch: float | None) -> str:
@@ -63,7 +63,8 @@ class PagedSqlModel(SqlPagedTableModel):
         direction = "DESC" if self.sort_descending else "ASC"
         if column is None or column.sort_sql is None:
             return f"ORDER BY {self.tie_breaker}"
-        return f"ORDER BY {column.sort_sql} {direction}, {self.tie_breaker} {direction}"
+        terms = [*column.sort_sql.split("|"), self.tie_breaker]
+        return "ORDER BY " + ", ".join(f"{term} {direction}" for term in terms)
 
     def page_query(self, limit: int, offset: int) -> tuple[str, dict[str, Any]]:
         sql, params = self.select_sql()

@@ -26,7 +26,8 @@ class TicketFilter:
 
 class TicketTableModel(PagedSqlModel):
     columns = (
-        SqlColumn("number", "Ticket", "CAST(t.number AS INTEGER)"),
+        # Numbers may carry the tenant's prefix (TIC000042): shorter first, then as text.
+        SqlColumn("number", "Ticket", "length(t.number)|t.number"),
         SqlColumn("title", "Title", "t.title COLLATE NOCASE"),
         SqlColumn("client_name", "Client", "t.client_name COLLATE NOCASE"),
         SqlColumn("status", "Status", "t.status"),
@@ -69,7 +70,12 @@ class TicketTableModel(PagedSqlModel):
 
     def cell_text(self, row: dict[str, Any], key: str) -> str:
         if key == "number":
-            return f"#{row['number']}" if row.get("number") else str(row.get("id") or "")
+            number = str(row.get("number") or "")
+            if not number:
+                return str(row.get("id") or "")
+            return f"#{number}" if number.isdigit() else number
+        if key == "priority":
+            return str(row.get("priority") or "").capitalize()
         if key == "updated_at":
             return format_time(row.get("updated_at") or row.get("created_at"))
         return super().cell_text(row, key)
