@@ -183,6 +183,7 @@ class DesktopAgent:
         # Tickets people make or change in the PSA reach this desktop's offline view.
         self.agent.scheduler.every("psa-mirror", 60.0, self._mirror, first_delay=1.0)
         self.started_at = time.time()
+        self.task: Any = None  # the asyncio task running `run()`, set by whoever starts it
 
     async def _mirror(self) -> None:
         if await self.mirror.run_once():

@@ -93,6 +93,33 @@ def attach_psa(ctx: AppContext) -> None:
     ctx.alerts = ctx.background.alerts
 
 
+def start_background(ctx: AppContext, window: Any, loop: asyncio.AbstractEventLoop) -> None:
+    """Run the in-process agent (relay feed, schedules, alert polling) on the app's loop."""
+    if ctx.background is None or getattr(ctx.background, "task", None) is not None:
+        return
+    ctx.background.on_changed = window.bridge.cache_changed
+    ctx.background.on_relay_state = window.bridge.set_relay_state
+    ctx.background.task = loop.create_task(ctx.background.run())
+
+
+def open_first_run_wizard(ctx: AppContext, window: Any, loop: asyncio.AbstractEventLoop) -> Any:
+    """Region, connect, PSA database, relay, org mapping; skippable, asked once."""
+    from ninja_desk.ui.wizard.first_run import FirstRunWizard
+
+    wizard = FirstRunWizard(ctx, window)
+
+    def setup_done() -> None:
+        # What the wizard configured takes effect now, not at the next start.
+        if ctx.psa is None:
+            attach_psa(ctx)
+        start_background(ctx, window, loop)
+        window.bridge.cache_changed()
+
+    wizard.setup_done.connect(setup_done)
+    wizard.open()  # not exec(): the qasync loop keeps running underneath
+    return wizard
+
+
 def relay_token() -> str | None:
     """This desktop's relay subscriber token: the environment, else the keyring."""
     from ninja_desk.sync.desktop_runtime import ENV_RELAY_TOKEN
@@ -207,16 +234,14 @@ def run_app(
     window.show()
     if ctx.sync is not None and ctx.settings.auto_sync:
         loop.call_soon(window.start_sync)
-    background_task = None
-    if ctx.background is not None:
-        ctx.background.on_changed = window.bridge.cache_changed
-        ctx.background.on_relay_state = window.bridge.set_relay_state
-        background_task = loop.create_task(ctx.background.run())
+    start_background(ctx, window, loop)
+    if not ctx.settings.first_run_done and not ctx.settings.demo:
+        open_first_run_wizard(ctx, window, loop)
     try:
         with loop:
             loop.run_until_complete(closing.wait())
     finally:
-        if background_task is not None:
+        if ctx.background is not None:
             ctx.background.stop()
         window.save_state()
         ctx.cache.close()
