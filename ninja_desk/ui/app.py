@@ -102,20 +102,20 @@ def start_background(ctx: AppContext, window: Any, loop: asyncio.AbstractEventLo
     ctx.background.task = loop.create_task(ctx.background.run())
 
 
+def apply_new_settings(ctx: AppContext, window: Any, loop: asyncio.AbstractEventLoop) -> None:
+    """What Settings or the wizard configured takes effect now, not at the next start."""
+    if ctx.psa is None:
+        attach_psa(ctx)
+    start_background(ctx, window, loop)
+    window.bridge.cache_changed()
+
+
 def open_first_run_wizard(ctx: AppContext, window: Any, loop: asyncio.AbstractEventLoop) -> Any:
     """Region, connect, PSA database, relay, org mapping; skippable, asked once."""
     from ninja_desk.ui.wizard.first_run import FirstRunWizard
 
     wizard = FirstRunWizard(ctx, window)
-
-    def setup_done() -> None:
-        # What the wizard configured takes effect now, not at the next start.
-        if ctx.psa is None:
-            attach_psa(ctx)
-        start_background(ctx, window, loop)
-        window.bridge.cache_changed()
-
-    wizard.setup_done.connect(setup_done)
+    wizard.setup_done.connect(lambda: apply_new_settings(ctx, window, loop))
     wizard.open()  # not exec(): the qasync loop keeps running underneath
     return wizard
 
@@ -235,6 +235,7 @@ def run_app(
     if ctx.sync is not None and ctx.settings.auto_sync:
         loop.call_soon(window.start_sync)
     start_background(ctx, window, loop)
+    window.settings_changed.connect(lambda: apply_new_settings(ctx, window, loop))
     if not ctx.settings.first_run_done and not ctx.settings.demo:
         open_first_run_wizard(ctx, window, loop)
     try:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -127,6 +127,9 @@ class NoticeBanner(QFrame):
 
 
 class MainWindow(QMainWindow):
+    # Settings were saved (PSA, relay, schedule may have changed); the app applies them.
+    settings_changed = Signal()
+
     def __init__(
         self,
         ctx: AppContext,
@@ -337,6 +340,7 @@ class MainWindow(QMainWindow):
             "open_ticket_requested": self.open_ticket,
             "sync_requested": self.start_sync,
             "message": self.show_message,
+            "saved": self.settings_changed.emit,
         }
         for name, slot in hooks.items():
             signal = getattr(widget, name, None)

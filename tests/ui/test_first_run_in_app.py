@@ -27,3 +27,13 @@ def test_wizard_result_applies_without_a_restart(qtbot, tmp_path) -> None:
     finally:
         loop.close()
         ctx.cache.close()
+
+
+def test_saving_settings_reaches_the_app(qtbot, tmp_path) -> None:
+    ctx = build_context(tmp_path)
+    window = build_main_window(ctx)
+    qtbot.addWidget(window)
+    settings_view = window.show_view("settings")
+    with qtbot.waitSignal(window.settings_changed, timeout=2000):
+        settings_view.saved.emit()
+    ctx.cache.close()
