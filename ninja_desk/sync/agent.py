@@ -133,6 +133,7 @@ class Agent:
             cache, engine, on_condition=self._on_condition, on_changed=self._on_changed
         )
         self.scheduler = Scheduler()
+        self._batch: list[dict[str, Any]] | None = None
         self.stats = AgentStats()
         self._subscriber: RelaySubscriber | None = None
         self._stopping = asyncio.Event()
@@ -143,6 +144,9 @@ class Agent:
     # -- wiring ----------------------------------------------------------------------------
 
     async def _on_condition(self, activity: Activity, payload: dict[str, Any]) -> None:
+        if self._batch is not None:  # a relay batch is being applied: ingest it in one go
+            self._batch.append(payload)
+            return
         result = await asyncio.to_thread(self.pipeline.ingest_payloads, [payload])
         await self._after_ingest(result)
 
@@ -161,8 +165,23 @@ class Agent:
             self._on_changed()
 
     async def _on_relay_event(self, event: RelayEvent) -> None:
-        self.stats.relay_events += 1
-        await self.live.apply_payload(event.payload)
+        await self._on_relay_batch([event])
+
+    async def _on_relay_batch(self, events: list[RelayEvent]) -> None:
+        """Events that queued up while the previous ones were applied: the cache first, then
+        every condition among them through the pipeline in one transaction (an alert storm
+        costs one round of database work per batch instead of one per webhook)."""
+        self.stats.relay_events += len(events)
+        self._batch = []
+        try:
+            for event in events:
+                await self.live.apply_payload(event.payload)
+            conditions, self._batch = self._batch, None
+        finally:
+            self._batch = None
+        if conditions:
+            result = await asyncio.to_thread(self.pipeline.ingest_payloads, conditions)
+            await self._after_ingest(result)
 
     async def _on_gap(self, oldest_retained: int) -> None:
         log.warning(
@@ -313,6 +332,7 @@ class Agent:
                 self._on_relay_event,
                 on_gap=self._on_gap,
                 on_state=self._on_state,
+                on_batch=self._on_relay_batch,
             )
             tasks.append(asyncio.create_task(self._subscriber.run(), name="agent-relay"))
         self.ready.set()

@@ -109,6 +109,8 @@ class RelaySubscriber:
         on_gap: Callable[[int], Awaitable[None]] | None = None,
         on_state: Callable[[str], None] | None = None,
         *,
+        on_batch: Callable[[list[RelayEvent]], Awaitable[None]] | None = None,
+        max_batch: int = 200,
         heartbeat_timeout: float = 45.0,
         initial_backoff: float = 1.0,
         max_backoff: float = 60.0,
@@ -121,6 +123,11 @@ class RelaySubscriber:
         self._on_event = on_event
         self._on_gap = on_gap
         self._on_state = on_state
+        # With on_batch, events that arrive while the previous batch is being applied are
+        # applied together (an alert storm costs one database round per batch, not per event);
+        # the cursor is saved after each batch, so nothing applied is ever skipped.
+        self._on_batch = on_batch
+        self._max_batch = max_batch
         self._heartbeat_timeout = heartbeat_timeout
         self._initial_backoff = initial_backoff
         self._max_backoff = max_backoff
@@ -213,6 +220,9 @@ class RelaySubscriber:
         return "live" if went_live else "failed"
 
     async def _consume(self, response: httpx.Response) -> None:
+        if self._on_batch is not None:
+            await self._consume_batched(response)
+            return
         loop = asyncio.get_running_loop()
         async with asyncio.timeout(self._heartbeat_timeout) as watchdog:
 
@@ -225,15 +235,82 @@ class RelaySubscriber:
                 await self._dispatch(message)
                 alive()
 
+    async def _consume_batched(self, response: httpx.Response) -> None:
+        """A reader task parses the stream into a queue; this loop applies what has queued up."""
+        queue: asyncio.Queue[_SseMessage | BaseException | None] = asyncio.Queue(maxsize=2000)
+        loop = asyncio.get_running_loop()
+
+        async def read() -> None:
+            try:
+                async with asyncio.timeout(self._heartbeat_timeout) as watchdog:
+
+                    def alive() -> None:
+                        watchdog.reschedule(loop.time() + self._heartbeat_timeout)
+
+                    async for message in _parse_sse(response.aiter_lines(), alive):
+                        watchdog.reschedule(None)  # a full queue is our slowness, not the net's
+                        await queue.put(message)
+                        alive()
+                await queue.put(None)
+            except Exception as exc:  # network end or watchdog: the applying loop re-raises it
+                await queue.put(exc)
+
+        reader = asyncio.create_task(read())
+        try:
+            while True:
+                item = await queue.get()
+                batch: list[RelayEvent] = []
+                while True:
+                    if isinstance(item, BaseException):
+                        await self._apply_batch(batch)
+                        raise item
+                    if item is None:
+                        await self._apply_batch(batch)
+                        return
+                    if item.event == EVENT_TYPE:
+                        batch.append(self._event_of(item))
+                    else:
+                        await self._apply_batch(batch)
+                        batch = []
+                        await self._dispatch(item)
+                    if len(batch) >= self._max_batch or queue.empty():
+                        break
+                    item = queue.get_nowait()
+                await self._apply_batch(batch)
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reader
+
+    @staticmethod
+    def _event_of(message: _SseMessage) -> RelayEvent:
+        body = json.loads(message.data)
+        return RelayEvent(
+            seq=int(body["seq"]),
+            endpoint=str(body["endpoint"]),
+            received_at=float(body["received_at"]),
+            payload=body["payload"],
+        )
+
+    async def _apply_batch(self, batch: list[RelayEvent]) -> None:
+        if not batch:
+            return
+        assert self._on_batch is not None
+        try:
+            await self._on_batch(batch)
+        except Exception:
+            log.exception(
+                "relay events %d-%d could not be applied; they will be redelivered",
+                batch[0].seq,
+                batch[-1].seq,
+            )
+            raise
+        self._cursor.save(batch[-1].seq)
+        batch.clear()
+
     async def _dispatch(self, message: _SseMessage) -> None:
         if message.event == EVENT_TYPE:
-            body = json.loads(message.data)
-            event = RelayEvent(
-                seq=int(body["seq"]),
-                endpoint=str(body["endpoint"]),
-                received_at=float(body["received_at"]),
-                payload=body["payload"],
-            )
+            event = self._event_of(message)
             try:
                 await self._on_event(event)
             except Exception:

@@ -135,3 +135,47 @@ def test_agent_cli_needs_the_relay_token(tmp_path: Path, monkeypatch, capsys) ->
     )
     assert code == 2 and "NINJA_DESK_RELAY_TOKEN" in capsys.readouterr().err
     assert time.time()
+
+
+async def test_a_relay_storm_is_ingested_as_one_batch(alerts: AlertEnv, cache: LocalCache) -> None:
+    from ninja_desk.sync.relay_subscriber import RelayEvent
+    from tests.alerts.payloads import activity
+
+    alerts.rule("tickets", 1, {"severities": ["CRITICAL"]}, {"type": "create_ticket"})
+    agent, _api = agent_for(alerts, cache)
+    calls: list[int] = []
+    real_ingest = agent.pipeline.ingest_payloads
+
+    def counting_ingest(payloads, *args, **kw):  # type: ignore[no-untyped-def]
+        calls.append(len(payloads))
+        return real_ingest(payloads, *args, **kw)
+
+    agent.pipeline.ingest_payloads = counting_ingest  # type: ignore[method-assign]
+    storm = [
+        RelayEvent(seq=n, endpoint="ninja", received_at=0.0,
+                   payload=activity(1000 + n, f"series-{n}", device_id=101 + n % 10))
+        for n in range(1, 31)
+    ]  # fmt: skip
+    await agent._on_relay_batch(storm)
+    assert calls == [30]  # one pipeline round for the whole storm
+    with alerts.psa.tenant_session(alerts.tenant) as s:
+        recorded = s.conn.execute(
+            sa.select(sa.func.count())
+            .select_from(rmm_alerts)
+            .where(rmm_alerts.c.tenant == alerts.tenant)
+        ).scalar_one()
+    assert recorded == 30
+
+    def ticket_count() -> int:
+        with alerts.psa.tenant_session(alerts.tenant) as s:
+            return s.conn.execute(
+                sa.select(sa.func.count())
+                .select_from(tickets)
+                .where(tickets.c.tenant == alerts.tenant)
+            ).scalar_one()
+
+    made = ticket_count()
+    assert made >= 1
+    # Replaying the same batch (a relay redelivery) changes nothing.
+    await agent._on_relay_batch(storm)
+    assert ticket_count() == made and calls == [30, 30]
