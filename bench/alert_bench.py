@@ -4,7 +4,8 @@ A realistic burst (a relay catching up, an alert storm, a poll after an outage):
 series make tickets, minor ones are suppressed, most reset, some repeat, 10% duplicates, all
 shuffled. Events go through `AlertPipeline.ingest_payloads` in batches (the exactly-once claim
 is the same as for single webhooks). A second figure feeds the same pipeline one webhook at a
-time, as the agent does when the relay delivers them live.
+time, as the agent does when the relay delivers them one by one; a third queues a storm of
+webhooks at a real relay and times the agent catching up (it applies them in batches).
 
 Prints one JSON line. PostgreSQL runs in a fresh database dropped afterwards, through a
 non-superuser service login (row-level security applies).
@@ -172,11 +173,72 @@ def run(url: str, n: int, batch: int, singles: int) -> dict[str, Any]:
         psa.dispose()
 
 
+def relay_storm(url: str, n: int) -> dict[str, Any]:
+    """A laptop wakes up to `n` queued condition webhooks: relay -> agent -> pipeline -> PSA."""
+    import asyncio
+
+    import httpx
+
+    from ninja_desk.cache.store import LocalCache
+    from ninja_desk.cli.demo_stack import RELAY_ENDPOINT, start_relay
+    from ninja_desk.ninjaone.webhooks import SECRET_HEADER, relay_hook_url
+    from ninja_desk.sync.agent import Agent, AgentConfig
+
+    psa, tenant, integration = setup(url)
+    rng = random.Random(7)
+    storm = events(n, rng, "r")
+    for payload in storm:
+        payload["id"] += 10_000_000  # distinct from the other runs' activity ids
+    with tempfile.TemporaryDirectory() as tmp:
+        relay = start_relay(Path(tmp) / "relay.sqlite3")
+        cache = LocalCache(Path(tmp) / "cache.sqlite3")
+        try:
+            hook = relay_hook_url(relay.url, RELAY_ENDPOINT)
+            with httpx.Client() as http:
+                answers = [
+                    http.post(hook, json=p, headers={SECRET_HEADER: relay.endpoint_secret}).json()
+                    for p in storm
+                ]
+            stored = sum(1 for a in answers if a.get("status") == "stored")
+            config = AgentConfig(
+                tenant,
+                integration,
+                relay_url=relay.url,
+                relay_token=relay.subscriber_token,
+                cursor_file=Path(tmp) / "cursor.json",
+                first_poll_delay=3600,
+                first_sync_delay=3600,
+            )
+
+            async def catch_up() -> float:
+                agent = Agent(config, cache=cache, psa=psa)
+                task = asyncio.create_task(agent.run())
+                started = time.perf_counter()
+                while agent.stats.relay_events < stored:  # noqa: ASYNC110 - polling a counter
+                    await asyncio.sleep(0.01)
+                elapsed = time.perf_counter() - started
+                agent.stop()
+                await task
+                return elapsed
+
+            seconds = asyncio.run(catch_up())
+        finally:
+            cache.close()
+            relay.stop()
+            psa.dispose()
+    return {
+        "webhooks_queued": stored,
+        "seconds": round(seconds, 3),
+        "alerts_per_second": round(stored / seconds, 1),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--singles", type=int, default=300)
+    parser.add_argument("--storm", type=int, default=1000, help="webhooks queued at the relay")
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args(argv)
     out: dict[str, Any] = {"bench": "alert_pipeline"}
@@ -184,6 +246,10 @@ def main(argv: list[str] | None = None) -> int:
         url = f"sqlite:///{Path(tmp) / 'psa.sqlite3'}"
         migrate(url)
         out["sqlite"] = run(url, args.events, args.batch, args.singles)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'psa.sqlite3'}"
+        migrate(url)
+        out["sqlite"]["relay_storm"] = relay_storm(url, args.storm)
     if not args.skip_postgres:
         admin = sa.create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
         name = f"nd_alert_bench_{uuid.uuid4().hex[:8]}"
@@ -196,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
             provision_service_login(owner, login)
             service = f"{PG_SERVER.split('//')[0]}//{login}@{PG_SERVER.split('@')[1]}/{name}"
             out["postgres"] = run(service, args.events, args.batch, args.singles)
+            out["postgres"]["relay_storm"] = relay_storm(service, args.storm)
         finally:
             with admin.connect() as conn:
                 conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

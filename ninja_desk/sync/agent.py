@@ -171,7 +171,6 @@ class Agent:
         """Events that queued up while the previous ones were applied: the cache first, then
         every condition among them through the pipeline in one transaction (an alert storm
         costs one round of database work per batch instead of one per webhook)."""
-        self.stats.relay_events += len(events)
         self._batch = []
         try:
             for event in events:
@@ -182,6 +181,7 @@ class Agent:
         if conditions:
             result = await asyncio.to_thread(self.pipeline.ingest_payloads, conditions)
             await self._after_ingest(result)
+        self.stats.relay_events += len(events)  # counted once applied
 
     async def _on_gap(self, oldest_retained: int) -> None:
         log.warning(
