@@ -16,11 +16,13 @@ demo: $(STAMP)
 	$(VENV)/bin/ninja-desk demo
 
 test: $(STAMP)
-	$(PY) -m ruff check ninja_desk tests bench
+	$(PY) -m ruff check ninja_desk tests bench scripts packaging
+	$(PY) -m ruff format --check ninja_desk tests bench scripts packaging
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n 2 --durations=15
 
 lint: $(STAMP)
-	$(PY) -m ruff check ninja_desk tests bench
+	$(PY) -m ruff check ninja_desk tests bench scripts packaging
+	$(PY) -m ruff format --check ninja_desk tests bench scripts packaging
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py

@@ -16,14 +16,20 @@ from typing import Any
 
 # Human-readable labels NinjaOne puts beside the codes (`type`, `status`).
 TYPE_LABELS = {
-    "CONDITION": "Condition", "SYSTEM": "System", "ACTIONSET": "Action Set",
+    "CONDITION": "Condition",
+    "SYSTEM": "System",
+    "ACTIONSET": "Action Set",
     "PATCH_MANAGEMENT": "Patch Management",
     "SOFTWARE_PATCH_MANAGEMENT": "Software Patch Management",
 }
 STATUS_LABELS = {
-    "TRIGGERED": "Triggered", "RESET": "Reset", "ACKNOWLEDGED": "Acknowledged",
-    "NODE_CREATED": "Device created", "NODE_UPDATED": "Device updated",
-    "NODE_DELETED": "Device deleted", "SOFTWARE_ADDED": "Software added",
+    "TRIGGERED": "Triggered",
+    "RESET": "Reset",
+    "ACKNOWLEDGED": "Acknowledged",
+    "NODE_CREATED": "Device created",
+    "NODE_UPDATED": "Device updated",
+    "NODE_DELETED": "Device deleted",
+    "SOFTWARE_ADDED": "Software added",
     "SOFTWARE_REMOVED": "Software removed",
     "PATCH_MANAGEMENT_INSTALLED": "Patch installed",
     "PATCH_MANAGEMENT_INSTALL_FAILED": "Patch install failed",
@@ -31,8 +37,17 @@ STATUS_LABELS = {
     "SOFTWARE_PATCH_MANAGEMENT_INSTALL_FAILED": "Software patch install failed",
 }
 # Activity `class` filter (reference §6.5): which activity types count as what.
-DEVICE_TYPES = frozenset({"CONDITION", "ACTIONSET", "ACTION", "PATCH_MANAGEMENT",
-                          "SOFTWARE_PATCH_MANAGEMENT", "ANTIVIRUS", "SCRIPTING"})
+DEVICE_TYPES = frozenset(
+    {
+        "CONDITION",
+        "ACTIONSET",
+        "ACTION",
+        "PATCH_MANAGEMENT",
+        "SOFTWARE_PATCH_MANAGEMENT",
+        "ANTIVIRUS",
+        "SCRIPTING",
+    }
+)
 
 ACTIVITY_PAGE_MIN, ACTIVITY_PAGE_MAX, ACTIVITY_PAGE_DEFAULT = 10, 1000, 200
 
@@ -51,8 +66,9 @@ class ActivityLog:
     def __len__(self) -> int:
         return len(self._rows)
 
-    def record(self, activity_type: str, status_code: str, activity_time: float,
-               **fields: Any) -> dict[str, Any]:
+    def record(
+        self, activity_type: str, status_code: str, activity_time: float, **fields: Any
+    ) -> dict[str, Any]:
         """Append one activity; keys with None values are left out, like NinjaOne does."""
         # Real ids are account-wide and jump by other tenants' traffic; gaps keep clients
         # honest about treating them as opaque, increasing numbers.
@@ -71,8 +87,7 @@ class ActivityLog:
         for key, value in fields.items():
             if value is not None and key != "type":
                 row[key] = value
-        row["type"] = fields.get("type") or TYPE_LABELS.get(activity_type,
-                                                            activity_type.title())
+        row["type"] = fields.get("type") or TYPE_LABELS.get(activity_type, activity_type.title())
         self._ids.append(row["id"])
         self._rows.append(row)
         return row

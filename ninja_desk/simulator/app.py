@@ -108,15 +108,19 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     if info is None or info.expires_at <= time.time():
         reason = "Access token expired" if info is not None else "Missing or invalid token"
         return web.json_response(
-            {"error": "invalid_token", "error_description": reason}, status=401,
-            headers={"WWW-Authenticate": f'Bearer error="invalid_token", '
-                                         f'error_description="{reason}"'},
+            {"error": "invalid_token", "error_description": reason},
+            status=401,
+            headers={
+                "WWW-Authenticate": f'Bearer error="invalid_token", error_description="{reason}"'
+            },
         )
     needed = _required_scopes(request)
     if not needed & info.scopes:
         return api_error(
-            403, f"Insufficient permissions: scope {' or '.join(sorted(needed))} required",
-            "INSUFFICIENT_PERMISSIONS")
+            403,
+            f"Insufficient permissions: scope {' or '.join(sorted(needed))} required",
+            "INSUFFICIENT_PERMISSIONS",
+        )
     request[TOKEN_KEY] = info
     try:
         return await handler(request)
@@ -124,8 +128,11 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         return api_error(404, str(exc), "NOT_FOUND")
     except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as exc:
         # Unknown API routes answer in NinjaOne's envelope, not aiohttp's plain text.
-        return api_error(exc.status, f"{request.method} {request.path}: {exc.reason}",
-                             "NOT_FOUND" if exc.status == 404 else "METHOD_NOT_ALLOWED")
+        return api_error(
+            exc.status,
+            f"{request.method} {request.path}: {exc.reason}",
+            "NOT_FOUND" if exc.status == 404 else "METHOD_NOT_ALLOWED",
+        )
     except (DeviceFilterError, PagingError) as exc:
         return api_error(400, str(exc), "VALIDATION_FAILED")
 
@@ -137,9 +144,12 @@ def _retry_after_text(seconds: float) -> str:
 
 
 async def _index(request: web.Request) -> web.Response:
-    return web.Response(text="<!doctype html><title>NinjaOne simulator</title><h1>NinjaOne "
-                        "simulator</h1><p>This stands in for the NinjaOne web app; device "
-                        "dashboards are the part after '#'.</p>", content_type="text/html")
+    return web.Response(
+        text="<!doctype html><title>NinjaOne simulator</title><h1>NinjaOne "
+        "simulator</h1><p>This stands in for the NinjaOne web app; device "
+        "dashboards are the part after '#'.</p>",
+        content_type="text/html",
+    )
 
 
 def create_app(sim: SimState) -> web.Application:
@@ -157,8 +167,9 @@ def create_app(sim: SimState) -> web.Application:
     async def on_startup(_: web.Application) -> None:
         await sim.webhooks.start()
         if sim.config.prewarm:
-            sim.warmup = asyncio.create_task(reports.prewarm(sim.tenant, sim.report_rows),
-                                             name="sim-prewarm")
+            sim.warmup = asyncio.create_task(
+                reports.prewarm(sim.tenant, sim.report_rows), name="sim-prewarm"
+            )
 
     async def on_cleanup(_: web.Application) -> None:
         if sim.warmup is not None:

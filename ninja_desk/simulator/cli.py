@@ -1,9 +1,9 @@
 """`ninja-desk-sim`: run the simulator, or change a running one through `/_sim/`.
 
-    ninja-desk-sim serve --port 0 --devices 500      # prints {"base_url": ...} when ready
-    ninja-desk-sim --url http://127.0.0.1:PORT device rename 12 "Front desk PC"
-    ninja-desk-sim --url URL alert trigger 12 --severity CRITICAL
-    ninja-desk-sim --url URL faults --rate-429 0.1 --retry-after 2
+ninja-desk-sim serve --port 0 --devices 500      # prints {"base_url": ...} when ready
+ninja-desk-sim --url http://127.0.0.1:PORT device rename 12 "Front desk PC"
+ninja-desk-sim --url URL alert trigger 12 --severity CRITICAL
+ninja-desk-sim --url URL faults --rate-429 0.1 --retry-after 2
 """
 
 from __future__ import annotations
@@ -25,10 +25,18 @@ from ninja_desk.simulator.server import start_simulator
 
 def _serve(args: argparse.Namespace) -> int:
     cfg = SimulatorConfig(
-        orgs=args.orgs, devices=args.devices, seed=args.seed, token_lifetime=args.token_lifetime,
-        latency_ms=args.latency_ms, rate_429=args.rate_429, rate_5xx=args.rate_5xx,
-        retry_after=args.retry_after, host=args.host, port=args.port,
-        auto_consent=args.auto_consent, prewarm=not args.no_prewarm,
+        orgs=args.orgs,
+        devices=args.devices,
+        seed=args.seed,
+        token_lifetime=args.token_lifetime,
+        latency_ms=args.latency_ms,
+        rate_429=args.rate_429,
+        rate_5xx=args.rate_5xx,
+        retry_after=args.retry_after,
+        host=args.host,
+        port=args.port,
+        auto_consent=args.auto_consent,
+        prewarm=not args.no_prewarm,
     )
 
     async def run() -> None:
@@ -46,8 +54,9 @@ def _control(args: argparse.Namespace) -> Any:
     cmd, action = args.command, getattr(args, "action", None)
     if cmd == "device":
         if action == "add":
-            return ctl.add_device(args.org_id, args.node_class, location_id=args.location_id,
-                                  name=args.name)
+            return ctl.add_device(
+                args.org_id, args.node_class, location_id=args.location_id, name=args.name
+            )
         if action == "rename":
             return ctl.rename_device(args.id, args.name, field=args.field)
         if action == "move":
@@ -73,18 +82,27 @@ def _control(args: argparse.Namespace) -> Any:
             ctl.reset_stats()
         return ctl.stats()
     if cmd == "faults":
-        return ctl.set_faults(rate_429=args.rate_429, rate_5xx=args.rate_5xx,
-                              latency_ms=args.latency_ms, retry_after=args.retry_after,
-                              rate_429_without_retry_after=args.no_header_share,
-                              token_lifetime=args.token_lifetime)
+        return ctl.set_faults(
+            rate_429=args.rate_429,
+            rate_5xx=args.rate_5xx,
+            latency_ms=args.latency_ms,
+            retry_after=args.retry_after,
+            rate_429_without_retry_after=args.no_header_share,
+            token_lifetime=args.token_lifetime,
+        )
     if cmd == "tokens":
         if action == "expire":
             return {"expired": ctl.expire_tokens()}
         return {"revoked": ctl.revoke_tokens(args.token, args.client_id)}
     if cmd == "client":
-        return ctl.register_client(args.client_id, secret=args.secret, platform=args.platform,
-                                   grants=args.grant or None, redirect_uris=args.redirect or None,
-                                   admin=not args.non_admin)
+        return ctl.register_client(
+            args.client_id,
+            secret=args.secret,
+            platform=args.platform,
+            grants=args.grant or None,
+            redirect_uris=args.redirect or None,
+            admin=not args.non_admin,
+        )
     if cmd == "webhook":
         admin = None if args.admin is None else args.admin == "yes"
         psa = None if args.psa_conflict is None else args.psa_conflict == "yes"
@@ -97,10 +115,16 @@ def _control(args: argparse.Namespace) -> Any:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ninja-desk-sim", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--url", default=os.environ.get("NINJA_SIM_URL", "http://127.0.0.1:8765"),
-                   help="base URL of a running simulator (env NINJA_SIM_URL)")
+    p = argparse.ArgumentParser(
+        prog="ninja-desk-sim",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--url",
+        default=os.environ.get("NINJA_SIM_URL", "http://127.0.0.1:8765"),
+        help="base URL of a running simulator (env NINJA_SIM_URL)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("serve", help="run a simulator until interrupted")
@@ -114,10 +138,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--rate-429", type=float, default=0.0)
     s.add_argument("--rate-5xx", type=float, default=0.0)
     s.add_argument("--retry-after", type=float, default=1.0)
-    s.add_argument("--auto-consent", action="store_true",
-                   help="skip the Allow/Deny page of /ws/oauth/authorize")
-    s.add_argument("--no-prewarm", action="store_true",
-                   help="do not pre-serialise report rows in the background after startup")
+    s.add_argument(
+        "--auto-consent",
+        action="store_true",
+        help="skip the Allow/Deny page of /ws/oauth/authorize",
+    )
+    s.add_argument(
+        "--no-prewarm",
+        action="store_true",
+        help="do not pre-serialise report rows in the background after startup",
+    )
 
     d = sub.add_parser("device").add_subparsers(dest="action", required=True)
     a = d.add_parser("add")
@@ -168,10 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--rate-5xx", type=float)
     f.add_argument("--latency-ms", type=float)
     f.add_argument("--retry-after", type=float)
-    f.add_argument("--no-header-share", type=float,
-                   help="share of 429s sent without Retry-After")
-    f.add_argument("--token-lifetime", type=int,
-                   help="seconds an access token issued from now on lives")
+    f.add_argument("--no-header-share", type=float, help="share of 429s sent without Retry-After")
+    f.add_argument(
+        "--token-lifetime", type=int, help="seconds an access token issued from now on lives"
+    )
 
     tk = sub.add_parser("tokens").add_subparsers(dest="action", required=True)
     tk.add_parser("expire")
@@ -211,8 +241,11 @@ def main(argv: list[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     except (OSError, httpx.TransportError) as exc:
-        print(f"Cannot reach the simulator at {args.url}: {exc}. Start one with "
-              "`ninja-desk-sim serve` and pass its base_url with --url.", file=sys.stderr)
+        print(
+            f"Cannot reach the simulator at {args.url}: {exc}. Start one with "
+            "`ninja-desk-sim serve` and pass its base_url with --url.",
+            file=sys.stderr,
+        )
         return 2
     print(json.dumps(result, indent=2))
     return 0

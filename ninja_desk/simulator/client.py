@@ -44,19 +44,32 @@ class _ControlCalls:
         raise NotImplementedError
 
     # -- devices ---------------------------------------------------------------------------
-    def add_device(self, org_id: int, node_class: str = "WINDOWS_WORKSTATION", *,
-                   location_id: int | None = None, name: str | None = None) -> Any:
+    def add_device(
+        self,
+        org_id: int,
+        node_class: str = "WINDOWS_WORKSTATION",
+        *,
+        location_id: int | None = None,
+        name: str | None = None,
+    ) -> Any:
         """Returns the new device (detailed shape)."""
-        return self._call("POST", "/_sim/devices", {"org_id": org_id, "node_class": node_class,
-                                                     "location_id": location_id, "name": name})
+        return self._call(
+            "POST",
+            "/_sim/devices",
+            {"org_id": org_id, "node_class": node_class, "location_id": location_id, "name": name},
+        )
 
     def rename_device(self, device_id: int, name: str, field: str = "displayName") -> Any:
-        return self._call("POST", f"/_sim/devices/{device_id}/rename",
-                          {"name": name, "field": field})
+        return self._call(
+            "POST", f"/_sim/devices/{device_id}/rename", {"name": name, "field": field}
+        )
 
     def move_device(self, device_id: int, org_id: int, location_id: int | None = None) -> Any:
-        return self._call("POST", f"/_sim/devices/{device_id}/move",
-                          {"org_id": org_id, "location_id": location_id})
+        return self._call(
+            "POST",
+            f"/_sim/devices/{device_id}/move",
+            {"org_id": org_id, "location_id": location_id},
+        )
 
     def delete_device(self, device_id: int) -> Any:
         return self._call("DELETE", f"/_sim/devices/{device_id}")
@@ -65,34 +78,56 @@ class _ControlCalls:
         return self._call("POST", f"/_sim/devices/{device_id}/offline", {"offline": offline})
 
     # -- inventory -------------------------------------------------------------------------
-    def add_software(self, device_id: int, name: str, version: str | None = None,
-                     publisher: str | None = None) -> Any:
-        return self._call("POST", f"/_sim/devices/{device_id}/software",
-                          {"name": name, "version": version, "publisher": publisher})
+    def add_software(
+        self, device_id: int, name: str, version: str | None = None, publisher: str | None = None
+    ) -> Any:
+        return self._call(
+            "POST",
+            f"/_sim/devices/{device_id}/software",
+            {"name": name, "version": version, "publisher": publisher},
+        )
 
     def remove_software(self, device_id: int, name: str) -> Any:
         query = urlencode({"name": name})
         return self._call("DELETE", f"/_sim/devices/{device_id}/software?{query}")
 
-    def patch_installed(self, device_id: int, patch_id: str | None = None, kind: str = "os"
-                        ) -> Any:
+    def patch_installed(self, device_id: int, patch_id: str | None = None, kind: str = "os") -> Any:
         """Install one pending patch (`kind` "os" or "software"); returns the activity."""
-        return self._call("POST", f"/_sim/devices/{device_id}/patch",
-                          {"success": True, "kind": kind, "patch_id": patch_id})
+        return self._call(
+            "POST",
+            f"/_sim/devices/{device_id}/patch",
+            {"success": True, "kind": kind, "patch_id": patch_id},
+        )
 
-    def patch_failed(self, device_id: int, patch_id: str | None = None, kind: str = "os"
-                     ) -> Any:
-        return self._call("POST", f"/_sim/devices/{device_id}/patch",
-                          {"success": False, "kind": kind, "patch_id": patch_id})
+    def patch_failed(self, device_id: int, patch_id: str | None = None, kind: str = "os") -> Any:
+        return self._call(
+            "POST",
+            f"/_sim/devices/{device_id}/patch",
+            {"success": False, "kind": kind, "patch_id": patch_id},
+        )
 
     # -- alerts ----------------------------------------------------------------------------
-    def trigger_alert(self, device_id: int, severity: str | None = "CRITICAL", *,
-                      message: str | None = None, priority: str | None = None,
-                      source_type: str | None = None) -> Any:
+    def trigger_alert(
+        self,
+        device_id: int,
+        severity: str | None = "CRITICAL",
+        *,
+        message: str | None = None,
+        priority: str | None = None,
+        source_type: str | None = None,
+    ) -> Any:
         """Returns the alert (with `uid`). `severity=None` gives the older-tenant shape."""
-        return self._call("POST", "/_sim/alerts", {
-            "device_id": device_id, "severity": severity, "message": message,
-            "priority": priority, "source_type": source_type})
+        return self._call(
+            "POST",
+            "/_sim/alerts",
+            {
+                "device_id": device_id,
+                "severity": severity,
+                "message": message,
+                "priority": priority,
+                "source_type": source_type,
+            },
+        )
 
     def reset_alert(self, uid: str, custom: dict[str, Any] | None = None) -> Any:
         return self._call("POST", f"/_sim/alerts/{uid}/reset", {"custom": custom})
@@ -107,18 +142,31 @@ class _ControlCalls:
         return self._call("POST", "/_sim/alert-storm", {"count": count, "severity": severity})
 
     # -- faults and stats ------------------------------------------------------------------
-    def set_faults(self, *, rate_429: float | None = None, rate_5xx: float | None = None,
-                   latency_ms: float | None = None, retry_after: float | None = None,
-                   rate_429_without_retry_after: float | None = None,
-                   token_lifetime: int | None = None) -> Any:
+    def set_faults(
+        self,
+        *,
+        rate_429: float | None = None,
+        rate_5xx: float | None = None,
+        latency_ms: float | None = None,
+        retry_after: float | None = None,
+        rate_429_without_retry_after: float | None = None,
+        token_lifetime: int | None = None,
+    ) -> Any:
         """Change only the settings given; returns all current settings.
 
         `token_lifetime` (seconds) applies to access tokens issued from now on."""
-        return self._call("POST", "/_sim/faults", {
-            "rate_429": rate_429, "rate_5xx": rate_5xx, "latency_ms": latency_ms,
-            "retry_after": retry_after,
-            "rate_429_without_retry_after": rate_429_without_retry_after,
-            "token_lifetime": token_lifetime})
+        return self._call(
+            "POST",
+            "/_sim/faults",
+            {
+                "rate_429": rate_429,
+                "rate_5xx": rate_5xx,
+                "latency_ms": latency_ms,
+                "retry_after": retry_after,
+                "rate_429_without_retry_after": rate_429_without_retry_after,
+                "token_lifetime": token_lifetime,
+            },
+        )
 
     def faults(self) -> Any:
         return self._call("GET", "/_sim/faults")
@@ -139,26 +187,54 @@ class _ControlCalls:
 
     def revoke_tokens(self, token: str | None = None, client_id: str | None = None) -> Any:
         """Revoke one token, one client's tokens, or (no arguments) all of them."""
-        return self._call("POST", "/_sim/tokens/revoke", {"token": token, "client_id": client_id},
-                          pick=lambda b: int(b["revoked"]))
+        return self._call(
+            "POST",
+            "/_sim/tokens/revoke",
+            {"token": token, "client_id": client_id},
+            pick=lambda b: int(b["revoked"]),
+        )
 
-    def register_client(self, client_id: str, *, secret: str | None = None,
-                        platform: str | None = None, grants: list[str] | None = None,
-                        redirect_uris: list[str] | None = None, admin: bool = True) -> Any:
-        return self._call("POST", "/_sim/oauth/clients", {
-            "client_id": client_id, "secret": secret, "platform": platform, "grants": grants,
-            "redirect_uris": redirect_uris, "admin": admin})
+    def register_client(
+        self,
+        client_id: str,
+        *,
+        secret: str | None = None,
+        platform: str | None = None,
+        grants: list[str] | None = None,
+        redirect_uris: list[str] | None = None,
+        admin: bool = True,
+    ) -> Any:
+        return self._call(
+            "POST",
+            "/_sim/oauth/clients",
+            {
+                "client_id": client_id,
+                "secret": secret,
+                "platform": platform,
+                "grants": grants,
+                "redirect_uris": redirect_uris,
+                "admin": admin,
+            },
+        )
 
     # -- webhook ---------------------------------------------------------------------------
     def webhook(self, client_id: str | None = None) -> Any:
         """The webhook configured by `client_id` (default: the first one), or None."""
         return self._call("GET", "/_sim/webhook", pick=_first_config(client_id))
 
-    def configure_webhook(self, *, admin: bool | None = None, psa_conflict: bool | None = None,
-                          client_id: str | None = None) -> Any:
+    def configure_webhook(
+        self,
+        *,
+        admin: bool | None = None,
+        psa_conflict: bool | None = None,
+        client_id: str | None = None,
+    ) -> Any:
         """Set the webhook admin flag (globally or per client) and the PSA conflict."""
-        body = {k: v for k, v in (("admin", admin), ("psa_conflict", psa_conflict),
-                                  ("client_id", client_id)) if v is not None}
+        body = {
+            k: v
+            for k, v in (("admin", admin), ("psa_conflict", psa_conflict), ("client_id", client_id))
+            if v is not None
+        }
         return self._call("POST", "/_sim/webhook", body)
 
     def drain_webhooks(self) -> Any:
@@ -190,8 +266,7 @@ class AsyncSimControl(_ControlCalls):
         self.base_url = base_url.rstrip("/")
         self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
 
-    def _call(self, method: str, path: str, body: Any = None, pick: Pick = None
-              ) -> Awaitable[Any]:
+    def _call(self, method: str, path: str, body: Any = None, pick: Pick = None) -> Awaitable[Any]:
         async def run() -> Any:
             result = _check(await self._http.request(method, path, json=body))
             return pick(result) if pick else result

@@ -1,29 +1,29 @@
 """The simulator's own control API under `/_sim/` (JSON in, JSON out, no auth).
 
-    GET  /_sim/health                          {"ok": true, "devices": n, ...}
-    GET  /_sim/stats    POST /_sim/stats/reset request statistics (stats.py)
-    GET|POST /_sim/faults    {rate_429, rate_5xx, latency_ms, retry_after,
-                              rate_429_without_retry_after, token_lifetime}  read / change
-    POST /_sim/devices       {org_id, node_class?, location_id?, name?}   NODE_CREATED
-    POST /_sim/devices/{id}/rename   {name, field?: displayName|systemName}  NODE_UPDATED
-    POST /_sim/devices/{id}/move     {org_id, location_id?}                NODE_UPDATED
-    POST /_sim/devices/{id}/offline  {offline: bool}                       NODE_UPDATED
-    DELETE /_sim/devices/{id}                                              NODE_DELETED
-    POST /_sim/devices/{id}/software {name, version?, publisher?}          SOFTWARE_ADDED
-    DELETE /_sim/devices/{id}/software?name=NAME                           SOFTWARE_REMOVED
-    POST /_sim/devices/{id}/patch    {success, kind?: os|software, patch_id?}
-                                     PATCH_MANAGEMENT_INSTALLED / _INSTALL_FAILED
-    POST /_sim/alerts        {device_id, severity?, priority?, message?, source_type?}
-                             CONDITION TRIGGERED; answers the alert (with uid)
-    POST /_sim/alerts/{uid}/reset    {custom?}                             CONDITION RESET
-    POST /_sim/churn         {count, seed?}      N random changes (benchmarks)
-    POST /_sim/alert-storm   {count, severity?}  N alerts at once
-    POST /_sim/tokens/expire                     every access token expires now
-    POST /_sim/tokens/revoke {token?, client_id?}  one / a client's / all tokens
-    GET|POST /_sim/oauth/clients {client_id, secret?, platform?, grants?, redirect_uris?,
-                                  admin?}        list / register OAuth clients
-    GET|POST /_sim/webhook   {admin?, psa_conflict?, client_id?}  webhook configs and flags
-    POST /_sim/webhook/drain                     wait for queued deliveries to be attempted
+GET  /_sim/health                          {"ok": true, "devices": n, ...}
+GET  /_sim/stats    POST /_sim/stats/reset request statistics (stats.py)
+GET|POST /_sim/faults    {rate_429, rate_5xx, latency_ms, retry_after,
+                          rate_429_without_retry_after, token_lifetime}  read / change
+POST /_sim/devices       {org_id, node_class?, location_id?, name?}   NODE_CREATED
+POST /_sim/devices/{id}/rename   {name, field?: displayName|systemName}  NODE_UPDATED
+POST /_sim/devices/{id}/move     {org_id, location_id?}                NODE_UPDATED
+POST /_sim/devices/{id}/offline  {offline: bool}                       NODE_UPDATED
+DELETE /_sim/devices/{id}                                              NODE_DELETED
+POST /_sim/devices/{id}/software {name, version?, publisher?}          SOFTWARE_ADDED
+DELETE /_sim/devices/{id}/software?name=NAME                           SOFTWARE_REMOVED
+POST /_sim/devices/{id}/patch    {success, kind?: os|software, patch_id?}
+                                 PATCH_MANAGEMENT_INSTALLED / _INSTALL_FAILED
+POST /_sim/alerts        {device_id, severity?, priority?, message?, source_type?}
+                         CONDITION TRIGGERED; answers the alert (with uid)
+POST /_sim/alerts/{uid}/reset    {custom?}                             CONDITION RESET
+POST /_sim/churn         {count, seed?}      N random changes (benchmarks)
+POST /_sim/alert-storm   {count, severity?}  N alerts at once
+POST /_sim/tokens/expire                     every access token expires now
+POST /_sim/tokens/revoke {token?, client_id?}  one / a client's / all tokens
+GET|POST /_sim/oauth/clients {client_id, secret?, platform?, grants?, redirect_uris?,
+                              admin?}        list / register OAuth clients
+GET|POST /_sim/webhook   {admin?, psa_conflict?, client_id?}  webhook configs and flags
+POST /_sim/webhook/drain                     wait for queued deliveries to be attempted
 """
 
 from __future__ import annotations
@@ -57,11 +57,14 @@ async def _body(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except ValueError as exc:
-        raise web.HTTPBadRequest(text='{"ok": false, "error": "body must be JSON"}',
-                                 content_type="application/json") from exc
+        raise web.HTTPBadRequest(
+            text='{"ok": false, "error": "body must be JSON"}', content_type="application/json"
+        ) from exc
     if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text='{"ok": false, "error": "body must be a JSON object"}',
-                                 content_type="application/json")
+        raise web.HTTPBadRequest(
+            text='{"ok": false, "error": "body must be a JSON object"}',
+            content_type="application/json",
+        )
     return body
 
 
@@ -85,8 +88,14 @@ def _device_out(sim: SimState, device_id: int) -> dict[str, Any]:
 
 async def health(request: web.Request) -> web.Response:
     sim = _sim(request)
-    return ok({"ok": True, "devices": len(sim.tenant.fleet.devices),
-               "organizations": len(sim.tenant.fleet.orgs), "base_url": sim.base_url})
+    return ok(
+        {
+            "ok": True,
+            "devices": len(sim.tenant.fleet.devices),
+            "organizations": len(sim.tenant.fleet.orgs),
+            "base_url": sim.base_url,
+        }
+    )
 
 
 async def stats(request: web.Request) -> web.Response:
@@ -116,8 +125,12 @@ async def faults(request: web.Request) -> web.Response:
 async def add_device(request: web.Request) -> web.Response:
     sim = _sim(request)
     b = await _body(request)
-    dev = sim.tenant.add_device(int(b["org_id"]), b.get("node_class") or "WINDOWS_WORKSTATION",
-                                location_id=b.get("location_id"), name=b.get("name"))
+    dev = sim.tenant.add_device(
+        int(b["org_id"]),
+        b.get("node_class") or "WINDOWS_WORKSTATION",
+        location_id=b.get("location_id"),
+        name=b.get("name"),
+    )
     return ok(_device_out(sim, dev.id), 201)
 
 
@@ -149,8 +162,11 @@ async def delete_device(request: web.Request) -> web.Response:
 
 async def add_software(request: web.Request) -> web.Response:
     b = await _body(request)
-    return ok(_sim(request).tenant.add_software(_id(request), str(b["name"]), b.get("version"),
-                                                b.get("publisher")))
+    return ok(
+        _sim(request).tenant.add_software(
+            _id(request), str(b["name"]), b.get("version"), b.get("publisher")
+        )
+    )
 
 
 async def remove_software(request: web.Request) -> web.Response:
@@ -160,16 +176,25 @@ async def remove_software(request: web.Request) -> web.Response:
 
 async def patch(request: web.Request) -> web.Response:
     b = await _body(request)
-    return ok(_sim(request).tenant.patch_result(
-        _id(request), success=bool(b.get("success", True)), kind=b.get("kind", "os"),
-        patch_id=b.get("patch_id")))
+    return ok(
+        _sim(request).tenant.patch_result(
+            _id(request),
+            success=bool(b.get("success", True)),
+            kind=b.get("kind", "os"),
+            patch_id=b.get("patch_id"),
+        )
+    )
 
 
 async def trigger_alert(request: web.Request) -> web.Response:
     b = await _body(request)
     alert = _sim(request).tenant.trigger_alert(
-        int(b["device_id"]), severity=b.get("severity"), priority=b.get("priority"),
-        message=b.get("message"), source_type=b.get("source_type"))
+        int(b["device_id"]),
+        severity=b.get("severity"),
+        priority=b.get("priority"),
+        message=b.get("message"),
+        source_type=b.get("source_type"),
+    )
     return ok(alert, 201)
 
 
@@ -210,11 +235,18 @@ async def oauth_clients(request: web.Request) -> web.Response:
         b = await _body(request)
         secret = b.get("secret")
         client = sim.oauth.register(
-            str(b["client_id"]), secret=secret,
+            str(b["client_id"]),
+            secret=secret,
             platform=b.get("platform") or ("api_services" if secret else "native"),
-            grants=b.get("grants") or (["client_credentials", "refresh_token"] if secret
-                                       else ["authorization_code", "refresh_token"]),
-            redirect_uris=b.get("redirect_uris") or [], admin=bool(b.get("admin", True)))
+            grants=b.get("grants")
+            or (
+                ["client_credentials", "refresh_token"]
+                if secret
+                else ["authorization_code", "refresh_token"]
+            ),
+            redirect_uris=b.get("redirect_uris") or [],
+            admin=bool(b.get("admin", True)),
+        )
         return ok(client.as_dict(), 201)
     return ok([c.as_dict() for c in sim.oauth.clients.values()])
 
@@ -230,8 +262,13 @@ async def webhook(request: web.Request) -> web.Response:
                 sim.oauth.clients[str(b["client_id"])].admin = bool(b["admin"])
             else:
                 sim.webhook_admin = bool(b["admin"])
-    return ok({"admin": sim.webhook_admin, "psa_conflict": sim.psa_conflict,
-               "configs": {cid: c.as_dict() for cid, c in sim.webhooks.configs.items()}})
+    return ok(
+        {
+            "admin": sim.webhook_admin,
+            "psa_conflict": sim.psa_conflict,
+            "configs": {cid: c.as_dict() for cid, c in sim.webhooks.configs.items()},
+        }
+    )
 
 
 async def webhook_drain(request: web.Request) -> web.Response:

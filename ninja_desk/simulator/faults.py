@@ -34,7 +34,9 @@ class Fault:
 class FaultInjector:
     def __init__(self, config: SimulatorConfig) -> None:
         self.settings = FaultSettings(
-            rate_429=config.rate_429, rate_5xx=config.rate_5xx, latency_ms=config.latency_ms,
+            rate_429=config.rate_429,
+            rate_5xx=config.rate_5xx,
+            latency_ms=config.latency_ms,
             retry_after=config.retry_after,
             rate_429_without_retry_after=config.rate_429_without_retry_after,
         )

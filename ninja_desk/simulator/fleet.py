@@ -276,7 +276,11 @@ class Fleet:
         rng = random.Random(f"add:{self.seed}:{self.next_device_id}")
         created = round(now if now is not None else time.time(), 6)
         dev = self._new_device(
-            org_id, node_class, rng, created=created, location_id=location_id,
+            org_id,
+            node_class,
+            rng,
+            created=created,
+            location_id=location_id,
             system_name=system_name,
         )
         dev.offline = False

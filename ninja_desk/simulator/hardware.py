@@ -50,26 +50,42 @@ def fill_detail(dev: DeviceRec, rng: random.Random, domain: str) -> None:
             dev.pending_reboot_reason = "WINDOWS_PM"
         dev.detail = {
             "os": {
-                "manufacturer": os_t[0], "name": os_t[1], "architecture": os_t[4],
-                "lastBootTime": float(boot), "buildNumber": os_t[2], "releaseId": os_t[3],
-                "servicePackMajorVersion": 0, "servicePackMinorVersion": 0,
+                "manufacturer": os_t[0],
+                "name": os_t[1],
+                "architecture": os_t[4],
+                "lastBootTime": float(boot),
+                "buildNumber": os_t[2],
+                "releaseId": os_t[3],
+                "servicePackMajorVersion": 0,
+                "servicePackMinorVersion": 0,
                 "locale": rng.choice(("en-US", "en-GB", "de-DE", "fr-FR")),
-                "language": "English", "needsReboot": needs_reboot,
+                "language": "English",
+                "needsReboot": needs_reboot,
             },
             "system": {
-                "name": dev.system_name, "manufacturer": manufacturer, "model": model,
-                "biosSerialNumber": serial, "serialNumber": serial,
+                "name": dev.system_name,
+                "manufacturer": manufacturer,
+                "model": model,
+                "biosSerialNumber": serial,
+                "serialNumber": serial,
                 "domain": domain.split(".")[0].upper() if windows else "WORKGROUP",
-                "domainRole": "Member Server" if cls == "WINDOWS_SERVER"
-                else "Member Workstation",
-                "numberOfProcessors": 1, "totalPhysicalMemory": mem,
-                "virtualMachine": virtual, "chassisType": chassis,
+                "domainRole": "Member Server" if cls == "WINDOWS_SERVER" else "Member Workstation",
+                "numberOfProcessors": 1,
+                "totalPhysicalMemory": mem,
+                "virtualMachine": virtual,
+                "chassisType": chassis,
             },
             "memory": {"capacity": mem},
-            "processors": [{
-                "architecture": arch, "maxClockSpeed": clock, "clockSpeed": clock,
-                "name": cpu_name, "numCores": cores, "numLogicalCores": logical,
-            }],
+            "processors": [
+                {
+                    "architecture": arch,
+                    "maxClockSpeed": clock,
+                    "clockSpeed": clock,
+                    "name": cpu_name,
+                    "numCores": cores,
+                    "numLogicalCores": logical,
+                }
+            ],
             "volumes": _volumes(rng, dev, windows),
             "lastLoggedInUser": dev.last_user,
         }
@@ -87,31 +103,45 @@ def fill_detail(dev: DeviceRec, rng: random.Random, domain: str) -> None:
     elif cls == "VMWARE_VM_HOST":
         cores = rng.choice((16, 24, 32))
         dev.detail = {
-            "cpuMhz": 2694, "cpuModel": "Intel(R) Xeon(R) Gold 6258R CPU @ 2.70GHz",
-            "htActive": True, "htAvailable": True, "lastBootTime": float(boot),
+            "cpuMhz": 2694,
+            "cpuModel": "Intel(R) Xeon(R) Gold 6258R CPU @ 2.70GHz",
+            "htActive": True,
+            "htAvailable": True,
+            "lastBootTime": float(boot),
             "memorySize": rng.choice((256, 384, 512)) * 1024**3,
-            "model": "PowerEdge R750", "name": dev.system_name, "cpuCores": cores,
-            "cpuPackages": 2, "cpuThreads": cores * 2, "serviceTag": serial_number(rng, "Dell"),
-            "vendor": "Dell Inc.", "releaseName": "VMware ESXi 8.0.1 build-21495797",
-            "version": "8.0.1", "buildNumber": "21495797",
+            "model": "PowerEdge R750",
+            "name": dev.system_name,
+            "cpuCores": cores,
+            "cpuPackages": 2,
+            "cpuThreads": cores * 2,
+            "serviceTag": serial_number(rng, "Dell"),
+            "vendor": "Dell Inc.",
+            "releaseName": "VMware ESXi 8.0.1 build-21495797",
+            "version": "8.0.1",
+            "buildNumber": "21495797",
         }
     elif cls in ("VMWARE_VM_GUEST", "HYPERV_VMM_GUEST"):
         vmware = cls == "VMWARE_VM_GUEST"
         dev.detail = {
-            "fullName": dev.system_name, "lastBootTime": float(boot),
-            "memorySize": rng.choice((4, 8, 16, 32)) * 1024**3, "coresPerSocket": 1,
+            "fullName": dev.system_name,
+            "lastBootTime": float(boot),
+            "memorySize": rng.choice((4, 8, 16, 32)) * 1024**3,
+            "coresPerSocket": 1,
             "cpuCores": rng.choice((2, 4, 8)),
             "powerState": "POWERED_OFF" if dev.offline else "POWERED_ON",
             "guestOSFullName": "Microsoft Windows Server 2022 (64-bit)",
-            "guestOSFamily": "windowsGuest", "guestOSId": "windows2019srvNext_64Guest",
+            "guestOSFamily": "windowsGuest",
+            "guestOSId": "windows2019srvNext_64Guest",
             "snapshotCount": rng.randint(0, 3),
             "snapshotTotalSize": rng.randint(0, 40) * 1024**3,
         }
         if vmware:
             dev.detail |= {
                 "files": f"[datastore1] {dev.system_name}/{dev.system_name}.vmx",
-                "toolsInstallType": "guestToolsTypeMSI", "toolStatus": "toolsOk",
-                "toolsVersion": "12352", "toolsVersionStatus": "guestToolsCurrent",
+                "toolsInstallType": "guestToolsTypeMSI",
+                "toolStatus": "toolsOk",
+                "toolsVersion": "12352",
+                "toolsVersionStatus": "guestToolsCurrent",
             }
 
 
@@ -150,8 +180,9 @@ def _volumes(rng: random.Random, dev: DeviceRec, windows: bool) -> list[dict[str
             "name": name,
             "label": "" if name != "D:" else "Data",
             "deviceType": "Local Disk",
-            "fileSystem": "NTFS" if windows else ("APFS" if name == "/" and
-                                                   dev.node_class.startswith("MAC") else "ext4"),
+            "fileSystem": "NTFS"
+            if windows
+            else ("APFS" if name == "/" and dev.node_class.startswith("MAC") else "ext4"),
             "autoMount": True,
             "compressed": False,
             "capacity": cap,

@@ -54,9 +54,16 @@ def _product_code(name: str, version: str) -> str:
     return f"{{{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}}}"
 
 
-def software_fragment(family: str, name: str, publisher: str | None, version: str | None,
-                      *, msi: bool = False, location: str | None = None,
-                      size: int | None = None) -> str:
+def software_fragment(
+    family: str,
+    name: str,
+    publisher: str | None,
+    version: str | None,
+    *,
+    msi: bool = False,
+    location: str | None = None,
+    size: int | None = None,
+) -> str:
     row: dict[str, Any] = {}
     if location:
         row["location"] = location
@@ -85,8 +92,12 @@ def _catalog_fragment(family: str, idx: int, ver_idx: int) -> tuple[str, str]:
             location = f"C:\\Program Files\\{name.split(' (')[0].split(' - ')[0]}\\"
         if h % 4:
             size = (h % 900_000 + 1_000) * 1024
-        cached = (name, software_fragment(family, name, publisher, version, msi=msi,
-                                          location=location, size=size))
+        cached = (
+            name,
+            software_fragment(
+                family, name, publisher, version, msi=msi, location=location, size=size
+            ),
+        )
         _fragment_cache[key] = cached
     return cached
 
@@ -141,11 +152,13 @@ class Inventory:
                 break
         return items
 
-    def add_software(self, dev: DeviceRec, name: str, version: str | None,
-                     publisher: str | None = None) -> SoftwareItem:
+    def add_software(
+        self, dev: DeviceRec, name: str, version: str | None, publisher: str | None = None
+    ) -> SoftwareItem:
         items = [s for s in self.software(dev) if s.name != name]
-        item = SoftwareItem(name, iso_date(time.time()),
-                            software_fragment(dev.os_family, name, publisher, version))
+        item = SoftwareItem(
+            name, iso_date(time.time()), software_fragment(dev.os_family, name, publisher, version)
+        )
         items.append(item)
         self._software[dev.id] = items
         return item
@@ -172,8 +185,11 @@ class Inventory:
     def _patches(self, dev: DeviceRec) -> PatchLists:
         lists = self._patch_lists.get(dev.id)
         if lists is None:
-            lists = self._generate_patches(dev) if dev.node_class.startswith("WINDOWS") \
+            lists = (
+                self._generate_patches(dev)
+                if dev.node_class.startswith("WINDOWS")
                 else PatchLists([], [], [], [])
+            )
             self._patch_lists[dev.id] = lists
         return lists
 
@@ -198,48 +214,76 @@ class Inventory:
         n = rng.choices((0, 1, 2, 3, 5), (30, 25, 20, 15, 10))[0]
         for name, kb, ptype, severity in rng.sample(catalog.WINDOWS_OS_PATCHES, n):
             status = rng.choices(("MANUAL", "APPROVED", "REJECTED", "FAILED"), (40, 40, 8, 12))[0]
-            row = {"id": rng_uuid(rng), "name": name, "severity": severity, "status": status,
-                   "type": ptype}
+            row = {
+                "id": rng_uuid(rng),
+                "name": name,
+                "severity": severity,
+                "status": status,
+                "type": ptype,
+            }
             if kb:
                 row["kbNumber"] = kb
             lists.os.append(row)
         for name, kb, ptype, severity in rng.sample(catalog.WINDOWS_OS_PATCHES, rng.randint(1, 4)):
-            row = {"id": rng_uuid(rng), "name": name, "severity": severity,
-                   "status": "FAILED" if rng.random() < 0.1 else "INSTALLED", "type": ptype,
-                   "installedAt": round(base - rng.uniform(DAY, 60 * DAY), 3)}
+            row = {
+                "id": rng_uuid(rng),
+                "name": name,
+                "severity": severity,
+                "status": "FAILED" if rng.random() < 0.1 else "INSTALLED",
+                "type": ptype,
+                "installedAt": round(base - rng.uniform(DAY, 60 * DAY), 3),
+            }
             if kb:
                 row["kbNumber"] = kb
             lists.os_installs.append(row)
         n = rng.choices((0, 1, 2, 4), (40, 30, 20, 10))[0]
         for title, impact in rng.sample(catalog.SOFTWARE_PATCH_TITLES, n):
-            lists.software.append({
-                "id": rng_uuid(rng), "productIdentifier": _stable_uuid(title.rsplit(" ", 1)[0]),
-                "title": title, "impact": impact,
-                "status": rng.choices(("MANUAL", "APPROVED", "FAILED"), (45, 45, 10))[0],
-                "type": "PATCH",
-            })
+            lists.software.append(
+                {
+                    "id": rng_uuid(rng),
+                    "productIdentifier": _stable_uuid(title.rsplit(" ", 1)[0]),
+                    "title": title,
+                    "impact": impact,
+                    "status": rng.choices(("MANUAL", "APPROVED", "FAILED"), (45, 45, 10))[0],
+                    "type": "PATCH",
+                }
+            )
         for title, impact in rng.sample(catalog.SOFTWARE_PATCH_TITLES, rng.randint(0, 3)):
-            lists.software_installs.append({
-                "id": rng_uuid(rng), "productIdentifier": _stable_uuid(title.rsplit(" ", 1)[0]),
-                "title": title, "impact": impact,
-                "status": "INSTALLED" if rng.random() > 0.1 else "FAILED", "type": "PATCH",
-                "installedAt": round(base - rng.uniform(DAY, 60 * DAY), 3),
-            })
+            lists.software_installs.append(
+                {
+                    "id": rng_uuid(rng),
+                    "productIdentifier": _stable_uuid(title.rsplit(" ", 1)[0]),
+                    "title": title,
+                    "impact": impact,
+                    "status": "INSTALLED" if rng.random() > 0.1 else "FAILED",
+                    "type": "PATCH",
+                    "installedAt": round(base - rng.uniform(DAY, 60 * DAY), 3),
+                }
+            )
         return lists
 
-    def apply_patch_result(self, dev: DeviceRec, *, kind: str, patch_id: str | None,
-                           success: bool, now: float) -> dict[str, Any] | None:
+    def apply_patch_result(
+        self, dev: DeviceRec, *, kind: str, patch_id: str | None, success: bool, now: float
+    ) -> dict[str, Any] | None:
         """Install (or fail) one pending patch; returns the patch row or None if none pending.
 
         A failed patch stays in the pending list with status FAILED (that is what the
         `/queries/os-patches` rows show) and gains a FAILED install-history row.
         """
-        pending = [dict(r) for r in (self.os_patches(dev) if kind == "os"
-                                     else self.software_patches(dev))]
-        installs = [dict(r) for r in (self.os_patch_installs(dev) if kind == "os"
-                                      else self.software_patch_installs(dev))]
-        candidates = [r for r in pending if patch_id in (None, r["id"])
-                      and (patch_id or r["status"] != "REJECTED")]
+        pending = [
+            dict(r) for r in (self.os_patches(dev) if kind == "os" else self.software_patches(dev))
+        ]
+        installs = [
+            dict(r)
+            for r in (
+                self.os_patch_installs(dev) if kind == "os" else self.software_patch_installs(dev)
+            )
+        ]
+        candidates = [
+            r
+            for r in pending
+            if patch_id in (None, r["id"]) and (patch_id or r["status"] != "REJECTED")
+        ]
         if not candidates:
             return None
         row = candidates[0]
@@ -247,8 +291,9 @@ class Inventory:
             pending = [r for r in pending if r["id"] != row["id"]]
         else:
             row["status"] = "FAILED"
-        installs.append(row | {"status": "INSTALLED" if success else "FAILED",
-                               "installedAt": round(now, 3)})
+        installs.append(
+            row | {"status": "INSTALLED" if success else "FAILED", "installedAt": round(now, 3)}
+        )
         lists = self._patches(dev)
         if kind == "os":
             lists.os, lists.os_installs = pending, installs

@@ -46,22 +46,42 @@ class OAuthClient:
         return self.secret is None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"client_id": self.client_id, "platform": self.platform,
-                "grants": sorted(self.grants), "redirect_uris": list(self.redirect_uris),
-                "public": self.public, "admin": self.admin}
+        return {
+            "client_id": self.client_id,
+            "platform": self.platform,
+            "grants": sorted(self.grants),
+            "redirect_uris": list(self.redirect_uris),
+            "public": self.public,
+            "admin": self.admin,
+        }
 
 
 def default_clients() -> dict[str, OAuthClient]:
-    return {c.client_id: c for c in (
-        OAuthClient("demo-client", "demo-secret", "api_services",
-                    frozenset({"client_credentials", "refresh_token"})),
-        OAuthClient("desk-native", None, "native",
-                    frozenset({"authorization_code", "refresh_token"}),
-                    ("http://127.0.0.1/callback",)),
-        OAuthClient("desk-web", "web-secret", "web",
-                    frozenset({"authorization_code", "refresh_token"}),
-                    ("http://127.0.0.1/callback", "https://desk.example.com/callback")),
-    )}
+    return {
+        c.client_id: c
+        for c in (
+            OAuthClient(
+                "demo-client",
+                "demo-secret",
+                "api_services",
+                frozenset({"client_credentials", "refresh_token"}),
+            ),
+            OAuthClient(
+                "desk-native",
+                None,
+                "native",
+                frozenset({"authorization_code", "refresh_token"}),
+                ("http://127.0.0.1/callback",),
+            ),
+            OAuthClient(
+                "desk-web",
+                "web-secret",
+                "web",
+                frozenset({"authorization_code", "refresh_token"}),
+                ("http://127.0.0.1/callback", "https://desk.example.com/callback"),
+            ),
+        )
+    }
 
 
 @dataclass(slots=True)
@@ -95,8 +115,11 @@ class OAuthError(Exception):
         headers = {"Cache-Control": "no-store"}
         if self.status == 401:
             headers["WWW-Authenticate"] = 'Basic realm="ninjaone"'
-        return web.json_response({"error": self.error, "error_description": self.description},
-                                 status=self.status, headers=headers)
+        return web.json_response(
+            {"error": self.error, "error_description": self.description},
+            status=self.status,
+            headers=headers,
+        )
 
 
 def redirect_matches(registered: tuple[str, ...], given: str) -> bool:
@@ -153,11 +176,15 @@ class OAuthServer:
 
     def _issue(self, client: OAuthClient, scopes: frozenset[str]) -> dict[str, Any]:
         access = secrets.token_urlsafe(32)
-        self.access_tokens[access] = AccessToken(client.client_id, scopes,
-                                                 time.time() + self.token_lifetime)
-        body: dict[str, Any] = {"access_token": access, "token_type": "Bearer",
-                                "expires_in": self.token_lifetime,
-                                "scope": " ".join(s for s in ALL_SCOPES if s in scopes)}
+        self.access_tokens[access] = AccessToken(
+            client.client_id, scopes, time.time() + self.token_lifetime
+        )
+        body: dict[str, Any] = {
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": self.token_lifetime,
+            "scope": " ".join(s for s in ALL_SCOPES if s in scopes),
+        }
         if "offline_access" in scopes and "refresh_token" in client.grants:
             refresh = f"{secrets.token_hex(16)}.{secrets.token_urlsafe(24)}"
             self.refresh_tokens[refresh] = RefreshToken(client.client_id, scopes)
@@ -205,12 +232,14 @@ class OAuthServer:
             if grant not in ("client_credentials", "authorization_code", "refresh_token"):
                 raise OAuthError("unsupported_grant_type", f"Unsupported grant {grant!r}")
             if grant not in client.grants:
-                raise OAuthError("unauthorized_client",
-                                 f"Grant {grant} is not enabled for this application")
+                raise OAuthError(
+                    "unauthorized_client", f"Grant {grant} is not enabled for this application"
+                )
             if grant == "client_credentials":
                 if client.public:
-                    raise OAuthError("unauthorized_client", "Public clients cannot use "
-                                     "client_credentials")
+                    raise OAuthError(
+                        "unauthorized_client", "Public clients cannot use client_credentials"
+                    )
                 scopes = self._scopes(form.get("scope"), frozenset({"monitoring"}))
                 body = self._issue(client, scopes)
             elif grant == "authorization_code":
@@ -230,8 +259,9 @@ class OAuthServer:
         if code.client_id != client.client_id:
             raise OAuthError("invalid_grant", "Authorization code was issued to another client")
         if form.get("redirect_uri") != code.redirect_uri:
-            raise OAuthError("invalid_grant", "redirect_uri does not match the authorization "
-                             "request")
+            raise OAuthError(
+                "invalid_grant", "redirect_uri does not match the authorization request"
+            )
         if code.challenge is not None:
             verifier = form.get("code_verifier") or ""
             digest = hashlib.sha256(verifier.encode()).digest()
@@ -264,8 +294,10 @@ class OAuthServer:
             return _html_error("Unknown client_id.", 400)
         if not redirect_uri or not redirect_matches(client.redirect_uris, redirect_uri):
             # Never redirect to an unregistered URI (RFC 6749 §4.1.2.1).
-            return _html_error("redirect_uri_mismatch: the redirect URI is not registered for "
-                               "this application.", 400)
+            return _html_error(
+                "redirect_uri_mismatch: the redirect URI is not registered for this application.",
+                400,
+            )
         state = q.get("state")
 
         def back(params: dict[str, str]) -> web.Response:
@@ -275,31 +307,46 @@ class OAuthServer:
             raise web.HTTPFound(redirect_uri + sep + urlencode(params))
 
         if q.get("response_type") != "code":
-            return back({"error": "unsupported_response_type",
-                         "error_description": "Only response_type=code is supported"})
+            return back(
+                {
+                    "error": "unsupported_response_type",
+                    "error_description": "Only response_type=code is supported",
+                }
+            )
         if "authorization_code" not in client.grants:
-            return back({"error": "unauthorized_client",
-                         "error_description": "Authorization code grant is not enabled"})
+            return back(
+                {
+                    "error": "unauthorized_client",
+                    "error_description": "Authorization code grant is not enabled",
+                }
+            )
         try:
             scopes = self._scopes(q.get("scope"), frozenset({"monitoring"}))
         except OAuthError as exc:
             return back({"error": exc.error, "error_description": exc.description})
         challenge = q.get("code_challenge")
         if challenge is not None and q.get("code_challenge_method", "plain") != "S256":
-            return back({"error": "invalid_request",
-                         "error_description": "Only code_challenge_method=S256 is supported"})
+            return back(
+                {
+                    "error": "invalid_request",
+                    "error_description": "Only code_challenge_method=S256 is supported",
+                }
+            )
         if client.public and challenge is None:
-            return back({"error": "invalid_request",
-                         "error_description": "PKCE code_challenge is required"})
+            return back(
+                {"error": "invalid_request", "error_description": "PKCE code_challenge is required"}
+            )
         decision = q.get("decision")
         auto = q.get("auto_consent", "").lower() in ("1", "true", "yes") or self.auto_consent
         if decision == "deny":
-            return back({"error": "access_denied",
-                         "error_description": "The user denied the request"})
+            return back(
+                {"error": "access_denied", "error_description": "The user denied the request"}
+            )
         if decision == "allow" or auto:
             code = secrets.token_urlsafe(24)
-            self.codes[code] = AuthCode(client.client_id, redirect_uri, scopes, challenge,
-                                        time.time() + self.code_lifetime)
+            self.codes[code] = AuthCode(
+                client.client_id, redirect_uri, scopes, challenge, time.time() + self.code_lifetime
+            )
             return back({"code": code})
         return _consent_page(request, client, scopes)
 
@@ -318,40 +365,61 @@ class OAuthServer:
 
     async def metadata(self, request: web.Request) -> web.Response:
         base = f"{request.scheme}://{request.host}"
-        return web.json_response({
-            "issuer": base + "/",
-            "authorization_endpoint": base + "/ws/oauth/authorize",
-            "token_endpoint": base + "/ws/oauth/token",
-            "revocation_endpoint": base + "/ws/oauth/revoke",
-            "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code", "client_credentials",
-                                      "refresh_token"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic",
-                                                      "client_secret_post"],
-            "code_challenge_methods_supported": ["S256"],
-            # The real document lists only "monitoring" (reference §2.1); the rest work anyway.
-            "scopes_supported": ["monitoring"],
-        })
+        return web.json_response(
+            {
+                "issuer": base + "/",
+                "authorization_endpoint": base + "/ws/oauth/authorize",
+                "token_endpoint": base + "/ws/oauth/token",
+                "revocation_endpoint": base + "/ws/oauth/revoke",
+                "response_types_supported": ["code"],
+                "grant_types_supported": [
+                    "authorization_code",
+                    "client_credentials",
+                    "refresh_token",
+                ],
+                "token_endpoint_auth_methods_supported": [
+                    "client_secret_basic",
+                    "client_secret_post",
+                ],
+                "code_challenge_methods_supported": ["S256"],
+                # The real document lists only "monitoring" (reference §2.1); the rest work anyway.
+                "scopes_supported": ["monitoring"],
+            }
+        )
 
-    def register(self, client_id: str, *, secret: str | None, platform: str,
-                 grants: list[str], redirect_uris: list[str], admin: bool = True
-                 ) -> OAuthClient:
-        client = OAuthClient(client_id, secret, platform, frozenset(grants),
-                             tuple(redirect_uris), admin)
+    def register(
+        self,
+        client_id: str,
+        *,
+        secret: str | None,
+        platform: str,
+        grants: list[str],
+        redirect_uris: list[str],
+        admin: bool = True,
+    ) -> OAuthClient:
+        client = OAuthClient(
+            client_id, secret, platform, frozenset(grants), tuple(redirect_uris), admin
+        )
         self.clients[client_id] = client
         return client
 
 
 def _html_error(message: str, status: int) -> web.Response:
-    return web.Response(text=f"<html><body><h1>Authorization error</h1><p>"
-                        f"{html.escape(message)}</p></body></html>", status=status,
-                        content_type="text/html")
+    return web.Response(
+        text=f"<html><body><h1>Authorization error</h1><p>{html.escape(message)}</p></body></html>",
+        status=status,
+        content_type="text/html",
+    )
 
 
-def _consent_page(request: web.Request, client: OAuthClient, scopes: frozenset[str]
-                  ) -> web.Response:
-    items = "".join(f"<input type='hidden' name='{html.escape(k)}' value='{html.escape(v)}'>"
-                    for k, v in request.query.items() if k != "decision")
+def _consent_page(
+    request: web.Request, client: OAuthClient, scopes: frozenset[str]
+) -> web.Response:
+    items = "".join(
+        f"<input type='hidden' name='{html.escape(k)}' value='{html.escape(v)}'>"
+        for k, v in request.query.items()
+        if k != "decision"
+    )
     body = (
         "<!doctype html><html><head><title>NinjaOne (simulated) - Authorize</title></head>"
         f"<body><h1>Allow {html.escape(client.client_id)} to access your NinjaOne account?</h1>"

@@ -85,8 +85,12 @@ class CursorStore:
 
     def new(self, report: str, params: dict[str, str]) -> Cursor:
         self._expire()
-        cur = Cursor(name=str(uuid.uuid4()), report=report, params=params,
-                     expires=round(time.time() + CURSOR_LIFETIME, 3))
+        cur = Cursor(
+            name=str(uuid.uuid4()),
+            report=report,
+            params=params,
+            expires=round(time.time() + CURSOR_LIFETIME, 3),
+        )
         self._cursors[cur.name] = cur
         return cur
 

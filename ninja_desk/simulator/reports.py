@@ -27,11 +27,17 @@ _UNCACHED = frozenset({"software"})
 
 class RowCache:
     def __init__(self) -> None:
-        self._rows: dict[tuple[str, tuple[tuple[str, str], ...], int],
-                         tuple[int, list[str]]] = {}
+        self._rows: dict[tuple[str, tuple[tuple[str, str], ...], int], tuple[int, list[str]]] = {}
 
-    def rows(self, name: str, builder: RowBuilder, tenant: Tenant, dev: DeviceRec,
-             params: Mapping[str, str], ctx: ReportContext) -> list[str]:
+    def rows(
+        self,
+        name: str,
+        builder: RowBuilder,
+        tenant: Tenant,
+        dev: DeviceRec,
+        params: Mapping[str, str],
+        ctx: ReportContext,
+    ) -> list[str]:
         if name in _UNCACHED:
             return builder(tenant, dev, params, ctx)
         key = (name, tuple(sorted((k, v) for k, v in params.items() if k != "df")), dev.id)
@@ -45,8 +51,12 @@ class RowCache:
 
 # Reports (and params) a full sync reads; warmed in the background after startup.
 WARM_REPORTS: tuple[tuple[str, dict[str, str]], ...] = (
-    ("os-patches", {}), ("software-patches", {}), ("antivirus-status", {}),
-    ("device-health", {}), ("volumes", {}), ("volumes", {"include": "bl"}),
+    ("os-patches", {}),
+    ("software-patches", {}),
+    ("antivirus-status", {}),
+    ("device-health", {}),
+    ("volumes", {}),
+    ("volumes", {"include": "bl"}),
 )
 
 
@@ -60,7 +70,7 @@ async def prewarm(tenant: Tenant, cache: RowCache, chunk: int = 250) -> int:
     devices = [tenant.fleet.devices[i] for i in tenant.fleet.sorted_device_ids()]
     for start in range(0, len(devices), chunk):
         ctx = ReportContext(tenant)
-        for dev in devices[start:start + chunk]:
+        for dev in devices[start : start + chunk]:
             if dev.id not in tenant.fleet.devices:
                 continue  # deleted meanwhile
             tenant.json_cache.detailed(dev)
@@ -113,8 +123,9 @@ def _epoch_param(params: Mapping[str, str], name: str) -> float | None:
 def _keep(row: Mapping[str, Any], params: Mapping[str, str], *keys: str) -> bool:
     for key in keys:
         want = params.get(key)
-        if want and str(row.get(key, "")).upper() not in {w.strip().upper()
-                                                          for w in want.split(",")}:
+        if want and str(row.get(key, "")).upper() not in {
+            w.strip().upper() for w in want.split(",")
+        }:
             return False
     return True
 
@@ -130,53 +141,75 @@ def software(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
     return out
 
 
-def _patch_rows(rows: list[dict[str, Any]], dev: DeviceRec, p: Mapping[str, str],
-                keys: tuple[str, ...], installs: bool) -> list[str]:
+def _patch_rows(
+    rows: list[dict[str, Any]],
+    dev: DeviceRec,
+    p: Mapping[str, str],
+    keys: tuple[str, ...],
+    installs: bool,
+) -> list[str]:
     before, after = _epoch_param(p, "installedBefore"), _epoch_param(p, "installedAfter")
     out = []
     for row in rows:
         if not _keep(row, p, *keys):
             continue
-        if installs and ((before and row["installedAt"] >= before) or
-                         (after and row["installedAt"] <= after)):
+        if installs and (
+            (before and row["installedAt"] >= before) or (after and row["installedAt"] <= after)
+        ):
             continue
         out.append(rest_json(row | {"deviceId": dev.id, "timestamp": _ts(dev)}))
     return out
 
 
 def os_patches(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext) -> list[str]:
-    return _patch_rows(t.inventory.os_patches(dev), dev, p, ("status", "type", "severity"),
-                       False)
+    return _patch_rows(t.inventory.os_patches(dev), dev, p, ("status", "type", "severity"), False)
 
 
-def os_patch_installs(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
-                      ) -> list[str]:
+def os_patch_installs(
+    t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
+) -> list[str]:
     return _patch_rows(t.inventory.os_patch_installs(dev), dev, p, ("status",), True)
 
 
-def software_patches(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
-                     ) -> list[str]:
-    return _patch_rows(t.inventory.software_patches(dev), dev, p,
-                       ("status", "productIdentifier", "type", "impact"), False)
+def software_patches(
+    t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
+) -> list[str]:
+    return _patch_rows(
+        t.inventory.software_patches(dev),
+        dev,
+        p,
+        ("status", "productIdentifier", "type", "impact"),
+        False,
+    )
 
 
-def software_patch_installs(t: Tenant, dev: DeviceRec, p: Mapping[str, str],
-                            ctx: ReportContext) -> list[str]:
-    return _patch_rows(t.inventory.software_patch_installs(dev), dev, p,
-                       ("status", "productIdentifier", "type", "impact"), True)
+def software_patch_installs(
+    t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
+) -> list[str]:
+    return _patch_rows(
+        t.inventory.software_patch_installs(dev),
+        dev,
+        p,
+        ("status", "productIdentifier", "type", "impact"),
+        True,
+    )
 
 
-def volumes_report(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
-                   ) -> list[str]:
+def volumes_report(
+    t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
+) -> list[str]:
     include_bl = "bl" in (p.get("include") or "").split(",")
-    return [rest_json(v | {"deviceId": dev.id, "timestamp": _ts(dev)})
-            for v in volumes(dev, include_bl=include_bl, for_report=True)]
+    return [
+        rest_json(v | {"deviceId": dev.id, "timestamp": _ts(dev)})
+        for v in volumes(dev, include_bl=include_bl, for_report=True)
+    ]
 
 
-def processors(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
-               ) -> list[str]:
-    return [rest_json(c | {"deviceId": dev.id, "timestamp": _ts(dev)})
-            for c in dev.detail.get("processors", ())]
+def processors(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext) -> list[str]:
+    return [
+        rest_json(c | {"deviceId": dev.id, "timestamp": _ts(dev)})
+        for c in dev.detail.get("processors", ())
+    ]
 
 
 def disk_rows(dev: DeviceRec) -> list[dict[str, Any]]:
@@ -184,14 +217,22 @@ def disk_rows(dev: DeviceRec) -> list[dict[str, Any]]:
         return []
     total = sum(v["capacity"] for v in dev.detail.get("volumes", ()))
     ssd = dev.id % 4 != 0
-    return [{
-        "bytesPerSector": 512, "description": "Disk drive", "interfaceType": "SCSI" if ssd
-        else "IDE", "manufacturer": "(Standard disk drives)", "mediaType": "Fixed hard disk media",
-        "model": "Samsung SSD 980 PRO 1TB" if ssd else "WDC WD10EZEX-08WN4A0",
-        "name": "\\\\.\\PHYSICALDRIVE0", "partitionCount": len(dev.detail.get("volumes", ())) + 1,
-        "serialNumber": f"S5GXNF0R{dev.id:06d}", "size": total + 1_048_576 * 600,
-        "smartCapable": True, "status": "OK",
-    }]
+    return [
+        {
+            "bytesPerSector": 512,
+            "description": "Disk drive",
+            "interfaceType": "SCSI" if ssd else "IDE",
+            "manufacturer": "(Standard disk drives)",
+            "mediaType": "Fixed hard disk media",
+            "model": "Samsung SSD 980 PRO 1TB" if ssd else "WDC WD10EZEX-08WN4A0",
+            "name": "\\\\.\\PHYSICALDRIVE0",
+            "partitionCount": len(dev.detail.get("volumes", ())) + 1,
+            "serialNumber": f"S5GXNF0R{dev.id:06d}",
+            "size": total + 1_048_576 * 600,
+            "smartCapable": True,
+            "status": "OK",
+        }
+    ]
 
 
 def disks(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext) -> list[str]:
@@ -203,31 +244,44 @@ def network_interface_rows(dev: DeviceRec) -> list[dict[str, Any]]:
         return []
     ip = dev.ip_addresses[0]
     gateway = ".".join(ip.split(".")[:3]) + ".1"
-    return [{
-        "adapterName": "Intel(R) Ethernet Connection (17) I219-LM", "defaultGateway": gateway,
-        "interfaceType": "ETHERNET", "dnsHostName": dev.system_name, "dnsServers": gateway,
-        "interfaceIndex": "12", "interfaceName": "Ethernet", "ipAddress": list(dev.ip_addresses),
-        "linkSpeed": "1000000000", "macAddress": list(dev.mac_addresses), "mtu": "1500",
-        "status": "UP", "subnetMask": "255.255.255.0",
-    }]
+    return [
+        {
+            "adapterName": "Intel(R) Ethernet Connection (17) I219-LM",
+            "defaultGateway": gateway,
+            "interfaceType": "ETHERNET",
+            "dnsHostName": dev.system_name,
+            "dnsServers": gateway,
+            "interfaceIndex": "12",
+            "interfaceName": "Ethernet",
+            "ipAddress": list(dev.ip_addresses),
+            "linkSpeed": "1000000000",
+            "macAddress": list(dev.mac_addresses),
+            "mtu": "1500",
+            "status": "UP",
+            "subnetMask": "255.255.255.0",
+        }
+    ]
 
 
-def network_interfaces(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
-                       ) -> list[str]:
+def network_interfaces(
+    t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
+) -> list[str]:
     # The only report without a timestamp (reference §6.6).
     return [rest_json(n | {"deviceId": dev.id}) for n in network_interface_rows(dev)]
 
 
-def computer_systems(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
-                     ) -> list[str]:
+def computer_systems(
+    t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
+) -> list[str]:
     system = dev.detail.get("system")
     if system is None:
         return []
     return [rest_json(dict(system, name=dev.system_name, deviceId=dev.id, timestamp=_ts(dev)))]
 
 
-def operating_systems(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
-                      ) -> list[str]:
+def operating_systems(
+    t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
+) -> list[str]:
     os = dev.detail.get("os")
     return [] if os is None else [rest_json(os | {"deviceId": dev.id, "timestamp": _ts(dev)})]
 
@@ -238,19 +292,27 @@ def logged_on_user(dev: DeviceRec) -> dict[str, Any] | None:
     return {"userName": dev.last_user, "logonTime": round(dev.last_contact - 3600 * 3, 3)}
 
 
-def logged_on_users(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
-                    ) -> list[str]:
+def logged_on_users(
+    t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
+) -> list[str]:
     user = logged_on_user(dev)
     return [] if user is None else [rest_json(user | {"deviceId": dev.id})]
 
 
-def antivirus_status(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
-                     ) -> list[str]:
+def antivirus_status(
+    t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
+) -> list[str]:
     if dev.av is None:
         return []
     product, version, state, defs = dev.av
-    row = {"productName": product, "productState": state, "definitionStatus": defs,
-           "version": version, "deviceId": dev.id, "timestamp": _ts(dev)}
+    row = {
+        "productName": product,
+        "productState": state,
+        "definitionStatus": defs,
+        "version": version,
+        "deviceId": dev.id,
+        "timestamp": _ts(dev),
+    }
     return [rest_json(row)] if _keep(row, p, "productState", "productName") else []
 
 
@@ -258,15 +320,25 @@ def threat_rows(dev: DeviceRec) -> list[dict[str, Any]]:
     if dev.av is None or dev.id % 61 != 7:
         return []
     name, ttype, level = catalog.AV_THREATS[dev.id % len(catalog.AV_THREATS)]
-    return [{"name": name, "productCode": dev.av[0], "quarantineId": f"Q-{1000 + dev.id}",
-             "status": "QUARANTINED" if dev.id % 2 else "ACTIVE", "type": ttype,
-             "threatId": 5000 + dev.id, "category": ttype, "level": level,
-             "detectionSource": "REAL_TIME",
-             "traceList": f"C:\\Users\\Public\\Downloads\\setup-{dev.id}.exe"}]
+    return [
+        {
+            "name": name,
+            "productCode": dev.av[0],
+            "quarantineId": f"Q-{1000 + dev.id}",
+            "status": "QUARANTINED" if dev.id % 2 else "ACTIVE",
+            "type": ttype,
+            "threatId": 5000 + dev.id,
+            "category": ttype,
+            "level": level,
+            "detectionSource": "REAL_TIME",
+            "traceList": f"C:\\Users\\Public\\Downloads\\setup-{dev.id}.exe",
+        }
+    ]
 
 
-def antivirus_threats(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
-                      ) -> list[str]:
+def antivirus_threats(
+    t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
+) -> list[str]:
     return [rest_json(r | {"deviceId": dev.id, "timestamp": _ts(dev)}) for r in threat_rows(dev)]
 
 
@@ -281,10 +353,10 @@ def health_row(t: Tenant, dev: DeviceRec, ctx: ReportContext) -> dict[str, Any]:
         "blockedThreatsCount": 0,
         "failedOSPatchesCount": sum(1 for r in osp if r["status"] == "FAILED"),
         "pendingOSPatchesCount": sum(1 for r in osp if r["status"] in ("MANUAL", "APPROVED")),
-        "alertCount": alerts, "activeJobCount": 0,
+        "alertCount": alerts,
+        "activeJobCount": 0,
         "failedSoftwarePatchesCount": sum(1 for r in swp if r["status"] == "FAILED"),
-        "pendingSoftwarePatchesCount": sum(1 for r in swp
-                                           if r["status"] in ("MANUAL", "APPROVED")),
+        "pendingSoftwarePatchesCount": sum(1 for r in swp if r["status"] in ("MANUAL", "APPROVED")),
     }
     if dev.pending_reboot_reason:
         row["pendingRebootReason"] = dev.pending_reboot_reason
@@ -296,10 +368,16 @@ def health_row(t: Tenant, dev: DeviceRec, ctx: ReportContext) -> dict[str, Any]:
         row["parentOffline"] = bool(parent and parent.offline)
     else:
         row["parentOffline"] = False
-    critical = alerts > 0 and any(a.get("severity") == "CRITICAL" for a in t.alerts.values()
-                                  if a["deviceId"] == dev.id)
-    attention = (alerts or row["failedOSPatchesCount"] or row["pendingOSPatchesCount"]
-                 or row["failedSoftwarePatchesCount"] or dev.pending_reboot_reason)
+    critical = alerts > 0 and any(
+        a.get("severity") == "CRITICAL" for a in t.alerts.values() if a["deviceId"] == dev.id
+    )
+    attention = (
+        alerts
+        or row["failedOSPatchesCount"]
+        or row["pendingOSPatchesCount"]
+        or row["failedSoftwarePatchesCount"]
+        or dev.pending_reboot_reason
+    )
     if row["activeThreatsCount"] or critical:
         status = "UNHEALTHY"
     elif attention:
@@ -312,8 +390,7 @@ def health_row(t: Tenant, dev: DeviceRec, ctx: ReportContext) -> dict[str, Any]:
     return row
 
 
-def device_health(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
-                  ) -> list[str]:
+def device_health(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext) -> list[str]:
     row = health_row(t, dev, ctx)
     want = p.get("health")
     if want and row["healthStatus"] not in want.upper().split(","):

@@ -30,8 +30,9 @@ def token(request: web.Request) -> AccessToken:
     return token_info
 
 
-def api_error(status: int, message: str, result_code: str = "FAILURE",
-              headers: dict[str, str] | None = None) -> web.Response:
+def api_error(
+    status: int, message: str, result_code: str = "FAILURE", headers: dict[str, str] | None = None
+) -> web.Response:
     body = {"resultCode": result_code, "errorMessage": message, "incidentId": str(uuid.uuid4())}
     return web.json_response(body, status=status, headers=headers)
 
@@ -56,8 +57,13 @@ def device_of(request: web.Request) -> DeviceRec:
     return state(request).tenant.device(device_id)
 
 
-def filtered_devices(ids: list[int], devices: dict[int, DeviceRec], after: int | None,
-                  page_size: int, pred: Predicate | None) -> Iterator[DeviceRec]:
+def filtered_devices(
+    ids: list[int],
+    devices: dict[int, DeviceRec],
+    after: int | None,
+    page_size: int,
+    pred: Predicate | None,
+) -> Iterator[DeviceRec]:
     """Devices after `after` in id order that match `pred`, at most page_size (0 = all)."""
     if pred is None:
         for dev_id in id_window(ids, after, page_size):

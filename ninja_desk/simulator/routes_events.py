@@ -86,8 +86,9 @@ def _time_param(raw: str | None) -> float | None:
         raise PagingError(f"Cannot parse date {raw!r}") from exc
 
 
-def _activity_matcher(request: web.Request, device_id: int | None
-                      ) -> Callable[[dict[str, Any]], bool] | None:
+def _activity_matcher(
+    request: web.Request, device_id: int | None
+) -> Callable[[dict[str, Any]], bool] | None:
     q = request.query
     tenant = state(request).tenant
     checks: list[Callable[[dict[str, Any]], bool]] = []
@@ -110,8 +111,7 @@ def _activity_matcher(request: web.Request, device_id: int | None
     # Class semantics are undocumented; the simulator reads DEVICE as "about a device",
     # SYSTEM as activityType SYSTEM and USER as "caused by a user".
     if cls == "DEVICE":
-        checks.append(lambda a: "deviceId" in a and a["activityType"] in DEVICE_TYPES
-                      | {"SYSTEM"})
+        checks.append(lambda a: "deviceId" in a and a["activityType"] in DEVICE_TYPES | {"SYSTEM"})
     elif cls == "SYSTEM":
         checks.append(lambda a: a["activityType"] == "SYSTEM")
     elif cls == "USER":
@@ -158,7 +158,8 @@ async def device_activities(request: web.Request) -> web.Response:
     dev = device_of(request)
     body = _activities(request, dev.id)
     log = state(request).tenant.activities
-    newest = log.page(older_than=None, newer_than=None, page_size=1,
-                      match=lambda a: a.get("deviceId") == dev.id)
+    newest = log.page(
+        older_than=None, newer_than=None, page_size=1, match=lambda a: a.get("deviceId") == dev.id
+    )
     body["lastNodeActivityId"] = newest[0]["id"] if newest else 0
     return json_body(body)

@@ -62,8 +62,12 @@ async def organization_devices(request: web.Request) -> web.Response:
 async def locations(request: web.Request) -> web.Response:
     fleet = state(request).tenant.fleet
     after, size = id_page_bounds(request.query)
-    return json_body([serializers.location(fleet.locations[i], with_org=True)
-                      for i in id_window(sorted(fleet.locations), after, size)])
+    return json_body(
+        [
+            serializers.location(fleet.locations[i], with_org=True)
+            for i in id_window(sorted(fleet.locations), after, size)
+        ]
+    )
 
 
 # -- devices -----------------------------------------------------------------------------
@@ -118,10 +122,13 @@ async def devices_search(request: web.Request) -> web.Response:
         needle = q.lower()
         for dev_id in fleet.sorted_device_ids():
             dev = fleet.devices[dev_id]
-            for attr, value in (("displayName", dev.display_name),
-                                ("systemName", dev.system_name), ("dnsName", dev.dns_name),
-                                ("ipAddress", ",".join(dev.ip_addresses)),
-                                ("lastLoggedInUser", dev.last_user)):
+            for attr, value in (
+                ("displayName", dev.display_name),
+                ("systemName", dev.system_name),
+                ("dnsName", dev.dns_name),
+                ("ipAddress", ",".join(dev.ip_addresses)),
+                ("lastLoggedInUser", dev.last_user),
+            ):
                 if value and needle in value.lower():
                     row = serializers.device_base(dev)
                     row["score"] = 100 if value.lower() == needle else 50
@@ -142,10 +149,11 @@ async def device_inventory(request: web.Request) -> web.Response:
     inv = sim.tenant.inventory
     q = request.query
     if what == "software":
-        rows: Any = [json.loads("{" + f'"installDate":"{s.install_date}",{s.fragment}' + "}")
-                     for s in inv.software(dev)]
-    elif what in ("os-patches", "os-patch-installs", "software-patches",
-                  "software-patch-installs"):
+        rows: Any = [
+            json.loads("{" + f'"installDate":"{s.install_date}",{s.fragment}' + "}")
+            for s in inv.software(dev)
+        ]
+    elif what in ("os-patches", "os-patch-installs", "software-patches", "software-patch-installs"):
         builder = reports.REPORTS[what]
         rows = []
         for text in builder(sim.tenant, dev, q, reports.ReportContext(sim.tenant)):
@@ -154,8 +162,9 @@ async def device_inventory(request: web.Request) -> web.Response:
             row.pop("timestamp", None)
             rows.append(row)
     elif what == "volumes":
-        rows = serializers.volumes(dev, include_bl="bl" in q.get("include", "").split(","),
-                                   for_report=True)
+        rows = serializers.volumes(
+            dev, include_bl="bl" in q.get("include", "").split(","), for_report=True
+        )
     elif what == "processors":
         rows = list(dev.detail.get("processors", ()))
     elif what == "disks":

@@ -13,8 +13,9 @@ async def put_webhook(request: web.Request) -> web.Response:
     info = token(request)
     client = sim.oauth.clients.get(info.client_id)
     if not sim.webhook_admin or (client is not None and not client.admin):
-        return api_error(403, "Only system administrators can configure webhooks",
-                         "INSUFFICIENT_PERMISSIONS")
+        return api_error(
+            403, "Only system administrators can configure webhooks", "INSUFFICIENT_PERMISSIONS"
+        )
     try:
         config = WebhookConfig.parse(await request.json())
     except (ValueError, WebhookConfigError) as exc:

@@ -17,8 +17,18 @@ _dumps = json.JSONEncoder(separators=(",", ":")).encode
 # REST timestamps are written with nine decimals on the wire (`1743088826.524929000`,
 # reference §3); Python prints the shortest repr, so pad the known timestamp keys. Padding
 # the repr keeps the value exact (formatting with %.9f would print binary noise digits).
-_TS_KEYS = ("created", "lastContact", "lastUpdate", "lastBootTime", "createTime",
-            "updateTime", "activityTime", "timestamp", "installedAt", "logonTime")
+_TS_KEYS = (
+    "created",
+    "lastContact",
+    "lastUpdate",
+    "lastBootTime",
+    "createTime",
+    "updateTime",
+    "activityTime",
+    "timestamp",
+    "installedAt",
+    "logonTime",
+)
 _TS_RE = re.compile(r'"(' + "|".join(_TS_KEYS) + r')":(\d+)(?:\.(\d{1,9}))?(?=[,}])')
 
 
@@ -67,8 +77,9 @@ def location(loc: LocRec, *, with_org: bool = False) -> dict[str, Any]:
 
 def org_detailed(org: OrgRec, fleet: Fleet) -> dict[str, Any]:
     out = org_brief(org)
-    out["locations"] = [location(fleet.locations[i]) for i in org.location_ids
-                        if i in fleet.locations]
+    out["locations"] = [
+        location(fleet.locations[i]) for i in org.location_ids if i in fleet.locations
+    ]
     out["policies"] = [{"nodeRoleId": 1, "policyId": 5}, {"nodeRoleId": 1002, "policyId": 57}]
     out["settings"] = {
         "trayicon": {"enabled": False},
@@ -132,8 +143,11 @@ def references(dev: DeviceRec, fleet: Fleet, expand: set[str]) -> dict[str, Any]
     refs: dict[str, Any] = {}
     org = fleet.orgs.get(dev.org_id)
     if "organization" in expand and org is not None:
-        refs["organization"] = {"name": org.name, "nodeApprovalMode": org.node_approval_mode,
-                                "id": org.id}
+        refs["organization"] = {
+            "name": org.name,
+            "nodeApprovalMode": org.node_approval_mode,
+            "id": org.id,
+        }
     loc = fleet.locations.get(dev.loc_id)
     if "location" in expand and loc is not None:
         refs["location"] = {"name": loc.name, "id": loc.id}

@@ -50,8 +50,7 @@ async def _start(config: SimulatorConfig) -> RunningSimulator:
 
 
 @contextlib.asynccontextmanager
-async def start_simulator(config: SimulatorConfig | None = None
-                          ) -> AsyncIterator[RunningSimulator]:
+async def start_simulator(config: SimulatorConfig | None = None) -> AsyncIterator[RunningSimulator]:
     """Serve the simulator on the running loop for the duration of the block."""
     sim = await _start(config or SimulatorConfig())
     sim.loop = asyncio.get_running_loop()
@@ -62,8 +61,9 @@ async def start_simulator(config: SimulatorConfig | None = None
 
 
 @contextlib.contextmanager
-def run_simulator_in_thread(config: SimulatorConfig | None = None,
-                            startup_timeout: float = 30.0) -> Iterator[RunningSimulator]:
+def run_simulator_in_thread(
+    config: SimulatorConfig | None = None, startup_timeout: float = 30.0
+) -> Iterator[RunningSimulator]:
     """Serve the simulator from a daemon thread with its own event loop."""
     loop = asyncio.new_event_loop()
     ready: concurrent.futures.Future[RunningSimulator] = concurrent.futures.Future()

@@ -37,8 +37,9 @@ class SimState:
 SIM_KEY = web.AppKey("sim", SimState)
 # The access token of the current API request. RequestKey arrived in aiohttp 3.12; the
 # pinned range starts lower, so fall back to a plain string key there.
-TOKEN_KEY: Any = (web.RequestKey("sim_token", AccessToken) if hasattr(web, "RequestKey")
-                  else "sim_token")
+TOKEN_KEY: Any = (
+    web.RequestKey("sim_token", AccessToken) if hasattr(web, "RequestKey") else "sim_token"
+)
 
 
 def build_state(config: SimulatorConfig) -> SimState:
@@ -54,4 +55,3 @@ def build_state(config: SimulatorConfig) -> SimState:
         webhook_admin=config.webhook_admin,
         psa_conflict=config.psa_conflict,
     )
-

@@ -52,9 +52,14 @@ class Stats:
         self.early_requests += 1
         self.early_by_client[client] += 1
         if len(self.early_details) < 50:
-            self.early_details.append({"client": client, "endpoint": endpoint,
-                                       "after_429_s": round(now - given_at, 4),
-                                       "early_by_s": round(deadline - now, 4)})
+            self.early_details.append(
+                {
+                    "client": client,
+                    "endpoint": endpoint,
+                    "after_429_s": round(now - given_at, 4),
+                    "early_by_s": round(deadline - now, 4),
+                }
+            )
         return True
 
     def note_retry_after(self, client: str, now: float, seconds: float) -> None:
@@ -76,11 +81,17 @@ class Stats:
             "requests": dict(self.requests),
             "total_requests": sum(self.requests.values()),
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
-            "endpoints": {ep: {str(k): v for k, v in c.items()}
-                          for ep, c in self.endpoint_statuses.items()},
-            "serve_ms": {ep: {"total": round(t[0] * 1000, 1), "max": round(t[1] * 1000, 1),
-                              "mean": round(t[0] * 1000 / max(self.requests[ep], 1), 2)}
-                         for ep, t in self.serve_times.items()},
+            "endpoints": {
+                ep: {str(k): v for k, v in c.items()} for ep, c in self.endpoint_statuses.items()
+            },
+            "serve_ms": {
+                ep: {
+                    "total": round(t[0] * 1000, 1),
+                    "max": round(t[1] * 1000, 1),
+                    "mean": round(t[0] * 1000 / max(self.requests[ep], 1), 2),
+                }
+                for ep, t in self.serve_times.items()
+            },
             "early_requests": self.early_requests,
             "early_by_client": dict(self.early_by_client),
             "early_details": list(self.early_details),

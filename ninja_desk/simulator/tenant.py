@@ -44,11 +44,18 @@ class Tenant:
         fleet = self.fleet
         rng = self._rng
         for dev in sorted(fleet.devices.values(), key=lambda d: d.created):
-            self._record_node(dev, "NODE_CREATED", f"Device {dev.system_name} was added",
-                              "node_created", when=dev.created, notify=False)
+            self._record_node(
+                dev,
+                "NODE_CREATED",
+                f"Device {dev.system_name} was added",
+                "node_created",
+                when=dev.created,
+                notify=False,
+            )
         n_alerts = max(1, len(fleet.devices) // 50) if fleet.devices else 0
-        candidates = [d for d in fleet.devices.values() if d.is_agent or
-                      d.node_class == "VMWARE_VM_HOST"]
+        candidates = [
+            d for d in fleet.devices.values() if d.is_agent or d.node_class == "VMWARE_VM_HOST"
+        ]
         for dev in rng.sample(candidates, min(n_alerts, len(candidates))):
             kind = rng.choice(catalog.ALERT_KINDS)
             # About a third use the older-tenant alert shape without severity/priority.
@@ -74,22 +81,40 @@ class Tenant:
                 listener(row)
         return row
 
-    def _record_node(self, dev: DeviceRec, code: str, message: str, msg_code: str, *,
-                     when: float | None = None, params: dict[str, Any] | None = None,
-                     notify: bool = True, activity_type: str = "SYSTEM") -> dict[str, Any]:
+    def _record_node(
+        self,
+        dev: DeviceRec,
+        code: str,
+        message: str,
+        msg_code: str,
+        *,
+        when: float | None = None,
+        params: dict[str, Any] | None = None,
+        notify: bool = True,
+        activity_type: str = "SYSTEM",
+    ) -> dict[str, Any]:
         now = when if when is not None else time.time()
         self._touch(dev)
         row = self.activities.record(
-            activity_type, code, now, deviceId=dev.id, message=message,
-            data={"message": {"code": msg_code,
-                              "params": params or {"nodeName": dev.system_name}}},
+            activity_type,
+            code,
+            now,
+            deviceId=dev.id,
+            message=message,
+            data={"message": {"code": msg_code, "params": params or {"nodeName": dev.system_name}}},
         )
         return self._emit(row, notify)
 
     # -- device changes --------------------------------------------------------------------
 
-    def add_device(self, org_id: int, node_class: str = "WINDOWS_WORKSTATION", *,
-                   location_id: int | None = None, name: str | None = None) -> DeviceRec:
+    def add_device(
+        self,
+        org_id: int,
+        node_class: str = "WINDOWS_WORKSTATION",
+        *,
+        location_id: int | None = None,
+        name: str | None = None,
+    ) -> DeviceRec:
         if org_id not in self.fleet.orgs:
             raise NotFound(f"Organization {org_id} not found")
         if location_id is not None and (
@@ -97,10 +122,10 @@ class Tenant:
             or self.fleet.locations[location_id].org_id != org_id
         ):
             raise NotFound(f"Location {location_id} not found in organization {org_id}")
-        dev = self.fleet.add_device(org_id, node_class, location_id=location_id,
-                                    system_name=name)
-        self._record_node(dev, "NODE_CREATED", f"Device {dev.system_name} was added",
-                          "node_created")
+        dev = self.fleet.add_device(org_id, node_class, location_id=location_id, system_name=name)
+        self._record_node(
+            dev, "NODE_CREATED", f"Device {dev.system_name} was added", "node_created"
+        )
         return dev
 
     def rename_device(self, device_id: int, name: str, *, field: str = "displayName") -> DeviceRec:
@@ -112,12 +137,16 @@ class Tenant:
         else:
             dev.display_name = name or None
         self._touch(dev)
-        self._record_node(dev, "NODE_UPDATED", f"Device {old} was renamed to {name}",
-                          "node_renamed", params={"oldName": old, "newName": name})
+        self._record_node(
+            dev,
+            "NODE_UPDATED",
+            f"Device {old} was renamed to {name}",
+            "node_renamed",
+            params={"oldName": old, "newName": name},
+        )
         return dev
 
-    def move_device(self, device_id: int, org_id: int, location_id: int | None = None
-                    ) -> DeviceRec:
+    def move_device(self, device_id: int, org_id: int, location_id: int | None = None) -> DeviceRec:
         dev = self.device(device_id)
         org = self.fleet.orgs.get(org_id)
         if org is None:
@@ -130,10 +159,17 @@ class Tenant:
         dev.org_id, dev.loc_id = org_id, location_id
         self._touch(dev)
         self._record_node(
-            dev, "NODE_UPDATED", f"Device {dev.system_name} was moved to {org.name}",
-            "node_moved", params={"nodeName": dev.system_name, "oldClientId": old_org,
-                                  "newClientId": org_id, "oldLocationId": old_loc,
-                                  "newLocationId": location_id},
+            dev,
+            "NODE_UPDATED",
+            f"Device {dev.system_name} was moved to {org.name}",
+            "node_moved",
+            params={
+                "nodeName": dev.system_name,
+                "oldClientId": old_org,
+                "newClientId": org_id,
+                "oldLocationId": old_loc,
+                "newLocationId": location_id,
+            },
         )
         return dev
 
@@ -143,8 +179,9 @@ class Tenant:
         for uid in [u for u, a in self.alerts.items() if a["deviceId"] == device_id]:
             del self.alerts[uid]
         # Record first so an expanded webhook can still describe the device.
-        self._record_node(dev, "NODE_DELETED", f"Device {dev.system_name} was deleted",
-                          "node_deleted")
+        self._record_node(
+            dev, "NODE_DELETED", f"Device {dev.system_name} was deleted", "node_deleted"
+        )
         self.fleet.delete_device(device_id)
         self.inventory.forget(device_id)
         self.json_cache.forget(device_id)
@@ -161,93 +198,162 @@ class Tenant:
             if child.parent_id == dev.id:
                 self._touch(child)  # their health rows carry parentOffline
         state = "offline" if offline else "online"
-        self._record_node(dev, "NODE_UPDATED", f"Device {dev.system_name} is {state}",
-                          f"node_{state}")
+        self._record_node(
+            dev, "NODE_UPDATED", f"Device {dev.system_name} is {state}", f"node_{state}"
+        )
         return dev
 
     # -- inventory changes -----------------------------------------------------------------
 
-    def add_software(self, device_id: int, name: str, version: str | None = None,
-                     publisher: str | None = None) -> dict[str, Any]:
+    def add_software(
+        self, device_id: int, name: str, version: str | None = None, publisher: str | None = None
+    ) -> dict[str, Any]:
         dev = self.device(device_id)
         self.inventory.add_software(dev, name, version, publisher)
         return self._record_node(
-            dev, "SOFTWARE_ADDED", f"Software {name} {version or ''} was installed".strip(),
-            "software_added", params={"name": name, "version": version or ""},
+            dev,
+            "SOFTWARE_ADDED",
+            f"Software {name} {version or ''} was installed".strip(),
+            "software_added",
+            params={"name": name, "version": version or ""},
         )
 
     def remove_software(self, device_id: int, name: str) -> dict[str, Any]:
         dev = self.device(device_id)
         if not self.inventory.remove_software(dev, name):
             raise NotFound(f"Software {name!r} is not installed on device {device_id}")
-        return self._record_node(dev, "SOFTWARE_REMOVED", f"Software {name} was removed",
-                                 "software_removed", params={"name": name})
+        return self._record_node(
+            dev,
+            "SOFTWARE_REMOVED",
+            f"Software {name} was removed",
+            "software_removed",
+            params={"name": name},
+        )
 
-    def patch_result(self, device_id: int, *, success: bool, kind: str = "os",
-                     patch_id: str | None = None) -> dict[str, Any]:
+    def patch_result(
+        self, device_id: int, *, success: bool, kind: str = "os", patch_id: str | None = None
+    ) -> dict[str, Any]:
         dev = self.device(device_id)
         now = time.time()
-        row = self.inventory.apply_patch_result(dev, kind=kind, patch_id=patch_id,
-                                                success=success, now=now)
+        row = self.inventory.apply_patch_result(
+            dev, kind=kind, patch_id=patch_id, success=success, now=now
+        )
         if row is None:
             raise NotFound(f"No pending {kind} patch on device {device_id}")
         activity_type = "PATCH_MANAGEMENT" if kind == "os" else "SOFTWARE_PATCH_MANAGEMENT"
         code = f"{activity_type}_{'INSTALLED' if success else 'INSTALL_FAILED'}"
         title = row.get("name") or row.get("title")
         return self._record_node(
-            dev, code, f"{title} {'installed' if success else 'failed to install'}",
-            code.lower(), activity_type=activity_type,
-            params={"patchName": title, "patchId": row["id"],
-                    "installTime": int(now * 1000)},  # params carry epoch ms (reference §3)
+            dev,
+            code,
+            f"{title} {'installed' if success else 'failed to install'}",
+            code.lower(),
+            activity_type=activity_type,
+            params={
+                "patchName": title,
+                "patchId": row["id"],
+                "installTime": int(now * 1000),
+            },  # params carry epoch ms (reference §3)
         ) | {"patch": row}
 
     # -- alerts ----------------------------------------------------------------------------
 
-    def _trigger(self, dev: DeviceRec, kind: tuple[Any, ...], *, when: float, legacy: bool,
-                 notify: bool, severity: str | None = None, priority: str | None = None,
-                 message: str | None = None) -> dict[str, Any]:
+    def _trigger(
+        self,
+        dev: DeviceRec,
+        kind: tuple[Any, ...],
+        *,
+        when: float,
+        legacy: bool,
+        notify: bool,
+        severity: str | None = None,
+        priority: str | None = None,
+        message: str | None = None,
+    ) -> dict[str, Any]:
         source_type, default_msg, code, params, k_sev, k_pri, cond_name = kind
         uid = rng_uuid(self._rng)
         config_uid = rng_uuid(random.Random(f"cond:{source_type}"))
         ms = int(when * 1000)
         alert: dict[str, Any] = {
-            "uid": uid, "deviceId": dev.id, "message": message or default_msg,
-            "createTime": when, "updateTime": when, "sourceType": source_type,
-            "sourceConfigUid": config_uid, "sourceName": "", "subject": "",
-            "data": {"message": {"code": code,
-                                 "params": dict(params, start_date=ms - 300_000, end_date=ms)}},
+            "uid": uid,
+            "deviceId": dev.id,
+            "message": message or default_msg,
+            "createTime": when,
+            "updateTime": when,
+            "sourceType": source_type,
+            "sourceConfigUid": config_uid,
+            "sourceName": "",
+            "subject": "",
+            "data": {
+                "message": {
+                    "code": code,
+                    "params": dict(params, start_date=ms - 300_000, end_date=ms),
+                }
+            },
         }
         if not legacy:
             alert["severity"] = severity or k_sev
             alert["priority"] = priority or k_pri
             alert["conditionName"] = cond_name
-            alert["conditionHealthStatus"] = ("UNHEALTHY" if alert["severity"] in
-                                              ("CRITICAL", "MAJOR") else "NEEDS_ATTENTION")
+            alert["conditionHealthStatus"] = (
+                "UNHEALTHY" if alert["severity"] in ("CRITICAL", "MAJOR") else "NEEDS_ATTENTION"
+            )
             alert["useGlobalHealthStatus"] = False
         self.alerts[uid] = alert
         self._touch(dev)
         row = self.activities.record(
-            "CONDITION", "TRIGGERED", when, deviceId=dev.id, seriesUid=uid,
+            "CONDITION",
+            "TRIGGERED",
+            when,
+            deviceId=dev.id,
+            seriesUid=uid,
             severity=None if legacy else alert["severity"],
             priority=None if legacy else alert["priority"],
-            sourceConfigUid=config_uid, sourceName="", subject="",
-            message=alert["message"], data=alert["data"],
+            sourceConfigUid=config_uid,
+            sourceName="",
+            subject="",
+            message=alert["message"],
+            data=alert["data"],
         )
         self._emit(row, notify)
         return alert
 
-    def trigger_alert(self, device_id: int, *, severity: str | None = None,
-                      priority: str | None = None, message: str | None = None,
-                      source_type: str | None = None) -> dict[str, Any]:
+    def trigger_alert(
+        self,
+        device_id: int,
+        *,
+        severity: str | None = None,
+        priority: str | None = None,
+        message: str | None = None,
+        source_type: str | None = None,
+    ) -> dict[str, Any]:
         """Trigger a condition. Without `severity` the alert has the older-tenant shape (no
         severity/priority keys), as reference §6.4 says clients must cope with."""
         dev = self.device(device_id)
         kinds = [k for k in catalog.ALERT_KINDS if source_type in (None, k[0])]
-        kind = kinds[0] if kinds else (source_type, message or "Condition triggered",
-                                       "custom_condition", {}, "MODERATE", "MEDIUM",
-                                       "Custom condition")
-        return self._trigger(dev, kind, when=round(time.time(), 3), legacy=severity is None,
-                             notify=True, severity=severity, priority=priority, message=message)
+        kind = (
+            kinds[0]
+            if kinds
+            else (
+                source_type,
+                message or "Condition triggered",
+                "custom_condition",
+                {},
+                "MODERATE",
+                "MEDIUM",
+                "Custom condition",
+            )
+        )
+        return self._trigger(
+            dev,
+            kind,
+            when=round(time.time(), 3),
+            legacy=severity is None,
+            notify=True,
+            severity=severity,
+            priority=priority,
+            message=message,
+        )
 
     def reset_alert(self, uid: str, custom: dict[str, Any] | None = None) -> dict[str, Any]:
         alert = self.alerts.pop(uid, None)
@@ -260,10 +366,18 @@ class Tenant:
         if custom:
             data["custom"] = custom
         row = self.activities.record(
-            "CONDITION", "RESET", round(time.time(), 3), deviceId=alert["deviceId"],
-            seriesUid=uid, severity=alert.get("severity"), priority=alert.get("priority"),
-            sourceConfigUid=alert["sourceConfigUid"], sourceName=alert["sourceName"],
-            subject=alert["subject"], message=alert["message"], data=data,
+            "CONDITION",
+            "RESET",
+            round(time.time(), 3),
+            deviceId=alert["deviceId"],
+            seriesUid=uid,
+            severity=alert.get("severity"),
+            priority=alert.get("priority"),
+            sourceConfigUid=alert["sourceConfigUid"],
+            sourceName=alert["sourceName"],
+            subject=alert["subject"],
+            message=alert["message"],
+            data=data,
         )
         return self._emit(row, True)
 
@@ -272,8 +386,18 @@ class Tenant:
     def churn(self, count: int, rng: random.Random) -> list[dict[str, Any]]:
         """Apply `count` random changes (benchmarks, demo); returns what happened."""
         done: list[dict[str, Any]] = []
-        ops = ("rename", "move", "offline", "software_add", "software_remove", "patch",
-               "alert", "reset", "add", "delete")
+        ops = (
+            "rename",
+            "move",
+            "offline",
+            "software_add",
+            "software_remove",
+            "patch",
+            "alert",
+            "reset",
+            "add",
+            "delete",
+        )
         weights = (20, 8, 12, 12, 8, 10, 12, 8, 6, 4)
         for _ in range(count):
             ids = self.fleet.sorted_device_ids()
@@ -295,8 +419,7 @@ class Tenant:
         elif op == "offline":
             self.set_offline(dev_id, not self.device(dev_id).offline)
         elif op == "software_add":
-            self.add_software(dev_id, f"Contoso Tool {rng.randint(1, 99)}", "1.0.0",
-                              "Contoso Ltd")
+            self.add_software(dev_id, f"Contoso Tool {rng.randint(1, 99)}", "1.0.0", "Contoso Ltd")
         elif op == "software_remove":
             items = self.inventory.software(self.device(dev_id))
             if not items:
@@ -318,8 +441,8 @@ class Tenant:
             self.delete_device(dev_id)
         return {"op": op, "deviceId": dev_id}
 
-    def alert_storm(self, count: int, rng: random.Random, severity: str | None = "CRITICAL"
-                    ) -> list[dict[str, Any]]:
+    def alert_storm(
+        self, count: int, rng: random.Random, severity: str | None = "CRITICAL"
+    ) -> list[dict[str, Any]]:
         ids = self.fleet.sorted_device_ids()
-        return [self.trigger_alert(rng.choice(ids), severity=severity) for _ in range(count)
-                if ids]
+        return [self.trigger_alert(rng.choice(ids), severity=severity) for _ in range(count) if ids]

@@ -45,22 +45,26 @@ class WebhookConfig:
         acts = body.get("activities")
         if acts is not None and not (
             isinstance(acts, dict)
-            and all(isinstance(v, list) and all(isinstance(s, str) for s in v)
-                    for v in acts.values())
+            and all(
+                isinstance(v, list) and all(isinstance(s, str) for s in v) for v in acts.values()
+            )
         ):
             raise WebhookConfigError("activities must map activity types to status-code lists")
         headers = body.get("headers") or []
         if not isinstance(headers, list) or not all(
-            isinstance(h, dict) and isinstance(h.get("name"), str)
-            and isinstance(h.get("value"), str) for h in headers
+            isinstance(h, dict)
+            and isinstance(h.get("name"), str)
+            and isinstance(h.get("value"), str)
+            for h in headers
         ):
             raise WebhookConfigError("headers must be a list of {name, value}")
         expand = body.get("expand") or []
         if not isinstance(expand, list) or not all(isinstance(e, str) for e in expand):
             raise WebhookConfigError("expand must be a list of strings")
         org_ids = body.get("organizationIds")
-        if org_ids is not None and not (isinstance(org_ids, list) and
-                                        all(isinstance(i, int) for i in org_ids)):
+        if org_ids is not None and not (
+            isinstance(org_ids, list) and all(isinstance(i, int) for i in org_ids)
+        ):
             raise WebhookConfigError("organizationIds must be a list of integers")
         return cls(body["url"], acts, expand, headers, org_ids)
 
@@ -96,8 +100,7 @@ class WebhookDispatcher:
 
     async def start(self) -> None:
         self._queue = asyncio.Queue(QUEUE_SIZE)
-        self._session = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=DELIVERY_TIMEOUT))
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=DELIVERY_TIMEOUT))
         self._task = asyncio.create_task(self._run(), name="sim-webhook-delivery")
 
     async def stop(self) -> None:

@@ -14,12 +14,21 @@ ALL_SCOPES = "monitoring management control"
 BASE_TIME = 1_759_100_000.0
 
 
-async def client_credentials_token(http: httpx.AsyncClient, scope: str = ALL_SCOPES,
-                                   client_id: str = "demo-client",
-                                   secret: str = "demo-secret") -> dict:
-    resp = await http.post("/ws/oauth/token", data={
-        "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret,
-        "scope": scope})
+async def client_credentials_token(
+    http: httpx.AsyncClient,
+    scope: str = ALL_SCOPES,
+    client_id: str = "demo-client",
+    secret: str = "demo-secret",
+) -> dict:
+    resp = await http.post(
+        "/ws/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": secret,
+            "scope": scope,
+        },
+    )
     assert resp.status_code == 200, resp.text
     return resp.json()
 

@@ -15,8 +15,9 @@ async def test_client_credentials_token_and_bearer(http: httpx.AsyncClient) -> N
     assert token["token_type"] == "Bearer" and token["expires_in"] == 3600
     assert "refresh_token" not in token  # no offline_access asked
     assert (await http.get("/v2/organizations")).status_code == 401
-    ok = await http.get("/v2/organizations",
-                        headers={"Authorization": f"Bearer {token['access_token']}"})
+    ok = await http.get(
+        "/v2/organizations", headers={"Authorization": f"Bearer {token['access_token']}"}
+    )
     assert ok.status_code == 200 and ok.json()[0]["id"] == 1
 
 
@@ -37,10 +38,10 @@ async def test_devices_detailed_is_polymorphic(api: httpx.AsyncClient) -> None:
     assert all("deviceType" not in d and "os" not in d for d in slim)
 
 
-async def test_report_paging_covers_every_row_once(api: httpx.AsyncClient,
-                                                   sim: RunningSimulator) -> None:
-    expected = sum(len(sim.tenant.inventory.software(d))
-                   for d in sim.tenant.fleet.devices.values())
+async def test_report_paging_covers_every_row_once(
+    api: httpx.AsyncClient, sim: RunningSimulator
+) -> None:
+    expected = sum(len(sim.tenant.inventory.software(d)) for d in sim.tenant.fleet.devices.values())
     rows, cursor, pages = [], None, 0
     while True:
         params = {"pageSize": 500} | ({"cursor": cursor} if cursor else {})
@@ -65,8 +66,9 @@ async def test_activities_newest_first_with_lastActivityId(api: httpx.AsyncClien
     assert body["lastActivityId"] == ids[0]
 
 
-async def test_control_changes_show_in_api_and_activities(api: httpx.AsyncClient,
-                                                          sim: RunningSimulator) -> None:
+async def test_control_changes_show_in_api_and_activities(
+    api: httpx.AsyncClient, sim: RunningSimulator
+) -> None:
     async def newest() -> dict:
         return (await api.get("/v2/activities", params={"pageSize": 10})).json()["activities"][0]
 
@@ -83,8 +85,11 @@ async def test_control_changes_show_in_api_and_activities(api: httpx.AsyncClient
     assert (await api.get(f"/v2/device/{added['id']}")).status_code == 200
     await ctl("DELETE", f"/_sim/devices/{added['id']}")
     gone = await api.get(f"/v2/device/{added['id']}")
-    assert gone.status_code == 404 and set(gone.json()) == {"resultCode", "errorMessage",
-                                                            "incidentId"}
+    assert gone.status_code == 404 and set(gone.json()) == {
+        "resultCode",
+        "errorMessage",
+        "incidentId",
+    }
     assert (await newest())["statusCode"] == "NODE_DELETED"
 
 
@@ -108,9 +113,15 @@ def test_thread_runner_and_sim_control() -> None:
         dev = ctl.add_device(org_id=1)
         assert dev["organizationId"] == 1
         ctl.churn(15)
-        token = httpx.post(f"{sim.base_url}/ws/oauth/token", data={
-            "grant_type": "client_credentials", "client_id": "demo-client",
-            "client_secret": "demo-secret", "scope": "monitoring"}).json()["access_token"]
+        token = httpx.post(
+            f"{sim.base_url}/ws/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "demo-client",
+                "client_secret": "demo-secret",
+                "scope": "monitoring",
+            },
+        ).json()["access_token"]
         r = httpx.get(f"{sim.base_url}/v2/device/1", headers={"Authorization": f"Bearer {token}"})
         assert r.json()["displayName"] == "renamed"
         stats = ctl.stats()
@@ -126,8 +137,14 @@ def test_thread_runner_and_sim_control() -> None:
 
 
 async def test_unknown_routes_and_ids_use_the_error_envelope(api: httpx.AsyncClient) -> None:
-    for path in ("/v2/no-such-thing", "/v2/device/999999", "/v2/device/abc",
-                 "/v2/organization/999", "/v2/device/1/nonsense", "/v2/queries/nonsense"):
+    for path in (
+        "/v2/no-such-thing",
+        "/v2/device/999999",
+        "/v2/device/abc",
+        "/v2/organization/999",
+        "/v2/device/1/nonsense",
+        "/v2/queries/nonsense",
+    ):
         resp = await api.get(path)
         assert resp.status_code == 404, path
         assert set(resp.json()) == {"resultCode", "errorMessage", "incidentId"}, path
@@ -137,8 +154,9 @@ async def test_unknown_routes_and_ids_use_the_error_envelope(api: httpx.AsyncCli
     assert resp.status_code == 404
 
 
-async def test_dashboard_url_points_at_the_simulator(api: httpx.AsyncClient,
-                                                     sim: RunningSimulator) -> None:
+async def test_dashboard_url_points_at_the_simulator(
+    api: httpx.AsyncClient, sim: RunningSimulator
+) -> None:
     body = (await api.get("/v2/device/4/dashboard-url")).json()
     assert body["url"] == f"{sim.base_url}/#/deviceDashboard/4/overview"
     assert body["expires"] > 0
@@ -147,8 +165,11 @@ async def test_dashboard_url_points_at_the_simulator(api: httpx.AsyncClient,
 
 
 async def test_search_and_subresources(api: httpx.AsyncClient, sim: RunningSimulator) -> None:
-    dev = next(d for d in sim.tenant.fleet.devices.values()
-               if d.node_class == "WINDOWS_WORKSTATION" and not d.display_name)
+    dev = next(
+        d
+        for d in sim.tenant.fleet.devices.values()
+        if d.node_class == "WINDOWS_WORKSTATION" and not d.display_name
+    )
     found = (await api.get("/v2/devices/search", params={"q": dev.system_name})).json()
     assert found["query"] == dev.system_name
     assert found["devices"][0]["id"] == dev.id and found["devices"][0]["score"] == 100
@@ -163,8 +184,9 @@ async def test_search_and_subresources(api: httpx.AsyncClient, sim: RunningSimul
     assert all("deviceId" not in s for s in software)
 
 
-async def test_rest_timestamps_have_nine_decimals_on_the_wire(api: httpx.AsyncClient,
-                                                              sim: RunningSimulator) -> None:
+async def test_rest_timestamps_have_nine_decimals_on_the_wire(
+    api: httpx.AsyncClient, sim: RunningSimulator
+) -> None:
     import re
 
     text = (await api.get("/v2/devices-detailed", params={"pageSize": 3})).text
@@ -179,14 +201,16 @@ async def test_rest_timestamps_have_nine_decimals_on_the_wire(api: httpx.AsyncCl
 
 
 async def test_prewarm_serialises_report_rows_in_the_background(
-        api: httpx.AsyncClient, sim: RunningSimulator) -> None:
+    api: httpx.AsyncClient, sim: RunningSimulator
+) -> None:
     assert sim.state.warmup is not None
     assert await sim.state.warmup == len(sim.tenant.fleet.devices)
     before = (await api.get("/v2/queries/device-health", params={"pageSize": 1000})).json()
     # A change after warm-up is visible: the device's revision invalidates its cached rows.
     dev_id = before["results"][0]["deviceId"]
     await api.post("/_sim/alerts", json={"device_id": dev_id, "severity": "CRITICAL"})
-    after = (await api.get("/v2/queries/device-health",
-                           params={"df": f"id = {dev_id}"})).json()["results"][0]
+    after = (await api.get("/v2/queries/device-health", params={"df": f"id = {dev_id}"})).json()[
+        "results"
+    ][0]
     assert after["alertCount"] == before["results"][0]["alertCount"] + 1
     assert after["healthStatus"] == "UNHEALTHY"

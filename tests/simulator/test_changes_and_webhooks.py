@@ -46,8 +46,9 @@ async def _newest(api: httpx.AsyncClient) -> dict[str, Any]:
     return (await api.get("/v2/activities", params={"pageSize": 10})).json()["activities"][0]
 
 
-async def test_every_change_records_its_activity(api: httpx.AsyncClient,
-                                                 sim: RunningSimulator) -> None:
+async def test_every_change_records_its_activity(
+    api: httpx.AsyncClient, sim: RunningSimulator
+) -> None:
     async with AsyncSimControl(sim.base_url) as ctl:
         last = (await _newest(api))["id"]
 
@@ -79,9 +80,12 @@ async def test_every_change_records_its_activity(api: httpx.AsyncClient,
         await expect("SYSTEM", "SOFTWARE_REMOVED", dev["id"])
         sw = (await api.get(f"/v2/device/{dev['id']}/software")).json()
         assert all(s["name"] != name for s in sw)
-        win = next(d for d in sim.tenant.fleet.devices.values()
-                   if sim.tenant.inventory.os_patches(d)
-                   and any(p["status"] != "REJECTED" for p in sim.tenant.inventory.os_patches(d)))
+        win = next(
+            d
+            for d in sim.tenant.fleet.devices.values()
+            if sim.tenant.inventory.os_patches(d)
+            and any(p["status"] != "REJECTED" for p in sim.tenant.inventory.os_patches(d))
+        )
         before = len(sim.tenant.inventory.os_patches(win))
         res = await ctl.patch_installed(win.id)
         act = await expect("PATCH_MANAGEMENT", "PATCH_MANAGEMENT_INSTALLED", win.id)
@@ -122,15 +126,17 @@ async def test_churn_and_storm(api: httpx.AsyncClient, sim: RunningSimulator) ->
         assert len((await api.get("/v2/alerts")).json()) == n_alerts + 12
 
 
-async def test_webhook_delivery_headers_filter_expand(api: httpx.AsyncClient,
-                                                      sim: RunningSimulator,
-                                                      receiver: Receiver) -> None:
+async def test_webhook_delivery_headers_filter_expand(
+    api: httpx.AsyncClient, sim: RunningSimulator, receiver: Receiver
+) -> None:
     config = {
         "url": receiver.url,
         "activities": {"CONDITION": ["TRIGGERED", "RESET"], "SYSTEM": ["NODE_CREATED"]},
         "expand": ["device", "organization", "location"],
-        "headers": [{"name": "Authorization", "value": "Bearer hook-secret"},
-                    {"name": "X-Tenant", "value": "t1"}],
+        "headers": [
+            {"name": "Authorization", "value": "Bearer hook-secret"},
+            {"name": "X-Tenant", "value": "t1"},
+        ],
     }
     assert (await api.put("/v2/webhook", json=config)).status_code == 204
     async with AsyncSimControl(sim.base_url) as ctl:
@@ -149,17 +155,20 @@ async def test_webhook_delivery_headers_filter_expand(api: httpx.AsyncClient,
     assert body["seriesUid"] == alert["uid"] and body["deviceId"] == 5
     refs = body["device"]["references"]
     org = sim.tenant.fleet.orgs[body["device"]["organizationId"]]
-    assert refs["organization"] == {"name": org.name, "nodeApprovalMode":
-                                    org.node_approval_mode, "id": org.id}
+    assert refs["organization"] == {
+        "name": org.name,
+        "nodeApprovalMode": org.node_approval_mode,
+        "id": org.id,
+    }
     assert set(refs["location"]) == {"name", "id"}
     assert "os" not in body["device"] and "deviceType" not in body["device"]
     assert len(str(body["activityTime"]).split(".")[-1]) <= 3  # ms precision in webhooks
     assert receiver.deliveries[2][1]["device"]["id"] == dev["id"]
 
 
-async def test_webhook_without_expand_and_replace_on_put(api: httpx.AsyncClient,
-                                                          sim: RunningSimulator,
-                                                          receiver: Receiver) -> None:
+async def test_webhook_without_expand_and_replace_on_put(
+    api: httpx.AsyncClient, sim: RunningSimulator, receiver: Receiver
+) -> None:
     await api.put("/v2/webhook", json={"url": "http://127.0.0.1:9/old"})
     await api.put("/v2/webhook", json={"url": receiver.url, "activities": {"SYSTEM": ["*"]}})
     async with AsyncSimControl(sim.base_url) as ctl:
@@ -173,9 +182,9 @@ async def test_webhook_without_expand_and_replace_on_put(api: httpx.AsyncClient,
         assert await ctl.webhook() is None
 
 
-async def test_slow_receiver_never_blocks_the_api(api: httpx.AsyncClient,
-                                                  sim: RunningSimulator,
-                                                  receiver: Receiver) -> None:
+async def test_slow_receiver_never_blocks_the_api(
+    api: httpx.AsyncClient, sim: RunningSimulator, receiver: Receiver
+) -> None:
     receiver.delay = 0.5
     await api.put("/v2/webhook", json={"url": receiver.url})
     loop = asyncio.get_running_loop()
@@ -189,16 +198,18 @@ async def test_slow_receiver_never_blocks_the_api(api: httpx.AsyncClient,
         assert (await ctl.stats())["webhooks"]["queued"] == 5
 
 
-async def test_webhook_admin_and_psa_conflict(api: httpx.AsyncClient,
-                                              sim: RunningSimulator) -> None:
+async def test_webhook_admin_and_psa_conflict(
+    api: httpx.AsyncClient, sim: RunningSimulator
+) -> None:
     async with AsyncSimControl(sim.base_url) as ctl:
         await ctl.configure_webhook(admin=False)
         resp = await api.put("/v2/webhook", json={"url": "https://hooks.example.com/x"})
         assert resp.status_code == 403
         assert resp.json()["errorMessage"] == "Only system administrators can configure webhooks"
         await ctl.configure_webhook(admin=True, psa_conflict=True)
-        assert (await api.put("/v2/webhook", json={"url": "https://h.example/x"})
-                ).status_code == 204
+        assert (
+            await api.put("/v2/webhook", json={"url": "https://h.example/x"})
+        ).status_code == 204
         resp = await api.delete("/v2/webhook")
         assert resp.status_code == 403
         assert resp.json()["errorMessage"] == "Different PSA is already configured"
@@ -214,15 +225,17 @@ async def test_churn_repeats_for_the_same_seed(sim: RunningSimulator) -> None:
     from ninja_desk.simulator import SimulatorConfig, start_simulator
 
     cfg = SimulatorConfig(orgs=4, devices=60, seed=7, base_time=sim.config.base_time)
-    async with start_simulator(cfg) as twin, AsyncSimControl(sim.base_url) as a, \
-            AsyncSimControl(twin.base_url) as b:
+    async with (
+        start_simulator(cfg) as twin,
+        AsyncSimControl(sim.base_url) as a,
+        AsyncSimControl(twin.base_url) as b,
+    ):
         first = (await a.churn(25, seed=9))["changes"]
         second = (await b.churn(25, seed=9))["changes"]
     assert first == second and {c["op"] for c in first} - {"skipped"}
 
 
-async def test_failed_deliveries_are_counted(api: httpx.AsyncClient,
-                                             sim: RunningSimulator) -> None:
+async def test_failed_deliveries_are_counted(api: httpx.AsyncClient, sim: RunningSimulator) -> None:
     await api.put("/v2/webhook", json={"url": "http://127.0.0.1:9/nothing-listens"})
     async with AsyncSimControl(sim.base_url) as ctl:
         await ctl.trigger_alert(5)

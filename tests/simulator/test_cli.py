@@ -15,8 +15,21 @@ from ninja_desk.simulator.cli import main
 
 def test_serve_prints_base_url_and_answers() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ninja_desk.simulator.cli", "serve", "--devices", "12",
-         "--orgs", "2", "--seed", "3"], stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "ninja_desk.simulator.cli",
+            "serve",
+            "--devices",
+            "12",
+            "--orgs",
+            "2",
+            "--seed",
+            "3",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()

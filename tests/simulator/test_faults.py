@@ -15,8 +15,7 @@ from .conftest import client_credentials_token
 
 
 def test_fault_rates_are_near_configured_and_repeatable() -> None:
-    cfg = SimulatorConfig(seed=11, rate_429=0.2, rate_5xx=0.1,
-                          rate_429_without_retry_after=0.25)
+    cfg = SimulatorConfig(seed=11, rate_429=0.2, rate_5xx=0.1, rate_429_without_retry_after=0.25)
     draws = [FaultInjector(cfg).draw()]
     a, b = FaultInjector(cfg), FaultInjector(cfg)
     seq_a = [a.draw() for _ in range(4000)]
@@ -30,8 +29,9 @@ def test_fault_rates_are_near_configured_and_repeatable() -> None:
     assert 0.18 < no_header < 0.32
 
 
-async def test_429_with_and_without_retry_after(api: httpx.AsyncClient,
-                                                sim: RunningSimulator) -> None:
+async def test_429_with_and_without_retry_after(
+    api: httpx.AsyncClient, sim: RunningSimulator
+) -> None:
     async with AsyncSimControl(sim.base_url) as ctl:
         await ctl.set_faults(rate_429=1.0, retry_after=2)
         resp = await api.get("/v2/devices")
@@ -50,8 +50,9 @@ async def test_429_with_and_without_retry_after(api: httpx.AsyncClient,
         assert stats["requests"]["GET /v2/devices"] == 4
 
 
-async def test_early_requests_are_counted_per_client(api: httpx.AsyncClient,
-                                                     sim: RunningSimulator) -> None:
+async def test_early_requests_are_counted_per_client(
+    api: httpx.AsyncClient, sim: RunningSimulator
+) -> None:
     async with AsyncSimControl(sim.base_url) as ctl:
         await ctl.set_faults(rate_429=1.0, retry_after=0.6)
         assert (await api.get("/v2/devices")).status_code == 429
@@ -79,8 +80,9 @@ def test_early_rule_spares_in_flight_requests_and_honours_tolerance() -> None:
     assert not stats.check_early("app", 100.96)  # within 50 ms of the deadline: on time
     assert not stats.check_early("app", 100.5)  # the window closed with the on-time retry
     assert stats.early_requests == 1
-    assert stats.early_details == [{"client": "app", "endpoint": "GET /v2/devices",
-                                    "after_429_s": 0.5, "early_by_s": 0.5}]
+    assert stats.early_details == [
+        {"client": "app", "endpoint": "GET /v2/devices", "after_429_s": 0.5, "early_by_s": 0.5}
+    ]
     # A later, longer Retry-After extends the window; a shorter one does not shorten it.
     stats.note_retry_after("app", 200.0, 2.0)
     stats.note_retry_after("app", 200.5, 0.5)
@@ -99,8 +101,9 @@ async def test_latency_is_added(api: httpx.AsyncClient, sim: RunningSimulator) -
         assert bad.status_code == 400
 
 
-async def test_token_lifetime_changes_at_runtime(http: httpx.AsyncClient,
-                                                 sim: RunningSimulator) -> None:
+async def test_token_lifetime_changes_at_runtime(
+    http: httpx.AsyncClient, sim: RunningSimulator
+) -> None:
     async with AsyncSimControl(sim.base_url) as ctl:
         assert (await ctl.set_faults(token_lifetime=1))["token_lifetime"] == 1
         token = await client_credentials_token(http)
@@ -113,7 +116,11 @@ async def test_token_lifetime_changes_at_runtime(http: httpx.AsyncClient,
 
 async def test_delete_with_body_is_400(api: httpx.AsyncClient, sim: RunningSimulator) -> None:
     uid = next(iter(sim.tenant.alerts))
-    resp = await api.request("DELETE", f"/v2/alert/{uid}", content=b'{"x":1}',
-                             headers={"Content-Type": "application/json"})
+    resp = await api.request(
+        "DELETE",
+        f"/v2/alert/{uid}",
+        content=b'{"x":1}',
+        headers={"Content-Type": "application/json"},
+    )
     assert resp.status_code == 400
     assert uid in sim.tenant.alerts

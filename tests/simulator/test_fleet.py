@@ -11,19 +11,25 @@ from ninja_desk.simulator.tenant import Tenant
 
 
 def _tenant(**kw: object) -> Tenant:
-    return Tenant(SimulatorConfig(**({"orgs": 10, "devices": 400, "seed": 3,
-                                      "base_time": 1_759_100_000.0} | kw)))
+    return Tenant(
+        SimulatorConfig(
+            **({"orgs": 10, "devices": 400, "seed": 3, "base_time": 1_759_100_000.0} | kw)
+        )
+    )
 
 
 def test_same_seed_same_fleet_and_different_seed_differs() -> None:
     a, b, c = _tenant(), _tenant(), _tenant(seed=4)
     assert [device_detailed(d) for d in a.fleet.devices.values()] == [
-        device_detailed(d) for d in b.fleet.devices.values()]
+        device_detailed(d) for d in b.fleet.devices.values()
+    ]
     dev = a.fleet.devices[10]
     assert [s.name for s in a.inventory.software(dev)] == [
-        s.name for s in b.inventory.software(b.fleet.devices[10])]
+        s.name for s in b.inventory.software(b.fleet.devices[10])
+    ]
     assert [d.system_name for d in a.fleet.devices.values()] != [
-        d.system_name for d in c.fleet.devices.values()]
+        d.system_name for d in c.fleet.devices.values()
+    ]
 
 
 def test_fleet_is_realistic() -> None:

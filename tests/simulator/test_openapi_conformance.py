@@ -34,12 +34,16 @@ EXCEPTIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("DeviceApplication", "installDate"): {"type": "string", "format": "date"},
     # SPEC-NEW (the newer 2.0.9 snapshot, reference §6.4/§7.4) added these alert fields; this
     # older 2.0.9-draft copy lacks them. The simulator emits them on "newer tenant" alerts.
-    ("Alert", "severity"): {"type": "string",
-                            "enum": ["NONE", "MINOR", "MODERATE", "MAJOR", "CRITICAL"]},
+    ("Alert", "severity"): {
+        "type": "string",
+        "enum": ["NONE", "MINOR", "MODERATE", "MAJOR", "CRITICAL"],
+    },
     ("Alert", "priority"): {"type": "string", "enum": ["NONE", "LOW", "MEDIUM", "HIGH"]},
     ("Alert", "conditionName"): {"type": "string"},
     ("Alert", "conditionHealthStatus"): {
-        "type": "string", "enum": ["UNKNOWN", "HEALTHY", "NEEDS_ATTENTION", "UNHEALTHY"]},
+        "type": "string",
+        "enum": ["UNKNOWN", "HEALTHY", "NEEDS_ATTENTION", "UNHEALTHY"],
+    },
     ("Alert", "useGlobalHealthStatus"): {"type": "boolean"},
     # Webhook deliveries are DetailedActivity (WH-YAML): Activity plus the expanded device.
     ("DetailedActivity", "device"): {"$ref": "#/components/schemas/NodeWithDetailedReferences"},
@@ -52,19 +56,44 @@ APP_READS: dict[str, set[str]] = {
     "Organization": {"id", "name", "nodeApprovalMode"},
     "Location": {"id", "name"},
     "LocationWithOrganizationRef": {"id", "name", "organizationId"},
-    "NodeWithDetailedReferences": {"id", "uid", "organizationId", "locationId", "nodeClass",
-                                   "approvalStatus", "offline", "systemName", "created",
-                                   "lastContact", "lastUpdate"},
-    "AgentDevice": {"id", "deviceType", "os", "system", "memory", "processors", "volumes",
-                    "ipAddresses", "macAddresses"},
+    "NodeWithDetailedReferences": {
+        "id",
+        "uid",
+        "organizationId",
+        "locationId",
+        "nodeClass",
+        "approvalStatus",
+        "offline",
+        "systemName",
+        "created",
+        "lastContact",
+        "lastUpdate",
+    },
+    "AgentDevice": {
+        "id",
+        "deviceType",
+        "os",
+        "system",
+        "memory",
+        "processors",
+        "volumes",
+        "ipAddresses",
+        "macAddresses",
+    },
     "Alert": {"uid", "deviceId", "message", "createTime", "sourceType"},
     "Activity": {"id", "activityTime", "activityType", "statusCode"},
     "DeviceApplication": {"deviceId", "name", "installDate", "timestamp"},
     "DeviceOSPatch": {"deviceId", "id", "name", "status"},
     "DeviceSoftwarePatch": {"deviceId", "id", "title", "status"},
     "DeviceAntivirusStatus": {"deviceId", "productName", "productState", "definitionStatus"},
-    "DeviceHealthSummary": {"deviceId", "healthStatus", "pendingOSPatchesCount",
-                            "failedOSPatchesCount", "alertCount", "offline"},
+    "DeviceHealthSummary": {
+        "deviceId",
+        "healthStatus",
+        "pendingOSPatchesCount",
+        "failedOSPatchesCount",
+        "alertCount",
+        "offline",
+    },
     "DeviceVolume": {"deviceId", "name", "capacity", "freeSpace"},
     "Cursor": {"name", "offset", "count", "expires"},
 }
@@ -128,8 +157,7 @@ def _validate(components: dict[str, Any], schema: dict[str, Any], value: Any) ->
     document = dict(schema, components={"schemas": components["schemas"]})
     validator = OAS30Validator(document, format_checker=oas30_format_checker)
     errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
-    assert not errors, "\n".join(
-        f"{list(e.absolute_path)}: {e.message[:300]}" for e in errors[:10])
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message[:300]}" for e in errors[:10])
 
 
 def _check_reads(schema_name: str, rows: list[dict[str, Any]]) -> None:
@@ -159,21 +187,35 @@ async def fleet_ids(api: httpx.AsyncClient) -> dict[str, int]:
 
 
 LIST_ENDPOINTS = [
-    "/v2/organizations", "/v2/organizations-detailed", "/v2/locations", "/v2/devices",
-    "/v2/devices-detailed", "/v2/alerts", "/v2/activities",
-    "/v2/queries/software", "/v2/queries/os-patches", "/v2/queries/os-patch-installs",
-    "/v2/queries/software-patches", "/v2/queries/software-patch-installs",
-    "/v2/queries/volumes", "/v2/queries/processors", "/v2/queries/disks",
-    "/v2/queries/antivirus-status", "/v2/queries/antivirus-threats",
-    "/v2/queries/device-health", "/v2/queries/computer-systems",
-    "/v2/queries/operating-systems", "/v2/queries/network-interfaces",
+    "/v2/organizations",
+    "/v2/organizations-detailed",
+    "/v2/locations",
+    "/v2/devices",
+    "/v2/devices-detailed",
+    "/v2/alerts",
+    "/v2/activities",
+    "/v2/queries/software",
+    "/v2/queries/os-patches",
+    "/v2/queries/os-patch-installs",
+    "/v2/queries/software-patches",
+    "/v2/queries/software-patch-installs",
+    "/v2/queries/volumes",
+    "/v2/queries/processors",
+    "/v2/queries/disks",
+    "/v2/queries/antivirus-status",
+    "/v2/queries/antivirus-threats",
+    "/v2/queries/device-health",
+    "/v2/queries/computer-systems",
+    "/v2/queries/operating-systems",
+    "/v2/queries/network-interfaces",
     "/v2/queries/logged-on-users",
 ]
 
 
 @pytest.mark.parametrize("path", LIST_ENDPOINTS)
-async def test_list_endpoints_conform(api: httpx.AsyncClient, components: dict[str, Any],
-                                      path: str) -> None:
+async def test_list_endpoints_conform(
+    api: httpx.AsyncClient, components: dict[str, Any], path: str
+) -> None:
     params = {"include": "bl", "pageSize": 2000} if path.startswith("/v2/queries") else {}
     resp = await api.get(path, params=params)
     assert resp.status_code == 200
@@ -186,9 +228,12 @@ async def test_list_endpoints_conform(api: httpx.AsyncClient, components: dict[s
             return  # only a few devices have threats; shape checked above
     assert rows, f"{path} returned nothing to validate"
     reads = {
-        "/v2/organizations": "Organization", "/v2/locations": "LocationWithOrganizationRef",
-        "/v2/devices": "NodeWithDetailedReferences", "/v2/alerts": "Alert",
-        "/v2/queries/software": "DeviceApplication", "/v2/queries/os-patches": "DeviceOSPatch",
+        "/v2/organizations": "Organization",
+        "/v2/locations": "LocationWithOrganizationRef",
+        "/v2/devices": "NodeWithDetailedReferences",
+        "/v2/alerts": "Alert",
+        "/v2/queries/software": "DeviceApplication",
+        "/v2/queries/os-patches": "DeviceOSPatch",
         "/v2/queries/software-patches": "DeviceSoftwarePatch",
         "/v2/queries/antivirus-status": "DeviceAntivirusStatus",
         "/v2/queries/device-health": "DeviceHealthSummary",
@@ -203,30 +248,43 @@ async def test_list_endpoints_conform(api: httpx.AsyncClient, components: dict[s
         _check_reads("AgentDevice", [r for r in rows if r["deviceType"] == "AgentDevice"])
 
 
-async def test_device_endpoints_conform(api: httpx.AsyncClient, components: dict[str, Any],
-                                        fleet_ids: dict[str, int]) -> None:
+async def test_device_endpoints_conform(
+    api: httpx.AsyncClient, components: dict[str, Any], fleet_ids: dict[str, int]
+) -> None:
     win = fleet_ids["windows"]
     for kind in DEVICE_SUBTYPES:
         body = (await api.get(f"/v2/device/{fleet_ids[kind]}")).json()
         _validate(components, _response_schema(components, "/v2/device/{id}"), body)
-    subresources = ["software", "os-patches", "os-patch-installs", "software-patches",
-                    "software-patch-installs", "volumes", "processors", "disks",
-                    "network-interfaces", "last-logged-on-user", "alerts", "activities",
-                    "dashboard-url"]
+    subresources = [
+        "software",
+        "os-patches",
+        "os-patch-installs",
+        "software-patches",
+        "software-patch-installs",
+        "volumes",
+        "processors",
+        "disks",
+        "network-interfaces",
+        "last-logged-on-user",
+        "alerts",
+        "activities",
+        "dashboard-url",
+    ]
     for sub in subresources:
         resp = await api.get(f"/v2/device/{win}/{sub}", params={"include": "bl"})
         assert resp.status_code == 200, (sub, resp.text)
-        _validate(components, _response_schema(components, f"/v2/device/{{id}}/{sub}"),
-                  resp.json())
+        _validate(components, _response_schema(components, f"/v2/device/{{id}}/{sub}"), resp.json())
 
 
-async def test_org_endpoints_and_search_conform(api: httpx.AsyncClient,
-                                                components: dict[str, Any]) -> None:
-    for path, template in (("/v2/organization/1", "/v2/organization/{id}"),
-                           ("/v2/organization/1/locations", "/v2/organization/{id}/locations"),
-                           ("/v2/organization/1/devices", "/v2/organization/{id}/devices")):
-        _validate(components, _response_schema(components, template),
-                  (await api.get(path)).json())
+async def test_org_endpoints_and_search_conform(
+    api: httpx.AsyncClient, components: dict[str, Any]
+) -> None:
+    for path, template in (
+        ("/v2/organization/1", "/v2/organization/{id}"),
+        ("/v2/organization/1/locations", "/v2/organization/{id}/locations"),
+        ("/v2/organization/1/devices", "/v2/organization/{id}/devices"),
+    ):
+        _validate(components, _response_schema(components, template), (await api.get(path)).json())
     expanded = (await api.get("/v2/devices", params={"expand": "organization,location"})).json()
     assert expanded[0]["references"]["organization"]["id"] == expanded[0]["organizationId"]
     _validate(components, _response_schema(components, "/v2/devices"), expanded)
@@ -248,11 +306,14 @@ def test_exceptions_are_needed(components: dict[str, Any]) -> None:
         assert prop not in props or props[prop].get("format") == "date-time", (name, prop)
 
 
-WEBHOOK_FIXTURES = ["webhook_condition_triggered_expanded.json",
-                    "webhook_condition_reset_expanded.json",
-                    "webhook_condition_acknowledged.json",
-                    "webhook_condition_triggered_plain.json",
-                    "webhook_node_created.json", "webhook_node_deleted.json"]
+WEBHOOK_FIXTURES = [
+    "webhook_condition_triggered_expanded.json",
+    "webhook_condition_reset_expanded.json",
+    "webhook_condition_acknowledged.json",
+    "webhook_condition_triggered_plain.json",
+    "webhook_node_created.json",
+    "webhook_node_deleted.json",
+]
 
 
 def _ref(name: str) -> dict[str, Any]:
@@ -312,28 +373,34 @@ def test_validator_is_strict(components: dict[str, Any]) -> None:
             _validate(components, _ref(name), value)
 
 
-async def test_simulator_webhook_payloads_conform(api: httpx.AsyncClient, sim: Any,
-                                                  components: dict[str, Any]) -> None:
+async def test_simulator_webhook_payloads_conform(
+    api: httpx.AsyncClient, sim: Any, components: dict[str, Any]
+) -> None:
     from ninja_desk.simulator.webhooks import WebhookConfig
 
     tenant = sim.tenant
-    config = WebhookConfig(url="http://127.0.0.1:9/x",
-                           expand=["device", "organization", "location"])
+    config = WebhookConfig(
+        url="http://127.0.0.1:9/x", expand=["device", "organization", "location"]
+    )
 
     def newest() -> dict[str, Any]:
         return tenant.activities.page(older_than=None, newer_than=None, page_size=1)[0]
 
     dev_id = tenant.fleet.sorted_device_ids()[3]
-    patchable = next(d.id for d in tenant.fleet.devices.values()
-                     if any(p["status"] != "REJECTED" for p in tenant.inventory.os_patches(d)))
+    patchable = next(
+        d.id
+        for d in tenant.fleet.devices.values()
+        if any(p["status"] != "REJECTED" for p in tenant.inventory.os_patches(d))
+    )
     rows = []
-    for change in (lambda: tenant.trigger_alert(dev_id, severity="MAJOR"),
-                   lambda: tenant.trigger_alert(dev_id),
-                   lambda: tenant.rename_device(dev_id, "x"),
-                   lambda: tenant.patch_result(patchable, success=False),
-                   lambda: tenant.add_software(dev_id, "Tool", "1.0")):
+    for change in (
+        lambda: tenant.trigger_alert(dev_id, severity="MAJOR"),
+        lambda: tenant.trigger_alert(dev_id),
+        lambda: tenant.rename_device(dev_id, "x"),
+        lambda: tenant.patch_result(patchable, success=False),
+        lambda: tenant.add_software(dev_id, "Tool", "1.0"),
+    ):
         change()
         rows.append(newest())
     for row in rows:
-        _validate(components, _ref("DetailedActivity"),
-                  sim.state.webhooks.payload(row, config))
+        _validate(components, _ref("DetailedActivity"), sim.state.webhooks.payload(row, config))

@@ -21,10 +21,17 @@ async def _walk(api: httpx.AsyncClient, path: str, size: int, **params: str) -> 
         after = page[-1]["id"]
 
 
-@pytest.mark.parametrize("path", ["/v2/devices", "/v2/devices-detailed", "/v2/organizations",
-                                  "/v2/organizations-detailed", "/v2/locations"])
-async def test_id_watermark_pages_ascending_without_gaps(api: httpx.AsyncClient,
-                                                         path: str) -> None:
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v2/devices",
+        "/v2/devices-detailed",
+        "/v2/organizations",
+        "/v2/organizations-detailed",
+        "/v2/locations",
+    ],
+)
+async def test_id_watermark_pages_ascending_without_gaps(api: httpx.AsyncClient, path: str) -> None:
     everything = (await api.get(path)).json()  # no pageSize: all of it
     pages = await _walk(api, path, 7)
     flat = [row["id"] for page in pages for row in page]
@@ -52,27 +59,32 @@ async def test_empty_result_with_filter(api: httpx.AsyncClient) -> None:
     assert report["results"] == [] and report["cursor"]["count"] == 0
 
 
-async def test_device_list_with_filter_pages(api: httpx.AsyncClient,
-                                             sim: RunningSimulator) -> None:
+async def test_device_list_with_filter_pages(api: httpx.AsyncClient, sim: RunningSimulator) -> None:
     want = [d.id for d in sim.tenant.fleet.devices.values() if d.org_id == 1]
     pages = await _walk(api, "/v2/devices", 3, df="org = 1")
     assert [r["id"] for p in pages for r in p] == want
 
 
-async def test_report_cursor_exact_multiple_and_unknown_cursor(api: httpx.AsyncClient,
-                                                                sim: RunningSimulator) -> None:
+async def test_report_cursor_exact_multiple_and_unknown_cursor(
+    api: httpx.AsyncClient, sim: RunningSimulator
+) -> None:
     n = sum(1 for d in sim.tenant.fleet.devices.values() if d.detail.get("os"))
     first = (await api.get("/v2/queries/operating-systems", params={"pageSize": n})).json()
     assert len(first["results"]) == n
-    nxt = (await api.get("/v2/queries/operating-systems",
-                         params={"pageSize": n, "cursor": first["cursor"]["name"]})).json()
+    nxt = (
+        await api.get(
+            "/v2/queries/operating-systems",
+            params={"pageSize": n, "cursor": first["cursor"]["name"]},
+        )
+    ).json()
     assert nxt["results"] == [] and nxt["cursor"]["offset"] == n
     bad = await api.get("/v2/queries/operating-systems", params={"cursor": "nope"})
     assert bad.status_code == 400
 
 
-async def test_report_cursor_pages_split_inside_a_device(api: httpx.AsyncClient,
-                                                          sim: RunningSimulator) -> None:
+async def test_report_cursor_pages_split_inside_a_device(
+    api: httpx.AsyncClient, sim: RunningSimulator
+) -> None:
     dev = next(d for d in sim.tenant.fleet.devices.values() if d.is_agent)
     names = [s.name for s in sim.tenant.inventory.software(dev)]
     got, cursor = [], None
@@ -112,10 +124,10 @@ async def test_activity_filters(api: httpx.AsyncClient, sim: RunningSimulator) -
     alert = next(iter(sim.tenant.alerts.values()))
     by_series = (await api.get("/v2/activities", params={"seriesUid": alert["uid"]})).json()
     assert [a["statusCode"] for a in by_series["activities"]] == ["TRIGGERED"]
-    cond = (await api.get("/v2/activities", params={"type": "CONDITION",
-                                                    "status": "TRIGGERED"})).json()
-    assert cond["activities"] and all(a["activityType"] == "CONDITION"
-                                      for a in cond["activities"])
+    cond = (
+        await api.get("/v2/activities", params={"type": "CONDITION", "status": "TRIGGERED"})
+    ).json()
+    assert cond["activities"] and all(a["activityType"] == "CONDITION" for a in cond["activities"])
     org1 = (await api.get("/v2/activities", params={"df": "org = 1"})).json()["activities"]
     devs = sim.tenant.fleet.devices
     assert org1 and all(devs[a["deviceId"]].org_id == 1 for a in org1)
@@ -127,8 +139,9 @@ async def test_activity_filters(api: httpx.AsyncClient, sim: RunningSimulator) -
     assert all(a["deviceId"] == dev_id for a in per_device["activities"])
 
 
-async def test_alerts_are_unpaged_and_df_filtered(api: httpx.AsyncClient,
-                                                  sim: RunningSimulator) -> None:
+async def test_alerts_are_unpaged_and_df_filtered(
+    api: httpx.AsyncClient, sim: RunningSimulator
+) -> None:
     alerts = (await api.get("/v2/alerts", params={"pageSize": 1})).json()
     assert len(alerts) == len(sim.tenant.alerts)
     dev_id = alerts[0]["deviceId"]
@@ -139,32 +152,69 @@ async def test_alerts_are_unpaged_and_df_filtered(api: httpx.AsyncClient,
 
 
 def _dev(**kw: object) -> DeviceRec:
-    base = {"id": 5, "uid": "u", "org_id": 2, "loc_id": 3, "node_class": "WINDOWS_SERVER",
-            "role_id": 1002, "role_policy_id": 57, "system_name": "S",
-            "created": 1_700_000_000.0, "last_contact": 1_700_000_100.0}
+    base = {
+        "id": 5,
+        "uid": "u",
+        "org_id": 2,
+        "loc_id": 3,
+        "node_class": "WINDOWS_SERVER",
+        "role_id": 1002,
+        "role_policy_id": 57,
+        "system_name": "S",
+        "created": 1_700_000_000.0,
+        "last_contact": 1_700_000_100.0,
+    }
     return DeviceRec(**(base | kw))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("df", "expected"), [
-    ("id=5", True), ("id = 6", False), ("org eq 2", True), ("organization = 2", True),
-    ("org neq 2", False), ("loc in (1,3)", True), ("loc notin (3)", False),
-    ("class eq WINDOWS_SERVER", True), ("class in (WINDOWS_WORKSTATION,MAC)", False),
-    ("status eq APPROVED", True), ("role = 1002", True),
-    ("created before 2023-11-15", True), ("created after 2023-11-15", False),
-    ("created after 2023-11-13", True), ("online", True), ("offline", False),
-    ("class eq WINDOWS_SERVER AND online", True), ("org = 2 AND offline", False),
-    ("tagId in (1,2)", False), ("tagId notin (1,2)", True), ("group 4", False), ("", True),
-])
+@pytest.mark.parametrize(
+    ("df", "expected"),
+    [
+        ("id=5", True),
+        ("id = 6", False),
+        ("org eq 2", True),
+        ("organization = 2", True),
+        ("org neq 2", False),
+        ("loc in (1,3)", True),
+        ("loc notin (3)", False),
+        ("class eq WINDOWS_SERVER", True),
+        ("class in (WINDOWS_WORKSTATION,MAC)", False),
+        ("status eq APPROVED", True),
+        ("role = 1002", True),
+        ("created before 2023-11-15", True),
+        ("created after 2023-11-15", False),
+        ("created after 2023-11-13", True),
+        ("online", True),
+        ("offline", False),
+        ("class eq WINDOWS_SERVER AND online", True),
+        ("org = 2 AND offline", False),
+        ("tagId in (1,2)", False),
+        ("tagId notin (1,2)", True),
+        ("group 4", False),
+        ("", True),
+    ],
+)
 def test_df_good(df: str, expected: bool) -> None:
     pred = parse_device_filter(df)
     assert (pred is None or pred(_dev())) is expected
 
 
-@pytest.mark.parametrize("df", [
-    "org", "org = ", "id = abc", "colour = red", "loc in 1,2", "loc in ()", "created before x",
-    "org = 1 AND", "AND online", "class before 2024-01-01", "org ~ 1",
-])
+@pytest.mark.parametrize(
+    "df",
+    [
+        "org",
+        "org = ",
+        "id = abc",
+        "colour = red",
+        "loc in 1,2",
+        "loc in ()",
+        "created before x",
+        "org = 1 AND",
+        "AND online",
+        "class before 2024-01-01",
+        "org ~ 1",
+    ],
+)
 def test_df_malformed(df: str) -> None:
     with pytest.raises(DeviceFilterError):
         parse_device_filter(df)
-

@@ -42,7 +42,7 @@ def test_activity_walks_both_directions(n: int, size: int, seed: int) -> None:
             break
         older = ids[-1]
     assert len(backwards) == n == len(set(backwards))
-    assert (backwards[:1] == all_ids)
+    assert backwards[:1] == all_ids
     forwards: list[int] = []
     newer = 0
     while True:

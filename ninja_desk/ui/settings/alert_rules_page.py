@@ -179,9 +179,7 @@ class AlertRulesPage(QWidget):
         self.orgs_list = _CheckList()
         self.clients_list = _CheckList()
         self.classes_list = _CheckList()
-        self.classes_list.set_choices(
-            [(c, node_class_text(c)) for c in NODE_CLASS_TO_ASSET_TYPE]
-        )
+        self.classes_list.set_choices([(c, node_class_text(c)) for c in NODE_CLASS_TO_ASSET_TYPE])
         self.message_edit = QLineEdit(placeholderText="Text the message contains")
         form.addRow("Activity types", self.types_edit)
         form.addRow("Status codes", self.codes_edit)
