@@ -32,7 +32,7 @@ from ninja_desk.psa.permissions import CONFIGURE_ALERT_RULES
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.formatting import node_class_text
 from ninja_desk.ui.settings.alert_rules_service import alert_rules_service
-from ninja_desk.ui.settings.background import error_sentence, run_job
+from ninja_desk.ui.settings.background import BusyPageMixin
 from ninja_desk.ui.settings.common import ReadOnlyNote, hint
 from ninja_desk.ui.settings.rule_preview import clean_conditions, preview_last_week
 from ninja_desk.ui.settings.services import permission_reason
@@ -101,7 +101,8 @@ class _CheckList(QListWidget):
             item.setCheckState(Qt.CheckState.Checked if state else Qt.CheckState.Unchecked)
 
 
-class AlertRulesPage(QWidget):
+class AlertRulesPage(BusyPageMixin, QWidget):
+    clear_status_when_done = True
     title = "Alert rules"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -467,24 +468,6 @@ class AlertRulesPage(QWidget):
             button.setToolTip(reason or "")
 
     # -- actions --------------------------------------------------------------------------
-
-    def _run(self, label: str, fn: Any, done: Any) -> None:
-        self._busy = True
-        self.status_label.setText(label)
-        self._update_actions()
-
-        def finished(value: Any) -> None:
-            self._busy = False
-            self.status_label.setText("")
-            done(value)
-            self._update_actions()
-
-        def failed(exc: BaseException) -> None:
-            self._busy = False
-            self.status_label.setText(error_sentence(exc))
-            self._update_actions()
-
-        run_job(self, fn, finished, failed)
 
     def new_rule(self) -> None:
         if self.read_only_reason() or any(r.get("rule_id") is None for r in self.rules):

@@ -80,3 +80,30 @@ def bind(method: Callable[..., Any], *args: Any) -> Callable[[], Any]:
 
         return call_async
     return lambda: method(*args)
+
+
+class BusyPageMixin:
+    """A settings page that runs one slow job at a time, with a status line and the actions
+    disabled meanwhile. The page provides `status_label` and `_update_actions()`."""
+
+    _busy: bool = False
+    clear_status_when_done: bool = False
+
+    def _run(self, label: str, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        self._busy = True
+        self.status_label.setText(label)  # type: ignore[attr-defined]
+        self._update_actions()  # type: ignore[attr-defined]
+
+        def finished(value: Any) -> None:
+            self._busy = False
+            if self.clear_status_when_done:
+                self.status_label.setText("")  # type: ignore[attr-defined]
+            done(value)
+            self._update_actions()  # type: ignore[attr-defined]
+
+        def failed(exc: BaseException) -> None:
+            self._busy = False
+            self.status_label.setText(error_sentence(exc))  # type: ignore[attr-defined]
+            self._update_actions()  # type: ignore[attr-defined]
+
+        run_job(self, fn, finished, failed)  # type: ignore[arg-type]

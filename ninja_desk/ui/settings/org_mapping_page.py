@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from ninja_desk.psa.permissions import CONFIGURE_ORG_MAPPING
 from ninja_desk.ui.context import AppContext
-from ninja_desk.ui.settings.background import error_sentence, run_job
+from ninja_desk.ui.settings.background import BusyPageMixin
 from ninja_desk.ui.settings.common import ReadOnlyNote, hint
 from ninja_desk.ui.settings.org_mapping_service import org_mapping_service
 from ninja_desk.ui.settings.services import permission_reason
@@ -126,7 +126,7 @@ class OrgMappingModel(QAbstractTableModel):
         return True  # the page writes it to the PSA and reloads the row
 
 
-class OrgMappingPage(QWidget):
+class OrgMappingPage(BusyPageMixin, QWidget):
     title = "Organization mapping"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -296,23 +296,6 @@ class OrgMappingPage(QWidget):
         self.refresh_button.setEnabled(not self._busy)
 
     # -- actions --------------------------------------------------------------------------
-
-    def _run(self, label: str, fn: Any, done: Any) -> None:
-        self._busy = True
-        self.status_label.setText(label)
-        self._update_actions()
-
-        def finished(value: Any) -> None:
-            self._busy = False
-            done(value)
-            self._update_actions()
-
-        def failed(exc: BaseException) -> None:
-            self._busy = False
-            self.status_label.setText(error_sentence(exc))
-            self._update_actions()
-
-        run_job(self, fn, finished, failed)
 
     def _map_clicked(self) -> None:
         state = self.current_state()
