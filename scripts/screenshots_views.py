@@ -316,6 +316,7 @@ SCREENSHOTS: list[tuple[str, Callable[[AppContext], QWidget]]] = [
     ("settings-integrations", _settings("integrations")),
     ("settings-org-mapping", _settings("org_mapping")),
     ("settings-alert-rules", _settings("alert_rules")),
+    ("settings-general", _settings("general")),
     ("settings-read-only", _settings("integrations", frozenset({VIEW_DEVICES, VIEW_ALERTS}))),
     ("wizard-region", _wizard(0)),
     ("wizard-psa", _wizard(2)),

@@ -104,6 +104,14 @@ def start_background(ctx: AppContext, window: Any, loop: asyncio.AbstractEventLo
 
 def apply_new_settings(ctx: AppContext, window: Any, loop: asyncio.AbstractEventLoop) -> None:
     """What Settings or the wizard configured takes effect now, not at the next start."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        app.setQuitOnLastWindowClosed(
+            not (window.tray.available and ctx.settings.keep_running_in_tray)
+        )
+    window.set_notifications_paused(ctx.settings.notifications_paused)
     if ctx.psa is None:
         attach_psa(ctx)
     start_background(ctx, window, loop)

@@ -1,7 +1,8 @@
 """Settings: a page list on the left, the page on the right, Save / Revert at the bottom.
 
-Integrations edit the settings file (and the keyring, for the relay token) and are saved with
-Save. Organization mapping and alert rules live in the PSA database and save as you act.
+Integrations and General edit the settings file (and the keyring, for the relay token) and
+are saved with Save. Organization mapping and alert rules live in the PSA database and save as
+you act.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ninja_desk.settings import Settings
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.settings.alert_rules_page import AlertRulesPage
 from ninja_desk.ui.settings.common import hint
+from ninja_desk.ui.settings.general_page import GeneralPage
 from ninja_desk.ui.settings.integrations_page import IntegrationsPage
 from ninja_desk.ui.settings.ninjaone_link import ensure_link
 from ninja_desk.ui.settings.org_mapping_page import OrgMappingPage
@@ -40,7 +42,13 @@ class SettingsView(QWidget):
         self.integrations = IntegrationsPage(ctx, relay_secrets=relay_secrets)
         self.org_mapping = OrgMappingPage(ctx)
         self.alert_rules = AlertRulesPage(ctx)
-        self.pages: list[QWidget] = [self.integrations, self.org_mapping, self.alert_rules]
+        self.general = GeneralPage(ctx)
+        self.pages: list[QWidget] = [
+            self.integrations,
+            self.org_mapping,
+            self.alert_rules,
+            self.general,
+        ]
 
         self.nav = QListWidget()
         self.nav.setFixedWidth(190)
@@ -72,13 +80,13 @@ class SettingsView(QWidget):
         self.nav.setCurrentRow(0)
 
     def show_page(self, name: str) -> None:
-        """'integrations', 'org_mapping' or 'alert_rules'."""
+        """'integrations', 'org_mapping', 'alert_rules' or 'general'."""
         self.nav.setCurrentRow(self.pages.index(getattr(self, name)))
 
     def _page_changed(self, row: int) -> None:
         self.stack.setCurrentIndex(row)
-        # Only the integrations page edits the settings file; the others save as you act.
-        self.save_bar.setVisible(self.pages[row] is self.integrations)
+        # Integrations and General edit the settings file; the PSA pages save as you act.
+        self.save_bar.setVisible(self.pages[row] in (self.integrations, self.general))
 
     def refresh(self) -> None:
         self.integrations.ninjaone.update_state()
@@ -92,6 +100,7 @@ class SettingsView(QWidget):
             self.message_label.setText(problem)
             return False
         self.integrations.apply_to(self.ctx.settings)
+        self.general.apply_to(self.ctx.settings)
         try:
             self.ctx.save_settings()
         except (OSError, ValueError) as exc:
@@ -115,4 +124,5 @@ class SettingsView(QWidget):
         for field in fields(Settings):
             setattr(self.ctx.settings, field.name, getattr(saved, field.name))
         self.integrations.load_from(self.ctx.settings)
+        self.general.load_from(self.ctx.settings)
         self.message_label.setText("Unsaved changes dropped.")
