@@ -53,6 +53,22 @@ def open_engine(args: argparse.Namespace, cache: LocalCache) -> SyncEngine:
     )
 
 
+def credentials_state(base_url: str, client_id: str | None) -> str:
+    """A sentence about which credentials a sync would use (never the credentials)."""
+    if not client_id:
+        return "none: run 'ninja-desk login' or pass --client-id"
+    if os.environ.get(ENV_CLIENT_SECRET):
+        return f"client secret from {ENV_CLIENT_SECRET}"
+    try:
+        if _stored_secret(base_url, client_id):
+            return "client secret in the system keyring"
+        if _stored_session(base_url, client_id) is not None:
+            return "sign-in stored in the system keyring"
+    except CliError as exc:
+        return f"unavailable: {exc}"
+    return "none: run 'ninja-desk login'"
+
+
 def _stored_secret(base_url: str, client_id: str) -> str | None:
     """A "Web"/"API Services" app secret kept in the keyring by `ninja-desk login`."""
     try:

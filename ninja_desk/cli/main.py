@@ -12,7 +12,13 @@ from collections.abc import Callable, Sequence
 
 from ninja_desk import __version__
 from ninja_desk.cli import device_listing
-from ninja_desk.cli.common import CliError, open_cache, open_engine
+from ninja_desk.cli.common import (
+    CliError,
+    credentials_state,
+    open_cache,
+    open_engine,
+    resolve_base_url,
+)
 from ninja_desk.ninjaone.redaction import install_redaction
 from ninja_desk.sync.progress import SyncProgress
 
@@ -131,6 +137,25 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def connection_summary(args: argparse.Namespace) -> dict[str, object]:
+    """Where this install connects and with which credentials, without revealing any."""
+    from ninja_desk.settings import Settings
+
+    settings = Settings.load(args.data_dir)
+    try:
+        base_url = resolve_base_url(args, settings)
+    except CliError as exc:
+        return {"ninjaone": None, "credentials": str(exc)}
+    return {
+        "ninjaone": base_url,
+        "client_id": settings.client_id,
+        "credentials": credentials_state(base_url, settings.client_id),
+        "webhook_registered": settings.webhook_registered,
+        "relay": settings.relay_url,
+        "psa_database": "configured" if settings.psa_url else None,
+    }
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     cache = open_cache(args)
     try:
@@ -145,6 +170,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             "activities_high_water": cache.meta("activities_high_water"),
             "last_sync": last,
             "last_successful_sync_at": last_ok["finished_at"] if last_ok else None,
+            **connection_summary(args),
         }
     finally:
         cache.close()

@@ -48,9 +48,14 @@ def test_sync_then_devices_json_has_the_documented_fields(
     offline = run_json(capsys, [*cli_env, "devices", "--json", "--filter", "offline"])
     assert {d["id"] for d in offline} == {d["id"] for d in devices if d["offline"]}
 
-    status = run_json(capsys, [*cli_env, "status", "--json"])
+    assert main([*cli_env, "status", "--json"]) == 0
+    raw = capsys.readouterr().out
+    status = json.loads(raw)
     assert status["devices"] == 59 and status["deleted_devices"] == 1
     assert status["last_sync"]["kind"] == "incremental"
+    # Nothing was saved by `sync --client-id`: status says so, and never prints a secret.
+    assert status["credentials"].startswith("none")
+    assert "demo-secret" not in raw
 
 
 def test_sync_without_credentials_says_what_to_do(
