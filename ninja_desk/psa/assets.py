@@ -198,13 +198,35 @@ def lineage_for(s: Any, asset_id: uuid.UUID) -> list[LineageEntry]:
     return [LineageEntry(*r) for r in rows]
 
 
-def record_remote_connect(s: Any, asset_id: uuid.UUID | None, device_id: str, url: str) -> None:
-    """Audit a remote-session launch (the app opens the URL; the PSA remembers who did)."""
+def record_remote_connect(
+    s: Any,
+    asset_id: uuid.UUID | None,
+    device_id: str,
+    url: str,
+    *,
+    ticket_number: str | None = None,
+) -> None:
+    """A remote-session launch: in the audit log, and in the asset's history (who, when,
+    which ticket) so the next technician on that machine sees it."""
     require(s, REMOTE_CONNECT)
     audit.record(
         s,
         "remote.connect_launched",
         "asset",
         asset_id or device_id,
-        {"device_id": device_id, "url": url},
+        {"device_id": device_id, "url": url, "ticket": ticket_number},
+    )
+    if asset_id is None:
+        return
+    s.conn.execute(
+        asset_history.insert().values(
+            tenant=s.tenant,
+            history_id=uuid.uuid4(),
+            asset_id=asset_id,
+            changed_by=s.user_id,
+            change_type="remote_connect",
+            changes={"remote_session": {"old": None, "new": ticket_number or "opened"}},
+            source="ninjadesk-remote-connect",
+            changed_at=utcnow(),
+        )
     )

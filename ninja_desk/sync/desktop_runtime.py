@@ -72,8 +72,8 @@ class DesktopPsa:
                 s,
                 asset.asset_id if asset else None,
                 str(record.device_id),
-                f"remote session by {record.who}"
-                + (f" for ticket {record.ticket_id}" if record.ticket_id else ""),
+                f"remote session by {record.who}",
+                ticket_number=record.ticket_id,
             )
 
 
