@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import tempfile
@@ -28,21 +27,22 @@ from typing import Any
 
 import sqlalchemy as sa
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _psa_databases import postgres_psa, sqlite_psa
+
 from ninja_desk.core.devices import Device
 from ninja_desk.core.organizations import Organization
 from ninja_desk.core.snapshots import DeviceSnapshot
 from ninja_desk.psa import alert_rules, org_mapping
 from ninja_desk.psa.clients import create_client
 from ninja_desk.psa.integrations import connect_integration
-from ninja_desk.psa.migrator import migrate
-from ninja_desk.psa.pg_security import provision_service_login
 from ninja_desk.psa.schema import rmm_alerts
 from ninja_desk.psa.tenancy import PsaDatabase
 from ninja_desk.psa.tenants import create_tenant
 from ninja_desk.sync.alert_pipeline import AlertPipeline
 from ninja_desk.sync.psa_push import push_snapshots
 
-PG_SERVER = os.environ.get("NINJA_DESK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 ORGS, DEVICES = 10, 500
 
 
@@ -242,32 +242,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args(argv)
     out: dict[str, Any] = {"bench": "alert_pipeline"}
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'psa.sqlite3'}"
-        migrate(url)
+    with sqlite_psa() as url:
         out["sqlite"] = run(url, args.events, args.batch, args.singles)
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'psa.sqlite3'}"
-        migrate(url)
+    with sqlite_psa() as url:
         out["sqlite"]["relay_storm"] = relay_storm(url, args.storm)
     if not args.skip_postgres:
-        admin = sa.create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
-        name = f"nd_alert_bench_{uuid.uuid4().hex[:8]}"
-        login = f"nd_svc_{name[-8:]}"
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        try:
-            owner = f"{PG_SERVER}/{name}"
-            migrate(owner)
-            provision_service_login(owner, login)
-            service = f"{PG_SERVER.split('//')[0]}//{login}@{PG_SERVER.split('@')[1]}/{name}"
-            out["postgres"] = run(service, args.events, args.batch, args.singles)
-            out["postgres"]["relay_storm"] = relay_storm(service, args.storm)
-        finally:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{login}"')
-            admin.dispose()
+        with postgres_psa("alert_bench") as url:
+            out["postgres"] = run(url, args.events, args.batch, args.singles)
+        with postgres_psa("alert_bench") as url:
+            out["postgres"]["relay_storm"] = relay_storm(url, args.storm)
     print(json.dumps(out))
     return 0
 

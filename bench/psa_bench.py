@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
-import tempfile
 import time
-import uuid
 from dataclasses import replace
 from pathlib import Path
 
-import sqlalchemy as sa
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _psa_databases import postgres_psa, sqlite_psa
 
 from ninja_desk.core.devices import Device
 from ninja_desk.core.inventory import AntivirusStatus, SoftwareItem
@@ -28,13 +27,10 @@ from ninja_desk.core.snapshots import DeviceSnapshot
 from ninja_desk.psa import org_mapping
 from ninja_desk.psa.clients import create_client
 from ninja_desk.psa.integrations import connect_integration
-from ninja_desk.psa.migrator import migrate
-from ninja_desk.psa.pg_security import provision_service_login
 from ninja_desk.psa.tenancy import PsaDatabase
 from ninja_desk.psa.tenants import create_tenant
 from ninja_desk.sync.psa_push import push_snapshots
 
-PG_SERVER = os.environ.get("NINJA_DESK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 CLASSES = ["WINDOWS_WORKSTATION"] * 6 + ["WINDOWS_SERVER", "MAC", "LINUX_SERVER", "NMS_SWITCH"]
 ORGS = 20
 
@@ -139,28 +135,11 @@ def main() -> int:
     args = ap.parse_args()
     figures: dict[str, object] = {"devices": args.devices, "software_per_device": args.software}
 
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'psa.sqlite3'}"
-        migrate(url)
+    with sqlite_psa() as url:
         figures["sqlite"] = run(url, args.devices, args.software)
-
     if not args.skip_postgres:
-        suffix = uuid.uuid4().hex[:8]
-        db, login = f"nd_psa_bench_{suffix}", f"nd_bench_{suffix}"
-        admin = sa.create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{db}"')
-        try:
-            owner = f"{PG_SERVER}/{db}"
-            migrate(owner)
-            provision_service_login(owner, login)
-            app_url = f"{PG_SERVER.split('//')[0]}//{login}@{PG_SERVER.split('@')[1]}/{db}"
-            figures["postgresql"] = run(app_url, args.devices, args.software)
-        finally:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-                conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{login}"')
-            admin.dispose()
+        with postgres_psa("psa_bench") as url:
+            figures["postgresql"] = run(url, args.devices, args.software)
     print(json.dumps(figures))
     return 0
 
