@@ -9,6 +9,7 @@ click; NinjaOne may attach an expiry). Each launch is recorded through the PSA l
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import time
@@ -44,6 +45,27 @@ class LaunchRecord:
 class RemoteConnectError(Exception):
     """The launch did not happen; the message says why and what to do."""
 
+    def __init__(self, message: str, *, link: str | None = None) -> None:
+        super().__init__(message)
+        self.link = link  # the session link to copy by hand, when there is one
+
+
+class OpenerFailed(RemoteConnectError):
+    """The session link was fetched but the system could not open it: no session happened."""
+
+
+def opener_outcome(value: Any) -> tuple[bool, str]:
+    """(succeeded, reason) from what an opener returned. None means it did not say (a plain
+    callable such as a test fake); False, or an object whose `ok` is False, is a failure."""
+    if value is None or value is True:
+        return True, ""
+    if value is False:
+        return False, ""
+    ok = getattr(value, "ok", None)
+    if isinstance(ok, bool):
+        return ok, str(getattr(value, "reason", "") or "")
+    return bool(value), ""
+
 
 def record_in_cache_log(conn: Connection, record: LaunchRecord) -> None:
     conn.exec_driver_sql(
@@ -74,7 +96,7 @@ class RemoteConnect:
         self,
         api: Any,
         *,
-        open_url: Callable[[str], None],
+        open_url: Callable[[str], Any],
         cache: LocalCache | None = None,
         scopes: list[str] | tuple[str, ...] = (),
         permissions: frozenset[str] | None = None,
@@ -143,7 +165,22 @@ class RemoteConnect:
         if not verdict.ok:
             raise RemoteConnectError(verdict.reason)
         url = await self.url_for(int(device["id"]))
-        self.open_url(url)
+        # Only a session that really opened is reported and recorded (PSA history included).
+        try:
+            opened = self.open_url(url)
+            if inspect.isawaitable(opened):
+                opened = await opened
+        except OSError as exc:
+            opened = False
+            log.warning("The system opener failed: %s", exc)
+        ok, reason = opener_outcome(opened)
+        if not ok:
+            why = f" ({reason})" if reason else ""
+            raise OpenerFailed(
+                f"Your system could not open the remote session link{why}. "
+                "Copy the link and open it in your browser.",
+                link=url,
+            )
         record = LaunchRecord(
             who=self.user,
             at=self.clock(),

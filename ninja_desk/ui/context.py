@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,8 +12,11 @@ from ninja_desk.settings import Settings
 from ninja_desk.sync.engine import SyncEngine
 
 
-def open_in_browser(url: str) -> None:
-    webbrowser.open(url, new=2)
+def open_in_browser(url: str) -> Any:
+    """The system opener; an awaitable OpenResult says whether the link really opened."""
+    from ninja_desk.ui.opener import open_external
+
+    return open_external(url)
 
 
 @dataclass
@@ -29,7 +31,8 @@ class AppContext:
     # The signed-in PSA user's permissions (ninja_desk.psa.permissions); empty = read-only.
     permissions: frozenset[str] = field(default_factory=frozenset)
     # Injected so tests capture Remote Connect / "open in NinjaOne" instead of launching a browser.
-    open_url: Callable[[str], None] = open_in_browser
+    # It may return a bool, an OpenResult or an awaitable of either; None means "did not say".
+    open_url: Callable[[str], Any] = open_in_browser
     # The alert actions (ninja_desk.sync.alert_service.AlertService) once a PSA is configured.
     alerts: Any = None
     # The NinjaOne sign-in/disconnect/webhook controller for the Settings page and wizard.

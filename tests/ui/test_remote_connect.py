@@ -168,3 +168,84 @@ def test_button_disabled_without_permission_or_scope(qtbot, ctx) -> None:
     qtbot.addWidget(detail2)
     detail2.show_device(device_id)
     assert "'control' scope" in detail2.connect_reason.text()
+
+
+# -- the system opener decides whether a session happened (issue 13) -------------------------
+
+
+async def test_failed_opener_is_an_error_with_the_link_and_records_nothing(empty_ctx) -> None:
+    from ninja_desk.sync.remote_connect import OpenerFailed
+    from ninja_desk.ui.opener import OpenResult
+
+    recorded: list[LaunchRecord] = []
+
+    async def opener(url: str) -> OpenResult:
+        return OpenResult(False, "gio: Operation not supported")
+
+    remote = service(open_url=opener, cache=empty_ctx.cache, record_launch=recorded.append)
+    with pytest.raises(OpenerFailed) as err:
+        await remote.launch(ONLINE)
+    assert "gio: Operation not supported" in str(err.value)
+    assert "Copy the link" in str(err.value)
+    assert err.value.link == "https://app.ninjarmm.com/#/deviceDashboard/7/overview"
+    assert recorded == []
+    assert launches_in_cache(empty_ctx.cache) == []
+
+
+async def test_opener_returning_false_or_raising_is_a_failure(empty_ctx) -> None:
+    from ninja_desk.sync.remote_connect import OpenerFailed
+
+    def broken(url: str) -> None:
+        raise OSError("No such file or directory: 'xdg-open'")
+
+    for opener in (lambda url: False, broken):
+        with pytest.raises(OpenerFailed):
+            await service(open_url=opener, cache=empty_ctx.cache).launch(ONLINE)
+    assert launches_in_cache(empty_ctx.cache) == []
+
+
+async def test_open_external_reads_the_openers_exit_status() -> None:
+    from ninja_desk.ui.opener import open_external
+
+    failing = ["sh", "-c", "echo 'gio: Operation not supported' >&2; exit 4", "opener"]
+    result = await open_external("https://example.invalid/x", command=failing)
+    assert not result.ok
+    assert result.reason == "gio: Operation not supported"
+    assert (await open_external("https://example.invalid/x", command=["true"])).ok
+    # An opener still running once settled has handed the link to a browser.
+    slow = await open_external("u", command=["sh", "-c", "sleep 0.3", "x"], settle_s=0.05)
+    assert slow.ok
+    missing = await open_external("u", command=["/nonexistent/xdg-open"])
+    assert not missing.ok and "could not be started" in missing.reason
+    await asyncio.sleep(0.4)
+
+
+async def test_button_reports_failure_with_copy_link_when_the_opener_fails(qtbot, ctx) -> None:
+    from ninja_desk.ui.opener import OpenResult
+
+    _connected(ctx)
+    device_id = _online_device(ctx)
+
+    async def opener(url: str) -> OpenResult:
+        return OpenResult(False, "gio: Operation not supported")
+
+    ctx.open_url = opener
+    detail = DeviceDetail(ctx)
+    qtbot.addWidget(detail)
+    detail.show()
+    detail.show_device(device_id)
+    detail.connect_button.click()
+    for _ in range(100):
+        if "failed" in detail.connect_reason.text():
+            break
+        await asyncio.sleep(0.01)
+    text = detail.connect_reason.text()
+    assert "Remote session opened" not in text
+    assert "could not open" in text and "gio: Operation not supported" in text
+    assert detail.copy_link_button.isVisible()
+    detail.copy_link_button.click()
+    from PySide6.QtGui import QGuiApplication
+
+    assert QGuiApplication.clipboard().text().endswith(f"/deviceDashboard/{device_id}/overview")
+    assert launches_in_cache(ctx.cache, device_id) == []
+    assert "local user" not in detail.history_label.text()

@@ -40,6 +40,7 @@ from ninja_desk.ui.models.device_detail_models import (
     DeviceSoftwareModel,
     DeviceTicketModel,
 )
+from ninja_desk.ui.opener import copy_to_clipboard, failure_sentence, open_and_wait
 from ninja_desk.ui.settings.background import bind, error_sentence, run_job
 from ninja_desk.ui.widgets.badge import Badge
 from ninja_desk.ui.widgets.search_line import SearchLineEdit
@@ -156,7 +157,19 @@ class DeviceDetail(QWidget):
         self.connect_reason.setWordWrap(True)
         self.connect_reason.setAccessibleName("Why Remote Connect is unavailable")
         self.connect_reason.setStyleSheet("color: #b45309;")
-        layout.addWidget(self.connect_reason)
+        self.connect_reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.copy_link_button = named(
+            QPushButton("Copy link", self),
+            "Copy link",
+            "Copy the link the system could not open, to paste into your browser",
+        )
+        self.copy_link_button.hide()
+        self.copy_link_button.clicked.connect(self._copy_link)
+        self.failed_link: str | None = None
+        reason_row = QHBoxLayout()
+        reason_row.addWidget(self.connect_reason, 1)
+        reason_row.addWidget(self.copy_link_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(reason_row)
 
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Device sections")
@@ -581,9 +594,31 @@ class DeviceDetail(QWidget):
         if row:
             self.open_ticket_requested.emit(str(row["id"]))
 
+    def _show_link_failure(self, text: str, link: str | None) -> None:
+        self.failed_link = link
+        self.connect_reason.setText(text)
+        self.connect_reason.setVisible(True)
+        self.copy_link_button.setVisible(bool(link))
+        self.copy_link_button.setToolTip(link or "")
+
+    def _copy_link(self) -> None:
+        if self.failed_link:
+            copy_to_clipboard(self.failed_link)
+            self.message.emit("Link copied; paste it into your browser.")
+
     def _open_in_ninja(self) -> None:
-        if self.device is not None:
-            self.ctx.open_url(ninja_device_link(self.ctx, self.device["id"]))
+        if self.device is None:
+            return
+        link = ninja_device_link(self.ctx, self.device["id"])
+
+        async def go() -> Any:
+            return await open_and_wait(self.ctx.open_url, link)
+
+        def done(result: Any) -> None:
+            if not result.ok:
+                self._show_link_failure(failure_sentence("NinjaOne page", result), link)
+
+        run_job(self, go, done, lambda exc: self.message.emit(error_sentence(exc)))
 
     def launch_remote(self) -> None:
         """Fetch the session URL and open it (async on the app loop)."""
@@ -595,6 +630,8 @@ class DeviceDetail(QWidget):
         self._update_actions()
         self.connect_reason.setText("Opening the remote session…")
         self.connect_reason.setVisible(True)
+        self.copy_link_button.hide()
+        self.failed_link = None
 
         async def go() -> str:
             return await self.remote.launch(device, ticket_id=ticket)
@@ -613,8 +650,9 @@ class DeviceDetail(QWidget):
         def failed(exc: BaseException) -> None:
             self._busy = False
             self._update_actions()
-            self.connect_reason.setText(f"Remote Connect failed: {error_sentence(exc)}")
-            self.connect_reason.setVisible(True)
+            self._show_link_failure(
+                f"Remote Connect failed: {error_sentence(exc)}", getattr(exc, "link", None)
+            )
 
         run_job(self, go, done, failed)
 

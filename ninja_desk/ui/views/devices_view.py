@@ -30,6 +30,8 @@ from ninja_desk.ui.a11y import named
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.formatting import node_class_text
 from ninja_desk.ui.models.device_table_model import DeviceTableModel
+from ninja_desk.ui.opener import copy_to_clipboard, open_and_wait
+from ninja_desk.ui.settings.background import run_job
 from ninja_desk.ui.views.device_detail import DeviceDetail, ninja_device_link
 from ninja_desk.ui.widgets.search_line import SearchLineEdit
 
@@ -350,10 +352,24 @@ class DevicesView(QWidget):
 
     def open_selected_in_ninja(self) -> None:
         ids = self.selected_ids()
-        for device_id in ids[:MAX_OPEN_TABS]:
-            self.ctx.open_url(ninja_device_link(self.ctx, device_id))
-        if len(ids) > MAX_OPEN_TABS:
-            self.message.emit(f"Opened the first {MAX_OPEN_TABS} of {len(ids)} devices.")
+        links = [ninja_device_link(self.ctx, device_id) for device_id in ids[:MAX_OPEN_TABS]]
+
+        async def go() -> list[Any]:
+            return [await open_and_wait(self.ctx.open_url, link) for link in links]
+
+        def done(results: list[Any]) -> None:
+            failed = [link for link, r in zip(links, results, strict=True) if not r.ok]
+            if failed:
+                copy_to_clipboard("\n".join(failed))
+                reason = next(r.reason for r in results if not r.ok)
+                self.message.emit(
+                    f"Your system could not open {len(failed)} NinjaOne page(s)"
+                    f"{f' ({reason})' if reason else ''}; the links were copied to the clipboard."
+                )
+            elif len(ids) > MAX_OPEN_TABS:
+                self.message.emit(f"Opened the first {MAX_OPEN_TABS} of {len(ids)} devices.")
+
+        run_job(self, go, done, lambda exc: self.message.emit(str(exc)))
 
     # -- shell hooks -----------------------------------------------------------------------
 
