@@ -37,6 +37,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         auto_consent=args.auto_consent,
         prewarm=not args.no_prewarm,
+        base_time=args.base_time,
     )
 
     async def run() -> None:
@@ -62,7 +63,7 @@ def _control(args: argparse.Namespace) -> Any:
         if action == "move":
             return ctl.move_device(args.id, args.org_id, args.location_id)
         if action in ("offline", "online"):
-            return ctl.set_offline(args.id, action == "offline")
+            return ctl.set_offline(args.id, action == "offline", args.report)
         if action == "delete":
             return ctl.delete_device(args.id)
     if cmd == "software":
@@ -125,19 +126,25 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("NINJA_SIM_URL", "http://127.0.0.1:8765"),
         help="base URL of a running simulator (env NINJA_SIM_URL)",
     )
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("serve", help="run a simulator until interrupted")
-    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     s.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    s.add_argument("--orgs", type=int, default=5)
-    s.add_argument("--devices", type=int, default=50)
-    s.add_argument("--seed", type=int, default=1)
-    s.add_argument("--token-lifetime", type=int, default=3600)
-    s.add_argument("--latency-ms", type=float, default=0.0)
-    s.add_argument("--rate-429", type=float, default=0.0)
-    s.add_argument("--rate-5xx", type=float, default=0.0)
-    s.add_argument("--retry-after", type=float, default=1.0)
+    s.add_argument("--orgs", type=int, default=5, help="organizations to generate (default 5)")
+    s.add_argument("--devices", type=int, default=50, help="devices to generate (default 50)")
+    s.add_argument("--seed", type=int, default=1, help="fleet seed: same seed, same fleet")
+    s.add_argument(
+        "--base-time",
+        type=float,
+        help="epoch seconds generated timestamps (and ids) derive from; fix it for "
+        "byte-identical runs (default: now, so every run has new alert uids and activity ids)",
+    )
+    s.add_argument("--token-lifetime", type=int, default=3600, help="seconds an access token lives")
+    s.add_argument("--latency-ms", type=float, default=0.0, help="added to every API request")
+    s.add_argument("--rate-429", type=float, default=0.0, help="share of requests answered 429")
+    s.add_argument("--rate-5xx", type=float, default=0.0, help="share of requests answered 5xx")
+    s.add_argument("--retry-after", type=float, default=1.0, help="Retry-After seconds of a 429")
     s.add_argument(
         "--auto-consent",
         action="store_true",
@@ -149,85 +156,117 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not pre-serialise report rows in the background after startup",
     )
 
-    d = sub.add_parser("device").add_subparsers(dest="action", required=True)
-    a = d.add_parser("add")
-    a.add_argument("org_id", type=int)
-    a.add_argument("--node-class", default="WINDOWS_WORKSTATION")
-    a.add_argument("--location-id", type=int)
-    a.add_argument("--name")
-    a = d.add_parser("rename")
-    a.add_argument("id", type=int)
-    a.add_argument("name")
-    a.add_argument("--field", default="displayName", choices=("displayName", "systemName"))
-    a = d.add_parser("move")
-    a.add_argument("id", type=int)
-    a.add_argument("org_id", type=int)
-    a.add_argument("--location-id", type=int)
-    for name in ("offline", "online", "delete"):
-        d.add_parser(name).add_argument("id", type=int)
+    d = sub.add_parser(
+        "device", help="add, rename, move, take offline/online or delete a device"
+    ).add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = d.add_parser("add", help="add a device (NODE_CREATED)")
+    a.add_argument("org_id", type=int, help="organization id")
+    a.add_argument("--node-class", default="WINDOWS_WORKSTATION", help="NinjaOne nodeClass")
+    a.add_argument("--location-id", type=int, help="location id (default: one of the org's)")
+    a.add_argument("--name", help="system name (default: generated)")
+    a = d.add_parser("rename", help="rename a device (NODE_UPDATED)")
+    a.add_argument("id", type=int, help="device id")
+    a.add_argument("name", help="the new name")
+    a.add_argument(
+        "--field",
+        default="displayName",
+        choices=("displayName", "systemName"),
+        help="which name changes (default displayName, what a technician renames)",
+    )
+    a = d.add_parser("move", help="move a device to another organization (NODE_UPDATED)")
+    a.add_argument("id", type=int, help="device id")
+    a.add_argument("org_id", type=int, help="target organization id")
+    a.add_argument("--location-id", type=int, help="target location id")
+    for name in ("offline", "online"):
+        a = d.add_parser(name, help=f"the device goes {name}")
+        a.add_argument("id", type=int, help="device id")
+        a.add_argument(
+            "--report",
+            default="none",
+            choices=("none", "condition", "system"),
+            help="what NinjaOne records: none (no offline condition configured, the default), "
+            "condition (AGENT_OFFLINE TRIGGERED/RESET) or system (NODE_UPDATED)",
+        )
+    d.add_parser("delete", help="delete a device (NODE_DELETED)").add_argument(
+        "id", type=int, help="device id"
+    )
 
-    sw = sub.add_parser("software").add_subparsers(dest="action", required=True)
-    a = sw.add_parser("add")
-    a.add_argument("id", type=int)
-    a.add_argument("name")
-    a.add_argument("version", nargs="?")
-    a.add_argument("--publisher")
-    a = sw.add_parser("remove")
-    a.add_argument("id", type=int)
-    a.add_argument("name")
+    sw = sub.add_parser("software", help="install or remove software on a device").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    a = sw.add_parser("add", help="install software (SOFTWARE_ADDED)")
+    a.add_argument("id", type=int, help="device id")
+    a.add_argument("name", help="software name")
+    a.add_argument("version", nargs="?", help="software version")
+    a.add_argument("--publisher", help="software publisher")
+    a = sw.add_parser("remove", help="remove software (SOFTWARE_REMOVED)")
+    a.add_argument("id", type=int, help="device id")
+    a.add_argument("name", help="software name")
 
-    pt = sub.add_parser("patch").add_subparsers(dest="action", required=True)
+    pt = sub.add_parser("patch", help="a patch installs or fails on a device").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
     for name in ("installed", "failed"):
-        a = pt.add_parser(name)
-        a.add_argument("id", type=int)
-        a.add_argument("--patch-id")
-        a.add_argument("--kind", default="os", choices=("os", "software"))
+        a = pt.add_parser(name, help=f"a pending patch {name}")
+        a.add_argument("id", type=int, help="device id")
+        a.add_argument("--patch-id", help="which pending patch (default: the first)")
+        a.add_argument(
+            "--kind", default="os", choices=("os", "software"), help="OS or software patch"
+        )
 
-    al = sub.add_parser("alert").add_subparsers(dest="action", required=True)
-    a = al.add_parser("trigger")
-    a.add_argument("id", type=int)
+    al = sub.add_parser("alert", help="trigger or reset an alert").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    a = al.add_parser("trigger", help="trigger a condition on a device (CONDITION TRIGGERED)")
+    a.add_argument("id", type=int, help="device id")
     a.add_argument("--severity", help="leave out for an alert without severity/priority")
-    a.add_argument("--message")
-    al.add_parser("reset").add_argument("uid")
+    a.add_argument("--message", help="alert message")
+    al.add_parser("reset", help="reset an alert (CONDITION RESET)").add_argument(
+        "uid", help="the alert's uid"
+    )
 
-    st = sub.add_parser("stats")
-    st.add_argument("--reset", action="store_true")
+    st = sub.add_parser("stats", help="request statistics")
+    st.add_argument("--reset", action="store_true", help="zero the statistics first")
 
-    f = sub.add_parser("faults")
-    f.add_argument("--rate-429", type=float)
-    f.add_argument("--rate-5xx", type=float)
-    f.add_argument("--latency-ms", type=float)
-    f.add_argument("--retry-after", type=float)
+    f = sub.add_parser("faults", help="change injected faults (429, 5xx, latency, tokens)")
+    f.add_argument("--rate-429", type=float, help="share of requests answered 429")
+    f.add_argument("--rate-5xx", type=float, help="share of requests answered 5xx")
+    f.add_argument("--latency-ms", type=float, help="added to every API request")
+    f.add_argument("--retry-after", type=float, help="Retry-After seconds of a 429")
     f.add_argument("--no-header-share", type=float, help="share of 429s sent without Retry-After")
     f.add_argument(
         "--token-lifetime", type=int, help="seconds an access token issued from now on lives"
     )
 
-    tk = sub.add_parser("tokens").add_subparsers(dest="action", required=True)
-    tk.add_parser("expire")
-    a = tk.add_parser("revoke")
-    a.add_argument("--token")
-    a.add_argument("--client-id")
+    tk = sub.add_parser("tokens", help="expire or revoke access tokens").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    tk.add_parser("expire", help="every access token expires now")
+    a = tk.add_parser("revoke", help="revoke one token, a client's tokens, or all")
+    a.add_argument("--token", help="this token only")
+    a.add_argument("--client-id", help="every token of this client")
 
     c = sub.add_parser("client", help="register an OAuth client")
-    c.add_argument("client_id")
-    c.add_argument("--secret")
-    c.add_argument("--platform")
-    c.add_argument("--grant", action="append")
-    c.add_argument("--redirect", action="append")
-    c.add_argument("--non-admin", action="store_true")
+    c.add_argument("client_id", help="the client id")
+    c.add_argument("--secret", help="client secret (Web and API Services apps)")
+    c.add_argument("--platform", help="NinjaOne application platform (Web, Native, API Services)")
+    c.add_argument("--grant", action="append", help="allowed grant type (repeatable)")
+    c.add_argument("--redirect", action="append", help="allowed redirect URI (repeatable)")
+    c.add_argument(
+        "--non-admin", action="store_true", help="not a system administrator (no webhooks)"
+    )
 
     w = sub.add_parser("webhook", help="webhook admin flag and PSA conflict")
-    w.add_argument("--admin", choices=("yes", "no"))
-    w.add_argument("--psa-conflict", choices=("yes", "no"))
-    w.add_argument("--client-id")
+    w.add_argument("--admin", choices=("yes", "no"), help="may this app configure webhooks")
+    w.add_argument("--psa-conflict", choices=("yes", "no"), help="another PSA owns the webhook")
+    w.add_argument("--client-id", help="only for this client app (default: every app)")
 
-    ch = sub.add_parser("churn")
-    ch.add_argument("count", type=int, nargs="?", default=20)
-    ch.add_argument("--seed")
-    sm = sub.add_parser("storm", help="alert storm")
-    sm.add_argument("count", type=int, nargs="?", default=50)
-    sm.add_argument("--severity", default="CRITICAL")
+    ch = sub.add_parser("churn", help="apply N random changes (benchmarks, demo)")
+    ch.add_argument("count", type=int, nargs="?", default=20, help="how many (default 20)")
+    ch.add_argument("--seed", help="seed for repeatable changes")
+    sm = sub.add_parser("storm", help="alert storm: N alerts at once")
+    sm.add_argument("count", type=int, nargs="?", default=50, help="how many (default 50)")
+    sm.add_argument("--severity", default="CRITICAL", help="severity of every alert")
     return p
 
 

@@ -74,8 +74,14 @@ class _ControlCalls:
     def delete_device(self, device_id: int) -> Any:
         return self._call("DELETE", f"/_sim/devices/{device_id}")
 
-    def set_offline(self, device_id: int, offline: bool = True) -> Any:
-        return self._call("POST", f"/_sim/devices/{device_id}/offline", {"offline": offline})
+    def set_offline(self, device_id: int, offline: bool = True, report: str = "none") -> Any:
+        """`report`: "none" (no activity, NinjaOne without an offline condition), "condition"
+        (AGENT_OFFLINE TRIGGERED / RESET) or "system" (NODE_UPDATED)."""
+        return self._call(
+            "POST",
+            f"/_sim/devices/{device_id}/offline",
+            {"offline": offline, "report": report},
+        )
 
     # -- inventory -------------------------------------------------------------------------
     def add_software(

@@ -34,6 +34,11 @@ class SimulatorConfig:
     # Epoch seconds that generated timestamps are relative to; None means "now". Fix it to get
     # byte-identical payloads across runs.
     base_time: float | None = None
+    # Identifies this run: activity ids and alert uids derive from it, so a restarted simulator
+    # never hands out ids an earlier run used (NinjaOne's never repeat; a saved profile keeps
+    # the old ones). None means base_time (itself "now" unless fixed), so a fixed base_time
+    # still gives byte-identical runs.
+    run_epoch: float | None = None
     # Serialise the sync reports' rows in the background right after startup, so the first
     # full sync's report pages cost what later ones do (~15-30 ms instead of 100-300 ms).
     prewarm: bool = True

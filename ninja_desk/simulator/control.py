@@ -7,7 +7,9 @@ GET|POST /_sim/faults    {rate_429, rate_5xx, latency_ms, retry_after,
 POST /_sim/devices       {org_id, node_class?, location_id?, name?}   NODE_CREATED
 POST /_sim/devices/{id}/rename   {name, field?: displayName|systemName}  NODE_UPDATED
 POST /_sim/devices/{id}/move     {org_id, location_id?}                NODE_UPDATED
-POST /_sim/devices/{id}/offline  {offline: bool}                       NODE_UPDATED
+POST /_sim/devices/{id}/offline  {offline: bool, report?: none|condition|system}
+                                 none (default): no activity, as without an offline condition;
+                                 condition: AGENT_OFFLINE TRIGGERED / RESET; system: NODE_UPDATED
 DELETE /_sim/devices/{id}                                              NODE_DELETED
 POST /_sim/devices/{id}/software {name, version?, publisher?}          SOFTWARE_ADDED
 DELETE /_sim/devices/{id}/software?name=NAME                           SOFTWARE_REMOVED
@@ -35,7 +37,7 @@ from aiohttp import web
 
 from ninja_desk.simulator import serializers
 from ninja_desk.simulator.state import SIM_KEY, SimState
-from ninja_desk.simulator.tenant import NotFound
+from ninja_desk.simulator.tenant import OFFLINE_REPORTING, NotFound
 
 
 def _sim(request: web.Request) -> SimState:
@@ -152,7 +154,10 @@ async def move_device(request: web.Request) -> web.Response:
 async def offline_device(request: web.Request) -> web.Response:
     sim = _sim(request)
     b = await _body(request)
-    sim.tenant.set_offline(_id(request), bool(b.get("offline", True)))
+    report = str(b.get("report") or "none")
+    if report not in OFFLINE_REPORTING:
+        return fail(400, f"report must be one of {', '.join(OFFLINE_REPORTING)}")
+    sim.tenant.set_offline(_id(request), bool(b.get("offline", True)), report=report)
     return ok(_device_out(sim, _id(request)))
 
 

@@ -20,8 +20,26 @@ from ninja_desk.simulator.serializers import DeviceJsonCache, device_base
 ActivityListener = Callable[[dict[str, Any]], None]
 
 
+# How a device going offline or coming back shows up (`set_offline`): with no condition
+# configured NinjaOne records no activity at all; with an agent-offline condition the change
+# arrives as a CONDITION TRIGGERED / RESET; "system" is an explicit NODE_UPDATED, for tests.
+OFFLINE_REPORTING = ("none", "condition", "system")
+OFFLINE_SOURCE = "AGENT_OFFLINE"
+
+# Activity ids of a run start at `_FIRST_ACTIVITY_ID` plus one million per second since
+# `_ID_EPOCH`: a restarted simulator continues above the previous run (a run records ~20 ids
+# per activity, so it would need 50,000 activities a second to catch up with the next run).
+_FIRST_ACTIVITY_ID = 347_000_000
+_ID_EPOCH = 1_700_000_000.0
+_IDS_PER_SECOND = 1_000_000
+
+
 class NotFound(LookupError):
     """An id the tenant does not know; the API answers 404."""
+
+
+def first_activity_id(run_epoch: float) -> int:
+    return _FIRST_ACTIVITY_ID + int(max(0.0, run_epoch - _ID_EPOCH) * _IDS_PER_SECOND)
 
 
 class Tenant:
@@ -30,10 +48,14 @@ class Tenant:
         self.fleet = Fleet(config)
         self.inventory = Inventory(self.fleet)
         self.json_cache = DeviceJsonCache()
-        self.activities = ActivityLog(first_id=347_000_000, seed=config.seed)
+        self.run_epoch = config.run_epoch if config.run_epoch is not None else self.fleet.base_time
+        self.activities = ActivityLog(first_id=first_activity_id(self.run_epoch), seed=config.seed)
         self.alerts: dict[str, dict[str, Any]] = {}
         self.listeners: list[ActivityListener] = []
         self._rng = random.Random(f"tenant:{config.seed}")
+        # Alert uids (= seriesUid) are unique per run, not only per seed: a saved profile from
+        # an earlier run must never see one of its alerts' uids reused for another alert.
+        self._uid_rng = random.Random(f"alert-uids:{config.seed}:{self.run_epoch!r}")
         self._seed_history()
         self.inventory.prepare_patches()
 
@@ -187,9 +209,13 @@ class Tenant:
         self.json_cache.forget(device_id)
         return snapshot
 
-    def set_offline(self, device_id: int, offline: bool) -> DeviceRec:
+    def set_offline(self, device_id: int, offline: bool, *, report: str = "none") -> DeviceRec:
+        """`report`: one of OFFLINE_REPORTING (what NinjaOne records for the change)."""
+        if report not in OFFLINE_REPORTING:
+            raise ValueError(f"report must be one of {', '.join(OFFLINE_REPORTING)}")
         dev = self.device(device_id)
         dev.offline = offline
+        self._touch(dev)
         if not offline:
             dev.last_contact = round(time.time(), 3)
         if dev.detail.get("powerState"):
@@ -197,10 +223,27 @@ class Tenant:
         for child in self.fleet.devices.values():
             if child.parent_id == dev.id:
                 self._touch(child)  # their health rows carry parentOffline
-        state = "offline" if offline else "online"
-        self._record_node(
-            dev, "NODE_UPDATED", f"Device {dev.system_name} is {state}", f"node_{state}"
-        )
+        if report == "system":
+            state = "offline" if offline else "online"
+            self._record_node(
+                dev, "NODE_UPDATED", f"Device {dev.system_name} is {state}", f"node_{state}"
+            )
+        elif report == "condition":
+            open_uids = [
+                uid
+                for uid, a in self.alerts.items()
+                if a["deviceId"] == dev.id and a["sourceType"] == OFFLINE_SOURCE
+            ]
+            if offline and not open_uids:
+                self.trigger_alert(
+                    dev.id,
+                    severity="MAJOR",
+                    message="Agent is offline",
+                    source_type=OFFLINE_SOURCE,
+                )
+            elif not offline:
+                for uid in open_uids:
+                    self.reset_alert(uid)
         return dev
 
     # -- inventory changes -----------------------------------------------------------------
@@ -271,7 +314,7 @@ class Tenant:
         message: str | None = None,
     ) -> dict[str, Any]:
         source_type, default_msg, code, params, k_sev, k_pri, cond_name = kind
-        uid = rng_uuid(self._rng)
+        uid = rng_uuid(self._uid_rng)
         config_uid = rng_uuid(random.Random(f"cond:{source_type}"))
         ms = int(when * 1000)
         alert: dict[str, Any] = {
@@ -417,7 +460,10 @@ class Tenant:
         elif op == "move":
             self.move_device(dev_id, rng.choice(list(self.fleet.orgs)))
         elif op == "offline":
-            self.set_offline(dev_id, not self.device(dev_id).offline)
+            offline = not self.device(dev_id).offline
+            report = rng.choice(("none", "condition"))
+            self.set_offline(dev_id, offline, report=report)
+            return {"op": op, "deviceId": dev_id, "offline": offline, "report": report}
         elif op == "software_add":
             self.add_software(dev_id, f"Contoso Tool {rng.randint(1, 99)}", "1.0.0", "Contoso Ltd")
         elif op == "software_remove":

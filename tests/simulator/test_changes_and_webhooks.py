@@ -68,9 +68,18 @@ async def test_every_change_records_its_activity(
         await ctl.move_device(dev["id"], 3)
         act = await expect("SYSTEM", "NODE_UPDATED", dev["id"])
         assert act["data"]["message"]["params"]["newClientId"] == 3
-        await ctl.set_offline(dev["id"], True)
+        await ctl.set_offline(dev["id"], True, report="system")
         await expect("SYSTEM", "NODE_UPDATED", dev["id"])
         assert (await api.get(f"/v2/device/{dev['id']}")).json()["offline"] is True
+        # Without an offline condition NinjaOne records nothing; with one, a CONDITION series.
+        await ctl.set_offline(dev["id"], False)
+        assert (await _newest(api))["id"] == last
+        assert (await api.get(f"/v2/device/{dev['id']}")).json()["offline"] is False
+        await ctl.set_offline(dev["id"], True, report="condition")
+        went = await expect("CONDITION", "TRIGGERED", dev["id"])
+        await ctl.set_offline(dev["id"], False, report="condition")
+        back = await expect("CONDITION", "RESET", dev["id"])
+        assert back["seriesUid"] == went["seriesUid"]
         name = "Contoso CRM / Sales (x64) 2.1"
         await ctl.add_software(dev["id"], name, "2.1")
         await expect("SYSTEM", "SOFTWARE_ADDED", dev["id"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import httpx
 import pytest
 
 from ninja_desk.simulator import SimulatorConfig, run_simulator_in_thread
-from ninja_desk.simulator.cli import main
+from ninja_desk.simulator.cli import build_parser, main
 
 
 def test_serve_prints_base_url_and_answers() -> None:
@@ -60,3 +61,40 @@ def test_control_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
         assert main([*url, "device", "delete", "999"]) == 1
         assert "404" in capsys.readouterr().err
     assert main(["--url", "http://127.0.0.1:9", "stats"]) == 2
+
+
+def _undocumented(parser: argparse.ArgumentParser, path: str = "") -> list[str]:
+    """Options and subcommands without help text, walking every subparser."""
+    missing: list[str] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helped = {a.dest for a in action._choices_actions if a.help}
+            for name, sub in action.choices.items():
+                if name not in helped:
+                    missing.append(f"{path} {name}".strip())
+                missing += _undocumented(sub, f"{path} {name}".strip())
+        elif action.help is None and not isinstance(action, argparse._HelpAction):
+            missing.append(f"{path} {'/'.join(action.option_strings) or action.dest}".strip())
+    return missing
+
+
+def test_help_lists_every_subcommand_and_documents_every_option() -> None:
+    parser = build_parser()
+    text = parser.format_help()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert len(commands.choices) >= 12
+    for name in commands.choices:
+        assert f"    {name} " in text, name
+    assert _undocumented(parser) == []
+
+
+def test_offline_report_choice_reaches_the_simulator(capsys: pytest.CaptureFixture[str]) -> None:
+    with run_simulator_in_thread(SimulatorConfig(orgs=2, devices=10, seed=2)) as sim:
+        url = ["--url", sim.base_url]
+        assert main([*url, "device", "offline", "4", "--report", "condition"]) == 0
+        assert json.loads(capsys.readouterr().out)["offline"] is True
+        alerts = sim.tenant.alerts.values()
+        assert any(a["deviceId"] == 4 and a["sourceType"] == "AGENT_OFFLINE" for a in alerts)
+        assert main([*url, "device", "online", "4", "--report", "condition"]) == 0
+        assert not any(a["deviceId"] == 4 for a in sim.tenant.alerts.values()
+                       if a["sourceType"] == "AGENT_OFFLINE")  # fmt: skip
