@@ -121,7 +121,7 @@ def test_custom_url_round_trip_and_revert(qtbot, ctx, tmp_path):
     assert n1.custom_url_edit.isVisibleTo(view)
     n1.custom_url_edit.setText("not a url")
     assert not view.save()
-    assert "not an http(s) URL" in view.message_label.text()
+    assert "not a web address" in view.message_label.text()
     n1.custom_url_edit.setText("http://127.0.0.1:8765")
     assert view.save()
     assert Settings.load(tmp_path).custom_base_url == "http://127.0.0.1:8765"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
@@ -24,6 +25,7 @@ from ninja_desk.ninjaone.webhooks import relay_hook_url
 from ninja_desk.psa.permissions import CONFIGURE_INTEGRATION
 from ninja_desk.settings import Settings
 from ninja_desk.ui.context import AppContext
+from ninja_desk.ui.opener import copy_to_clipboard
 from ninja_desk.ui.settings.background import bind, error_sentence, run_job
 from ninja_desk.ui.settings.common import Card, StatusBadge, hint
 from ninja_desk.ui.settings.services import (
@@ -48,6 +50,28 @@ DISCONNECT_TEXT = (
 
 class _StatusBridge(QObject):
     changed = Signal(object)
+    authorize_url = Signal(str)
+    browser_failed = Signal(str)
+
+
+def url_problem(text: str) -> str | None:
+    """Why `text` is not a usable instance URL, as a sentence; None when it is."""
+    text = text.strip()
+    if not text:
+        return "Enter the instance URL, or pick a region."
+    try:
+        base_url_for(custom_url=text)
+    except UnknownRegion:
+        return f"'{text}' is not a web address; enter it like https://ninja.example.com."
+    parts = urlsplit(text)
+    host = parts.hostname or ""
+    if any(c.isspace() for c in text) or not host or host.startswith(".") or ".." in host:
+        return f"'{text}' is not a web address; enter it like https://ninja.example.com."
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        return f"The port in '{text}' is not a number between 1 and 65535."
+    return None
 
 
 class NinjaOneCard(Card):
@@ -85,12 +109,26 @@ class NinjaOneCard(Card):
         buttons = QHBoxLayout()
         self.connect_button = QPushButton("Connect…")
         self.disconnect_button = QPushButton("Disconnect…")
+        self.cancel_button = QPushButton("Cancel sign-in")
+        self.cancel_button.setToolTip("Stop waiting for the browser sign-in")
+        self.copy_link_button = QPushButton("Copy sign-in link")
+        self.copy_link_button.setToolTip(
+            "Copy the NinjaOne sign-in link to open it in a browser yourself"
+        )
         self.connect_button.clicked.connect(self._connect_clicked)
         self.disconnect_button.clicked.connect(self._disconnect_clicked)
+        self.cancel_button.clicked.connect(self._cancel_clicked)
+        self.copy_link_button.clicked.connect(self._copy_link_clicked)
+        self.cancel_button.hide()
+        self.copy_link_button.hide()
         buttons.addWidget(self.connect_button)
         buttons.addWidget(self.disconnect_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.copy_link_button)
         buttons.addStretch(1)
         form.addRow("", buttons)
+        self._signing_in = False
+        self._authorize_url: str | None = None
 
         self.auto_sync_check = QCheckBox("Sync automatically")
         self.interval_spin = QSpinBox(minimum=1, maximum=1440, suffix=" min")
@@ -113,7 +151,17 @@ class NinjaOneCard(Card):
 
         self._bridge = _StatusBridge(self)
         self._bridge.changed.connect(lambda _snap: self.update_state())
-        status = getattr(ninjaone_link(ctx), "status", None)
+        self._bridge.authorize_url.connect(self._authorize_url_known)
+        self._bridge.browser_failed.connect(self._browser_failed)
+        link = ninjaone_link(ctx)
+        if link is not None and hasattr(link, "on_authorize_url"):
+            link.on_authorize_url = self._bridge.authorize_url.emit
+            link.on_browser_failed = self._bridge.browser_failed.emit
+        # Every edit re-checks at once: the reason and the Connect button never lag a Save.
+        self.region_combo.currentIndexChanged.connect(lambda _i: self.update_state())
+        self.custom_url_edit.textChanged.connect(lambda _t: self.update_state())
+        self.client_id_edit.textChanged.connect(lambda _t: self.update_state())
+        status = getattr(link, "status", None)
         if status is not None:
             # Listeners run on the thread that changed the status; the signal hops to Qt's.
             unlisten = status.add_listener(self._bridge.changed.emit)
@@ -138,12 +186,7 @@ class NinjaOneCard(Card):
 
     def validate(self) -> str | None:
         if self.region_combo.currentData() == CUSTOM:
-            try:
-                base_url_for(custom_url=self.custom_url_edit.text().strip() or None)
-            except UnknownRegion as exc:
-                return str(exc)
-            if not self.custom_url_edit.text().strip():
-                return "Enter the instance URL, or pick a region."
+            return url_problem(self.custom_url_edit.text())
         return None
 
     def apply_to(self, settings: Settings) -> None:
@@ -242,12 +285,16 @@ class NinjaOneCard(Card):
             self.webhook_label.setText(f"Registered, delivering to {hook}")
         else:
             self.webhook_label.setText("Not registered: no live updates, sync on schedule only.")
+        self.cancel_button.setVisible(self._signing_in)
+        self.copy_link_button.setVisible(self._signing_in and bool(self._authorize_url))
         if not self._busy:
             self.reason_label.setText(" ".join(reasons))
 
     # -- actions --------------------------------------------------------------------------
 
-    def _run(self, label: str, fn: Any, done_text: str, after: Any = None) -> None:
+    def _run(
+        self, label: str, fn: Any, done_text: str, after: Any = None, on_failure: Any = None
+    ) -> None:
         self._busy = True
         self.update_state()
         self.reason_label.setText(label)
@@ -262,6 +309,8 @@ class NinjaOneCard(Card):
 
         def failed(exc: BaseException) -> None:
             self._busy = False
+            if on_failure is not None:
+                on_failure()
             self.update_state()
             self.reason_label.setText(error_sentence(exc))
 
@@ -269,16 +318,55 @@ class NinjaOneCard(Card):
 
     def _connect_clicked(self) -> None:
         link = ninjaone_link(self.ctx)
-        if link is None or self.action_reason("connect") is not None:
+        reason = self.action_reason("connect")
+        if link is None or reason is not None:
+            self.reason_label.setText(reason or NO_LINK)
             return
         self.apply_to(self.ctx.settings)
         self.ctx.save_settings()
         base_url, client_id = self.base_url(), self.client_id_edit.text().strip()
+        self._signing_in = True
+        self._authorize_url = None
+
+        def finished(_value: Any = None) -> None:
+            self._signing_in = False
+            self._authorize_url = None
+
         self._run(
             "Waiting for the NinjaOne sign-in in your browser…",
             bind(link.connect, base_url, client_id),
             "Connected.",
+            finished,
+            on_failure=finished,
         )
+
+    def _authorize_url_known(self, url: str) -> None:
+        if not self._signing_in:
+            return
+        self._authorize_url = url
+        self.copy_link_button.setToolTip(url)
+        self.update_state()
+        self.reason_label.setText(
+            "Waiting for the NinjaOne sign-in in your browser… If no browser opened, copy "
+            "the sign-in link and open it yourself."
+        )
+
+    def _browser_failed(self, sentence: str) -> None:
+        if self._signing_in:
+            self.reason_label.setText(sentence)
+
+    def _copy_link_clicked(self) -> None:
+        if self._authorize_url:
+            copy_to_clipboard(self._authorize_url)
+            self.reason_label.setText(
+                "Sign-in link copied: paste it into your browser. NinjaDesk keeps waiting."
+            )
+
+    def _cancel_clicked(self) -> None:
+        link = ninjaone_link(self.ctx)
+        cancel = getattr(link, "cancel_connect", None)
+        if callable(cancel):
+            cancel()
 
     def _disconnect_clicked(self) -> None:
         if self.action_reason("disconnect") is not None:

@@ -9,8 +9,9 @@ from the keyring or the environment) used for disconnect and webhook registratio
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
-import webbrowser
 from collections.abc import Callable
 from typing import Any
 
@@ -32,28 +33,80 @@ NO_ENDPOINT_SECRET = (
 )
 
 
+_CTX_OPENER = object()  # default: the context's opener (it reports whether the browser opened)
+
+
 class NinjaOneLink(SharedLink):
     def __init__(
         self,
         ctx: AppContext,
         *,
         status: ConnectionStatus | None = None,
-        opener: Callable[[str], object] | None = webbrowser.open,
+        opener: Callable[[str], object] | object | None = _CTX_OPENER,
         secrets_for: Callable[[str, str], Any] = open_secrets,
     ) -> None:
         super().__init__(
             ctx.settings,
             data_dir=ctx.data_dir,
-            opener=opener,
+            opener=self._open_authorize,
             status=status,
             secrets_factory=secrets_for,
         )
         self.ctx = ctx
+        self._browser = opener
+        # The sign-in link of the running sign-in, for "Copy link" when no browser opens.
+        self.authorize_url: str | None = None
+        self.on_authorize_url: Callable[[str], None] | None = None
+        self.on_browser_failed: Callable[[str], None] | None = None
+        self._open_tasks: set[asyncio.Task[Any]] = set()
         self.secrets_for = secrets_for
         if ctx.sync is not None and self.status.state is ConnectionState.DISCONNECTED:
             base_url, client_id = self.current()
             self.status.connecting(base_url, client_id)
             self.status.connected()
+
+    def _open_authorize(self, url: str) -> bool:
+        """Called by the loopback sign-in with the authorize URL; never raises."""
+        self.authorize_url = url
+        if self.on_authorize_url is not None:
+            self.on_authorize_url(url)
+        opener = self.ctx.open_url if self._browser is _CTX_OPENER else self._browser
+        if opener is None:
+            return True
+        try:
+            result = opener(url)  # type: ignore[operator]
+        except Exception as exc:
+            self._browser_failed(str(exc) or type(exc).__name__)
+            return True
+        if inspect.isawaitable(result):
+            task = asyncio.ensure_future(result)
+            self._open_tasks.add(task)
+            task.add_done_callback(self._browser_answered)
+        elif result is False:
+            self._browser_failed("")
+        return True  # the URL is shown in the window either way: no need to log it
+
+    def _browser_answered(self, task: asyncio.Future[Any]) -> None:
+        self._open_tasks.discard(task)  # type: ignore[arg-type]
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            self._browser_failed(str(exc) or type(exc).__name__)
+            return
+        result = task.result()
+        if result is False or getattr(result, "ok", True) is False:
+            self._browser_failed(str(getattr(result, "reason", "") or ""))
+
+    def _browser_failed(self, reason: str) -> None:
+        why = f" ({reason})" if reason else ""
+        sentence = (
+            f"Your browser could not be opened{why}. Copy the sign-in link and open it in "
+            "your browser; NinjaDesk keeps waiting."
+        )
+        log.warning("The browser for the NinjaOne sign-in did not open%s.", why)
+        if self.on_browser_failed is not None:
+            self.on_browser_failed(sentence)
 
     def current(self) -> tuple[str | None, str | None]:
         s = self.ctx.settings
@@ -72,7 +125,10 @@ class NinjaOneLink(SharedLink):
         from ninja_desk.ninjaone.api import NinjaOneApi
         from ninja_desk.sync.engine import SyncEngine
 
-        tokens = await super().connect(base_url, client_id, client_secret=client_secret)
+        try:
+            tokens = await super().connect(base_url, client_id, client_secret=client_secret)
+        finally:
+            self.authorize_url = None
         assert self.client is not None
         self.ctx.sync = SyncEngine(NinjaOneApi(self.client), self.ctx.cache)
         self.ctx.save_settings()
