@@ -98,3 +98,45 @@ def test_every_step_then_finish(qtbot, tmp_path):
     on_disk = config_file(tmp_path).read_text()
     assert "tok-123" not in on_disk and "endpoint-s3cret" not in on_disk
     ctx.cache.close()
+
+
+def _region_wizard(qtbot, tmp_path):
+    ctx = make_ctx(tmp_path, filled=False)
+    ctx.ninjaone = None  # no link: nothing here may reach the keyring
+    wizard = FirstRunWizard(ctx, relay_secrets=FakeSecrets())
+    qtbot.addWidget(wizard)
+    wizard.open()
+    return ctx, wizard
+
+
+def test_region_page_refuses_an_empty_client_id_on_that_page(qtbot, tmp_path):
+    ctx, wizard = _region_wizard(qtbot, tmp_path)
+    region = wizard.region_page
+    next_button = wizard.button(QWizard.WizardButton.NextButton)
+    region.client_id_edit.setText("x")
+    region.client_id_edit.setText("")
+    assert not next_button.isEnabled()
+    assert "Client ID" in region.problem_label.text()
+    wizard.next()
+    assert wizard.currentPage() is region
+    region.client_id_edit.setText("cid")
+    assert next_button.isEnabled()
+    assert region.problem_label.text() == ""
+    ctx.cache.close()
+
+
+def test_region_page_refuses_an_invalid_url_and_never_saves_it(qtbot, tmp_path):
+    ctx, wizard = _region_wizard(qtbot, tmp_path)
+    region = wizard.region_page
+    region.region_combo.setCurrentIndex(region.region_combo.findData("custom"))
+    region.client_id_edit.setText("cid")
+    region.custom_url_edit.setText("hello world")
+    assert "not a web address" in region.problem_label.text()
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    wizard.next()
+    assert wizard.currentPage() is region
+    wizard.accept()  # even finishing from here keeps the bad URL out of the settings
+    saved = Settings.load(tmp_path)
+    assert saved.custom_base_url is None
+    assert saved.client_id is None
+    ctx.cache.close()

@@ -16,6 +16,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 from ninja_desk.ninjaone.regions import REGION_LABELS
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.settings.common import hint
-from ninja_desk.ui.settings.ninjaone_card import CUSTOM, NinjaOneCard
+from ninja_desk.ui.settings.ninjaone_card import CUSTOM, NinjaOneCard, url_problem
 from ninja_desk.ui.settings.ninjaone_link import ensure_link
 from ninja_desk.ui.settings.org_mapping_page import OrgMappingPage
 from ninja_desk.ui.settings.psa_card import PsaCard
@@ -50,6 +51,7 @@ class RegionPage(_Page):
             "Pick the region your NinjaOne instance runs in and the API app to sign in with.",
         )
         self.ctx = ctx
+        self._touched = False  # an empty field is an error only once the user has typed
         form = QFormLayout()
         self.region_combo = QComboBox()
         for key, label in REGION_LABELS.items():
@@ -62,6 +64,11 @@ class RegionPage(_Page):
         form.addRow("Client ID", self.client_id_edit)
         self.form = form
         self.body.addLayout(form)
+        self.problem_label = QLabel("")
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setAccessibleName("What to fix on this page")
+        self.problem_label.setStyleSheet("color: #b91c1c;")
+        self.body.addWidget(self.problem_label)
         self.body.addWidget(
             hint(
                 "Create the app in NinjaOne under Administration → Apps → API as a Native "
@@ -80,11 +87,43 @@ class RegionPage(_Page):
         self.custom_url_edit.setText(settings.custom_base_url or "")
         self.client_id_edit.setText(settings.client_id or "")
         self._region_changed()
+        for edit in (self.custom_url_edit, self.client_id_edit):
+            edit.textChanged.connect(self._edited)
+        self._show_problem()
 
     def _region_changed(self) -> None:
         self.form.setRowVisible(self.custom_url_edit, self.region_combo.currentData() == CUSTOM)
+        self._show_problem()
+
+    def _edited(self, _text: str = "") -> None:
+        self._touched = True
+        self._show_problem()
+
+    def problem(self) -> str | None:
+        """What keeps this page from going on, as a sentence; None when it may."""
+        if self.region_combo.currentData() == CUSTOM:
+            bad_url = url_problem(self.custom_url_edit.text())
+            if bad_url:
+                return bad_url
+        if not self.client_id_edit.text().strip():
+            return "Enter the Client ID of your NinjaOne API app (or Skip setup)."
+        return None
+
+    def _show_problem(self) -> None:
+        problem = self.problem()
+        # An untouched empty field is not an error yet; a bad URL is one as soon as it shows.
+        url_typed = self.region_combo.currentData() == CUSTOM and bool(
+            self.custom_url_edit.text().strip()
+        )
+        self.problem_label.setText(problem if problem and (self._touched or url_typed) else "")
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        return self.problem() is None
 
     def apply(self) -> None:
+        if self.problem() is not None:
+            return  # never save a value the page refuses
         settings = self.ctx.settings
         region = self.region_combo.currentData()
         if region == CUSTOM and self.custom_url_edit.text().strip():
@@ -94,6 +133,10 @@ class RegionPage(_Page):
         settings.client_id = self.client_id_edit.text().strip() or settings.client_id
 
     def validatePage(self) -> bool:
+        problem = self.problem()
+        self.problem_label.setText(problem or "")
+        if problem is not None:
+            return False
         self.apply()
         return True
 
