@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ninja_desk.psa.events import Event
-from ninja_desk.psa.schema import events_outbox
+from ninja_desk.psa.schema import ninjadesk_events_outbox as events_outbox
 
 if TYPE_CHECKING:
     from ninja_desk.psa.tenancy import TenantSession

@@ -1,4 +1,10 @@
-"""Tenants, users and roles: creating a tenant seeds what a PSA needs on day one."""
+"""A tenant the way Alga seeds one, for NinjaDesk's own PSA databases (demo, SQLite, tests).
+
+On a real Alga database the tenant, its users, roles, boards, statuses and priorities are Alga's:
+NinjaDesk never creates them there (see setup.py). Here, on an empty database, creating a tenant
+lays down what Alga's onboarding would: an MSP admin, Alga-style roles with `permissions` rows,
+one default board with its ticket statuses, ticket priorities and the TICKET counter.
+"""
 
 from __future__ import annotations
 
@@ -8,42 +14,68 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ninja_desk.psa import audit
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.errors import NotFound
 from ninja_desk.psa.permissions import (
     ADMINISTER_RIGHTS,
-    ALL_PERMISSIONS,
-    DEFAULT_ROLES,
+    ALGA_RIGHT_FOR,
     require,
     role_id_by_name,
 )
 from ninja_desk.psa.schema import (
-    channels,
+    boards,
+    next_number,
+    permissions,
     priorities,
     role_permissions,
     roles,
     statuses,
     tenants,
-    ticket_number_sequences,
     user_roles,
     users,
 )
 from ninja_desk.psa.tenancy import PsaDatabase, TenantSession
 
+# (name, order_number, itil level, colour): ITIL-style, as Alga's standard priorities.
 DEFAULT_PRIORITIES = (
-    ("urgent", 1, "#d32f2f"),
-    ("high", 2, "#f57c00"),
-    ("medium", 3, "#fbc02d"),
-    ("low", 4, "#388e3c"),
+    ("P1 - Critical", 100, 1, "#DC2626"),
+    ("P2 - High", 101, 2, "#EA580C"),
+    ("P3 - Medium", 102, 3, "#F59E0B"),
+    ("P4 - Low", 103, 4, "#3B82F6"),
+    ("P5 - Planning", 104, 5, "#6B7280"),
 )
+# (name, is_closed, is_default) on the default board, in order.
 DEFAULT_STATUSES = (
     ("New", False, True),
     ("In Progress", False, False),
     ("Waiting on Client", False, False),
     ("Closed", True, False),
 )
-DEFAULT_CHANNELS = (("General", True), ("Monitoring", False))
+DEFAULT_BOARD = "General Support"
+
+_TECHNICIAN_RIGHTS = frozenset(
+    {
+        ("asset", "read"),
+        ("asset", "create"),
+        ("asset", "update"),
+        ("ticket", "read"),
+        ("ticket", "create"),
+        ("ticket", "update"),
+        ("rmm", "execute_command"),
+    }
+)
+DEFAULT_ROLES: dict[str, frozenset[tuple[str, str]]] = {
+    "Technician": _TECHNICIAN_RIGHTS,
+    "Dispatcher": _TECHNICIAN_RIGHTS | {("ticket", "close_override")},
+    "Admin": _TECHNICIAN_RIGHTS
+    | frozenset(ALGA_RIGHT_FOR.values())
+    | {("settings", "read"), ("security_settings", "read"), ("client", "read")},
+}
+# Every right a seeded tenant knows about (Alga seeds its whole catalogue; we seed what we use).
+_ALL_RIGHTS = frozenset().union(*DEFAULT_ROLES.values())
+
+# Users NinjaDesk creates in its own databases cannot log in to Alga: '!' is no valid hash.
+_NO_PASSWORD = "!"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,16 +92,89 @@ def create_tenant(
     admin_username: str = "admin",
     ticket_prefix: str = "TIC",
 ) -> TenantInfo:
-    """Create a tenant with default priorities, statuses, channels, roles and one admin.
-
-    Runs as the system (no acting user). On PostgreSQL that takes an owner or `nd_service` login.
-    """
+    """Create a tenant with an admin, roles, a default board, statuses, priorities, numbering."""
     tenant = tenant or uuid.uuid4()
     now = utcnow()
     admin_id = uuid.uuid4()
     with psa.tenant_session(tenant) as s:
         c = s.conn
-        c.execute(tenants.insert().values(tenant=tenant, name=name, created_at=now))
+        c.execute(
+            tenants.insert().values(
+                tenant=tenant,
+                client_name=name,
+                email=f"admin@{tenant.hex[:8]}.invalid",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        permission_ids = {right: uuid.uuid4() for right in sorted(_ALL_RIGHTS)}
+        c.execute(
+            permissions.insert(),
+            [
+                {
+                    "tenant": tenant,
+                    "permission_id": pid,
+                    "resource": res,
+                    "action": act,
+                    "msp": True,
+                    "client": False,
+                    "created_at": now,
+                }
+                for (res, act), pid in permission_ids.items()
+            ],
+        )
+        for role_name, rights in DEFAULT_ROLES.items():
+            role_id = uuid.uuid4()
+            c.execute(
+                roles.insert().values(
+                    tenant=tenant,
+                    role_id=role_id,
+                    role_name=role_name,
+                    description=f"Default {role_name} role (editable)",
+                    msp=True,
+                    client=False,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            c.execute(
+                role_permissions.insert(),
+                [
+                    {"tenant": tenant, "role_id": role_id, "permission_id": permission_ids[r]}
+                    for r in sorted(rights)
+                ],
+            )
+        _insert_user(s, admin_id, admin_username, ("Admin",))
+        board_id = uuid.uuid4()
+        c.execute(
+            boards.insert().values(
+                tenant=tenant,
+                board_id=board_id,
+                board_name=DEFAULT_BOARD,
+                is_default=True,
+                is_inactive=False,
+                display_order=1,
+            )
+        )
+        c.execute(
+            statuses.insert(),
+            [
+                {
+                    "tenant": tenant,
+                    "status_id": uuid.uuid4(),
+                    "board_id": board_id,
+                    "name": n,
+                    "status_type": "ticket",
+                    "item_type": "ticket",
+                    "is_closed": closed,
+                    "is_default": default,
+                    "order_number": i + 1,
+                    "created_by": admin_id,
+                    "created_at": now,
+                }
+                for i, (n, closed, default) in enumerate(DEFAULT_STATUSES)
+            ],
+        )
         c.execute(
             priorities.insert(),
             [
@@ -78,53 +183,26 @@ def create_tenant(
                     "priority_id": uuid.uuid4(),
                     "priority_name": n,
                     "order_number": o,
+                    "itil_priority_level": level,
                     "color": col,
+                    "item_type": "ticket",
+                    "created_by": admin_id,
+                    "created_at": now,
+                    "updated_at": now,
                 }
-                for n, o, col in DEFAULT_PRIORITIES
+                for n, o, level, col in DEFAULT_PRIORITIES
             ],
         )
         c.execute(
-            statuses.insert(),
-            [
-                {
-                    "tenant": tenant,
-                    "status_id": uuid.uuid4(),
-                    "name": n,
-                    "status_type": "ticket",
-                    "is_closed": closed,
-                    "is_default": default,
-                    "order_number": i,
-                }
-                for i, (n, closed, default) in enumerate(DEFAULT_STATUSES)
-            ],
-        )
-        c.execute(
-            channels.insert(),
-            [
-                {"tenant": tenant, "channel_id": uuid.uuid4(), "channel_name": n, "is_default": d}
-                for n, d in DEFAULT_CHANNELS
-            ],
-        )
-        c.execute(
-            ticket_number_sequences.insert().values(
-                tenant=tenant, prefix=ticket_prefix, last_number=0
+            next_number.insert().values(
+                tenant=tenant,
+                entity_type="TICKET",
+                last_number=0,
+                initial_value=1,
+                prefix=ticket_prefix,
+                padding_length=6,
             )
         )
-        for role_name, perms in DEFAULT_ROLES.items():
-            role_id = uuid.uuid4()
-            c.execute(
-                roles.insert().values(
-                    tenant=tenant,
-                    role_id=role_id,
-                    role_name=role_name,
-                    description=f"Default {role_name} role (editable)",
-                )
-            )
-            c.execute(
-                role_permissions.insert(),
-                [{"tenant": tenant, "role_id": role_id, "permission": p} for p in sorted(perms)],
-            )
-        _insert_user(s, admin_id, admin_username, ("admin",))
     return TenantInfo(tenant, admin_id)
 
 
@@ -137,43 +215,27 @@ def _insert_user(
     first_name: str | None = None,
     last_name: str | None = None,
 ) -> None:
+    now = utcnow()
     s.conn.execute(
         users.insert().values(
             tenant=s.tenant,
             user_id=user_id,
             username=username,
-            email=email,
+            hashed_password=_NO_PASSWORD,
+            email=email or f"{username}@{s.tenant.hex[:8]}.invalid",
             first_name=first_name,
             last_name=last_name,
-            created_at=utcnow(),
+            user_type="internal",
+            is_inactive=False,
+            created_at=now,
+            updated_at=now,
         )
     )
     for role_name in role_names:
-        assign_role(s, user_id, role_name, _checked=True)
+        _link_role(s, user_id, role_name)
 
 
-def create_user(
-    s: TenantSession,
-    username: str,
-    role_names: Iterable[str] = ("technician",),
-    *,
-    email: str | None = None,
-    first_name: str | None = None,
-    last_name: str | None = None,
-) -> uuid.UUID:
-    require(s, ADMINISTER_RIGHTS)
-    user_id = uuid.uuid4()
-    role_names = tuple(role_names)
-    _insert_user(s, user_id, username, role_names, email, first_name, last_name)
-    audit.record(s, "user.created", "user", user_id, {"username": username, "roles": role_names})
-    return user_id
-
-
-def assign_role(
-    s: TenantSession, user_id: uuid.UUID, role_name: str, *, _checked: bool = False
-) -> None:
-    if not _checked:
-        require(s, ADMINISTER_RIGHTS)
+def _link_role(s: TenantSession, user_id: uuid.UUID, role_name: str) -> None:
     role_id = role_id_by_name(s, role_name)
     if role_id is None:
         raise NotFound(f"There is no role named '{role_name}' in this tenant.")
@@ -186,11 +248,32 @@ def assign_role(
     )
     if not exists:
         s.conn.execute(
-            user_roles.insert().values(tenant=s.tenant, user_id=user_id, role_id=role_id)
+            user_roles.insert().values(
+                tenant=s.tenant, user_id=user_id, role_id=role_id, created_at=utcnow()
+            )
         )
-    if not _checked:
-        audit.record(s, "user.role_assigned", "user", user_id, {"role": role_name})
-        _apply_db_grants(s, user_id)
+
+
+def create_user(
+    s: TenantSession,
+    username: str,
+    role_names: Iterable[str] = ("Technician",),
+    *,
+    email: str | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+) -> uuid.UUID:
+    """A user in NinjaDesk's own PSA database (tests, demo). Never used on an Alga database."""
+    require(s, ADMINISTER_RIGHTS)
+    user_id = uuid.uuid4()
+    _insert_user(s, user_id, username, tuple(role_names), email, first_name, last_name)
+    return user_id
+
+
+def assign_role(s: TenantSession, user_id: uuid.UUID, role_name: str) -> None:
+    require(s, ADMINISTER_RIGHTS)
+    _link_role(s, user_id, role_name)
+    s.permission_cache = None
 
 
 def remove_role(s: TenantSession, user_id: uuid.UUID, role_name: str) -> None:
@@ -203,52 +286,44 @@ def remove_role(s: TenantSession, user_id: uuid.UUID, role_name: str) -> None:
             user_roles.c.role_id == role_id,
         )
     )
-    audit.record(s, "user.role_removed", "user", user_id, {"role": role_name})
-    _apply_db_grants(s, user_id)
+    s.permission_cache = None
 
 
-def set_role_permissions(s: TenantSession, role_name: str, permissions: Iterable[str]) -> None:
-    """Edit a role (the defaults are editable). Users' database grants follow."""
+def set_role_rights(s: TenantSession, role_name: str, rights: Iterable[tuple[str, str]]) -> None:
+    """Replace a role's Alga rights (resource, action); unknown rights get permission rows."""
     require(s, ADMINISTER_RIGHTS)
-    wanted = frozenset(permissions)
-    unknown = wanted - ALL_PERMISSIONS
-    if unknown:
-        raise ValueError(f"Unknown rights: {', '.join(sorted(unknown))}.")
     role_id = role_id_by_name(s, role_name)
     if role_id is None:
         raise NotFound(f"There is no role named '{role_name}' in this tenant.")
-    rp = role_permissions
-    before = frozenset(
-        s.conn.scalars(
-            sa.select(rp.c.permission).where(rp.c.tenant == s.tenant, rp.c.role_id == role_id)
+    wanted = frozenset(rights)
+    p, rp = permissions, role_permissions
+    have = {
+        (row.resource, row.action): row.permission_id
+        for row in s.conn.execute(
+            sa.select(p.c.resource, p.c.action, p.c.permission_id).where(
+                p.c.tenant == s.tenant, p.c.msp.is_(True)
+            )
         )
-    )
+    }
+    for right in sorted(wanted - have.keys()):
+        have[right] = uuid.uuid4()
+        s.conn.execute(
+            p.insert().values(
+                tenant=s.tenant,
+                permission_id=have[right],
+                resource=right[0],
+                action=right[1],
+                msp=True,
+                client=False,
+            )
+        )
     s.conn.execute(rp.delete().where(rp.c.tenant == s.tenant, rp.c.role_id == role_id))
     if wanted:
         s.conn.execute(
             rp.insert(),
-            [{"tenant": s.tenant, "role_id": role_id, "permission": p} for p in sorted(wanted)],
+            [{"tenant": s.tenant, "role_id": role_id, "permission_id": have[r]} for r in wanted],
         )
-    audit.record(
-        s,
-        "role.permissions_changed",
-        "role",
-        role_id,
-        {"role": role_name, "added": sorted(wanted - before), "removed": sorted(before - wanted)},
-    )
-    holders = s.conn.scalars(
-        sa.select(user_roles.c.user_id).where(
-            user_roles.c.tenant == s.tenant, user_roles.c.role_id == role_id
-        )
-    ).all()
-    for user_id in holders:
-        _apply_db_grants(s, user_id)
     s.permission_cache = None
-
-
-def _apply_db_grants(s: TenantSession, user_id: uuid.UUID) -> None:
-    if s.is_postgres:
-        s.conn.execute(sa.text("SELECT nd_apply_user_grants(:u)"), {"u": user_id})
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,9 +340,14 @@ def list_users(s: TenantSession) -> list[User]:
     u = users
     rows = s.conn.execute(
         sa.select(
-            u.c.user_id, u.c.username, u.c.email, u.c.first_name, u.c.last_name, u.c.is_inactive
+            u.c.user_id,
+            u.c.username,
+            u.c.email,
+            u.c.first_name,
+            u.c.last_name,
+            sa.func.coalesce(u.c.is_inactive, False),
         )
-        .where(u.c.tenant == s.tenant)
+        .where(u.c.tenant == s.tenant, u.c.user_type == "internal")
         .order_by(u.c.username)
     )
     return [User(*r) for r in rows]
@@ -278,7 +358,7 @@ def ensure_local_admin(psa: PsaDatabase, name: str = "Local MSP") -> TenantInfo:
     with psa.engine.connect() as conn:
         row = conn.execute(sa.select(tenants.c.tenant).order_by(tenants.c.created_at)).first()
         if row is not None:
-            admin_role = conn.scalar(
+            admin = conn.scalar(
                 sa.select(user_roles.c.user_id)
                 .select_from(
                     user_roles.join(
@@ -289,9 +369,11 @@ def ensure_local_admin(psa: PsaDatabase, name: str = "Local MSP") -> TenantInfo:
                         ),
                     )
                 )
-                .where(user_roles.c.tenant == row.tenant, roles.c.role_name == "admin")
+                .where(
+                    user_roles.c.tenant == row.tenant, sa.func.lower(roles.c.role_name) == "admin"
+                )
                 .limit(1)
             )
-            if admin_role is not None:
-                return TenantInfo(row.tenant, admin_role)
+            if admin is not None:
+                return TenantInfo(row.tenant, admin)
     return create_tenant(psa, name)

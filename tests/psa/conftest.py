@@ -1,7 +1,8 @@
 """PSA fixtures: every test runs on SQLite and on the real PostgreSQL at 127.0.0.1:5432.
 
-PostgreSQL: one fresh database per test run (created here, dropped at the end), migrated by the
-superuser; the app connects as a non-superuser service login, so row-level security applies.
+PostgreSQL: one fresh database per test run (created here, dropped at the end), migrated to
+Alga's layout the way `ninja-desk psa migrate` does it on an empty database. A PostgreSQL that
+is not there fails the run (deselect with `-m "not postgres"`), it never skips silently.
 Tests are isolated from each other by tenant, which is the point of the design.
 """
 
@@ -18,7 +19,6 @@ import pytest
 import sqlalchemy as sa
 
 from ninja_desk.psa.migrator import migrate
-from ninja_desk.psa.pg_security import provision_login, provision_service_login
 from ninja_desk.psa.tenancy import PsaDatabase
 from ninja_desk.psa.tenants import TenantInfo, create_tenant
 
@@ -27,50 +27,39 @@ PG_SERVER = os.environ.get("NINJA_DESK_TEST_PG", "postgresql+psycopg://postgres@
 
 @dataclass
 class PgServer:
-    owner_url: str  # superuser, on the test database
+    url: str  # the test database, as its owner
     database: str
-    service_url: str
-    logins: list[str] = field(default_factory=list)
-
-    def url_for(self, login: str) -> str:
-        return f"{PG_SERVER.split('//')[0]}//{login}@{PG_SERVER.split('@')[1]}/{self.database}"
-
-    def new_login(self, tenant: uuid.UUID, user_id: uuid.UUID) -> str:
-        login = f"nd_t_{uuid.uuid4().hex[:12]}"
-        provision_login(self.owner_url, tenant, user_id, login)
-        self.logins.append(login)
-        return self.url_for(login)
-
-
-def _admin_engine() -> sa.Engine:
-    return sa.create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
 
 
 @pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    admin = _admin_engine()
+def pg_server_url() -> str:
+    admin = sa.create_engine(f"{PG_SERVER}/postgres")
     try:
         with admin.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
-    except sa.exc.OperationalError as exc:  # pragma: no cover - environment
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")
-    suffix = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    database = f"nd_psa_test_{suffix}"
-    service = f"nd_svc_{suffix}"
+    except sa.exc.OperationalError as exc:
+        pytest.fail(
+            f"PostgreSQL at {PG_SERVER} is not reachable ({exc.orig}); "
+            'start it or deselect these tests with -m "not postgres".'
+        )
+    finally:
+        admin.dispose()
+    return PG_SERVER
+
+
+@pytest.fixture(scope="session")
+def pg_server(pg_server_url: str) -> Iterator[PgServer]:
+    admin = sa.create_engine(f"{pg_server_url}/postgres", isolation_level="AUTOCOMMIT")
+    database = f"nd_psa_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{database}"')
-    server = PgServer(f"{PG_SERVER}/{database}", database, "")
+    server = PgServer(f"{pg_server_url}/{database}", database)
     try:
-        migrate(server.owner_url)
-        provision_service_login(server.owner_url, service)
-        server.logins.append(service)
-        server.service_url = server.url_for(service)
+        migrate(server.url)
         yield server
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            for login in server.logins:
-                conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{login}"')
         admin.dispose()
 
 
@@ -110,7 +99,7 @@ def psa(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PsaEnv]:
         server = None
     else:
         server = request.getfixturevalue("pg_server")
-        db = PsaDatabase(server.service_url)
+        db = PsaDatabase(server.url)
     info = create_tenant(db, f"MSP {uuid.uuid4().hex[:6]}")
     env = PsaEnv(request.param, db, info.tenant, info.admin_user_id, server)
     yield env
@@ -121,8 +110,8 @@ def psa(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PsaEnv]:
 
 @pytest.fixture
 def pg(pg_server: PgServer) -> Iterator[PsaEnv]:
-    """PostgreSQL only (row-level security and grants)."""
-    db = PsaDatabase(pg_server.service_url)
+    """PostgreSQL only."""
+    db = PsaDatabase(pg_server.url)
     info = create_tenant(db, f"MSP {uuid.uuid4().hex[:6]}")
     env = PsaEnv("postgres", db, info.tenant, info.admin_user_id, pg_server)
     yield env

@@ -1,7 +1,8 @@
 """Alembic environment for the PSA database.
 
-Run through `ninja_desk.psa.migrator.migrate(url)`, which hands over an open connection; the
-plain `alembic` command works too when `sqlalchemy.url` is set in the config.
+Run through `ninja_desk.psa.migrator.migrate(url)`, which hands over an open connection. The
+version lives in `ninjadesk_alembic_version`: on an Alga database every table NinjaDesk adds
+for itself carries the `ninjadesk_` prefix, and Alga's own (Knex) bookkeeping is left alone.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from alembic import context
 
 from ninja_desk.psa.schema import metadata
 
+VERSION_TABLE = "ninjadesk_alembic_version"
+
 config = context.config
 
 
@@ -18,7 +21,7 @@ def _run(connection: sa.Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
-        # SQLite cannot ALTER most things; batch mode rebuilds tables for later migrations.
+        version_table=VERSION_TABLE,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
@@ -26,11 +29,4 @@ def _run(connection: sa.Connection) -> None:
         context.run_migrations()
 
 
-connection = config.attributes.get("connection")
-if connection is not None:
-    _run(connection)
-else:
-    engine = sa.create_engine(config.get_main_option("sqlalchemy.url") or "")
-    with engine.connect() as conn:
-        _run(conn)
-    engine.dispose()
+_run(config.attributes["connection"])
