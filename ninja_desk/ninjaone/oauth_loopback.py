@@ -4,7 +4,9 @@ The flow: bind a one-shot HTTP listener on 127.0.0.1 (never 0.0.0.0), open the s
 browser on `/ws/oauth/authorize` with a PKCE challenge and a random `state`, wait for the
 browser to come back to `/callback`, check `state`, exchange the code, and show a plain page
 saying how it went. Anything else the browser asks for (favicon, preconnects) gets a 404 and
-the flow goes on. The callback query holds the authorization code, so it is never logged.
+the flow goes on; a callback with the wrong `state` gets a 400 and the flow goes on too, so a
+stray or hostile request cannot cancel the user's sign-in. The callback query holds the
+authorization code, so it is never logged.
 
 Also here: `login_client_credentials` for the headless agent ("API Services" apps).
 """
@@ -50,7 +52,7 @@ class OAuthDenied(OAuthLoginError):
 
 
 class OAuthStateMismatch(OAuthLoginError):
-    pass
+    """Kept for callers that catch it; a wrong state no longer ends the sign-in."""
 
 
 class OAuthTimeout(OAuthLoginError):
@@ -125,6 +127,7 @@ class LoopbackLogin:
         self.port: int | None = None
         self.not_found_count = 0  # requests answered 404 (favicon, preconnect, probes)
         self._claimed = False  # the first callback owns the flow; a double submit gets 410
+        self.refused_count = 0  # callbacks refused for a wrong state (the flow kept waiting)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -270,9 +273,20 @@ class LoopbackLogin:
             return 405, _page("Not allowed", "Use GET.")
         if self._result is None or self._result.done() or self._claimed:
             return 410, _page("Sign-in finished", "This sign-in is over. You can close this tab.")
+        query = parse_qs(url.query)
+        if not self._state_matches(query):
+            # Any local process (or a web page, with a fixed port) can reach this listener:
+            # refusing the request must not end the user's sign-in, so keep waiting.
+            self.refused_count += 1
+            log.warning("Refused a sign-in callback whose state did not match; still waiting.")
+            return 400, _page(
+                "Sign-in answer refused",
+                "This answer does not belong to the sign-in NinjaDesk started; "
+                "finish the sign-in in the tab NinjaDesk opened.",
+            )
         self._claimed = True
         try:
-            tokens = await self._complete(parse_qs(url.query))
+            tokens = await self._complete(query)
         except OAuthLoginError as exc:
             if not self._result.done():
                 self._result.set_exception(exc)
@@ -284,17 +298,15 @@ class LoopbackLogin:
             "You can close this tab and return to NinjaDesk.",
         )
 
+    def _state_matches(self, query: dict[str, list[str]]) -> bool:
+        values = query.get("state")
+        return bool(values) and secrets.compare_digest(values[0].encode(), self._state.encode())
+
     async def _complete(self, query: dict[str, list[str]]) -> TokenSet:
         def one(name: str) -> str | None:
             values = query.get(name)
             return values[0] if values else None
 
-        state = one("state")
-        if state is None or not secrets.compare_digest(state, self._state):
-            raise OAuthStateMismatch(
-                "The sign-in answer did not match the request NinjaDesk made (state mismatch), "
-                "so it was refused. Start the sign-in again from NinjaDesk."
-            )
         error = one("error")
         if error == "access_denied":
             raise OAuthDenied(

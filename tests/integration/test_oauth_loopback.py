@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator, Callable
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -18,7 +18,6 @@ from ninja_desk.ninjaone.oauth_loopback import (
     OAuthCancelled,
     OAuthDenied,
     OAuthLoginError,
-    OAuthStateMismatch,
     OAuthTimeout,
     login_client_credentials,
     login_scopes,
@@ -139,20 +138,50 @@ async def test_denied(sim: RunningSimulator) -> None:
     assert page.status_code == 400 and "could not connect" in page.text
 
 
-def _swap_state(location: str) -> str:
-    parts = urlsplit(location)
-    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-    query["state"] = "forged-" + query["state"][:10]
-    return urlunsplit(parts._replace(query=urlencode(query)))
+async def test_wrong_state_is_refused_and_the_sign_in_keeps_waiting(
+    sim: RunningSimulator,
+) -> None:
+    """A forged callback (another local process, a web page) gets 400; the real one still wins."""
+    refused: list[httpx.Response] = []
 
-
-async def test_wrong_state_is_refused_and_code_not_exchanged(sim: RunningSimulator) -> None:
-    browser = ScriptedBrowser(tamper=_swap_state)
+    browser = ScriptedBrowser()
+    login = LoopbackLogin(native(sim), opener=None)
+    await login.start()
     sim.state.stats.reset()
-    with pytest.raises(OAuthStateMismatch):
-        await LoopbackLogin(native(sim), opener=browser.open).run()
-    assert (await browser.page()).status_code == 400
-    assert sim.state.stats.requests.get("POST /ws/oauth/token", 0) == 0
+    async with httpx.AsyncClient(timeout=5) as http:
+        base = login.redirect_uri
+        for query in ("state=forged&code=stolen", "code=stolen", "state=%C3%A9t%C3%A9&code=x"):
+            refused.append(await http.get(f"{base}?{query}"))
+    assert [r.status_code for r in refused] == [400, 400, 400]
+    assert all("does not belong to the sign-in" in r.text for r in refused)
+    assert login.refused_count == 3
+    browser.open(login.authorize_url)
+    tokens = await login.wait()
+    assert tokens.access_token and tokens.refresh_token
+    assert (await browser.page()).status_code == 200
+    # The forged codes were never exchanged: only the genuine one reached the token endpoint.
+    assert sim.state.stats.requests.get("POST /ws/oauth/token", 0) == 1
+
+
+async def test_wrong_state_then_timeout_or_cancel(sim: RunningSimulator) -> None:
+    login = LoopbackLogin(native(sim, timeout=0.5), opener=None)
+    await login.start()
+    async with httpx.AsyncClient(timeout=5) as http:
+        forged = await http.get(login.redirect_uri + "?state=nope&code=x")
+    assert forged.status_code == 400
+    with pytest.raises(OAuthTimeout):
+        await login.wait()
+
+    login = LoopbackLogin(native(sim), opener=None)
+    await login.start()
+    async with httpx.AsyncClient(timeout=5) as http:
+        assert (await http.get(login.redirect_uri + "?state=nope")).status_code == 400
+    waiting = asyncio.create_task(login.wait())
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    login.cancel()
+    with pytest.raises(OAuthCancelled):
+        await waiting
 
 
 async def test_timeout_closes_the_listener(sim: RunningSimulator) -> None:
