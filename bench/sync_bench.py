@@ -4,7 +4,9 @@
 
 The simulator runs in its own process (as NinjaOne would be remote); the sync runs here.
 Figures: devices, orgs, software rows, API calls by endpoint vs. the pages the datasets need,
-wall seconds, peak RSS; incremental after 20 device changes; full sync with 100 ms latency.
+wall seconds, peak RSS; incremental after 20 device changes (online/offline flips among them,
+some with no activity at all) and whether its online/offline state matches NinjaOne's; full
+sync with 100 ms latency.
 """
 
 from __future__ import annotations
@@ -60,6 +62,27 @@ async def run_sync(base_url: str, cache_dir: Path, mode: str) -> dict[str, objec
     finally:
         await engine.api.client.aclose()
         cache.close()
+
+
+def offline_states(cache_dir: Path) -> dict[int, bool]:
+    cache = LocalCache(cache_dir / "cache.sqlite3")
+    try:
+        rows = cache.rows("SELECT id, offline FROM devices WHERE deleted = 0")
+    finally:
+        cache.close()
+    return {r["id"]: bool(r["offline"]) for r in rows}
+
+
+async def ninjaone_offline_ids(base_url: str) -> set[int]:
+    """What NinjaOne itself says is offline now (not counted in the sync's figures)."""
+    api = open_api(base_url, "demo-client", "demo-secret", rate_per_second=200)
+    try:
+        ids: set[int] = set()
+        async for page in api.devices_detailed("offline"):
+            ids.update(d["id"] for d in page)
+        return ids
+    finally:
+        await api.client.aclose()
 
 
 def fingerprint(cache: LocalCache) -> list[object]:
@@ -125,15 +148,30 @@ def main() -> None:
             int(full["software_rows"]) / max(1, int(full["devices"])), 1
         )
 
-        ctl.churn(20)
+        # 20 changes: 14 random ones (which may take devices offline too) and 6 online/offline
+        # flips, half of them with no activity at all (no offline condition configured).
+        before = offline_states(Path(tmp))
+        changes = ctl.churn(14, seed=5)["changes"]
+        picked = sorted(before)[:: max(1, len(before) // 6)][:6]
+        for n, device_id in enumerate(picked):
+            ctl.set_offline(device_id, not before[device_id], "none" if n % 2 else "condition")
+            changes.append({"op": "offline", "deviceId": device_id})
         time.sleep(0.2)
         inc = asyncio.run(run_sync(base_url, Path(tmp), "incremental"))
+        after = offline_states(Path(tmp))
+        truth = asyncio.run(ninjaone_offline_ids(base_url))
         figures["incremental_after_20_changes"] = {
             k: inc[k] for k in ("activities", "devices", "api_calls", "wall_seconds", "fell_back")
         }
-        figures["incremental_after_20_changes"]["api_calls_by_endpoint"] = inc[
-            "api_calls_by_endpoint"
-        ]
+        figures["incremental_after_20_changes"] |= {
+            "changes": len(changes),
+            "online_offline_changes": sum(1 for c in changes if c.get("op") == "offline"),
+            "devices_whose_state_flipped": sum(
+                1 for i, off in after.items() if i in before and off != before[i]
+            ),
+            "offline_state_true": {i for i, off in after.items() if off} == truth,
+            "api_calls_by_endpoint": inc["api_calls_by_endpoint"],
+        }
 
         ctl.set_faults(latency_ms=100)
         with tempfile.TemporaryDirectory() as tmp2:

@@ -4,6 +4,11 @@ Only the devices the activities touch are fetched again (one filtered devices-de
 one filtered call per inventory report), so renames, moves and deletions made while the app was
 closed are caught. `lastContact` is never used as a change filter: a renamed device need not
 have checked in.
+
+Online/offline state needs more than the activities: NinjaOne records a device going offline
+only when an offline condition is configured (then as a CONDITION activity), and otherwise not
+at all. So every incremental sync also reads the offline device list (`df=offline`, a page or
+two of the slim device list) and fetches again every device whose state differs from the cache.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from ninja_desk.cache.device_rows import device_row
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.core.activities import Activity
 from ninja_desk.ninjaone.api import NinjaOneApi, device_id_filter
+from ninja_desk.ninjaone.pagination import iter_id_pages
 from ninja_desk.ninjaone.parsers import (
     parse_activity,
     parse_alert,
@@ -29,9 +35,14 @@ from ninja_desk.sync.progress import ProgressCallback, SyncProgress
 
 log = logging.getLogger(__name__)
 
-# Activity types that say nothing about the device record or its inventory.
-_NON_DEVICE_TYPES = frozenset({"CONDITION", "ACTIONSET", "ACTION", "SCRIPTING", "CONDITION_ACTION",
+# Activity types that say nothing about the device record or its inventory. CONDITION is not
+# one of them: an agent-offline condition is how NinjaOne reports a device going offline, and
+# a condition changes the device's health status.
+_NON_DEVICE_TYPES = frozenset({"ACTIONSET", "ACTION", "SCRIPTING", "CONDITION_ACTION",
                                "CONDITION_ACTIONSET"})  # fmt: skip
+# The status pass reads at most this many pages of the offline list; a fleet with more offline
+# devices than that falls back to trusting the activities for the rest (and says so in the log).
+_MAX_STATUS_PAGES = 5
 # Keep `df=id in (...)` URLs comfortably short.
 _IDS_PER_CALL = 400
 
@@ -59,6 +70,10 @@ class IncrementalSync:
         self.activities: list[Activity] = []
         self.devices = 0
         self.tombstoned = 0
+        # Devices whose online/offline state the status pass found changed, and the share of
+        # those no activity mentioned (offline changes without a configured condition).
+        self.status_changes: list[int] = []
+        self.silent_status_changes: list[int] = []
 
     def high_water(self) -> int:
         raw = self.cache.meta("activities_high_water")
@@ -77,10 +92,21 @@ class IncrementalSync:
             raise NeedsFullSync(f"more than {self.max_activities} changes since the last sync")
         self.activities = self.skips.parse_all(parse_activity, raw)
         self.progress(SyncProgress("activities", len(self.activities), "Changes since last sync"))
-        touched = sorted(
-            {a.device_id for a in self.activities
-             if a.device_id is not None and a.activity_type not in _NON_DEVICE_TYPES}
-        )  # fmt: skip
+        from_activities = {
+            a.device_id for a in self.activities
+            if a.device_id is not None and a.activity_type not in _NON_DEVICE_TYPES
+        }  # fmt: skip
+        self.status_changes = await self.status_pass()
+        self.silent_status_changes = [i for i in self.status_changes if i not in from_activities]
+        if self.status_changes:
+            self.progress(
+                SyncProgress(
+                    "status",
+                    len(self.status_changes),
+                    f"{len(self.status_changes)} devices went online or offline",
+                )
+            )
+        touched = sorted(from_activities | set(self.status_changes))
         new_mark = max([mark, *(a.id for a in self.activities)])
         if last_activity_id is not None and not raw:
             new_mark = max(new_mark, last_activity_id)
@@ -90,6 +116,40 @@ class IncrementalSync:
             refresh_alerts=any(a.activity_type == "CONDITION" for a in self.activities),
             high_water=new_mark,
         )
+
+    async def offline_device_ids(self) -> set[int] | None:
+        """Ids NinjaOne lists as offline now; None if the list is longer than we read."""
+        found: set[int] = set()
+        pages = 0
+        async for page in iter_id_pages(
+            self.api.client, "/devices", {"df": "offline"}, page_size=self.api.list_page_size
+        ):
+            found.update(
+                d["id"] for d in page if isinstance(d, dict) and isinstance(d.get("id"), int)
+            )
+            pages += 1
+            if pages >= _MAX_STATUS_PAGES and len(page) >= self.api.list_page_size:
+                log.info("More than %d devices are offline; status pass stopped.", len(found))
+                return None
+        return found
+
+    async def status_pass(self) -> list[int]:
+        """Devices whose online/offline state in the cache is no longer true."""
+        offline_now = await self.offline_device_ids()
+        if offline_now is None:
+            return []
+        cached = self.cache.rows("SELECT id, offline FROM devices WHERE deleted = 0")
+        known = {r["id"] for r in cached}
+        changed = {
+            r["id"]
+            for r in cached
+            # Unknown state (no `offline` field) stays unknown unless NinjaOne lists it offline.
+            if (r["id"] in offline_now) != bool(r["offline"])
+            and (r["offline"] is not None or r["id"] in offline_now)
+        }
+        # Offline devices the cache has never seen: added while the app was closed.
+        changed |= offline_now - known
+        return sorted(changed)
 
     async def refresh_devices(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from pathlib import Path
 
 import httpx
@@ -118,6 +119,48 @@ async def test_incremental_catches_rename_move_and_delete_made_while_offline(
     assert cache.scalar("SELECT organization_id FROM devices WHERE id = :i", i=moved) == other_org
     assert cache.scalar("SELECT deleted FROM devices WHERE id = :i", i=deleted) == 1
     assert cache.scalar("SELECT count(*) FROM software WHERE device_id = :i", i=deleted) == 0
+
+
+async def test_incremental_keeps_online_and_offline_state_true(
+    sim, ctl, engine: SyncEngine, cache: LocalCache, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """Offline changes come as a CONDITION activity, or (no condition configured) as nothing."""
+    await engine.sync("full")
+    online = [r["id"] for r in cache.rows(
+        "SELECT id FROM devices WHERE deleted = 0 AND offline = 0 ORDER BY id")]  # fmt: skip
+    offline = [r["id"] for r in cache.rows(
+        "SELECT id FROM devices WHERE deleted = 0 AND offline = 1 ORDER BY id")]  # fmt: skip
+    assert len(online) >= 2 and offline
+    silent, by_condition, back = online[0], online[1], offline[0]
+    ctl.set_offline(silent, True, report="none")
+    ctl.set_offline(by_condition, True, report="condition")
+    ctl.set_offline(back, False, report="none")
+
+    result = await engine.sync("incremental")
+
+    assert result.kind == "incremental" and result.fell_back is None
+    state = {r["id"]: r["offline"] for r in cache.rows("SELECT id, offline FROM devices")}
+    assert (state[silent], state[by_condition], state[back]) == (1, 1, 0)
+    assert result.api_calls <= 10
+    assert result.api_calls_by_endpoint.get("GET /v2/devices") == 1  # the status pass
+    assert result.devices == 3
+    # The cache now says what a fresh full sync would.
+    fresh = LocalCache(tmp_path / "fresh.sqlite3")
+    other = make_engine(sim.base_url, fresh)
+    try:
+        await other.sync("full")
+        truth = {r["id"]: r["offline"] for r in fresh.rows("SELECT id, offline FROM devices")}
+    finally:
+        await other.api.client.aclose()
+        fresh.close()
+    assert state == truth
+    # `devices --json` reads the same rows.
+    from ninja_desk.cli.main import main
+
+    monkeypatch.setenv("NINJA_DESK_DATA_DIR", str(tmp_path))
+    assert main(["devices", "--json", "--data-dir", str(tmp_path)]) == 0
+    listed = {d["id"]: d["offline"] for d in json.loads(capsys.readouterr().out)}
+    assert (listed[silent], listed[by_condition], listed[back]) == (True, True, False)
 
 
 async def test_incremental_without_a_high_water_mark_falls_back_to_full_and_says_why(
