@@ -193,6 +193,9 @@ class MainWindow(QMainWindow):
         self.sidebar.setIconSize(QSize(18, 18))
         self.sidebar.setMinimumWidth(150)
         self.sidebar.setMaximumWidth(240)
+        # Never sideways: a long label elides (its tooltip has the full text).
+        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.sidebar.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.sidebar.setStyleSheet(
             "QListWidget { font-size: 11pt; } QListWidget::item { padding: 8px 10px; }"
         )
@@ -602,7 +605,10 @@ class MainWindow(QMainWindow):
     def _set_critical_count(self, count: int) -> None:
         self.critical_count = count
         item = self.sidebar.item([s.key for s in VIEW_SPECS].index("alerts"))
-        item.setText(f"Alerts  ({count} critical)" if count else "Alerts")
+        item.setText(f"Alerts ({count})" if count else "Alerts")
+        item.setToolTip(
+            f"Alerts: {count} critical, not yet reset (Ctrl+3)" if count else "Alerts (Ctrl+3)"
+        )
         if self.tray is not None:
             self.tray.set_count(count)
 

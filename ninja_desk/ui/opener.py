@@ -115,3 +115,29 @@ def failure_sentence(what: str, result: OpenResult) -> str:
     return (
         f"Your system could not open the {what}{reason}. Copy the link and open it in your browser."
     )
+
+
+def open_links(
+    owner: Any,
+    opener: Callable[[str], Any],
+    links: Sequence[str],
+    on_results: Callable[[list[OpenResult]], None],
+) -> None:
+    """Open each link now; `on_results` gets their outcomes on the Qt thread once known (at
+    once for openers that answer synchronously, after the opener exits otherwise)."""
+    from ninja_desk.ui.settings.background import run_job
+
+    answers: list[Any] = []
+    for link in links:
+        try:
+            answers.append(opener(link))
+        except OSError as exc:
+            answers.append(OpenResult(False, str(exc) or type(exc).__name__))
+    if not any(inspect.isawaitable(a) for a in answers):
+        on_results([outcome(a) for a in answers])
+        return
+
+    async def wait_all() -> list[OpenResult]:
+        return [outcome(await a) if inspect.isawaitable(a) else outcome(a) for a in answers]
+
+    run_job(owner, wait_all, on_results, lambda exc: on_results([OpenResult(False, str(exc))]))

@@ -42,6 +42,7 @@ from ninja_desk.ui.models.alert_table_model import (
     status_text,
 )
 from ninja_desk.ui.settings.background import bind, error_sentence, run_job
+from ninja_desk.ui.widgets.flow_layout import flow_row
 
 NO_PSA = "PSA database not configured; set it up in Settings → Integrations."
 NO_SERVICE = "Alert actions need the alert pipeline, which is not running in this session."
@@ -114,6 +115,8 @@ class AlertsView(QWidget):
     # -- layout ---------------------------------------------------------------------------
 
     def _build(self) -> None:
+        # Two rows: severities, then the other filters; each wraps rather than widen the window.
+        severity_row: list[QWidget] = []
         filters = QHBoxLayout()
         filters.setSpacing(6)
         self.severity_buttons: dict[str, QPushButton] = {}
@@ -126,22 +129,25 @@ class AlertsView(QWidget):
             )
             button.toggled.connect(self._filters_changed)
             self.severity_buttons[name] = button
-            filters.addWidget(button)
-        filters.addSpacing(8)
+            severity_row.append(button)
         self.status_combo = QComboBox()
         for key, label in STATUS_CHOICES:
             self.status_combo.addItem(label, key)
         self.status_combo.currentIndexChanged.connect(self._filters_changed)
         self.client_combo = QComboBox()
-        self.client_combo.setMinimumWidth(150)
+        for combo in (self.status_combo, self.client_combo):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(12)
         self.client_combo.currentIndexChanged.connect(self._filters_changed)
         self.device_edit = QLineEdit(placeholderText="Device name")
         self.device_edit.setClearButtonEnabled(True)
-        self.device_edit.setMinimumWidth(140)
+        self.device_edit.setMinimumWidth(110)
         self.device_edit.textChanged.connect(self._debounce.start)
         self.text_edit = QLineEdit(placeholderText="Message contains…")
         self.text_edit.setClearButtonEnabled(True)
-        self.text_edit.setMinimumWidth(180)
+        self.text_edit.setMinimumWidth(140)
         self.text_edit.textChanged.connect(self._debounce.start)
         for label, widget in (
             ("Status", self.status_combo),
@@ -183,6 +189,7 @@ class AlertsView(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([800, 320])
         layout = QVBoxLayout(self)
+        layout.addWidget(flow_row(*severity_row, parent=self))
         layout.addLayout(filters)
         layout.addWidget(splitter, 1)
 

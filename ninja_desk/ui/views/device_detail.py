@@ -40,7 +40,7 @@ from ninja_desk.ui.models.device_detail_models import (
     DeviceSoftwareModel,
     DeviceTicketModel,
 )
-from ninja_desk.ui.opener import copy_to_clipboard, failure_sentence, open_and_wait
+from ninja_desk.ui.opener import copy_to_clipboard, failure_sentence, open_links
 from ninja_desk.ui.settings.background import bind, error_sentence, run_job
 from ninja_desk.ui.widgets.badge import Badge
 from ninja_desk.ui.widgets.search_line import SearchLineEdit
@@ -611,14 +611,11 @@ class DeviceDetail(QWidget):
             return
         link = ninja_device_link(self.ctx, self.device["id"])
 
-        async def go() -> Any:
-            return await open_and_wait(self.ctx.open_url, link)
+        def done(results: list[Any]) -> None:
+            if results and not results[0].ok:
+                self._show_link_failure(failure_sentence("NinjaOne page", results[0]), link)
 
-        def done(result: Any) -> None:
-            if not result.ok:
-                self._show_link_failure(failure_sentence("NinjaOne page", result), link)
-
-        run_job(self, go, done, lambda exc: self.message.emit(error_sentence(exc)))
+        open_links(self, self.ctx.open_url, [link], done)
 
     def launch_remote(self) -> None:
         """Fetch the session URL and open it (async on the app loop)."""

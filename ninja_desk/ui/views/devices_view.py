@@ -30,9 +30,9 @@ from ninja_desk.ui.a11y import named
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.formatting import node_class_text
 from ninja_desk.ui.models.device_table_model import DeviceTableModel
-from ninja_desk.ui.opener import copy_to_clipboard, open_and_wait
-from ninja_desk.ui.settings.background import run_job
+from ninja_desk.ui.opener import copy_to_clipboard, open_links
 from ninja_desk.ui.views.device_detail import DeviceDetail, ninja_device_link
+from ninja_desk.ui.widgets.flow_layout import flow_row
 from ninja_desk.ui.widgets.search_line import SearchLineEdit
 
 MAX_OPEN_TABS = 10
@@ -96,7 +96,7 @@ class DevicesView(QWidget):
         row1.addWidget(self.client_combo, 1)
         row1.addWidget(self.class_combo, 1)
         layout.addLayout(row1)
-        row2 = QHBoxLayout()
+        row2: list[QWidget] = []  # wraps at narrow widths (a FlowLayout) instead of widening
         self.combos: dict[str, QComboBox] = {}
         for key, choices in _CHOICES.items():
             combo = named(QComboBox(self), _NAMES[key])
@@ -108,15 +108,14 @@ class DevicesView(QWidget):
                 combo.addItem(text, value)
             combo.currentIndexChanged.connect(self._filters_changed)
             self.combos[key] = combo
-            row2.addWidget(combo)
+            row2.append(combo)
         self.deleted_check = named(QCheckBox("Show deleted", self), "Show deleted devices")
         self.deleted_check.toggled.connect(self._filters_changed)
-        row2.addWidget(self.deleted_check)
+        row2.append(self.deleted_check)
         self.clear_button = named(QPushButton("Clear filters", self), "Clear filters")
         self.clear_button.clicked.connect(lambda: self.apply_filter({}))
-        row2.addWidget(self.clear_button)
-        row2.addStretch(1)
-        layout.addLayout(row2)
+        row2.append(self.clear_button)
+        layout.addWidget(flow_row(*row2, parent=self))
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         left = QWidget(self.splitter)
@@ -354,11 +353,8 @@ class DevicesView(QWidget):
         ids = self.selected_ids()
         links = [ninja_device_link(self.ctx, device_id) for device_id in ids[:MAX_OPEN_TABS]]
 
-        async def go() -> list[Any]:
-            return [await open_and_wait(self.ctx.open_url, link) for link in links]
-
         def done(results: list[Any]) -> None:
-            failed = [link for link, r in zip(links, results, strict=True) if not r.ok]
+            failed = [link for link, r in zip(links, results, strict=False) if not r.ok]
             if failed:
                 copy_to_clipboard("\n".join(failed))
                 reason = next(r.reason for r in results if not r.ok)
@@ -369,7 +365,7 @@ class DevicesView(QWidget):
             elif len(ids) > MAX_OPEN_TABS:
                 self.message.emit(f"Opened the first {MAX_OPEN_TABS} of {len(ids)} devices.")
 
-        run_job(self, go, done, lambda exc: self.message.emit(str(exc)))
+        open_links(self, self.ctx.open_url, links, done)
 
     # -- shell hooks -----------------------------------------------------------------------
 
