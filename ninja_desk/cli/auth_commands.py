@@ -121,7 +121,11 @@ def register_auth_commands(subparsers: argparse._SubParsersAction) -> None:
 
     webhook = subparsers.add_parser("webhook", help="register or remove the NinjaOne webhook")
     _connection_options(webhook)
-    webhook.add_argument("action", choices=("register", "remove"))
+    webhook.add_argument(
+        "action",
+        choices=("register", "remove"),
+        help="register: NinjaOne posts to the relay; remove: NinjaOne stops posting",
+    )
     webhook.add_argument("--relay-url", metavar="URL", help="the relay's public webhook URL")
     webhook.set_defaults(handler=cmd_webhook)
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 from ninja_desk.cache.store import LocalCache
+from ninja_desk.ninjaone.credentials import ENV_ENCRYPTED_FILE, ENV_PASSPHRASE
 from ninja_desk.ninjaone.errors import NinjaOneError
 from ninja_desk.ninjaone.regions import UnknownRegion, base_url_for
-from ninja_desk.ninjaone.session import open_api
+from ninja_desk.ninjaone.session import NotSignedIn, open_saved_api
 from ninja_desk.paths import cache_file, data_dir
 from ninja_desk.settings import Settings
 from ninja_desk.sync.engine import SyncEngine
 
 ENV_CLIENT_SECRET = "NINJA_DESK_CLIENT_SECRET"
+DEMO_PROFILE = "demo"  # `ninja-desk demo` keeps its own data dir: <data dir>/demo
 
 
 class CliError(Exception):
@@ -35,30 +38,43 @@ def resolve_base_url(args: argparse.Namespace, settings: Settings) -> str:
 
 
 def open_engine(args: argparse.Namespace, cache: LocalCache) -> SyncEngine:
+    """The sync engine on the saved sign-in; `args.encrypted_file` picks an encrypted file."""
     settings = Settings.load(args.data_dir)
     base_url = resolve_base_url(args, settings)
     client_id = getattr(args, "client_id", None) or settings.client_id
     if not client_id:
         raise CliError("No NinjaOne client id: pass --client-id or run 'ninja-desk login'.")
-    secret = os.environ.get(ENV_CLIENT_SECRET) or _stored_secret(base_url, client_id)
-    store = None if os.environ.get(ENV_CLIENT_SECRET) else _stored_session(base_url, client_id)
-    if secret is None and store is None:
+    try:
+        api = open_saved_api(
+            base_url,
+            client_id,
+            encrypted_file=getattr(args, "encrypted_file", None),
+            lock_dir=data_dir(args.data_dir),
+        )
+    except NotSignedIn:
         raise CliError(
             f"No NinjaOne credentials: set {ENV_CLIENT_SECRET} for client_credentials, "
-            "or run 'ninja-desk login'."
-        )
-    return SyncEngine(
-        open_api(base_url, client_id, secret, store=store, lock_dir=data_dir(args.data_dir)),
-        cache,
-    )
+            "or run 'ninja-desk login' (with --encrypted-file PATH where there is no keyring, "
+            "then pass the same --encrypted-file here)."
+        ) from None
+    except NinjaOneError as exc:
+        raise CliError(str(exc)) from None
+    return SyncEngine(api, cache)
 
 
-def credentials_state(base_url: str, client_id: str | None) -> str:
+def credentials_state(
+    base_url: str, client_id: str | None, encrypted_file: str | None = None
+) -> str:
     """A sentence about which credentials a sync would use (never the credentials)."""
     if not client_id:
         return "none: run 'ninja-desk login' or pass --client-id"
     if os.environ.get(ENV_CLIENT_SECRET):
         return f"client secret from {ENV_CLIENT_SECRET}"
+    path = encrypted_file or os.environ.get(ENV_ENCRYPTED_FILE)
+    if path:
+        if os.path.exists(path):
+            return f"sign-in in the encrypted file {path} (needs {ENV_PASSPHRASE})"
+        return f"none: {path} does not exist; run 'ninja-desk login --encrypted-file {path}'"
     try:
         if _stored_secret(base_url, client_id):
             return "client secret in the system keyring"
@@ -67,6 +83,32 @@ def credentials_state(base_url: str, client_id: str | None) -> str:
     except CliError as exc:
         return f"unavailable: {exc}"
     return "none: run 'ninja-desk login'"
+
+
+def profile_dir(base: str | os.PathLike[str] | None, profile: str) -> Path:
+    """`<data dir>/<profile>`: a separate cache, settings and sign-in (the demo uses one)."""
+    name = profile.strip()
+    if not name or name in (".", "..") or any(sep in name for sep in "/\\"):
+        raise CliError(f"'{profile}' is not a profile name: use letters, digits and dashes.")
+    return data_dir(base) / name
+
+
+def demo_profile_hint(args: argparse.Namespace) -> str | None:
+    """After `make demo` the default profile is empty: say where the demo's data is."""
+    if getattr(args, "profile", None):
+        return None
+    base = getattr(args, "data_dir", None)
+    demo_cache = data_dir(base) / DEMO_PROFILE / "cache.sqlite3"
+    if not demo_cache.exists():
+        return None
+    settings = Settings.load(base)
+    if settings.client_id:
+        return None  # a real connection lives here; it is just empty
+    return (
+        "This profile has no NinjaOne connection yet; the demo's data is in the "
+        f"'{DEMO_PROFILE}' profile: run 'ninja-desk --profile {DEMO_PROFILE} "
+        f"{args.command}'."
+    )
 
 
 def _stored_secret(base_url: str, client_id: str) -> str | None:

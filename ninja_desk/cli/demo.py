@@ -12,7 +12,7 @@ import asyncio
 import os
 import sys
 
-from ninja_desk.cli.common import ENV_CLIENT_SECRET
+from ninja_desk.cli.common import DEMO_PROFILE, ENV_CLIENT_SECRET, profile_dir
 from ninja_desk.cli.demo_stack import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
@@ -22,7 +22,6 @@ from ninja_desk.cli.demo_stack import (
     prepare_psa,
     start_relay,
 )
-from ninja_desk.paths import data_dir
 from ninja_desk.settings import Settings
 from ninja_desk.sync.desktop_runtime import ENV_RELAY_TOKEN
 
@@ -30,7 +29,7 @@ from ninja_desk.sync.desktop_runtime import ENV_RELAY_TOKEN
 def cmd_demo(args: argparse.Namespace) -> int:
     from ninja_desk.simulator import SimControl, SimulatorConfig, run_simulator_in_thread
 
-    demo_dir = data_dir(args.data_dir) / "demo"
+    demo_dir = profile_dir(args.data_dir, getattr(args, "profile", None) or DEMO_PROFILE)
     demo_dir.mkdir(parents=True, exist_ok=True)
     config = SimulatorConfig(orgs=args.orgs, devices=args.devices, seed=7)
     with run_simulator_in_thread(config) as sim:
@@ -53,7 +52,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             settings.save(demo_dir)
             print(
                 f"Demo fleet synced: {result['devices']} devices, {result['software_rows']} "
-                f"software rows, {result['api_calls']} API calls in {result['seconds']} s.",
+                f"software rows, {result['api_calls']} API calls in {result['seconds']} s. "
+                f"The command line reaches it with 'ninja-desk --profile {demo_dir.name} "
+                "devices' (or status).",
                 file=sys.stderr,
             )
             if args.headless:

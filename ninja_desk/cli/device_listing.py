@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
-from ninja_desk.cli.common import CliError, open_cache
+from ninja_desk.cli.common import CliError, demo_profile_hint, open_cache
 
 # The JSON contract scripts rely on: NinjaOne's own field names plus `deleted`.
 _SELECT = (
@@ -58,6 +59,9 @@ def cmd_devices(args: argparse.Namespace) -> int:
     for row in rows:
         row["offline"] = None if row["offline"] is None else bool(row["offline"])
         row["deleted"] = bool(row["deleted"])
+    hint = demo_profile_hint(args) if not rows and not args.filter else None
+    if hint:
+        print(hint, file=sys.stderr)
     if args.json:
         print(json.dumps(rows))
         return 0

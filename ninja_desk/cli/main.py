@@ -8,17 +8,24 @@ import json
 import logging
 import os
 import sys
+import time
+import traceback
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from ninja_desk import __version__
 from ninja_desk.cli import device_listing
 from ninja_desk.cli.common import (
+    DEMO_PROFILE,
     CliError,
     credentials_state,
+    demo_profile_hint,
     open_cache,
     open_engine,
+    profile_dir,
     resolve_base_url,
 )
+from ninja_desk.cli.error_messages import describe, explain
 from ninja_desk.ninjaone.redaction import install_redaction
 from ninja_desk.sync.progress import SyncProgress
 
@@ -29,32 +36,59 @@ def _add_connection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ninjaone-url", help="NinjaOne base URL (overrides --region)")
     parser.add_argument("--region", help="NinjaOne region: app, us2, eu, ca, oc")
     parser.add_argument(
-        "--client-id", help="API client id; the secret comes from NINJA_DESK_CLIENT_SECRET"
+        "--client-id",
+        help="API client id; the secret comes from NINJA_DESK_CLIENT_SECRET or the saved sign-in",
     )
+    parser.add_argument(
+        "--encrypted-file",
+        metavar="PATH",
+        help="use the sign-in saved with 'ninja-desk login --encrypted-file PATH' (passphrase "
+        "from NINJA_DESK_PASSPHRASE, or asked on a terminal)",
+    )
+
+
+_PROFILE_HELP = (
+    f"use the named profile under the data dir ('{DEMO_PROFILE}' is what 'ninja-desk demo' fills)"
+)
+_DEBUG_HELP = "show the full traceback when something fails"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ninja-desk", description=__doc__)
     parser.add_argument("--version", action="version", version=f"ninja-desk {__version__}")
     parser.add_argument("--data-dir", help="where the cache and settings live")
-    parser.add_argument("-v", "--verbose", action="store_true")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--profile", metavar="NAME", help=_PROFILE_HELP)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens (DEBUG)")
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # Also accepted after the command name (`ninja-desk devices --data-dir X`).
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument("--profile", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP)
 
     sync = sub.add_parser(
         "sync", parents=[common], help="sync the NinjaOne fleet into the local cache"
     )
     mode = sync.add_mutually_exclusive_group()
-    mode.add_argument("--full", action="store_const", dest="mode", const="full")
-    mode.add_argument("--incremental", action="store_const", dest="mode", const="incremental")
-    sync.add_argument("--json", action="store_true")
+    mode.add_argument(
+        "--full", action="store_const", dest="mode", const="full", help="fetch everything again"
+    )
+    mode.add_argument(
+        "--incremental",
+        action="store_const",
+        dest="mode",
+        const="incremental",
+        help="only what changed since the last sync (falls back to full when it must)",
+    )
+    sync.add_argument("--json", action="store_true", help="print the result as one JSON object")
     _add_connection_options(sync)
     sync.set_defaults(handler=cmd_sync, mode="auto")
 
     devices = sub.add_parser("devices", parents=[common], help="list cached devices")
-    devices.add_argument("--json", action="store_true")
+    devices.add_argument(
+        "--json", action="store_true", help="print a JSON list (NinjaOne's field names)"
+    )
     devices.add_argument(
         "--filter",
         action="append",
@@ -65,15 +99,21 @@ def build_parser() -> argparse.ArgumentParser:
     devices.set_defaults(handler=device_listing.cmd_devices)
 
     status = sub.add_parser("status", parents=[common], help="cache and connection status")
-    status.add_argument("--json", action="store_true")
+    status.add_argument(
+        "--json", action="store_true", help="print one JSON object (epoch seconds, nulls)"
+    )
     status.set_defaults(handler=cmd_status)
 
     demo = sub.add_parser(
         "demo", parents=[common], help="start the built-in simulator and show the app against it"
     )
     demo.add_argument("--headless", action="store_true", help="sync only, no window")
-    demo.add_argument("--devices", type=int, default=300)
-    demo.add_argument("--orgs", type=int, default=12)
+    demo.add_argument(
+        "--devices", type=int, default=300, help="devices in the demo fleet (default 300)"
+    )
+    demo.add_argument(
+        "--orgs", type=int, default=12, help="organizations in the demo fleet (default 12)"
+    )
     demo.set_defaults(handler=_lazy("ninja_desk.cli.demo", "cmd_demo"))
 
     for module, registrar in (
@@ -177,14 +217,78 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(status, default=str))
     else:
+        now = time.time()
         for key, value in status.items():
-            if key == "last_sync" and isinstance(value, dict):
-                value = f"{value['kind']} {value['status']} ({value['devices']} devices)"
-            print(f"{key.replace('_', ' '):>24}: {value}")
+            print(f"{key.replace('_', ' '):>24}: {_human(key, value, now)}")
+    hint = demo_profile_hint(args) if not status["devices"] else None
+    if hint:
+        print(hint, file=sys.stderr)
     return 0
 
 
+def ago(epoch: float, now: float | None = None) -> str:
+    """`2025-06-01 14:03 (3 h ago)` in local time."""
+    when = datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M")
+    elapsed = (now or time.time()) - epoch
+    return f"{when} (just now)" if elapsed < 5 else f"{when} ({duration(elapsed)} ago)"
+
+
+def duration(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 1:
+        return f"{seconds:.1f} s" if seconds else "0 s"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 36 * 3600:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"
+
+
+def _human(key: str, value: object, now: float) -> str:
+    if value is None:
+        return "never" if "sync" in key else "not set"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if key == "last_sync" and isinstance(value, dict):
+        text = f"{value['kind']}, {value['status']}"
+        finished, started = value.get("finished_at"), value.get("started_at")
+        if finished:
+            text += f", {ago(float(finished), now)}"
+            if started:
+                text += f", took {duration(float(finished) - float(started))}"
+        elif started:
+            text += f", started {ago(float(started), now)}"
+        if value.get("devices") is not None:
+            text += f", {value['devices']} devices"
+        if value.get("error"):
+            text += f": {value['error']}"
+        return text
+    if key.endswith("_at") and isinstance(value, int | float):
+        return ago(float(value), now)
+    return str(value)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Failures are one sentence on stderr and a non-zero exit code."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # a closed pipe fails here, not at interpreter exit
+        return code
+    except SystemExit:  # argparse: --help, --version, usage errors
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            return _stdout_gone()
+        raise
+    except BrokenPipeError:
+        return _stdout_gone()
+    except KeyboardInterrupt:
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     install_redaction()  # before anything can log a token or an authorization code
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -194,15 +298,53 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format=stamp + "%(levelname)s %(name)s: %(message)s",
     )
-    if args.data_dir:
-        os.environ.setdefault("NINJA_DESK_DATA_DIR", args.data_dir)
+    debug = bool(getattr(args, "debug", False))
     try:
+        _apply_profile(args)
+        if args.data_dir:
+            os.environ.setdefault("NINJA_DESK_DATA_DIR", str(args.data_dir))
         return int(args.handler(args) or 0)
+    except (BrokenPipeError, KeyboardInterrupt):
+        raise
     except CliError as exc:
-        print(f"ninja-desk: {exc}", file=sys.stderr)
+        if debug:
+            traceback.print_exc()
+        # A command that wrapped a database or network failure: say what that failure means.
+        known = describe(exc.__context__) if exc.__context__ is not None else None
+        sentence = known[0] if known else _one_line(str(exc))
+        print(f"ninja-desk: {sentence}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        sentence, code = explain(exc, debug=debug)
+        print(f"ninja-desk: {sentence}", file=sys.stderr)
+        return code
+
+
+def _one_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[0] if lines else "The command failed."
+
+
+def _apply_profile(args: argparse.Namespace) -> None:
+    """`--profile NAME` is `--data-dir <data dir>/NAME`; the demo names its own profile."""
+    profile = getattr(args, "profile", None)
+    if profile and args.command != "demo":
+        args.data_dir = str(profile_dir(args.data_dir, profile))
+
+
+def _stdout_gone() -> int:
+    """The reader of our output went away (`| head`): stop quietly, as the Python docs advise.
+
+    Point stdout at devnull so the interpreter's final flush does not raise again.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # stdout is not a real file (tests capture it): nothing to flush at exit
+    return 1
 
 
 if __name__ == "__main__":

@@ -16,8 +16,9 @@ import json
 import logging
 import os
 import secrets as _secrets
+import sys
 import threading
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -38,6 +39,11 @@ WEBHOOK_SECRET = "webhook_secret"  # the relay endpoint's X-NinjaDesk-Secret
 ENV_REFRESH_TOKEN = "NINJA_DESK_REFRESH_TOKEN"
 ENV_CLIENT_SECRET = "NINJA_DESK_CLIENT_SECRET"
 ENV_WEBHOOK_SECRET = "NINJA_DESK_WEBHOOK_SECRET"
+# The passphrase of an --encrypted-file (login reads the first; the second is an alias), and
+# where a headless process finds that file when no --encrypted-file option is given.
+ENV_PASSPHRASE = "NINJA_DESK_PASSPHRASE"
+ENV_PASSPHRASE_ALIASES = (ENV_PASSPHRASE, "NINJA_DESK_TOKEN_PASSPHRASE")
+ENV_ENCRYPTED_FILE = "NINJA_DESK_ENCRYPTED_FILE"
 _ENV_NAMES = {
     REFRESH_TOKEN: ENV_REFRESH_TOKEN,
     CLIENT_SECRET: ENV_CLIENT_SECRET,
@@ -375,3 +381,79 @@ class KeyringTokenStore:
         self._tokens = None
         self._persisted = None
         self._loaded = True
+
+
+def encrypted_file_passphrase(
+    path: str | os.PathLike[str],
+    *,
+    environ: Mapping[str, str] | None = None,
+    prompt: Callable[[str], str] | None = None,
+    interactive: bool | None = None,
+) -> str:
+    """The passphrase of an encrypted credentials file: the environment, else a hidden prompt
+    when a person is at a terminal, else a sentence saying which variable to set."""
+    env = os.environ if environ is None else environ
+    for name in ENV_PASSPHRASE_ALIASES:
+        if env.get(name):
+            return env[name]
+    if interactive is None:
+        interactive = sys.stdin is not None and sys.stdin.isatty()
+    if not interactive:
+        raise WrongPassphrase(
+            f"The sign-in in {path} is protected by a passphrase: set {ENV_PASSPHRASE} in the "
+            "environment of this process."
+        )
+    if prompt is None:
+        import getpass
+
+        prompt = getpass.getpass
+    passphrase = prompt(f"Passphrase for {path}: ")
+    if not passphrase:
+        raise WrongPassphrase("An encrypted credentials file needs a non-empty passphrase.")
+    return passphrase
+
+
+def saved_credentials(
+    base_url: str,
+    client_id: str,
+    *,
+    encrypted_file: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    prompt: Callable[[str], str] | None = None,
+    interactive: bool | None = None,
+) -> tuple[str | None, KeyringTokenStore | None]:
+    """(client secret, token store) of the sign-in this machine saved, for sync and the agent.
+
+    Looks where `ninja-desk login` may have put it: NINJA_DESK_CLIENT_SECRET, an encrypted file
+    (`encrypted_file`, else NINJA_DESK_ENCRYPTED_FILE), else the system keyring. The store is
+    None when no refresh token is saved; both None means "not signed in". Raises
+    CredentialsError (one sentence) for a wrong passphrase, an unreadable file or no keyring.
+    """
+    env = os.environ if environ is None else environ
+    path = encrypted_file or env.get(ENV_ENCRYPTED_FILE) or None
+    env_secret = env.get(ENV_CLIENT_SECRET) or None
+    if path is not None:
+        if not Path(path).exists():
+            raise CredentialsError(
+                f"There is no credentials file at {path}: sign in first with "
+                f"'ninja-desk login --encrypted-file {path}'."
+            )
+        secrets: SecretBackend = EncryptedFileSecrets(
+            path,
+            encrypted_file_passphrase(path, environ=env, prompt=prompt, interactive=interactive),
+            service_name(base_url, client_id),
+        )
+    elif env_secret:
+        return env_secret, None  # client_credentials from the environment: nothing stored
+    else:
+        secrets = KeyringSecrets(service_name(base_url, client_id))
+    store = KeyringTokenStore(secrets)
+    tokens = store.reload()  # a wrong passphrase or a missing keyring fails here, now
+    secret = env_secret or secrets.get(CLIENT_SECRET)
+    if path is not None and tokens is None and secret is None:
+        raise CredentialsError(
+            f"{path} holds no NinjaOne sign-in for app {client_id} at "
+            f"{urlsplit(base_url).netloc or base_url}: sign in with 'ninja-desk login "
+            f"--encrypted-file {path}' (same --client-id and address)."
+        )
+    return secret, (store if tokens is not None else None)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -72,3 +74,126 @@ def test_unknown_region_is_a_sentence_not_a_traceback(
 ) -> None:
     assert main([*cli_env, "sync", "--region", "mars", "--client-id", "x"]) == 2
     assert "Unknown NinjaOne region 'mars'" in capsys.readouterr().err
+
+
+def test_status_reads_as_dates_and_words(
+    sim, cli_env: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    connection = ["--ninjaone-url", sim.base_url, "--client-id", "demo-client"]
+    assert main([*cli_env, "sync", *connection]) == 0
+    capsys.readouterr()
+    assert main([*cli_env, "status"]) == 0
+    out = capsys.readouterr().out
+    assert "None" not in out
+    assert not re.search(r"\b1\d{9}(\.\d+)?\b", out), out  # no epoch seconds
+    lines = {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in out.splitlines())}
+    assert lines["relay"] == "not set" and lines["webhook registered"] == "no"
+    when = r"\d{4}-\d\d-\d\d \d\d:\d\d \((just now|\d+ s ago)\)"
+    pattern = rf"full, ok, {when}, took [\d.]+ s, 60 devices"
+    assert re.fullmatch(pattern, lines["last sync"]), lines["last sync"]
+
+
+def test_empty_default_profile_points_at_the_demo_profile(
+    sim, cli_env: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What `make demo` leaves behind: a synced demo profile beside an empty default one.
+    demo = ["--data-dir", str(tmp_path), "--profile", "demo"]
+    connection = ["--ninjaone-url", sim.base_url, "--client-id", "demo-client"]
+    assert main([*demo, "sync", *connection]) == 0
+    assert (tmp_path / "demo" / "cache.sqlite3").exists()
+    capsys.readouterr()
+
+    for command in ("status", "devices"):
+        assert main([*cli_env, command]) == 0
+        assert f"ninja-desk --profile demo {command}" in capsys.readouterr().err
+    assert main([*cli_env, "devices", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == [] and "--profile demo" in captured.err
+
+    assert main([*demo, "devices", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert len(json.loads(captured.out)) == 60 and captured.err == ""
+    assert main(["--data-dir", str(tmp_path), "devices", "--profile", "demo", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 60
+
+
+def test_every_option_and_command_has_help() -> None:
+    from ninja_desk.cli.main import build_parser
+    from tests.simulator.test_cli import _undocumented
+
+    assert _undocumented(build_parser()) == []
+
+
+def _sign_in_native(base_url: str) -> str:
+    """A browser sign-in of the simulator's native app; returns its refresh token."""
+    import asyncio
+
+    import httpx
+
+    from ninja_desk.ninjaone.oauth_loopback import LoopbackLogin, LoopbackSettings
+
+    async def run() -> str:
+        async def visit(url: str) -> None:
+            async with httpx.AsyncClient(follow_redirects=True) as http:
+                await http.get(url + "&decision=allow")
+
+        tasks: list[asyncio.Task[None]] = []
+        login = LoopbackLogin(
+            LoopbackSettings(base_url, "desk-native"),
+            opener=lambda u: tasks.append(asyncio.create_task(visit(u))) or True,
+        )
+        tokens = await login.run()
+        assert tokens.refresh_token
+        return tokens.refresh_token
+
+    return asyncio.run(run())
+
+
+def test_sync_uses_a_sign_in_saved_in_an_encrypted_file(
+    sim,
+    cli_env: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from ninja_desk.ninjaone.credentials import (
+        REFRESH_TOKEN,
+        EncryptedFileSecrets,
+        service_name,
+    )
+
+    # What `ninja-desk login --encrypted-file` leaves on a machine without a keyring.
+    path = tmp_path / "signin.enc"
+    secrets = EncryptedFileSecrets(path, "correct horse", service_name(sim.base_url, "desk-native"))
+    secrets.set(REFRESH_TOKEN, _sign_in_native(sim.base_url))
+    monkeypatch.delenv("NINJA_DESK_CLIENT_SECRET")
+    sync = [*cli_env, "sync", "--json", "--ninjaone-url", sim.base_url, "--client-id",
+            "desk-native", "--encrypted-file", str(path)]  # fmt: skip
+
+    # No passphrase and nobody at a terminal: one sentence naming the variable to set.
+    monkeypatch.delenv("NINJA_DESK_PASSPHRASE", raising=False)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(sync) == 2
+    assert "NINJA_DESK_PASSPHRASE" in capsys.readouterr().err
+    monkeypatch.setenv("NINJA_DESK_PASSPHRASE", "wrong")
+    assert main(sync) == 2
+    assert "passphrase does not open" in capsys.readouterr().err
+
+    monkeypatch.setenv("NINJA_DESK_PASSPHRASE", "correct horse")
+    assert json.loads(run_out(capsys, sync))["devices"] == 60
+    # The rotated refresh token went back into the file, so the next run signs in again.
+    assert secrets.get(REFRESH_TOKEN)
+    monkeypatch.delenv("NINJA_DESK_PASSPHRASE")
+    monkeypatch.setenv("NINJA_DESK_ENCRYPTED_FILE", str(path))
+    monkeypatch.setenv("NINJA_DESK_TOKEN_PASSPHRASE", "correct horse")
+    sync.remove("--encrypted-file")
+    sync.remove(str(path))
+    sync.insert(sync.index("sync") + 1, "--incremental")
+    assert json.loads(run_out(capsys, sync))["kind"] == "incremental"
+
+
+def run_out(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    code = main(argv)
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return captured.out
