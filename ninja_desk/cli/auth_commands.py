@@ -42,9 +42,8 @@ from ninja_desk.ninjaone.regions import REGION_HOSTS, UnknownRegion, base_url_fo
 from ninja_desk.ninjaone.tokens import OAuthTokenProvider, TokenSet, lock_file_name
 from ninja_desk.ninjaone.webhooks import (
     WebhookError,
-    build_webhook_config,
-    register_webhook,
-    relay_hook_url,
+    ensure_webhook,
+    forget_webhook_state,
     split_relay_url,
     unregister_webhook,
 )
@@ -236,6 +235,8 @@ def cmd_login(
         settings.scopes = list(scopes)
         settings.save(_dir(args))
         out(_connected_sentence(base_url, client_id, tokens, scopes, args.client_credentials))
+        if settings.relay_url:
+            out(await _auto_register_webhook(args, settings, base_url, client_id, secrets))
         return 0
 
     return _run(run)
@@ -257,6 +258,24 @@ def _connected_sentence(
             "enabled for the app), so you will have to sign in again in about an hour."
         )
     return "\n".join(lines)
+
+
+async def _auto_register_webhook(
+    args: argparse.Namespace,
+    settings: Settings,
+    base_url: str,
+    client_id: str,
+    secrets: SecretBackend,
+) -> str:
+    """With a relay configured, a sign-in also points NinjaOne's webhook at it (never fatal)."""
+    try:
+        async with _stored_session_client(args, base_url, client_id, secrets) as client:
+            done = await ensure_webhook(client, settings, secrets, data_dir=data_dir(_dir(args)))
+    except NinjaOneError as exc:
+        return f"The webhook was not registered: {exc}"
+    if done.changed:
+        settings.save(_dir(args))
+    return done.message
 
 
 # -- logout --------------------------------------------------------------------------------
@@ -300,6 +319,7 @@ def cmd_logout(
             report.problems.append(str(exc))
         settings.webhook_registered = False
         settings.save(_dir(args))
+        forget_webhook_state(data_dir(_dir(args)))
         done = ["Disconnected from NinjaOne."]
         if report.webhook_removed:
             done.append("The webhook was removed.")
@@ -332,30 +352,29 @@ def cmd_webhook(
                     await unregister_webhook(client)
                     settings.webhook_registered = False
                     settings.save(_dir(args))
+                    forget_webhook_state(data_dir(_dir(args)))
                     out("The NinjaOne webhook was removed.")
                     return 0
                 relay_url = args.relay_url or settings.relay_url
                 if not relay_url:
                     raise AuthCommandError("Pass --relay-url: NinjaOne sends its webhooks there.")
-                secret = os.environ.get(ENV_WEBHOOK_SECRET) or secrets.get(WEBHOOK_SECRET)
-                if not secret:
+                base, endpoint = split_relay_url(relay_url)
+                settings.relay_url = base
+                settings.relay_endpoint = endpoint or settings.relay_endpoint
+                if not (os.environ.get(ENV_WEBHOOK_SECRET) or secrets.get(WEBHOOK_SECRET)):
                     secret = prompt(
                         "Relay endpoint secret (from 'ninja-desk-relay endpoint add'): "
-                    )
-                    secret = secret.strip()
+                    ).strip()
                     if not secret:
                         raise AuthCommandError("The relay endpoint secret is needed.")
                     secrets.set(WEBHOOK_SECRET, secret)
-                base, endpoint = split_relay_url(relay_url)
-                hook_url = relay_hook_url(base, endpoint or settings.relay_endpoint)
-                await register_webhook(client, build_webhook_config(hook_url, secret))
+                done = await ensure_webhook(
+                    client, settings, secrets, data_dir=data_dir(_dir(args)), force=True
+                )
             except WebhookError as exc:
                 raise AuthCommandError(str(exc)) from None
-        settings.relay_url = base
-        settings.relay_endpoint = endpoint or settings.relay_endpoint
-        settings.webhook_registered = True
         settings.save(_dir(args))
-        out(f"NinjaOne will send its webhooks to {hook_url}.")
+        out(done.message)
         return 0
 
     return _run(run)

@@ -7,11 +7,16 @@ client app and a PUT replaces it, so "re-register" is simply another PUT.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
 import secrets
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from ninja_desk.ninjaone.client import NinjaOneClient
@@ -49,11 +54,15 @@ _HARDWARE_CHANGES = (
     "RAID_LOGICAL_DISK_REMOVED",
 )
 
+# Every activity type NinjaDesk acts on: device lifecycle and inventory (cache), conditions
+# (alerts, tickets, and how an agent-offline condition reports a device going offline), OS and
+# software patches (patch columns) and antivirus (the antivirus-status rows).
 DEFAULT_ACTIVITIES: Mapping[str, tuple[str, ...]] = {
     "SYSTEM": _DEVICE_LIFECYCLE + _SYSTEM_EVENTS + _HARDWARE_CHANGES,
     "CONDITION": ("TRIGGERED", "RESET", "ACKNOWLEDGED"),
     "PATCH_MANAGEMENT": ("*",),
     "SOFTWARE_PATCH_MANAGEMENT": ("*",),
+    "ANTIVIRUS": ("*",),
 }
 
 
@@ -173,3 +182,122 @@ async def unregister_webhook(client: NinjaOneClient) -> None:
     except NinjaOneForbidden as exc:
         raise _explain(exc) from None
     log.info("NinjaOne webhook removed.")
+
+
+# -- keeping the registration in step with the settings ------------------------------------
+
+STATE_FILE = "webhook-registration.json"
+_ENV_WEBHOOK_SECRET = "NINJA_DESK_WEBHOOK_SECRET"
+_WEBHOOK_SECRET_KEY = "webhook_secret"  # credentials.WEBHOOK_SECRET (no import: no cycle)
+
+
+class RelaySettings(Protocol):
+    """What `ensure_webhook` reads and writes of the app's Settings."""
+
+    relay_url: str | None
+    relay_endpoint: str
+    webhook_registered: bool
+
+
+class SecretReader(Protocol):
+    def get(self, key: str) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSync:
+    """What `ensure_webhook` did: "registered", "unchanged", "no_relay" or "no_secret"."""
+
+    outcome: str
+    message: str
+    hook_url: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.outcome == "registered"
+
+
+def _fingerprint(base_url: str, config: WebhookConfig) -> str:
+    # A digest of everything NinjaOne holds for us (the secret included, only hashed): any
+    # change to the relay address, endpoint, secret or the activity list means a new PUT.
+    body = json.dumps({"ninjaone": base_url, **config.body()}, sort_keys=True)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _read_state(path: Path) -> dict[str, Any]:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def _write_state(path: Path, state: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(state, indent=2, sort_keys=True), encoding="utf-8")
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)
+
+
+def forget_webhook_state(data_dir: str | os.PathLike[str]) -> None:
+    """After the webhook was removed (logout): the next `ensure_webhook` registers again."""
+    Path(data_dir, STATE_FILE).unlink(missing_ok=True)
+
+
+async def ensure_webhook(
+    client: NinjaOneClient,
+    settings: RelaySettings,
+    secrets: SecretReader | None,
+    *,
+    data_dir: str | os.PathLike[str],
+    force: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> WebhookSync:
+    """Make NinjaOne's webhook for this app point at the configured relay, with every
+    activity type NinjaDesk uses. Call it after sign-in, at start-up of the desktop and the
+    agent, and whenever the relay URL, endpoint or secret changes: it PUTs only when what
+    NinjaOne holds differs from what the settings say (or `force`), so calling it often is
+    cheap. Sets `settings.webhook_registered`; the caller saves the settings.
+
+    Without a relay URL or without the relay endpoint's secret it does nothing and says why
+    (`outcome` "no_relay" / "no_secret"). Raises WebhookError (one sentence: not a NinjaOne
+    system administrator, another PSA owns the webhook) and NinjaOneError (network, session).
+    """
+    if not settings.relay_url:
+        return WebhookSync(
+            "no_relay", "No relay is configured, so NinjaOne has no address to send webhooks to."
+        )
+    env = os.environ if environ is None else environ
+    secret = env.get(_ENV_WEBHOOK_SECRET) or (
+        secrets.get(_WEBHOOK_SECRET_KEY) if secrets is not None else None
+    )
+    if not secret:
+        return WebhookSync(
+            "no_secret",
+            "Enter the relay endpoint's secret (shown by 'ninja-desk-relay endpoint add') so "
+            "NinjaDesk can register its webhook.",
+        )
+    hook_url = relay_hook_url(settings.relay_url, settings.relay_endpoint)
+    config = build_webhook_config(hook_url, secret)
+    digest = _fingerprint(client.base_url, config)
+    state_path = Path(data_dir, STATE_FILE)
+    if (
+        not force
+        and settings.webhook_registered
+        and _read_state(state_path).get("fingerprint") == digest
+    ):
+        return WebhookSync("unchanged", f"NinjaOne already sends its webhooks to {hook_url}.",
+                           hook_url)  # fmt: skip
+    await register_webhook(client, config)
+    _write_state(
+        state_path,
+        {
+            "fingerprint": digest,
+            "hook_url": hook_url,
+            "ninjaone": client.base_url,
+            "activity_types": sorted(config.activities),
+            "registered_at": time.time(),
+        },
+    )
+    settings.webhook_registered = True
+    return WebhookSync("registered", f"NinjaOne will send its webhooks to {hook_url}.", hook_url)
