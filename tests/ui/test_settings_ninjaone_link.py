@@ -114,3 +114,36 @@ def test_ensure_link_respects_what_the_app_installed(tmp_path):
     ctx.ninjaone = "the shell's own"
     assert ensure_link(ctx) == "the shell's own"
     ctx.cache.close()
+
+
+def test_disconnect_stops_the_scheduled_jobs_first(linked):
+    ctx, link, secrets = linked
+    secrets.values.update({REFRESH_TOKEN: "rt"})
+    events: list[str] = []
+
+    class Background:
+        def __init__(self) -> None:
+            self.task = None
+            self.on_relay_state = lambda state: events.append(f"relay {state}")
+
+        def stop(self) -> None:
+            events.append("stopped")
+
+    async def run() -> None:
+        background = Background()
+
+        async def jobs() -> None:
+            await asyncio.sleep(3600)  # a scheduler waiting for its next run
+
+        background.task = asyncio.ensure_future(jobs())
+        ctx.background, ctx.alerts = background, object()
+        with respx.mock() as mock:
+            mock.post("https://eu.ninjarmm.com/ws/oauth/revoke").mock(
+                return_value=httpx.Response(200)
+            )
+            await link.disconnect()
+        assert background.task.cancelled()
+
+    asyncio.run(run())
+    assert events == ["stopped", "relay off (disconnected)"]
+    assert ctx.background is None and ctx.alerts is None and ctx.sync is None

@@ -139,6 +139,7 @@ class NinjaOneLink(SharedLink):
         base_url, client_id = self.current()
         if self.provider is None and (base_url is None or client_id is None):
             raise CredentialsError("There is no NinjaOne connection to disconnect.")
+        await self._stop_background()
         app_client = self._app_client()
         session = (base_url, client_id, app_client) if self.provider is None else None
         report = await super().disconnect(session=session, **kwargs)
@@ -151,6 +152,26 @@ class NinjaOneLink(SharedLink):
         self.ctx.settings.webhook_registered = False
         self.ctx.save_settings()
         return report
+
+    async def _stop_background(self) -> None:
+        """The scheduled jobs and the relay feed use the session being closed: stop them first
+        (otherwise each job logs "client has been closed" on its next run)."""
+        background = self.ctx.background
+        if background is None:
+            return
+        self.ctx.background = None
+        self.ctx.alerts = None
+        try:
+            background.stop()
+        except Exception:
+            log.debug("stopping the background services failed", exc_info=True)
+        task = getattr(background, "task", None)
+        if isinstance(task, asyncio.Future) and not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=5)
+        notify = getattr(background, "on_relay_state", None)
+        if callable(notify):
+            notify("off (disconnected)")
 
     async def register_webhook(self, **_: Any) -> None:  # type: ignore[override]
         """PUT /v2/webhook with the relay URL (replaces the app's previous webhook)."""

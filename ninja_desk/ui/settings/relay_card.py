@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,6 +12,8 @@ from ninja_desk.settings import Settings
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.settings.common import Card, StatusBadge, hint
 from ninja_desk.ui.settings.services import RELAY_TOKEN_KEY, ninjaone_link, relay_secrets
+
+ENV_RELAY_TOKEN = "NINJA_DESK_RELAY_TOKEN"  # sync/desktop_runtime.py's; the demo sets it
 
 
 def relay_url_problem(url: str) -> str | None:
@@ -85,8 +88,14 @@ class RelayCard(Card):
     def _update(self) -> None:
         has_token = self.stored_token()
         stored = "Stored in the system keyring" + ("" if self._read_only else " — type to replace")
-        self.token_edit.setPlaceholderText(stored if has_token else "Relay token")
-        if self.ctx.settings.relay_url and has_token:
+        # The app uses the environment's token before the keyring's (ui/app.py relay_token):
+        # the card says the same thing the status bar does.
+        from_env = bool(os.environ.get(ENV_RELAY_TOKEN))
+        if from_env:
+            self.token_edit.setPlaceholderText(f"Set by the {ENV_RELAY_TOKEN} environment variable")
+        else:
+            self.token_edit.setPlaceholderText(stored if has_token else "Relay token")
+        if self.ctx.settings.relay_url and (has_token or from_env):
             self.badge.set_badge("Configured", "#2e7d32")
         else:
             self.badge.set_badge("Not configured", "#757575")

@@ -212,12 +212,16 @@ class DashboardView(QWidget):
                 ChartItem("No antivirus reported", s["av_missing"], "#a16207", "missing"),
             ]
         )
-        self.alert_chart.set_items(
-            [
-                ChartItem(sev.title(), alerts.get(sev, 0), SEVERITY_COLORS[sev], sev)
-                for sev in ("CRITICAL", "MAJOR", "MODERATE", "MINOR")
-            ]
-        )
+        named_levels = ("CRITICAL", "MAJOR", "MODERATE", "MINOR")
+        rows = [
+            ChartItem(sev.title(), alerts.get(sev, 0), SEVERITY_COLORS[sev], sev)
+            for sev in named_levels
+        ]
+        # Alerts without a severity (older tenants, NONE) count in the header, so here too.
+        other = total_alerts - sum(alerts.get(sev, 0) for sev in named_levels)
+        if other:
+            rows.append(ChartItem("No severity", other, SEVERITY_COLORS["NONE"], "NONE"))
+        self.alert_chart.set_items(rows)
         clients = cache.rows(CLIENTS_SQL, n=8)
         self.client_chart.set_items(
             [
