@@ -54,6 +54,11 @@ class LiveUpdater:
             await self.cache.write(self._apply_condition, activity)
             if self.on_condition is not None:
                 await self.on_condition(activity, payload)
+            # An AGENT_OFFLINE condition is how a device going offline usually shows up: fetch
+            # the device too, so the devices table tells the truth now, not at the next sync.
+            if activity.device_id is not None:
+                self._pending.add(activity.device_id)
+                self._schedule_flush()
         elif activity.device_id is not None:
             if activity.status_code == "NODE_DELETED":
                 await self.cache.write(writes.tombstone_devices, [activity.device_id])
