@@ -50,6 +50,7 @@ from ninja_desk.ui.notifier import (
 from ninja_desk.ui.search_popup import SearchPopup
 from ninja_desk.ui.ui_state import ui_state
 from ninja_desk.ui.views.placeholder import PlaceholderView
+from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 from ninja_desk.ui.widgets.search_line import SearchLineEdit
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,13 @@ class NoticeBanner(QFrame):
         self.history: list[Notice] = []
         self.hide()
 
+    placer: Callable[[], None] | None = None
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self.placer is not None:
+            self.placer()
+
     def show_notice(self, notice: Notice) -> None:
         self.notice = notice
         self.history.append(notice)
@@ -115,6 +123,8 @@ class NoticeBanner(QFrame):
         self.label.setAccessibleDescription(f"{notice.title}. {notice.message}")
         self.open_button.setVisible(bool(notice.alert_uid) or notice.count > 1)
         self.show()
+        if self.placer is not None:
+            self.placer()
 
     def show_message(self, text: str) -> None:
         self.show_notice(Notice(text, "", None, count=0))
@@ -179,9 +189,12 @@ class MainWindow(QMainWindow):
         outer = QVBoxLayout(central)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        outer.addWidget(self._build_top_bar())
+        self.top_bar = self._build_top_bar()
+        outer.addWidget(self.top_bar)
+        # The banner floats over the top of the content (not in the layout): showing it never
+        # pushes the window's content down under the pointer.
         self.banner = NoticeBanner(self.open_notice, central)
-        outer.addWidget(self.banner)
+        self.banner.placer = self._place_banner
         self.splitter = QSplitter(Qt.Orientation.Horizontal, central)
         self.splitter.setChildrenCollapsible(False)
         self.sidebar = QListWidget(self.splitter)
@@ -217,6 +230,22 @@ class MainWindow(QMainWindow):
         self.search_popup.hit_activated.connect(self.open_search_hit)
         self._build_status_bar()
         self._build_shortcuts()
+
+    def _place_banner(self) -> None:
+        central = self.centralWidget()
+        if central is None:
+            return
+        width = central.width()
+        height = self.banner.heightForWidth(width)
+        if height <= 0:
+            height = self.banner.sizeHint().height()
+        self.banner.setGeometry(0, self.top_bar.geometry().bottom() + 1, width, height)
+        self.banner.raise_()
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if self.banner.isVisible():
+            self._place_banner()
 
     def _build_top_bar(self) -> QWidget:
         bar = QFrame(self)
@@ -526,7 +555,7 @@ class MainWindow(QMainWindow):
             self._sync_task.cancel()
 
     def _set_syncing(self, busy: bool) -> None:
-        self.sync_button.setEnabled(not busy)
+        set_enabled_quietly(self.sync_button, not busy)
         self.sync_progress.setVisible(busy)
         self.sync_stage.setVisible(busy)
         self.cancel_button.setVisible(busy)

@@ -106,7 +106,8 @@ def test_window_notifies_once_per_new_critical_alert(live_window: MainWindow, ct
     assert [n.alert_uid for n in shown] == ["new-1"]
     assert live_window.critical_count == before + 1
     assert live_window.tray.count == before + 1
-    assert f"{before + 1} critical" in live_window.sidebar.item(2).text()
+    assert live_window.sidebar.item(2).text() == f"Alerts ({before + 1})"
+    assert f"{before + 1} critical" in live_window.sidebar.item(2).toolTip()
 
 
 def test_window_coalesces_a_storm(live_window: MainWindow, ctx) -> None:

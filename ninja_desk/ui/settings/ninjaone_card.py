@@ -35,6 +35,7 @@ from ninja_desk.ui.settings.services import (
     ninjaone_link,
     permission_reason,
 )
+from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 
 CUSTOM = "custom"
 _SELF_EVIDENT = {"Already connected.", "Not connected."}  # the badge already says so
@@ -266,7 +267,7 @@ class NinjaOneCard(Card):
         # Region and app are what the session was made with: change them after disconnecting.
         editable = self._read_only is None and not self._busy and not snap.can_sync
         for widget in (self.region_combo, self.custom_url_edit, self.client_id_edit):
-            widget.setEnabled(editable)
+            set_enabled_quietly(widget, editable)
             widget.setToolTip("" if editable or not snap.can_sync else "Disconnect to change this.")
         reasons = []
         for action, button in (
@@ -275,7 +276,7 @@ class NinjaOneCard(Card):
             ("reregister", self.reregister_button),
         ):
             reason = self.action_reason(action)
-            button.setEnabled(reason is None)
+            set_enabled_quietly(button, reason is None)
             button.setToolTip(reason or "")
             if reason and reason not in reasons and reason not in _SELF_EVIDENT:
                 reasons.append(reason)

@@ -43,6 +43,8 @@ from ninja_desk.ui.models.alert_table_model import (
 )
 from ninja_desk.ui.settings.background import bind, error_sentence, run_job
 from ninja_desk.ui.widgets.flow_layout import flow_row
+from ninja_desk.ui.widgets.keep_position import kept_scroll
+from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 
 NO_PSA = "PSA database not configured; set it up in Settings → Integrations."
 NO_SERVICE = "Alert actions need the alert pipeline, which is not running in this session."
@@ -276,11 +278,12 @@ class AlertsView(QWidget):
     def refresh(self) -> None:
         """Re-read the cache (after a sync) keeping filters, sort and the selected alert."""
         keep = self._current["uid"] if self._current else None
-        self._fill_clients()
-        self.model.reload()
-        self.count_label.setText(f"{self.model.count():,} alerts")
-        if keep is None or not self._select_loaded(keep):
-            self._show(None)
+        with kept_scroll(self.table):
+            self._fill_clients()
+            self.model.reload()
+            self.count_label.setText(f"{self.model.count():,} alerts")
+            if keep is None or not self._select_loaded(keep):
+                self._show(None)
 
     def apply_filter(self, values: dict[str, Any]) -> None:
         """Set the filters, e.g. {"severity": ["CRITICAL"], "status": "open", "device_id": 7}."""
@@ -458,7 +461,7 @@ class AlertsView(QWidget):
             ("open_device", self.open_device_button),
         ):
             reason = self.action_reason(action)
-            button.setEnabled(reason is None)
+            set_enabled_quietly(button, reason is None)
             button.setToolTip(reason or "")
             if reason and self._current is not None and reason not in reasons:
                 reasons.append(reason)

@@ -43,6 +43,7 @@ from ninja_desk.ui.models.device_detail_models import (
 from ninja_desk.ui.opener import copy_to_clipboard, failure_sentence, open_links
 from ninja_desk.ui.settings.background import bind, error_sentence, run_job
 from ninja_desk.ui.widgets.badge import Badge
+from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 from ninja_desk.ui.widgets.search_line import SearchLineEdit
 from ninja_desk.ui.widgets.sql_table_model import ROW_ROLE
 
@@ -501,13 +502,13 @@ class DeviceDetail(QWidget):
 
     def _update_actions(self) -> None:
         verdict = self.remote.availability(self.device)
-        self.connect_button.setEnabled(verdict.ok and not self._busy)
+        set_enabled_quietly(self.connect_button, verdict.ok and not self._busy)
         self.connect_button.setToolTip(verdict.reason or "Open a remote session in NinjaOne")
         self.connect_reason.setText("" if verdict.ok or self.device is None else verdict.reason)
         self.connect_reason.setVisible(bool(self.connect_reason.text()))
         self.ticket_combo.setEnabled(verdict.ok)
         self.open_button.setEnabled(self.device is not None and not self.device["deleted"])
-        self.sync_button.setEnabled(self.device is not None and self.ctx.sync is not None)
+        set_enabled_quietly(self.sync_button, self.device is not None and self.ctx.sync is not None)
         self.sync_button.setToolTip(
             "" if self.ctx.sync is not None else "Connect NinjaOne in Settings to sync."
         )
@@ -550,7 +551,7 @@ class DeviceDetail(QWidget):
         ):
             reason = None if self._busy is False else "Working…"
             reason = reason or self.alert_action_reason(action)
-            button.setEnabled(reason is None)
+            set_enabled_quietly(button, reason is None)
             button.setToolTip(reason or "")
             if reason and reason != "Select an alert." and reason not in reasons:
                 reasons.append(reason)

@@ -33,6 +33,8 @@ from ninja_desk.ui.models.device_table_model import DeviceTableModel
 from ninja_desk.ui.opener import copy_to_clipboard, open_links
 from ninja_desk.ui.views.device_detail import DeviceDetail, ninja_device_link
 from ninja_desk.ui.widgets.flow_layout import flow_row
+from ninja_desk.ui.widgets.keep_position import kept_scroll
+from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 from ninja_desk.ui.widgets.search_line import SearchLineEdit
 
 MAX_OPEN_TABS = 10
@@ -301,7 +303,7 @@ class DevicesView(QWidget):
 
     def _selection_changed(self, *_args: Any) -> None:
         ids = self.selected_ids()
-        self.sync_selected_button.setEnabled(bool(ids) and self.ctx.sync is not None)
+        set_enabled_quietly(self.sync_selected_button, bool(ids) and self.ctx.sync is not None)
         self.sync_selected_button.setToolTip(
             "Incremental sync of the selected devices"
             if self.ctx.sync is not None
@@ -371,13 +373,14 @@ class DevicesView(QWidget):
 
     def refresh(self) -> None:
         selected = self.selected_ids()
-        self._fill_choice_combos()
-        self.model.reload()
-        self._update_count()
-        for device_id in selected[:1]:
-            row = self.model.row_of_key(device_id)
-            if row >= 0:
-                self.table.selectRow(row)
+        with kept_scroll(self.table):
+            self._fill_choice_combos()
+            self.model.reload()
+            self._update_count()
+            for device_id in selected[:1]:
+                row = self.model.row_of_key(device_id)
+                if row >= 0:
+                    self.table.selectRow(row)
         self.detail.refresh()
 
     def save_state(self, state: QSettings) -> None:

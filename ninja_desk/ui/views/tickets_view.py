@@ -37,6 +37,8 @@ from ninja_desk.ui.models.ticket_table_model import (
 )
 from ninja_desk.ui.settings.background import error_sentence, run_job
 from ninja_desk.ui.views.device_detail import remote_connect_for
+from ninja_desk.ui.widgets.keep_position import kept_scroll
+from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 
 DEVICE_ROLE = Qt.ItemDataRole.UserRole
 
@@ -171,9 +173,10 @@ class TicketsView(QWidget):
         if api is not self.remote.api or self.ctx.permissions != self.remote.permissions:
             self.remote = remote_connect_for(self.ctx)  # connected or signed in since
         keep = self._current["id"] if self._current else None
-        self._reload()
-        if keep is None or not self.select_ticket(keep, clear_filters=False):
-            self._show(None)
+        with kept_scroll(self.table):
+            self._reload()
+            if keep is None or not self.select_ticket(keep, clear_filters=False):
+                self._show(None)
 
     def select_ticket(self, ticket_id: str, clear_filters: bool = True) -> bool:
         ticket_id = str(ticket_id)
@@ -215,9 +218,10 @@ class TicketsView(QWidget):
 
     def _filters_changed(self) -> None:
         keep = self._current["id"] if self._current else None
-        self._reload()
-        if keep is None or not self.select_ticket(keep, clear_filters=False):
-            self._show(None)
+        with kept_scroll(self.table):
+            self._reload()
+            if keep is None or not self.select_ticket(keep, clear_filters=False):
+                self._show(None)
 
     def _row_changed(self, current: Any, _previous: Any) -> None:
         self._show(self.model.row_at(current.row()) if current.isValid() else None)
@@ -284,7 +288,7 @@ class TicketsView(QWidget):
         has_device = self.selected_device_id() is not None
         self.open_device_button.setEnabled(has_device)
         reason = self.remote_reason()
-        self.remote_button.setEnabled(reason is None)
+        set_enabled_quietly(self.remote_button, reason is None)
         self.remote_button.setToolTip(reason or "Open a remote session on this device")
         if self._current is None:
             self.reason_label.setText("")
