@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from contextlib import AbstractAsyncContextManager
 
 from ninja_desk.cache import store as cache_store
 from ninja_desk.cache.store import LocalCache
+from ninja_desk.cache.sync_lock import WAITING_MESSAGE, sync_lock
 from ninja_desk.ninjaone.api import NinjaOneApi
 from ninja_desk.sync.full_sync import FullSync
 from ninja_desk.sync.incremental_sync import IncrementalSync, NeedsFullSync
@@ -33,7 +35,7 @@ class SyncEngine:
         """mode: "full", "incremental" (falls back to full when it must) or "auto"."""
         if mode not in ("auto", "full", "incremental"):
             raise ValueError(f"unknown sync mode {mode!r}")
-        async with self._lock:
+        async with self._lock, self._data_dir_lock(progress):
             fell_back: str | None = None
             if mode != "full":
                 try:
@@ -50,8 +52,14 @@ class SyncEngine:
         self, device_ids: list[int], progress: ProgressCallback = ignore_progress
     ) -> SyncResult:
         """Fetch just these devices again (bulk action "sync selected", webhook follow-ups)."""
-        async with self._lock:
+        async with self._lock, self._data_dir_lock(progress):
             return await self._run("devices", progress, device_ids=device_ids)
+
+    def _data_dir_lock(self, progress: ProgressCallback) -> AbstractAsyncContextManager[None]:
+        """Another process syncing this data folder: wait for it, saying so (no lock error)."""
+        return sync_lock(
+            self.cache.path, on_wait=lambda: progress(SyncProgress("waiting", 0, WAITING_MESSAGE))
+        )
 
     async def _run(
         self, kind: str, progress: ProgressCallback, device_ids: list[int] | None = None
