@@ -179,3 +179,39 @@ def test_empty_selection_disables_everything(detail: DeviceDetail) -> None:
     assert not detail.connect_button.isEnabled()
     assert not detail.open_button.isEnabled()
     assert not detail.tabs.isEnabled()
+
+
+def test_history_is_readable_with_ticket_numbers(qtbot, ctx) -> None:
+    from ninja_desk.ui.views.device_detail import DeviceDetail
+
+    ticket = "9f16aa2b-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
+    ctx.cache.write_blocking(
+        lambda c: c.exec_driver_sql(
+            "INSERT INTO psa_tickets (id, number, title) VALUES (?, 'TIC000007', 'Disk full')",
+            (ticket,),
+        )
+    )
+
+    class Psa:
+        user_name = "tech"
+
+        def asset_history(self, device_id: int) -> list[dict]:
+            return [
+                {"changed_at": 1.7e9, "summary": f"ticket_linked (ticket_id: None → '{ticket}')"},
+                {
+                    "changed_at": 1.7e9,
+                    "change_type": "updated",
+                    "changes": {"serial_number": {"old": None, "new": "SN-1"}},
+                    "source": "ninjadesk",
+                },
+            ]
+
+    ctx.psa = Psa()
+    device_id = ctx.cache.scalar("SELECT min(id) FROM devices")
+    detail = DeviceDetail(ctx)
+    qtbot.addWidget(detail)
+    detail.show_device(device_id)
+    text = detail.history_label.text()
+    assert "TIC000007" in text
+    assert ticket not in text and "None" not in text and "'" not in text
+    assert "serial number: none → SN-1" in text

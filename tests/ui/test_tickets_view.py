@@ -66,7 +66,7 @@ def test_open_ticket_shows_linked_assets_and_alerts(qtbot, ctx):
     view = TicketsView(ctx)
     qtbot.addWidget(view)
     assert view.select_ticket("t-2")
-    assert view.title_label.text() == "#1002 Replace backup disk"
+    assert view.title_label.text() == "1002 · Replace backup disk"
     names = [view.devices_list.item(i).text() for i in range(view.devices_list.count())]
     assert [n.split()[0] for n in names] == ["BIRCH-PC02", "BIRCH-PC05"]
     view.devices_list.setCurrentRow(1)
@@ -139,3 +139,19 @@ def test_empty_cache_explains_itself(qtbot, tmp_path):
     assert view.model.rowCount() == 0
     assert view.empty_label.isVisibleTo(view)
     ctx.cache.close()
+
+
+def test_header_shows_alga_numbers_and_readable_priority(qtbot, ctx):
+    ctx.cache.write_blocking(
+        lambda c: c.exec_driver_sql(
+            "UPDATE psa_tickets SET number = 'TIC000001', priority = 'urgent', "
+            "status = 'in_progress' WHERE id = 't-2'"
+        )
+    )
+    view = TicketsView(ctx)
+    qtbot.addWidget(view)
+    assert view.select_ticket("t-2")
+    assert view.title_label.text().startswith("TIC000001 ")
+    assert "#" not in view.title_label.text()
+    assert view.fields["priority"].text() == "Urgent"
+    assert view.fields["status"].text() == "In progress"

@@ -7,7 +7,9 @@ the reason written next to them when the service, the connection or the right is
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import time
 from typing import Any
 
@@ -69,6 +71,56 @@ def remote_connect_for(ctx: AppContext) -> RemoteConnect:
         user=str(getattr(psa, "user_name", None) or "local user"),
         record_launch=getattr(psa, "record_remote_launch", None),
     )
+
+
+_UUID = re.compile(r"'?\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b'?", re.I)
+_REPR_STRING = re.compile(r"'([^']*)'")
+
+
+def ticket_numbers(cache: Any) -> dict[str, str]:
+    """Ticket id -> its number (TIC000001), from the PSA mirror in the cache."""
+    try:
+        rows = cache.rows("SELECT id, number FROM psa_tickets WHERE number IS NOT NULL")
+    except Exception:  # no PSA mirror yet
+        return {}
+    return {str(r["id"]): str(r["number"]) for r in rows}
+
+
+def _value_text(value: Any, numbers: dict[str, str]) -> str:
+    if value is None or value == "":
+        return "none"
+    text = str(value)
+    if _UUID.fullmatch(text):
+        return numbers.get(text.strip("'"), "another record")
+    return text
+
+
+def history_text(entry: Any, numbers: dict[str, str]) -> str:
+    """One asset-history entry as a sentence: no Python reprs (None, quotes), ticket numbers
+    instead of ticket ids. Uses the raw change when the PSA layer gives it."""
+    if not isinstance(entry, dict):
+        return html.escape(str(entry))
+    changes = entry.get("changes")
+    if isinstance(changes, dict) and changes:
+        fields = []
+        for key, change in list(changes.items())[:6]:
+            label = str(key).replace("_", " ")
+            if isinstance(change, dict) and ("old" in change or "new" in change):
+                old = _value_text(change.get("old"), numbers)
+                new = _value_text(change.get("new"), numbers)
+                fields.append(f"{label}: {old} → {new}")
+            else:
+                fields.append(label)
+        kind = str(entry.get("change_type") or "changed").replace("_", " ")
+        who = entry.get("source") or entry.get("changed_by")
+        text = f"{kind.capitalize()}: {'; '.join(fields)}" + (f" (by {who})" if who else "")
+        return html.escape(text)
+    text = str(entry.get("summary") or entry.get("change") or "")
+    text = _UUID.sub(lambda m: numbers.get(m.group(0).strip("'"), "another record"), text)
+    text = re.sub(r"\bNone\b", "none", text)
+    text = _REPR_STRING.sub(lambda m: m.group(1) or "empty", text)
+    text = text.replace("_", " ")
+    return html.escape(text[:1].upper() + text[1:])
 
 
 def _table(model: Any, name: str, stretch: int = 1) -> QTableView:
@@ -481,19 +533,21 @@ class DeviceDetail(QWidget):
             else:
                 parts.append("<p>The PSA connection does not offer asset history.</p>")
             if entries:
+                numbers = ticket_numbers(self.ctx.cache)
                 parts.append("<p><b>Asset history (PSA)</b></p><ul>")
                 for e in entries[:50]:
                     at = e.get("changed_at") or e.get("at") if isinstance(e, dict) else None
-                    text = e.get("summary") or e.get("change") if isinstance(e, dict) else e
-                    parts.append(
-                        f"<li>{when(at) if isinstance(at, int | float) else at or ''} — {text}</li>"
-                    )
+                    text = history_text(e, numbers)
+                    stamp = when(at) if isinstance(at, int | float) else html.escape(str(at or ""))
+                    parts.append(f"<li>{stamp} — {text}</li>")
                 parts.append("</ul>")
         launches = launches_in_cache(self.ctx.cache, int(d["id"]))
         if launches:
+            numbers = ticket_numbers(self.ctx.cache)
             parts.append("<p><b>Remote sessions from this desktop</b></p><ul>")
             for launch in launches[:20]:
-                ticket = f" (ticket {launch['ticket_id']})" if launch["ticket_id"] else ""
+                tid = launch["ticket_id"]
+                ticket = f" (ticket {html.escape(numbers.get(str(tid), str(tid)))})" if tid else ""
                 parts.append(f"<li>{when(launch['at'])} — {launch['who']}{ticket}</li>")
             parts.append("</ul>")
         self.history_label.setText("".join(parts))

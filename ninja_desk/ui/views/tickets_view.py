@@ -43,6 +43,14 @@ from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 DEVICE_ROLE = Qt.ItemDataRole.UserRole
 
 
+def _readable(value: object) -> str:
+    """'urgent' -> 'Urgent', 'in_progress' -> 'In progress'; names already cased stay."""
+    text = str(value or "").strip().replace("_", " ")
+    if not text:
+        return "—"
+    return text[0].upper() + text[1:] if text.islower() else text
+
+
 class TicketsView(QWidget):
     open_device = Signal(int)
     open_alert = Signal(str)
@@ -237,11 +245,12 @@ class TicketsView(QWidget):
                 label.setText("—")
             self._update_actions()
             return
-        number = f"#{ticket['number']} " if ticket.get("number") else ""
+        # Alga's numbers carry their own prefix (TIC000001): no "#" in front.
+        number = f"{ticket['number']} · " if ticket.get("number") else ""
         self.title_label.setText(f"{number}{ticket.get('title') or ''}")
         self.fields["client"].setText(ticket.get("client_name") or "—")
-        self.fields["status"].setText(ticket.get("status") or "—")
-        self.fields["priority"].setText(ticket.get("priority") or "—")
+        self.fields["status"].setText(_readable(ticket.get("status")))
+        self.fields["priority"].setText(_readable(ticket.get("priority")))
         self.fields["created"].setText(format_time(ticket.get("created_at")) or "—")
         self.fields["updated"].setText(format_time(ticket.get("updated_at")) or "—")
         for device in linked_devices(self.ctx.cache, ticket["id"]):
