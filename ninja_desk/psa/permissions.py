@@ -5,19 +5,28 @@ Alga grants rights as `permissions(resource, action)` rows, through `role_permis
 match, roles and permissions filtered by the `msp` flag for internal users). NinjaDesk keeps its
 own action names (what the UI enables or hides) and maps each to the one Alga right it needs:
 
-| NinjaDesk action        | Alga right                |
-|-------------------------|---------------------------|
-| devices.view            | asset:read                |
-| alerts.view             | asset:read                |
-| tickets.view            | ticket:read               |
-| tickets.create          | ticket:create             |
-| alerts.act, tickets.assign | ticket:update          |
-| devices.sync            | asset:update              |
-| remote.connect          | rmm:execute_command       |
-| integration/org_mapping/alert_rules/maintenance/relay .configure | settings:update |
-| rights.administer       | security_settings:update  |
+| NinjaDesk action       | Alga right               | what it allows                      |
+|------------------------|--------------------------|-------------------------------------|
+| devices.view           | asset:read               | device list and details             |
+| alerts.view            | asset:read               | alerts of those devices             |
+| tickets.view           | ticket:read              | tickets and their notes             |
+| tickets.create         | ticket:create            | a ticket from an alert              |
+| alerts.act             | ticket:update            | acknowledge / resolve alerts        |
+| tickets.assign         | ticket:update            | assign a ticket                     |
+| devices.sync           | asset:update             | push devices into Alga as assets    |
+| remote.connect         | rmm:execute_command      | Remote Connect                      |
+| integration.configure  | settings:update          | the NinjaOne link, webhooks         |
+| org_mapping.configure  | settings:update          | organizations -> clients            |
+| alert_rules.configure  | settings:update          | alert rules                         |
+| maintenance.configure  | settings:update          | maintenance windows                 |
+| relay.configure        | settings:update          | the relay                           |
+| rights.administer      | security_settings:update | roles (NinjaDesk's own databases)   |
 
-docs/psa-database.md carries the same table for admins.
+Who holds them: the desktop's user, identified by an Alga API key (identity.py); a desktop
+without a key, or with a key whose user holds none of these rights, is read-only. A session
+without a user (`user_id None`) is the system: the headless agent (and migrations, tests) hold
+every right; the desktop never opens one (desktop_runtime.py). docs/psa-database.md carries the
+same table for admins.
 """
 
 from __future__ import annotations
@@ -72,6 +81,25 @@ ALGA_RIGHT_FOR: dict[str, tuple[str, str]] = {
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(ALGA_RIGHT_FOR)
 NO_PERMISSIONS: frozenset[str] = frozenset()
+
+# Why a desktop is read-only (shown in the status bar, Settings and `ninja-desk status`).
+READ_ONLY_NO_KEY = (
+    "Read-only: no Alga API key is set. Create one on your Alga profile page and enter it under "
+    "Settings → PSA database (or set NINJA_DESK_ALGA_API_KEY)."
+)
+READ_ONLY_NO_RIGHTS = (
+    "Read-only: your Alga user holds none of the rights NinjaDesk uses (asset, ticket, "
+    "rmm:execute_command, settings). Ask an Alga admin to add them to one of your roles."
+)
+
+
+def rights_map() -> list[dict[str, str]]:
+    """The action -> Alga right table as rows (for `ninja-desk psa check --json` and docs)."""
+    return [
+        {"action": action, "alga_right": f"{res}:{act}"}
+        for action, (res, act) in ALGA_RIGHT_FOR.items()
+    ]
+
 
 _DENIED: dict[str, str] = {
     VIEW_DEVICES: "You do not have the right to view devices (Alga right asset:read).",
@@ -132,6 +160,11 @@ def actions_for_rights(rights: frozenset[tuple[str, str]]) -> frozenset[str]:
     return frozenset(action for action, right in ALGA_RIGHT_FOR.items() if right in rights)
 
 
+def permissions_of(session: TenantSession, user_id: uuid.UUID) -> frozenset[str]:
+    """The NinjaDesk actions `user_id` may take in this tenant (none for an unknown user)."""
+    return _permissions_of(session, user_id)
+
+
 def _permissions_of(session: TenantSession, user_id: uuid.UUID) -> frozenset[str]:
     return actions_for_rights(alga_rights_of(session, user_id))
 
@@ -139,21 +172,23 @@ def _permissions_of(session: TenantSession, user_id: uuid.UUID) -> frozenset[str
 def current_user_permissions(session: TenantSession) -> frozenset[str]:
     """The acting user's NinjaDesk actions, for the UI to hide or disable actions.
 
-    A session without a user is the system itself (the headless agent acting as the configured
-    service user, migrations, tests): it holds every right.
+    A session without a user is the system itself (the headless agent, migrations, tests): it
+    holds every right. The desktop never opens one: without an identity its sessions carry
+    `permission_cache = NO_PERMISSIONS` (read-only).
     """
+    if session.permission_cache is not None:
+        return session.permission_cache
     if session.user_id is None:
         return ALL_PERMISSIONS
-    if session.permission_cache is None:
-        session.permission_cache = _permissions_of(session, session.user_id)
+    session.permission_cache = _permissions_of(session, session.user_id)
     return session.permission_cache
 
 
 def has_permission(session: TenantSession, user_id: uuid.UUID | None, permission: str) -> bool:
-    if user_id is None:
-        return True
     if user_id == session.user_id:
         return permission in current_user_permissions(session)
+    if user_id is None:
+        return True  # the system
     return permission in _permissions_of(session, user_id)
 
 
