@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
@@ -74,6 +76,10 @@ def palette_for(dark: bool) -> QPalette:
 
 
 def system_prefers_dark() -> bool:
+    # NINJA_DESK_THEME=dark|light overrides the desktop (no colour-scheme portal under Xvfb).
+    forced = os.environ.get("NINJA_DESK_THEME", "").strip().lower()
+    if forced in ("dark", "light"):
+        return forced == "dark"
     hints = QGuiApplication.styleHints()
     return hints.colorScheme() == Qt.ColorScheme.Dark
 

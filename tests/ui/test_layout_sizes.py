@@ -69,3 +69,19 @@ def test_sidebar_never_scrolls_sideways_with_a_critical_count(window, qtbot) -> 
         window.sidebar.horizontalScrollBarPolicy().name == "ScrollBarAlwaysOff"
     )
     assert "1234 critical" in window.sidebar.item(2).toolTip()
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_key_columns_take_the_spare_width(window, width, height) -> None:
+    window.resize(width, height)
+    checks = (
+        ("alerts", lambda v: v.table, 3),  # message
+        ("tickets", lambda v: v.table, 1),  # title
+        ("software", lambda v: v.titles_table, 0),  # software name
+    )
+    for key, table_of, column in checks:
+        view = window.show_view(key)
+        QApplication.processEvents()
+        header = table_of(view).horizontalHeader()
+        widths = [header.sectionSize(c) for c in range(header.count()) if c != column]
+        assert header.sectionSize(column) >= max(widths), (key, header.sectionSize(column), widths)

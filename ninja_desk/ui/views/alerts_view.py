@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -44,6 +43,7 @@ from ninja_desk.ui.models.alert_table_model import (
 from ninja_desk.ui.settings.background import bind, error_sentence, run_job
 from ninja_desk.ui.widgets.flow_layout import flow_row
 from ninja_desk.ui.widgets.keep_position import kept_scroll
+from ninja_desk.ui.widgets.key_column import KeyColumn
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 
 NO_PSA = "PSA database not configured; set it up in Settings → Integrations."
@@ -171,9 +171,9 @@ class AlertsView(QWidget):
         self.table.setWordWrap(False)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
-        for column, width in enumerate((90, 150, 150, 320, 130, 100, 80)):
+        for column, width in enumerate((86, 130, 110, 320, 128, 76, 84)):
             header.resizeSection(column, width)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.key_column = KeyColumn(self.table, 3)  # the message takes the spare width
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.doubleClicked.connect(self._open_device_clicked)
         self.count_label = QLabel()
@@ -189,7 +189,7 @@ class AlertsView(QWidget):
         splitter.addWidget(self._build_detail())
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([800, 320])
+        splitter.setSizes([860, 290])
         layout = QVBoxLayout(self)
         layout.addWidget(flow_row(*severity_row, parent=self))
         layout.addLayout(filters)

@@ -8,7 +8,6 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QSplitter,
@@ -24,6 +23,7 @@ from ninja_desk.ui.models.software_models import (
     SoftwareTitleModel,
     SoftwareVersionModel,
 )
+from ninja_desk.ui.widgets.key_column import KeyColumn
 
 
 def _table(model: Any, widths: tuple[int, ...], stretch: int) -> QTableView:
@@ -39,7 +39,7 @@ def _table(model: Any, widths: tuple[int, ...], stretch: int) -> QTableView:
     header = table.horizontalHeader()
     for column, width in enumerate(widths):
         header.resizeSection(column, width)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    table.key_column = KeyColumn(table, stretch)  # type: ignore[attr-defined]
     return table
 
 
@@ -72,7 +72,7 @@ class SoftwareView(QWidget):
         top.addWidget(self.search_edit, 1)
         top.addWidget(self.summary_label)
 
-        self.titles_table = _table(self.titles, (200, 120, 62, 66), 0)
+        self.titles_table = _table(self.titles, (200, 110, 58, 62), 0)
         self.titles_table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.titles_table.selectionModel().currentRowChanged.connect(self._title_changed)
         self.versions_table = _table(self.versions, (160, 70), 0)
@@ -113,7 +113,7 @@ class SoftwareView(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         for pane in (left, middle, right):
             splitter.addWidget(pane)
-        splitter.setSizes([430, 210, 640])
+        splitter.setSizes([560, 170, 550])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)

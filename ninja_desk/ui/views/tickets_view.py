@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -38,6 +37,7 @@ from ninja_desk.ui.models.ticket_table_model import (
 from ninja_desk.ui.settings.background import error_sentence, run_job
 from ninja_desk.ui.views.device_detail import remote_connect_for
 from ninja_desk.ui.widgets.keep_position import kept_scroll
+from ninja_desk.ui.widgets.key_column import KeyColumn
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 
 DEVICE_ROLE = Qt.ItemDataRole.UserRole
@@ -95,9 +95,9 @@ class TicketsView(QWidget):
         self.table.setWordWrap(False)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
-        for column, width in enumerate((80, 300, 170, 100, 80, 70, 130)):
+        for column, width in enumerate((88, 300, 120, 80, 70, 60, 128)):
             header.resizeSection(column, width)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.key_column = KeyColumn(self.table, 1)  # the title takes the spare width
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.count_label = QLabel()
         self.empty_label = QLabel(
@@ -117,9 +117,9 @@ class TicketsView(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self._build_detail())
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([760, 380])
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([820, 330])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
