@@ -1,4 +1,4 @@
-"""Clients (`companies`)."""
+"""Alga's clients (`clients`: client_name unique per tenant)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.errors import NotFound
 from ninja_desk.psa.permissions import CONFIGURE_ORG_MAPPING, VIEW_TICKETS, require
-from ninja_desk.psa.schema import companies
+from ninja_desk.psa.schema import clients
 from ninja_desk.psa.tenancy import TenantSession
 
 
@@ -21,7 +21,7 @@ class Client:
     name: str
     is_inactive: bool
     notes: str | None
-    updated_at: datetime
+    updated_at: datetime | None
 
 
 def create_client(s: TenantSession, name: str, *, notes: str | None = None) -> uuid.UUID:
@@ -30,11 +30,12 @@ def create_client(s: TenantSession, name: str, *, notes: str | None = None) -> u
     client_id = uuid.uuid4()
     now = utcnow()
     s.conn.execute(
-        companies.insert().values(
+        clients.insert().values(
             tenant=s.tenant,
-            company_id=client_id,
-            company_name=name.strip(),
+            client_id=client_id,
+            client_name=name.strip(),
             notes=notes,
+            is_inactive=False,
             created_at=now,
             updated_at=now,
         )
@@ -42,28 +43,35 @@ def create_client(s: TenantSession, name: str, *, notes: str | None = None) -> u
     return client_id
 
 
+def find_client_by_name(s: TenantSession, name: str) -> uuid.UUID | None:
+    """The client with exactly this name (Alga's unique key), surrounding spaces ignored."""
+    return s.conn.scalar(
+        sa.select(clients.c.client_id).where(
+            clients.c.tenant == s.tenant, clients.c.client_name == name.strip()
+        )
+    )
+
+
 _COLUMNS = (
-    companies.c.company_id,
-    companies.c.company_name,
-    companies.c.is_inactive,
-    companies.c.notes,
-    companies.c.updated_at,
+    clients.c.client_id,
+    clients.c.client_name,
+    sa.func.coalesce(clients.c.is_inactive, False),
+    clients.c.notes,
+    clients.c.updated_at,
 )
 
 
 def list_clients(s: TenantSession, *, include_inactive: bool = False) -> list[Client]:
     require(s, VIEW_TICKETS)
-    query = sa.select(*_COLUMNS).where(companies.c.tenant == s.tenant)
+    query = sa.select(*_COLUMNS).where(clients.c.tenant == s.tenant)
     if not include_inactive:
-        query = query.where(companies.c.is_inactive.is_(False))
-    return [Client(*row) for row in s.conn.execute(query.order_by(companies.c.company_name))]
+        query = query.where(sa.func.coalesce(clients.c.is_inactive, False).is_(False))
+    return [Client(*row) for row in s.conn.execute(query.order_by(clients.c.client_name))]
 
 
 def get_client(s: TenantSession, client_id: uuid.UUID) -> Client:
     row = s.conn.execute(
-        sa.select(*_COLUMNS).where(
-            companies.c.tenant == s.tenant, companies.c.company_id == client_id
-        )
+        sa.select(*_COLUMNS).where(clients.c.tenant == s.tenant, clients.c.client_id == client_id)
     ).first()
     if row is None:
         raise NotFound("That client does not exist in this tenant.")

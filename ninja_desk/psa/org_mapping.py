@@ -1,9 +1,12 @@
-"""NinjaOne organizations -> PSA clients.
+"""NinjaOne organizations -> Alga clients, in Alga's `rmm_organization_mappings`.
 
-Every organization the sync has seen has a row in `rmm_organization_mappings`; a NULL client
-means "seen, not mapped". Mapping, creating a client from an org, auto-sync and bulk mapping
-need `org_mapping.configure` (an admin by default); recording which orgs exist only needs the
-right to sync, so the appear/vanish report works from any technician's desktop.
+Every organization the sync has seen has a row; a NULL client_id means "seen, not mapped" (as
+in Alga). `auto_sync_assets` off keeps the push's hands off that org's devices. What only
+NinjaDesk tracks (when an org was first seen, last seen, vanished; who mapped it and when) lives
+under the `ninjadesk` key of the row's `metadata`, merged: other keys are Alga's and are kept.
+Mapping, creating a client from an org, auto-sync and bulk mapping need `org_mapping.configure`
+(Alga's settings:update); recording which orgs exist only needs the right to sync, so the
+appear/vanish report works from any technician's desktop.
 """
 
 from __future__ import annotations
@@ -14,12 +17,12 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
 from ninja_desk.core.organizations import Organization
-from ninja_desk.psa import audit
-from ninja_desk.psa.clients import Client, create_client, list_clients
+from ninja_desk.psa.clients import Client, create_client, find_client_by_name, list_clients
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.permissions import CONFIGURE_ORG_MAPPING, SYNC_DEVICES, require
 from ninja_desk.psa.schema import rmm_organization_mappings as m
@@ -90,12 +93,47 @@ class OrgChanges:
 @dataclass(frozen=True, slots=True)
 class MappingRow:
     external_organization_id: str
-    name: str
+    name: str | None
     client_id: uuid.UUID | None
     auto_sync: bool
-    first_seen_at: datetime
-    last_seen_at: datetime
-    vanished_at: datetime | None
+    metadata: dict[str, Any]
+
+    def _ours(self, key: str) -> datetime | None:
+        value = (self.metadata.get(_OURS) or {}).get(key)
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+    @property
+    def first_seen_at(self) -> datetime | None:
+        return self._ours("firstSeenAt")
+
+    @property
+    def last_seen_at(self) -> datetime | None:
+        return self._ours("lastSeenAt")
+
+    @property
+    def vanished_at(self) -> datetime | None:
+        return self._ours("vanishedAt")
+
+
+@dataclass(frozen=True, slots=True)
+class AutoMapResult:
+    """What `auto_map` did: orgs mapped to an existing client, clients it created, and the orgs
+    that stay unmapped with the reason (a sentence)."""
+
+    mapped: tuple[tuple[Organization, uuid.UUID], ...]
+    created: tuple[tuple[Organization, uuid.UUID], ...]
+    unmapped: tuple[tuple[Organization, str], ...]
+
+
+_OURS = "ninjadesk"
+
+
+def _merged(metadata: dict[str, Any] | None, **ours: Any) -> dict[str, Any]:
+    out = dict(metadata or {})
+    mine = dict(out.get(_OURS) or {})
+    mine.update({k: v.isoformat() if isinstance(v, datetime) else v for k, v in ours.items()})
+    out[_OURS] = mine
+    return out
 
 
 def suggest_clients(org: Organization, clients: Sequence[Client]) -> tuple[Client, ...]:
@@ -112,12 +150,20 @@ def load_mappings(s: TenantSession, integration_id: uuid.UUID) -> dict[str, Mapp
             m.c.external_organization_name,
             m.c.client_id,
             m.c.auto_sync_assets,
-            m.c.first_seen_at,
-            m.c.last_seen_at,
-            m.c.vanished_at,
+            m.c.metadata,
         ).where(m.c.tenant == s.tenant, m.c.integration_id == integration_id)
     )
-    return {r[0]: MappingRow(*r) for r in rows}
+    return {r[0]: MappingRow(r[0], r[1], r[2], r[3], dict(r[4] or {})) for r in rows}
+
+
+def known_organizations(s: TenantSession, integration_id: uuid.UUID) -> list[Organization]:
+    """The orgs the sync has recorded (present ones), for callers without a NinjaOne cache."""
+    rows = load_mappings(s, integration_id).values()
+    return [
+        Organization(id=int(r.external_organization_id), name=r.name or r.external_organization_id)
+        for r in sorted(rows, key=lambda r: (r.name or "").lower())
+        if r.vanished_at is None and r.external_organization_id.isdigit()
+    ]
 
 
 def list_org_mappings(
@@ -159,7 +205,7 @@ def record_seen_organizations(
         if key not in existing or existing[key].vanished_at is not None
     ]
     vanished = [
-        (k, r.name) for k, r in existing.items() if k not in current and r.vanished_at is None
+        (k, r.name or k) for k, r in existing.items() if k not in current and r.vanished_at is None
     ]
     new_rows = [
         {
@@ -168,8 +214,10 @@ def record_seen_organizations(
             "integration_id": integration_id,
             "external_organization_id": key,
             "external_organization_name": o.name,
-            "first_seen_at": now,
-            "last_seen_at": now,
+            "client_id": None,
+            "auto_sync_assets": True,
+            "metadata": _merged(None, firstSeenAt=now, lastSeenAt=now),
+            "created_at": now,
             "updated_at": now,
         }
         for key, o in current.items()
@@ -177,8 +225,19 @@ def record_seen_organizations(
     ]
     if new_rows:
         s.conn.execute(m.insert(), new_rows)
-    seen = [{"k": key, "n": o.name} for key, o in current.items() if key in existing]
-    if seen:
+    changed = [
+        {
+            "k": key,
+            "n": o.name,
+            "md": _merged(existing[key].metadata, lastSeenAt=now, vanishedAt=None),
+        }
+        for key, o in current.items()
+        if key in existing
+    ] + [
+        {"k": key, "n": name, "md": _merged(existing[key].metadata, vanishedAt=now)}
+        for key, name in vanished
+    ]
+    if changed:
         s.conn.execute(
             m.update()
             .where(
@@ -187,19 +246,11 @@ def record_seen_organizations(
                 m.c.external_organization_id == sa.bindparam("k"),
             )
             .values(
-                external_organization_name=sa.bindparam("n"), last_seen_at=now, vanished_at=None
+                external_organization_name=sa.bindparam("n"),
+                metadata=sa.bindparam("md", type_=m.c.metadata.type),
+                updated_at=now,
             ),
-            seen,
-        )
-    if vanished:
-        s.conn.execute(
-            m.update()
-            .where(
-                m.c.tenant == s.tenant,
-                m.c.integration_id == integration_id,
-                m.c.external_organization_id.in_([k for k, _ in vanished]),
-            )
-            .values(vanished_at=now)
+            changed,
         )
     return OrgChanges(tuple(appeared), tuple(vanished))
 
@@ -210,12 +261,13 @@ def _upsert(
     org: Organization,
     *,
     known: dict[str, MappingRow] | None = None,
+    how: str,
     **values: object,
-) -> dict[str, object]:
-    """Write one mapping row; returns the old values of the changed fields for the audit."""
+) -> None:
     now = utcnow()
     key = str(org.id)
     old = (known if known is not None else load_mappings(s, integration_id)).get(key)
+    stamp = {"changedBy": str(s.user_id) if s.user_id else None, "changedAt": now, "how": how}
     if old is None:
         s.conn.execute(
             m.insert().values(
@@ -224,14 +276,13 @@ def _upsert(
                 integration_id=integration_id,
                 external_organization_id=key,
                 external_organization_name=org.name,
-                first_seen_at=now,
-                last_seen_at=now,
+                metadata=_merged(None, firstSeenAt=now, lastSeenAt=now, **stamp),
+                created_at=now,
                 updated_at=now,
-                updated_by=s.user_id,
                 **values,
             )
         )
-        return {"client_id": None, "auto_sync_assets": True}
+        return
     s.conn.execute(
         m.update()
         .where(
@@ -239,9 +290,8 @@ def _upsert(
             m.c.integration_id == integration_id,
             m.c.external_organization_id == key,
         )
-        .values(updated_at=now, updated_by=s.user_id, **values)
+        .values(updated_at=now, metadata=_merged(old.metadata, **stamp), **values)
     )
-    return {"client_id": old.client_id, "auto_sync_assets": old.auto_sync}
 
 
 def map_organization(
@@ -252,17 +302,18 @@ def map_organization(
     *,
     auto_sync: bool = True,
     _known: dict[str, MappingRow] | None = None,
+    _how: str = "manual",
 ) -> None:
     """Map to an existing client, or pass None to leave the org unmapped."""
     require(s, CONFIGURE_ORG_MAPPING)
-    new = {"client_id": client_id, "auto_sync_assets": auto_sync}
-    old = _upsert(s, integration_id, org, known=_known, **new)
-    audit.record(
+    _upsert(
         s,
-        "org_mapping.mapped" if client_id else "org_mapping.unmapped",
-        "rmm_organization_mapping",
-        org.id,
-        {"organization": org.name, **audit.diff(old, new)},
+        integration_id,
+        org,
+        known=_known,
+        how=_how if client_id else "unmapped",
+        client_id=client_id,
+        auto_sync_assets=auto_sync,
     )
 
 
@@ -271,7 +322,7 @@ def create_client_from_organization(
 ) -> uuid.UUID:
     require(s, CONFIGURE_ORG_MAPPING)
     client_id = create_client(s, org.name, notes=org.description)
-    map_organization(s, integration_id, org, client_id, auto_sync=auto_sync)
+    map_organization(s, integration_id, org, client_id, auto_sync=auto_sync, _how="created_client")
     return client_id
 
 
@@ -279,15 +330,7 @@ def set_auto_sync(
     s: TenantSession, integration_id: uuid.UUID, org: Organization, enabled: bool
 ) -> None:
     require(s, CONFIGURE_ORG_MAPPING)
-    old = _upsert(s, integration_id, org, auto_sync_assets=enabled)
-    change = {"old": old["auto_sync_assets"], "new": enabled}
-    audit.record(
-        s,
-        "org_mapping.auto_sync",
-        "rmm_organization_mapping",
-        org.id,
-        {"organization": org.name, "auto_sync_assets": change},
-    )
+    _upsert(s, integration_id, org, how="auto_sync", auto_sync_assets=enabled)
 
 
 def bulk_map(
@@ -296,25 +339,67 @@ def bulk_map(
     pairs: Iterable[tuple[Organization, uuid.UUID | None]],
     *,
     auto_sync: bool = True,
+    _how: str = "manual",
 ) -> int:
     """Map many orgs in one transaction (all or nothing). Returns how many were written."""
     require(s, CONFIGURE_ORG_MAPPING)
     known = load_mappings(s, integration_id)  # once, not per org
     latest = {o.id: (o, c) for o, c in pairs}  # an org listed twice: the last choice wins
-    count = 0
     for org, client_id in latest.values():
-        map_organization(s, integration_id, org, client_id, auto_sync=auto_sync, _known=known)
-        count += 1
-    return count
+        map_organization(
+            s, integration_id, org, client_id, auto_sync=auto_sync, _known=known, _how=_how
+        )
+    return len(latest)
 
 
 def map_by_suggestion(
     s: TenantSession, integration_id: uuid.UUID, organizations: Sequence[Organization]
 ) -> int:
-    """Bulk-map every unmapped org that has exactly one name match."""
-    pairs = [
-        (st.organization, st.suggestions[0].client_id)
-        for st in list_org_mappings(s, integration_id, organizations)
-        if not st.mapped and len(st.suggestions) == 1
-    ]
-    return bulk_map(s, integration_id, pairs)
+    """Bulk-map every unmapped org that has exactly one name match. Returns how many."""
+    return len(auto_map(s, integration_id, organizations).mapped)
+
+
+def auto_map(
+    s: TenantSession,
+    integration_id: uuid.UUID,
+    organizations: Sequence[Organization],
+    *,
+    create_clients: bool = False,
+) -> AutoMapResult:
+    """`psa map --auto [--create-clients]`: map each unmapped org whose name matches exactly one
+    client; with `create_clients`, give an org that matches none a new client of its name.
+    Orgs already mapped are left as they are. Returns what stays unmapped and why."""
+    require(s, CONFIGURE_ORG_MAPPING)
+    mapped: list[tuple[Organization, uuid.UUID]] = []
+    created: list[tuple[Organization, uuid.UUID]] = []
+    unmapped: list[tuple[Organization, str]] = []
+    made: dict[str, uuid.UUID] = {}  # two orgs of one name share the client made for the first
+    for st in list_org_mappings(s, integration_id, organizations):
+        org = st.organization
+        if st.mapped:
+            continue
+        if len(st.suggestions) == 1:
+            mapped.append((org, st.suggestions[0].client_id))
+        elif st.suggestions:
+            names = ", ".join(sorted(c.name for c in st.suggestions))
+            unmapped.append((org, f"Several clients match its name ({names}); choose one."))
+        elif not create_clients:
+            unmapped.append(
+                (org, "No client has a matching name; map it by hand or use --create-clients.")
+            )
+        elif org.name.strip() in made:
+            mapped.append((org, made[org.name.strip()]))
+        elif find_client_by_name(s, org.name) is not None:
+            unmapped.append(
+                (
+                    org,
+                    f"An inactive client is named '{org.name.strip()}'; reactivate it or map "
+                    "the organization by hand.",
+                )
+            )
+        else:
+            made[org.name.strip()] = create_client(s, org.name, notes=org.description)
+            created.append((org, made[org.name.strip()]))
+    bulk_map(s, integration_id, mapped, _how="suggestion")
+    bulk_map(s, integration_id, created, _how="created_client")
+    return AutoMapResult(tuple(mapped), tuple(created), tuple(unmapped))

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.errors import SyncInProgress
-from ninja_desk.psa.schema import sync_leases
+from ninja_desk.psa.schema import ninjadesk_sync_leases as sync_leases
 from ninja_desk.psa.tenancy import PsaDatabase
 
 DEFAULT_LEASE = timedelta(minutes=10)

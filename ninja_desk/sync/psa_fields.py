@@ -1,77 +1,205 @@
-"""DeviceSnapshot -> the PSA's asset columns. Pure: no database, easy to test field by field."""
+"""DeviceSnapshot -> Alga's asset columns, the way Alga's own NinjaOne sync fills them.
+
+Pure: no database, easy to test field by field. Alga's rules (../shared/alga/README.md, "How
+Alga itself writes these rows"): asset_tag 'NINJA-' + serial, else 'NINJA-' + device id; status
+'active' when approved, else 'pending'; asset_type from nodeClass; rmm_* ids as text;
+agent_status online/offline; extension rows with os_type Windows/macOS/Linux, ram_gb rounded,
+antivirus protected/at_risk/unknown, system_info JSON and disk_usage
+[{name, total_gb, free_gb, utilization_percent}]. What only NinjaDesk knows (manufacturer, model,
+MAC addresses, the NinjaOne link, ...) goes into `assets.attributes`, merged with what is there.
+"""
 
 from __future__ import annotations
 
-import logging
+import hashlib
+import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from ninja_desk.core.device_identity import normalise_serial, stable_macs
+from ninja_desk.core.devices import Device, Volume
 from ninja_desk.core.inventory import AntivirusStatus
-from ninja_desk.core.node_class import asset_type_for
 from ninja_desk.core.snapshots import DeviceSnapshot
 from ninja_desk.core.timestamps import to_datetime
 
-log = logging.getLogger(__name__)
-
-# Columns on `assets` the push owns. Anything else (notes, custom attributes, asset tag, ...)
-# belongs to people and is never written by the push.
+# Columns of `assets` the push owns (besides rmm_provider / rmm_device_id, which identify).
+# asset_tag is written once, on creation: after that it belongs to people.
 ASSET_FIELDS = (
     "name",
+    "status",
     "asset_type",
     "client_id",
     "serial_number",
-    "manufacturer",
-    "model",
-    "mac_addresses",
     "rmm_organization_id",
     "agent_status",
     "last_seen_at",
-    "remote_access_url",
 )
-# Heartbeat fields: written, but a change in them alone is not history.
-HEARTBEAT_FIELDS = frozenset({"agent_status", "last_seen_at"})
-
-_COMPUTER = (
-    "os_type",
-    "os_version",
-    "os_architecture",
-    "cpu_model",
-    "cpu_cores",
-    "ram_gb",
-    "storage_capacity_gb",
-    "domain",
-    "primary_ip",
+# Keys of `assets.attributes` the push owns; any other key (Alga's, a person's) is kept.
+ATTRIBUTE_FIELDS = (
+    "manufacturer",
+    "model",
+    "mac_addresses",
     "ip_addresses",
-    "is_virtual",
-    "last_login",
-    "last_reboot_at",
+    "node_class",
+    "domain",
+    "os_architecture",
+    "ninjaone_url",
 )
+# Written, but a change in them alone is no history (every check-in would be one).
+HEARTBEAT_FIELDS = frozenset({"agent_status", "last_seen_at", "uptime_seconds", "current_user"})
+
 _COMPLIANCE = (
     "antivirus_status",
     "antivirus_product",
+    "pending_patches",
+    "failed_patches",
     "pending_os_patches",
     "pending_software_patches",
-    "failed_patches",
     "last_patch_scan_at",
 )
+_LIVE = ("system_info", "disk_usage", "current_user", "uptime_seconds", "lan_ip", "wan_ip")
 EXTENSION_FIELDS: dict[str, tuple[str, ...]] = {
-    "workstation": (*_COMPUTER, *_COMPLIANCE),
-    "server": (*_COMPUTER, "hypervisor", *_COMPLIANCE),
+    "workstation": (
+        "os_type",
+        "os_version",
+        "cpu_model",
+        "cpu_cores",
+        "ram_gb",
+        "storage_capacity_gb",
+        "last_reboot_at",
+        *_COMPLIANCE,
+        *_LIVE,
+    ),
+    "server": (
+        "os_type",
+        "os_version",
+        "cpu_model",
+        "cpu_cores",
+        "ram_gb",
+        "is_virtual",
+        "hypervisor",
+        "primary_ip",
+        "last_reboot_at",
+        *_COMPLIANCE,
+        *_LIVE,
+    ),
     "network_device": ("device_type", "management_ip", "firmware_version"),
-    "mobile_device": ("os_type", "os_version", "model"),
-    "printer": ("model", "ip_address"),
     "unknown": (),
 }
 
-_HYPERVISORS = {
-    "VMWARE_VM_HOST": "vmware",
-    "VMWARE_VM_GUEST": "vmware",
-    "HYPERV_VMM_HOST": "hyperv",
-    "HYPERV_VMM_GUEST": "hyperv",
-}
+# Alga's mapping (its deviceMapper): these classes only; NMS devices and cloud monitor targets
+# are network devices; everything else (phones, tablets, Mac servers, ...) is 'unknown'.
+_WORKSTATIONS = frozenset({"WINDOWS_WORKSTATION", "MAC", "LINUX_WORKSTATION"})
+_SERVERS = frozenset(
+    {
+        "WINDOWS_SERVER",
+        "LINUX_SERVER",
+        "VMWARE_VM_HOST",
+        "VMWARE_VM_GUEST",
+        "HYPERV_VMM_HOST",
+        "HYPERV_VMM_GUEST",
+    }
+)
+# network_device_assets.device_type has a CHECK (switch, router, firewall, access_point,
+# load_balancer); Alga files NMS devices as 'switch' when it cannot tell.
+_NETWORK_KIND = {"NMS_ROUTER": "router", "NMS_FIREWALL": "firewall", "NMS_WAP": "access_point"}
 _GIB = 1024**3
-_warned_classes: set[str] = set()
+
+
+def alga_asset_type(node_class: str | None) -> str:
+    key = (node_class or "").strip().upper()
+    if key in _WORKSTATIONS:
+        return "workstation"
+    if key in _SERVERS:
+        return "server"
+    if key == "NMS" or key.startswith("NMS_") or key == "CLOUD_MONITOR_TARGET":
+        return "network_device"
+    return "unknown"
+
+
+def os_type(os_name: str | None) -> str | None:
+    if not os_name:
+        return None
+    lower = os_name.lower()
+    if "windows" in lower:
+        return "Windows"
+    if "mac" in lower or "darwin" in lower:
+        return "macOS"
+    if any(word in lower for word in ("linux", "ubuntu", "centos", "debian", "red hat", "rhel")):
+        return "Linux"
+    return os_name
+
+
+def antivirus(av: AntivirusStatus | None) -> tuple[str, str | None]:
+    """(status, product): protected only when on and up to date; off or outdated is at_risk."""
+    if av is None:
+        return "unknown", None
+    state = (av.product_state or "").upper()
+    definitions = (av.definition_status or "").upper()
+    if state == "ON" and definitions == "UP_TO_DATE":
+        status = "protected"
+    elif state in {"OFF", "DISABLED", "EXPIRED", "SNOOZED"} or definitions in {
+        "OUT_OF_DATE",
+        "OUTDATED",
+        "EXPIRED",
+    }:
+        status = "at_risk"
+    else:
+        status = "unknown"
+    return status, av.product_name
+
+
+def disk_usage(volumes: list[Volume]) -> list[dict[str, Any]]:
+    out = []
+    for v in volumes:
+        if not v.capacity:
+            continue
+        total = v.capacity / _GIB
+        free = (v.free_space or 0) / _GIB
+        out.append(
+            {
+                "name": v.name or v.label or "Unknown",
+                "total_gb": round(total, 2),
+                "free_gb": round(free, 2),
+                "utilization_percent": round((total - free) / total * 100, 2),
+            }
+        )
+    return out
+
+
+def lan_ip(addresses: list[str]) -> str | None:
+    """The first IPv4 address that is neither loopback nor link-local."""
+    for ip in addresses:
+        if ":" in ip or ip.startswith(("127.", "169.254.")):
+            continue
+        return ip
+    return None
+
+
+def dashboard_url(instance_url: str | None, device_id: int) -> str | None:
+    """NinjaOne's device deep link: one click from the PSA to the device."""
+    if not instance_url:
+        return None
+    return f"{instance_url.rstrip('/')}/#/deviceDashboard/{device_id}/overview"
+
+
+def asset_tag_for(d: Device) -> str:
+    serial = (d.serial_number or "").strip()
+    return f"NINJA-{serial}" if serial else f"NINJA-{d.id}"
+
+
+def _ram_gb(total: int | None) -> int | None:
+    return None if not total else round(total / _GIB)
+
+
+def _uptime(d: Device) -> int | None:
+    # Measured at the device's last contact, not at push time: a silent device keeps the same
+    # value, so it does not look changed on every push.
+    if d.last_boot_time is None or d.last_contact is None:
+        return None
+    seconds = int(d.last_contact - d.last_boot_time)
+    return seconds if 0 <= seconds < 5 * 365 * 86400 else None
 
 
 @dataclass(slots=True)
@@ -79,103 +207,123 @@ class DesiredAsset:
     device_id: str
     org_id: str
     asset_type: str
+    asset_tag: str
     asset: dict[str, Any]
+    attributes: dict[str, Any]
     extension: dict[str, Any]
+    node_class: str | None
     serial: str | None
     manufacturer: str | None
     macs: list[str]
+    fingerprint: str = ""
 
 
-def antivirus_status(av: AntivirusStatus | None) -> tuple[str | None, str | None]:
-    """(status, product). Status is one of protected / outdated / disabled / unknown."""
-    if av is None:
-        return None, None
-    state = (av.product_state or "").upper()
-    definitions = (av.definition_status or "").upper()
-    if state in {"OFF", "DISABLED", "SNOOZED", "EXPIRED"}:
-        status = "disabled"
-    elif definitions in {"OUT_OF_DATE", "OUTDATED", "EXPIRED"}:
-        status = "outdated"
-    elif state in {"ON", "ENABLED"}:
-        status = "protected"
-    else:
-        status = "unknown"
-    return status, av.product_name
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value) if not isinstance(value, str | int | float | bool | type(None)) else value
 
 
-def _gb(value: int | None) -> float | None:
-    return None if value is None else round(value / _GIB, 2)
-
-
-def dashboard_url(instance_url: str | None, device_id: int) -> str | None:
-    """NinjaOne's device deep link (reference §12.12): one click from the PSA to the device,
-    where the technician starts the remote session. No API call per device."""
-    if not instance_url:
-        return None
-    return f"{instance_url.rstrip('/')}/#/deviceDashboard/{device_id}/overview"
+def fingerprint_of(desired: DesiredAsset) -> str:
+    """Everything the push would write, hashed: equal fingerprints mean nothing to write."""
+    payload = json.dumps(
+        [desired.asset, desired.attributes, desired.extension, desired.asset_tag],
+        sort_keys=True,
+        default=_jsonable,
+        separators=(",", ":"),
+    )
+    return hashlib.sha1(payload.encode(), usedforsecurity=False).hexdigest()
 
 
 def desired_asset(
     snapshot: DeviceSnapshot, client_id: object, instance_url: str | None = None
 ) -> DesiredAsset:
     d = snapshot.device
-    asset_type, known = asset_type_for(d.node_class)
-    if not known and d.node_class not in _warned_classes:
-        _warned_classes.add(d.node_class)
-        log.info("Unknown NinjaOne nodeClass %r filed as %s asset", d.node_class, asset_type)
+    asset_type = alga_asset_type(d.node_class)
     macs = stable_macs(d.mac_addresses)
-    serial = d.serial_number if normalise_serial(d.serial_number) else d.bios_serial_number
+    raw_serial = d.serial_number if normalise_serial(d.serial_number) else d.bios_serial_number
+    serial = (raw_serial or "").strip() or None
+    approved = d.approval_status is None or d.approval_status.upper() == "APPROVED"
     asset = {
         "name": d.name,
+        "status": "active" if approved else "pending",
         "asset_type": asset_type,
         "client_id": client_id,
-        "serial_number": (serial or None) and serial.strip(),
+        "serial_number": serial,
+        "rmm_organization_id": str(d.organization_id),
+        "agent_status": "offline" if d.offline else "online",
+        "last_seen_at": to_datetime(d.last_contact),
+    }
+    attributes = {
         "manufacturer": d.manufacturer,
         "model": d.model,
         "mac_addresses": macs,
-        "rmm_organization_id": str(d.organization_id),
-        "agent_status": "unknown" if d.offline is None else ("offline" if d.offline else "online"),
-        "last_seen_at": to_datetime(d.last_contact),
-        "remote_access_url": dashboard_url(instance_url, d.id),
-    }
-    primary_ip = d.ip_addresses[0] if d.ip_addresses else None
-    av_status, av_product = antivirus_status(snapshot.antivirus)
-    storage = sum(v.capacity or 0 for v in d.volumes) or None
-    values: dict[str, Any] = {
-        "os_type": d.os_name,
-        "os_version": d.os_release_id or d.os_build,
+        "ip_addresses": list(d.ip_addresses),
+        "node_class": d.node_class,
+        "domain": d.domain,
         "os_architecture": d.os_architecture,
+        "ninjaone_url": dashboard_url(instance_url, d.id),
+    }
+    av_status, av_product = antivirus(snapshot.antivirus)
+    build = d.os_release_id or d.os_build
+    first_ip = lan_ip(d.ip_addresses)
+    storage = sum(v.capacity or 0 for v in d.volumes)
+    is_virtual = bool(d.virtual_machine) or "GUEST" in (d.node_class or "").upper()
+    hypervisor = None
+    if "VMWARE" in (d.node_class or "").upper():
+        hypervisor = "VMware"
+    elif "HYPERV" in (d.node_class or "").upper():
+        hypervisor = "Hyper-V"
+    values: dict[str, Any] = {
+        "os_type": os_type(d.os_name),
+        "os_version": f"{d.os_name} ({build})" if d.os_name and build else d.os_name or build,
         "cpu_model": d.cpu_name,
         "cpu_cores": d.cpu_cores,
-        "ram_gb": _gb(d.total_memory),
-        "storage_capacity_gb": _gb(storage),
-        "domain": d.domain,
-        "primary_ip": primary_ip,
-        "ip_addresses": list(d.ip_addresses),
-        "is_virtual": d.virtual_machine,
-        "last_login": d.last_logged_in_user,
+        "ram_gb": _ram_gb(d.total_memory),
+        "storage_capacity_gb": round(storage / _GIB) if storage else None,
         "last_reboot_at": to_datetime(d.last_boot_time),
-        "hypervisor": _HYPERVISORS.get(d.node_class),
+        "is_virtual": is_virtual,
+        "hypervisor": hypervisor,
+        "primary_ip": first_ip,
         "antivirus_status": av_status,
         "antivirus_product": av_product,
+        "pending_patches": snapshot.pending_os_patches + snapshot.pending_software_patches,
+        "failed_patches": snapshot.failed_os_patches + snapshot.failed_software_patches,
         "pending_os_patches": snapshot.pending_os_patches,
         "pending_software_patches": snapshot.pending_software_patches,
-        "failed_patches": snapshot.failed_os_patches + snapshot.failed_software_patches,
         "last_patch_scan_at": to_datetime(snapshot.last_patch_scan_at),
-        "device_type": (d.node_class or "").lower() or None,
-        "management_ip": primary_ip,
+        "system_info": {
+            "manufacturer": d.manufacturer,
+            "model": d.model,
+            "chassis_type": d.chassis_type,
+            "domain": d.domain,
+            "dns_name": d.dns_name,
+            "netbios_name": d.netbios_name,
+            "public_ip": d.public_ip,
+            "os_name": d.os_name,
+            "os_architecture": d.os_architecture,
+        },
+        "disk_usage": disk_usage(d.volumes),
+        "current_user": d.last_logged_in_user,
+        "uptime_seconds": _uptime(d),
+        "lan_ip": first_ip,
+        "wan_ip": d.public_ip,
+        "device_type": _NETWORK_KIND.get((d.node_class or "").upper(), "switch"),
+        "management_ip": d.ip_addresses[0] if d.ip_addresses else None,
         "firmware_version": d.os_build,
-        "model": d.model,
-        "ip_address": primary_ip,
     }
-    extension = {k: values[k] for k in EXTENSION_FIELDS[asset_type]}
-    return DesiredAsset(
+    desired = DesiredAsset(
         device_id=str(d.id),
         org_id=str(d.organization_id),
         asset_type=asset_type,
+        asset_tag=asset_tag_for(d),
         asset=asset,
-        extension=extension,
-        serial=asset["serial_number"],
+        attributes=attributes,
+        extension={k: values[k] for k in EXTENSION_FIELDS[asset_type]},
+        node_class=d.node_class,
+        serial=serial,
         manufacturer=d.manufacturer,
         macs=macs,
     )
+    desired.fingerprint = fingerprint_of(desired)
+    return desired

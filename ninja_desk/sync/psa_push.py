@@ -1,12 +1,18 @@
-"""Push NinjaOne devices into the PSA as assets.
+"""Push NinjaOne devices into Alga's assets, the way Alga's own NinjaOne sync writes them.
 
     result = push_snapshots(psa, tenant, integration_id, snapshots, full=True)
 
-One push = one lock (sync_lock) + one transaction. State for the whole batch is loaded in a
-handful of queries and written with executemany/multi-row statements; nothing talks to the
-database per device. The push is idempotent: re-running it with the same snapshots changes
-nothing, and the unique (tenant, integration, device) constraint makes a duplicate asset
-impossible even if two pushers ever raced past the lock.
+An asset is found again through `tenant_external_entity_mappings` (integration_type 'ninjaone',
+alga_entity_type 'asset', external_entity_id = device id), else through assets.rmm_provider /
+rmm_device_id, so an asset that Alga's own sync created is the row NinjaDesk updates. History
+goes to `asset_history` (change_type created / updated, changes {source: 'ninjaone_sync',
+device_id, integration_id, field diffs}, changed_by = the integration's service user).
+
+One push = one lock (sync_lock) + one transaction. State for the whole batch is read in a
+handful of queries and written with executemany / multi-row statements, never per device.
+`ninjadesk_asset_sync` keeps a fingerprint of what the push last wrote per asset: a device whose
+fingerprint did not change costs no read of its asset row and no write. Fields a person edited
+through NinjaDesk (its `locked_fields`) are never overwritten.
 """
 
 from __future__ import annotations
@@ -24,42 +30,40 @@ import sqlalchemy as sa
 from ninja_desk.core.device_identity import Candidate, IdentityIndex, fingerprint
 from ninja_desk.core.snapshots import DeviceSnapshot
 from ninja_desk.psa import events, outbox
-from ninja_desk.psa.bulk import chunks, dialect_insert, in_ids
+from ninja_desk.psa.bulk import dialect_insert, in_ids
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.errors import NotFound
-from ninja_desk.psa.integrations import record_sync_status
+from ninja_desk.psa.integration_settings import load_settings, service_user
 from ninja_desk.psa.org_mapping import load_mappings
 from ninja_desk.psa.permissions import SYNC_DEVICES, require
 from ninja_desk.psa.schema import (
     EXTENSION_TABLES,
-    asset_device_lineage,
+    asset_associations,
     asset_history,
     assets,
+    ninjadesk_asset_device_lineage,
+    ninjadesk_asset_sync,
+    rmm_alerts,
     rmm_integrations,
-    tenant_external_entity_mappings,
+    tickets,
 )
+from ninja_desk.psa.schema import tenant_external_entity_mappings as teem
 from ninja_desk.psa.sync_lock import push_lock
 from ninja_desk.psa.tenancy import PsaDatabase, TenantSession
 from ninja_desk.sync.psa_fields import (
     ASSET_FIELDS,
+    ATTRIBUTE_FIELDS,
     EXTENSION_FIELDS,
     HEARTBEAT_FIELDS,
     DesiredAsset,
     desired_asset,
 )
-from ninja_desk.sync.psa_software import software_fingerprint, sync_software
+from ninja_desk.sync.psa_software import SoftwareChanges, software_fingerprint, sync_software
 
 log = logging.getLogger(__name__)
 
-_STATE_COLUMNS = (
-    "asset_id",
-    "rmm_device_id",
-    "status",
-    "rmm_sync_status",
-    "locked_fields",
-    "software_fingerprint",
-    *ASSET_FIELDS,
-)
+SOURCE = "ninjaone_sync"  # Alga's own word in asset_history.changes.source
+PROVIDER = "ninjaone"
 
 
 @dataclass(slots=True)
@@ -70,21 +74,43 @@ class PushResult:
     retired: int = 0
     revived: int = 0
     relinked: int = 0  # re-imaged machines matched to their old asset
+    adopted: int = 0  # assets Alga's own sync (or a person) made, now kept by NinjaDesk
     unchanged: int = 0  # includes heartbeat-only refreshes
     heartbeats: int = 0  # last seen / agent status refreshed, nothing else
     skipped_unmapped: int = 0
     software_updated: int = 0
+    tickets_linked: int = 0  # alert tickets made before their asset existed, linked now
     seconds: float = 0.0
 
 
 @dataclass(slots=True)
-class _State:
-    """An existing asset as the push sees it."""
+class _SyncRow:
+    device_id: str
+    fingerprint: str | None
+    software_fingerprint: str | None
+    locked_fields: list[str]
+
+
+@dataclass(slots=True)
+class _Ref:
+    """An asset as the push first sees it: a few columns, no extension, no attributes."""
 
     asset_id: uuid.UUID
     device_id: str | None
+    status: str
+    client_id: uuid.UUID
+    org_id: str | None
+    mapped: bool  # has its tenant_external_entity_mappings row
+    deleted: bool  # retired because NinjaOne deleted the device
+    sync: _SyncRow | None = None
+
+
+@dataclass(slots=True)
+class _Full:
+    """An asset whose fingerprint changed: every column the push compares."""
+
     values: dict[str, Any]
-    ext: dict[str, Any] = field(default_factory=dict)
+    ext: dict[str, Any] | None
 
 
 @dataclass(slots=True)
@@ -95,11 +121,15 @@ class _Plan:
     ext_updates: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     ext_deletes: dict[str, list[uuid.UUID]] = field(default_factory=dict)
     retirements: list[dict[str, Any]] = field(default_factory=list)
-    history: list[dict[str, Any]] = field(default_factory=list)
+    # asset id -> the history `changes` (flushed after software, which may add to them)
+    history: dict[uuid.UUID, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    device_of: dict[uuid.UUID, str] = field(default_factory=dict)
     lineage: list[dict[str, Any]] = field(default_factory=list)
     mappings: list[dict[str, Any]] = field(default_factory=list)
+    sync_rows: list[dict[str, Any]] = field(default_factory=list)
     software: list[tuple[uuid.UUID, Sequence[Any]]] = field(default_factory=list)
-    fingerprints: list[dict[str, Any]] = field(default_factory=list)
+    new_asset_ids: set[uuid.UUID] = field(default_factory=set)
+    bound_devices: dict[str, uuid.UUID] = field(default_factory=dict)  # newly given an asset
 
 
 def push_snapshots(
@@ -108,7 +138,6 @@ def push_snapshots(
     integration_id: uuid.UUID,
     snapshots: Sequence[DeviceSnapshot],
     *,
-    source: str = "ninjaone-sync",
     full: bool,
     user_id: uuid.UUID | None = None,
     lock_wait: float = 0.0,
@@ -122,6 +151,7 @@ def push_snapshots(
     with push_lock(psa, tenant, integration_id, wait=lock_wait):
         with psa.tenant_session(tenant, user_id) as s:
             require(s, SYNC_DEVICES)
+            _set_sync_state(s, integration_id, "syncing")
             outbox.publish(
                 s,
                 events.SYNC_STARTED,
@@ -129,86 +159,195 @@ def push_snapshots(
             )
         try:
             with psa.tenant_session(tenant, user_id) as s:
-                result = _push(s, integration_id, snapshots, source, full)
+                result = _push(s, integration_id, snapshots, full)
                 result.seconds = round(time.perf_counter() - started, 3)
-                record_sync_status(s, integration_id, "ok", full=full)
+                _set_sync_state(s, integration_id, "completed", full=full)
                 outbox.publish(
                     s,
                     events.SYNC_COMPLETED,
                     {"integration_id": str(integration_id), "full": full, **asdict(result)},
                 )
         except Exception as exc:
-            with psa.tenant_session(tenant, user_id) as s:
-                outbox.publish(
-                    s,
-                    events.SYNC_FAILED,
-                    {"integration_id": str(integration_id), "error": str(exc)},
-                )
+            record_sync_failure(psa, tenant, integration_id, str(exc), user_id=user_id)
             raise
     return result
 
 
-def _load_existing(s: TenantSession, integration_id: uuid.UUID) -> dict[str, _State]:
-    cols = [assets.c[c] for c in _STATE_COLUMNS]
-    rows = s.conn.execute(
-        sa.select(*cols).where(
-            assets.c.tenant == s.tenant, assets.c.rmm_integration_id == integration_id
+def record_sync_failure(
+    psa: PsaDatabase,
+    tenant: uuid.UUID,
+    integration_id: uuid.UUID,
+    error: str,
+    *,
+    user_id: uuid.UUID | None = None,
+) -> None:
+    """sync_status 'error' + sync_error, and rmm.sync.failed (also for a NinjaOne outage)."""
+    with psa.tenant_session(tenant, user_id) as s:
+        _set_sync_state(s, integration_id, "error", error=error)
+        outbox.publish(
+            s, events.SYNC_FAILED, {"integration_id": str(integration_id), "error": error}
         )
+
+
+def _set_sync_state(
+    s: TenantSession,
+    integration_id: uuid.UUID,
+    status: str,
+    *,
+    full: bool | None = None,
+    error: str | None = None,
+) -> None:
+    """Alga's words on rmm_integrations: pending / syncing / completed / error."""
+    now = utcnow()
+    values: dict[str, Any] = {"sync_status": status, "sync_error": error, "updated_at": now}
+    if status == "completed":
+        values["last_sync_at"] = now
+        values["last_full_sync_at" if full else "last_incremental_sync_at"] = now
+    t = rmm_integrations
+    s.conn.execute(
+        t.update()
+        .where(t.c.tenant == s.tenant, t.c.integration_id == integration_id)
+        .values(**values)
     )
-    by_id: dict[uuid.UUID, _State] = {}
-    for row in rows:
-        values = dict(row._mapping)
-        by_id[row.asset_id] = _State(row.asset_id, row.rmm_device_id, values)
-    _load_extensions(s, by_id)
-    return {st.device_id: st for st in by_id.values() if st.device_id is not None}
 
 
-def _load_extensions(s: TenantSession, by_id: dict[uuid.UUID, _State]) -> None:
-    """Extension rows by primary key, per type. (A join to `assets` planned badly on freshly
-    filled PostgreSQL tables without statistics: seconds instead of milliseconds.)"""
-    wanted: dict[str, list[uuid.UUID]] = {}
-    for state in by_id.values():
-        wanted.setdefault(state.values["asset_type"], []).append(state.asset_id)
-    for asset_type, ids in wanted.items():
-        table = EXTENSION_TABLES.get(asset_type)
-        if table is None:
+# -- reading -------------------------------------------------------------------------------
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _load_refs(s: TenantSession, integration_id: uuid.UUID) -> dict[str, _Ref]:
+    """Device id -> its asset: Alga's external mapping first, then assets.rmm_device_id."""
+    c = s.conn
+    mapped: dict[uuid.UUID, tuple[str, bool]] = {}
+    for alga_id, device_id, sync_status in c.execute(
+        sa.select(teem.c.alga_entity_id, teem.c.external_entity_id, teem.c.sync_status).where(
+            teem.c.tenant == s.tenant,
+            teem.c.integration_type == PROVIDER,
+            teem.c.alga_entity_type == "asset",
+        )
+    ):
+        asset_id = _uuid(alga_id)
+        if asset_id is not None:
+            mapped[asset_id] = (device_id, sync_status == "error")
+
+    a = assets.c
+    cols = (a.asset_id, a.rmm_device_id, a.status, a.client_id, a.rmm_organization_id)
+    rows = list(c.execute(sa.select(*cols).where(a.tenant == s.tenant, a.rmm_provider == PROVIDER)))
+    seen = {r.asset_id for r in rows}
+    missing = [i for i in mapped if i not in seen]
+    for clause in in_ids(c, a.asset_id, missing):
+        rows.extend(c.execute(sa.select(*cols).where(a.tenant == s.tenant, clause)))
+
+    sync: dict[uuid.UUID, _SyncRow] = {}
+    t = ninjadesk_asset_sync.c
+    for row in c.execute(
+        sa.select(
+            t.asset_id, t.device_id, t.fingerprint, t.software_fingerprint, t.locked_fields
+        ).where(t.tenant == s.tenant, t.integration_id == integration_id)
+    ):
+        sync[row.asset_id] = _SyncRow(
+            row.device_id, row.fingerprint, row.software_fingerprint, list(row.locked_fields or [])
+        )
+
+    by_device: dict[str, _Ref] = {}
+    by_rmm: dict[str, _Ref] = {}
+    for r in sorted(rows, key=lambda r: str(r.asset_id)):
+        link = mapped.get(r.asset_id)
+        device_id = link[0] if link else r.rmm_device_id
+        ref = _Ref(
+            r.asset_id,
+            device_id,
+            r.status,
+            r.client_id,
+            r.rmm_organization_id,
+            mapped=link is not None,
+            deleted=r.status == "inactive" or (link is not None and link[1]),
+            sync=sync.get(r.asset_id),
+        )
+        if device_id is None:
             continue
-        cols = [table.c[c] for c in EXTENSION_FIELDS[asset_type]]
-        for clause in in_ids(s.conn, table.c.asset_id, ids):
-            query = sa.select(table.c.asset_id, *cols).where(table.c.tenant == s.tenant, clause)
+        if link is not None:
+            by_device.setdefault(device_id, ref)
+        else:
+            by_rmm.setdefault(device_id, ref)
+    for device_id, ref in by_rmm.items():
+        by_device.setdefault(device_id, ref)
+    return by_device
+
+
+_FULL_COLUMNS = (
+    "asset_id",
+    "asset_type",
+    "attributes",
+    "rmm_provider",
+    "rmm_device_id",
+    *(f for f in ASSET_FIELDS if f != "asset_type"),
+)
+
+
+def _load_full(s: TenantSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, _Full]:
+    """Asset rows and their extension rows, by primary key, per type. (A join planned badly
+    on freshly filled PostgreSQL tables without statistics: seconds instead of milliseconds.)"""
+    found: dict[uuid.UUID, _Full] = {}
+    cols = [assets.c[c] for c in _FULL_COLUMNS]
+    for clause in in_ids(s.conn, assets.c.asset_id, list(ids)):
+        for row in s.conn.execute(sa.select(*cols).where(assets.c.tenant == s.tenant, clause)):
+            found[row.asset_id] = _Full(dict(row._mapping), None)
+    by_type: dict[str, list[uuid.UUID]] = {}
+    for asset_id, full in found.items():
+        by_type.setdefault(full.values["asset_type"], []).append(asset_id)
+    for asset_type, type_ids in by_type.items():
+        table = EXTENSION_TABLES.get(asset_type)
+        fields = EXTENSION_FIELDS.get(asset_type)
+        if table is None or not fields:
+            continue
+        ext_cols = [table.c[f] for f in fields]
+        for clause in in_ids(s.conn, table.c.asset_id, type_ids):
+            query = sa.select(table.c.asset_id, *ext_cols).where(table.c.tenant == s.tenant, clause)
             for row in s.conn.execute(query):
                 values = dict(row._mapping)
-                by_id[values.pop("asset_id")].ext = values
+                found[values.pop("asset_id")].ext = values
+    return found
 
 
-def _unbound_candidates(s: TenantSession, client_ids: set[Any]) -> dict[uuid.UUID, _State]:
-    """Assets entered by hand (no RMM device yet) in the clients new devices belong to."""
-    cols = [assets.c[c] for c in _STATE_COLUMNS]
-    found: dict[uuid.UUID, _State] = {}
-    for part in chunks(sorted(client_ids, key=str)):
+def _unbound_candidates(s: TenantSession, client_ids: set[Any]) -> list[dict[str, Any]]:
+    """Assets entered by hand (no RMM device) in the clients new devices belong to."""
+    a = assets.c
+    out: list[dict[str, Any]] = []
+    for clause in in_ids(s.conn, a.client_id, sorted(client_ids, key=str)):
         rows = s.conn.execute(
-            sa.select(*cols).where(
-                assets.c.tenant == s.tenant,
-                assets.c.rmm_device_id.is_(None),
-                assets.c.client_id.in_(part),
+            sa.select(a.asset_id, a.client_id, a.serial_number, a.attributes).where(
+                a.tenant == s.tenant, a.rmm_device_id.is_(None), a.rmm_provider.is_(None), clause
             )
         )
-        for row in rows:
-            found[row.asset_id] = _State(row.asset_id, None, dict(row._mapping))
-    return found
+        out.extend(dict(r._mapping) for r in rows)
+    return out
+
+
+def _identity(serial: str | None, attributes: dict[str, Any] | None) -> Any:
+    attrs = attributes or {}
+    macs = attrs.get("mac_addresses") or []
+    return fingerprint(serial, attrs.get("manufacturer"), macs if isinstance(macs, list) else [])
+
+
+# -- planning ------------------------------------------------------------------------------
 
 
 def _push(
     s: TenantSession,
     integration_id: uuid.UUID,
     snapshots: Sequence[DeviceSnapshot],
-    source: str,
     full: bool,
 ) -> PushResult:
     now = utcnow()
     result = PushResult()
     plan = _Plan()
-    mappings = load_mappings(s, integration_id)
     instance_url = s.conn.scalar(
         sa.select(rmm_integrations.c.instance_url).where(
             rmm_integrations.c.tenant == s.tenant,
@@ -216,7 +355,16 @@ def _push(
         )
     )
     if instance_url is None:
-        raise NotFound("That NinjaOne connection does not exist in this tenant.")
+        exists = s.conn.scalar(
+            sa.select(sa.func.count()).where(
+                rmm_integrations.c.tenant == s.tenant,
+                rmm_integrations.c.integration_id == integration_id,
+            )
+        )
+        if not exists:
+            raise NotFound("That NinjaOne connection does not exist in this tenant.")
+    changed_by = service_user(s, load_settings(s, integration_id))
+    mappings = load_mappings(s, integration_id)
 
     def client_for(org_id: str | None) -> uuid.UUID | None:
         row = mappings.get(org_id or "")
@@ -224,9 +372,10 @@ def _push(
 
     latest: dict[str, DeviceSnapshot] = {str(sn.device.id): sn for sn in snapshots}
     present = {k for k, sn in latest.items() if not sn.deleted}
-    existing = _load_existing(s, integration_id)
+    refs = _load_refs(s, integration_id)
+    ctx = _Ctx(s, integration_id, plan, result, changed_by, now)
 
-    updates: list[tuple[_State, DesiredAsset, DeviceSnapshot, str | None, str | None]] = []
+    updates: list[tuple[_Ref, DesiredAsset, DeviceSnapshot, str | None]] = []
     new: list[tuple[DesiredAsset, DeviceSnapshot]] = []
     for device_id in sorted(present):
         snap = latest[device_id]
@@ -235,84 +384,42 @@ def _push(
             result.skipped_unmapped += 1
             continue
         desired = desired_asset(snap, client_id, instance_url)
-        state = existing.get(device_id)
-        if state is not None:
-            updates.append((state, desired, snap, None, None))
+        ref = refs.get(device_id)
+        if ref is not None:
+            updates.append((ref, desired, snap, None))
         else:
             new.append((desired, snap))
 
     if new:
-        # Candidates: this integration's assets whose device is gone, and hand-made assets.
-        # "Gone" means retired, or absent from a *full* push: a device merely missing from an
-        # incremental batch is still alive and its asset is not up for grabs.
-        pool: dict[uuid.UUID, _State] = {
-            st.asset_id: st
-            for key, st in existing.items()
-            if key not in present
-            and (st.values["rmm_sync_status"] == "deleted" or (full and key not in latest))
-        }
-        unbound = _unbound_candidates(s, {d.asset["client_id"] for d, _ in new})
-        pool.update(unbound)
-        index = IdentityIndex(
-            Candidate(
-                st.asset_id,
-                st.values["client_id"],
-                st.device_id,
-                fingerprint(
-                    st.values["serial_number"],
-                    st.values["manufacturer"],
-                    st.values["mac_addresses"] or [],
-                ),
-            )
-            for st in pool.values()
-        )
-        matched_unbound: dict[uuid.UUID, _State] = {}
-        for desired, snap in new:
-            fp = fingerprint(desired.serial, desired.manufacturer, desired.macs)
-            match = index.match(desired.asset["client_id"], fp)
-            if match is None:
-                _plan_create(s, plan, result, integration_id, desired, snap, source, now)
-                continue
-            state = pool[match.candidate.asset_id]
-            if state.device_id is not None:
-                existing.pop(state.device_id, None)
-            else:
-                matched_unbound[state.asset_id] = state
-            updates.append((state, desired, snap, state.device_id, match.matched_by))
-        if matched_unbound:
-            _load_extensions(s, matched_unbound)
+        updates.extend(_match_new(ctx, refs, new, latest, present, full))
 
-    for state, desired, snap, previous_device, matched_by in updates:
-        _plan_update(
-            s,
-            plan,
-            result,
-            integration_id,
-            state,
-            desired,
-            snap,
-            source,
-            now,
-            previous_device,
-            matched_by,
-        )
+    dirty = [
+        ref.asset_id
+        for ref, desired, _snap, matched_by in updates
+        if matched_by is not None
+        or ref.sync is None
+        or ref.sync.fingerprint != desired.fingerprint
+        or ref.sync.device_id != desired.device_id
+    ]
+    loaded = _load_full(s, dirty) if dirty else {}
+    for ref, desired, snap, matched_by in updates:
+        _plan_update(ctx, ref, loaded.get(ref.asset_id), desired, snap, matched_by)
 
     # Deleted devices, and on a full push every device NinjaOne no longer lists.
     gone = {k for k, sn in latest.items() if sn.deleted}
     if full:
-        gone |= {k for k in existing if k not in latest}
+        gone |= {k for k in refs if k not in latest}
     for device_id in sorted(gone):
-        state = existing.get(device_id)
-        if state is None or state.values["rmm_sync_status"] == "deleted":
+        ref = refs.get(device_id)
+        if ref is None or ref.deleted or device_id in plan.bound_devices:
             continue
-        if client_for(state.values["rmm_organization_id"]) is None:
+        if client_for(ref.org_id) is None:
             continue  # the org is unmapped or not auto-synced: hands off its assets
-        _plan_retire(s, plan, result, state, source, now)
+        _plan_retire(ctx, ref)
 
-    _write(s, plan, now)
+    _write(ctx)
     if result.heartbeats:
-        # One summary instead of one event per online machine per sync: the outbox would
-        # otherwise grow by the fleet size on every run.
+        # One summary instead of one event per online machine per sync.
         outbox.publish(
             s,
             events.DEVICE_SYNCED,
@@ -321,7 +428,78 @@ def _push(
     return result
 
 
-def _jsonable(value: Any) -> Any:
+@dataclass(slots=True)
+class _Ctx:
+    s: TenantSession
+    integration_id: uuid.UUID
+    plan: _Plan
+    result: PushResult
+    changed_by: uuid.UUID
+    now: datetime
+
+
+def _match_new(
+    ctx: _Ctx,
+    refs: dict[str, _Ref],
+    new: list[tuple[DesiredAsset, DeviceSnapshot]],
+    latest: dict[str, DeviceSnapshot],
+    present: set[str],
+    full: bool,
+) -> list[tuple[_Ref, DesiredAsset, DeviceSnapshot, str | None]]:
+    """Re-imaged machines back onto their old asset, hand-made assets adopted; the rest created.
+
+    Candidates: this integration's assets whose device is gone (retired, or absent from a
+    *full* push: a device merely missing from an incremental batch is alive) and assets entered
+    by hand without a device.
+    """
+    s = ctx.s
+    pool = {
+        ref.asset_id: ref
+        for key, ref in refs.items()
+        if key not in present and (ref.deleted or (full and key not in latest))
+    }
+    details = _load_full(s, list(pool)) if pool else {}
+    candidates = [
+        Candidate(
+            ref.asset_id,
+            ref.client_id,
+            ref.device_id,
+            _identity(
+                details[ref.asset_id].values["serial_number"],
+                details[ref.asset_id].values["attributes"],
+            ),
+        )
+        for ref in pool.values()
+        if ref.asset_id in details
+    ]
+    for row in _unbound_candidates(s, {d.asset["client_id"] for d, _ in new}):
+        pool[row["asset_id"]] = _Ref(
+            row["asset_id"], None, "", row["client_id"], None, mapped=False, deleted=False
+        )
+        candidates.append(
+            Candidate(
+                row["asset_id"],
+                row["client_id"],
+                None,
+                _identity(row["serial_number"], row["attributes"]),
+            )
+        )
+    index = IdentityIndex(candidates)
+    out: list[tuple[_Ref, DesiredAsset, DeviceSnapshot, str | None]] = []
+    for desired, snap in new:
+        fp = fingerprint(desired.serial, desired.manufacturer, desired.macs)
+        match = index.match(desired.asset["client_id"], fp)
+        if match is None:
+            _plan_create(ctx, desired, snap)
+            continue
+        ref = pool[match.candidate.asset_id]
+        if ref.device_id is not None:
+            refs.pop(ref.device_id, None)  # its old device is not retired separately
+        out.append((ref, desired, snap, match.matched_by))
+    return out
+
+
+def _json(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
@@ -329,255 +507,278 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _history(
-    s: TenantSession,
-    asset_id: uuid.UUID,
-    change_type: str,
-    changes: dict[str, tuple[Any, Any]],
-    source: str,
-    now: datetime,
-) -> dict[str, Any]:
+def _changes(device_id: str, integration_id: uuid.UUID, **extra: Any) -> dict[str, Any]:
     return {
-        "tenant": s.tenant,
-        "history_id": uuid.uuid4(),
-        "asset_id": asset_id,
-        "changed_by": s.user_id,
-        "change_type": change_type,
-        "changes": {k: {"old": _jsonable(o), "new": _jsonable(n)} for k, (o, n) in changes.items()},
-        "source": source,
-        "changed_at": now,
+        "source": SOURCE,
+        "device_id": int(device_id) if device_id.isdigit() else device_id,
+        "integration_id": str(integration_id),
+        **extra,
     }
 
 
 def _mapping_row(
-    s: TenantSession, asset_id: uuid.UUID, desired: DesiredAsset, now: datetime
+    ctx: _Ctx, asset_id: uuid.UUID, desired: DesiredAsset, *, status: str = "synced"
 ) -> dict[str, Any]:
     return {
-        "tenant": s.tenant,
+        "tenant": ctx.s.tenant,
         "id": uuid.uuid4(),
-        "integration_type": "ninjaone",
+        "integration_type": PROVIDER,
         "alga_entity_type": "asset",
         "alga_entity_id": str(asset_id),
         "external_entity_id": desired.device_id,
         "external_realm_id": desired.org_id,
-        "sync_status": "synced",
-        "last_synced_at": now,
+        "sync_status": status,
+        "last_synced_at": ctx.now,
+        "metadata": {"deviceName": desired.asset["name"], "nodeClass": desired.node_class},
+        "created_at": ctx.now,
+        "updated_at": ctx.now,
     }
 
 
-def _plan_create(
-    s: TenantSession,
-    plan: _Plan,
-    result: PushResult,
-    integration_id: uuid.UUID,
-    desired: DesiredAsset,
-    snap: DeviceSnapshot,
-    source: str,
-    now: datetime,
-) -> None:
-    asset_id = uuid.uuid4()
-    row = {
-        "tenant": s.tenant,
+def _sync_row(
+    ctx: _Ctx, asset_id: uuid.UUID, device_id: str, fp: str | None, software_fp: str | None
+) -> dict[str, Any]:
+    return {
+        "tenant": ctx.s.tenant,
         "asset_id": asset_id,
-        **desired.asset,
-        "status": "active",
-        "rmm_integration_id": integration_id,
-        "rmm_device_id": desired.device_id,
-        "rmm_sync_status": "synced",
-        "rmm_last_synced_at": now,
+        "integration_id": ctx.integration_id,
+        "device_id": device_id,
+        "fingerprint": fp,
+        "software_fingerprint": software_fp,
         "locked_fields": [],
-        "custom_attributes": {},
-        "created_at": now,
-        "updated_at": now,
+        "updated_at": ctx.now,
     }
-    if snap.software:
-        fp = software_fingerprint(snap.software)
-        row["software_fingerprint"] = fp
-        plan.software.append((asset_id, snap.software))
-    else:
-        row["software_fingerprint"] = None
-    plan.asset_inserts.append(row)
-    if desired.asset_type in EXTENSION_TABLES:
+
+
+def _plan_create(ctx: _Ctx, desired: DesiredAsset, snap: DeviceSnapshot) -> None:
+    s, plan, now = ctx.s, ctx.plan, ctx.now
+    asset_id = uuid.uuid4()
+    plan.asset_inserts.append(
+        {
+            "tenant": s.tenant,
+            "asset_id": asset_id,
+            "asset_tag": desired.asset_tag,
+            **desired.asset,
+            "rmm_provider": PROVIDER,
+            "rmm_device_id": desired.device_id,
+            "last_rmm_sync_at": now,
+            "attributes": desired.attributes,
+            "created_at": now,
+            "updated_at": now,
+        }
+    )
+    if desired.extension:
         plan.ext_inserts.setdefault(desired.asset_type, []).append(
             {"tenant": s.tenant, "asset_id": asset_id, **desired.extension}
         )
-    # The identity-bearing fields only: the rest is in the asset row itself, and 10,000 fat
-    # history rows would dominate the cost of a first push.
-    initial = {
-        k: (None, v)
-        for k, v in desired.asset.items()
-        if v is not None and v != [] and k not in HEARTBEAT_FIELDS
-    }
-    plan.history.append(_history(s, asset_id, "created", initial, source, now))
-    plan.mappings.append(_mapping_row(s, asset_id, desired, now))
+    software_fp = None
+    if snap.software:
+        software_fp = software_fingerprint(snap.software)
+        plan.software.append((asset_id, snap.software))
+    plan.sync_rows.append(
+        _sync_row(ctx, asset_id, desired.device_id, desired.fingerprint, software_fp)
+    )
+    plan.mappings.append(_mapping_row(ctx, asset_id, desired))
+    plan.history[asset_id] = ("created", _changes(desired.device_id, ctx.integration_id))
+    plan.device_of[asset_id] = desired.device_id
+    plan.new_asset_ids.add(asset_id)
+    plan.bound_devices[desired.device_id] = asset_id
     outbox.publish(
         s,
         events.DEVICE_CREATED,
         {
             "asset_id": str(asset_id),
             "device_id": desired.device_id,
+            "organization_id": desired.org_id,
             "client_id": str(desired.asset["client_id"]),
+            "integration_id": str(ctx.integration_id),
         },
     )
-    result.created += 1
+    ctx.result.created += 1
 
 
 def _plan_update(
-    s: TenantSession,
-    plan: _Plan,
-    result: PushResult,
-    integration_id: uuid.UUID,
-    state: _State,
+    ctx: _Ctx,
+    ref: _Ref,
+    full: _Full | None,
     desired: DesiredAsset,
     snap: DeviceSnapshot,
-    source: str,
-    now: datetime,
-    previous_device: str | None,
     matched_by: str | None,
 ) -> None:
-    locked = set(state.values.get("locked_fields") or [])
-    old_type = state.values["asset_type"]
-    new_type = old_type if "asset_type" in locked else desired.asset_type
+    s, plan, result, now = ctx.s, ctx.plan, ctx.result, ctx.now
+    locked = set(ref.sync.locked_fields if ref.sync else ())
+    software_fp = software_fingerprint(snap.software) if snap.software else None
+    old_software_fp = ref.sync.software_fingerprint if ref.sync else None
+    software_changed = software_fp is not None and software_fp != old_software_fp
+    if software_changed:
+        plan.software.append((ref.asset_id, snap.software))
+        result.software_updated += 1
+        plan.device_of[ref.asset_id] = desired.device_id
 
-    asset_values: dict[str, Any] = {}
+    if full is None:  # fingerprint unchanged: nothing to read, nothing to write
+        result.unchanged += 1
+        if software_changed:
+            plan.sync_rows.append(
+                _sync_row(ctx, ref.asset_id, desired.device_id, desired.fingerprint, software_fp)
+            )
+        return
+
+    old = full.values
     changes: dict[str, tuple[Any, Any]] = {}
+    values: dict[str, Any] = {}
     for key in ASSET_FIELDS:
-        old = state.values[key]
-        new = old if key in locked else desired.asset[key]
-        asset_values[key] = new
-        if new != old:
-            changes[key] = (old, new)
+        new = old[key] if key in locked else desired.asset[key]
+        values[key] = new
+        if new != old[key]:
+            changes[key] = (old[key], new)
+    for key, new in (("rmm_provider", PROVIDER), ("rmm_device_id", desired.device_id)):
+        values[key] = new
+        if old[key] != new:
+            changes[key] = (old[key], new)
+    attributes = dict(old["attributes"] or {})
+    for key in ATTRIBUTE_FIELDS:
+        if key in locked:
+            continue
+        if attributes.get(key) != desired.attributes[key]:
+            changes[key] = (attributes.get(key), desired.attributes[key])
+        attributes[key] = desired.attributes[key]
+    values["attributes"] = attributes
 
-    ext_values: dict[str, Any] = {}
-    type_changed = new_type != old_type
-    ext_changed = type_changed
-    for key in EXTENSION_FIELDS[new_type]:
-        old = state.ext.get(key)
-        new = old if key in locked and not type_changed else desired.extension.get(key)
-        ext_values[key] = new
-        if new != old:
-            ext_changed = True
-            changes.setdefault(key, (old, new))
+    old_type, new_type = old["asset_type"], values["asset_type"]
+    ext_values: dict[str, Any] | None = None
+    if new_type == desired.asset_type and desired.extension:
+        ext_values = {}
+        before = full.ext if old_type == new_type and full.ext is not None else {}
+        for key, new in desired.extension.items():
+            if key in locked and key in before:
+                new = before[key]
+            ext_values[key] = new
+            if before.get(key) != new:
+                changes.setdefault(key, (before.get(key), new))
 
-    relink = previous_device != desired.device_id and matched_by is not None
-    # Revive what the push itself retired; a status a person set (locked) stays theirs.
-    revive = state.values["rmm_sync_status"] == "deleted"
-    status = state.values["status"]
-    if revive and "status" not in locked:
-        status = "active"
+    revived = ref.deleted
+    relink = matched_by is not None
+    adopted = not relink and (not ref.mapped or ref.sync is None)
     logged = {k: v for k, v in changes.items() if k not in HEARTBEAT_FIELDS}
     moved = "client_id" in logged
 
-    fp = software_fingerprint(snap.software) if snap.software else None
-    if fp is not None and fp != state.values["software_fingerprint"]:
-        plan.software.append((state.asset_id, snap.software))
-        plan.fingerprints.append({"b_asset_id": state.asset_id, "b_fp": fp})
-        result.software_updated += 1
-
-    if not changes and not relink and not revive:
+    plan.sync_rows.append(
+        _sync_row(
+            ctx,
+            ref.asset_id,
+            desired.device_id,
+            desired.fingerprint,
+            software_fp if software_fp is not None else old_software_fp,
+        )
+    )
+    if relink or adopted or revived or moved or "rmm_organization_id" in changes or logged:
+        plan.mappings.append(_mapping_row(ctx, ref.asset_id, desired))
+    if not changes and not revived:
         result.unchanged += 1
         return
 
-    row = {f"b_{k}": v for k, v in asset_values.items()}
-    row.update(
-        b_asset_id=state.asset_id,
-        b_status=status,
-        b_rmm_sync_status="synced",
-        b_retired_at=None,
-        b_rmm_device_id=desired.device_id,
-        b_rmm_integration_id=integration_id,
-        b_rmm_last_synced_at=now,
-        b_updated_at=now,
+    plan.asset_updates.append(
+        {
+            **{f"b_{k}": v for k, v in values.items()},
+            "b_asset_id": ref.asset_id,
+            "b_last_rmm_sync_at": now,
+            "b_updated_at": now,
+        }
     )
-    plan.asset_updates.append(row)
-    if ext_changed and new_type in EXTENSION_TABLES:
-        if new_type != old_type or not state.ext:
-            plan.ext_inserts.setdefault(new_type, []).append(
-                {"tenant": s.tenant, "asset_id": state.asset_id, **ext_values}
-            )
-        else:
+    if ext_values is not None:
+        table_rows = {"tenant": s.tenant, "asset_id": ref.asset_id, **ext_values}
+        if old_type != new_type or full.ext is None:
+            plan.ext_inserts.setdefault(new_type, []).append(table_rows)
+        elif ext_values != full.ext:
             plan.ext_updates.setdefault(new_type, []).append(
-                {"b_asset_id": state.asset_id, **{f"b_{k}": v for k, v in ext_values.items()}}
+                {"b_asset_id": ref.asset_id, **{f"b_{k}": v for k, v in ext_values.items()}}
             )
-    if new_type != old_type and old_type in EXTENSION_TABLES and state.ext:
-        plan.ext_deletes.setdefault(old_type, []).append(state.asset_id)
+    if old_type != new_type and full.ext is not None and old_type in EXTENSION_TABLES:
+        plan.ext_deletes.setdefault(old_type, []).append(ref.asset_id)
 
-    if not logged and not relink and not revive:
-        result.unchanged += 1  # heartbeat only: written, not history
+    if not logged and not relink and not revived:
+        result.unchanged += 1  # heartbeat only: written, no history
         result.heartbeats += 1
         return
 
-    if status != state.values["status"]:
-        logged["status"] = (state.values["status"], status)
-    if revive:
-        logged["rmm_sync_status"] = ("deleted", "synced")
-    # A re-imaged machine coming back onto its retired asset is a relink first of all.
     if relink:
-        change_type, result.relinked = "relinked", result.relinked + 1
-    elif revive:
-        change_type, result.revived = "revived", result.revived + 1
-    elif moved:
-        change_type, result.moved = "moved", result.moved + 1
-    else:
-        change_type, result.updated = "updated", result.updated + 1
-    if relink:
-        logged["rmm_device_id"] = (previous_device, desired.device_id)
+        reason, result.relinked = "relinked", result.relinked + 1
+        plan.bound_devices[desired.device_id] = ref.asset_id
         plan.lineage.append(
             {
                 "tenant": s.tenant,
                 "lineage_id": uuid.uuid4(),
-                "asset_id": state.asset_id,
-                "integration_id": integration_id,
-                "previous_device_id": previous_device,
+                "asset_id": ref.asset_id,
+                "integration_id": ctx.integration_id,
+                "previous_device_id": ref.device_id,
                 "new_device_id": desired.device_id,
                 "matched_by": matched_by,
                 "recorded_at": now,
             }
         )
-    plan.history.append(_history(s, state.asset_id, change_type, logged, source, now))
-    if relink or moved or "rmm_organization_id" in logged or revive:
-        plan.mappings.append(_mapping_row(s, state.asset_id, desired, now))
+    elif revived:
+        reason, result.revived = "device_restored_in_rmm", result.revived + 1
+    elif moved:
+        reason, result.moved = "moved", result.moved + 1
+    elif adopted:
+        reason, result.adopted = "adopted", result.adopted + 1
+    else:
+        reason, result.updated = None, result.updated + 1
+    diff = {k: {"old": _json(o), "new": _json(n)} for k, (o, n) in sorted(logged.items())}
+    extra = {"reason": reason} if reason else {}
+    plan.history[ref.asset_id] = (
+        "updated",
+        _changes(desired.device_id, ctx.integration_id, **extra, **diff),
+    )
+    plan.device_of[ref.asset_id] = desired.device_id
     outbox.publish(
         s,
         events.DEVICE_UPDATED,
         {
-            "asset_id": str(state.asset_id),
+            "asset_id": str(ref.asset_id),
             "device_id": desired.device_id,
-            "change": change_type,
+            "change": reason or "updated",
             "fields": sorted(logged),
+            "integration_id": str(ctx.integration_id),
         },
     )
 
 
-def _plan_retire(
-    s: TenantSession, plan: _Plan, result: PushResult, state: _State, source: str, now: datetime
-) -> None:
+def _plan_retire(ctx: _Ctx, ref: _Ref) -> None:
     # Never deleted: tickets, history and software rows keep pointing at it, and a device that
     # comes back (restored VM, re-approved agent) revives the same asset.
-    locked = set(state.values.get("locked_fields") or [])
-    status = state.values["status"] if "status" in locked else "inactive"
-    plan.retirements.append({"b_asset_id": state.asset_id, "b_status": status})
-    plan.history.append(
-        _history(
-            s,
-            state.asset_id,
-            "retired",
-            {"status": (state.values["status"], status), "rmm_sync_status": ("synced", "deleted")},
-            source,
-            now,
-        )
+    locked = set(ref.sync.locked_fields if ref.sync else ())
+    status = ref.status if "status" in locked else "inactive"
+    device_id = ref.device_id or ""
+    ctx.plan.retirements.append(
+        {"b_asset_id": ref.asset_id, "b_status": status, "b_alga_id": str(ref.asset_id)}
+    )
+    diff = {"status": {"old": ref.status, "new": status}} if status != ref.status else {}
+    ctx.plan.history[ref.asset_id] = (
+        "updated",
+        _changes(device_id, ctx.integration_id, reason="device_deleted_in_rmm", **diff),
     )
     outbox.publish(
-        s, events.DEVICE_DELETED, {"asset_id": str(state.asset_id), "device_id": state.device_id}
+        ctx.s,
+        events.DEVICE_DELETED,
+        {
+            "asset_id": str(ref.asset_id),
+            "device_id": device_id,
+            "integration_id": str(ctx.integration_id),
+        },
     )
-    result.retired += 1
+    ctx.result.retired += 1
+
+
+# -- writing -------------------------------------------------------------------------------
 
 
 def _where_asset(table: sa.Table, s: TenantSession) -> Any:
     return sa.and_(table.c.tenant == s.tenant, table.c.asset_id == sa.bindparam("b_asset_id"))
 
 
-def _write(s: TenantSession, plan: _Plan, now: datetime) -> None:
+def _write(ctx: _Ctx) -> None:
+    s, plan, now = ctx.s, ctx.plan, ctx.now
     c = s.conn
     if plan.asset_inserts:
         c.execute(assets.insert(), plan.asset_inserts)
@@ -591,8 +792,8 @@ def _write(s: TenantSession, plan: _Plan, now: datetime) -> None:
         )
     for asset_type, ids in plan.ext_deletes.items():
         table = EXTENSION_TABLES[asset_type]
-        for part in chunks(ids):
-            c.execute(table.delete().where(table.c.tenant == s.tenant, table.c.asset_id.in_(part)))
+        for clause in in_ids(c, table.c.asset_id, ids):
+            c.execute(table.delete().where(table.c.tenant == s.tenant, clause))
     for asset_type, rows in plan.ext_inserts.items():
         c.execute(EXTENSION_TABLES[asset_type].insert(), rows)
     for asset_type, rows in plan.ext_updates.items():
@@ -608,20 +809,33 @@ def _write(s: TenantSession, plan: _Plan, now: datetime) -> None:
         c.execute(
             assets.update()
             .where(_where_asset(assets, s))
+            .values(status=sa.bindparam("b_status"), agent_status="offline", updated_at=now),
+            plan.retirements,
+        )
+        c.execute(
+            teem.update()
+            .where(
+                teem.c.tenant == s.tenant,
+                teem.c.integration_type == PROVIDER,
+                teem.c.alga_entity_type == "asset",
+                teem.c.alga_entity_id == sa.bindparam("b_alga_id"),
+            )
             .values(
-                status=sa.bindparam("b_status"),
-                rmm_sync_status="deleted",
-                retired_at=now,
+                sync_status="error",
+                metadata={"deleted": True, "deletedAt": now.isoformat()},
                 updated_at=now,
             ),
             plan.retirements,
         )
-    if plan.history:
-        c.execute(asset_history.insert(), plan.history)
+        # A returning device must be compared and written again.
+        t = ninjadesk_asset_sync
+        c.execute(
+            t.update().where(_where_asset(t, s)).values(fingerprint=None, updated_at=now),
+            plan.retirements,
+        )
     if plan.lineage:
-        c.execute(asset_device_lineage.insert(), plan.lineage)
+        c.execute(ninjadesk_asset_device_lineage.insert(), plan.lineage)
     if plan.mappings:
-        teem = tenant_external_entity_mappings
         insert = dialect_insert(c, teem)
         c.execute(
             insert.on_conflict_do_update(
@@ -631,16 +845,130 @@ def _write(s: TenantSession, plan: _Plan, now: datetime) -> None:
                     "external_realm_id": insert.excluded.external_realm_id,
                     "sync_status": insert.excluded.sync_status,
                     "last_synced_at": insert.excluded.last_synced_at,
+                    "metadata": insert.excluded.metadata,
+                    "updated_at": insert.excluded.updated_at,
                 },
             ),
             plan.mappings,
         )
-    if plan.software:
-        sync_software(s, plan.software, now)
-    if plan.fingerprints:
+    if plan.sync_rows:
+        insert = dialect_insert(c, ninjadesk_asset_sync)
         c.execute(
-            assets.update()
-            .where(_where_asset(assets, s))
-            .values(software_fingerprint=sa.bindparam("b_fp")),
-            plan.fingerprints,
+            insert.on_conflict_do_update(
+                index_elements=["tenant", "asset_id"],
+                set_={
+                    "integration_id": insert.excluded.integration_id,
+                    "device_id": insert.excluded.device_id,
+                    "fingerprint": insert.excluded.fingerprint,
+                    "software_fingerprint": insert.excluded.software_fingerprint,
+                    "updated_at": insert.excluded.updated_at,
+                },
+            ),
+            plan.sync_rows,
         )
+    software = SoftwareChanges()
+    if plan.software:
+        software = sync_software(s, plan.software, now, new_assets=frozenset(plan.new_asset_ids))
+    _write_history(ctx, software)
+    if plan.bound_devices:
+        ctx.result.tickets_linked = link_waiting_alerts(
+            s, ctx.integration_id, plan.bound_devices, ctx.changed_by
+        )
+
+
+def _write_history(ctx: _Ctx, software: SoftwareChanges) -> None:
+    plan = ctx.plan
+    for asset_id in software.installed.keys() | software.removed.keys():
+        entry = {
+            "installed": software.installed.get(asset_id, []),
+            "removed": software.removed.get(asset_id, []),
+        }
+        if asset_id not in plan.history:
+            plan.history[asset_id] = (
+                "updated",
+                _changes(plan.device_of[asset_id], ctx.integration_id),
+            )
+        plan.history[asset_id][1]["software"] = entry
+    if not plan.history:
+        return
+    ctx.s.conn.execute(
+        asset_history.insert(),
+        [
+            {
+                "tenant": ctx.s.tenant,
+                "history_id": uuid.uuid4(),
+                "asset_id": asset_id,
+                "changed_by": ctx.changed_by,
+                "change_type": change_type,
+                "changes": changes,
+                "changed_at": ctx.now,
+            }
+            for asset_id, (change_type, changes) in plan.history.items()
+        ],
+    )
+
+
+def link_waiting_alerts(
+    s: TenantSession,
+    integration_id: uuid.UUID,
+    devices: dict[str, uuid.UUID],
+    created_by: uuid.UUID,
+) -> int:
+    """Alerts that arrived before their device's asset existed get it now; their open tickets
+    get the asset link Alga's RMM tickets carry (asset_associations, 'related').
+
+    Returns how many tickets were linked.
+    """
+    r = rmm_alerts.c
+    waiting: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]] = []
+    for clause in in_ids(s.conn, r.external_device_id, sorted(devices)):
+        rows = s.conn.execute(
+            sa.select(r.alert_id, r.external_device_id, r.ticket_id).where(
+                r.tenant == s.tenant,
+                r.integration_id == integration_id,
+                r.asset_id.is_(None),
+                clause,
+            )
+        )
+        waiting.extend((a, devices[d], t) for a, d, t in rows)
+    if not waiting:
+        return 0
+    now = utcnow()
+    s.conn.execute(
+        rmm_alerts.update()
+        .where(r.tenant == s.tenant, r.alert_id == sa.bindparam("b_alert"))
+        .values(asset_id=sa.bindparam("b_asset"), updated_at=now),
+        [{"b_alert": alert_id, "b_asset": asset_id} for alert_id, asset_id, _ in waiting],
+    )
+    asset_of = {ticket: asset for _, asset, ticket in waiting if ticket is not None}
+    if not asset_of:
+        return 0
+    t = tickets.c
+    open_tickets: list[uuid.UUID] = []
+    for clause in in_ids(s.conn, t.ticket_id, sorted(asset_of, key=str)):
+        open_tickets.extend(
+            s.conn.scalars(
+                sa.select(t.ticket_id).where(t.tenant == s.tenant, t.is_closed.is_(False), clause)
+            )
+        )
+    if not open_tickets:
+        return 0
+    insert = dialect_insert(s.conn, asset_associations).on_conflict_do_nothing(
+        index_elements=["tenant", "asset_id", "entity_id", "entity_type"]
+    )
+    s.conn.execute(
+        insert,
+        [
+            {
+                "tenant": s.tenant,
+                "asset_id": asset_of[ticket],
+                "entity_id": ticket,
+                "entity_type": "ticket",
+                "relationship_type": "related",
+                "created_by": created_by,
+                "created_at": now,
+            }
+            for ticket in open_tickets
+        ],
+    )
+    return len(open_tickets)

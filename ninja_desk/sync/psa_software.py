@@ -1,8 +1,10 @@
-"""Software inventory in the PSA: a per-tenant catalog plus one row per asset and title.
+"""Software inventory in Alga's tables: `software_catalog` per tenant + `asset_software` rows.
 
-Rows are never deleted: software that disappears gets `uninstalled_at`, and comes back to life
-if it is reinstalled. Only devices whose inventory fingerprint changed are touched, so an
-update push costs nothing for the 99% of machines whose software did not change.
+As Alga's own sync keeps them: a catalog title is (normalized_name = lower(trim(name)),
+publisher), unique per tenant; an asset's row has first_seen_at / last_seen_at; software that
+disappears gets is_current false and uninstalled_at, and flips back when it is reinstalled. Rows
+are never deleted. Only assets whose inventory fingerprint changed are touched, so an update
+push costs nothing for the machines whose software did not change.
 """
 
 from __future__ import annotations
@@ -11,92 +13,72 @@ import functools
 import hashlib
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from ninja_desk.core.inventory import SoftwareItem
-from ninja_desk.psa.bulk import chunks, dialect_insert
+from ninja_desk.psa.bulk import chunks, dialect_insert, in_ids
 from ninja_desk.psa.schema import asset_software, software_catalog
 from ninja_desk.psa.tenancy import TenantSession
 
+# (normalized_name, publisher): publisher None is its own title (Alga's unique key treats NULLs
+# as distinct, so ON CONFLICT never fires for them; the push lock keeps us from racing ourselves).
+TitleKey = tuple[str, str | None]
 
-# A fleet repeats a few hundred titles hundreds of thousands of times: normalise each once.
+
 @functools.lru_cache(maxsize=65536)
-def catalog_key(name: str, publisher: str | None) -> str:
-    return f"{name.strip().lower()}|{(publisher or '').strip().lower()}"[:800]
+def title_key(name: str, publisher: str | None) -> TitleKey:
+    return name.strip().lower()[:500], ((publisher or "").strip()[:255] or None)
 
 
 def software_fingerprint(items: Sequence[SoftwareItem]) -> str:
-    parts = sorted(f"{catalog_key(i.name, i.publisher)}|{i.version or ''}" for i in items)
+    parts = sorted(f"{title_key(i.name, i.publisher)}|{i.version or ''}" for i in items)
     return hashlib.sha1("\n".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
-def _catalog_ids(s: TenantSession, keys: Sequence[str]) -> dict[str, uuid.UUID]:
+@dataclass(slots=True)
+class SoftwareChanges:
+    """Per asset: the display names installed and removed by this push."""
+
+    installed: dict[uuid.UUID, list[str]] = field(default_factory=dict)
+    removed: dict[uuid.UUID, list[str]] = field(default_factory=dict)
+
+
+def _install_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _catalog_ids(s: TenantSession, names: Sequence[str]) -> dict[TitleKey, uuid.UUID]:
     c = software_catalog.c
-    found: dict[str, uuid.UUID] = {}
-    for part in chunks(list(keys)):
+    found: dict[TitleKey, uuid.UUID] = {}
+    for clause in in_ids(s.conn, c.normalized_name, list(names)):
         rows = s.conn.execute(
-            sa.select(c.catalog_key, c.software_id).where(
-                c.tenant == s.tenant, c.catalog_key.in_(part)
-            )
+            sa.select(c.normalized_name, c.publisher, c.software_id)
+            .where(c.tenant == s.tenant, clause)
+            .order_by(c.created_at, c.software_id)
         )
-        found.update({k: i for k, i in rows})
+        for name, publisher, software_id in rows:
+            found.setdefault((name, publisher), software_id)  # oldest wins if duplicated
     return found
 
 
-# PostgreSQL takes a whole first inventory (~400k rows for 10,000 machines) as a few array
-# parameters in one INSERT ... SELECT FROM unnest(...) per chunk, several times faster than
-# batched VALUES. (COPY would be faster still, but PostgreSQL refuses COPY FROM on tables with
-# row-level security, and every PSA table has it.)
-_UNNEST_INSERT = sa.text(
-    "INSERT INTO asset_software (tenant, asset_id, software_id, version, install_date, "
-    "first_seen_at, last_seen_at) "
-    "SELECT :tenant, u.a, u.s, u.v, u.d, :now, :now "
-    "FROM unnest(:assets, :software, :versions, :dates) AS u(a, s, v, d)"
-).bindparams(
-    sa.bindparam("assets", type_=postgresql.ARRAY(sa.Uuid())),
-    sa.bindparam("software", type_=postgresql.ARRAY(sa.Uuid())),
-    sa.bindparam("versions", type_=postgresql.ARRAY(sa.String())),
-    sa.bindparam("dates", type_=postgresql.ARRAY(sa.String())),
-    sa.bindparam("tenant", type_=sa.Uuid()),
-    sa.bindparam("now", type_=sa.DateTime(timezone=True)),
-)
-_UNNEST_CHUNK = 50_000
-
-
-def _insert_unnest(s: TenantSession, rows: Sequence[dict], now: datetime) -> None:
-    for part in chunks(rows, _UNNEST_CHUNK):
-        s.conn.execute(
-            _UNNEST_INSERT,
-            {
-                "tenant": s.tenant,
-                "now": now,
-                "assets": [r["asset_id"] for r in part],
-                "software": [r["software_id"] for r in part],
-                "versions": [r["version"] for r in part],
-                "dates": [r["install_date"] for r in part],
-            },
-        )
-
-
-def sync_software(
-    s: TenantSession, work: Sequence[tuple[uuid.UUID, Sequence[SoftwareItem]]], now: datetime
-) -> None:
-    """`work`: (asset id, its full current inventory) for assets whose fingerprint changed."""
-    if not work:
-        return
-    titles: dict[str, tuple[str, str | None]] = {}
-    for _, items in work:
-        for item in items:
-            titles.setdefault(catalog_key(item.name, item.publisher), (item.name, item.publisher))
-    ids = _catalog_ids(s, list(titles))
+def ensure_catalog(
+    s: TenantSession, titles: dict[TitleKey, tuple[str, str | None]], now: datetime
+) -> dict[TitleKey, uuid.UUID]:
+    """Catalog ids for `titles` ({key: (display name, publisher)}), adding the missing ones."""
+    ids = _catalog_ids(s, sorted({k[0] for k in titles}))
     missing = [k for k in titles if k not in ids]
     if missing:
-        # Another desktop may add the same title concurrently: ignore conflicts, then re-read.
         insert = dialect_insert(s.conn, software_catalog).on_conflict_do_nothing(
-            index_elements=["tenant", "catalog_key"]
+            index_elements=["tenant", "normalized_name", "publisher"]
         )
         s.conn.execute(
             insert,
@@ -104,67 +86,162 @@ def sync_software(
                 {
                     "tenant": s.tenant,
                     "software_id": uuid.uuid4(),
-                    "name": titles[k][0][:512],
-                    "publisher": titles[k][1],
-                    "catalog_key": k,
+                    "name": titles[k][0].strip()[:500] or k[0],
+                    "publisher": k[1],
+                    "normalized_name": k[0],
                     "created_at": now,
+                    "updated_at": now,
                 }
                 for k in missing
             ],
         )
-        ids.update(_catalog_ids(s, missing))
+        ids.update(_catalog_ids(s, sorted({k[0] for k in missing})))
+    return ids
+
+
+# PostgreSQL takes a whole first inventory (~400k rows for 10,000 machines) as a few array
+# parameters per INSERT ... SELECT FROM unnest(...), several times faster than batched VALUES.
+_UNNEST_INSERT = sa.text(
+    "INSERT INTO asset_software (tenant, asset_id, software_id, version, install_date, "
+    "first_seen_at, last_seen_at, is_current) "
+    "SELECT :tenant, u.a, u.s, u.v, u.d, :now, :now, true "
+    "FROM unnest(:assets, :software, :versions, :dates) AS u(a, s, v, d)"
+).bindparams(
+    sa.bindparam("assets", type_=postgresql.ARRAY(sa.Uuid())),
+    sa.bindparam("software", type_=postgresql.ARRAY(sa.Uuid())),
+    sa.bindparam("versions", type_=postgresql.ARRAY(sa.String())),
+    sa.bindparam("dates", type_=postgresql.ARRAY(sa.Date())),
+    sa.bindparam("tenant", type_=sa.Uuid()),
+    sa.bindparam("now", type_=sa.DateTime(timezone=True)),
+)
+_UNNEST_CHUNK = 50_000
+
+
+def _insert_rows(s: TenantSession, rows: list[dict], now: datetime) -> None:
+    if s.is_postgres:
+        for part in chunks(rows, _UNNEST_CHUNK):
+            s.conn.execute(
+                _UNNEST_INSERT,
+                {
+                    "tenant": s.tenant,
+                    "now": now,
+                    "assets": [r["asset_id"] for r in part],
+                    "software": [r["software_id"] for r in part],
+                    "versions": [r["version"] for r in part],
+                    "dates": [r["install_date"] for r in part],
+                },
+            )
+        return
+    s.conn.execute(
+        asset_software.insert(),
+        [
+            {
+                "tenant": s.tenant,
+                **r,
+                "first_seen_at": now,
+                "last_seen_at": now,
+                "is_current": True,
+            }
+            for r in rows
+        ],
+    )
+
+
+def sync_software(
+    s: TenantSession,
+    work: Sequence[tuple[uuid.UUID, Sequence[SoftwareItem]]],
+    now: datetime,
+    *,
+    new_assets: frozenset[uuid.UUID] = frozenset(),
+) -> SoftwareChanges:
+    """`work`: (asset id, its full current inventory) for assets whose fingerprint changed.
+
+    Assets in `new_assets` were created by this push: they have no rows yet, so none are read.
+    """
+    changes = SoftwareChanges()
+    if not work:
+        return changes
+    titles: dict[TitleKey, tuple[str, str | None]] = {}
+    for _, items in work:
+        for item in items:
+            titles.setdefault(title_key(item.name, item.publisher), (item.name, item.publisher))
+    ids = ensure_catalog(s, titles, now)
+    display = {software_id: titles[k][0] for k, software_id in ids.items() if k in titles}
 
     a = asset_software.c
-    asset_ids = [asset_id for asset_id, _ in work]
-    current: dict[tuple[uuid.UUID, uuid.UUID], datetime | None] = {}
-    for part in chunks(asset_ids):
+    known = [asset_id for asset_id, _ in work if asset_id not in new_assets]
+    current: dict[uuid.UUID, dict[uuid.UUID, tuple[str | None, bool]]] = {}
+    for clause in in_ids(s.conn, a.asset_id, known):
         rows = s.conn.execute(
-            sa.select(a.asset_id, a.software_id, a.uninstalled_at).where(
-                a.tenant == s.tenant, a.asset_id.in_(part)
+            sa.select(a.asset_id, a.software_id, a.version, a.is_current).where(
+                a.tenant == s.tenant, clause
             )
         )
-        current.update({(r.asset_id, r.software_id): r.uninstalled_at for r in rows})
+        for asset_id, software_id, version, is_current in rows:
+            current.setdefault(asset_id, {})[software_id] = (version, is_current)
 
-    inserts, updates, removals = [], [], []
+    inserts: list[dict] = []
+    updates: list[dict] = []
+    removals: list[dict] = []
+    removed_by_asset: dict[uuid.UUID, list[uuid.UUID]] = {}
     for asset_id, items in work:
         wanted: dict[uuid.UUID, SoftwareItem] = {}
         for item in items:
-            wanted[ids[catalog_key(item.name, item.publisher)]] = item
+            wanted[ids[title_key(item.name, item.publisher)]] = item
+        have = current.get(asset_id, {})
         for software_id, item in wanted.items():
-            row = {
-                "b_asset_id": asset_id,
-                "b_software_id": software_id,
-                "b_version": item.version,
-                "b_install_date": item.install_date,
-            }
-            if (asset_id, software_id) in current:
-                updates.append(row)
-            else:
+            version = (item.version or None) and item.version[:100]
+            installed = _install_date(item.install_date)
+            old = have.get(software_id)
+            if old is None:
                 inserts.append(
                     {
-                        "tenant": s.tenant,
                         "asset_id": asset_id,
                         "software_id": software_id,
-                        "version": item.version,
-                        "install_date": item.install_date,
-                        "first_seen_at": now,
-                        "last_seen_at": now,
+                        "version": version,
+                        "install_date": installed,
                     }
                 )
-        for (owner, software_id), uninstalled in current.items():
-            if owner == asset_id and software_id not in wanted and uninstalled is None:
+                if asset_id not in new_assets:
+                    changes.installed.setdefault(asset_id, []).append(display[software_id])
+            else:
+                if not old[1]:
+                    changes.installed.setdefault(asset_id, []).append(display[software_id])
+                updates.append(
+                    {
+                        "b_asset_id": asset_id,
+                        "b_software_id": software_id,
+                        "b_version": version,
+                        "b_install_date": installed,
+                    }
+                )
+        for software_id, (_version, is_current) in have.items():
+            if software_id not in wanted and is_current:
                 removals.append({"b_asset_id": asset_id, "b_software_id": software_id})
+                removed_by_asset.setdefault(asset_id, []).append(software_id)
+
+    if removed_by_asset:
+        # Names of removed titles that this batch did not mention.
+        unnamed = {x for sids in removed_by_asset.values() for x in sids} - display.keys()
+        c = software_catalog.c
+        for clause in in_ids(s.conn, c.software_id, sorted(unnamed, key=str)):
+            rows = s.conn.execute(
+                sa.select(c.software_id, c.name).where(c.tenant == s.tenant, clause)
+            )
+            display.update({software_id: name for software_id, name in rows})
+        changes.removed = {
+            asset_id: sorted(display[x] for x in sids)
+            for asset_id, sids in removed_by_asset.items()
+        }
+    changes.installed = {k: sorted(v) for k, v in changes.installed.items()}
 
     where = sa.and_(
-        asset_software.c.tenant == s.tenant,
-        asset_software.c.asset_id == sa.bindparam("b_asset_id"),
-        asset_software.c.software_id == sa.bindparam("b_software_id"),
+        a.tenant == s.tenant,
+        a.asset_id == sa.bindparam("b_asset_id"),
+        a.software_id == sa.bindparam("b_software_id"),
     )
     if inserts:
-        if s.conn.dialect.name == "postgresql":
-            _insert_unnest(s, inserts, now)
-        else:
-            s.conn.execute(asset_software.insert(), inserts)
+        _insert_rows(s, inserts, now)
     if updates:
         s.conn.execute(
             asset_software.update()
@@ -173,9 +250,14 @@ def sync_software(
                 version=sa.bindparam("b_version"),
                 install_date=sa.bindparam("b_install_date"),
                 last_seen_at=now,
+                is_current=True,
                 uninstalled_at=None,
             ),
             updates,
         )
     if removals:
-        s.conn.execute(asset_software.update().where(where).values(uninstalled_at=now), removals)
+        s.conn.execute(
+            asset_software.update().where(where).values(is_current=False, uninstalled_at=now),
+            removals,
+        )
+    return changes

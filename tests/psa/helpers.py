@@ -10,17 +10,48 @@ import sqlalchemy as sa
 
 from ninja_desk.psa import org_mapping
 from ninja_desk.psa.clients import create_client
-from ninja_desk.psa.integrations import connect_integration
+from ninja_desk.psa.clock import utcnow
+from ninja_desk.psa.schema import rmm_integrations
 from ninja_desk.psa.tenancy import PsaDatabase
 from tests.psa.builders import org
+
+
+def ninjaone_integration(db: PsaDatabase, tenant: uuid.UUID) -> uuid.UUID:
+    """The tenant's NinjaOne row in `rmm_integrations`, as Alga's own set-up writes it (Alga
+    allows one per provider and tenant, so a second call returns the first)."""
+    with db.tenant_session(tenant) as s:
+        found = s.conn.scalar(
+            sa.select(rmm_integrations.c.integration_id).where(
+                rmm_integrations.c.tenant == tenant, rmm_integrations.c.provider == "ninjaone"
+            )
+        )
+        if found is not None:
+            return found
+        integration_id = uuid.uuid4()
+        now = utcnow()
+        s.conn.execute(
+            rmm_integrations.insert().values(
+                tenant=tenant,
+                integration_id=integration_id,
+                provider="ninjaone",
+                instance_url="https://eu.ninjarmm.com",
+                is_active=True,
+                connected_at=now,
+                sync_status="pending",
+                settings={"region": "eu"},
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        return integration_id
 
 
 def setup_integration(
     db: PsaDatabase, tenant: uuid.UUID, admin: uuid.UUID, orgs: dict[int, str]
 ) -> tuple[uuid.UUID, dict[int, uuid.UUID]]:
-    """An integration with each org mapped to a new client of the same name."""
+    """The NinjaOne integration with each org mapped to a new client of the same name."""
+    integration = ninjaone_integration(db, tenant)
     with db.tenant_session(tenant, admin) as s:
-        integration = connect_integration(s, "https://eu.ninjarmm.com")
         clients = {}
         for org_id, name in orgs.items():
             clients[org_id] = create_client(s, name)
