@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QLineEdit,
+    QScrollArea,
     QWidget,
 )
 
@@ -56,6 +57,13 @@ def test_every_view_fits_without_widening_or_clipping(window, qtbot, width, heig
         assert hint.height() <= height, f"{spec.key}: minimum height {hint.height()} > {height}"
         assert (window.width(), window.height()) == (width, height), spec.key
         assert _clipped_controls(window, view) == [], spec.key
+        if spec.key != "settings":  # its pages scroll as a whole by design
+            sideways = [
+                a.accessibleName() or type(a.widget()).__name__
+                for a in view.findChildren(QScrollArea)
+                if a.isVisible() and a.horizontalScrollBar().isVisible()
+            ]
+            assert sideways == [], f"{spec.key}: panes scroll sideways: {sideways}"
         sidebar_h = window.sidebar.horizontalScrollBar()
         assert not sidebar_h.isVisible(), "the sidebar scrolls sideways"
 

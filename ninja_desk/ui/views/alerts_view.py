@@ -187,9 +187,9 @@ class AlertsView(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self._build_detail())
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([860, 290])
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
+        splitter.setSizes([860, 300])
         layout = QVBoxLayout(self)
         layout.addWidget(flow_row(*severity_row, parent=self))
         layout.addLayout(filters)
@@ -271,6 +271,10 @@ class AlertsView(QWidget):
         scroll.setWidget(box)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # Never narrower than its content: the splitter gives the table less instead of
+        # cutting the buttons off behind a sideways scroll bar (seen at 1024 px).
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(box.minimumWidth() + scroll.verticalScrollBar().sizeHint().width())
         return scroll
 
     # -- public API -----------------------------------------------------------------------
