@@ -5,6 +5,11 @@
         --tenant <uuid> --region eu --client-id <id>
 
 Stops cleanly on SIGTERM or Ctrl-C. Run as many as you like: they share the work safely.
+`--once` runs one sync, asset push and alert round and exits 0 (for cron and set-up checks).
+`--tenant` takes the tenant's uuid or its name. The agent is the system: it holds every right
+(technicians' desktops act as their Alga user instead). Where Alga's own NinjaOne integration
+runs for the tenant (`ninja-desk psa check` says so), the agent is a companion: it keeps its
+cache current but never pushes assets or makes alert tickets.
 """
 
 from __future__ import annotations
@@ -35,8 +40,16 @@ def register_agent_commands(subparsers: argparse._SubParsersAction) -> None:
         "--relay-url", help="relay base URL; the token comes from NINJA_DESK_RELAY_TOKEN"
     )
     p.add_argument("--psa-url", help="PSA database URL (default: settings, else the local file)")
-    p.add_argument("--tenant", help="PSA tenant UUID (default: settings, else the local tenant)")
-    p.add_argument("--integration", help="NinjaOne integration UUID (default: the only one)")
+    p.add_argument(
+        "--tenant",
+        help="PSA tenant: uuid or name (default: settings, else the local SQLite tenant)",
+    )
+    p.add_argument("--integration", help="NinjaOne integration UUID (default: the tenant's one)")
+    p.add_argument(
+        "--once",
+        action="store_true",
+        help="one sync, asset push and alert round, then exit (0 when it worked)",
+    )
     p.add_argument("--ninjaone-url", help="NinjaOne base URL (overrides --region)")
     p.add_argument("--region", help="NinjaOne region: app, us2, eu, ca, oc")
     p.add_argument(
@@ -53,45 +66,45 @@ def register_agent_commands(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _resolve_psa(args: argparse.Namespace, settings: Settings):  # type: ignore[no-untyped-def]
+    """(psa, tenant, integration, companion, mode sentence), or CliError with what to do."""
     from ninja_desk.psa.database import default_psa_url
-    from ninja_desk.psa.integrations import list_integrations
-    from ninja_desk.psa.migrator import check_schema
+    from ninja_desk.psa.errors import PsaError
+    from ninja_desk.psa.integration_settings import COMPANION
+    from ninja_desk.psa.integrations import find_integration, get_integration
+    from ninja_desk.psa.setup import require_migrated, resolve_tenant, run_mode
     from ninja_desk.psa.tenancy import PsaDatabase
     from ninja_desk.psa.tenants import ensure_local_admin
 
-    url = args.psa_url or settings.psa_url or default_psa_url()
+    url = args.psa_url or settings.psa_url or default_psa_url(args.data_dir)
     psa = PsaDatabase(url)
     try:
-        with psa.engine.connect() as conn:
-            check_schema(conn)
-    except sa.exc.ProgrammingError as exc:
-        # App logins may not read alembic_version (migration 0002 grants it to nobody).
-        log.warning("Could not check the PSA schema version (%s); going on.", exc.orig)
-    except Exception as exc:
-        psa.dispose()
-        raise CliError(str(exc)) from None
-    raw_tenant = args.tenant or settings.psa_tenant
-    try:
-        tenant = uuid.UUID(raw_tenant) if raw_tenant else None
-    except ValueError:
-        raise CliError(f"'{raw_tenant}' is not a tenant UUID.") from None
-    if tenant is None:
-        if psa.is_postgres:
-            raise CliError("Which PSA tenant? Pass --tenant <uuid>.")
-        tenant = ensure_local_admin(psa).tenant
-    if args.integration:
-        integration = uuid.UUID(args.integration)
-    else:
+        require_migrated(psa)
+        raw_tenant = args.tenant or settings.psa_tenant
+        if raw_tenant:
+            tenant, _name = resolve_tenant(psa, raw_tenant)
+        elif psa.is_postgres:
+            raise CliError("Which PSA tenant? Pass --tenant <uuid or name>.")
+        else:
+            tenant = ensure_local_admin(psa).tenant
         with psa.tenant_session(tenant) as s:
-            found = list_integrations(s)
-        if len(found) != 1:
-            raise CliError(
-                "This tenant has no NinjaOne connection; connect one in the app first."
-                if not found
-                else "This tenant has several NinjaOne connections; pass --integration <uuid>."
-            )
-        integration = found[0]
-    return psa, tenant, integration
+            if args.integration:
+                integration = get_integration(s, uuid.UUID(args.integration)).integration_id
+            else:
+                found = find_integration(s)
+                if found is None:
+                    raise CliError(
+                        "This tenant has no NinjaOne integration yet; run `ninja-desk psa setup "
+                        "--psa-url URL --tenant T --region R --client-id ID` first."
+                    )
+                integration = found.integration_id
+            mode, reason = run_mode(s, integration)
+    except CliError:
+        psa.dispose()
+        raise
+    except (PsaError, ValueError, sa.exc.SQLAlchemyError) as exc:
+        psa.dispose()
+        raise CliError(str(exc)) from exc
+    return psa, tenant, integration, mode == COMPANION, reason
 
 
 def cmd_agent(args: argparse.Namespace) -> int:
@@ -105,9 +118,15 @@ def cmd_agent(args: argparse.Namespace) -> int:
     token = os.environ.get(ENV_RELAY_TOKEN)
     if relay_url and not token:
         raise CliError(f"Set {ENV_RELAY_TOKEN} to this agent's relay subscriber token.")
-    psa, tenant, integration = _resolve_psa(args, settings)
+    psa, tenant, integration, companion, mode_reason = _resolve_psa(args, settings)
+    log.info("%s", mode_reason)
     cache = open_cache(args)
-    engine = open_engine(args, cache)
+    try:
+        engine = open_engine(args, cache)
+    except CliError:
+        cache.close()
+        psa.dispose()
+        raise
     config = AgentConfig(
         tenant=tenant,
         integration_id=integration,
@@ -118,8 +137,12 @@ def cmd_agent(args: argparse.Namespace) -> int:
         full_sync_interval=args.full_sync_interval,
         alert_poll_interval=args.alert_poll_interval,
         psa_push=not args.no_psa_push,
+        companion=companion,
         cursor_file=Path(data_dir(args.data_dir)) / "agent-relay-cursor.json",
     )
+
+    if args.once:
+        return _run_once(config, cache, psa, engine, mode_reason, relay_url)
 
     async def main() -> None:
         agent = Agent(config, cache=cache, psa=psa, engine=engine)
@@ -136,4 +159,39 @@ def cmd_agent(args: argparse.Namespace) -> int:
     finally:
         cache.close()
         psa.dispose()
+    return 0
+
+
+def _run_once(config, cache, psa, engine, mode_reason: str, relay_url: str | None) -> int:  # type: ignore[no-untyped-def]
+    from ninja_desk.sync.agent import Agent
+
+    async def once() -> dict[str, object]:
+        agent = Agent(config, cache=cache, psa=psa, engine=engine)
+        try:
+            stats = await agent.run_once()
+        finally:
+            await engine.api.client.aclose()
+        return {
+            "mode": "companion" if config.companion else "primary",
+            "syncs": stats.syncs,
+            "pushes": stats.pushes,
+            "alert_polls": stats.polls,
+            "alerts_ingested": stats.alerts_ingested,
+            "tickets_created": stats.tickets_created,
+            "resets_sent": stats.resets_sent,
+        }
+
+    try:
+        summary = asyncio.run(once())
+    finally:
+        cache.close()
+        psa.dispose()
+    if relay_url:
+        log.info("--once does not subscribe to the relay; webhooks wait for the next run.")
+    print(mode_reason)
+    print(
+        f"One round done ({summary['mode']}): {summary['syncs']} sync, {summary['pushes']} "
+        f"asset push, {summary['alert_polls']} alert poll, {summary['alerts_ingested']} alert "
+        f"events, {summary['tickets_created']} tickets created."
+    )
     return 0

@@ -193,7 +193,17 @@ def connection_summary(args: argparse.Namespace) -> dict[str, object]:
         "webhook_registered": settings.webhook_registered,
         "relay": settings.relay_url,
         "psa_database": "configured" if settings.psa_url else None,
+        "psa_identity": _psa_identity(settings),
     }
+
+
+def _psa_identity(settings: object) -> str | None:
+    """Who this desktop acts as in the PSA (Alga API key), or why it is read-only."""
+    from ninja_desk.psa.identity import identity_status
+
+    return identity_status(
+        getattr(settings, "psa_url", None), getattr(settings, "psa_tenant", None)
+    )
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ from ninja_desk.psa.permissions import (
     NO_PERMISSIONS,
     READ_ONLY_NO_KEY,
     READ_ONLY_NO_RIGHTS,
+    VIEW_PERMISSIONS,
     actions_for_rights,
     alga_rights_of,
 )
@@ -64,7 +65,8 @@ class Identity:
 
     @property
     def read_only(self) -> bool:
-        return not self.permissions
+        """True unless the user may change something (viewing alone is read-only)."""
+        return not (self.permissions - VIEW_PERMISSIONS)
 
     def summary(self) -> str:
         """One line for the status bar and `ninja-desk status`."""
@@ -139,7 +141,7 @@ def identify(psa: PsaDatabase, api_key: str, tenant: uuid.UUID | None = None) ->
         f"{name} <{user.email}>",
         rights,
         actions,
-        None if actions else READ_ONLY_NO_RIGHTS,
+        None if actions - VIEW_PERMISSIONS else READ_ONLY_NO_RIGHTS,
     )
 
 
@@ -217,3 +219,26 @@ def create_api_key(
             )
         )
     return key
+
+
+def identity_status(psa_url: str | None, tenant: str | None) -> str | None:
+    """One sentence for `ninja-desk status`: who this desktop acts as in the PSA, or why it is
+    read-only. None without a PSA database; never raises (status must always answer)."""
+    if not psa_url:
+        return None
+    from ninja_desk.psa.setup import resolve_tenant
+
+    key = stored_api_key()
+    db = PsaDatabase(psa_url)
+    try:
+        if not key:
+            if not db.is_postgres:
+                return "Acting as the local administrator of the embedded PSA database."
+            return READ_ONLY_NO_KEY
+        tenant_id = resolve_tenant(db, tenant)[0] if tenant else None
+        return identify_or_read_only(db, key, tenant_id).summary()
+    except Exception as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        return f"Unknown: the PSA database could not be asked ({reason[0] if reason else exc!r})."
+    finally:
+        db.dispose()

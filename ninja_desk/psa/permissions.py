@@ -81,6 +81,9 @@ ALGA_RIGHT_FOR: dict[str, tuple[str, str]] = {
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(ALGA_RIGHT_FOR)
 NO_PERMISSIONS: frozenset[str] = frozenset()
+# What a read-only desktop may still do: look. Reading is governed by the database login the
+# desktop connects with (it can read the tables anyway); NinjaDesk's rights govern changes.
+VIEW_PERMISSIONS: frozenset[str] = frozenset({VIEW_DEVICES, VIEW_ALERTS, VIEW_TICKETS})
 
 # Why a desktop is read-only (shown in the status bar, Settings and `ninja-desk status`).
 READ_ONLY_NO_KEY = (
@@ -174,7 +177,7 @@ def current_user_permissions(session: TenantSession) -> frozenset[str]:
 
     A session without a user is the system itself (the headless agent, migrations, tests): it
     holds every right. The desktop never opens one: without an identity its sessions carry
-    `permission_cache = NO_PERMISSIONS` (read-only).
+    `permission_cache = VIEW_PERMISSIONS` (read-only).
     """
     if session.permission_cache is not None:
         return session.permission_cache

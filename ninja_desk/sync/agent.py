@@ -11,6 +11,10 @@ What it runs, all on one asyncio loop (database work in threads):
 - scheduled sync (incremental, falling back to full) and the PSA asset push after it;
 - resets for alerts whose ticket was closed (rules with `reset_on_close`).
 
+As a companion of Alga's own NinjaOne integration (`AgentConfig.companion`, see psa/setup.py)
+it only keeps its own cache current: Alga pushes the assets and makes the alert tickets, so the
+agent never does either. `run_once()` is one sync, asset push and alert round (`agent --once`).
+
 Several agents and desktops may run at once: the relay cursor is per agent, and everything the
 agent writes to the PSA is idempotent and claimed in the database (see alert_pipeline.py).
 """
@@ -65,6 +69,8 @@ class AgentConfig:
     full_sync_interval: float = 24 * 3600
     alert_poll_interval: float = 60.0
     psa_push: bool = True
+    # Alga's own NinjaOne integration runs for this tenant: no asset push, no alert tickets.
+    companion: bool = False
     cursor_file: Path | None = None
     # First runs: sync at once (assets and device facts for the pipeline), poll shortly after.
     first_poll_delay: float = 2.0
@@ -143,7 +149,14 @@ class Agent:
 
     # -- wiring ----------------------------------------------------------------------------
 
+    @property
+    def writes_psa(self) -> bool:
+        """Whether this agent pushes assets and makes alert tickets (never as a companion)."""
+        return not self.config.companion
+
     async def _on_condition(self, activity: Activity, payload: dict[str, Any]) -> None:
+        if not self.writes_psa:
+            return  # Alga's own integration makes the tickets; the cache has the activity
         if self._batch is not None:  # a relay batch is being applied: ingest it in one go
             self._batch.append(payload)
             return
@@ -178,7 +191,7 @@ class Agent:
             conditions, self._batch = self._batch, None
         finally:
             self._batch = None
-        if conditions:
+        if conditions and self.writes_psa:
             result = await asyncio.to_thread(self.pipeline.ingest_payloads, conditions)
             await self._after_ingest(result)
         self.stats.relay_events += len(events)  # counted once applied
@@ -198,7 +211,7 @@ class Agent:
     # -- scheduled jobs --------------------------------------------------------------------
 
     async def poll_alerts(self) -> IngestResult | None:
-        if self.engine is None:
+        if self.engine is None or not self.writes_psa:
             return None
         observed_at = time.time()
         rows = await self.engine.api.alerts()
@@ -232,6 +245,9 @@ class Agent:
         if result.kind == "full":
             self._last_full = now
         self.stats.syncs += 1
+        if not self.writes_psa:
+            self._on_changed()
+            return
         await self.feed_synced_activities()
         if self.config.psa_push:
             await self.push_assets(full=result.kind == "full")
@@ -270,6 +286,8 @@ class Agent:
         return result
 
     async def push_assets(self, *, full: bool) -> None:
+        if not self.writes_psa:
+            return
         snapshots = await asyncio.to_thread(snapshots_from_cache, self.cache)
         if full:
             await asyncio.to_thread(self.record_organizations)
@@ -307,7 +325,6 @@ class Agent:
 
     async def run(self) -> None:
         cfg = self.config
-        await asyncio.to_thread(lambda: self.pipeline.user_id)  # create the automation user once
         # Activities already in the cache are history; only newer ones feed the pipeline.
         self._activity_mark = await asyncio.to_thread(
             self.cache.scalar, "SELECT coalesce(max(id), 0) FROM activities"
@@ -336,7 +353,11 @@ class Agent:
             )
             tasks.append(asyncio.create_task(self._subscriber.run(), name="agent-relay"))
         self.ready.set()
-        log.info("NinjaDesk agent running (relay: %s).", cfg.relay_url or "off")
+        log.info(
+            "NinjaDesk agent running (relay: %s, %s).",
+            cfg.relay_url or "off",
+            "companion: no asset push, no alert tickets" if cfg.companion else "primary",
+        )
         try:
             await self._stopping.wait()
         finally:
@@ -351,6 +372,24 @@ class Agent:
 
     def stop(self) -> None:
         self._stopping.set()
+
+    async def run_once(self) -> AgentStats:
+        """One round and back: a sync (full the first time), the asset push after it and an
+        alert poll; the relay is not started. Failures raise (the caller exits non-zero)."""
+        if self.engine is None:
+            raise RuntimeError("run_once needs a NinjaOne connection (a sync engine).")
+        self._activity_mark = await asyncio.to_thread(
+            self.cache.scalar, "SELECT coalesce(max(id), 0) FROM activities"
+        )
+        # Incremental when the cache allows it (the engine falls back to full when it must):
+        # `--once` from cron should not cost a full sync every time.
+        self._last_full = time.time()
+        try:
+            await self.sync_once()
+            await self.poll_alerts()
+        finally:
+            await self.live.aclose()
+        return self.stats
 
 
 def snapshots_from_cache(cache: LocalCache) -> list[DeviceSnapshot]:

@@ -72,7 +72,10 @@ def attach_psa(ctx: AppContext) -> None:
         ctx.psa = open_desktop_psa(ctx.settings, base_url, user_name=local_user_name())
         if ctx.psa is None:
             return
+        # Rights come from the Alga user of the API key; without one the desktop only looks.
         ctx.permissions = ctx.psa.permissions()
+        if ctx.psa.read_only_reason:
+            log.warning("%s", ctx.psa.read_only_reason)
     except Exception as exc:
         log.warning("Starting without the PSA database (%s); fix it under Settings.", exc)
         ctx.psa = None

@@ -1,4 +1,9 @@
-"""The PSA database card: URL and tenant, "test connection" and "migrate" (off the UI thread)."""
+"""The PSA database card: URL and tenant, "test connection" and "migrate" (off the UI thread),
+and the technician's Alga API key (who this desktop acts as; kept in the OS keyring only).
+
+The key field stays editable when the card is read-only: a desktop without a key is read-only,
+and entering one is how it stops being so.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from ninja_desk.psa.errors import PsaSchemaMismatch
 from ninja_desk.settings import Settings
@@ -68,10 +73,40 @@ def migrate_psa(url: str) -> str:
     return f"Migrated to schema {head_revision()}."
 
 
+def check_api_key(url: str, tenant: str, api_key: str) -> str:
+    """Who the key identifies and what they may do, as a sentence (blocking: off the UI)."""
+    from ninja_desk.psa.identity import identify
+    from ninja_desk.psa.setup import resolve_tenant
+    from ninja_desk.psa.tenancy import PsaDatabase
+
+    db = PsaDatabase(url)
+    try:
+        tenant_id = resolve_tenant(db, tenant)[0] if tenant.strip() else None
+        identity = identify(db, api_key, tenant_id)
+    finally:
+        db.dispose()
+    if identity.read_only:
+        return identity.summary()
+    may = ", ".join(sorted(identity.permissions))
+    return f"{identity.summary()} Rights in NinjaDesk: {may}."
+
+
+def identity_text(ctx: AppContext) -> str:
+    """What the PSA card says about who this desktop acts as."""
+    psa = ctx.psa
+    if psa is None or not hasattr(psa, "read_only_reason"):
+        return ""
+    reason = psa.read_only_reason
+    return reason if reason else psa.identity_summary()
+
+
 class PsaCard(Card):
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, secrets: Any = None
+    ) -> None:
         super().__init__("PSA database", parent)
         self.ctx = ctx
+        self._secrets = secrets  # the keyring (injected by tests); resolved when first needed
         self._busy = False
         self._read_only: str | None = None
         self.last_check: PsaCheck | None = None
@@ -84,17 +119,32 @@ class PsaCard(Card):
         self.url_edit = QLineEdit(placeholderText="postgresql://user@db.example.com/psa")
         self.url_edit.textChanged.connect(self._update)
         self.tenant_edit = QLineEdit(placeholderText="Tenant id (UUID)")
+        self.key_edit = QLineEdit(
+            placeholderText="Alga API key (your Alga profile → API keys); kept in the keyring"
+        )
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
         form.addRow("Database URL", self.url_edit)
         form.addRow("Tenant", self.tenant_edit)
+        form.addRow("Alga API key", self.key_edit)
         self.body.addLayout(form)
+        self.identity_label = QLabel(identity_text(ctx))
+        self.identity_label.setWordWrap(True)
+        self.body.addWidget(self.identity_label)
         buttons = QHBoxLayout()
         self.test_button = QPushButton("Test connection")
         self.migrate_button = QPushButton("Migrate")
         self.migrate_button.setToolTip("Upgrade the database schema (run with an owner account)")
+        self.check_key_button = QPushButton("Check key")
+        self.forget_key_button = QPushButton("Forget key")
         self.test_button.clicked.connect(self.test_connection)
         self.migrate_button.clicked.connect(self.migrate)
+        self.check_key_button.clicked.connect(self.check_key)
+        self.forget_key_button.clicked.connect(self.forget_key)
+        self.key_edit.textChanged.connect(self._update)
         buttons.addWidget(self.test_button)
         buttons.addWidget(self.migrate_button)
+        buttons.addWidget(self.check_key_button)
+        buttons.addWidget(self.forget_key_button)
         buttons.addStretch(1)
         self.body.addLayout(buttons)
         self.result_label = hint("")
@@ -115,6 +165,63 @@ class PsaCard(Card):
         if self._read_only is None:
             settings.psa_url = self.url_edit.text().strip() or None
             settings.psa_tenant = self.tenant_edit.text().strip() or None
+        key = self.key_edit.text().strip()
+        if key:  # into the keyring, never into settings.json; the field empties itself
+            self._store_key(key)
+
+    @property
+    def secrets(self) -> Any:
+        if self._secrets is None:
+            from ninja_desk.psa.identity import keyring_secrets
+
+            self._secrets = keyring_secrets()
+        return self._secrets
+
+    def _store_key(self, key: str | None) -> None:
+        from ninja_desk.psa.identity import store_api_key
+
+        try:
+            store_api_key(key, self.secrets)
+        except Exception as exc:
+            self.result_label.setText(error_sentence(exc))
+            return
+        self.key_edit.clear()
+        self._reidentify(key)
+
+    def _reidentify(self, key: str | None) -> None:
+        """Tell the running desktop who it is now (off the UI thread)."""
+        psa = self.ctx.psa
+        if psa is None or not hasattr(psa, "reidentify"):
+            self.identity_label.setText("Saved in the keyring; used once the PSA is connected.")
+            return
+
+        def done(_identity: Any) -> None:
+            self.ctx.permissions = psa.permissions()
+            self.identity_label.setText(identity_text(self.ctx))
+
+        def failed(exc: BaseException) -> None:
+            self.identity_label.setText(error_sentence(exc))
+
+        run_job(self, lambda: psa.reidentify(key), done, failed)
+
+    def check_key(self) -> None:
+        url, key = self.url_edit.text().strip(), self.key_edit.text().strip()
+        if url_problem(url) is not None or not key or self._busy:
+            return
+        tenant = self.tenant_edit.text()
+
+        def done(message: str) -> None:
+            self.identity_label.setText(message)
+
+        def failed(exc: BaseException) -> None:  # a refused key says why; the database is fine
+            self.identity_label.setText(error_sentence(exc))
+
+        self.identity_label.setText("Checking the key…")
+        run_job(self, lambda: check_api_key(url, tenant, key), done, failed)
+
+    def forget_key(self) -> None:
+        self._store_key(None)
+        self.identity_label.setText(identity_text(self.ctx) or "No Alga API key is stored.")
 
     def set_read_only(self, reason: str | None) -> None:
         self._read_only = reason
@@ -128,6 +235,8 @@ class PsaCard(Card):
         blocked = self._read_only or problem or ("Working…" if self._busy else None)
         self.test_button.setEnabled(not self._busy and problem is None)
         self.migrate_button.setEnabled(blocked is None)
+        has_key = bool(self.key_edit.text().strip())
+        self.check_key_button.setEnabled(not self._busy and problem is None and has_key)
         self.migrate_button.setToolTip(blocked or "Upgrade the database schema to this build")
         if self.last_check is None:
             if self.ctx.psa is not None:

@@ -56,10 +56,15 @@ def permission_reason(ctx: AppContext, permission: str) -> str | None:
     """None if the user may change this; else the sentence that says why not.
 
     Without a PSA database there are no PSA rights to check, and a desktop's own connection
-    settings are its user's: otherwise nobody could connect a fresh install. Once a PSA is
-    configured its rights decide (and it enforces them again on its side).
+    settings are its user's: otherwise nobody could connect a fresh install. The same holds on
+    a read-only desktop (no Alga API key, so nobody to check rights for): its local settings
+    stay editable, or a wrong URL could never be fixed; everything it writes to the PSA is still
+    refused. Once the desktop acts as an Alga user, that user's rights decide (and the PSA
+    repositories enforce them again).
     """
-    if ctx.psa is None and permission in LOCAL_PERMISSIONS:
+    if permission in LOCAL_PERMISSIONS and (
+        ctx.psa is None or getattr(ctx.psa, "user_id", "") is None
+    ):
         return None
     return None if permission in ctx.permissions else denial_sentence(permission)
 
