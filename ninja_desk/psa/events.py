@@ -2,7 +2,9 @@
 
 Subscribers are plain callables. They run after the transaction that produced the event has
 committed, so they never see (or act on) data that was rolled back. The same events are
-appended to `events_outbox` inside that transaction for anything outside this process.
+appended to `ninjadesk_events_outbox` inside that transaction for anything outside this process.
+Events for Alga's own bus (`alga_event=True`: TICKET_CREATED, ...) go to the outbox only; the
+publisher in alga_events.py sends them to Alga's Redis streams after commit.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class Event:
     actor_user_id: uuid.UUID | None = None
     event_id: uuid.UUID = field(default_factory=uuid.uuid4)
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    alga_event: bool = False
 
 
 Subscriber = Callable[[Event], object]
@@ -44,7 +47,21 @@ class EventBus:
 
     def __init__(self) -> None:
         self._subscribers: list[tuple[str, Subscriber]] = []
+        self._alga_hooks: list[Callable[[set[uuid.UUID]], object]] = []
         self._lock = threading.Lock()
+
+    def on_alga_events(self, hook: Callable[[set[uuid.UUID]], object]) -> Callable[[], None]:
+        """Call `hook(tenants)` after each commit that queued Alga bus events (the publisher
+        drains the outbox then). Returns a function that detaches it."""
+        with self._lock:
+            self._alga_hooks.append(hook)
+
+        def detach() -> None:
+            with self._lock:
+                if hook in self._alga_hooks:
+                    self._alga_hooks.remove(hook)
+
+        return detach
 
     def subscribe(self, pattern: str, subscriber: Subscriber) -> Callable[[], None]:
         """Returns a function that unsubscribes."""
@@ -62,7 +79,11 @@ class EventBus:
     def dispatch(self, events: Iterable[Event]) -> None:
         with self._lock:
             subscribers = list(self._subscribers)
+            hooks = list(self._alga_hooks)
+        events = list(events)
         for event in events:
+            if event.alga_event:
+                continue  # Alga's bus, not ours: published from the outbox
             for pattern, subscriber in subscribers:
                 if _matches(pattern, event.type):
                     try:
@@ -70,6 +91,13 @@ class EventBus:
                     except Exception:
                         # One broken subscriber must not stop the others or fail the sync.
                         log.exception("PSA event subscriber failed on %s", event.type)
+        alga_tenants = {e.tenant for e in events if e.alga_event}
+        if alga_tenants:
+            for hook in hooks:
+                try:
+                    hook(alga_tenants)
+                except Exception:
+                    log.exception("Publishing Alga events after commit failed")
 
 
 def _matches(pattern: str, event_type: str) -> bool:

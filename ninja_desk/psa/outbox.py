@@ -1,4 +1,6 @@
-"""Events written to `events_outbox` in the same transaction as the change they describe."""
+"""Events written to `ninjadesk_events_outbox` in the same transaction as the change they
+describe: NinjaDesk's own `rmm.*` events, and Alga bus events (`alga_event` true) that the
+publisher in alga_events.py sends to Alga's Redis after commit (at least once)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,18 @@ def publish(session: TenantSession, event_type: str, payload: dict[str, Any]) ->
     return event
 
 
+def publish_alga(
+    session: TenantSession,
+    event_type: str,
+    payload: dict[str, Any],
+    actor_user_id: uuid.UUID | None = None,
+) -> Event:
+    """Queue an Alga bus event (TICKET_CREATED, ...): outbox only, Redis after commit."""
+    event = Event(session.tenant, event_type, payload, actor_user_id, alga_event=True)
+    session.pending_events.append(event)
+    return event
+
+
 def flush(session: TenantSession) -> None:
     """Write queued events in one multi-row insert (called by the tenant session on exit)."""
     pending = session.pending_events[session.flushed_events :]
@@ -37,7 +51,9 @@ def flush(session: TenantSession) -> None:
                 "event_type": e.type,
                 "payload": e.payload,
                 "actor_user_id": e.actor_user_id,
+                "alga_event": e.alga_event,
                 "occurred_at": e.occurred_at,
+                "attempts": 0,
             }
             for e in pending
         ],
@@ -54,13 +70,19 @@ class OutboxRow:
     published_at: datetime | None
 
 
-def pending_events(session: TenantSession, limit: int = 500) -> list[OutboxRow]:
-    """Undelivered outbox rows, oldest first, for a relay that forwards them elsewhere."""
+def pending_events(
+    session: TenantSession, limit: int = 500, *, alga: bool = False
+) -> list[OutboxRow]:
+    """Undelivered outbox rows, oldest first (NinjaDesk's own, or Alga bus events)."""
     t = events_outbox
     rows = session.conn.execute(
         sa.select(t.c.event_id, t.c.event_type, t.c.payload, t.c.occurred_at, t.c.published_at)
-        .where(t.c.tenant == session.tenant, t.c.published_at.is_(None))
-        .order_by(t.c.occurred_at)
+        .where(
+            t.c.tenant == session.tenant,
+            t.c.alga_event.is_(alga),
+            t.c.published_at.is_(None),
+        )
+        .order_by(t.c.occurred_at, t.c.event_id)
         .limit(limit)
     )
     return [OutboxRow(*row) for row in rows]

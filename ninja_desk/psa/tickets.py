@@ -1,16 +1,43 @@
-"""Tickets: numbered per tenant, linked to assets, with comments."""
+"""Tickets in Alga's layout, written the way Alga writes them (alga/README.md).
+
+One place for every ticket write NinjaDesk makes, by people (the desktop) and by automation
+(the alert pipeline):
+- numbers from `generate_next_number(tenant, 'TICKET')` where Alga's function exists, else the
+  same semantics on `next_number` under its row lock;
+- the board's `is_default` ticket status (else its first by `order_number`); priorities and
+  statuses are ids, never English names;
+- `attributes {description, source_reference}`; `entered_at` = `updated_at` = now;
+- notes in `comments` with a `comment_threads` row first (root_comment_id = the comment);
+- assets linked through `asset_associations` (entity_type 'ticket');
+- history in `ticket_audit_logs` with a `{field: {old, new}}` diff;
+- Alga bus events (TICKET_CREATED / TICKET_UPDATED / TICKET_CLOSED / TICKET_COMMENT_ADDED) queued
+  in the outbox in the same transaction (alga_events.py publishes them after commit).
+
+Closing moves `status_id` to a closed status of the same board and sets `is_closed`,
+`closed_at`, `closed_by` (NULL for the system) and clears `response_state`; reopening clears
+them. A board without a closed status (Alga's dev seed has one) cannot be closed by automation:
+the ticket stays open with a note that says so.
+"""
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
+from ninja_desk.psa import alga_events, outbox
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.errors import NotFound, PermissionDenied
+from ninja_desk.psa.integration_settings import (
+    IntegrationSettings,
+    default_severity_priorities,
+    ticket_board,
+)
 from ninja_desk.psa.permissions import (
     ASSIGN_TICKETS,
     CREATE_TICKETS,
@@ -18,15 +45,24 @@ from ninja_desk.psa.permissions import (
     require,
 )
 from ninja_desk.psa.schema import (
-    asset_ticket_associations,
-    channels,
+    asset_associations,
+    boards,
+    comment_threads,
+    comments,
+    next_number,
     priorities,
     statuses,
-    ticket_comments,
-    ticket_number_sequences,
+    ticket_audit_logs,
     tickets,
 )
 from ninja_desk.psa.tenancy import TenantSession
+
+SOURCE_NINJAONE = "ninjaone"
+ORIGIN_INTERNAL = "internal"
+NO_CLOSED_STATUS = (
+    "The ticket board has no closed status, so NinjaDesk left the ticket open; add a closed "
+    "status to the board in Alga (or choose another board) to let resolved alerts close tickets."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,61 +72,257 @@ class Ticket:
     title: str
     description: str | None
     client_id: uuid.UUID
-    status: str
+    status: str | None
     is_closed: bool
-    priority: str
-    channel: str
+    priority: str | None
+    board: str | None
     assigned_to: uuid.UUID | None
-    entered_by: uuid.UUID
-    entered_at: datetime
-    updated_at: datetime
+    entered_by: uuid.UUID | None
+    entered_at: datetime | None
+    updated_at: datetime | None
     closed_at: datetime | None
-    source: str
+    source: str | None
+    status_id: uuid.UUID | None = None
+    priority_id: uuid.UUID | None = None
+    board_id: uuid.UUID | None = None
+    closed_by: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class TicketComment:
     comment_id: uuid.UUID
     ticket_id: uuid.UUID
-    author_id: uuid.UUID
+    author_id: uuid.UUID | None
     body: str
     is_internal: bool
-    created_at: datetime
+    created_at: datetime | None
+    is_system_generated: bool = False
+    author_type: str | None = None
+    thread_id: uuid.UUID | None = None
 
 
-def _next_number(s: TenantSession) -> str:
-    # UPDATE ... RETURNING locks the tenant's counter row until commit (PostgreSQL) or runs
-    # under SQLite's write lock: two creators can never draw the same number.
-    seq = ticket_number_sequences
-    row = s.conn.execute(
-        seq.update()
-        .where(seq.c.tenant == s.tenant)
-        .values(last_number=seq.c.last_number + 1)
-        .returning(seq.c.prefix, seq.c.last_number)
-    ).first()
+@dataclass
+class NewTicket:
+    """One ticket for `create_tickets` (automation: entered_by NULL)."""
+
+    client_id: uuid.UUID
+    title: str
+    description: str
+    priority_id: uuid.UUID
+    board_id: uuid.UUID
+    note: str | None = None  # the system internal note
+    source_reference: str | None = None
+    assigned_to: uuid.UUID | None = None
+    asset_ids: Sequence[uuid.UUID] = ()
+    ticket_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    # Filled in by create_tickets:
+    ticket_number: str | None = None
+    status_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CloseOutcome:
+    closed: list[uuid.UUID]
+    left_open: list[uuid.UUID]  # their board has no closed status
+    message: str | None  # one sentence when something was left open
+
+
+# -- numbering -------------------------------------------------------------------------------
+
+_HAS_ALGA_FUNCTION: dict[str, bool] = {}
+
+
+def _alga_numbering(s: TenantSession) -> bool:
+    if not s.is_postgres:
+        return False
+    key = str(s.conn.engine.url)
+    if key not in _HAS_ALGA_FUNCTION:
+        _HAS_ALGA_FUNCTION[key] = bool(
+            s.conn.scalar(
+                sa.text("SELECT to_regprocedure('generate_next_number(uuid,text)') IS NOT NULL")
+            )
+        )
+    return _HAS_ALGA_FUNCTION[key]
+
+
+def format_number(prefix: str | None, number: int, padding: int | None) -> str:
+    digits = str(number)
+    if padding and len(digits) < padding:
+        digits = digits.zfill(padding)
+    return f"{prefix or ''}{digits}"
+
+
+def next_ticket_numbers(s: TenantSession, count: int = 1) -> list[str]:
+    """`count` ticket numbers, exactly as Alga draws them (no gaps, no collisions with Alga)."""
+    if count <= 0:
+        return []
+    if _alga_numbering(s):
+        return list(
+            s.conn.scalars(
+                sa.text(
+                    "SELECT generate_next_number(CAST(:t AS uuid), 'TICKET')"
+                    " FROM generate_series(1, :n)"
+                ),
+                {"t": str(s.tenant), "n": count},
+            )
+        )
+    nn = next_number.c
+    # last_number = GREATEST(last_number + 1, initial_value), applied `count` times.
+    advanced = sa.case(
+        (nn.last_number + count > nn.initial_value + count - 1, nn.last_number + count),
+        else_=nn.initial_value + count - 1,
+    )
+    update = (
+        next_number.update()
+        .where(nn.tenant == s.tenant, nn.entity_type == "TICKET")
+        .values(last_number=advanced)
+        .returning(nn.last_number, nn.prefix, nn.padding_length)
+    )
+    row = s.conn.execute(update).first()
     if row is None:
-        raise NotFound("This tenant has no ticket numbering; was it created with create_tenant?")
-    return f"{row.prefix}{row.last_number:06d}"
+        # Alga's function creates the counter with the column defaults when it is missing.
+        from ninja_desk.psa.bulk import dialect_insert
+
+        s.conn.execute(
+            dialect_insert(s.conn, next_number)
+            .values(tenant=s.tenant, entity_type="TICKET")
+            .on_conflict_do_nothing(index_elements=["tenant", "entity_type"])
+        )
+        row = s.conn.execute(update).first()
+        assert row is not None
+    last = int(row.last_number)
+    return [
+        format_number(row.prefix, n, row.padding_length) for n in range(last - count + 1, last + 1)
+    ]
 
 
-def _lookup(
+# -- board facts -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BoardStatuses:
+    default_status_id: uuid.UUID
+    closed_status_id: uuid.UUID | None
+
+
+def board_statuses(s: TenantSession, board_id: uuid.UUID) -> BoardStatuses:
+    """The board's default ticket status (is_default, else first by order) and a closed one."""
+    st = statuses.c
+    rows = s.conn.execute(
+        sa.select(st.status_id, st.is_default, st.is_closed)
+        .where(
+            st.tenant == s.tenant,
+            st.board_id == board_id,
+            sa.func.coalesce(st.item_type, st.status_type) == "ticket",
+        )
+        .order_by(st.order_number, st.name)
+    ).all()
+    if not rows:
+        raise NotFound("The ticket board has no ticket statuses; add them in Alga first.")
+    default = next((r.status_id for r in rows if r.is_default and not r.is_closed), None)
+    default = default or next((r.status_id for r in rows if not r.is_closed), rows[0].status_id)
+    closed = next((r.status_id for r in rows if r.is_closed), None)
+    return BoardStatuses(default, closed)
+
+
+# -- rich text -------------------------------------------------------------------------------
+
+
+def rich_text(markdown: str) -> str:
+    """Alga's rich-text note JSON (BlockNote blocks): one paragraph per line."""
+    blocks = [
+        {
+            "type": "paragraph",
+            "props": {},
+            "content": [{"type": "text", "text": line, "styles": {}}] if line else [],
+            "children": [],
+        }
+        for line in markdown.split("\n")
+    ]
+    return json.dumps(blocks)
+
+
+# -- creating --------------------------------------------------------------------------------
+
+
+def create_tickets(
     s: TenantSession,
-    table: sa.Table,
-    id_col: str,
-    name_col: str,
-    name: str | None,
-    default_col: str | None = None,
-) -> uuid.UUID:
-    c = table.c
-    query = sa.select(c[id_col]).where(c.tenant == s.tenant)
-    if name is not None:
-        query = query.where(sa.func.lower(c[name_col]) == name.lower())
-    elif default_col is not None:
-        query = query.order_by(c[default_col].desc())
-    found = s.conn.scalar(query.limit(1))
-    if found is None:
-        raise NotFound(f"There is no {table.name[:-1]} called '{name}' in this tenant.")
-    return found
+    specs: Sequence[NewTicket],
+    *,
+    service_user_id: uuid.UUID,
+    actor_user_id: uuid.UUID | None = None,
+) -> list[NewTicket]:
+    """Automation's tickets, in a few statements per batch. `actor_user_id` None = the system
+    (entered_by NULL, note by nobody); asset links are recorded as `service_user_id`."""
+    if not specs:
+        return []
+    now = utcnow()
+    defaults: dict[uuid.UUID, BoardStatuses] = {}
+    for spec in specs:
+        if spec.board_id not in defaults:
+            defaults[spec.board_id] = board_statuses(s, spec.board_id)
+    numbers = next_ticket_numbers(s, len(specs))
+    rows, links, audits = [], [], []
+    notes: list[tuple[uuid.UUID, str]] = []
+    for spec, number in zip(specs, numbers, strict=True):
+        spec.ticket_number = number
+        spec.status_id = defaults[spec.board_id].default_status_id
+        attributes: dict[str, Any] = {"description": spec.description}
+        if spec.source_reference:
+            attributes["source_reference"] = spec.source_reference
+        values = {
+            "ticket_number": number,
+            "title": spec.title[:500],
+            "client_id": spec.client_id,
+            "board_id": spec.board_id,
+            "status_id": spec.status_id,
+            "priority_id": spec.priority_id,
+            "assigned_to": spec.assigned_to,
+            "source": SOURCE_NINJAONE,
+            "ticket_origin": ORIGIN_INTERNAL,
+        }
+        rows.append(
+            {
+                "tenant": s.tenant,
+                "ticket_id": spec.ticket_id,
+                **values,
+                "entered_by": actor_user_id,
+                "updated_by": actor_user_id,
+                "is_closed": False,
+                "attributes": attributes,
+                "entered_at": now,
+                "updated_at": now,
+            }
+        )
+        audits.append(
+            _audit_row(
+                s, spec.ticket_id, "TICKET_CREATED", _created_diff(values), now, actor_user_id
+            )
+        )
+        for asset_id in dict.fromkeys(spec.asset_ids):
+            links.append(_link_row(s, asset_id, spec.ticket_id, service_user_id, now))
+        if spec.note:
+            notes.append((spec.ticket_id, spec.note))
+    s.conn.execute(tickets.insert(), rows)
+    s.conn.execute(ticket_audit_logs.insert(), audits)
+    if links:
+        s.conn.execute(asset_associations.insert(), links)
+    for spec in specs:
+        outbox.publish_alga(
+            s,
+            alga_events.TICKET_CREATED,
+            alga_events.ticket_created_payload(s.tenant, spec.ticket_id, actor_user_id, now),
+            actor_user_id,
+        )
+    add_notes(
+        s,
+        notes,
+        author_id=actor_user_id,
+        event_user_id=actor_user_id or service_user_id,
+        now=now,
+        touch=False,
+    )
+    return list(specs)
 
 
 def create_ticket(
@@ -99,95 +331,449 @@ def create_ticket(
     client_id: uuid.UUID,
     title: str,
     description: str | None = None,
-    priority: str | None = "medium",
-    status: str | None = None,
-    channel: str | None = None,
+    priority_id: uuid.UUID | None = None,
+    board_id: uuid.UUID | None = None,
     assigned_to: uuid.UUID | None = None,
     asset_ids: Iterable[uuid.UUID] = (),
-    source: str = "manual",
+    source: str | None = None,
+    ticket_origin: str = ORIGIN_INTERNAL,
 ) -> Ticket:
+    """A ticket a person makes: entered_by = that person; the tenant's default board and its
+    default status, a middle priority unless one is chosen."""
     require(s, CREATE_TICKETS)
     if assigned_to is not None and assigned_to != s.user_id:
         require(s, ASSIGN_TICKETS)
     if s.user_id is None:
         raise PermissionDenied("A ticket needs an acting user; open the session with a user.")
+    board = board_id or ticket_board(s, IntegrationSettings(uuid.UUID(int=0)))
+    if priority_id is None:
+        priority_id = default_severity_priorities(s)["moderate"]
+    elif not s.conn.scalar(
+        sa.select(sa.func.count()).where(
+            priorities.c.tenant == s.tenant, priorities.c.priority_id == priority_id
+        )
+    ):
+        raise NotFound("That ticket priority does not exist in this tenant.")
     ticket_id = uuid.uuid4()
     now = utcnow()
+    number = next_ticket_numbers(s, 1)[0]
+    values = {
+        "ticket_number": number,
+        "title": title,
+        "client_id": client_id,
+        "board_id": board,
+        "status_id": board_statuses(s, board).default_status_id,
+        "priority_id": priority_id,
+        "assigned_to": assigned_to,
+        "source": source,
+        "ticket_origin": ticket_origin,
+    }
     s.conn.execute(
         tickets.insert().values(
             tenant=s.tenant,
             ticket_id=ticket_id,
-            ticket_number=_next_number(s),
-            title=title,
-            description=description,
-            client_id=client_id,
-            status_id=_lookup(s, statuses, "status_id", "name", status, "is_default"),
-            priority_id=_lookup(s, priorities, "priority_id", "priority_name", priority),
-            channel_id=_lookup(s, channels, "channel_id", "channel_name", channel, "is_default"),
-            assigned_to=assigned_to,
+            **values,
             entered_by=s.user_id,
-            source=source,
+            updated_by=s.user_id,
+            is_closed=False,
+            attributes={"description": description or ""},
             entered_at=now,
             updated_at=now,
         )
+    )
+    s.conn.execute(
+        ticket_audit_logs.insert().values(
+            _audit_row(s, ticket_id, "TICKET_CREATED", _created_diff(values), now, s.user_id)
+        )
+    )
+    outbox.publish_alga(
+        s,
+        alga_events.TICKET_CREATED,
+        alga_events.ticket_created_payload(s.tenant, ticket_id, s.user_id, now),
+        s.user_id,
     )
     link_assets(s, ticket_id, asset_ids)
     return get_ticket(s, ticket_id)
 
 
-def link_assets(s: TenantSession, ticket_id: uuid.UUID, asset_ids: Iterable[uuid.UUID]) -> None:
-    require(s, CREATE_TICKETS)
-    ata = asset_ticket_associations
+def _created_diff(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: {"old": None, "new": str(v) if isinstance(v, uuid.UUID) else v}
+        for k, v in values.items()
+        if v is not None
+    }
+
+
+def _audit_row(
+    s: TenantSession,
+    ticket_id: uuid.UUID,
+    event_type: str,
+    changes: dict[str, Any],
+    now: datetime,
+    actor_user_id: uuid.UUID | None,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "tenant": s.tenant,
+        "audit_id": uuid.uuid4(),
+        "ticket_id": ticket_id,
+        "event_type": event_type,
+        "entity_type": "ticket",
+        "entity_id": str(ticket_id),
+        "actor_type": "user" if actor_user_id else "system",
+        "actor_user_id": actor_user_id,
+        "actor_display_name": None if actor_user_id else "NinjaDesk",
+        "source": "api" if actor_user_id else "system",
+        "occurred_at": now,
+        "changes": changes,
+        "details": details or {},
+        "created_at": now,
+    }
+
+
+def _link_row(
+    s: TenantSession, asset_id: uuid.UUID, ticket_id: uuid.UUID, by: uuid.UUID, now: datetime
+) -> dict[str, Any]:
+    return {
+        "tenant": s.tenant,
+        "asset_id": asset_id,
+        "entity_id": ticket_id,
+        "entity_type": "ticket",
+        "relationship_type": "related",
+        "created_by": by,
+        "created_at": now,
+    }
+
+
+def link_assets(
+    s: TenantSession,
+    ticket_id: uuid.UUID,
+    asset_ids: Iterable[uuid.UUID],
+    *,
+    created_by: uuid.UUID | None = None,
+    relationship_type: str | None = None,
+) -> int:
+    """Link assets to a ticket (idempotent). People link as 'affected' (Alga's UI), automation
+    as 'related' with the service user as `created_by`. Returns how many links were added."""
     wanted = set(asset_ids)
     if not wanted:
-        return
+        return 0
+    if created_by is None:
+        require(s, CREATE_TICKETS)
+    by = created_by or s.user_id
+    if by is None:
+        raise PermissionDenied("An asset link needs a user (created_by); configure a service user.")
+    aa = asset_associations.c
     have = set(
         s.conn.scalars(
-            sa.select(ata.c.asset_id).where(
-                ata.c.tenant == s.tenant, ata.c.ticket_id == ticket_id, ata.c.asset_id.in_(wanted)
+            sa.select(aa.asset_id).where(
+                aa.tenant == s.tenant,
+                aa.entity_type == "ticket",
+                aa.entity_id == ticket_id,
+                aa.asset_id.in_(wanted),
             )
         )
     )
     now = utcnow()
-    rows = [
-        {
-            "tenant": s.tenant,
-            "asset_id": a,
-            "ticket_id": ticket_id,
-            "created_by": s.user_id,
-            "created_at": now,
-        }
-        for a in sorted(wanted - have)
-    ]
+    rows = []
+    for a in sorted(wanted - have, key=str):
+        row = _link_row(s, a, ticket_id, by, now)
+        row["relationship_type"] = relationship_type or ("related" if created_by else "affected")
+        rows.append(row)
     if rows:
-        s.conn.execute(ata.insert(), rows)
+        s.conn.execute(asset_associations.insert(), rows)
+    return len(rows)
+
+
+# -- comments --------------------------------------------------------------------------------
+
+
+def add_notes(
+    s: TenantSession,
+    notes: Sequence[tuple[uuid.UUID, str]],
+    *,
+    author_id: uuid.UUID | None,
+    event_user_id: uuid.UUID | None,
+    is_internal: bool = True,
+    is_resolution: bool = False,
+    now: datetime | None = None,
+    touch: bool = True,
+) -> list[uuid.UUID]:
+    """Top-level comments, each in its own new thread. `author_id` None = a system note
+    (user_id NULL, is_system_generated, author_type 'unknown'); a person's is 'internal'.
+    `touch`: set the tickets' updated_at (search indexes by it)."""
+    if not notes:
+        return []
+    now = now or utcnow()
+    system = author_id is None
+    threads, rows, ids = [], [], []
+    for i, (ticket_id, text) in enumerate(notes):
+        # One microsecond apart: a batch's notes keep their order on every reader.
+        at = now + timedelta(microseconds=i)
+        comment_id, thread_id = uuid.uuid4(), uuid.uuid4()
+        ids.append(comment_id)
+        threads.append(
+            {
+                "tenant": s.tenant,
+                "thread_id": thread_id,
+                "ticket_id": ticket_id,
+                "root_comment_id": comment_id,
+                "is_internal": is_internal,
+                "reply_count": 0,
+                "last_activity_at": at,
+                "email_references": [],
+                "created_at": at,
+                "created_by": author_id,
+            }
+        )
+        rows.append(
+            {
+                "tenant": s.tenant,
+                "comment_id": comment_id,
+                "ticket_id": ticket_id,
+                "user_id": author_id,
+                "note": rich_text(text),
+                "markdown_content": text,
+                "is_internal": is_internal,
+                "is_resolution": is_resolution,
+                "is_system_generated": system,
+                "author_type": "unknown" if system else "internal",
+                "thread_id": thread_id,
+                "publish_state": "published",
+                "published_at": at,
+                "created_at": at,
+                "updated_at": at,
+            }
+        )
+    s.conn.execute(comment_threads.insert(), threads)
+    s.conn.execute(comments.insert(), rows)
+    if touch:
+        ordered = sorted({t for t, _ in notes}, key=str)
+        s.conn.execute(
+            tickets.update()
+            .where(tickets.c.tenant == s.tenant, tickets.c.ticket_id == sa.bindparam("b_ticket"))
+            .values(updated_at=now),
+            [{"b_ticket": t} for t in ordered],
+        )
+    for (ticket_id, text), comment_id in zip(notes, ids, strict=True):
+        outbox.publish_alga(
+            s,
+            alga_events.TICKET_COMMENT_ADDED,
+            alga_events.comment_added_payload(
+                s.tenant,
+                ticket_id,
+                comment_id,
+                text,
+                user_id=event_user_id,
+                author="NinjaDesk" if system else str(author_id),
+                is_internal=is_internal,
+                author_type="unknown" if system else "internal",
+                at=now,
+            ),
+            author_id,
+        )
+    return ids
 
 
 def add_comment(
     s: TenantSession, ticket_id: uuid.UUID, body: str, *, is_internal: bool = False
 ) -> TicketComment:
+    """A person's comment (user_id = that person, author_type 'internal')."""
     require(s, CREATE_TICKETS)
     if s.user_id is None:
         raise PermissionDenied("A comment needs an author; open the session with a user.")
-    comment_id = uuid.uuid4()
-    now = utcnow()
-    s.conn.execute(
-        ticket_comments.insert().values(
-            tenant=s.tenant,
-            comment_id=comment_id,
-            ticket_id=ticket_id,
-            author_id=s.user_id,
-            body=body,
-            is_internal=is_internal,
-            created_at=now,
+    exists = s.conn.scalar(
+        sa.select(sa.func.count()).where(
+            tickets.c.tenant == s.tenant, tickets.c.ticket_id == ticket_id
         )
+    )
+    if not exists:
+        raise NotFound("That ticket does not exist in this tenant.")
+    now = utcnow()
+    (comment_id,) = add_notes(
+        s,
+        [(ticket_id, body)],
+        author_id=s.user_id,
+        event_user_id=s.user_id,
+        is_internal=is_internal,
+        now=now,
     )
     s.conn.execute(
         tickets.update()
         .where(tickets.c.tenant == s.tenant, tickets.c.ticket_id == ticket_id)
-        .values(updated_at=now, updated_by=s.user_id)
+        .values(updated_by=s.user_id)
     )
-    return TicketComment(comment_id, ticket_id, s.user_id, body, is_internal, now)
+    return TicketComment(
+        comment_id, ticket_id, s.user_id, body, is_internal, now, False, "internal"
+    )
+
+
+# -- closing and reopening -------------------------------------------------------------------
+
+
+def close_tickets(
+    s: TenantSession,
+    ticket_ids: Iterable[uuid.UUID],
+    *,
+    actor_user_id: uuid.UUID | None = None,
+    service_user_id: uuid.UUID | None = None,
+    note: str | None = None,
+    reason: str | None = None,
+) -> CloseOutcome:
+    """Close open tickets as Alga does (closed status of the same board, is_closed, closed_at,
+    closed_by, response_state cleared; TICKET_CLOSED). `note`: a resolution note on each.
+    Tickets whose board has no closed status stay open, with a note saying so."""
+    ids = sorted(set(ticket_ids), key=str)
+    if not ids:
+        return CloseOutcome([], [], None)
+    t = tickets.c
+    rows = s.conn.execute(
+        sa.select(t.ticket_id, t.board_id, t.status_id, t.is_closed)
+        .where(t.tenant == s.tenant, t.ticket_id.in_(ids))
+        .order_by(t.ticket_id)
+    ).all()
+    now = utcnow()
+    closed_status: dict[uuid.UUID | None, uuid.UUID | None] = {}
+    params, audits, closed, left_open = [], [], [], []
+    for r in rows:
+        if r.is_closed:
+            continue
+        if r.board_id not in closed_status:
+            closed_status[r.board_id] = (
+                board_statuses(s, r.board_id).closed_status_id if r.board_id else None
+            )
+        target = closed_status[r.board_id]
+        if target is None:
+            left_open.append(r.ticket_id)
+            continue
+        closed.append(r.ticket_id)
+        params.append({"b_ticket": r.ticket_id, "b_status": target})
+        audits.append(
+            _audit_row(
+                s,
+                r.ticket_id,
+                "TICKET_CLOSED",
+                {
+                    "status_id": {"old": str(r.status_id), "new": str(target)},
+                    "is_closed": {"old": False, "new": True},
+                    "closed_at": {"old": None, "new": now.isoformat()},
+                },
+                now,
+                actor_user_id,
+                {"reason": reason} if reason else None,
+            )
+        )
+    if params:
+        s.conn.execute(
+            tickets.update()
+            .where(
+                tickets.c.tenant == s.tenant,
+                tickets.c.ticket_id == sa.bindparam("b_ticket"),
+                tickets.c.is_closed.is_(False),
+            )
+            .values(
+                status_id=sa.bindparam("b_status"),
+                is_closed=True,
+                closed_at=now,
+                closed_by=actor_user_id,
+                response_state=None,
+                updated_at=now,
+                updated_by=actor_user_id,
+            ),
+            params,
+        )
+        s.conn.execute(ticket_audit_logs.insert(), audits)
+    event_user = actor_user_id or service_user_id
+    notes = [(tid, note) for tid in closed] if note else []
+    notes += [(tid, f"{note + ' ' if note else ''}{NO_CLOSED_STATUS}") for tid in left_open]
+    add_notes(
+        s, notes, author_id=actor_user_id, event_user_id=event_user, is_resolution=True, now=now
+    )
+    for p in params:
+        outbox.publish_alga(
+            s,
+            alga_events.TICKET_CLOSED,
+            alga_events.ticket_changed_payload(
+                s.tenant,
+                p["b_ticket"],
+                event_user,
+                {"status_id": str(p["b_status"]), "is_closed": True, "closed_at": now.isoformat()},
+                now,
+            ),
+            actor_user_id,
+        )
+    return CloseOutcome(closed, left_open, NO_CLOSED_STATUS if left_open else None)
+
+
+def reopen_tickets(
+    s: TenantSession,
+    status_for: dict[uuid.UUID, uuid.UUID | None],
+    *,
+    actor_user_id: uuid.UUID | None = None,
+    service_user_id: uuid.UUID | None = None,
+) -> list[uuid.UUID]:
+    """Reopen closed tickets: to the given status (else the board's default), clearing
+    is_closed / closed_at / closed_by (TICKET_UPDATED)."""
+    ids = sorted(status_for, key=str)
+    if not ids:
+        return []
+    t = tickets.c
+    rows = s.conn.execute(
+        sa.select(t.ticket_id, t.board_id, t.status_id)
+        .where(t.tenant == s.tenant, t.ticket_id.in_(ids), t.is_closed.is_(True))
+        .order_by(t.ticket_id)
+    ).all()
+    now = utcnow()
+    params, audits = [], []
+    for r in rows:
+        target = status_for.get(r.ticket_id) or board_statuses(s, r.board_id).default_status_id
+        params.append({"b_ticket": r.ticket_id, "b_status": target})
+        audits.append(
+            _audit_row(
+                s,
+                r.ticket_id,
+                "TICKET_STATUS_CHANGED",
+                {
+                    "status_id": {"old": str(r.status_id), "new": str(target)},
+                    "is_closed": {"old": True, "new": False},
+                },
+                now,
+                actor_user_id,
+            )
+        )
+    if not params:
+        return []
+    s.conn.execute(
+        tickets.update()
+        .where(tickets.c.tenant == s.tenant, tickets.c.ticket_id == sa.bindparam("b_ticket"))
+        .values(
+            status_id=sa.bindparam("b_status"),
+            is_closed=False,
+            closed_at=None,
+            closed_by=None,
+            updated_at=now,
+            updated_by=actor_user_id,
+        ),
+        params,
+    )
+    s.conn.execute(ticket_audit_logs.insert(), audits)
+    for p in params:
+        outbox.publish_alga(
+            s,
+            alga_events.TICKET_UPDATED,
+            alga_events.ticket_changed_payload(
+                s.tenant,
+                p["b_ticket"],
+                actor_user_id or service_user_id,
+                {"status_id": str(p["b_status"]), "is_closed": False},
+                now,
+            ),
+            actor_user_id,
+        )
+    return [p["b_ticket"] for p in params]
+
+
+# -- reading ---------------------------------------------------------------------------------
 
 
 def _ticket_query(s: TenantSession) -> sa.Select:
@@ -197,44 +783,68 @@ def _ticket_query(s: TenantSession) -> sa.Select:
             t.c.ticket_id,
             t.c.ticket_number,
             t.c.title,
-            t.c.description,
+            t.c.attributes,
             t.c.client_id,
             statuses.c.name,
-            statuses.c.is_closed,
+            t.c.is_closed,
             priorities.c.priority_name,
-            channels.c.channel_name,
+            boards.c.board_name,
             t.c.assigned_to,
             t.c.entered_by,
             t.c.entered_at,
             t.c.updated_at,
             t.c.closed_at,
             t.c.source,
+            t.c.status_id,
+            t.c.priority_id,
+            t.c.board_id,
+            t.c.closed_by,
         )
         .select_from(
-            t.join(
+            t.outerjoin(
                 statuses,
                 sa.and_(statuses.c.tenant == t.c.tenant, statuses.c.status_id == t.c.status_id),
             )
-            .join(
+            .outerjoin(
                 priorities,
                 sa.and_(
                     priorities.c.tenant == t.c.tenant, priorities.c.priority_id == t.c.priority_id
                 ),
             )
-            .join(
-                channels,
-                sa.and_(channels.c.tenant == t.c.tenant, channels.c.channel_id == t.c.channel_id),
+            .outerjoin(
+                boards, sa.and_(boards.c.tenant == t.c.tenant, boards.c.board_id == t.c.board_id)
             )
         )
         .where(t.c.tenant == s.tenant)
     )
 
 
+def description_of(attributes: Any) -> str | None:
+    if isinstance(attributes, str):
+        try:
+            attributes = json.loads(attributes)
+        except ValueError:
+            return attributes
+    if not isinstance(attributes, dict):
+        return None
+    value = attributes.get("description")
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def _ticket(row: Any) -> Ticket:
+    values = list(row)
+    values[3] = description_of(values[3])
+    values[6] = bool(values[6])
+    return Ticket(*values)
+
+
 def get_ticket(s: TenantSession, ticket_id: uuid.UUID) -> Ticket:
     row = s.conn.execute(_ticket_query(s).where(tickets.c.ticket_id == ticket_id)).first()
     if row is None:
         raise NotFound("That ticket does not exist in this tenant.")
-    return Ticket(*row)
+    return _ticket(row)
 
 
 def list_tickets(
@@ -251,31 +861,59 @@ def list_tickets(
     if client_id is not None:
         query = query.where(tickets.c.client_id == client_id)
     if open_only:
-        query = query.where(statuses.c.is_closed.is_(False))
+        query = query.where(tickets.c.is_closed.is_(False))
     if updated_since is not None:
         query = query.where(tickets.c.updated_at >= updated_since)
     query = query.order_by(tickets.c.entered_at.desc(), tickets.c.ticket_number.desc())
     if limit is not None:
         query = query.limit(limit)
-    return [Ticket(*row) for row in s.conn.execute(query)]
+    return [_ticket(row) for row in s.conn.execute(query)]
 
 
 def tickets_for_asset(s: TenantSession, asset_id: uuid.UUID) -> list[Ticket]:
     require(s, VIEW_TICKETS)
-    ata = asset_ticket_associations
-    linked = sa.select(ata.c.ticket_id).where(ata.c.tenant == s.tenant, ata.c.asset_id == asset_id)
+    aa = asset_associations.c
+    linked = sa.select(aa.entity_id).where(
+        aa.tenant == s.tenant, aa.asset_id == asset_id, aa.entity_type == "ticket"
+    )
     query = _ticket_query(s).where(tickets.c.ticket_id.in_(linked))
-    return [Ticket(*row) for row in s.conn.execute(query.order_by(tickets.c.entered_at.desc()))]
+    return [
+        _ticket(row)
+        for row in s.conn.execute(
+            query.order_by(tickets.c.entered_at.desc(), tickets.c.ticket_number.desc())
+        )
+    ]
+
+
+def linked_asset_ids(s: TenantSession, ticket_id: uuid.UUID) -> list[uuid.UUID]:
+    aa = asset_associations.c
+    return list(
+        s.conn.scalars(
+            sa.select(aa.asset_id)
+            .where(aa.tenant == s.tenant, aa.entity_type == "ticket", aa.entity_id == ticket_id)
+            .order_by(aa.asset_id)
+        )
+    )
 
 
 def list_comments(
     s: TenantSession, ticket_id: uuid.UUID, *, include_internal: bool = True
 ) -> list[TicketComment]:
     require(s, VIEW_TICKETS)
-    c = ticket_comments.c
+    c = comments.c
     query = sa.select(
-        c.comment_id, c.ticket_id, c.author_id, c.body, c.is_internal, c.created_at
-    ).where(c.tenant == s.tenant, c.ticket_id == ticket_id)
+        c.comment_id,
+        c.ticket_id,
+        c.user_id,
+        sa.func.coalesce(c.markdown_content, c.note),
+        c.is_internal,
+        c.created_at,
+        c.is_system_generated,
+        c.author_type,
+        c.thread_id,
+    ).where(c.tenant == s.tenant, c.ticket_id == ticket_id, c.deleted_at.is_(None))
     if not include_internal:
         query = query.where(c.is_internal.is_(False))
-    return [TicketComment(*row) for row in s.conn.execute(query.order_by(c.created_at))]
+    return [
+        TicketComment(*row) for row in s.conn.execute(query.order_by(c.created_at, c.comment_id))
+    ]
