@@ -742,3 +742,39 @@ def _fill_alerts(c: sa.Connection, f: Filled, at: datetime) -> None:
             ),
         ],
     )
+
+
+@dataclass
+class Sparse:
+    """A second tenant with no users and two companies of the same name."""
+
+    tenant: uuid.UUID = field(default_factory=_id)
+    first: uuid.UUID = field(default_factory=_id)
+    second: uuid.UUID = field(default_factory=_id)
+    priority: uuid.UUID = field(default_factory=_id)
+
+
+def fill_sparse_tenant(url: str) -> Sparse:
+    sp = Sparse()
+    engine = create_psa_engine(url)
+    try:
+        with engine.begin() as c:
+            c.execute(s.tenants.insert().values(tenant=sp.tenant, name="Beta MSP", created_at=T0))
+            for company, minutes in ((sp.first, 0), (sp.second, 1)):
+                c.execute(
+                    s.companies.insert().values(
+                        tenant=sp.tenant,
+                        company_id=company,
+                        company_name="Same Name",
+                        created_at=T0 + timedelta(minutes=minutes),
+                        updated_at=T0,
+                    )
+                )
+            c.execute(
+                s.priorities.insert().values(
+                    tenant=sp.tenant, priority_id=sp.priority, priority_name="low", order_number=1
+                )
+            )
+    finally:
+        engine.dispose()
+    return sp

@@ -16,6 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from ninja_desk.psa import schema as new
 from ninja_desk.psa.database import create_psa_engine
 from ninja_desk.psa.database_kind import VERSION_TABLE, DatabaseKind, detect_kind
+from ninja_desk.psa.legacy import move_0005
 from ninja_desk.psa.legacy.move_0005 import PREFIX
 from ninja_desk.psa.migrator import current_revision, head_revision, migrate
 from ninja_desk.psa.permissions import (
@@ -29,7 +30,7 @@ from ninja_desk.psa.permissions import (
     alga_rights_of,
 )
 from ninja_desk.psa.tenancy import PsaDatabase
-from tests.psa.legacy_0005_fixture import Filled, build_0005, fill_0005
+from tests.psa.legacy_0005_fixture import Filled, build_0005, fill_0005, fill_sparse_tenant
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -475,6 +476,21 @@ def test_after_the_move_the_database_is_a_current_ninjadesk_one(
     assert _snapshot(url) == after
 
 
+def test_a_failure_while_moving_leaves_the_0005_database_as_it_was(
+    filled: tuple[str, Filled], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, _ = filled
+    before = _snapshot(url)
+
+    def broken(self: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(move_0005._Mover, "_audit", broken)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        migrate(url)
+    assert _snapshot(url) == before
+
+
 def test_a_dry_run_on_a_0005_database_changes_nothing(filled: tuple[str, Filled]) -> None:
     url, _ = filled
     before = _snapshot(url)
@@ -485,11 +501,19 @@ def test_a_dry_run_on_a_0005_database_changes_nothing(filled: tuple[str, Filled]
     assert _snapshot(url) == before
 
 
-def test_an_older_ninjadesk_database_is_brought_to_0005_first(fresh_url: str) -> None:
+def test_an_older_ninjadesk_database_is_brought_to_0005_first(
+    fresh_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From 0003, with a second sparse tenant, read two rows a page (keyset paging)."""
     build_0005(fresh_url, "0003_alert_pipeline")
     f = fill_0005(fresh_url)
+    sparse = fill_sparse_tenant(fresh_url)
+    monkeypatch.setattr(move_0005, "_BATCH", 2)
     report = migrate(fresh_url)
     assert report.moved_rows["tickets"] == 2
+    assert report.moved_rows["tenants"] == 2
+    assert report.moved_rows["asset_history"] == 6
+    assert report.moved_rows["comments"] == 4
     after = _snapshot(fresh_url)
     assert after["kind"] is DatabaseKind.NINJADESK
     assert after["revision"] == head_revision()
@@ -498,5 +522,14 @@ def test_an_older_ninjadesk_database_is_brought_to_0005_first(fresh_url: str) ->
         with engine.connect() as c:
             assert {t.ticket_number for t in _all(c, new.tickets)} == {"TIC000001", "TIC000002"}
             assert len(_all(c, new.comments, ticket_id=f.ticket1)) == 3
+            names = {r.client_id: r.client_name for r in _all(c, new.clients, tenant=sparse.tenant)}
+            assert names == {sparse.first: "Same Name", sparse.second: "Same Name (2)"}
+            (stand_in,) = _all(c, new.users, tenant=sparse.tenant)
+            assert stand_in.is_inactive and stand_in.hashed_password == "!"
+            (priority,) = _all(c, new.priorities, tenant=sparse.tenant)
+            assert priority.created_by == stand_in.user_id
+            assert len(_all(c, new.permissions, tenant=sparse.tenant)) == len(
+                _all(c, new.permissions, tenant=f.tenant)
+            )
     finally:
         engine.dispose()

@@ -430,7 +430,12 @@ class _Mover:
 
     def _clients(self) -> None:
         seen: set[tuple[uuid.UUID, str]] = set()
-        for r in self._rows("companies"):
+        # The older company keeps a name that two share.
+        companies = sorted(
+            self._rows("companies"),
+            key=lambda r: (r["tenant"], r["created_at"], r["company_id"]),
+        )
+        for r in companies:
             name = r["company_name"]
             n = 1
             while (r["tenant"], name) in seen:  # 0005 allowed equal names, Alga does not
