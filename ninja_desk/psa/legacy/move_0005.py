@@ -7,7 +7,7 @@ Called by migrator.migrate() inside its one transaction (on PostgreSQL under the
    row-level-security policies and actor triggers of 0002/0003, which would hide or rewrite
    rows), and drop `alembic_version`;
 3. create Alga's tables and NinjaDesk's own (`create_schema`, the current Alembic chain);
-4. copy the data across, in Alga's words (see each `_move_*`);
+4. copy the data across in Alga's words (`_Mover`, one method per kind of data);
 5. drop the set-aside tables and, on PostgreSQL, the nd_* functions of 0002: the result is a
    fresh `migrate` plus the data. The cluster-wide nd_* roles stay (other databases may use
    them).
@@ -822,13 +822,16 @@ class _Mover:
                 },
             )
         self.out.flush(new.software_catalog)
+        # Only rows of merged entries can meet twice; remember just those.
+        merged = {(t, v) for (t, k), v in self.software.items() if k != v}
         seen: set[tuple[uuid.UUID, uuid.UUID, uuid.UUID]] = set()
         for r in self._rows("asset_software"):
             t = r["tenant"]
             software_id = self.software.get((t, r["software_id"]), r["software_id"])
-            if (t, r["asset_id"], software_id) in seen:
-                continue
-            seen.add((t, r["asset_id"], software_id))
+            if (t, software_id) in merged:
+                if (t, r["asset_id"], software_id) in seen:
+                    continue
+                seen.add((t, r["asset_id"], software_id))
             self.out.add(
                 new.asset_software,
                 {
@@ -1075,8 +1078,18 @@ class _Mover:
         return conditions, actions, options
 
     def _alerts(self) -> None:
-        series = {(r["tenant"], r["alert_id"]): dict(r) for r in self._rows("rmm_alert_series")}
-        for r in self._rows("rmm_alerts"):
+        for page in _pages(self.conn, L["rmm_alerts"]):
+            self._alert_page(page)
+
+    def _alert_page(self, page: list[Mapping[str, Any]]) -> None:
+        ls = L["rmm_alert_series"]
+        series = {
+            (r["tenant"], r["alert_id"]): dict(r)
+            for r in self.conn.execute(
+                sa.select(ls).where(ls.c.alert_id.in_([r["alert_id"] for r in page]))
+            ).mappings()
+        }
+        for r in page:
             t = r["tenant"]
             s = series.get((t, r["alert_id"]), {})
             severity = (r["severity"] or "none").lower()
