@@ -91,6 +91,7 @@ def identify(psa: PsaDatabase, api_key: str, tenant: uuid.UUID | None = None) ->
     digest = hash_api_key(key)
     k, u, t = api_keys.c, users.c, tenants.c
     with psa.engine.connect() as conn:
+        conn.info["psa_readonly"] = True
         row = conn.execute(
             sa.select(k.api_key_id, k.tenant, k.user_id, k.active, k.expires_at).where(
                 k.api_key == digest
