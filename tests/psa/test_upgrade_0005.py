@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -426,7 +426,7 @@ def _check_alerts(c: sa.Connection, f: Filled) -> None:
     assert weekly.starts_at is None and weekly.is_active
     once = windows["Server move"]
     assert once.asset_id == f.server and once.recurrence is None
-    assert once.ends_at - once.starts_at == (once.ends_at - once.starts_at).__class__(hours=4)
+    assert once.ends_at - once.starts_at == timedelta(hours=4)
     assert once.is_active is False
 
 
