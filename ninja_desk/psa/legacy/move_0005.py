@@ -19,6 +19,7 @@ fit in memory (only id maps do: statuses, boards, tickets' boards, software ids)
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import uuid
 from collections import defaultdict
@@ -41,6 +42,7 @@ LEGACY_MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 LEGACY_HEAD = "0005_remote_connect_history"
 LEGACY_VERSION_TABLE = "alembic_version"
 PREFIX = "ninjadesk_v0005_"
+log = logging.getLogger(__name__)
 _BATCH = 2000
 
 _PG_FUNCTIONS = (
@@ -79,6 +81,7 @@ def upgrade_from_0005(conn: sa.Connection, create_schema: Callable[[], None]) ->
     create_schema()
     moved = _Mover(conn).run()
     _drop_set_aside(conn)
+    log.info("Moved the NinjaDesk 0005 data into Alga's layout: %s", moved)
     return moved
 
 
