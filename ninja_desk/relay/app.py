@@ -6,12 +6,17 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiohttp import web
 
+from ninja_desk.relay import redact
+from ninja_desk.relay.admin import valid_name
 from ninja_desk.relay.auth import Authenticator
+from ninja_desk.relay.budget import ByteBudget
 from ninja_desk.relay.feed import EventFeed
 from ninja_desk.relay.forwarder import Forwarder
 from ninja_desk.relay.intake import IntakeWriter
@@ -56,11 +61,24 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class _NotFinite(ValueError):
+    pass
+
+
+def _finite_float(text: str) -> float:
+    # 1e999 parses to inf and would be stored as `Infinity`, which strict parsers refuse.
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotFinite(text)
+    return value
+
+
 async def hook_handler(request: web.Request) -> web.Response:
     state: RelayState = request.app[RELAY]
     name = request.match_info["endpoint"]
     # Tenant and endpoint come from the path and the secret only, never from the payload.
-    if not await state.auth.endpoint_exists(name):
+    # A name no endpoint could have never reaches the database (PostgreSQL refuses NUL).
+    if not valid_name(name) or not await state.auth.endpoint_exists(name):
         return _reject(state, 404, "unknown_endpoint", "No such webhook endpoint.")
     if not await state.auth.check_secret(name, request.headers.get(SECRET_HEADER)):
         return _reject(state, 401, "unauthorized", f"Missing or wrong {SECRET_HEADER}.")
@@ -70,15 +88,37 @@ async def hook_handler(request: web.Request) -> web.Response:
         return _reject(state, 415, "unsupported_media_type", "Content-Type must be JSON.")
     body = bytearray()
     try:
-        while chunk := await request.content.readany():
-            body += chunk
-            if len(body) > MAX_BODY:
-                return _reject(state, 413, "too_large", "Body over 1 MiB.")
-    except (web.HTTPException, ValueError, ConnectionError):
-        # aiohttp's own payload errors (bad chunked encoding, broken deflate) are bad input.
-        return _reject(state, 400, "malformed_json", "Body could not be read.")
+        async with asyncio.timeout(state.config.body_timeout):
+            while chunk := await request.content.readany():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    return _reject(state, 413, "too_large", "Body over 1 MiB.")
+    except TimeoutError:
+        response = _reject(
+            state,
+            408,
+            "timeout",
+            f"The body did not arrive within {state.config.body_timeout:g} s; send it again.",
+        )
+        # The rest of the body may never come: do not wait for it before closing.
+        response.force_close()
+        return response
+    except (web.HTTPException, web.RequestPayloadError, ValueError, ConnectionError):
+        # aiohttp's own payload errors (bad chunked encoding, broken gzip/deflate) are bad input.
+        return _reject(
+            state, 400, "malformed_json", "The body could not be read (bad encoding or framing)."
+        )
     try:
-        payload = json.loads(bytes(body), parse_constant=_reject_constant)
+        payload = json.loads(
+            bytes(body), parse_constant=_reject_constant, parse_float=_finite_float
+        )
+    except _NotFinite:
+        return _reject(
+            state,
+            400,
+            "malformed_json",
+            "The body has a number too large to represent (such as 1e999); send finite numbers.",
+        )
     except (ValueError, RecursionError):
         return _reject(state, 400, "malformed_json", "Body is not valid JSON.")
     if not isinstance(payload, dict):
@@ -138,9 +178,29 @@ async def store_errors(request: web.Request, handler: Any) -> web.StreamResponse
         return _json(503, {"error": "The relay database is unavailable; retry later."})
 
 
+def make_runner(app: web.Application, **kwargs: Any) -> web.AppRunner:
+    """The runner with the relay's connection timeouts (aiohttp sets them per runner).
+
+    A client must finish sending a request's headers within `header_timeout` of connecting
+    or of its previous response (aiohttp's keep-alive timer, which also covers a stalled
+    header), and the body is cut off after `body_timeout` by the handler. After an answer
+    the relay reads a leftover body for at most a second.
+    """
+    config = app[RELAY].config
+    kwargs.setdefault("access_log", None)
+    kwargs.setdefault("shutdown_timeout", 5.0)
+    kwargs.setdefault("keepalive_timeout", config.header_timeout)
+    kwargs.setdefault("lingering_time", 1.0)
+    return web.AppRunner(app, **kwargs)
+
+
 def create_app(store: RelayStore, config: RelayConfig | None = None) -> web.Application:
-    """The application; the store is opened by the caller and closed on cleanup."""
+    """The application; the store is opened by the caller and closed on cleanup.
+
+    Serve it with make_runner() for the connection timeouts.
+    """
     config = config or RelayConfig()
+    redact.install()
     # Our handler enforces the 1 MiB limit itself, to answer with the relay's JSON error.
     app = web.Application(client_max_size=MAX_BODY + 1, middlewares=[store_errors])
     metrics = Metrics()
@@ -164,6 +224,7 @@ def create_app(store: RelayStore, config: RelayConfig | None = None) -> web.Appl
         feed=feed,
         writer=IntakeWriter(store, committed),
         forwarder=forwarder,
+        budget=ByteBudget(config.memory_budget),
     )
     app[RELAY] = state
     app.router.add_post("/hooks/{endpoint}", hook_handler)
@@ -178,6 +239,9 @@ def create_app(store: RelayStore, config: RelayConfig | None = None) -> web.Appl
 
 async def _startup(app: web.Application) -> None:
     state: RelayState = app[RELAY]
+    state.replay_pool = ThreadPoolExecutor(
+        max_workers=max(1, state.config.replay_threads), thread_name_prefix="relay-replay"
+    )
     await asyncio.to_thread(state.store.init_schema)
     await state.feed.start()
     state.writer.start()
@@ -209,4 +273,6 @@ async def _cleanup(app: web.Application) -> None:
             await task
     await state.writer.close()
     await state.feed.close()
+    if state.replay_pool is not None:
+        state.replay_pool.shutdown(wait=True)
     await asyncio.to_thread(state.store.close)

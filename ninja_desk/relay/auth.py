@@ -16,6 +16,16 @@ from ninja_desk.relay import secrets
 from ninja_desk.relay.store import EndpointAuth, RelayStore
 
 
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What a subscriber token may read: its name, its hash (the grant's identity: a
+    revoked-then-re-added name gets a new hash) and the endpoints it is bound to."""
+
+    name: str
+    token_hash: str
+    endpoints: tuple[str, ...]
+
+
 @dataclass(slots=True)
 class _Cached:
     auth: EndpointAuth | None
@@ -54,8 +64,8 @@ class Authenticator:
         auth = await self._endpoint(name, fresh=True)
         return auth is not None and _secret_ok(auth, secret)
 
-    async def subscriber(self, authorization: str | None) -> str | None:
-        """The stored token hash for an `Authorization: Bearer` header, or None.
+    async def subscriber(self, authorization: str | None) -> Grant | None:
+        """The grant for an `Authorization: Bearer` header, or None.
 
         Not cached: streams connect rarely, and a revocation must hold from the next connect.
         Every active hash is compared in constant time rather than looked up by value.
@@ -67,10 +77,24 @@ class Authenticator:
         if scheme.lower() != "bearer" or not token:
             return None
         found = None
-        for _, token_hash in await asyncio.to_thread(self._store.active_subscribers):
+        for name, token_hash in await asyncio.to_thread(self._store.active_subscribers):
             if secrets.matches(token, token_hash):
-                found = token_hash
-        return found
+                found = (name, token_hash)
+        if found is None:
+            return None
+        return await self.refresh(Grant(found[0], found[1], ()))
+
+    async def refresh(self, grant: Grant) -> Grant | None:
+        """The grant as it stands now (binding changes apply), or None once revoked."""
+
+        def read() -> Grant | None:
+            active = dict(self._store.active_subscribers())
+            if active.get(grant.name) != grant.token_hash:
+                return None
+            endpoints = tuple(self._store.subscriber_endpoints(grant.name))
+            return Grant(grant.name, grant.token_hash, endpoints)
+
+        return await asyncio.to_thread(read)
 
 
 def _secret_ok(auth: EndpointAuth, secret: str) -> bool:

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from ninja_desk import __version__
-from ninja_desk.relay import admin
-from ninja_desk.relay.app import RelayConfig, create_app
+from ninja_desk.relay import admin, redact
+from ninja_desk.relay.app import RelayConfig, create_app, make_runner
 from ninja_desk.relay.forwarder import ForwardPolicy
 from ninja_desk.relay.retention import RetentionPolicy
 from ninja_desk.relay.store import AdminError, RelayStore, RelayStoreError, open_store
@@ -62,10 +62,33 @@ def build_parser() -> argparse.ArgumentParser:
     subscriber = sub.add_parser("subscriber", help="stream subscribers").add_subparsers(
         dest="action", required=True
     )
-    p = subscriber.add_parser("add", parents=[common], help="new subscriber; prints its token")
+    p = subscriber.add_parser(
+        "add", parents=[common], help="new subscriber bound to endpoints; prints its token"
+    )
     p.add_argument("name")
+    p.add_argument(
+        "--endpoint",
+        action="append",
+        default=[],
+        metavar="ENDPOINT",
+        help="an endpoint whose events the token may read (repeatable; "
+        "default: the only endpoint, when there is exactly one)",
+    )
     p = subscriber.add_parser("revoke", parents=[common], help="revoke a subscriber's token")
     p.add_argument("name")
+    p = subscriber.add_parser("bind", parents=[common], help="let a subscriber read more endpoints")
+    p.add_argument("name")
+    p.add_argument("endpoints", nargs="+", metavar="ENDPOINT")
+    p = subscriber.add_parser(
+        "unbind", parents=[common], help="stop a subscriber reading endpoints"
+    )
+    p.add_argument("name")
+    p.add_argument("endpoints", nargs="+", metavar="ENDPOINT")
+    p = subscriber.add_parser("show", parents=[common], help="a subscriber's status and endpoints")
+    p.add_argument("name")
+    subscriber.add_parser(
+        "list", parents=[common], help="every subscriber with its status and endpoints"
+    )
 
     forward = sub.add_parser("forward", help="forward targets").add_subparsers(
         dest="action", required=True
@@ -103,12 +126,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-forwarding", action="store_true", help="do not run the forwarder on this instance"
     )
+    p.add_argument(
+        "--max-streams-per-token",
+        type=int,
+        default=8,
+        help="open /events requests one subscriber token may hold; more get 429 (default 8)",
+    )
+    p.add_argument(
+        "--memory-budget-mb",
+        type=int,
+        default=64,
+        help="MiB of event payload all replies may hold in memory at once (default 64)",
+    )
+    p.add_argument(
+        "--request-timeout",
+        type=float,
+        default=10.0,
+        help="seconds a client has to send a request's headers, and again its body (default 10)",
+    )
     p.add_argument("--log-level", default="INFO")
     return parser
 
 
 def _out(args: argparse.Namespace, data: dict[str, object], text: str) -> None:
     print(json.dumps(data) if getattr(args, "json", False) else text, flush=True)
+
+
+def _endpoint_words(endpoints: list[str]) -> str:
+    return ", ".join(endpoints) if endpoints else "no endpoint, so it receives no events"
 
 
 def _run_admin(args: argparse.Namespace, store: RelayStore) -> int:
@@ -143,12 +188,49 @@ def _run_admin(args: argparse.Namespace, store: RelayStore) -> int:
         names = store.list_endpoints()
         _out(args, {"endpoints": names}, "\n".join(names) or "(no endpoints)")
     elif key == ("subscriber", "add"):
-        token = admin.add_subscriber(store, args.name)
+        token = admin.add_subscriber(store, args.name, args.endpoint or None)
+        endpoints = store.subscriber_endpoints(args.name)
         _out(
             args,
-            {"name": args.name, "token": token},
-            f"Subscriber {args.name}\n  token: {token}\n"
+            {"name": args.name, "token": token, "endpoints": endpoints},
+            f"Subscriber {args.name}\n  token:     {token}\n"
+            f"  endpoints: {', '.join(endpoints)}\n"
             "Give this bearer token to the desktop; it is shown only once.",
+        )
+    elif key in (("subscriber", "bind"), ("subscriber", "unbind")):
+        change = admin.bind_subscriber if args.action == "bind" else admin.unbind_subscriber
+        endpoints = change(store, args.name, args.endpoints)
+        _out(
+            args,
+            {"name": args.name, "endpoints": endpoints},
+            f"Subscriber {args.name} reads: {_endpoint_words(endpoints)}.",
+        )
+    elif key == ("subscriber", "show"):
+        found = [s for s in store.list_subscribers() if s.name == args.name]
+        if not found:
+            raise AdminError(f"No subscriber named {args.name!r}.")
+        info = found[0]
+        _out(
+            args,
+            {"name": info.name, "active": info.active, "endpoints": info.endpoints},
+            f"Subscriber {info.name} ({'active' if info.active else 'revoked'}) reads: "
+            f"{_endpoint_words(info.endpoints)}.",
+        )
+    elif key == ("subscriber", "list"):
+        subscribers = store.list_subscribers()
+        _out(
+            args,
+            {
+                "subscribers": [
+                    {"name": i.name, "active": i.active, "endpoints": i.endpoints}
+                    for i in subscribers
+                ]
+            },
+            "\n".join(
+                f"{i.name}\t{'active' if i.active else 'revoked'}\t{', '.join(i.endpoints) or '-'}"
+                for i in subscribers
+            )
+            or "(no subscribers)",
         )
     elif key == ("subscriber", "revoke"):
         admin.revoke_subscriber(store, args.name)
@@ -183,9 +265,13 @@ async def _serve(args: argparse.Namespace, store: RelayStore) -> None:
         ),
         forward=ForwardPolicy(),
         forwarding=not args.no_forwarding,
+        max_streams_per_token=args.max_streams_per_token,
+        memory_budget=args.memory_budget_mb * 1024 * 1024,
+        header_timeout=args.request_timeout,
+        body_timeout=args.request_timeout,
     )
     # Access logs are off: they would cost throughput and add nothing /metrics lacks.
-    runner = web.AppRunner(create_app(store, config), access_log=None, shutdown_timeout=5.0)
+    runner = make_runner(create_app(store, config))
     await runner.setup()
     site = web.TCPSite(runner, args.host, args.port, backlog=1024)
     await site.start()
@@ -214,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 level=args.log_level.upper(),
                 format="%(asctime)s %(levelname)s %(name)s %(message)s",
             )
+            redact.install(handlers=True)
             asyncio.run(_serve(args, store))
             return 0
         try:

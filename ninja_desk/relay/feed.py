@@ -13,12 +13,16 @@ import asyncio
 import bisect
 import contextlib
 import logging
+from collections.abc import Collection
 
 from ninja_desk.relay.store import RelayStore, StoredEvent
 
 log = logging.getLogger(__name__)
 
 READ_PAGE = 1000
+READ_BYTES = 8 * 1024 * 1024
+# Entries one after() call looks at when filtering by endpoint (bounds its CPU time).
+SCAN = 5000
 
 
 class EventFeed:
@@ -74,12 +78,38 @@ class EventFeed:
             return
         self._append(events)
 
-    def after(self, cursor: int, limit: int = 1000) -> list[StoredEvent] | None:
-        """Events after cursor from memory, or None when the cursor predates the window."""
+    def after(
+        self,
+        cursor: int,
+        limit: int = 1000,
+        max_bytes: int | None = None,
+        endpoints: Collection[str] | None = None,
+    ) -> tuple[list[StoredEvent], int, int] | None:
+        """(events, scanned_through, payload bytes) after cursor from memory, or None when the
+        cursor predates the window. At most `limit` events and `max_bytes` (but at least one
+        event), only `endpoints`' events when given; the cursor may move to scanned_through
+        even when nothing matched."""
         if cursor < self._base:
             return None
         start = bisect.bisect_right(self._seqs, cursor)
-        return self._events[start : start + limit]
+        end = min(len(self._events), start + max(limit, SCAN if endpoints is not None else 0))
+        events: list[StoredEvent] = []
+        size = 0
+        scanned = max(cursor, self._seqs[end - 1]) if end > start else cursor
+        for i in range(start, end):
+            event = self._events[i]
+            if endpoints is not None and event.endpoint not in endpoints:
+                continue
+            n = len(event.payload)
+            if events and max_bytes is not None and size + n > max_bytes:
+                scanned = event.seq - 1
+                break
+            events.append(event)
+            size += n
+            if len(events) >= limit:
+                scanned = event.seq
+                break
+        return events, scanned, size
 
     async def wait_beyond(self, cursor: int, timeout: float) -> bool:
         """Wait until an event newer than cursor is known; False on timeout."""
@@ -111,12 +141,18 @@ class EventFeed:
 
     async def _catch_up(self) -> None:
         while True:
-            page, _ = await asyncio.to_thread(self._store.read_after, self.last_seq, READ_PAGE)
+            page = await asyncio.to_thread(
+                self._store.read_page, self.last_seq, READ_PAGE, READ_BYTES
+            )
             # publish() may have appended some of these while the read ran.
-            events = [e for e in page if e.seq > self.last_seq]
+            events = [
+                StoredEvent(e.seq, e.endpoint, e.received_at, e.payload.decode())
+                for e in page.events
+                if e.seq > self.last_seq
+            ]
             if events:
                 self._append(events)
-            if len(page) < READ_PAGE:
+            if page.scanned_through >= page.top:
                 return
 
     def _append(self, events: list[StoredEvent]) -> None:

@@ -14,6 +14,7 @@ REJECT_REASONS = (
     "unsupported_media_type",
     "malformed_json",
     "not_object",
+    "timeout",
 )
 
 
@@ -24,6 +25,7 @@ class Metrics:
     rejected: Counter[str] = field(default_factory=Counter)
     store_errors: int = 0
     subscribers_connected: int = 0
+    rejected_streams: int = 0
     forwarded: int = 0
     forward_failures: int = 0
     pruned: int = 0
@@ -77,6 +79,12 @@ class Metrics:
             "gauge",
             "Open event streams on this instance.",
             [("", self.subscribers_connected)],
+        )
+        metric(
+            "ninjadesk_relay_streams_refused_total",
+            "counter",
+            "Requests to /events answered 429: the token had too many open.",
+            [("", self.rejected_streams)],
         )
         metric(
             "ninjadesk_relay_oldest_retained_seq",

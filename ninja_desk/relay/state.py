@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
 from ninja_desk.relay.auth import Authenticator
+from ninja_desk.relay.budget import ByteBudget
 from ninja_desk.relay.feed import EventFeed
 from ninja_desk.relay.forwarder import Forwarder, ForwardPolicy
 from ninja_desk.relay.intake import IntakeWriter
@@ -29,6 +32,20 @@ class RelayConfig:
     # Recent events kept in memory for live streams; older cursors replay from the database.
     feed_window: int = 20_000
     feed_window_bytes: int = 64 * 1024 * 1024
+    # Memory: one page (a stream's or batch's read) holds at most page_bytes of payload (the
+    # per-subscriber budget; a single larger event is sent alone), and all pages in flight
+    # together at most memory_budget. A batch reply stops after batch_bytes.
+    page_bytes: int = 4 * 1024 * 1024
+    batch_bytes: int = 8 * 1024 * 1024
+    memory_budget: int = 64 * 1024 * 1024
+    # Open /events requests (streams and batches) per subscriber token; more get 429.
+    max_streams_per_token: int = 8
+    # A client has this long to send a request's headers (also the idle keep-alive) and,
+    # separately, its body; a stalled one is cut off instead of holding the connection.
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
+    # Threads that read replay pages, apart from the ones /healthz and auth use.
+    replay_threads: int = 2
 
 
 @dataclass(eq=False)
@@ -44,6 +61,10 @@ class RelayState:
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     closing: bool = False
     listen_stop: asyncio.Event = field(default_factory=asyncio.Event)
+    budget: ByteBudget = field(default_factory=lambda: ByteBudget(64 * 1024 * 1024))
+    # Open /events requests per token hash.
+    open_requests: Counter[str] = field(default_factory=Counter)
+    replay_pool: ThreadPoolExecutor | None = None
 
 
 RELAY: web.AppKey[RelayState] = web.AppKey("relay", RelayState)

@@ -10,14 +10,22 @@ from threads, the CLI calls them directly.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+log = logging.getLogger(__name__)
+
 PRUNED_THROUGH = "pruned_through"
+# Set once the store has subscriber-endpoint bindings; stores made before them get migrated.
+BINDINGS_READY = "bindings_v1"
+# A filtered read looks at no more than this many seqs per query, so a subscriber bound to a
+# quiet endpoint cannot make one query walk the whole log.
+SCAN_WINDOW = 20_000
 
 
 class RelayStoreError(Exception):
@@ -51,6 +59,48 @@ class StoredEvent:
             f'{{"seq":{self.seq},"endpoint":{json.dumps(self.endpoint)},'
             f'"received_at":{self.received_at!r},"payload":{self.payload}}}'
         )
+
+
+@dataclass(frozen=True, slots=True)
+class PageEvent:
+    """An event read for replay: the payload stays bytes, exactly as it goes on the wire."""
+
+    seq: int
+    endpoint: str
+    received_at: float
+    payload: bytes
+
+    def json_parts(self) -> tuple[bytes, bytes, bytes]:
+        """The event's JSON (as StoredEvent.to_json) in three pieces, so a 1 MiB payload is
+        written to the socket as it is instead of being copied into one bigger string."""
+        head = (
+            f'{{"seq":{self.seq},"endpoint":{json.dumps(self.endpoint)},'
+            f'"received_at":{self.received_at!r},"payload":'
+        ).encode()
+        return head, self.payload, b"}"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One byte- and count-bounded read of the log.
+
+    `scanned_through`: every seq up to here has been considered (returned, or filtered out by
+    the subscriber's endpoints), so the reader's cursor may move there even when `events` is
+    empty. `top` is the newest seq the read could see.
+    """
+
+    events: list[PageEvent] = field(default_factory=list)
+    pruned_through: int = 0
+    scanned_through: int = 0
+    top: int = 0
+    nbytes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberInfo:
+    name: str
+    active: bool
+    endpoints: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +236,45 @@ class RelayStore(ABC):
                 "INSERT INTO relay_meta(key, value) VALUES (?, 0) ON CONFLICT (key) DO NOTHING",
                 (PRUNED_THROUGH,),
             )
+            upgraded = tx.execute(
+                "INSERT INTO relay_meta(key, value) VALUES (?, 1) ON CONFLICT (key) DO NOTHING",
+                (BINDINGS_READY,),
+            ).rowcount
+            if upgraded:
+                self._bind_existing(tx)
+
+    def _bind_existing(self, tx: Conn) -> None:
+        """A store from before endpoint bindings: its tokens keep working as they did.
+
+        Before bindings every token read every endpoint, so each active subscriber is bound to
+        every endpoint that exists now (endpoints added later need `subscriber bind`). A fresh
+        store has no subscribers and this does nothing.
+        """
+        subscribers = [
+            r[0]
+            for r in tx.execute(
+                "SELECT name FROM relay_subscribers WHERE revoked_at IS NULL ORDER BY name"
+            ).fetchall()
+        ]
+        endpoints = [
+            r[0] for r in tx.execute("SELECT name FROM relay_endpoints ORDER BY name").fetchall()
+        ]
+        if not subscribers:
+            return
+        for subscriber in subscribers:
+            for endpoint in endpoints:
+                tx.execute(
+                    "INSERT INTO relay_bindings(subscriber, endpoint) VALUES (?, ?)"
+                    " ON CONFLICT (subscriber, endpoint) DO NOTHING",
+                    (subscriber, endpoint),
+                )
+        log.warning(
+            "relay store upgraded to endpoint-bound tokens: %d subscriber token(s) made before "
+            "the upgrade keep reading every existing endpoint (%s); narrow them with "
+            "`ninja-desk-relay subscriber unbind NAME ENDPOINT`",
+            len(subscribers),
+            ", ".join(endpoints) or "none",
+        )
 
     # -- intake -------------------------------------------------------------------------
     def append_batch(self, items: Sequence[Incoming]) -> list[int | None]:
@@ -238,6 +327,75 @@ class RelayStore(ABC):
             ).fetchone()
         events = [StoredEvent(int(r[0]), r[1], float(r[2]), r[3]) for r in rows]
         return events, int(pruned[0]) if pruned else 0
+
+    def read_page(
+        self,
+        after: int,
+        limit: int,
+        max_bytes: int,
+        endpoints: Sequence[str] | None = None,
+        at_least_one: bool = True,
+    ) -> Page:
+        """Events after `after`, at most `limit` of them and `max_bytes` of payload.
+
+        `at_least_one`: the first event is returned even when it alone is over `max_bytes`
+        (a page must make progress); without it, an over-budget first event ends the page
+        empty. `endpoints` None reads everything; otherwise only those endpoints' events.
+        Rows are pulled one at a time, so a page never holds more than it returns (plus the
+        one row that did not fit).
+        """
+        with self.transaction() as tx:
+            top_row = tx.execute("SELECT MAX(seq) FROM relay_events").fetchone()
+            top = int(top_row[0]) if top_row and top_row[0] is not None else 0
+            upper = top if endpoints is None else min(top, after + SCAN_WINDOW)
+            events: list[PageEvent] = []
+            size = 0
+            scanned = max(upper, after)
+            if endpoints is None or endpoints:
+                sql, params = self._page_query(after, upper, limit, endpoints)
+                for seq, endpoint, received_at, payload in self._iter_rows(tx, sql, params):
+                    if isinstance(payload, str):
+                        payload = payload.encode()
+                    n = len(payload)
+                    if size + n > max_bytes and (events or not at_least_one):
+                        scanned = int(seq) - 1
+                        break
+                    events.append(PageEvent(int(seq), endpoint, float(received_at), payload))
+                    size += n
+                    if len(events) >= limit:
+                        scanned = int(seq)
+                        break
+            pruned = tx.execute(
+                "SELECT value FROM relay_meta WHERE key = ?", (PRUNED_THROUGH,)
+            ).fetchone()
+        return Page(events, int(pruned[0]) if pruned else 0, scanned, top, size)
+
+    def _page_query(
+        self, after: int, upper: int, limit: int, endpoints: Sequence[str] | None
+    ) -> tuple[str, tuple[Any, ...]]:
+        where = "seq > ? AND seq <= ?"
+        params: tuple[Any, ...] = (after, upper)
+        if endpoints is not None:
+            where += f" AND endpoint IN ({','.join('?' * len(endpoints))})"
+            params += tuple(endpoints)
+        return (
+            f"SELECT seq, endpoint, received_at, {self._payload_bytes()} FROM relay_events"
+            f" WHERE {where} ORDER BY seq LIMIT ?",
+            (*params, limit + 1),
+        )
+
+    def _payload_bytes(self) -> str:
+        return "payload"
+
+    def _iter_rows(self, tx: Conn, sql: str, params: Sequence[Any]) -> Iterator[Any]:
+        """Rows one at a time (dialects whose driver buffers results override read_page)."""
+        cursor = tx.execute(sql, params)
+        try:
+            yield from cursor  # type: ignore[misc]
+        finally:
+            close = getattr(cursor, "close", None)
+            if close is not None:
+                close()
 
     def bounds(self) -> Bounds:
         with self.transaction() as tx:
@@ -311,6 +469,8 @@ class RelayStore(ABC):
 
     def remove_endpoint(self, name: str) -> bool:
         with self.transaction(write=True) as tx:
+            # A later endpoint of the same name must not inherit the old one's readers.
+            tx.execute("DELETE FROM relay_bindings WHERE endpoint = ?", (name,))
             return tx.execute("DELETE FROM relay_endpoints WHERE name = ?", (name,)).rowcount > 0
 
     def get_endpoint(self, name: str) -> EndpointAuth | None:
@@ -329,8 +489,11 @@ class RelayStore(ABC):
             return [r[0] for r in tx.execute("SELECT name FROM relay_endpoints ORDER BY name")]
 
     # -- subscribers --------------------------------------------------------------------
-    def add_subscriber(self, name: str, token_hash: str, now: float) -> None:
+    def add_subscriber(
+        self, name: str, token_hash: str, now: float, endpoints: Sequence[str] = ()
+    ) -> None:
         with self.transaction(write=True) as tx:
+            self._check_endpoints(tx, endpoints)
             row = tx.execute(
                 "SELECT revoked_at FROM relay_subscribers WHERE name = ?", (name,)
             ).fetchone()
@@ -350,6 +513,67 @@ class RelayStore(ABC):
                     "INSERT INTO relay_subscribers(name, token_hash, created_at) VALUES (?, ?, ?)",
                     (name, token_hash, now),
                 )
+            # A fresh token starts with exactly the endpoints it was given.
+            tx.execute("DELETE FROM relay_bindings WHERE subscriber = ?", (name,))
+            for endpoint in endpoints:
+                tx.execute(
+                    "INSERT INTO relay_bindings(subscriber, endpoint) VALUES (?, ?)"
+                    " ON CONFLICT (subscriber, endpoint) DO NOTHING",
+                    (name, endpoint),
+                )
+
+    @staticmethod
+    def _check_endpoints(tx: Conn, endpoints: Sequence[str]) -> None:
+        known = {r[0] for r in tx.execute("SELECT name FROM relay_endpoints").fetchall()}
+        missing = [e for e in endpoints if e not in known]
+        if missing:
+            raise AdminError(
+                f"No endpoint named {missing[0]!r}; the endpoints are: "
+                f"{', '.join(sorted(known)) or 'none yet (add one with `endpoint add`)'}."
+            )
+
+    def bind_subscriber(self, name: str, endpoints: Sequence[str], bind: bool) -> list[str]:
+        """Add (bind=True) or remove endpoints from a subscriber; returns its new binding."""
+        with self.transaction(write=True) as tx:
+            row = tx.execute("SELECT 1 FROM relay_subscribers WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                raise AdminError(f"No subscriber named {name!r}; add it with `subscriber add`.")
+            if bind:
+                self._check_endpoints(tx, endpoints)
+            for endpoint in endpoints:
+                if bind:
+                    tx.execute(
+                        "INSERT INTO relay_bindings(subscriber, endpoint) VALUES (?, ?)"
+                        " ON CONFLICT (subscriber, endpoint) DO NOTHING",
+                        (name, endpoint),
+                    )
+                else:
+                    tx.execute(
+                        "DELETE FROM relay_bindings WHERE subscriber = ? AND endpoint = ?",
+                        (name, endpoint),
+                    )
+            return self._endpoints_of(tx, name)
+
+    @staticmethod
+    def _endpoints_of(tx: Conn, name: str) -> list[str]:
+        return [
+            r[0]
+            for r in tx.execute(
+                "SELECT endpoint FROM relay_bindings WHERE subscriber = ? ORDER BY endpoint",
+                (name,),
+            ).fetchall()
+        ]
+
+    def subscriber_endpoints(self, name: str) -> list[str]:
+        with self.transaction() as tx:
+            return self._endpoints_of(tx, name)
+
+    def list_subscribers(self) -> list[SubscriberInfo]:
+        with self.transaction() as tx:
+            rows = tx.execute(
+                "SELECT name, revoked_at FROM relay_subscribers ORDER BY name"
+            ).fetchall()
+            return [SubscriberInfo(r[0], r[1] is None, self._endpoints_of(tx, r[0])) for r in rows]
 
     def revoke_subscriber(self, name: str, now: float) -> bool:
         with self.transaction(write=True) as tx:

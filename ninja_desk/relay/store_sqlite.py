@@ -5,18 +5,29 @@ event survives power loss, not only a process crash (NORMAL would survive SIGKIL
 lose the last commits on power failure, which breaks "lose nothing that it acknowledged").
 The cost is one fsync per commit; the intake batches concurrent requests into one commit, so
 it is one fsync per batch.
+
+The file holds every webhook body, so it is private whatever the umask: the database and its
+-wal/-shm are 0600 and any directory this module creates is 0700 (SQLite gives -wal/-shm the
+database file's mode).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
+import stat
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from ninja_desk.relay.store import RelayStore
+
+log = logging.getLogger(__name__)
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
 
 _SCHEMA = [
     # AUTOINCREMENT: a seq is never reused, even after the newest events are pruned.
@@ -45,6 +56,11 @@ _SCHEMA = [
         revoked_at REAL,
         created_at REAL NOT NULL)""",
     "CREATE TABLE IF NOT EXISTS relay_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    # Which endpoints' events a subscriber token may read; no row, no events.
+    """CREATE TABLE IF NOT EXISTS relay_bindings (
+        subscriber TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        PRIMARY KEY (subscriber, endpoint))""",
     """CREATE TABLE IF NOT EXISTS relay_forward_targets (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         url TEXT NOT NULL UNIQUE,
@@ -75,9 +91,9 @@ class SqliteStore(RelayStore):
     def __init__(self, path: str) -> None:
         super().__init__()
         self.path = path
-        parent = Path(path).parent
-        if str(parent) not in ("", "."):
-            parent.mkdir(parents=True, exist_ok=True)
+        if path != ":memory:" and not path.startswith("file:"):
+            _private_dirs(Path(path).parent)
+            _private_file(path, create=True)
 
     def _connect(self) -> sqlite3.Connection:
         # isolation_level=None: we issue BEGIN ourselves, so writers take the lock up front
@@ -86,7 +102,14 @@ class SqliteStore(RelayStore):
         conn.execute("PRAGMA busy_timeout = 10000")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
+        # -wal/-shm made by an older relay (or before the main file was tightened).
+        for suffix in ("-wal", "-shm"):
+            _private_file(self.path + suffix, create=False)
         return conn
+
+    def _payload_bytes(self) -> str:
+        # A BLOB comes back as bytes: no str decode now and no encode when it is written out.
+        return "CAST(payload AS BLOB)"
 
     def _schema(self) -> list[str]:
         return _SCHEMA
@@ -107,3 +130,33 @@ class SqliteStore(RelayStore):
             with suppress(OSError):
                 total += os.path.getsize(self.path + suffix)
         return total
+
+
+def _private_dirs(directory: Path) -> None:
+    """Create missing directories 0700; existing ones are left alone (it may be /tmp)."""
+    missing: list[Path] = []
+    while str(directory) not in ("", ".") and not directory.exists():
+        missing.append(directory)
+        directory = directory.parent
+    for path in reversed(missing):
+        with suppress(FileExistsError):
+            path.mkdir(mode=DIR_MODE)
+        # mkdir's mode passes through the umask; chmod does not.
+        os.chmod(path, DIR_MODE)
+
+
+def _private_file(path: str, create: bool) -> None:
+    if create:
+        with suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE))
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return
+    if mode != FILE_MODE:
+        try:
+            os.chmod(path, FILE_MODE)
+        except OSError as exc:
+            log.warning(
+                "relay database file %s is mode %o and could not be made 0600 (%s)", path, mode, exc
+            )

@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 
 from ninja_desk.relay import admin
-from ninja_desk.relay.app import create_app
+from ninja_desk.relay.app import create_app, make_runner
 from ninja_desk.relay.state import RELAY, RelayConfig, RelayState
 from ninja_desk.relay.store import RelayStore, open_store
 
@@ -55,6 +55,7 @@ def pg_url(pg_database: str) -> str:
             "relay_subscribers",
             "relay_forward_targets",
             "relay_outbox",
+            "relay_bindings",
         ):
             conn.execute(f"DELETE FROM {table}")
         for table, column in (
@@ -98,8 +99,10 @@ class Relay:
         self.secrets[name] = admin.add_endpoint(self.store, name)
         return self.secrets[name]
 
-    def subscriber(self, name: str = "desk1") -> str:
-        self.tokens[name] = admin.add_subscriber(self.store, name)
+    def subscriber(self, name: str = "desk1", endpoints: list[str] | None = None) -> str:
+        """A token bound to `endpoints` (default: every endpoint made so far)."""
+        bound = endpoints if endpoints is not None else self.store.list_endpoints()
+        self.tokens[name] = admin.add_subscriber(self.store, name, bound or None)
         return self.tokens[name]
 
     async def post(
@@ -132,7 +135,7 @@ async def start_relay(url: str, config: RelayConfig | None = None) -> Relay:
     store = open_store(url)
     store.init_schema()
     app = create_app(store, config or RelayConfig(heartbeat=0.5, auth_cache_ttl=1.0))
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
+    runner = make_runner(app, shutdown_timeout=2.0)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -29,7 +29,8 @@ def test_endpoint_and_subscriber_json(capsys: pytest.CaptureFixture[str], sqlite
     assert code == 0 and set(endpoint) == {"name", "path", "secret"}
     assert endpoint["name"] == "acme" and endpoint["path"] == "/hooks/acme"
     code, subscriber = run(capsys, "subscriber", "add", "desk1", "--db", sqlite_url, "--json")
-    assert code == 0 and set(subscriber) == {"name", "token"}
+    assert code == 0 and set(subscriber) == {"name", "token", "endpoints"}
+    assert subscriber["endpoints"] == ["acme"]
     store = open_store(sqlite_url)
     assert store.list_endpoints() == ["acme"]
     assert [name for name, _ in store.active_subscribers()] == ["desk1"]

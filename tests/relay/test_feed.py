@@ -28,9 +28,11 @@ async def test_window_never_skips_an_event(tmp_path: Any, window: int, window_by
             feed.publish(batch)
             served_any = False
             for cursor in range(seq + 1):
-                events = feed.after(cursor, limit=10**6)
-                if events is None:
+                found = feed.after(cursor, limit=10**6)
+                if found is None:
                     continue
+                events, scanned, _ = found
+                assert scanned == seq
                 served_any = True
                 assert [e.seq for e in events] == list(range(cursor + 1, seq + 1)), cursor
             assert served_any

@@ -7,6 +7,7 @@ import json
 
 import httpx
 
+from ninja_desk.relay import admin
 from ninja_desk.relay.app import MAX_BODY
 from tests.relay.conftest import Relay, activity
 
@@ -39,6 +40,7 @@ async def test_duplicate_activity_id_answers_200_without_new_event(
 
 async def test_dedup_is_per_endpoint(relay: Relay, client: httpx.AsyncClient):
     relay.endpoint("globex")
+    admin.bind_subscriber(relay.store, "desk1", ["globex"])
     assert (await relay.post(client, activity(5))).json()["status"] == "stored"
     other = await relay.post(client, activity(5), endpoint="globex")
     assert other.json()["status"] == "stored"
