@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from ninja_desk.cache.store import LocalCache
-from ninja_desk.psa import assets
 from ninja_desk.psa.identity import Identity, identify_or_read_only, stored_api_key
 from ninja_desk.psa.integration_settings import COMPANION
 from ninja_desk.psa.integrations import connect_integration, find_integration
@@ -40,7 +39,6 @@ from ninja_desk.psa.permissions import (
 from ninja_desk.psa.tenancy import PsaDatabase, TenantSession
 from ninja_desk.settings import Settings
 from ninja_desk.sync.engine import SyncEngine
-from ninja_desk.sync.psa_mirror import PsaMirror
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +111,8 @@ class DesktopPsa:
             return current_user_permissions(s)
 
     def asset_history(self, device_id: int) -> list[dict[str, Any]]:
+        from ninja_desk.psa import assets
+
         with self.session() as s:
             asset = assets.find_by_device(s, self.integration_id, device_id)
             if asset is None:
@@ -127,6 +127,8 @@ class DesktopPsa:
         ]
 
     def record_remote_launch(self, record: Any) -> None:
+        from ninja_desk.psa import assets
+
         with self.session() as s:
             asset = assets.find_by_device(s, self.integration_id, record.device_id)
             assets.record_remote_connect(
@@ -239,6 +241,7 @@ class DesktopAgent:
         from ninja_desk.sync.agent import Agent, AgentConfig
         from ninja_desk.sync.alert_pipeline import AlertPipeline
         from ninja_desk.sync.alert_service import AlertService
+        from ninja_desk.sync.psa_mirror import PsaMirror
 
         relay_url = settings.relay_url if relay_token else None
         self.config = AgentConfig(

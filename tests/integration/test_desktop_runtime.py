@@ -3,30 +3,41 @@
 What `ninja-desk demo` and a configured desktop run: the first sync, the webhook pointed at the
 relay, the PSA prepared (orgs mapped, starter rules), then the in-process agent pushing assets
 and turning a critical alert into exactly one ticket that its reset resolves.
+
+And who the desktop is: on a shared (PostgreSQL) PSA the user of its Alga API key, with that
+user's rights; without a key, or with a key whose user has no right NinjaDesk uses, read-only
+with a sentence; never the all-rights system (that is only the headless agent).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from ninja_desk.cache.store import LocalCache
-from ninja_desk.cli.demo_stack import (
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
-    first_sync_and_webhook,
-    prepare_psa,
-    start_relay,
-)
 from ninja_desk.ninjaone.session import open_api
 from ninja_desk.paths import cache_file
-from ninja_desk.psa.clients import list_clients
-from ninja_desk.psa.permissions import ALL_PERMISSIONS
-from ninja_desk.psa.tickets import create_ticket
+from ninja_desk.psa.errors import PermissionDenied
+from ninja_desk.psa.identity import ENV_API_KEY, create_api_key
+from ninja_desk.psa.integrations import connect_integration
+from ninja_desk.psa.migrator import migrate
+from ninja_desk.psa.permissions import (
+    ALL_PERMISSIONS,
+    CREATE_TICKETS,
+    READ_ONLY_NO_KEY,
+    READ_ONLY_NO_RIGHTS,
+    REMOTE_CONNECT,
+    VIEW_PERMISSIONS,
+    require,
+)
+from ninja_desk.psa.schema import rmm_integrations
+from ninja_desk.psa.tenancy import PsaDatabase
+from ninja_desk.psa.tenants import create_tenant, create_user
 from ninja_desk.settings import Settings
 from ninja_desk.sync.desktop_runtime import DesktopAgent, open_desktop_psa
 from ninja_desk.sync.engine import SyncEngine
@@ -59,6 +70,8 @@ def tickets(psa_url: str) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def relay(tmp_path: Path):  # type: ignore[no-untyped-def]
+    from ninja_desk.cli.demo_stack import start_relay
+
     running = start_relay(tmp_path / "relay.sqlite3")
     yield running
     running.stop()
@@ -67,6 +80,15 @@ def relay(tmp_path: Path):  # type: ignore[no-untyped-def]
 async def test_desktop_agent_pushes_assets_and_tickets_a_critical_alert_once(
     sim, ctl, relay, tmp_path: Path
 ) -> None:
+    from ninja_desk.cli.demo_stack import (
+        DEMO_CLIENT_ID,
+        DEMO_CLIENT_SECRET,
+        first_sync_and_webhook,
+        prepare_psa,
+    )
+    from ninja_desk.psa.clients import list_clients
+    from ninja_desk.psa.tickets import create_ticket
+
     demo_dir = tmp_path
     await first_sync_and_webhook(sim.base_url, demo_dir, relay)
     settings = Settings(custom_base_url=sim.base_url, client_id=DEMO_CLIENT_ID,
@@ -142,4 +164,119 @@ async def test_desktop_agent_pushes_assets_and_tickets_a_critical_alert_once(
         await asyncio.wait_for(task, 15)
         await engine.api.client.aclose()
         cache.close()
+        psa.db.dispose()
+
+
+# -- who the desktop is ---------------------------------------------------------------------------
+
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
+
+
+@pytest.fixture
+def shared_psa(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """A shared PostgreSQL PSA with a tenant, a technician, a rights-less user and NinjaOne."""
+    monkeypatch.delenv(ENV_API_KEY, raising=False)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    admin = sa.create_engine(f"{PG}/postgres", isolation_level="AUTOCOMMIT")
+    name = f"nd_desktop_identity_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = f"{PG}/{name}"
+    migrate(url)
+    db = PsaDatabase(url)
+    info = create_tenant(db, "Shared MSP")
+    with db.tenant_session(info.tenant, info.admin_user_id) as s:
+        tech = create_user(s, "tech", ("Technician",))
+        nobody = create_user(s, "nobody", ())
+        connect_integration(s, "https://eu.ninjarmm.com", oauth_client_id="cid")
+    try:
+        yield db, info.tenant, tech, nobody
+    finally:
+        db.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def _settings(db: PsaDatabase, tenant: object) -> Settings:
+    return Settings(psa_url=db.url, psa_tenant=str(tenant), client_id="cid", region="eu")
+
+
+@pytest.mark.postgres
+def test_a_desktop_without_a_key_only_looks(shared_psa) -> None:  # type: ignore[no-untyped-def]
+    db, tenant, _tech, _nobody = shared_psa
+    psa = open_desktop_psa(_settings(db, tenant), "https://eu.ninjarmm.com", user_name="x")
+    assert psa is not None
+    try:
+        assert psa.user_id is None
+        assert psa.permissions() == VIEW_PERMISSIONS
+        assert psa.read_only_reason == READ_ONLY_NO_KEY
+        with psa.session() as s, pytest.raises(PermissionDenied, match="ticket:create"):
+            require(s, CREATE_TICKETS)
+        # the tenant may be given by name too; the row is the tenant's one NinjaOne row
+        by_name = Settings(psa_url=db.url, psa_tenant="shared msp", client_id="cid")
+        again = open_desktop_psa(by_name, "https://eu.ninjarmm.com", user_name="x")
+        assert again is not None and again.integration_id == psa.integration_id
+        again.db.dispose()
+    finally:
+        psa.db.dispose()
+
+
+@pytest.mark.postgres
+def test_a_desktop_acts_as_the_user_of_its_alga_api_key(shared_psa, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    db, tenant, tech, nobody = shared_psa
+    key = create_api_key(db, tenant, tech)
+    monkeypatch.setenv(ENV_API_KEY, key)  # the environment, as a packaged desktop may get it
+    psa = open_desktop_psa(_settings(db, tenant), "https://eu.ninjarmm.com", user_name="x")
+    assert psa is not None
+    try:
+        assert psa.user_id == tech and psa.read_only_reason is None
+        assert REMOTE_CONNECT in psa.permissions() and psa.permissions() != ALL_PERMISSIONS
+        assert psa.identity_summary().startswith("Signed in to Alga as tech")
+        with psa.session() as s:
+            require(s, CREATE_TICKETS)
+        # a key whose user holds none of NinjaDesk's rights: read-only, saying why
+        psa.reidentify(create_api_key(db, tenant, nobody))
+        assert psa.user_id is None and psa.read_only_reason == READ_ONLY_NO_RIGHTS
+        # a refused key: read-only with Alga's reason
+        psa.reidentify("0" * 64)
+        assert psa.read_only_reason.startswith("Read-only: Alga does not know this API key")
+        psa.reidentify(key)
+        assert psa.user_id == tech
+    finally:
+        psa.db.dispose()
+
+
+@pytest.mark.postgres
+def test_companion_when_algas_own_integration_runs(shared_psa) -> None:  # type: ignore[no-untyped-def]
+    db, tenant, tech, _nobody = shared_psa
+    with db.tenant_session(tenant) as s:
+        s.conn.execute(
+            rmm_integrations.update()
+            .where(rmm_integrations.c.tenant == tenant)
+            .values(settings={"deviceSync": {"enabled": True}})
+        )
+    key = create_api_key(db, tenant, tech)
+    psa = open_desktop_psa(
+        _settings(db, tenant), "https://eu.ninjarmm.com", user_name="x", api_key=key
+    )
+    assert psa is not None
+    try:
+        assert psa.companion and "companion" in psa.mode_reason
+        assert psa.user_id == tech  # still the technician: Remote Connect works as a companion
+    finally:
+        psa.db.dispose()
+
+
+def test_the_embedded_psa_is_its_local_administrators(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv(ENV_API_KEY, raising=False)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    settings = Settings(psa_url=f"sqlite:///{tmp_path / 'psa.sqlite3'}", client_id="cid")
+    psa = open_desktop_psa(settings, "https://eu.ninjarmm.com", user_name="x")
+    assert psa is not None
+    try:
+        assert psa.user_id is not None and psa.permissions() == ALL_PERMISSIONS
+        assert psa.read_only_reason is None and not psa.companion
+        assert settings.psa_tenant == str(psa.tenant)
+    finally:
         psa.db.dispose()
