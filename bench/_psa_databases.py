@@ -1,5 +1,5 @@
-"""Throwaway PSA databases for benchmarks: a migrated SQLite file, or a fresh PostgreSQL
-database reached through a non-superuser service login (row-level security applies)."""
+"""Throwaway PSA databases for benchmarks: a migrated SQLite file, or a fresh migrated
+PostgreSQL database (Alga-shaped), reached as its owner the way Alga's application role is."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ninja_desk.psa.migrator import migrate
-from ninja_desk.psa.pg_security import provision_service_login
 
 PG_SERVER = os.environ.get("NINJA_DESK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 
@@ -28,19 +27,16 @@ def sqlite_psa() -> Iterator[str]:
 
 @contextmanager
 def postgres_psa(prefix: str) -> Iterator[str]:
-    """A migrated database and a service login to it; both dropped afterwards."""
-    suffix = uuid.uuid4().hex[:8]
-    name, login = f"nd_{prefix}_{suffix}", f"nd_svc_{prefix}_{suffix}"
-    admin = sa.create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
+    """A migrated database, dropped afterwards."""
+    name = f"nd_{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:
         owner = f"{PG_SERVER}/{name}"
         migrate(owner)
-        provision_service_login(owner, login)
-        yield f"{PG_SERVER.split('//')[0]}//{login}@{PG_SERVER.split('@')[1]}/{name}"
+        yield owner
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{login}"')
         admin.dispose()

@@ -1,7 +1,7 @@
 """PSA asset push benchmark: first push of 10,000 devices, then an update push where 1% changed.
 
-Prints one JSON line with figures for SQLite and PostgreSQL. PostgreSQL runs in a fresh
-database that is dropped afterwards, through a non-superuser service login (RLS applies).
+Prints one JSON line with figures for SQLite and PostgreSQL, both with the Alga-shaped schema
+NinjaDesk creates. PostgreSQL runs in a fresh database that is dropped afterwards.
 
     .venv/bin/python bench/psa_bench.py [--devices 10000] [--software 40] [--skip-postgres]
 """
@@ -17,19 +17,20 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _psa_databases import postgres_psa, sqlite_psa
 
-from ninja_desk.core.devices import Device
+from ninja_desk.core.devices import Device, Volume
 from ninja_desk.core.inventory import AntivirusStatus, SoftwareItem
 from ninja_desk.core.organizations import Organization
 from ninja_desk.core.snapshots import DeviceSnapshot
 from ninja_desk.psa import org_mapping
 from ninja_desk.psa.clients import create_client
-from ninja_desk.psa.integrations import connect_integration
 from ninja_desk.psa.tenancy import PsaDatabase
 from ninja_desk.psa.tenants import create_tenant
 from ninja_desk.sync.psa_push import push_snapshots
+from tests.psa.helpers import ninjaone_integration
 
 CLASSES = ["WINDOWS_WORKSTATION"] * 6 + ["WINDOWS_SERVER", "MAC", "LINUX_SERVER", "NMS_SWITCH"]
 ORGS = 20
@@ -58,6 +59,12 @@ def make_fleet(n: int, software: int, rng: random.Random) -> list[DeviceSnapshot
             total_memory=16 * 1024**3,
             domain="CORP",
             virtual_machine=False,
+            last_boot_time=1_758_900_000.0 + i,
+            last_logged_in_user=f"CORP\\user{i}",
+            volumes=[
+                Volume("C:", capacity=512 * 1024**3, free_space=(100 + i % 300) * 1024**3),
+                Volume("D:", capacity=1024**4, free_space=700 * 1024**3),
+            ],
         )
         fleet.append(
             DeviceSnapshot(
@@ -97,8 +104,8 @@ def run(url: str, n: int, software: int) -> dict[str, float]:
     rng = random.Random(42)
     psa = PsaDatabase(url)
     info = create_tenant(psa, "Bench MSP")
+    integration = ninjaone_integration(psa, info.tenant)
     with psa.tenant_session(info.tenant, info.admin_user_id) as s:
-        integration = connect_integration(s, "https://eu.ninjarmm.com")
         for o in range(1, ORGS + 1):
             org_mapping.create_client_from_organization(
                 s, integration, Organization(o, f"Client {o}")

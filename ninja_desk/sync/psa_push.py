@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from ninja_desk.core.device_identity import Candidate, IdentityIndex, fingerprint
 from ninja_desk.core.snapshots import DeviceSnapshot
 from ninja_desk.psa import events, outbox
-from ninja_desk.psa.bulk import dialect_insert, in_ids
+from ninja_desk.psa.bulk import ANALYZE_AFTER, analyze, dialect_insert, in_ids, insert_many
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.errors import NotFound
 from ninja_desk.psa.integration_settings import load_settings, service_user
@@ -781,7 +781,9 @@ def _write(ctx: _Ctx) -> None:
     s, plan, now = ctx.s, ctx.plan, ctx.now
     c = s.conn
     if plan.asset_inserts:
-        c.execute(assets.insert(), plan.asset_inserts)
+        insert_many(c, assets.insert(), plan.asset_inserts)
+        if len(plan.asset_inserts) >= ANALYZE_AFTER:
+            analyze(s, "assets")
     if plan.asset_updates:
         cols = [k[2:] for k in plan.asset_updates[0] if k != "b_asset_id"]
         c.execute(
@@ -795,7 +797,7 @@ def _write(ctx: _Ctx) -> None:
         for clause in in_ids(c, table.c.asset_id, ids):
             c.execute(table.delete().where(table.c.tenant == s.tenant, clause))
     for asset_type, rows in plan.ext_inserts.items():
-        c.execute(EXTENSION_TABLES[asset_type].insert(), rows)
+        insert_many(c, EXTENSION_TABLES[asset_type].insert(), rows)
     for asset_type, rows in plan.ext_updates.items():
         table = EXTENSION_TABLES[asset_type]
         cols = EXTENSION_FIELDS[asset_type]
@@ -834,10 +836,11 @@ def _write(ctx: _Ctx) -> None:
             plan.retirements,
         )
     if plan.lineage:
-        c.execute(ninjadesk_asset_device_lineage.insert(), plan.lineage)
+        insert_many(c, ninjadesk_asset_device_lineage.insert(), plan.lineage)
     if plan.mappings:
         insert = dialect_insert(c, teem)
-        c.execute(
+        insert_many(
+            c,
             insert.on_conflict_do_update(
                 index_elements=["tenant", "integration_type", "alga_entity_type", "alga_entity_id"],
                 set_={
@@ -853,7 +856,8 @@ def _write(ctx: _Ctx) -> None:
         )
     if plan.sync_rows:
         insert = dialect_insert(c, ninjadesk_asset_sync)
-        c.execute(
+        insert_many(
+            c,
             insert.on_conflict_do_update(
                 index_elements=["tenant", "asset_id"],
                 set_={
@@ -891,7 +895,8 @@ def _write_history(ctx: _Ctx, software: SoftwareChanges) -> None:
         plan.history[asset_id][1]["software"] = entry
     if not plan.history:
         return
-    ctx.s.conn.execute(
+    insert_many(
+        ctx.s.conn,
         asset_history.insert(),
         [
             {

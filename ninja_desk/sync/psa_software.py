@@ -15,12 +15,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from ninja_desk.core.inventory import SoftwareItem
-from ninja_desk.psa.bulk import chunks, dialect_insert, in_ids
+from ninja_desk.psa.bulk import ANALYZE_AFTER, analyze, chunks, dialect_insert, in_ids
 from ninja_desk.psa.schema import asset_software, software_catalog
 from ninja_desk.psa.tenancy import TenantSession
 
@@ -95,56 +96,106 @@ def ensure_catalog(
                 for k in missing
             ],
         )
+        if len(missing) >= ANALYZE_AFTER:
+            analyze(s, "software_catalog")
         ids.update(_catalog_ids(s, sorted({k[0] for k in missing})))
     return ids
 
 
-# PostgreSQL takes a whole first inventory (~400k rows for 10,000 machines) as a few array
-# parameters per INSERT ... SELECT FROM unnest(...), several times faster than batched VALUES.
+# PostgreSQL takes a whole first inventory (~400k rows for 10,000 machines) in one
+# INSERT ... SELECT FROM unnest(...). Rows are dictionary-encoded: two integer arrays (which
+# asset, which (title, version, date) item) sent as array literals, plus the distinct assets
+# and items; dumping 400k uuids through the driver costs more than the insert itself.
 _UNNEST_INSERT = sa.text(
     "INSERT INTO asset_software (tenant, asset_id, software_id, version, install_date, "
     "first_seen_at, last_seen_at, is_current) "
-    "SELECT :tenant, u.a, u.s, u.v, u.d, :now, :now, true "
-    "FROM unnest(:assets, :software, :versions, :dates) AS u(a, s, v, d)"
+    "SELECT :tenant, a.id, i.s, i.v, i.d, :now, :now, true "
+    "FROM unnest(CAST(:asset_idx AS int[]), CAST(:item_idx AS int[])) AS u(ai, ii) "
+    "JOIN unnest(CAST(:assets AS uuid[])) WITH ORDINALITY AS a(id, n) ON a.n = u.ai "
+    "JOIN unnest(:software, :versions, :dates) WITH ORDINALITY AS i(s, v, d, n) ON i.n = u.ii"
 ).bindparams(
-    sa.bindparam("assets", type_=postgresql.ARRAY(sa.Uuid())),
     sa.bindparam("software", type_=postgresql.ARRAY(sa.Uuid())),
     sa.bindparam("versions", type_=postgresql.ARRAY(sa.String())),
     sa.bindparam("dates", type_=postgresql.ARRAY(sa.Date())),
     sa.bindparam("tenant", type_=sa.Uuid()),
     sa.bindparam("now", type_=sa.DateTime(timezone=True)),
 )
-_UNNEST_CHUNK = 50_000
+_UNNEST_CHUNK = 100_000
+
+
+def _int_array(values: list[int]) -> str:
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+def _insert_postgres(s: TenantSession, rows: list[dict], now: datetime) -> None:
+    for part in chunks(rows, _UNNEST_CHUNK):
+        asset_index: dict[uuid.UUID, int] = {}
+        item_index: dict[tuple[uuid.UUID, str | None, date | None], int] = {}
+        asset_idx: list[int] = []
+        item_idx: list[int] = []
+        for r in part:
+            asset_idx.append(asset_index.setdefault(r["asset_id"], len(asset_index) + 1))
+            item = (r["software_id"], r["version"], r["install_date"])
+            item_idx.append(item_index.setdefault(item, len(item_index) + 1))
+        items = list(item_index)
+        s.conn.execute(
+            _UNNEST_INSERT,
+            {
+                "tenant": s.tenant,
+                "now": now,
+                "asset_idx": _int_array(asset_idx),
+                "item_idx": _int_array(item_idx),
+                "assets": "{" + ",".join(map(str, asset_index)) + "}",
+                "software": [i[0] for i in items],
+                "versions": [i[1] for i in items],
+                "dates": [i[2] for i in items],
+            },
+        )
+
+
+def _insert_sqlite(s: TenantSession, rows: list[dict], now: datetime) -> None:
+    # Values in the form SQLAlchemy's types store them (uuid hex, ISO date and timestamp),
+    # converted once per distinct value instead of once per row and column.
+    table = asset_software
+    dialect = s.conn.dialect
+    uuid_bind = table.c.asset_id.type.dialect_impl(dialect).bind_processor(dialect)
+    time_bind = table.c.first_seen_at.type.dialect_impl(dialect).bind_processor(dialect)
+    date_bind = table.c.install_date.type.dialect_impl(dialect).bind_processor(dialect)
+    stamp = time_bind(now) if time_bind else now
+    tenant = uuid_bind(s.tenant) if uuid_bind else s.tenant
+    cache: dict[Any, Any] = {}
+
+    def conv(value: Any, bind: Any) -> Any:
+        if value is None or bind is None:
+            return value
+        found = cache.get(value)
+        if found is None:
+            found = cache[value] = bind(value)
+        return found
+
+    s.conn.exec_driver_sql(
+        "INSERT INTO asset_software (tenant, asset_id, software_id, version, install_date, "
+        "first_seen_at, last_seen_at, is_current) VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
+        [
+            (
+                tenant,
+                conv(r["asset_id"], uuid_bind),
+                conv(r["software_id"], uuid_bind),
+                r["version"],
+                conv(r["install_date"], date_bind),
+                stamp,
+                stamp,
+            )
+            for r in rows
+        ],
+    )
 
 
 def _insert_rows(s: TenantSession, rows: list[dict], now: datetime) -> None:
     if s.is_postgres:
-        for part in chunks(rows, _UNNEST_CHUNK):
-            s.conn.execute(
-                _UNNEST_INSERT,
-                {
-                    "tenant": s.tenant,
-                    "now": now,
-                    "assets": [r["asset_id"] for r in part],
-                    "software": [r["software_id"] for r in part],
-                    "versions": [r["version"] for r in part],
-                    "dates": [r["install_date"] for r in part],
-                },
-            )
-        return
-    s.conn.execute(
-        asset_software.insert(),
-        [
-            {
-                "tenant": s.tenant,
-                **r,
-                "first_seen_at": now,
-                "last_seen_at": now,
-                "is_current": True,
-            }
-            for r in rows
-        ],
-    )
+        _insert_postgres(s, rows, now)
+    else:
+        _insert_sqlite(s, rows, now)
 
 
 def sync_software(

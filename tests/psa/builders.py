@@ -72,3 +72,9 @@ def snapshot(
 
 def org(org_id: int, name: str) -> Organization:
     return Organization(id=org_id, name=name)
+
+
+def software(
+    device_id: int, name: str, publisher: str | None = "Vendor", version: str | None = "1.0"
+) -> SoftwareItem:
+    return SoftwareItem(device_id, name, publisher, version)
