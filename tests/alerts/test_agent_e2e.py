@@ -3,6 +3,9 @@
 The simulator runs in its own thread; the relay and the agent share the test's loop. The agent
 first syncs and pushes the fleet as assets, then a CRITICAL alert triggered in the simulator
 must be a ticket in the PSA within 2 s, and its RESET must resolve the untouched ticket.
+
+`ninja-desk agent --once` runs as a real process: one sync, push and alert round, exit 0; as a
+companion of Alga's own NinjaOne integration it syncs its cache and writes nothing to the PSA.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from ninja_desk.cache.store import LocalCache
 from ninja_desk.ninjaone.retry import RetryPolicy
 from ninja_desk.ninjaone.session import open_api
 from ninja_desk.ninjaone.webhooks import build_webhook_config, register_webhook
-from ninja_desk.psa.schema import rmm_alerts, statuses, tickets
+from ninja_desk.psa.integrations import ALGA_SYNC_OFF, update_settings
+from ninja_desk.psa.schema import assets, rmm_alerts, rmm_integrations, statuses, tickets
 from ninja_desk.simulator import AsyncSimControl, SimulatorConfig, run_simulator_in_thread
 from ninja_desk.sync.agent import Agent, AgentConfig
 from ninja_desk.sync.engine import SyncEngine
@@ -47,6 +51,10 @@ def e2e(pg: PsaEnv) -> AlertEnv:
     integration, clients = setup_integration(
         pg.psa, pg.tenant, pg.admin_id, {1: "Org one", 2: "Org two"}
     )
+    # NinjaDesk is primary here: Alga's own device sync and alert polling are off (the row
+    # setup_integration writes is Alga's own integration, running).
+    with pg.psa.tenant_session(pg.tenant) as s:
+        update_settings(s, integration, ALGA_SYNC_OFF)
     env = AlertEnv(pg, integration, clients)
     env.rule(
         "critical",
@@ -55,6 +63,13 @@ def e2e(pg: PsaEnv) -> AlertEnv:
         {"type": "create_ticket", "group_storms": False},
     )
     return env
+
+
+RESOLVED = ("resolved", "auto_resolved")  # Alga's words for an alert its RESET ended
+
+
+def resolved(state: tuple[str | None, bool | None]) -> bool:
+    return state[0] in RESOLVED and state[1] is True
 
 
 def ticket_state(a: AlertEnv, uid: str) -> tuple[str | None, bool | None]:
@@ -76,7 +91,7 @@ def ticket_state(a: AlertEnv, uid: str) -> tuple[str | None, bool | None]:
                     ),
                 )
             )
-            .where(rmm_alerts.c.tenant == a.tenant, rmm_alerts.c.series_uid == uid)
+            .where(rmm_alerts.c.tenant == a.tenant, rmm_alerts.c.external_alert_id == uid)
         ).first()
     return (row.status, row.is_closed) if row else (None, None)
 
@@ -145,7 +160,7 @@ async def test_simulator_alert_becomes_a_ticket_within_2s_and_reset_resolves_it(
             assert ticket_state(e2e, uid) == ("active", False)
             await wait_for(lambda: all(a.stats.relay_events >= 1 for a in agents), 5)
             await ctl.reset_alert(uid)
-            await wait_for(lambda: ticket_state(e2e, uid) == ("resolved", True), 5)
+            await wait_for(lambda: resolved(ticket_state(e2e, uid)), 5)
         # One ticket although both agents applied the webhook; both caches show it offline.
         assert sum(a.stats.tickets_created for a in agents) == 1
         with e2e.psa.tenant_session(e2e.tenant) as s:
@@ -257,15 +272,16 @@ async def test_activities_from_incremental_sync_feed_the_pipeline(
             assert ticket_state(e2e, uid) == ("active", False)
             await ctl.reset_alert(uid)
             await agent.sync_once()
-            assert ticket_state(e2e, uid) == ("resolved", True)
+            assert resolved(ticket_state(e2e, uid))
         with e2e.psa.tenant_session(e2e.tenant) as s:
-            body = s.conn.scalar(
-                sa.select(tickets.c.description)
+            attributes = s.conn.scalar(
+                sa.select(tickets.c.attributes)
                 .select_from(
                     tickets.join(rmm_alerts, rmm_alerts.c.ticket_id == tickets.c.ticket_id)
                 )
-                .where(tickets.c.tenant == e2e.tenant, rmm_alerts.c.series_uid == uid)
+                .where(tickets.c.tenant == e2e.tenant, rmm_alerts.c.external_alert_id == uid)
             )
+        body = str((attributes or {}).get("description"))
         device = sim.tenant.fleet.devices[device_id]
         assert f"/#/deviceDashboard/{device_id}/overview" in body
         assert "Org one" in body or "Org two" in body  # the mapped PSA client
@@ -274,3 +290,85 @@ async def test_activities_from_incremental_sync_feed_the_pipeline(
     finally:
         await api.client.aclose()
         cache.close()
+
+
+def _agent_once(sim, tmp_path: Path, psa_url: str, tenant: str) -> subprocess.CompletedProcess:  # type: ignore[no-untyped-def]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "NINJA_DESK_CLIENT_SECRET": "demo-secret",
+        "NINJA_DESK_DATA_DIR": str(tmp_path / "data"),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    env.pop("NINJA_DESK_RELAY_TOKEN", None)
+    return subprocess.run(
+        [
+            sys.executable,
+            *("-m", "ninja_desk.cli.main", "agent", "--once"),
+            *("--psa-url", psa_url, "--tenant", tenant),
+            *("--ninjaone-url", sim.base_url, "--client-id", "demo-client"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _count(a: AlertEnv, table: sa.Table) -> int:
+    with a.psa.tenant_session(a.tenant) as s:
+        return s.conn.scalar(
+            sa.select(sa.func.count()).select_from(table).where(table.c.tenant == a.tenant)
+        )
+
+
+def test_agent_once_syncs_pushes_and_tickets_then_exits(sim, e2e: AlertEnv, tmp_path: Path):  # type: ignore[no-untyped-def]
+    import httpx
+
+    device_id = min(sim.tenant.fleet.devices)
+    uid = httpx.post(
+        f"{sim.base_url}/_sim/alerts", json={"device_id": device_id, "severity": "CRITICAL"}
+    ).json()["uid"]
+    tenant_name = _tenant_name(e2e)
+    done = _agent_once(sim, tmp_path, e2e.psa.url, tenant_name)  # the tenant by its name
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    assert "One round done (primary): 1 sync, 1 asset push, 1 alert poll" in done.stdout
+    assert _count(e2e, assets) == len(sim.tenant.fleet.devices)
+    assert ticket_state(e2e, uid) == ("active", False)
+    again = _agent_once(sim, tmp_path, e2e.psa.url, str(e2e.tenant))
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "0 tickets created" in again.stdout  # one alert series, one ticket
+    assert _count(e2e, tickets) == 1
+
+
+def test_agent_once_as_a_companion_writes_nothing_to_the_psa(sim, e2e: AlertEnv, tmp_path: Path):  # type: ignore[no-untyped-def]
+    import httpx
+
+    with e2e.psa.tenant_session(e2e.tenant) as s:  # Alga's own integration polls alerts again
+        s.conn.execute(
+            rmm_integrations.update()
+            .where(rmm_integrations.c.tenant == e2e.tenant)
+            .values(settings={"alertPolling": {"enabled": True, "intervalMinutes": 5}})
+        )
+    device_id = min(sim.tenant.fleet.devices)
+    httpx.post(f"{sim.base_url}/_sim/alerts", json={"device_id": device_id, "severity": "CRITICAL"})
+    done = _agent_once(sim, tmp_path, e2e.psa.url, str(e2e.tenant))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "companion" in done.stdout and "One round done (companion): 1 sync, 0 asset push" in (
+        done.stdout
+    )
+    assert _count(e2e, assets) == 0 and _count(e2e, tickets) == 0 and _count(e2e, rmm_alerts) == 0
+    cache = LocalCache(tmp_path / "data" / "cache.sqlite3")
+    try:  # its own cache is current: the technician still sees the fleet and remote-connects
+        assert cache.scalar("SELECT count(*) FROM devices") == len(sim.tenant.fleet.devices)
+    finally:
+        cache.close()
+
+
+def _tenant_name(a: AlertEnv) -> str:
+    from ninja_desk.psa.schema import tenants
+
+    with a.psa.tenant_session(a.tenant) as s:
+        return s.conn.scalar(sa.select(tenants.c.client_name).where(tenants.c.tenant == a.tenant))

@@ -179,3 +179,34 @@ async def test_a_relay_storm_is_ingested_as_one_batch(alerts: AlertEnv, cache: L
     # Replaying the same batch (a relay redelivery) changes nothing.
     await agent._on_relay_batch(storm)
     assert ticket_count() == made and calls == [30, 30]
+
+
+async def test_a_companion_agent_makes_no_tickets_and_pushes_nothing(
+    alerts: AlertEnv, cache: LocalCache
+) -> None:
+    """Alga's own NinjaOne integration makes the tickets: webhooks, polls and syncs of a
+    companion agent never reach the pipeline or the asset push."""
+    from ninja_desk.sync.relay_subscriber import RelayEvent
+    from tests.alerts.payloads import activity
+
+    alerts.rule("tickets", 1, {}, {"type": "create_ticket"})
+    agent, api = agent_for(alerts, cache, companion=True)
+    assert not agent.writes_psa
+    api.rows = load("alerts/alerts_mixed.json")
+    assert await agent.poll_alerts() is None and not api.polled.is_set()
+    await agent._on_relay_batch(
+        [RelayEvent(seq=1, endpoint="ninja", received_at=0.0, payload=activity(7, "s-7"))]
+    )
+    await agent.push_assets(full=True)
+    assert agent.stats.relay_events == 1  # applied to the cache
+    assert (agent.stats.alerts_ingested, agent.stats.tickets_created, agent.stats.pushes) == (
+        0,
+        0,
+        0,
+    )
+    with alerts.psa.tenant_session(alerts.tenant) as s:
+        for table in (rmm_alerts, tickets):
+            count = s.conn.scalar(
+                sa.select(sa.func.count()).select_from(table).where(table.c.tenant == alerts.tenant)
+            )
+            assert count == 0, table.name
