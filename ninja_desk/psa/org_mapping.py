@@ -24,7 +24,9 @@ import sqlalchemy as sa
 from ninja_desk.core.organizations import Organization
 from ninja_desk.psa.clients import Client, create_client, find_client_by_name, list_clients
 from ninja_desk.psa.clock import utcnow
+from ninja_desk.psa.errors import NotFound
 from ninja_desk.psa.permissions import CONFIGURE_ORG_MAPPING, SYNC_DEVICES, require
+from ninja_desk.psa.schema import clients as client_table
 from ninja_desk.psa.schema import rmm_organization_mappings as m
 from ninja_desk.psa.tenancy import TenantSession
 
@@ -294,6 +296,24 @@ def _upsert(
     )
 
 
+def _check_clients(s: TenantSession, client_ids: Sequence[uuid.UUID]) -> None:
+    """Every id a client of this tenant (PostgreSQL's foreign key says so too; SQLite's
+    schema has no key on this column)."""
+    wanted = set(client_ids)
+    if not wanted:
+        return
+    found = set(
+        s.conn.scalars(
+            sa.select(client_table.c.client_id).where(
+                client_table.c.tenant == s.tenant,
+                client_table.c.client_id.in_(sorted(wanted, key=str)),
+            )
+        )
+    )
+    if wanted - found:
+        raise NotFound("That client does not exist in this tenant; refresh the client list.")
+
+
 def map_organization(
     s: TenantSession,
     integration_id: uuid.UUID,
@@ -306,6 +326,8 @@ def map_organization(
 ) -> None:
     """Map to an existing client, or pass None to leave the org unmapped."""
     require(s, CONFIGURE_ORG_MAPPING)
+    if client_id is not None and _known is None:
+        _check_clients(s, [client_id])
     _upsert(
         s,
         integration_id,
@@ -345,6 +367,7 @@ def bulk_map(
     require(s, CONFIGURE_ORG_MAPPING)
     known = load_mappings(s, integration_id)  # once, not per org
     latest = {o.id: (o, c) for o, c in pairs}  # an org listed twice: the last choice wins
+    _check_clients(s, [c for _, c in latest.values() if c is not None])
     for org, client_id in latest.values():
         map_organization(
             s, integration_id, org, client_id, auto_sync=auto_sync, _known=known, _how=_how
@@ -402,4 +425,9 @@ def auto_map(
             created.append((org, made[org.name.strip()]))
     bulk_map(s, integration_id, mapped, _how="suggestion")
     bulk_map(s, integration_id, created, _how="created_client")
+    # The rest is recorded as "seen, not mapped", so Alga's mapping screen lists it too.
+    known = load_mappings(s, integration_id)
+    for org, _why in unmapped:
+        if str(org.id) not in known:
+            _upsert(s, integration_id, org, known=known, how="seen", client_id=None)
     return AutoMapResult(tuple(mapped), tuple(created), tuple(unmapped))

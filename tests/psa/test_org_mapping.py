@@ -1,12 +1,18 @@
+"""NinjaOne organizations -> Alga clients in rmm_organization_mappings (both backends)."""
+
 from __future__ import annotations
 
-import pytest
+import uuid
 
-from ninja_desk.psa import audit, org_mapping
+import pytest
+import sqlalchemy as sa
+
+from ninja_desk.psa import org_mapping
 from ninja_desk.psa.clients import create_client, list_clients
-from ninja_desk.psa.integrations import connect_integration
 from ninja_desk.psa.org_mapping import normalise_company_name
+from ninja_desk.psa.schema import clients, rmm_organization_mappings
 from tests.psa.builders import org
+from tests.psa.helpers import ninjaone_integration
 
 
 @pytest.mark.parametrize(
@@ -30,8 +36,24 @@ def test_different_companies_stay_different():
 
 @pytest.fixture
 def integration(psa):
-    with psa.psa.tenant_session(psa.tenant, psa.admin_id) as s:
-        return connect_integration(s, "https://eu.ninjarmm.com")
+    return ninjaone_integration(psa.psa, psa.tenant)
+
+
+def _rows(psa):
+    m = rmm_organization_mappings.c
+    with psa.psa.tenant_session(psa.tenant) as s:
+        return {
+            r.external_organization_id: r
+            for r in s.conn.execute(
+                sa.select(
+                    m.external_organization_id,
+                    m.external_organization_name,
+                    m.client_id,
+                    m.auto_sync_assets,
+                    m.metadata,
+                ).where(m.tenant == psa.tenant)
+            )
+        }
 
 
 ORGS = [org(1, "Acme Ltd"), org(2, "Bravo GmbH"), org(3, "Charlie Inc"), org(4, "Delta")]
@@ -62,19 +84,19 @@ def test_mapping_states_suggestions_create_and_leave_unmapped(psa, integration):
         assert states[3].client_id == charlie and states[3].client_name == "Charlie Inc"
         assert not states[4].mapped and states[4].suggestions == ()
         assert "Charlie Inc" in [c.name for c in list_clients(s)]
-        actions = [
-            e.action for e in audit.read_audit_log(s, entity_type="rmm_organization_mapping")
-        ]
-    assert actions.count("org_mapping.mapped") == 3
-    assert actions.count("org_mapping.unmapped") == 1
-    assert actions.count("org_mapping.auto_sync") == 1
+    rows = _rows(psa)
+    assert rows["4"].client_id is None  # Alga's "seen, not mapped"
+    assert not rows["2"].auto_sync_assets
+    assert rows["3"].external_organization_name == "Charlie Inc"
+    # Who mapped it and how, under NinjaDesk's own metadata key.
+    assert rows["1"].metadata["ninjadesk"]["how"] == "suggestion"
+    assert rows["1"].metadata["ninjadesk"]["changedBy"] == str(psa.admin_id)
+    assert rows["3"].metadata["ninjadesk"]["how"] == "created_client"
 
 
 def test_bulk_map_is_all_or_nothing(psa, integration):
     with psa.psa.tenant_session(psa.tenant, psa.admin_id) as s:
         acme = create_client(s, "Acme")
-    import uuid
-
     with pytest.raises(Exception), psa.psa.tenant_session(psa.tenant, psa.admin_id) as s:  # noqa: B017
         org_mapping.bulk_map(s, integration, [(ORGS[0], acme), (ORGS[1], uuid.uuid4())])
     with psa.psa.tenant_session(psa.tenant, psa.admin_id) as s:
@@ -98,3 +120,69 @@ def test_orgs_that_appeared_or_vanished_since_the_last_sync(psa, integration):
             st.organization.id: st for st in org_mapping.list_org_mappings(s, integration, ORGS)
         }
         assert states[3].vanished_at is not None and states[1].vanished_at is None
+
+
+def test_auto_map_with_created_clients_says_what_stays_unmapped(psa, integration):
+    orgs = [
+        org(1, "Acme Ltd"),
+        org(2, "Bravo GmbH"),
+        org(3, "Charlie Inc"),
+        org(4, "Delta"),
+        org(5, "Echo"),
+        org(6, "Echo"),
+    ]
+    with psa.psa.tenant_session(psa.tenant, psa.admin_id) as s:
+        acme = create_client(s, "ACME")
+        create_client(s, "Bravo")
+        create_client(s, "Bravo GmbH")  # two clients match Bravo: a person must choose
+        inactive = create_client(s, "Delta")
+        s.conn.execute(
+            clients.update().where(clients.c.client_id == inactive).values(is_inactive=True)
+        )
+        plain = org_mapping.auto_map(s, integration, orgs)
+        assert [(o.id, c) for o, c in plain.mapped] == [(1, acme)]
+        assert plain.created == ()
+        assert [o.id for o, _ in plain.unmapped] == [2, 3, 4, 5, 6]
+        assert "--create-clients" in dict((o.id, why) for o, why in plain.unmapped)[3]
+
+        made = org_mapping.auto_map(s, integration, orgs, create_clients=True)
+        assert made.mapped[0][0].id == 6  # the second "Echo" shares the first one's client
+        assert [o.id for o, _ in made.created] == [3, 5]
+        reasons = {o.id: why for o, why in made.unmapped}
+        assert set(reasons) == {2, 4}
+        assert "Several clients" in reasons[2] and "inactive" in reasons[4]
+        names = {c.client_id: c.name for c in list_clients(s)}
+    rows = _rows(psa)
+    assert names[rows["3"].client_id] == "Charlie Inc"
+    assert rows["5"].client_id == rows["6"].client_id
+    assert rows["1"].client_id == acme and rows["2"].client_id is None
+
+
+def test_known_organizations_come_from_the_recorded_mappings(psa, integration):
+    with psa.psa.tenant_session(psa.tenant, psa.admin_id) as s:
+        org_mapping.record_seen_organizations(s, integration, ORGS[:3])
+        org_mapping.record_seen_organizations(s, integration, ORGS[:2])
+        known = org_mapping.known_organizations(s, integration)
+    assert [(o.id, o.name) for o in known] == [(1, "Acme Ltd"), (2, "Bravo GmbH")]
+
+
+def test_mapping_metadata_keeps_algas_keys(psa, integration):
+    m = rmm_organization_mappings
+    with psa.psa.tenant_session(psa.tenant, psa.admin_id) as s:
+        s.conn.execute(
+            m.insert().values(
+                tenant=psa.tenant,
+                mapping_id=uuid.uuid4(),
+                integration_id=integration,
+                external_organization_id="1",
+                external_organization_name="Acme Ltd",
+                metadata={"nodeApprovalMode": "AUTOMATIC"},
+            )
+        )
+        acme = create_client(s, "Acme")
+        org_mapping.map_organization(s, integration, ORGS[0], acme)
+        org_mapping.record_seen_organizations(s, integration, ORGS[:1])
+    row = _rows(psa)["1"]
+    assert row.client_id == acme
+    assert row.metadata["nodeApprovalMode"] == "AUTOMATIC"
+    assert row.metadata["ninjadesk"]["lastSeenAt"]
