@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
-import uuid
 from pathlib import Path
 from typing import Any
-
-from ninja_desk.psa.tenancy import PsaDatabase
-from ninja_desk.sync.psa_push import push_snapshots
-from tests.psa.builders import device, snapshot
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ninjaone"
 # Org 1 and 2 are mapped to PSA clients; org 3 is not (its alerts explain "not mapped").
@@ -22,14 +17,6 @@ DEVICES = {**{d: 1 for d in range(101, 111)}, **{d: 2 for d in range(201, 211)},
 
 def load(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text())
-
-
-def push_assets(db: PsaDatabase, tenant: uuid.UUID, integration: uuid.UUID) -> None:
-    snaps = [
-        snapshot(device(d, org, node_class="WINDOWS_SERVER" if d % 2 else "WINDOWS_WORKSTATION"))
-        for d, org in DEVICES.items()
-    ]
-    push_snapshots(db, tenant, integration, snaps, full=True)
 
 
 def activity(
