@@ -109,19 +109,20 @@ def test_the_bad_value_is_never_logged(tmp_path: Path, caplog: pytest.LogCapture
     assert "sk-live" not in caplog.text
 
 
+class _AnyPsa(SimpleNamespace):
+    """A desktop PSA stand-in: whatever else the agent asks of it is None (read-only desktop)."""
+
+    def __getattr__(self, name: str) -> None:
+        return None
+
+
 def test_the_desktop_agent_starts_with_a_string_interval(tmp_path: Path) -> None:
     """The background agent read `max(1, "15")` and crashed; now it gets the default."""
     from ninja_desk.sync.desktop_runtime import DesktopAgent
 
     _write(tmp_path, {"sync_interval_minutes": "15", "relay_url": "https://relay.example"})
     settings = Settings.load(tmp_path)
-    psa = SimpleNamespace(
-        tenant=uuid.uuid4(),
-        integration_id=uuid.uuid4(),
-        db=None,
-        user_id=None,
-        user_name="tech",
-    )
+    psa = _AnyPsa(tenant=uuid.uuid4(), integration_id=uuid.uuid4(), user_name="tech")
     agent = DesktopAgent(
         cache=SimpleNamespace(),  # type: ignore[arg-type]
         engine=SimpleNamespace(api=None),  # type: ignore[arg-type]
