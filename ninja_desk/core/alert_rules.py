@@ -16,11 +16,17 @@ The stored shape (`rmm_alert_rules.conditions` / `.action`, the same JSON the ru
 
 `activity_types` matches the alert's source type (`CONDITION_AGENT_CPU`, ...) or its activity
 type (`CONDITION`); `status_codes` the status code of the activity that opened it.
+
+Also understood (what Alga's rule shape adds, translated by ninja_desk/psa/alert_rules.py):
+`source_types` (the source type only), `alert_classes`, `message_pattern` (a regular
+expression searched in the message and condition name) and `keywords` (any of them, case
+insensitive).
 """
 
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +63,7 @@ class AlertFacts:
     condition_name: str | None = None
     device_id: int | None = None
     device_name: str | None = None
+    alert_class: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +119,26 @@ def mismatch(rule: Rule, facts: AlertFacts) -> str | None:
     if classes and not _any_pattern(classes, facts.node_class):
         return f"device class {facts.node_class} not selected"
     text = str(c.get("message_contains") or "").strip().lower()
-    if text:
-        haystack = " ".join(x for x in (facts.message, facts.condition_name) if x).lower()
-        if text not in haystack:
-            return f"message does not contain '{text}'"
+    haystack = " ".join(x for x in (facts.message, facts.condition_name) if x)
+    if text and text not in haystack.lower():
+        return f"message does not contain '{text}'"
+    sources = _upper_set(c.get("source_types"))
+    if sources and not _any_pattern(sources, facts.source_type):
+        return f"source type {facts.source_type} not selected"
+    classes_ = _upper_set(c.get("alert_classes"))
+    if classes_ and not _any_pattern(classes_, facts.alert_class):
+        return f"alert class {facts.alert_class} not selected"
+    pattern = str(c.get("message_pattern") or "")
+    if pattern:
+        try:
+            found = re.search(pattern, haystack, re.IGNORECASE) is not None
+        except re.error:
+            return f"message pattern '{pattern}' is not a valid regular expression"
+        if not found:
+            return f"message does not match '{pattern}'"
+    keywords = [str(k).strip().lower() for k in c.get("keywords") or () if str(k).strip()]
+    if keywords and not any(k in haystack.lower() for k in keywords):
+        return f"message has none of the keywords {keywords}"
     return None
 
 

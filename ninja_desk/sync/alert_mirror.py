@@ -16,9 +16,9 @@ import sqlalchemy as sa
 
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.psa.schema import (
-    asset_ticket_associations,
+    asset_associations,
     assets,
-    companies,
+    clients,
     priorities,
     rmm_alerts,
     statuses,
@@ -45,16 +45,16 @@ def ticket_rows(
                 statuses.c.name.label("status"),
                 priorities.c.priority_name.label("priority"),
                 t.c.client_id,
-                companies.c.company_name,
+                clients.c.client_name,
                 t.c.entered_at,
                 t.c.updated_at,
             )
             .select_from(
-                t.join(
+                t.outerjoin(
                     statuses,
                     sa.and_(statuses.c.tenant == t.c.tenant, statuses.c.status_id == t.c.status_id),
                 )
-                .join(
+                .outerjoin(
                     priorities,
                     sa.and_(
                         priorities.c.tenant == t.c.tenant,
@@ -62,27 +62,25 @@ def ticket_rows(
                     ),
                 )
                 .outerjoin(
-                    companies,
-                    sa.and_(
-                        companies.c.tenant == t.c.tenant, companies.c.company_id == t.c.client_id
-                    ),
+                    clients,
+                    sa.and_(clients.c.tenant == t.c.tenant, clients.c.client_id == t.c.client_id),
                 )
             )
             .where(t.c.tenant == tenant, t.c.ticket_id.in_(ids))
         ).all()
-        ata = asset_ticket_associations
+        aa = asset_associations
         devices = s.conn.execute(
-            sa.select(ata.c.ticket_id, assets.c.rmm_device_id)
+            sa.select(aa.c.entity_id, assets.c.rmm_device_id)
             .select_from(
-                ata.join(
+                aa.join(
                     assets,
-                    sa.and_(assets.c.tenant == ata.c.tenant, assets.c.asset_id == ata.c.asset_id),
+                    sa.and_(assets.c.tenant == aa.c.tenant, assets.c.asset_id == aa.c.asset_id),
                 )
             )
-            .where(ata.c.tenant == tenant, ata.c.ticket_id.in_(ids))
+            .where(aa.c.tenant == tenant, aa.c.entity_type == "ticket", aa.c.entity_id.in_(ids))
         ).all()
         series = s.conn.execute(
-            sa.select(rmm_alerts.c.ticket_id, sa.func.min(rmm_alerts.c.series_uid))
+            sa.select(rmm_alerts.c.ticket_id, sa.func.min(rmm_alerts.c.external_alert_id))
             .where(rmm_alerts.c.tenant == tenant, rmm_alerts.c.ticket_id.in_(ids))
             .group_by(rmm_alerts.c.ticket_id)
         ).all()
@@ -99,7 +97,7 @@ def ticket_rows(
             "status": r.status,
             "priority": r.priority,
             "client_id": str(r.client_id),
-            "client_name": r.company_name,
+            "client_name": r.client_name,
             "alert_uid": first_series.get(r.ticket_id),
             "created_at": r.entered_at.timestamp() if r.entered_at else None,
             "updated_at": r.updated_at.timestamp() if r.updated_at else None,

@@ -11,12 +11,23 @@ one transaction per batch:
    batch (`SELECT ... FOR UPDATE`, in uid order so two batches never deadlock);
 2. fold the events into each series' state; stale and replayed events change nothing;
 3. decide once per series, when its trigger is first known (core/alert_rules.py);
-4. create tickets (`tickets.py` numbering, drawn in one statement per batch) and claim each
-   series with `UPDATE rmm_alerts SET ticket_id = :t WHERE ... AND ticket_id IS NULL`; a claim
-   that finds a ticket already set aborts the batch. With the row lock held this never fires,
-   but the database, not this process, is what guarantees one ticket per series;
-5. comment on repeats and resets, resolve untouched tickets when their alert resets;
-6. publish `rmm.alert.*` events (outbox + in-process bus after commit).
+4. create tickets (psa/tickets.py: Alga's numbering, board, thread note, asset link, history
+   and TICKET_CREATED) and claim each series with `UPDATE rmm_alerts SET ticket_id = :t WHERE
+   ... AND ticket_id IS NULL`; a claim that finds a ticket already set aborts the batch. With
+   the row lock held this never fires, but the database (rmm_alerts' UNIQUE (tenant,
+   integration_id, external_alert_id) and that conditional update), not this process, is what
+   guarantees one ticket per series, whoever else writes rmm_alerts;
+5. comment on repeats and resets, close untouched tickets when their alert resets
+   (TICKET_CLOSED);
+6. publish `rmm.alert.*` events (outbox + in-process bus after commit); Alga's bus events go
+   out after commit through alga_events.py when an Alga Redis is configured.
+
+State lives in Alga's `rmm_alerts` (external_alert_id = the series uid, Alga's severity and
+status words, dedup_key, occurrence_count, matched_rule_id, ...) plus NinjaDesk's
+`ninjadesk_alert_series` beside it (newest activity applied, decision and why).
+
+In companion mode (Alga's own NinjaOne integration makes the alert tickets) the pipeline
+records nothing: `ingest` is the one entry point and returns at once.
 
 Any number of desktops and agents may run this at once against the same PSA database.
 """
@@ -39,18 +50,28 @@ from ninja_desk.core import alert_series as series_mod
 from ninja_desk.core.alert_rules import AlertFacts, Decision, Rule
 from ninja_desk.core.alert_series import AlertEvent, SeriesState, Transition
 from ninja_desk.core.maintenance_windows import MaintenanceWindow, open_window
-from ninja_desk.core.maintenance_windows import from_row as window_from_row
-from ninja_desk.psa import outbox
-from ninja_desk.psa.alert_rules import list_rules
+from ninja_desk.psa import alert_rules as psa_rules
+from ninja_desk.psa import alga_events, outbox
 from ninja_desk.psa.bulk import dialect_insert
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.errors import NotFound
-from ninja_desk.psa.org_mapping import load_mappings
+from ninja_desk.psa.integration_settings import (
+    SEVERITIES,
+    IntegrationSettings,
+    load_settings,
+    priority_for,
+)
 from ninja_desk.psa.permissions import ACT_ALERTS, current_user_permissions, require
-from ninja_desk.psa.schema import assets, rmm_alerts, tickets, users
+from ninja_desk.psa.schema import (
+    assets,
+    ninjadesk_alert_series,
+    priorities,
+    rmm_alerts,
+    rmm_organization_mappings,
+    tickets,
+)
 from ninja_desk.psa.tenancy import PsaDatabase, TenantSession
-from ninja_desk.sync import alert_tickets
-from ninja_desk.sync.alert_tables import rmm_alert_series, rmm_maintenance_windows
+from ninja_desk.sync import alert_tickets, alert_windows
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +80,10 @@ ALERT_ACKNOWLEDGED = "rmm.alert.acknowledged"
 ALERT_RESOLVED = "rmm.alert.resolved"
 ALERT_TICKET_CREATED = "rmm.alert.ticket_created"
 
-AUTOMATION_USERNAME = "ninjaone-automation"
+COMPANION_MODE = (
+    "NinjaDesk runs as a companion here: Alga's own NinjaOne integration records alerts and "
+    "makes their tickets, so this pipeline records nothing."
+)
 _RETRYABLE_PG = ("40P01", "40001")  # deadlock_detected, serialization_failure
 
 DeviceLookup = Callable[[Sequence[int]], dict[int, dict[str, Any]]]
@@ -93,6 +117,9 @@ class IngestResult:
     comments: int = 0
     tickets_auto_resolved: int = 0
     outcomes: dict[str, SeriesOutcome] = field(default_factory=dict)
+    # One sentence each: why nothing was recorded (companion mode), boards left open, ...
+    skipped: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     def add(self, other: IngestResult) -> None:
         for name in (
@@ -110,9 +137,12 @@ class IngestResult:
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.outcomes.update(other.outcomes)
+        self.notes.extend(n for n in other.notes if n not in self.notes)
 
     def summary(self) -> dict[str, int]:
-        return {k: v for k, v in self.__dict__.items() if isinstance(v, int)}
+        return {
+            k: v for k, v in self.__dict__.items() if isinstance(v, int) and not isinstance(v, bool)
+        }
 
 
 class _LostInsertRace(Exception):
@@ -135,6 +165,10 @@ class _Series:
     acknowledged_by: uuid.UUID | None
     resolved_by: uuid.UUID | None
     source_payload: dict[str, Any]
+    metadata: dict[str, Any] = field(default_factory=dict)
+    window_id: uuid.UUID | None = None
+    auto_ticket: bool = False
+    last_occurrence_at: float | None = None
     events: list[AlertEvent] = field(default_factory=list)
     transitions: list[Transition] = field(default_factory=list)
     new_decision: Decision | None = None
@@ -152,7 +186,6 @@ class AlertPipeline:
         *,
         user_id: uuid.UUID | None = None,
         ninjaone_url: str = "",
-        priority_map: dict[str, str] | None = None,
         device_lookup: DeviceLookup | None = None,
         batch_size: int = 250,
         config_ttl: float = 5.0,
@@ -163,7 +196,6 @@ class AlertPipeline:
         self.integration_id = integration_id
         self._user_id = user_id
         self.ninjaone_url = ninjaone_url.rstrip("/")
-        self.priority_map = priority_map
         self.device_lookup = device_lookup
         self.batch_size = batch_size
         self.clock = clock
@@ -175,11 +207,18 @@ class AlertPipeline:
     # -- the acting user -------------------------------------------------------------------
 
     @property
-    def user_id(self) -> uuid.UUID:
-        """Who the pipeline acts as: the given user, else the tenant's automation user."""
-        if self._user_id is None:
-            self._user_id = ensure_automation_user(self.psa, self.tenant)
+    def user_id(self) -> uuid.UUID | None:
+        """Who the pipeline acts as: the given person, else None (the system: tickets with
+        entered_by NULL, notes by nobody, as Alga's own RMM tickets)."""
         return self._user_id
+
+    def settings(self, s: TenantSession) -> IntegrationSettings:
+        return self.cached("settings", lambda: load_settings(s, self.integration_id))
+
+    def service_user(self, s: TenantSession) -> uuid.UUID:
+        from ninja_desk.psa.integration_settings import service_user
+
+        return self.cached("service_user", lambda: service_user(s, self.settings(s)))
 
     # -- entry points ----------------------------------------------------------------------
 
@@ -196,24 +235,49 @@ class AlertPipeline:
         series it no longer lists are resolved (unless something newer happened since)."""
         observed_at = observed_at if observed_at is not None else self.clock()
         events = [e for r in alert_rows if (e := series_mod.event_from_alert_row(r, observed_at))]
-        listed = {e.series_uid for e in events}
+        return self.ingest(events, vanish_unlisted_at=observed_at)
+
+    def _vanished(self, listed: set[str], observed_at: float) -> list[AlertEvent]:
         with self.psa.tenant_session(self.tenant, self.user_id) as s:
             open_uids = s.conn.scalars(
-                sa.select(rmm_alerts.c.series_uid).where(
+                sa.select(rmm_alerts.c.external_alert_id).where(
                     rmm_alerts.c.tenant == self.tenant,
                     rmm_alerts.c.integration_id == self.integration_id,
-                    rmm_alerts.c.status.in_(series_mod.OPEN_STATUSES),
+                    rmm_alerts.c.status.in_(_OPEN_ALGA),
                 )
             ).all()
-        for uid in sorted(set(open_uids) - listed):
-            events.append(AlertEvent(uid, series_mod.VANISHED, None, observed_at, source="poll"))
-        return self.ingest(events)
+        return [
+            AlertEvent(uid, series_mod.VANISHED, None, observed_at, source="poll")
+            for uid in sorted(set(open_uids) - listed)
+        ]
+
+    def is_companion(self) -> bool:
+        """Companion mode, read once per `config_ttl`; also attaches Alga's event publisher
+        when an Alga Redis is configured (events then go out after every commit)."""
+        with self.psa.tenant_session(self.tenant, self.user_id, readonly=True) as s:
+            settings = self.settings(s)
+        if settings.alga_redis_url:
+            try:
+                alga_events.ensure_publisher(self.psa, settings)
+            except Exception as exc:  # the outbox keeps the events until Redis is reachable
+                log.warning("Alga's Redis publisher could not start (%s).", exc)
+        return settings.is_companion
 
     def ingest(
-        self, events: Sequence[AlertEvent], *, manual_ticket: str | None = None
+        self,
+        events: Sequence[AlertEvent],
+        *,
+        manual_ticket: str | None = None,
+        vanish_unlisted_at: float | None = None,
     ) -> IngestResult:
         """Fold `events` into their series. `manual_ticket`: a series a person asked a ticket
-        for (AlertService.create_ticket), whatever the rules decided."""
+        for (AlertService.create_ticket), whatever the rules decided. `vanish_unlisted_at`: a
+        poll's time; open series it did not list are resolved."""
+        if self.is_companion():
+            return IngestResult(skipped=COMPANION_MODE)
+        if vanish_unlisted_at is not None:
+            listed = {e.series_uid for e in events}
+            events = [*events, *self._vanished(listed, vanish_unlisted_at)]
         total = IngestResult()
         by_series: dict[str, list[AlertEvent]] = {}
         for ev in events:
@@ -292,7 +356,7 @@ class AlertPipeline:
                     }
                 )
         for uid, item in locked.items():
-            self._user_acts(uid, item, manual)
+            self._user_acts(uid, item, manual, context)
         self._insert_new(s, locked)
         alert_tickets.apply_ticket_effects(self, s, context, locked, result)
         self._write_back(s, locked, context)
@@ -312,7 +376,9 @@ class AlertPipeline:
             )
         return result
 
-    def _user_acts(self, uid: str, item: _Series, manual: str | None) -> None:
+    def _user_acts(
+        self, uid: str, item: _Series, manual: str | None, context: _BatchContext
+    ) -> None:
         for t, ev in zip(
             item.transitions, sorted(item.events, key=series_mod.fold_order), strict=False
         ):
@@ -328,7 +394,7 @@ class AlertPipeline:
                 "client, so the ticket has no client; map it in Settings → Organization mapping."
             )
         before = json.loads(item.explanation) if item.explanation else {}
-        priority = rules_mod.ticket_priority_for(item.state.severity, self.priority_map)
+        priority = rules_mod.ticket_priority_for(item.state.severity, context.severity_names)
         item.new_decision = Decision(
             rules_mod.MANUAL,
             "A technician created the ticket by hand"
@@ -348,29 +414,33 @@ class AlertPipeline:
         formed, by `_insert_new` (one write per new series instead of insert + update)."""
         uids = sorted(part)
         t = rmm_alerts
-        st = rmm_alert_series
+        st = ninjadesk_alert_series
         query = (
             sa.select(
                 t.c.alert_id,
-                t.c.series_uid,
+                t.c.external_alert_id,
                 t.c.status,
                 t.c.severity,
                 t.c.priority,
                 t.c.external_device_id,
                 t.c.asset_id,
                 t.c.activity_type,
-                t.c.status_code,
+                t.c.source_type,
+                t.c.alert_class,
                 t.c.message,
+                t.c.device_name,
                 t.c.triggered_at,
                 t.c.acknowledged_at,
                 t.c.resolved_at,
                 t.c.ticket_id,
-                t.c.rule_decision,
-                t.c.rule_explanation,
-                t.c.rule_id,
+                t.c.matched_rule_id,
                 t.c.acknowledged_by,
-                t.c.resolved_by,
-                t.c.source_payload,
+                t.c.metadata,
+                t.c.dedup_key,
+                t.c.occurrence_count,
+                t.c.last_occurrence_at,
+                t.c.auto_ticket_created,
+                t.c.suppressed_by_window_id,
                 st.c.alert_id.label("series_row"),
                 st.c.last_activity_id,
                 st.c.last_event_time,
@@ -378,12 +448,14 @@ class AlertPipeline:
                 st.c.severity_known,
                 st.c.status_from_activity,
                 st.c.resolved_reason,
-                st.c.source_type,
                 st.c.condition_name,
                 st.c.external_organization_id,
                 st.c.node_class,
-                st.c.device_name,
                 st.c.client_id,
+                st.c.rmm_user_id,
+                st.c.rule_decision,
+                st.c.rule_explanation,
+                st.c.source_payload,
             )
             .select_from(
                 t.outerjoin(st, sa.and_(st.c.tenant == t.c.tenant, st.c.alert_id == t.c.alert_id))
@@ -391,72 +463,77 @@ class AlertPipeline:
             .where(
                 t.c.tenant == s.tenant,
                 t.c.integration_id == self.integration_id,
-                t.c.series_uid.in_(uids),
+                t.c.external_alert_id.in_(uids),
             )
-            .order_by(t.c.series_uid)
+            .order_by(t.c.external_alert_id)
         )
         if s.is_postgres:
             # Lock first, read after, in two statements. A locking SELECT that waits for another
             # batch returns the new version of the locked row but joins it with the *old*
-            # snapshot of rmm_alert_series (READ COMMITTED re-checks only the locked row), so
-            # the stale-event check would run against a stale activity id.
+            # snapshot of ninjadesk_alert_series (READ COMMITTED re-checks only the locked row),
+            # so the stale-event check would run against a stale activity id.
             s.conn.execute(
                 sa.select(t.c.alert_id)
                 .where(
                     t.c.tenant == s.tenant,
                     t.c.integration_id == self.integration_id,
-                    t.c.series_uid.in_(uids),
+                    t.c.external_alert_id.in_(uids),
                 )
-                .order_by(t.c.series_uid)
+                .order_by(t.c.external_alert_id)
                 .with_for_update()
             ).all()
         out: dict[str, _Series] = {}
         for r in s.conn.execute(query):
-            exists = True
+            meta = dict(r.metadata or {})
+            known = r.series_row is not None
             state = SeriesState(
-                series_uid=r.series_uid,
-                status=r.status,
-                exists=exists,
+                series_uid=r.external_alert_id,
+                status=from_alga_status(r.status),
+                exists=True,
                 last_activity_id=r.last_activity_id or 0,
                 last_event_time=r.last_event_time or 0.0,
-                severity=r.severity
-                if (r.severity_known or r.series_row is None) and exists
-                else None,
-                severity_known=bool(r.severity_known),
-                priority=r.priority if exists and r.priority != "NONE" else None,
-                device_id=int(r.external_device_id) if r.external_device_id else None,
+                # A row Alga's own integration wrote (no series row) has a real severity.
+                severity=r.severity.upper() if (r.severity_known or not known) else None,
+                severity_known=bool(r.severity_known) or not known,
+                priority=r.priority.upper() if r.priority and r.priority != "none" else None,
+                device_id=_int(r.external_device_id),
                 message=r.message,
                 activity_type=r.activity_type,
-                status_code=r.status_code,
+                status_code=meta.get("statusCode"),
                 source_type=r.source_type,
                 condition_name=r.condition_name,
-                organization_id=int(r.external_organization_id)
-                if r.external_organization_id
-                else None,
+                organization_id=_int(r.external_organization_id),
                 node_class=r.node_class,
                 device_name=r.device_name,
-                triggered_at=_ts(r.triggered_at) if exists else None,
+                triggered_at=_ts(r.triggered_at),
                 acknowledged_at=_ts(r.acknowledged_at),
                 resolved_at=_ts(r.resolved_at),
                 resolved_reason=r.resolved_reason,
-                repeat_count=r.repeat_count or 0,
+                repeat_count=r.repeat_count if known else max(0, (r.occurrence_count or 1) - 1),
                 status_from_activity=bool(r.status_from_activity),
             )
-            out[r.series_uid] = _Series(
+            out[r.external_alert_id] = _Series(
                 alert_id=r.alert_id,
                 state=state,
-                has_series_row=r.series_row is not None,
+                has_series_row=known,
                 ticket_id=r.ticket_id,
                 decision=r.rule_decision,
                 explanation=r.rule_explanation,
-                rule_id=r.rule_id,
+                rule_id=r.matched_rule_id,
                 asset_id=r.asset_id,
                 client_id=r.client_id,
                 acknowledged_by=r.acknowledged_by,
-                resolved_by=r.resolved_by,
+                resolved_by=_uuid(meta.get("resolvedBy")),
                 source_payload=dict(r.source_payload or {}),
-                original=dict(r._mapping),
+                metadata=meta,
+                window_id=r.suppressed_by_window_id,
+                auto_ticket=bool(r.auto_ticket_created),
+                last_occurrence_at=_ts(r.last_occurrence_at),
+                original={**dict(r._mapping), "b_alert_id": r.alert_id},
             )
+            if not known and r.ticket_id is not None and r.rule_decision is None:
+                # Ticketed by someone else (Alga's own integration, or by hand in Alga).
+                out[r.external_alert_id].decision = rules_mod.MANUAL
         for uid in uids:
             if uid not in out and any(e.kind != series_mod.VANISHED for e in part[uid]):
                 out[uid] = _Series(
@@ -492,7 +569,7 @@ class AlertPipeline:
                     "tenant": s.tenant,
                     "alert_id": item.alert_id,
                     "integration_id": self.integration_id,
-                    "series_uid": item.state.series_uid,
+                    "external_alert_id": item.state.series_uid,
                     "created_at": now,
                     **row,
                 }
@@ -501,8 +578,10 @@ class AlertPipeline:
         stmt = (
             dialect_insert(s.conn, t)
             .values(rows)
-            .on_conflict_do_nothing(index_elements=["tenant", "integration_id", "series_uid"])
-            .returning(t.c.series_uid)
+            .on_conflict_do_nothing(
+                index_elements=["tenant", "integration_id", "external_alert_id"]
+            )
+            .returning(t.c.external_alert_id)
         )
         inserted = set(s.conn.scalars(stmt))
         if len(inserted) != len(rows):
@@ -510,43 +589,46 @@ class AlertPipeline:
         for item, row in zip(new, rows, strict=True):
             # From here on it is an existing row: later changes in this batch (a storm member
             # marked duplicate) are written back like any other.
-            item.original = row
+            item.original = {**row, "b_alert_id": item.alert_id}
             item.is_new = False
 
     def _alert_row(self, item: _Series, now: datetime) -> dict[str, Any]:
+        """The rmm_alerts columns, in Alga's words."""
         st = item.state
-        last_payload = next(
-            (
-                e.payload
-                for e in sorted(item.events, key=lambda e: e.order_key, reverse=True)
-                if e.payload and e.activity_id is not None and st.last_activity_id == e.activity_id
-            ),
-            None,
-        )
-        payload = item.source_payload
-        if last_payload is not None:
-            payload = last_payload
-        elif not payload:
-            payload = next((e.payload for e in item.events if e.payload), {})
+        meta = dict(item.metadata)
+        meta["source"] = "ninjadesk"
+        if st.status_code:
+            meta["statusCode"] = st.status_code
+        if item.resolved_by is not None:
+            meta["resolvedBy"] = str(item.resolved_by)
+        status = to_alga_status(st.status)
+        if status == "active" and item.decision == rules_mod.MAINTENANCE and item.window_id:
+            status = "suppressed"
         return {
             "b_alert_id": item.alert_id,
-            "severity": st.severity or "NONE",
-            "priority": st.priority or "NONE",
+            "severity": (st.severity or "NONE").lower()
+            if (st.severity or "NONE").lower() in SEVERITIES
+            else "none",
+            "priority": (st.priority or "NONE").lower()[:20],
+            "status": status,
             "activity_type": st.activity_type,
-            "status_code": st.status_code,
-            "status": st.status,
+            "source_type": (st.source_type or "")[:50] or None,
+            "alert_class": (st.condition_name or "")[:100] or None,
             "message": st.message,
+            "device_name": st.device_name,
             "external_device_id": str(st.device_id) if st.device_id is not None else None,
             "asset_id": item.asset_id,
-            "source_payload": payload,
             "triggered_at": _dt(st.triggered_at),
             "acknowledged_at": _dt(st.acknowledged_at),
             "acknowledged_by": item.acknowledged_by,
             "resolved_at": _dt(st.resolved_at),
-            "resolved_by": item.resolved_by,
-            "rule_id": item.rule_id,
-            "rule_decision": item.decision,
-            "rule_explanation": item.explanation,
+            "metadata": meta,
+            "dedup_key": dedup_key(st),
+            "occurrence_count": 1 + st.repeat_count,
+            "last_occurrence_at": _dt(item.last_occurrence_at or st.triggered_at),
+            "matched_rule_id": item.rule_id,
+            "auto_ticket_created": item.auto_ticket,
+            "suppressed_by_window_id": item.window_id,
             "updated_at": now,
         }
 
@@ -559,8 +641,13 @@ class AlertPipeline:
         old_series: list[dict[str, Any]] = []
         for item in locked.values():
             st = item.state
+            for t, ev in zip(
+                item.transitions, sorted(item.events, key=series_mod.fold_order), strict=False
+            ):
+                if (t.opened or t.repeated) and ev.event_time:
+                    item.last_occurrence_at = max(item.last_occurrence_at or 0.0, ev.event_time)
             alert_row = self._alert_row(item, now)
-            if not item.is_new and _changed(item.original, alert_row, ("updated_at", "b_alert_id")):
+            if _changed(item.original, alert_row, ("updated_at", "b_alert_id")):
                 alert_rows.append(alert_row)
             rmm_user = next((e.rmm_user_id for e in item.events if e.rmm_user_id), None)
             values = {
@@ -570,21 +657,25 @@ class AlertPipeline:
                 "severity_known": st.severity_known,
                 "status_from_activity": st.status_from_activity,
                 "resolved_reason": st.resolved_reason,
-                "source_type": st.source_type,
                 "condition_name": (st.condition_name or "")[:255] or None,
                 "external_organization_id": str(st.organization_id)
                 if st.organization_id is not None
                 else None,
                 "node_class": st.node_class,
-                "device_name": (st.device_name or "")[:255] or None,
                 "client_id": item.client_id,
-                "rmm_user_id": rmm_user,
+                "rmm_user_id": rmm_user
+                if rmm_user is not None
+                else (item.original or {}).get("rmm_user_id"),
+                "rule_decision": item.decision,
+                "rule_explanation": item.explanation,
+                "source_payload": self._payload(item),
                 "updated_at": now,
             }
             if item.has_series_row:
-                if _changed(item.original, values, ("updated_at", "rmm_user_id")):
+                if _changed(item.original, values, ("updated_at",)):
                     old_series.append({"b_alert_id": item.alert_id, **values})
             else:
+                item.has_series_row = True
                 new_series.append(
                     {
                         "tenant": s.tenant,
@@ -602,7 +693,7 @@ class AlertPipeline:
                 .values({k: sa.bindparam(k) for k in alert_rows[0] if k != "b_alert_id"}),
                 alert_rows,
             )
-        st_t = rmm_alert_series
+        st_t = ninjadesk_alert_series
         if new_series:
             s.conn.execute(st_t.insert(), new_series)
         if old_series:
@@ -612,6 +703,22 @@ class AlertPipeline:
                 .values({k: sa.bindparam(k) for k in old_series[0] if k != "b_alert_id"}),
                 old_series,
             )
+
+    @staticmethod
+    def _payload(item: _Series) -> dict[str, Any]:
+        """The newest applied activity as NinjaOne sent it (for the ticket body and explain)."""
+        st = item.state
+        last = next(
+            (
+                e.payload
+                for e in sorted(item.events, key=lambda e: e.order_key, reverse=True)
+                if e.payload and e.activity_id is not None and st.last_activity_id == e.activity_id
+            ),
+            None,
+        )
+        if last is not None:
+            return last
+        return item.source_payload or next((e.payload for e in item.events if e.payload), {})
 
     def _publish(self, s: TenantSession, locked: dict[str, _Series]) -> None:
         for uid, item in locked.items():
@@ -640,39 +747,53 @@ class AlertPipeline:
     # -- decisions after the fact ----------------------------------------------------------
 
     def load_rules(self, s: TenantSession) -> list[Rule]:
-        return [rules_mod.rule_from_row(r) for r in list_rules(s, self.integration_id)]
+        names = self._priority_names(s)
+        return [psa_rules.to_core(r, names) for r in psa_rules.list_rules(s, self.integration_id)]
 
     def load_windows(self, s: TenantSession) -> list[MaintenanceWindow]:
-        w = rmm_maintenance_windows
-        rows = s.conn.execute(
-            sa.select(w).where(
-                w.c.tenant == s.tenant, w.c.integration_id == self.integration_id, w.c.is_enabled
+        return alert_windows.load_windows(s, self.integration_id)
+
+    def _priority_names(self, s: TenantSession) -> dict[str, str]:
+        p = priorities.c
+        return {
+            str(pid): name
+            for pid, name in s.conn.execute(
+                sa.select(p.priority_id, p.priority_name).where(p.tenant == s.tenant)
             )
-        )
-        return [window_from_row(dict(r._mapping)) for r in rows]
+        }
+
+    def severity_priorities(self, s: TenantSession) -> dict[str, uuid.UUID]:
+        """NinjaOne severity (upper case) -> the tenant's priority id (integration settings)."""
+        settings = self.settings(s)
+        return {sev.upper(): priority_for(s, settings, sev) for sev in SEVERITIES}
 
     def test_rule(self, rule: Rule, days: float = 7.0, limit: int = 5000) -> list[dict[str, Any]]:
         """What `rule` would have done to the alerts stored in the last `days` days, in the
         order they triggered; only alerts it matches are returned (a rule editor preview)."""
         since = datetime.fromtimestamp(self.clock(), UTC) - timedelta(days=days)
-        t, st = rmm_alerts, rmm_alert_series
+        t, st = rmm_alerts, ninjadesk_alert_series
         with self.psa.tenant_session(self.tenant, self.user_id) as s:
-            mappings = load_mappings(s, self.integration_id)
+            client_of_org = _client_of_org(s, self.integration_id)
             windows = self.load_windows(s)
+            names = self._priority_names(s)
+            default_map = {
+                k: names.get(str(v), str(v)) for k, v in self.severity_priorities(s).items()
+            }
             rows = s.conn.execute(
                 sa.select(
-                    t.c.series_uid,
+                    t.c.external_alert_id,
                     t.c.severity,
                     t.c.activity_type,
-                    t.c.status_code,
+                    t.c.metadata,
                     t.c.message,
                     t.c.external_device_id,
                     t.c.triggered_at,
-                    st.c.source_type,
+                    t.c.source_type,
+                    t.c.alert_class,
+                    t.c.device_name,
                     st.c.condition_name,
                     st.c.external_organization_id,
                     st.c.node_class,
-                    st.c.device_name,
                 )
                 .select_from(
                     t.outerjoin(
@@ -690,22 +811,21 @@ class AlertPipeline:
         out = []
         probe = replace(rule, enabled=True)
         for r in rows:
-            mapping = mappings.get(r.external_organization_id or "")
-            client = mapping.client_id if mapping is not None else None
+            client = client_of_org.get(r.external_organization_id or "")
             facts = AlertFacts(
-                series_uid=r.series_uid,
-                severity=r.severity or "NONE",
+                series_uid=r.external_alert_id,
+                severity=(r.severity or "none").upper(),
                 activity_type=r.activity_type,
                 source_type=r.source_type,
-                status_code=r.status_code,
-                organization_id=int(r.external_organization_id)
-                if r.external_organization_id
-                else None,
+                status_code=(r.metadata or {}).get("statusCode"),
+                organization_id=_int(r.external_organization_id),
                 client_id=str(client) if client else None,
                 node_class=r.node_class,
                 message=r.message,
                 condition_name=r.condition_name,
-                device_id=int(r.external_device_id) if r.external_device_id else None,
+                device_id=_int(r.external_device_id),
+                device_name=r.device_name,
+                alert_class=r.alert_class,
             )
             if rules_mod.mismatch(probe, facts) is not None:
                 continue
@@ -716,11 +836,11 @@ class AlertPipeline:
                 facts,
                 mapped=client is not None,
                 window_name=window.name if window else None,
-                default_map=self.priority_map,
+                default_map=default_map,
             )
             out.append(
                 {
-                    "series_uid": r.series_uid,
+                    "series_uid": r.external_alert_id,
                     "triggered_at": at,
                     "severity": facts.severity,
                     "message": r.message,
@@ -733,17 +853,32 @@ class AlertPipeline:
         return out
 
 
+def _client_of_org(s: TenantSession, integration_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    m = rmm_organization_mappings.c
+    return {
+        org: client
+        for org, client in s.conn.execute(
+            sa.select(m.external_organization_id, m.client_id).where(
+                m.tenant == s.tenant, m.integration_id == integration_id, m.client_id.is_not(None)
+            )
+        )
+    }
+
+
 @dataclass
 class _BatchContext:
-    """What a batch loads once: rules, windows, org mapping, assets, device facts."""
+    """What a batch loads once: rules, windows, org mapping, assets, device facts, settings."""
 
     pipeline: AlertPipeline
     rules: list[Rule]
     windows: list[MaintenanceWindow]
-    client_of_org: dict[str, uuid.UUID | None]
+    client_of_org: dict[str, uuid.UUID]
     assets_by_device: dict[str, dict[str, Any]]
     devices: dict[int, dict[str, Any]]
     now: float
+    settings: IntegrationSettings
+    severity_priority_ids: dict[str, uuid.UUID]
+    severity_names: dict[str, str]
     ticket_numbers: dict[uuid.UUID, str] = field(default_factory=dict)
 
     @classmethod
@@ -764,13 +899,15 @@ class _BatchContext:
                     a.c.rmm_device_id,
                     a.c.rmm_organization_id,
                     a.c.asset_type,
-                ).where(
+                )
+                .where(
                     a.c.tenant == s.tenant,
-                    a.c.rmm_integration_id == pipeline.integration_id,
+                    a.c.rmm_provider == "ninjaone",
                     a.c.rmm_device_id.in_([str(d) for d in device_ids]),
                 )
+                .order_by(a.c.status != "active", a.c.updated_at.desc())
             ):
-                asset_rows[r.rmm_device_id] = dict(r._mapping)
+                asset_rows.setdefault(r.rmm_device_id, dict(r._mapping))
         devices: dict[int, dict[str, Any]] = {}
         if pipeline.device_lookup is not None and device_ids:
             try:
@@ -780,17 +917,23 @@ class _BatchContext:
         needs_rules = any(
             i.decision is None or i.decision == rules_mod.UNMAPPED for i in locked.values()
         )
-        mappings = pipeline.cached("mappings", lambda: load_mappings(s, pipeline.integration_id))
+        ids = pipeline.cached("severity_priorities", lambda: pipeline.severity_priorities(s))
+        names = pipeline.cached("priority_names", lambda: pipeline._priority_names(s))
         return cls(
             pipeline=pipeline,
             rules=pipeline.cached("rules", lambda: pipeline.load_rules(s)) if needs_rules else [],
             windows=pipeline.cached("windows", lambda: pipeline.load_windows(s))
             if needs_rules
             else [],
-            client_of_org={k: m.client_id for k, m in mappings.items()},
+            client_of_org=pipeline.cached(
+                "mappings", lambda: _client_of_org(s, pipeline.integration_id)
+            ),
             assets_by_device=asset_rows,
             devices=devices,
             now=pipeline.clock(),
+            settings=pipeline.settings(s),
+            severity_priority_ids=ids,
+            severity_names={k: names.get(str(v), str(v)) for k, v in ids.items()},
         )
 
     def load_ticket_numbers(self, s: TenantSession, ticket_ids: list[uuid.UUID]) -> None:
@@ -811,7 +954,7 @@ class _BatchContext:
         device = self.devices.get(st.device_id) or {}
         org = st.organization_id
         if org is None and asset and asset.get("rmm_organization_id"):
-            org = int(asset["rmm_organization_id"])
+            org = _int(asset["rmm_organization_id"])
         if org is None and device.get("organization_id") is not None:
             org = int(device["organization_id"])
         updates: dict[str, Any] = {}
@@ -847,6 +990,7 @@ class _BatchContext:
             condition_name=st.condition_name,
             device_id=st.device_id,
             device_name=st.device_name,
+            alert_class=(st.condition_name or "")[:100] or None,
         )
 
     def decide(self, item: _Series) -> Decision:
@@ -860,40 +1004,41 @@ class _BatchContext:
             facts,
             mapped=item.client_id is not None,
             window_name=window.name if window else None,
-            default_map=self.pipeline.priority_map,
+            default_map=self.severity_names,
         )
         item.decision = decision.outcome
         item.explanation = json.dumps(decision.as_json())
         item.rule_id = uuid.UUID(decision.rule.rule_id) if decision.rule else None
+        item.window_id = (
+            _uuid(window.window_id)
+            if window is not None and decision.outcome == rules_mod.MAINTENANCE
+            else None
+        )
         return decision
 
 
-def ensure_automation_user(psa: PsaDatabase, tenant: uuid.UUID) -> uuid.UUID:
-    """The tenant's `ninjaone-automation` user (technician role): author of pipeline tickets
-    when no person runs the pipeline (the headless agent). Created once, race-safe."""
-    from ninja_desk.psa.tenants import create_user
+# Alga's rmm_alerts status words <-> the series states of core/alert_series.py.
+_OPEN_ALGA = ("active", "acknowledged", "suppressed")
 
-    for _ in range(3):
-        with psa.tenant_session(tenant) as s:
-            found = s.conn.scalar(
-                sa.select(users.c.user_id).where(
-                    users.c.tenant == tenant, users.c.username == AUTOMATION_USERNAME
-                )
-            )
-        if found is not None:
-            return found
-        try:
-            with psa.tenant_session(tenant) as s:
-                return create_user(
-                    s,
-                    AUTOMATION_USERNAME,
-                    ("technician",),
-                    first_name="NinjaOne",
-                    last_name="Automation",
-                )
-        except sa.exc.IntegrityError:
-            continue  # another process created it first
-    raise RuntimeError("Could not create the NinjaOne automation user.")
+
+def from_alga_status(status: str | None) -> str:
+    if status in ("resolved", "auto_resolved"):
+        return series_mod.RESOLVED
+    if status == "acknowledged":
+        return series_mod.ACKED
+    return series_mod.ACTIVE  # active, suppressed (a window held its ticket back)
+
+
+def to_alga_status(status: str) -> str:
+    return {series_mod.ACKED: "acknowledged", series_mod.RESOLVED: "resolved"}.get(status, "active")
+
+
+def dedup_key(state: SeriesState) -> str | None:
+    """Alga's "<deviceId>|<statusCode or type>"."""
+    if state.device_id is None:
+        return None
+    kind = state.status_code or state.source_type or state.activity_type or "?"
+    return f"{state.device_id}|{kind}"[:255]
 
 
 def _changed(original: dict[str, Any] | None, new: dict[str, Any], skip: tuple[str, ...]) -> bool:
@@ -909,6 +1054,20 @@ def _changed(original: dict[str, Any] | None, new: dict[str, Any], skip: tuple[s
         elif old != value:
             return True
     return False
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None and str(value).strip() else None
+    except ValueError:
+        return None
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _ts(value: datetime | None) -> float | None:

@@ -1,4 +1,4 @@
-"""Closing a PSA ticket resets its alert in NinjaOne (rules with `reset_on_close`).
+"""Closing a PSA ticket resets its alert in NinjaOne (rules with `resetAlertOnTicketClose`).
 
 The agent asks `closed_ticket_resets(pipeline)` on every alert poll. Each open alert whose ticket
 a person closed is resolved here with a conditional update, so exactly one process wins it and
@@ -12,35 +12,39 @@ import sqlalchemy as sa
 from ninja_desk.core import alert_series as series_mod
 from ninja_desk.psa import outbox
 from ninja_desk.psa.clock import utcnow
-from ninja_desk.psa.schema import rmm_alerts, statuses, tickets
+from ninja_desk.psa.schema import (
+    ninjadesk_alert_series,
+    ninjadesk_alert_tickets,
+    rmm_alerts,
+    tickets,
+)
 from ninja_desk.sync.alert_pipeline import ALERT_RESOLVED, AlertPipeline
-from ninja_desk.sync.alert_tables import rmm_alert_series, rmm_alert_tickets
 
 REASON = "its PSA ticket was closed; reset in NinjaOne"
 
 
 def closed_ticket_resets(pipeline: AlertPipeline) -> list[str]:
-    a, at, t = rmm_alerts, rmm_alert_tickets, tickets
+    if pipeline.is_companion():
+        return []  # Alga's own integration resets its alerts
+    a, at, t = rmm_alerts, ninjadesk_alert_tickets, tickets
+    open_words = (*series_mod.OPEN_STATUSES, "suppressed")
     with pipeline.psa.tenant_session(pipeline.tenant, pipeline.user_id) as s:
         candidates = s.conn.execute(
-            sa.select(a.c.alert_id, a.c.series_uid, a.c.ticket_id)
+            sa.select(a.c.alert_id, a.c.external_alert_id, a.c.ticket_id)
             .select_from(
-                a.join(at, sa.and_(at.c.tenant == a.c.tenant, at.c.ticket_id == a.c.ticket_id))
-                .join(t, sa.and_(t.c.tenant == a.c.tenant, t.c.ticket_id == a.c.ticket_id))
-                .join(
-                    statuses,
-                    sa.and_(statuses.c.tenant == t.c.tenant, statuses.c.status_id == t.c.status_id),
-                )
+                a.join(
+                    at, sa.and_(at.c.tenant == a.c.tenant, at.c.ticket_id == a.c.ticket_id)
+                ).join(t, sa.and_(t.c.tenant == a.c.tenant, t.c.ticket_id == a.c.ticket_id))
             )
             .where(
                 a.c.tenant == s.tenant,
                 a.c.integration_id == pipeline.integration_id,
-                a.c.status.in_(series_mod.OPEN_STATUSES),
+                a.c.status.in_(open_words),
                 at.c.reset_on_close.is_(True),
                 at.c.auto_resolved_at.is_(None),
-                statuses.c.is_closed.is_(True),
+                t.c.is_closed.is_(True),
             )
-            .order_by(a.c.series_uid)
+            .order_by(a.c.external_alert_id)
         ).all()
         won: list[str] = []
         now = utcnow()
@@ -50,17 +54,16 @@ def closed_ticket_resets(pipeline: AlertPipeline) -> list[str]:
                 .where(
                     a.c.tenant == s.tenant,
                     a.c.alert_id == alert_id,
-                    a.c.status.in_(series_mod.OPEN_STATUSES),
+                    a.c.status.in_(open_words),
                 )
-                .values(status=series_mod.RESOLVED, resolved_at=now, updated_at=now)
+                .values(status="resolved", resolved_at=now, updated_at=now)
             ).rowcount
             if claimed != 1:
                 continue
+            st = ninjadesk_alert_series
             s.conn.execute(
-                rmm_alert_series.update()
-                .where(
-                    rmm_alert_series.c.tenant == s.tenant, rmm_alert_series.c.alert_id == alert_id
-                )
+                st.update()
+                .where(st.c.tenant == s.tenant, st.c.alert_id == alert_id)
                 .values(resolved_reason=REASON, status_from_activity=False, updated_at=now)
             )
             outbox.publish(

@@ -29,10 +29,9 @@ from ninja_desk.core.alert_series import AlertEvent
 from ninja_desk.ninjaone.api import NinjaOneApi
 from ninja_desk.psa.errors import NotFound, PsaError
 from ninja_desk.psa.permissions import ACT_ALERTS, VIEW_ALERTS, require
-from ninja_desk.psa.schema import rmm_alerts, tickets
+from ninja_desk.psa.schema import ninjadesk_alert_series, rmm_alerts, tickets
 from ninja_desk.sync import alert_mirror
 from ninja_desk.sync.alert_pipeline import AlertPipeline, IngestResult, SeriesOutcome
-from ninja_desk.sync.alert_tables import rmm_alert_series
 
 
 class AlertActionError(PsaError):
@@ -104,15 +103,18 @@ class AlertService:
         outcome = result.outcomes.get(uid)
         done = result.resolved > 0
         await self._mirror(result)
-        return self._result(
-            uid, outcome, done, "Alert resolved." if done else "This alert was already resolved."
-        )
+        message = "Alert resolved." if done else "This alert was already resolved."
+        # e.g. the ticket board has no closed status, so the ticket stayed open.
+        message = " ".join([message, *result.notes])
+        return self._result(uid, outcome, done, result.skipped or message)
 
     async def create_ticket(self, uid: str) -> ActionResult:
         """A ticket for this alert now, whatever the rules said; one per series, ever."""
         await self._ensure_known(uid)
         event = AlertEvent(uid, series_mod.OTHER, None, time.time(), source="user")
         result = await asyncio.to_thread(self.pipeline.ingest, [event], manual_ticket=uid)
+        if result.skipped:
+            raise AlertActionError(result.skipped)
         outcome = result.outcomes.get(uid)
         await self._mirror(result)
         done = result.tickets_created + result.tickets_joined > 0
@@ -147,7 +149,7 @@ class AlertService:
                     sa.select(rmm_alerts.c.alert_id).where(
                         rmm_alerts.c.tenant == p.tenant,
                         rmm_alerts.c.integration_id == p.integration_id,
-                        rmm_alerts.c.series_uid == uid,
+                        rmm_alerts.c.external_alert_id == uid,
                     )
                 )
             if found is None:
@@ -182,24 +184,24 @@ class AlertService:
 
     def _explain(self, uid: str) -> dict[str, Any]:
         p = self.pipeline
-        a, st = rmm_alerts, rmm_alert_series
+        a, st = rmm_alerts, ninjadesk_alert_series
         with p.psa.tenant_session(p.tenant, p.user_id) as s:
             require(s, VIEW_ALERTS)
             row = s.conn.execute(
                 sa.select(
-                    a.c.series_uid,
+                    a.c.external_alert_id,
                     a.c.status,
                     a.c.severity,
                     a.c.message,
-                    a.c.rule_decision,
-                    a.c.rule_explanation,
+                    st.c.rule_decision,
+                    st.c.rule_explanation,
                     a.c.ticket_id,
                     a.c.auto_ticket_created,
                     a.c.triggered_at,
                     a.c.acknowledged_at,
                     a.c.acknowledged_by,
                     a.c.resolved_at,
-                    a.c.resolved_by,
+                    a.c.metadata,
                     a.c.external_device_id,
                     st.c.repeat_count,
                     st.c.last_activity_id,
@@ -219,20 +221,20 @@ class AlertService:
                 .where(
                     a.c.tenant == p.tenant,
                     a.c.integration_id == p.integration_id,
-                    a.c.series_uid == uid,
+                    a.c.external_alert_id == uid,
                 )
             ).first()
             duplicates = []
             if row is not None and row.ticket_id is not None:
                 duplicates = list(
                     s.conn.scalars(
-                        sa.select(a.c.series_uid)
+                        sa.select(a.c.external_alert_id)
                         .where(
                             a.c.tenant == p.tenant,
                             a.c.ticket_id == row.ticket_id,
-                            a.c.series_uid != uid,
+                            a.c.external_alert_id != uid,
                         )
-                        .order_by(a.c.series_uid)
+                        .order_by(a.c.external_alert_id)
                     )
                 )
         if row is None:
@@ -242,7 +244,7 @@ class AlertService:
         if duplicates and decision.get("outcome") != "duplicate":
             reason += " Shares its ticket with series " + ", ".join(duplicates[:5]) + "."
         return {
-            "series_uid": row.series_uid,
+            "series_uid": row.external_alert_id,
             "status": row.status,
             "severity": row.severity,
             "message": row.message,
@@ -262,6 +264,6 @@ class AlertService:
             "acknowledged_at": row.acknowledged_at.timestamp() if row.acknowledged_at else None,
             "acknowledged_by": str(row.acknowledged_by) if row.acknowledged_by else None,
             "resolved_at": row.resolved_at.timestamp() if row.resolved_at else None,
-            "resolved_by": str(row.resolved_by) if row.resolved_by else None,
+            "resolved_by": (row.metadata or {}).get("resolvedBy"),
             "device_id": int(row.external_device_id) if row.external_device_id else None,
         }

@@ -1,8 +1,16 @@
-"""Tickets from alerts: create (or join a storm ticket), comment, resolve when the alert resets.
+"""Tickets from alerts: create (or join a storm ticket), note, close when the alert resets.
 
-Runs inside the pipeline's batch transaction, with every series of the batch locked. Lock order
-(so concurrent batches cannot deadlock): series rows (uid order) -> storm keys (advisory locks,
-sorted) -> the tenant's ticket counter -> existing ticket rows (id order).
+Runs inside the pipeline's batch transaction, with every series of the batch locked. Every
+ticket write goes through psa/tickets.py (Alga's numbering, board and default status, the
+integration's severity -> priority map, a system note in a thread, the asset link, history and
+Alga's bus events). Lock order (so concurrent batches cannot deadlock): series rows (uid order)
+-> storm keys (advisory locks, sorted) -> the tenant's ticket counter -> ticket rows (id order).
+
+One ticket per series, across any number of agents and Alga's own integration: the ticket is
+claimed with `UPDATE rmm_alerts SET ticket_id = :t WHERE ... AND ticket_id IS NULL`; a claim
+that finds a ticket set rolls the batch back and it is redone (it then reads that ticket).
+Storms (the same condition on many devices of one client) share one ticket, recorded in
+`ninjadesk_alert_tickets` with what the pipeline wrote, so a person's touch can be told apart.
 """
 
 from __future__ import annotations
@@ -19,25 +27,20 @@ import sqlalchemy as sa
 from ninja_desk.core import alert_rules as rules_mod
 from ninja_desk.core import alert_series as series_mod
 from ninja_desk.psa import outbox
+from ninja_desk.psa import tickets as psa_tickets
 from ninja_desk.psa.clock import utcnow
-from ninja_desk.psa.errors import NotFound
+from ninja_desk.psa.integration_settings import ticket_board
 from ninja_desk.psa.permissions import CREATE_TICKETS, require
 from ninja_desk.psa.schema import (
-    asset_ticket_associations,
     assets,
-    channels,
-    companies,
-    priorities,
+    clients,
+    comments,
+    ninjadesk_alert_tickets,
     rmm_alerts,
     server_assets,
-    statuses,
-    ticket_comments,
-    ticket_number_sequences,
     tickets,
-    users,
     workstation_assets,
 )
-from ninja_desk.sync.alert_tables import rmm_alert_tickets
 
 if TYPE_CHECKING:
     from ninja_desk.psa.tenancy import TenantSession
@@ -56,7 +59,7 @@ class _NewTicket:
     lead: _Series
     members: list[_Series]
     rule: rules_mod.Rule | None
-    priority: str
+    priority_id: uuid.UUID
     key: tuple[uuid.UUID, str]
 
 
@@ -76,7 +79,9 @@ def describe(item: _Series, context: _BatchContext, details: dict[str, Any]) -> 
     """The ticket body: the alert, the device in context, and a link back to NinjaOne."""
     st = item.state
     device = context.devices.get(st.device_id or -1) or {}
-    ips = details.get("ip_addresses") or device.get("ip_addresses") or []
+    ips = [x for x in (details.get("lan_ip"), details.get("wan_ip")) if x] or (
+        device.get("ip_addresses") or []
+    )
     if isinstance(ips, str):
         try:
             ips = json.loads(ips)
@@ -103,7 +108,7 @@ def describe(item: _Series, context: _BatchContext, details: dict[str, Any]) -> 
         "",
         "Device",
         f"- Name: {st.device_name or details.get('name') or device.get('name') or st.device_id}",
-        f"- Client: {details.get('company_name') or '-'}"
+        f"- Client: {details.get('client_name') or '-'}"
         f" (NinjaOne organization {st.organization_id if st.organization_id is not None else '-'})",
         f"- Location: {details.get('location') or device.get('location_name') or '-'}",
         f"- OS: {os_name or '-'}",
@@ -122,24 +127,26 @@ def condition_text(item: _Series) -> str:
     return st.condition_name or st.message or st.source_type or st.activity_type or "Alert"
 
 
+def _values(item: _Series, device: str) -> dict[str, Any]:
+    st = item.state
+    return {
+        "condition": condition_text(item),
+        "activity": st.activity_type or "",
+        "device": device,
+        "severity": st.severity or "NONE",
+        "message": st.message or "",
+        "source_type": st.source_type or "",
+        "series": st.series_uid,
+    }
+
+
 def _title(item: _Series, rule: rules_mod.Rule | None, members: int = 1) -> str:
     st = item.state
     device = st.device_name or (f"device {st.device_id}" if st.device_id is not None else "?")
     if members > 1:
         device = f"{members} devices"
     template = (rule.action.get("title_template") if rule else None) or None
-    return rules_mod.render_title(
-        template,
-        {
-            "condition": condition_text(item),
-            "activity": st.activity_type or "",
-            "device": device,
-            "severity": st.severity or "NONE",
-            "message": st.message or "",
-            "source_type": st.source_type or "",
-            "series": st.series_uid,
-        },
-    )
+    return rules_mod.render_title(template, _values(item, device))
 
 
 def _storm_settings(rule: rules_mod.Rule | None) -> tuple[bool, int]:
@@ -149,128 +156,42 @@ def _storm_settings(rule: rules_mod.Rule | None) -> tuple[bool, int]:
     return enabled, max(1, min(minutes, MAX_STORM_WINDOW_MINUTES))
 
 
-class _Lookups:
-    """Priority, status, channel and user ids by name, loaded lazily once per batch."""
-
-    def __init__(self, s: TenantSession) -> None:
-        self.s = s
-        self._cache: dict[tuple[str, str], uuid.UUID | None] = {}
-
-    def _one(self, kind: str, name: str | None) -> uuid.UUID | None:
-        key = (kind, (name or "").lower())
-        if key in self._cache:
-            return self._cache[key]
-        s = self.s
-        if kind == "priority":
-            t, col, q = priorities, priorities.c.priority_name, priorities.c.priority_id
-        elif kind == "channel":
-            t, col, q = channels, channels.c.channel_name, channels.c.channel_id
-        elif kind == "user":
-            t, col, q = users, users.c.username, users.c.user_id
-        else:
-            raise ValueError(kind)
-        query = sa.select(q).where(t.c.tenant == s.tenant)
-        if name:
-            query = query.where(sa.func.lower(col) == name.lower())
-        elif kind == "channel":
-            query = query.order_by(channels.c.is_default.desc())
-        found = s.conn.scalar(query.limit(1))
-        self._cache[key] = found
-        return found
-
-    def priority(self, name: str) -> uuid.UUID:
-        found = self._one("priority", name) or self._one("priority", "medium")
-        if found is None:
-            raise NotFound(f"There is no ticket priority '{name}' in this tenant.")
-        return found
-
-    def channel(self, name: str | None) -> uuid.UUID:
-        found = (self._one("channel", name) if name else None) or self._one("channel", None)
-        if found is None:
-            raise NotFound("This tenant has no ticket channel (board).")
-        return found
-
-    def assignee(self, value: Any) -> uuid.UUID | None:
-        if not value:
-            return None
-        try:
-            return uuid.UUID(str(value))
-        except ValueError:
-            return self._one("user", str(value))
-
-    def status_ids(self) -> tuple[uuid.UUID, uuid.UUID]:
-        """(default open status, closed status)."""
-        if ("status", "") not in self._cache:
-            rows = self.s.conn.execute(
-                sa.select(statuses.c.status_id, statuses.c.is_default, statuses.c.is_closed)
-                .where(statuses.c.tenant == self.s.tenant, statuses.c.status_type == "ticket")
-                .order_by(statuses.c.order_number)
-            ).all()
-            default = next((r[0] for r in rows if r[1]), None) or next(
-                (r[0] for r in rows if not r[2]), None
-            )
-            closed = next((r[0] for r in rows if r[2]), None)
-            if default is None or closed is None:
-                raise NotFound("This tenant needs an open and a closed ticket status.")
-            self._cache[("status", "")] = default
-            self._cache[("status", "closed")] = closed
-        return self._cache[("status", "")], self._cache[("status", "closed")]  # type: ignore[return-value]
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _asset_details(s: TenantSession, asset_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict]:
     ids = sorted(set(asset_ids), key=str)
     if not ids:
         return {}
-    a, w, sv, c = assets, workstation_assets, server_assets, companies
+    a, w, sv, c = assets, workstation_assets, server_assets, clients
     query = (
         sa.select(
             a.c.asset_id,
             a.c.name,
             a.c.location,
             a.c.last_seen_at,
-            c.c.company_name,
+            c.c.client_name,
             sa.func.coalesce(w.c.os_type, sv.c.os_type).label("os_type"),
             sa.func.coalesce(w.c.os_version, sv.c.os_version).label("os_version"),
-            sa.func.coalesce(w.c.ip_addresses, sv.c.ip_addresses).label("ip_addresses"),
-            sa.func.coalesce(w.c.last_login, sv.c.last_login).label("last_login"),
+            sa.func.coalesce(w.c.lan_ip, sv.c.lan_ip).label("lan_ip"),
+            sa.func.coalesce(w.c.wan_ip, sv.c.wan_ip).label("wan_ip"),
+            sa.func.coalesce(w.c.current_user, sv.c.current_user).label("last_login"),
         )
         .select_from(
             a.outerjoin(w, sa.and_(w.c.tenant == a.c.tenant, w.c.asset_id == a.c.asset_id))
             .outerjoin(sv, sa.and_(sv.c.tenant == a.c.tenant, sv.c.asset_id == a.c.asset_id))
-            .outerjoin(c, sa.and_(c.c.tenant == a.c.tenant, c.c.company_id == a.c.client_id))
+            .outerjoin(c, sa.and_(c.c.tenant == a.c.tenant, c.c.client_id == a.c.client_id))
         )
         .where(a.c.tenant == s.tenant, a.c.asset_id.in_(ids))
     )
     return {r.asset_id: dict(r._mapping) for r in s.conn.execute(query)}
 
 
-def _client_names(s: TenantSession, client_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
-    ids = sorted(set(client_ids), key=str)
-    if not ids:
-        return {}
-    rows = s.conn.execute(
-        sa.select(companies.c.company_id, companies.c.company_name).where(
-            companies.c.tenant == s.tenant, companies.c.company_id.in_(ids)
-        )
-    )
-    return dict(rows.all())
-
-
-def _draw_numbers(s: TenantSession, count: int) -> list[str]:
-    seq = ticket_number_sequences
-    row = s.conn.execute(
-        seq.update()
-        .where(seq.c.tenant == s.tenant)
-        .values(last_number=seq.c.last_number + count)
-        .returning(seq.c.prefix, seq.c.last_number)
-    ).first()
-    if row is None:
-        raise NotFound("This tenant has no ticket numbering; was it created with create_tenant?")
-    first = row.last_number - count + 1
-    return [f"{row.prefix}{n:06d}" for n in range(first, row.last_number + 1)]
-
-
-def _claim(s: TenantSession, claims: list[tuple[_Series, uuid.UUID]]) -> None:
+def _claim(s: TenantSession, claims: list[tuple[_Series, uuid.UUID]], auto: bool = True) -> None:
     """One statement for the batch: set each series' ticket where it has none yet, and check
     that every series was claimed (RETURNING); any miss means another writer got there first."""
     if not claims:
@@ -284,11 +205,12 @@ def _claim(s: TenantSession, claims: list[tuple[_Series, uuid.UUID]]) -> None:
                 .where(
                     t.c.tenant == s.tenant, t.c.alert_id == item.alert_id, t.c.ticket_id.is_(None)
                 )
-                .values(ticket_id=ticket_id, auto_ticket_created=True)
+                .values(ticket_id=ticket_id, auto_ticket_created=auto)
             ).rowcount
             if done != 1:
                 raise TicketClaimConflict(f"Series {item.state.series_uid} already has a ticket.")
             item.ticket_id = ticket_id
+            item.auto_ticket = auto
         return
     v = sa.values(
         sa.column("v_alert", sa.Uuid(as_uuid=True)),
@@ -303,7 +225,7 @@ def _claim(s: TenantSession, claims: list[tuple[_Series, uuid.UUID]]) -> None:
                 t.c.alert_id == v.c.v_alert,
                 t.c.ticket_id.is_(None),
             )
-            .values(ticket_id=v.c.v_ticket, auto_ticket_created=True)
+            .values(ticket_id=v.c.v_ticket, auto_ticket_created=auto)
             .returning(t.c.alert_id)
         )
     )
@@ -311,6 +233,7 @@ def _claim(s: TenantSession, claims: list[tuple[_Series, uuid.UUID]]) -> None:
         if item.alert_id not in won:
             raise TicketClaimConflict(f"Series {item.state.series_uid} already has a ticket.")
         item.ticket_id = ticket_id
+        item.auto_ticket = auto
 
 
 def _storm_locks(s: TenantSession, keys: Iterable[tuple[uuid.UUID, str]]) -> None:
@@ -328,7 +251,7 @@ def _open_storm_tickets(
 ) -> dict[tuple[uuid.UUID, str], uuid.UUID]:
     if not keys:
         return {}
-    at = rmm_alert_tickets
+    at = ninjadesk_alert_tickets
     oldest = now - timedelta(minutes=MAX_STORM_WINDOW_MINUTES)
     rows = s.conn.execute(
         sa.select(
@@ -342,12 +265,6 @@ def _open_storm_tickets(
             at.join(
                 tickets,
                 sa.and_(tickets.c.tenant == at.c.tenant, tickets.c.ticket_id == at.c.ticket_id),
-            ).join(
-                statuses,
-                sa.and_(
-                    statuses.c.tenant == tickets.c.tenant,
-                    statuses.c.status_id == tickets.c.status_id,
-                ),
             )
         )
         .where(
@@ -358,7 +275,7 @@ def _open_storm_tickets(
             at.c.client_id.in_(sorted({k[0] for k in keys}, key=str)),
             at.c.condition_key.in_(sorted({k[1] for k in keys})),
             at.c.last_alert_at >= oldest,
-            statuses.c.is_closed.is_(False),
+            tickets.c.is_closed.is_(False),
         )
         .order_by(at.c.last_alert_at)
     )
@@ -368,6 +285,15 @@ def _open_storm_tickets(
         if key in keys and r.last_alert_at >= now - timedelta(minutes=r.storm_window_minutes):
             found[key] = r.ticket_id  # newest wins (ordered ascending)
     return found
+
+
+def _priority_id(context: _BatchContext, item: _Series, rule: rules_mod.Rule | None) -> uuid.UUID:
+    override = _uuid(rule.action.get("priority_id")) if rule else None
+    if override is not None:
+        return override
+    sev = (item.state.severity or "NONE").upper()
+    ids = context.severity_priority_ids
+    return ids.get(sev) or ids["NONE"]
 
 
 def apply_ticket_effects(
@@ -395,14 +321,14 @@ def apply_ticket_effects(
     for item in wanting:
         rule = item.new_decision.rule if item.new_decision else None
         enabled, _ = _storm_settings(rule)
-        if enabled:
+        manual = item.new_decision is not None and item.new_decision.outcome == rules_mod.MANUAL
+        if enabled and not manual:
             key = (item.client_id, series_mod.condition_key(item.state))
             grouped.setdefault(key, []).append(item)  # type: ignore[arg-type]
         else:
             singles.append(item)
     _storm_locks(s, grouped)
     existing = _open_storm_tickets(s, pipeline.integration_id, set(grouped), now)
-    lookups = _Lookups(s)
     plans: list[_NewTicket] = []
     joins: list[tuple[uuid.UUID, list[_Series]]] = []
     for key, items in grouped.items():
@@ -410,24 +336,19 @@ def apply_ticket_effects(
             joins.append((existing[key], items))
         else:
             lead = items[0]
-            decision = lead.new_decision
-            assert decision is not None
+            rule = lead.new_decision.rule if lead.new_decision else None
             plans.append(
-                _NewTicket(
-                    uuid.uuid4(), lead, items, decision.rule, decision.priority or "medium", key
-                )
+                _NewTicket(uuid.uuid4(), lead, items, rule, _priority_id(context, lead, rule), key)
             )
     for item in singles:
-        decision = item.new_decision
-        assert decision is not None and item.client_id is not None
+        assert item.new_decision is not None and item.client_id is not None
+        rule = item.new_decision.rule
         key = (item.client_id, series_mod.condition_key(item.state))
         plans.append(
-            _NewTicket(
-                uuid.uuid4(), item, [item], decision.rule, decision.priority or "medium", key
-            )
+            _NewTicket(uuid.uuid4(), item, [item], rule, _priority_id(context, item, rule), key)
         )
     if plans:
-        _create(pipeline, s, context, plans, lookups, now)
+        _create(pipeline, s, context, plans, now)
         result.tickets_created += len(plans)
         result.tickets_joined += sum(len(p.members) - 1 for p in plans)
     for ticket_id, items in joins:
@@ -441,41 +362,54 @@ def _create(
     s: TenantSession,
     context: _BatchContext,
     plans: list[_NewTicket],
-    lookups: _Lookups,
     now: datetime,
 ) -> None:
-    default_status, _closed = lookups.status_ids()
-    numbers = _draw_numbers(s, len(plans))
     details = _asset_details(s, [m.asset_id for p in plans for m in p.members if m.asset_id])
-    ticket_rows, meta_rows, links = [], [], []
-    for plan, number in zip(plans, numbers, strict=True):
+    default_board = ticket_board(s, context.settings)
+    specs: list[psa_tickets.NewTicket] = []
+    for plan in plans:
         action = plan.rule.action if plan.rule else {}
         lead = plan.lead
         body = describe(lead, context, details.get(lead.asset_id, {}) if lead.asset_id else {})
+        template = action.get("description_template")
+        if template:
+            body = rules_mod.render_title(template, _values(lead, lead.state.device_name or "?"))
+            body = f"{body}\n\n" + describe(
+                lead, context, details.get(lead.asset_id, {}) if lead.asset_id else {}
+            )
         if len(plan.members) > 1:
             body += "\n\nAlso affected (same condition, same client):\n" + "\n".join(
                 f"- {m.state.device_name or m.state.device_id} (series {m.state.series_uid})"
                 for m in plan.members[1:]
             )
-        ticket_rows.append(
-            {
-                "tenant": s.tenant,
-                "ticket_id": plan.ticket_id,
-                "ticket_number": number,
-                "title": _title(lead, plan.rule, len(plan.members)),
-                "description": body,
-                "client_id": plan.key[0],
-                "status_id": default_status,
-                "priority_id": lookups.priority(plan.priority),
-                "channel_id": lookups.channel(action.get("board") or action.get("channel")),
-                "assigned_to": lookups.assignee(action.get("assignee")),
-                "entered_by": pipeline.user_id,
-                "source": "ninjaone_alert",
-                "entered_at": now,
-                "updated_at": now,
-            }
+        manual = lead.new_decision is not None and lead.new_decision.outcome == rules_mod.MANUAL
+        note = f"Created by NinjaDesk from NinjaOne alert series {lead.state.series_uid}" + (
+            f" (rule '{plan.rule.name}')."
+            if plan.rule
+            else (" at a technician's request." if manual else ".")
         )
-        context.ticket_numbers[plan.ticket_id] = number
+        specs.append(
+            psa_tickets.NewTicket(
+                client_id=plan.key[0],
+                title=_title(lead, plan.rule, len(plan.members)),
+                description=body,
+                priority_id=plan.priority_id,
+                board_id=_uuid(action.get("board_id")) or default_board,
+                note=note,
+                source_reference=f"ninjaone:alert:{lead.state.series_uid}",
+                assigned_to=_uuid(action.get("assignee_id")),
+                asset_ids=sorted({m.asset_id for m in plan.members if m.asset_id}, key=str),
+                ticket_id=plan.ticket_id,
+            )
+        )
+    made = psa_tickets.create_tickets(
+        s, specs, service_user_id=pipeline.service_user(s), actor_user_id=pipeline.user_id
+    )
+    meta_rows = []
+    for plan, spec in zip(plans, made, strict=True):
+        assert spec.ticket_number is not None and spec.status_id is not None
+        context.ticket_numbers[plan.ticket_id] = spec.ticket_number
+        action = plan.rule.action if plan.rule else {}
         enabled, minutes = _storm_settings(plan.rule)
         meta_rows.append(
             {
@@ -485,36 +419,30 @@ def _create(
                 "client_id": plan.key[0],
                 "condition_key": plan.key[1][:255],
                 "rule_id": uuid.UUID(plan.rule.rule_id) if plan.rule else None,
-                "created_status_id": default_status,
-                "pipeline_comments": 0,
+                "created_status_id": spec.status_id,
+                # The system note is the pipeline's own comment.
+                "pipeline_comments": 1,
                 "series_count": len(plan.members),
                 "auto_resolve": bool(action.get("auto_resolve", True)),
-                "reset_on_close": bool(action.get("reset_on_close", False)),
+                "reset_on_close": bool(action.get("reset_on_close", True)),
                 "group_storms": enabled,
                 "storm_window_minutes": minutes,
                 "opened_at": now,
                 "last_alert_at": now,
             }
         )
-        for asset_id in sorted({m.asset_id for m in plan.members if m.asset_id}, key=str):
-            links.append(
-                {
-                    "tenant": s.tenant,
-                    "asset_id": asset_id,
-                    "ticket_id": plan.ticket_id,
-                    "created_by": pipeline.user_id,
-                    "created_at": now,
-                }
-            )
-    s.conn.execute(tickets.insert(), ticket_rows)
-    s.conn.execute(rmm_alert_tickets.insert(), meta_rows)
-    numbers_by_id = {r["ticket_id"]: r["ticket_number"] for r in ticket_rows}
-    if links:
-        s.conn.execute(asset_ticket_associations.insert(), links)
-    _claim(s, [(m, plan.ticket_id) for plan in plans for m in plan.members])
+    s.conn.execute(ninjadesk_alert_tickets.insert(), meta_rows)
+    for plan in plans:
+        manual = (
+            plan.lead.new_decision is not None
+            and plan.lead.new_decision.outcome == rules_mod.MANUAL
+        )
+        _claim(s, [(m, plan.ticket_id) for m in plan.members], auto=not manual)
     for plan in plans:
         for member in plan.members[1:]:
-            mark_duplicate(member, plan.lead.state.series_uid, numbers_by_id[plan.ticket_id])
+            mark_duplicate(
+                member, plan.lead.state.series_uid, context.ticket_numbers[plan.ticket_id]
+            )
     for plan in plans:
         for member in plan.members:
             outbox.publish(
@@ -555,52 +483,29 @@ def _join(
     now: datetime,
 ) -> None:
     _claim(s, [(item, ticket_id) for item in items])
+    a = rmm_alerts.c
     lead = s.conn.execute(
-        sa.select(rmm_alerts.c.series_uid, tickets.c.ticket_number)
+        sa.select(a.external_alert_id, tickets.c.ticket_number)
         .select_from(
             rmm_alerts.join(
                 tickets,
-                sa.and_(
-                    tickets.c.tenant == rmm_alerts.c.tenant,
-                    tickets.c.ticket_id == rmm_alerts.c.ticket_id,
-                ),
+                sa.and_(tickets.c.tenant == a.tenant, tickets.c.ticket_id == a.ticket_id),
             )
         )
-        .where(
-            rmm_alerts.c.tenant == s.tenant,
-            rmm_alerts.c.ticket_id == ticket_id,
-            rmm_alerts.c.rule_decision == rules_mod.TICKET,
-        )
-        .order_by(rmm_alerts.c.created_at)
+        .where(a.tenant == s.tenant, a.ticket_id == ticket_id)
+        .order_by(a.created_at, a.external_alert_id)
         .limit(1)
     ).first()
     for item in items:
-        mark_duplicate(item, lead.series_uid if lead else "?", lead.ticket_number if lead else "")
-    assets_to_link = sorted({i.asset_id for i in items if i.asset_id}, key=str)
-    if assets_to_link:
-        ata = asset_ticket_associations
-        have = set(
-            s.conn.scalars(
-                sa.select(ata.c.asset_id).where(
-                    ata.c.tenant == s.tenant,
-                    ata.c.ticket_id == ticket_id,
-                    ata.c.asset_id.in_(assets_to_link),
-                )
-            )
+        mark_duplicate(
+            item, lead.external_alert_id if lead else "?", lead.ticket_number if lead else ""
         )
-        rows = [
-            {
-                "tenant": s.tenant,
-                "asset_id": a,
-                "ticket_id": ticket_id,
-                "created_by": pipeline.user_id,
-                "created_at": now,
-            }
-            for a in assets_to_link
-            if a not in have
-        ]
-        if rows:
-            s.conn.execute(ata.insert(), rows)
+    psa_tickets.link_assets(
+        s,
+        ticket_id,
+        [i.asset_id for i in items if i.asset_id],
+        created_by=pipeline.service_user(s),
+    )
     add_pipeline_comments(
         pipeline,
         s,
@@ -614,7 +519,7 @@ def _join(
         ],
         now,
     )
-    at = rmm_alert_tickets
+    at = ninjadesk_alert_tickets
     s.conn.execute(
         at.update()
         .where(at.c.tenant == s.tenant, at.c.ticket_id == ticket_id)
@@ -625,44 +530,35 @@ def _join(
 def add_pipeline_comments(
     pipeline: AlertPipeline,
     s: TenantSession,
-    comments: list[tuple[uuid.UUID, str]],
+    notes: list[tuple[uuid.UUID, str]],
     now: datetime | None = None,
+    *,
+    is_resolution: bool = False,
 ) -> None:
-    """Comments written by the pipeline: counted, so a person's comment can be told apart."""
-    if not comments:
+    """System notes written by the pipeline: counted, so a person's comment can be told apart."""
+    if not notes:
         return
-    now = now or utcnow()
-    s.conn.execute(
-        ticket_comments.insert(),
-        [
-            {
-                "tenant": s.tenant,
-                "comment_id": uuid.uuid4(),
-                "ticket_id": ticket_id,
-                "author_id": pipeline.user_id,
-                "body": body,
-                "is_internal": True,
-                "created_at": now,
-            }
-            for ticket_id, body in comments
-        ],
+    psa_tickets.add_notes(
+        s,
+        notes,
+        author_id=pipeline.user_id,
+        event_user_id=pipeline.user_id or pipeline.service_user(s),
+        is_resolution=is_resolution,
+        now=now,
     )
+    _count_pipeline_comments(s, notes)
+
+
+def _count_pipeline_comments(s: TenantSession, notes: list[tuple[uuid.UUID, str]]) -> None:
     counts: dict[uuid.UUID, int] = {}
-    for ticket_id, _ in comments:
+    for ticket_id, _ in notes:
         counts[ticket_id] = counts.get(ticket_id, 0) + 1
-    at = rmm_alert_tickets
-    ordered = sorted(counts, key=str)  # ticket rows in id order: the batch lock order
-    s.conn.execute(
-        tickets.update()
-        .where(tickets.c.tenant == s.tenant, tickets.c.ticket_id == sa.bindparam("b_ticket"))
-        .values(updated_at=now),
-        [{"b_ticket": t} for t in ordered],
-    )
+    at = ninjadesk_alert_tickets
     s.conn.execute(
         at.update()
         .where(at.c.tenant == s.tenant, at.c.ticket_id == sa.bindparam("b_ticket"))
         .values(pipeline_comments=at.c.pipeline_comments + sa.bindparam("b_count")),
-        [{"b_ticket": t, "b_count": counts[t]} for t in ordered],
+        [{"b_ticket": t, "b_count": counts[t]} for t in sorted(counts, key=str)],
     )
 
 
@@ -673,21 +569,22 @@ def follow_up(
     result: IngestResult,
     resolved_by: str | None = None,
 ) -> None:
-    """After write-back: comments for repeats / resets / re-triggers; auto-resolve tickets."""
-    comments: list[tuple[uuid.UUID, str]] = []
+    """After write-back: notes for repeats / resets / re-triggers; close tickets that reset."""
+    notes: list[tuple[uuid.UUID, str]] = []
     resolved_tickets: set[uuid.UUID] = set()
     reopened: set[uuid.UUID] = set()
+    ours = _pipeline_tickets(s, {i.ticket_id for i in locked.values() if i.ticket_id})
     for item in locked.values():
-        if item.ticket_id is None:
-            continue
+        if item.ticket_id is None or item.ticket_id not in ours:
+            continue  # no ticket, or one NinjaDesk did not make (Alga's own, a person's)
         fresh = item.new_decision is not None  # ticket made in this batch: its body says it all
         ordered = sorted(item.events, key=series_mod.fold_order)
         for t, ev in zip(item.transitions, ordered, strict=False):
             if t.acknowledged:
                 where = "NinjaDesk" if ev.source == "user" else "NinjaOne"
-                comments.append((item.ticket_id, f"Alert acknowledged in {where}."))
+                notes.append((item.ticket_id, f"Alert acknowledged in {where}."))
             if t.repeated and not fresh:
-                comments.append(
+                notes.append(
                     (
                         item.ticket_id,
                         f"Triggered again in NinjaOne "
@@ -695,21 +592,10 @@ def follow_up(
                     )
                 )
             elif t.opened and t.before.exists and not fresh:
-                comments.append(
-                    (item.ticket_id, "The condition triggered again after it had reset.")
-                )
+                notes.append((item.ticket_id, "The condition triggered again after it had reset."))
                 if item.state.is_open:
                     reopened.add(item.ticket_id)
             if t.resolved:
-                who = f" by {resolved_by}" if resolved_by else ""
-                comments.append(
-                    (
-                        item.ticket_id,
-                        f"Alert resolved{who} "
-                        f"({t.after.resolved_reason or 'reset'}) at "
-                        f"{_fmt_time(t.after.resolved_at)}.",
-                    )
-                )
                 resolved_tickets.add(item.ticket_id)
         if (
             fresh
@@ -717,44 +603,55 @@ def follow_up(
             and not any(t.resolved for t in item.transitions)
         ):
             # Created for a series whose RESET was already known (out-of-order delivery).
-            comments.append(
+            notes.append(
                 (
                     item.ticket_id,
                     f"The alert had already reset "
-                    f"({item.state.resolved_reason or 'reset'}) when this ticket was "
-                    "made.",
+                    f"({item.state.resolved_reason or 'reset'}) when this ticket was made.",
                 )
             )
             resolved_tickets.add(item.ticket_id)
-    add_pipeline_comments(pipeline, s, comments)
-    result.comments += len(comments)
+    add_pipeline_comments(pipeline, s, notes)
+    result.comments += len(notes)
     if resolved_tickets:
-        result.tickets_auto_resolved += auto_resolve(pipeline, s, resolved_tickets)
+        closed, sentences = auto_resolve(pipeline, s, resolved_tickets, locked, resolved_by)
+        result.tickets_auto_resolved += closed
+        result.comments += len(resolved_tickets)
+        result.notes.extend(x for x in sentences if x not in result.notes)
     if reopened:
-        reopen_auto_resolved(s, reopened)
+        reopen_auto_resolved(pipeline, s, reopened)
 
 
-def reopen_auto_resolved(s: TenantSession, ticket_ids: set[uuid.UUID]) -> None:
+def _pipeline_tickets(s: TenantSession, ids: set[uuid.UUID | None]) -> set[uuid.UUID]:
+    wanted = sorted((i for i in ids if i is not None), key=str)
+    if not wanted:
+        return set()
+    at = ninjadesk_alert_tickets.c
+    return set(
+        s.conn.scalars(
+            sa.select(at.ticket_id).where(at.tenant == s.tenant, at.ticket_id.in_(wanted))
+        )
+    )
+
+
+def reopen_auto_resolved(pipeline: AlertPipeline, s: TenantSession, ids: set[uuid.UUID]) -> None:
     """A ticket the pipeline closed comes back when its alert triggers again; one a person
-    closed stays closed (the comment tells them)."""
-    at, t = rmm_alert_tickets, tickets
-    ids = sorted(ticket_ids, key=str)
+    closed stays closed (the note tells them)."""
+    at = ninjadesk_alert_tickets
     rows = s.conn.execute(
         sa.select(at.c.ticket_id, at.c.created_status_id).where(
             at.c.tenant == s.tenant,
-            at.c.ticket_id.in_(ids),
+            at.c.ticket_id.in_(sorted(ids, key=str)),
             at.c.auto_resolved_at.is_not(None),
         )
     ).all()
     if not rows:
         return
-    now = utcnow()
-    params = [{"b_ticket": r.ticket_id, "b_status": r.created_status_id} for r in rows]
-    s.conn.execute(
-        t.update()
-        .where(t.c.tenant == s.tenant, t.c.ticket_id == sa.bindparam("b_ticket"))
-        .values(status_id=sa.bindparam("b_status"), closed_at=None, updated_at=now),
-        params,
+    psa_tickets.reopen_tickets(
+        s,
+        {r.ticket_id: r.created_status_id for r in rows},
+        actor_user_id=pipeline.user_id,
+        service_user_id=pipeline.service_user(s),
     )
     s.conn.execute(
         at.update()
@@ -764,9 +661,16 @@ def reopen_auto_resolved(s: TenantSession, ticket_ids: set[uuid.UUID]) -> None:
     )
 
 
-def auto_resolve(pipeline: AlertPipeline, s: TenantSession, ticket_ids: set[uuid.UUID]) -> int:
-    """Close each ticket whose alerts have all resolved, if no person has touched it."""
-    at, t = rmm_alert_tickets, tickets
+def auto_resolve(
+    pipeline: AlertPipeline,
+    s: TenantSession,
+    ticket_ids: set[uuid.UUID],
+    locked: dict[str, _Series] | None = None,
+    resolved_by: str | None = None,
+) -> tuple[int, list[str]]:
+    """Close each ticket whose alerts have all resolved, if no person has touched it; every
+    one gets a resolution note. Returns (closed, sentences about tickets left open)."""
+    at, t = ninjadesk_alert_tickets, tickets
     ids = sorted(ticket_ids, key=str)
     rows = s.conn.execute(
         sa.select(
@@ -775,20 +679,25 @@ def auto_resolve(pipeline: AlertPipeline, s: TenantSession, ticket_ids: set[uuid
             at.c.pipeline_comments,
             at.c.auto_resolve,
             t.c.status_id,
-            t.c.closed_at,
+            t.c.is_closed,
         )
         .select_from(
             at.join(t, sa.and_(t.c.tenant == at.c.tenant, t.c.ticket_id == at.c.ticket_id))
         )
         .where(at.c.tenant == s.tenant, at.c.ticket_id.in_(ids))
+        .order_by(at.c.ticket_id)
     ).all()
     if not rows:
-        return 0
+        return 0, []
     comment_counts = dict(
         s.conn.execute(
-            sa.select(ticket_comments.c.ticket_id, sa.func.count())
-            .where(ticket_comments.c.tenant == s.tenant, ticket_comments.c.ticket_id.in_(ids))
-            .group_by(ticket_comments.c.ticket_id)
+            sa.select(comments.c.ticket_id, sa.func.count())
+            .where(
+                comments.c.tenant == s.tenant,
+                comments.c.ticket_id.in_(ids),
+                comments.c.deleted_at.is_(None),
+            )
+            .group_by(comments.c.ticket_id)
         ).all()
     )
     still_open = set(
@@ -797,50 +706,66 @@ def auto_resolve(pipeline: AlertPipeline, s: TenantSession, ticket_ids: set[uuid
             .where(
                 rmm_alerts.c.tenant == s.tenant,
                 rmm_alerts.c.ticket_id.in_(ids),
-                rmm_alerts.c.status != series_mod.RESOLVED,
+                rmm_alerts.c.status.not_in(("resolved", "auto_resolved")),
             )
             .distinct()
         )
     )
-    _default, closed = _Lookups(s).status_ids()
-    now = utcnow()
-    to_close: list[dict[str, Any]] = []
+    reasons = {i.ticket_id: i.state.resolved_reason for i in (locked or {}).values() if i.ticket_id}
+    to_close: list[uuid.UUID] = []
     notes: list[tuple[uuid.UUID, str]] = []
-    for r in sorted(rows, key=lambda r: str(r.ticket_id)):
-        if r.ticket_id in still_open or r.closed_at is not None or not r.auto_resolve:
+    who = f" by {resolved_by}" if resolved_by else ""
+    for r in rows:
+        if r.ticket_id in still_open or r.is_closed:
             continue
+        reason = reasons.get(r.ticket_id) or "reset"
+        said = f"Alert resolved{who} ({reason}) at {_fmt_time(datetime.now(UTC).timestamp())}."
         touched = (
             r.status_id != r.created_status_id
             or comment_counts.get(r.ticket_id, 0) != r.pipeline_comments
         )
-        if touched:
+        if not r.auto_resolve:
+            notes.append((r.ticket_id, said))
+        elif touched:
             notes.append(
                 (
                     r.ticket_id,
-                    "The alert reset, but this ticket was changed by a "
-                    "person, so it stays open for them to close.",
+                    f"{said} This ticket was changed by a person, so it stays open for them "
+                    "to close.",
                 )
             )
-            continue
-        to_close.append({"b_ticket": r.ticket_id})
+        else:
+            to_close.append(r.ticket_id)
+    sentences: list[str] = []
+    closed = 0
     if to_close:
-        s.conn.execute(
-            t.update()
-            .where(
-                t.c.tenant == s.tenant,
-                t.c.ticket_id == sa.bindparam("b_ticket"),
-                t.c.closed_at.is_(None),
+        outcome = psa_tickets.close_tickets(
+            s,
+            to_close,
+            actor_user_id=pipeline.user_id,
+            service_user_id=pipeline.service_user(s),
+            note=f"Alert resolved{who} in NinjaOne; NinjaDesk closed this ticket.",
+            reason="alert_resolved",
+        )
+        _count_pipeline_comments(s, [(tid, "") for tid in to_close])
+        now = utcnow()
+        if outcome.closed:
+            s.conn.execute(
+                at.update()
+                .where(at.c.tenant == s.tenant, at.c.ticket_id == sa.bindparam("b_ticket"))
+                .values(auto_resolved_at=now),
+                [{"b_ticket": tid} for tid in outcome.closed],
             )
-            .values(status_id=closed, closed_at=now, updated_at=now),
-            to_close,
-        )
-        s.conn.execute(
-            at.update()
-            .where(at.c.tenant == s.tenant, at.c.ticket_id == sa.bindparam("b_ticket"))
-            .values(auto_resolved_at=now),
-            to_close,
-        )
-    closed_count = len(to_close)
+        closed = len(outcome.closed)
+        if outcome.message:
+            sentences.append(outcome.message)
     if notes:
-        add_pipeline_comments(pipeline, s, notes, now)
-    return closed_count
+        psa_tickets.add_notes(
+            s,
+            notes,
+            author_id=pipeline.user_id,
+            event_user_id=pipeline.user_id or pipeline.service_user(s),
+            is_resolution=True,
+        )
+        _count_pipeline_comments(s, notes)
+    return closed, sentences
