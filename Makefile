@@ -1,5 +1,6 @@
 # Two commands a new user needs: `make demo` (run the app) and `make test` (run the tests).
-# Each runs scripts/bootstrap.sh: Qt's system libraries first (installed when root on
+# Each runs scripts/bootstrap.sh: Qt's system libraries first (for `make test` also Xvfb,
+# xdotool and Chromium, which tests/e2e drive) (installed when root on
 # Debian/Ubuntu, else the one command to run), then .venv with a Python >= 3.12 from the hashed
 # requirements.lock (skipped while .venv is up to date).
 VENV ?= .venv

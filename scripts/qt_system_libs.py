@@ -55,10 +55,25 @@ XCB: dict[str, str] = {
     "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
 }
 KNOWN = {**OFFSCREEN, **XCB}
+# `make test` also drives the real demo under Xvfb and a sign-in in headless Chromium
+# (tests/e2e): program -> Debian package.
+TEST_PROGRAMS: dict[str, str] = {
+    "Xvfb": "xvfb",
+    "xdotool": "xdotool",
+    "chromium": "chromium",
+    "chromedriver": "chromium-driver",
+}
 
 
 def needed(mode: str) -> dict[str, str]:
-    return dict(OFFSCREEN) if mode == "test" else {**OFFSCREEN, **XCB}
+    """Both modes need the window's libraries: `make test` runs the real demo under Xvfb."""
+    return {**OFFSCREEN, **XCB}
+
+
+def missing_programs(mode: str) -> dict[str, str]:
+    if mode != "test":
+        return {}
+    return {prog: pkg for prog, pkg in TEST_PROGRAMS.items() if shutil.which(prog) is None}
 
 
 def parse_ldconfig(text: str) -> set[str]:
@@ -137,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         if present is None:
             print("Could not list the system libraries (no ldconfig); not checking.")
             return 0
-        absent = missing(args.mode, present)
+        absent = missing(args.mode, present) | missing_programs(args.mode)
     if not absent:
         return 0
     if args.packages:
