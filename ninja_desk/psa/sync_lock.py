@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -34,6 +35,21 @@ def default_holder() -> str:
 def _advisory_key(tenant: uuid.UUID, integration_id: uuid.UUID) -> int:
     digest = hashlib.blake2b(f"psa-push:{tenant}:{integration_id}".encode(), digest_size=8)
     return int.from_bytes(digest.digest(), "big", signed=True)
+
+
+def lock_push_transaction(s: Any, integration_id: uuid.UUID) -> None:
+    """Serialise push transactions for one integration inside the database (PostgreSQL).
+
+    push_lock already keeps a second pusher out; this transaction-level advisory lock is the
+    belt and braces that makes "never two assets for one device" hold even for code that
+    bypasses push_lock, since Alga's schema has no unique key on the device id. (A different
+    key from push_lock's session lock, which is held on another connection of the same push.)
+    On SQLite every write transaction already begins IMMEDIATE, which serialises them.
+    """
+    if s.conn.dialect.name == "postgresql":
+        digest = hashlib.blake2b(f"psa-push-tx:{s.tenant}:{integration_id}".encode(), digest_size=8)
+        key = int.from_bytes(digest.digest(), "big", signed=True)
+        s.conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
 def _try_lease(

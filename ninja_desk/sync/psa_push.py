@@ -48,7 +48,7 @@ from ninja_desk.psa.schema import (
     tickets,
 )
 from ninja_desk.psa.schema import tenant_external_entity_mappings as teem
-from ninja_desk.psa.sync_lock import push_lock
+from ninja_desk.psa.sync_lock import lock_push_transaction, push_lock
 from ninja_desk.psa.tenancy import PsaDatabase, TenantSession
 from ninja_desk.sync.psa_fields import (
     ASSET_FIELDS,
@@ -345,6 +345,7 @@ def _push(
     snapshots: Sequence[DeviceSnapshot],
     full: bool,
 ) -> PushResult:
+    lock_push_transaction(s, integration_id)
     now = utcnow()
     result = PushResult()
     plan = _Plan()

@@ -17,7 +17,8 @@ from ninja_desk.psa import alerts, tickets
 from ninja_desk.psa.clients import create_client
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.errors import SyncInProgress
-from ninja_desk.psa.schema import assets, sync_leases
+from ninja_desk.psa.schema import assets
+from ninja_desk.psa.schema import ninjadesk_sync_leases as sync_leases
 from ninja_desk.psa.sync_lock import push_lock
 from ninja_desk.sync.psa_push import push_snapshots
 from tests.psa.builders import device, snapshot
@@ -26,7 +27,9 @@ from tests.psa.helpers import setup_integration
 
 def _count(db, tenant):
     with db.tenant_session(tenant) as s:
-        return s.conn.scalar(sa.select(sa.func.count()).select_from(assets))
+        return s.conn.scalar(
+            sa.select(sa.func.count()).select_from(assets).where(assets.c.tenant == tenant)
+        )
 
 
 def test_two_pushers_at_once_one_skips_and_no_asset_is_duplicated(psa):
@@ -91,11 +94,15 @@ def test_another_machine_is_refused_while_the_lock_is_held(psa):
     assert _count(psa.psa, psa.tenant) == 1
 
 
-def test_pushes_for_different_integrations_do_not_block_each_other(psa):
+def test_pushes_for_different_tenants_do_not_block_each_other(psa):
+    """Alga allows one NinjaOne integration per tenant: the lock is per tenant and integration."""
     first, _ = setup_integration(psa.psa, psa.tenant, psa.admin_id, {1: "Acme"})
-    second, _ = setup_integration(psa.psa, psa.tenant, psa.admin_id, {1: "Acme 2"})
+    other = psa.new_tenant("Other MSP")
+    second, _ = setup_integration(psa.psa, other.tenant, other.admin_user_id, {1: "Acme"})
     with push_lock(psa.psa, psa.tenant, first):
-        result = push_snapshots(psa.another(), psa.tenant, second, [snapshot(device(1))], full=True)
+        result = push_snapshots(
+            psa.another(), other.tenant, second, [snapshot(device(1))], full=True
+        )
     assert result.created == 1
 
 
@@ -152,7 +159,7 @@ def test_a_killed_process_releases_the_postgres_lock(pg):
         import sys, time, uuid
         from ninja_desk.psa.tenancy import PsaDatabase
         from ninja_desk.psa.sync_lock import push_lock
-        db = PsaDatabase({pg.pg.service_url!r})
+        db = PsaDatabase({pg.pg.url!r})
         with push_lock(db, uuid.UUID({str(pg.tenant)!r}), uuid.UUID({str(integration)!r})):
             print("locked", flush=True)
             time.sleep(60)
@@ -171,6 +178,7 @@ def test_a_killed_process_releases_the_postgres_lock(pg):
     finally:
         proc.kill()
         proc.wait(10)
+        proc.stdout.close()
 
 
 def test_concurrent_ticket_creation_never_reuses_a_number(psa):
@@ -215,9 +223,11 @@ def test_two_technicians_acknowledging_at_once_one_wins(psa):
     assert sorted(wins) == [False, True]
 
 
-def test_even_without_the_lock_the_database_refuses_duplicate_assets(psa):
-    """Belt and braces: bypass the lock and run two pushes' transactions at once. The unique
-    (tenant, integration, device) constraint lets one create; the other fails or finds them."""
+def test_even_without_the_push_lock_two_push_transactions_never_duplicate_assets(psa):
+    """Belt and braces: bypass push_lock and run two pushes' transactions at once. Alga's schema
+    has no unique key on the device id, so the database serialises the transactions (an
+    advisory transaction lock on PostgreSQL, BEGIN IMMEDIATE on SQLite): one creates, the other
+    then finds every asset."""
     from ninja_desk.sync import psa_push
 
     integration, _ = setup_integration(psa.psa, psa.tenant, psa.admin_id, {1: "Acme"})
@@ -229,7 +239,7 @@ def test_even_without_the_lock_the_database_refuses_duplicate_assets(psa):
         barrier.wait()  # before BEGIN: SQLite's BEGIN IMMEDIATE would block the other thread
         try:
             with db.tenant_session(psa.tenant) as s:
-                outcomes.append(psa_push._push(s, integration, snaps, "race", True))
+                outcomes.append(psa_push._push(s, integration, snaps, True))
         except sa.exc.IntegrityError as exc:
             outcomes.append(exc)
 
