@@ -191,7 +191,12 @@ def _run_once(config, cache, psa, engine, mode_reason: str, relay_url: str | Non
     print(mode_reason)
     print(
         f"One round done ({summary['mode']}): {summary['syncs']} sync, {summary['pushes']} "
-        f"asset push, {summary['alert_polls']} alert poll, {summary['alerts_ingested']} alert "
-        f"events, {summary['tickets_created']} tickets created."
+        f"asset push, {summary['alert_polls']} alert poll, "
+        f"{_n(summary['alerts_ingested'], 'alert event')}, "
+        f"{_n(summary['tickets_created'], 'ticket')} created."
     )
     return 0
+
+
+def _n(count: object, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")

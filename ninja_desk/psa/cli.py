@@ -200,7 +200,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
     finally:
         psa.dispose()
     lines = [
-        f"Organizations: {result.organizations} (from the {result.source}); "
+        f"Organizations: {result.organizations} (from {result.source}); "
         f"{result.already_mapped} were mapped already."
     ]
     lines += [f"Mapped {m['organization']} -> {m['client']}" for m in result.mapped]

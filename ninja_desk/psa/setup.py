@@ -408,7 +408,7 @@ def auto_map(
                 "This tenant has no NinjaOne integration yet; run `ninja-desk psa setup` first."
             )
         iid = integration.integration_id
-        source = "local cache"
+        source = "the local cache"
         orgs = {o.id: o for o in cached_orgs}
         for o in organizations_from_psa(s, iid):
             orgs.setdefault(o.id, o)
