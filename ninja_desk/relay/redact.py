@@ -18,8 +18,6 @@ from aiohttp.web import RequestPayloadError
 
 REDACTED = "[redacted]"
 _PATTERNS = [
-    # Our own secrets and tokens, wherever they appear (header, path, query, repr of bytes).
-    (re.compile(r"ndr_(whs|sub)_[A-Za-z0-9_\-]+"), rf"ndr_\1_{REDACTED}"),
     # Whatever value follows the secret header or an Authorization header (maybe a wrong one).
     (
         re.compile(r"(?i)(x-ninjadesk-secret[\"']?\s*[:=,]\s*[\"']?)[^\s\"'\\,;&)]+"),
@@ -36,6 +34,8 @@ _PATTERNS = [
         re.compile(r"(?i)([?&](?:secret|token|access_token|key|password)=)[^&\s\"'\\]+"),
         rf"\1{REDACTED}",
     ),
+    # Our own secrets and tokens, wherever else they appear (path, body, repr of bytes).
+    (re.compile(r"ndr_(whs|sub)_[A-Za-z0-9_\-]+"), rf"ndr_\1_{REDACTED}"),
 ]
 LOGGERS = (
     "aiohttp",

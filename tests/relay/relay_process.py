@@ -21,8 +21,15 @@ def free_port() -> int:
 
 
 class RelayProcess:
-    def __init__(self, db: str, port: int | None = None, extra: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        db: str,
+        port: int | None = None,
+        extra: list[str] | None = None,
+        umask: int = -1,
+    ) -> None:
         self.db = db
+        self.umask = umask
         self.port = port or free_port()
         self.extra = extra or []
         self.url = f"http://127.0.0.1:{self.port}"
@@ -50,6 +57,7 @@ class RelayProcess:
             stdout=fd,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            umask=self.umask,
         )
         os.close(fd)
         deadline = time.monotonic() + 15
