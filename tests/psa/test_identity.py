@@ -1,4 +1,4 @@
-"""Pure identity logic and the nodeClass table (no database)."""
+"""Pure identity logic, the nodeClass tables and the Alga field mapping (no database)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,18 @@ from ninja_desk.core.device_identity import (
     normalise_serial,
     stable_macs,
 )
+from ninja_desk.core.devices import Volume
+from ninja_desk.core.inventory import AntivirusStatus
 from ninja_desk.core.node_class import ASSET_TYPES, NODE_CLASS_TO_ASSET_TYPE, asset_type_for
+from ninja_desk.sync.psa_fields import (
+    alga_asset_type,
+    antivirus,
+    desired_asset,
+    disk_usage,
+    lan_ip,
+    os_type,
+)
+from tests.psa.builders import device, snapshot
 
 
 @pytest.mark.parametrize(
@@ -165,3 +176,89 @@ def test_every_reference_node_class_has_an_asset_type():
 )
 def test_asset_type_for(node_class, expected):
     assert asset_type_for(node_class) == expected
+
+
+# Alga's own NinjaOne sync: Windows/Linux workstations and Mac -> workstation; Windows/Linux
+# servers, VMware and Hyper-V hosts and guests -> server; NMS and cloud monitor targets ->
+# network_device; anything else -> unknown.
+ALGA_TYPES = {
+    "WINDOWS_WORKSTATION": "workstation",
+    "LINUX_WORKSTATION": "workstation",
+    "MAC": "workstation",
+    "WINDOWS_SERVER": "server",
+    "LINUX_SERVER": "server",
+    "VMWARE_VM_HOST": "server",
+    "VMWARE_VM_GUEST": "server",
+    "HYPERV_VMM_HOST": "server",
+    "HYPERV_VMM_GUEST": "server",
+    "CLOUD_MONITOR_TARGET": "network_device",
+    **{c: "network_device" for c in REFERENCE_NODE_CLASSES if c.startswith("NMS_")},
+}
+
+
+@pytest.mark.parametrize("node_class", [*REFERENCE_NODE_CLASSES, "SOMETHING_NEW", None])
+def test_alga_asset_type_follows_algas_own_sync(node_class):
+    assert len(ALGA_TYPES) == 27  # 9 + cloud monitor + 17 NMS classes; 6 more are unknown
+    assert alga_asset_type(node_class) == ALGA_TYPES.get(node_class or "", "unknown")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Windows 11 Pro", "Windows"),
+        ("Microsoft Windows Server 2022 Standard", "Windows"),
+        ("macOS Sonoma", "macOS"),
+        ("Darwin 23.4", "macOS"),
+        ("Ubuntu 22.04.4 LTS", "Linux"),
+        ("Debian GNU/Linux 12", "Linux"),
+        ("FreeBSD 14", "FreeBSD 14"),
+        (None, None),
+    ],
+)
+def test_os_type_uses_algas_words(name, expected):
+    assert os_type(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("state", "definitions", "expected"),
+    [
+        ("ON", "UP_TO_DATE", "protected"),
+        ("OFF", "UP_TO_DATE", "at_risk"),
+        ("ON", "OUT_OF_DATE", "at_risk"),
+        ("SNOOZED", None, "at_risk"),
+        ("ON", None, "unknown"),
+        (None, None, "unknown"),
+    ],
+)
+def test_antivirus_status_uses_algas_words(state, definitions, expected):
+    assert antivirus(AntivirusStatus(1, "Defender", state, definitions)) == (expected, "Defender")
+    assert antivirus(None) == ("unknown", None)
+
+
+def test_disk_usage_has_algas_shape_and_skips_unsized_volumes():
+    volumes = [
+        Volume("C:", capacity=256 * 1024**3, free_space=64 * 1024**3),
+        Volume("", label="Recovery", capacity=1024**3, free_space=1024**3),
+        Volume("E:", capacity=None),
+    ]
+    assert disk_usage(volumes) == [
+        {"name": "C:", "total_gb": 256.0, "free_gb": 64.0, "utilization_percent": 75.0},
+        {"name": "Recovery", "total_gb": 1.0, "free_gb": 1.0, "utilization_percent": 0.0},
+    ]
+
+
+def test_lan_ip_skips_loopback_link_local_and_ipv6():
+    assert lan_ip(["127.0.0.1", "fe80::1", "169.254.3.4", "192.168.1.20"]) == "192.168.1.20"
+    assert lan_ip(["::1"]) is None
+
+
+def test_desired_asset_ram_is_rounded_and_the_fingerprint_ignores_nothing_it_writes():
+    base = desired_asset(snapshot(device(1, memory=15 * 1024**3 + 900 * 1024**2)), "client")
+    assert base.extension["ram_gb"] == 16
+    assert base.asset_tag == "NINJA-SN00000001"
+    same = desired_asset(snapshot(device(1, memory=15 * 1024**3 + 900 * 1024**2)), "client")
+    assert same.fingerprint == base.fingerprint
+    patched = desired_asset(snapshot(device(1), pending_os=5), "client")
+    assert patched.fingerprint != base.fingerprint
+    moved = desired_asset(snapshot(device(1, memory=15 * 1024**3 + 900 * 1024**2)), "other")
+    assert moved.fingerprint != base.fingerprint

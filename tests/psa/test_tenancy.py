@@ -1,4 +1,5 @@
-"""Tenant A's context can neither read nor write tenant B's rows."""
+"""Tenant A's context can neither read nor write tenant B's rows (Alga's tables have no row-level
+security: every query NinjaDesk sends names the tenant, and composite keys carry it)."""
 
 from __future__ import annotations
 
@@ -7,115 +8,90 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from ninja_desk.psa import tickets
-from ninja_desk.psa.clients import create_client, list_clients
+from ninja_desk.psa import org_mapping
+from ninja_desk.psa.assets import find_by_device, get_asset, list_assets, update_asset
+from ninja_desk.psa.clients import create_client, get_client, list_clients
+from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.errors import NotFound
-from ninja_desk.psa.schema import companies
-from tests.psa.helpers import raw
+from ninja_desk.psa.schema import asset_history, assets
+from ninja_desk.psa.schema import tenant_external_entity_mappings as teem
+from ninja_desk.sync.psa_push import push_snapshots
+from tests.psa.builders import device, snapshot
+from tests.psa.helpers import setup_integration
 
 
 @pytest.fixture
 def two_tenants(psa):
+    """Two MSPs in one database, each with NinjaOne org 1 mapped and device 1 pushed."""
     other = psa.new_tenant("Other MSP")
-    with psa.psa.tenant_session(psa.tenant, psa.admin_id) as s:
-        a_client = create_client(s, "Alpha Client")
-        a_ticket = tickets.create_ticket(s, client_id=a_client, title="A's printer")
-    with psa.psa.tenant_session(other.tenant, other.admin_user_id) as s:
-        b_client = create_client(s, "Bravo Client")
-        b_ticket = tickets.create_ticket(s, client_id=b_client, title="B's server")
-    return other, a_client, a_ticket, b_client, b_ticket
+    a_int, a_clients = setup_integration(psa.psa, psa.tenant, psa.admin_id, {1: "Alpha Client"})
+    b_int, b_clients = setup_integration(
+        psa.psa, other.tenant, other.admin_user_id, {1: "Bravo Client"}
+    )
+    push_snapshots(psa.psa, psa.tenant, a_int, [snapshot(device(1))], full=True)
+    push_snapshots(psa.psa, other.tenant, b_int, [snapshot(device(1))], full=True)
+    return other, a_int, a_clients[1], b_int, b_clients[1]
 
 
 def test_repositories_only_see_their_tenant(psa, two_tenants):
-    other, _a_client, _a_ticket, _b_client, b_ticket = two_tenants
+    other, a_int, a_client, b_int, b_client = two_tenants
+    with psa.psa.tenant_session(other.tenant, other.admin_user_id) as s:
+        b_asset = find_by_device(s, b_int, 1)
     with psa.psa.tenant_session(psa.tenant, psa.admin_id) as s:
         assert [c.name for c in list_clients(s)] == ["Alpha Client"]
-        assert [t.title for t in tickets.list_tickets(s)] == ["A's printer"]
         with pytest.raises(NotFound):
-            tickets.get_ticket(s, b_ticket.ticket_id)
-        # Writing against B's ticket id from A's context touches nothing of B's.
-        tickets.link_assets(s, b_ticket.ticket_id, [])
+            get_client(s, b_client)
+        a_asset = find_by_device(s, a_int, 1)
+        assert a_asset.client_id == a_client and a_asset.asset_id != b_asset.asset_id
+        assert [a.asset_id for a in list_assets(s)] == [a_asset.asset_id]
+        with pytest.raises(NotFound):
+            get_asset(s, b_asset.asset_id)
+        with pytest.raises(NotFound):
+            update_asset(s, b_asset.asset_id, name="pwned")
+        assert set(org_mapping.load_mappings(s, a_int)) == {"1"}
+        assert org_mapping.load_mappings(s, b_int) == {}
+        # One Alga mapping row per tenant for the same NinjaOne device id.
+        realms = s.conn.execute(
+            sa.select(teem.c.tenant, teem.c.alga_entity_id).where(teem.c.external_entity_id == "1")
+        ).all()
+    assert sorted((t, uuid.UUID(a)) for t, a in realms) == sorted(
+        [(psa.tenant, a_asset.asset_id), (other.tenant, b_asset.asset_id)], key=lambda r: str(r)
+    )
     with psa.psa.tenant_session(other.tenant, other.admin_user_id) as s:
-        assert [t.ticket_number for t in tickets.list_tickets(s)] == ["TIC000001"]
-        assert tickets.list_comments(s, b_ticket.ticket_id) == []
+        assert find_by_device(s, b_int, 1).name == "PC-00001"  # untouched by A's attempt
+
+
+def test_a_push_in_one_tenant_never_touches_the_other(psa, two_tenants):
+    other, a_int, _a_client, b_int, _b_client = two_tenants
+    # A full push of nothing retires A's asset only.
+    assert push_snapshots(psa.psa, psa.tenant, a_int, [], full=True).retired == 1
+    with psa.psa.tenant_session(other.tenant, other.admin_user_id) as s:
+        assert find_by_device(s, b_int, 1).status == "active"
+    with psa.psa.tenant_session(psa.tenant) as s:
+        statuses = dict(s.conn.execute(sa.select(assets.c.tenant, assets.c.status)).all())
+    assert statuses[other.tenant] == "active" and statuses[psa.tenant] == "inactive"
 
 
 def test_foreign_keys_carry_the_tenant(psa, two_tenants):
-    """A's ticket cannot point at B's client: the composite FK includes the tenant."""
-    _other, _a_client, _a_ticket, b_client, _b_ticket = two_tenants
+    """A's history row cannot point at B's asset: the composite key includes the tenant."""
+    other, _a_int, _a_client, b_int, _b_client = two_tenants
+    with psa.psa.tenant_session(other.tenant, other.admin_user_id) as s:
+        b_asset = find_by_device(s, b_int, 1).asset_id
     with (
         pytest.raises(sa.exc.IntegrityError),
         psa.psa.tenant_session(psa.tenant, psa.admin_id) as s,
     ):
-        tickets.create_ticket(s, client_id=b_client, title="cross-tenant")
-
-
-@pytest.mark.postgres
-def test_rls_filters_raw_sql_by_the_session_tenant(pg):
-    other = pg.new_tenant("Other MSP")
-    with pg.psa.tenant_session(pg.tenant, pg.admin_id) as s:
-        create_client(s, "Alpha Client")
-    with pg.psa.tenant_session(other.tenant, other.admin_user_id) as s:
-        b_client = create_client(s, "Bravo Client")
-
-    url = pg.pg.service_url
-    with raw(url, pg.tenant) as conn:
-        names = conn.scalars(sa.text("SELECT company_name FROM companies")).all()
-        assert names == ["Alpha Client"]
-        # Updating and deleting B's row by its id silently matches nothing.
-        assert (
-            conn.execute(
-                sa.text("UPDATE companies SET company_name = 'pwned' WHERE company_id = :id"),
-                {"id": b_client},
-            ).rowcount
-            == 0
-        )
-        assert (
-            conn.execute(
-                sa.text("DELETE FROM companies WHERE company_id = :id"), {"id": b_client}
-            ).rowcount
-            == 0
-        )
-    # Inserting a row for B while acting for A is refused by the policy's WITH CHECK.
-    with (
-        pytest.raises(sa.exc.ProgrammingError, match="row-level security"),
-        raw(url, pg.tenant) as conn,
-    ):
-        conn.execute(
-            companies.insert().values(
-                tenant=other.tenant,
-                company_id=uuid.uuid4(),
-                company_name="planted",
-                created_at=sa.func.now(),
-                updated_at=sa.func.now(),
+        s.conn.execute(
+            asset_history.insert().values(
+                tenant=psa.tenant,
+                history_id=uuid.uuid4(),
+                asset_id=b_asset,
+                changed_by=psa.admin_id,
+                change_type="updated",
+                changes={},
+                changed_at=utcnow(),
             )
         )
-    with raw(url, None) as conn:  # no tenant selected: nothing at all
-        assert conn.scalar(sa.text("SELECT count(*) FROM companies")) == 0
-    with raw(url, other.tenant) as conn:
-        assert conn.scalars(sa.text("SELECT company_name FROM companies")).all() == ["Bravo Client"]
-
-
-@pytest.mark.postgres
-def test_a_technician_login_is_pinned_to_its_tenant(pg):
-    """Even with raw SQL, a technician cannot select another tenant by setting the GUC."""
-    other = pg.new_tenant("Other MSP")
-    with pg.psa.tenant_session(other.tenant, other.admin_user_id) as s:
-        create_client(s, "Bravo Client")
-    from ninja_desk.psa.tenants import create_user
-
-    with pg.psa.tenant_session(pg.tenant, pg.admin_id) as s:
-        create_client(s, "Alpha Client")
-        tech = create_user(s, "tech.alice")
-    url = pg.pg.new_login(pg.tenant, tech)
-    with raw(url, other.tenant) as conn:
-        assert conn.scalar(sa.text("SELECT count(*) FROM companies")) == 0
-        assert conn.scalar(sa.text("SELECT count(*) FROM tenants")) == 0
-    with raw(url, pg.tenant) as conn:
-        assert conn.scalars(sa.text("SELECT company_name FROM companies")).all() == ["Alpha Client"]
-        # The login map itself is not readable.
-        with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
-            conn.execute(sa.text("SELECT * FROM db_logins"))
 
 
 def test_tenant_session_requires_a_uuid(psa):
@@ -124,13 +100,11 @@ def test_tenant_session_requires_a_uuid(psa):
 
 
 def test_a_read_only_session_reads_while_a_writer_holds_its_transaction(psa):
-    from ninja_desk.psa.clients import create_client as make
-
     with psa.psa.tenant_session(psa.tenant, psa.admin_id) as s:
-        make(s, "Existing")
+        create_client(s, "Existing")
     reader = psa.another()
     with psa.psa.tenant_session(psa.tenant, psa.admin_id) as writer:
-        make(writer, "Uncommitted")
+        create_client(writer, "Uncommitted")
         with reader.tenant_session(psa.tenant, psa.admin_id, readonly=True) as r:
             assert [c.name for c in list_clients(r)] == ["Existing"]
     if psa.backend == "postgres":
@@ -138,4 +112,4 @@ def test_a_read_only_session_reads_while_a_writer_holds_its_transaction(psa):
             pytest.raises(sa.exc.DBAPIError, match="read-only"),
             reader.tenant_session(psa.tenant, psa.admin_id, readonly=True) as r,
         ):
-            make(r, "Not allowed")
+            create_client(r, "Not allowed")
