@@ -1,7 +1,9 @@
-"""RMM alerts in the PSA (`rmm_alerts`): the minimal write path; the alert pipeline owns policy.
+"""RMM alerts in Alga's `rmm_alerts`: the minimal write path; the alert pipeline owns policy.
 
-`acknowledged_by` / `resolved_by` are the acting user; on PostgreSQL the database stamps them
-from the login, so they cannot be forged by a client.
+`external_alert_id` is NinjaOne's series uid; severities and statuses are Alga's words
+(critical/major/moderate/minor/none; active/suppressed/acknowledged/resolved/auto_resolved).
+`acknowledged_by` is the acting user; who resolved it is kept in `metadata.resolvedBy` (Alga
+has no column for it).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import sqlalchemy as sa
 
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.errors import NotFound, PermissionDenied
+from ninja_desk.psa.integration_settings import SEVERITIES
 from ninja_desk.psa.permissions import ACT_ALERTS, VIEW_ALERTS, require
-from ninja_desk.psa.schema import rmm_alerts
+from ninja_desk.psa.schema import ninjadesk_alert_series, rmm_alerts
 from ninja_desk.psa.tenancy import TenantSession
 
 
@@ -28,7 +31,7 @@ class AlertRow:
     external_device_id: str | None
     asset_id: uuid.UUID | None
     severity: str
-    priority: str
+    priority: str | None
     status: str
     message: str | None
     triggered_at: datetime | None
@@ -47,8 +50,8 @@ def record_alert(
     integration_id: uuid.UUID,
     series_uid: str,
     *,
-    severity: str = "NONE",
-    priority: str = "NONE",
+    severity: str = "none",
+    priority: str | None = None,
     activity_type: str | None = None,
     status_code: str | None = None,
     message: str | None = None,
@@ -57,40 +60,59 @@ def record_alert(
     triggered_at: datetime | None = None,
     source_payload: dict[str, Any] | None = None,
 ) -> tuple[uuid.UUID, bool]:
-    """Insert the alert once per (tenant, integration, series uid). Returns (id, created).
+    """Insert the alert once per (tenant, integration, external_alert_id). Returns (id, created).
 
-    Idempotent under concurrency: the unique constraint decides, not a read-then-write.
+    Idempotent under concurrency: Alga's unique constraint decides, not a read-then-write.
     """
     require(s, ACT_ALERTS)
     t = rmm_alerts
     now = utcnow()
     alert_id = uuid.uuid4()
+    word = severity.lower() if severity.lower() in SEVERITIES else "none"
     values = dict(
         tenant=s.tenant,
         alert_id=alert_id,
         integration_id=integration_id,
-        series_uid=series_uid,
+        external_alert_id=series_uid,
         external_device_id=external_device_id,
         asset_id=asset_id,
-        severity=severity,
-        priority=priority,
+        severity=word,
+        priority=(priority or "none").lower(),
+        status="active",
         activity_type=activity_type,
-        status_code=status_code,
         message=message,
-        source_payload=source_payload or {},
+        metadata={"statusCode": status_code, "source": "ninjadesk"} if status_code else {},
+        dedup_key=f"{external_device_id}|{status_code or activity_type}"
+        if external_device_id
+        else None,
         triggered_at=triggered_at or now,
+        last_occurrence_at=triggered_at or now,
+        occurrence_count=1,
         created_at=now,
         updated_at=now,
     )
-    insert = _insert_ignore(s, t, values, ["tenant", "integration_id", "series_uid"])
+    insert = _insert_ignore(s, t, values, ["tenant", "integration_id", "external_alert_id"])
     # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT through SQLAlchemy.
     if s.conn.execute(insert.returning(t.c.alert_id)).first() is not None:
+        if source_payload:
+            st = ninjadesk_alert_series
+            s.conn.execute(
+                st.insert().values(
+                    tenant=s.tenant,
+                    alert_id=alert_id,
+                    integration_id=integration_id,
+                    series_uid=series_uid,
+                    severity_known=True,
+                    source_payload=source_payload,
+                    updated_at=now,
+                )
+            )
         return alert_id, True
     existing = s.conn.scalar(
         sa.select(t.c.alert_id).where(
             t.c.tenant == s.tenant,
             t.c.integration_id == integration_id,
-            t.c.series_uid == series_uid,
+            t.c.external_alert_id == series_uid,
         )
     )
     return existing, False
@@ -125,7 +147,7 @@ def acknowledge_alert(s: TenantSession, alert_id: uuid.UUID) -> bool:
     return _set_state(
         s,
         alert_id,
-        ("active",),
+        ("active", "suppressed"),
         status="acknowledged",
         acknowledged_at=utcnow(),
         acknowledged_by=s.user_id,
@@ -133,24 +155,28 @@ def acknowledge_alert(s: TenantSession, alert_id: uuid.UUID) -> bool:
 
 
 def resolve_alert(s: TenantSession, alert_id: uuid.UUID) -> bool:
+    t = rmm_alerts
+    meta = s.conn.scalar(
+        sa.select(t.c.metadata).where(t.c.tenant == s.tenant, t.c.alert_id == alert_id)
+    )
     return _set_state(
         s,
         alert_id,
-        ("active", "acknowledged"),
+        ("active", "acknowledged", "suppressed"),
         status="resolved",
         resolved_at=utcnow(),
-        resolved_by=s.user_id,
+        metadata={**(meta or {}), "resolvedBy": str(s.user_id)},
     )
 
 
 def get_alert(s: TenantSession, alert_id: uuid.UUID) -> AlertRow:
     require(s, VIEW_ALERTS)
-    t = rmm_alerts.c
+    t, st = rmm_alerts.c, ninjadesk_alert_series.c
     row = s.conn.execute(
         sa.select(
             t.alert_id,
             t.integration_id,
-            t.series_uid,
+            t.external_alert_id,
             t.external_device_id,
             t.asset_id,
             t.severity,
@@ -161,13 +187,23 @@ def get_alert(s: TenantSession, alert_id: uuid.UUID) -> AlertRow:
             t.acknowledged_at,
             t.acknowledged_by,
             t.resolved_at,
-            t.resolved_by,
+            t.metadata,
             t.ticket_id,
             t.auto_ticket_created,
-            t.rule_decision,
-            t.rule_explanation,
-        ).where(t.tenant == s.tenant, t.alert_id == alert_id)
+            st.rule_decision,
+            st.rule_explanation,
+        )
+        .select_from(
+            rmm_alerts.outerjoin(
+                ninjadesk_alert_series,
+                sa.and_(st.tenant == t.tenant, st.alert_id == t.alert_id),
+            )
+        )
+        .where(t.tenant == s.tenant, t.alert_id == alert_id)
     ).first()
     if row is None:
         raise NotFound("That alert does not exist in this tenant.")
-    return AlertRow(*row)
+    values = list(row)
+    resolved_by = (values[13] or {}).get("resolvedBy")
+    values[13] = uuid.UUID(resolved_by) if resolved_by else None
+    return AlertRow(*values)

@@ -13,8 +13,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ninja_desk.psa.schema import rmm_alerts, statuses, ticket_comments, tickets
-from ninja_desk.sync.alert_tables import rmm_alert_tickets
+from ninja_desk.psa.schema import (
+    comments,
+    ninjadesk_alert_series,
+    ninjadesk_alert_tickets,
+    rmm_alerts,
+    tickets,
+)
 from tests.alerts.conftest import AlertEnv
 from tests.alerts.payloads import activity
 
@@ -64,13 +69,8 @@ def build_events(seed: int = 7) -> tuple[list[dict], dict[str, dict]]:
 
 def test_three_processes_one_ticket_per_series(pg_alerts: AlertEnv, tmp_path: Path) -> None:
     a = pg_alerts
-    a.rule("quiet minor", 1, {"severities": ["MINOR"]}, {"type": "suppress"})
-    a.rule(
-        "urgent",
-        2,
-        {"severities": ["CRITICAL", "MAJOR"]},
-        {"type": "create_ticket", "group_storms": False},
-    )
+    a.rule("quiet minor", 1, {"severities": ["minor"]}, {"createTicket": False})
+    a.rule("urgent", 2, {"severities": ["critical", "major"]})
     events, truth = build_events()
     assert len(events) == 1000
     events_file = tmp_path / "events.json"
@@ -107,44 +107,43 @@ def test_three_processes_one_ticket_per_series(pg_alerts: AlertEnv, tmp_path: Pa
         outputs.append(json.loads(out.strip().splitlines()[-1]))
     assert sum(o["events"] for o in outputs) == 3000
 
-    t = rmm_alerts
+    t, st = rmm_alerts, ninjadesk_alert_series
     with a.psa.tenant_session(a.tenant) as s:
         rows = {
-            r.series_uid: r
+            r.external_alert_id: r
             for r in s.conn.execute(
                 sa.select(
-                    t.c.series_uid, t.c.status, t.c.severity, t.c.ticket_id, t.c.rule_decision
-                ).where(t.c.tenant == a.tenant)
+                    t.c.external_alert_id,
+                    t.c.status,
+                    t.c.severity,
+                    t.c.ticket_id,
+                    st.c.rule_decision,
+                )
+                .select_from(
+                    t.join(st, sa.and_(st.c.tenant == t.c.tenant, st.c.alert_id == t.c.alert_id))
+                )
+                .where(t.c.tenant == a.tenant)
             )
         }
         ticket_rows = s.conn.execute(
-            sa.select(tickets.c.ticket_id, statuses.c.is_closed)
-            .select_from(
-                tickets.join(
-                    statuses,
-                    sa.and_(
-                        statuses.c.tenant == tickets.c.tenant,
-                        statuses.c.status_id == tickets.c.status_id,
-                    ),
-                )
+            sa.select(tickets.c.ticket_id, tickets.c.is_closed, tickets.c.ticket_number).where(
+                tickets.c.tenant == a.tenant
             )
-            .where(tickets.c.tenant == a.tenant)
         ).all()
         closed = {r.ticket_id for r in ticket_rows if r.is_closed}
         pipeline_tickets = s.conn.scalar(
-            sa.select(sa.func.count()).where(rmm_alert_tickets.c.tenant == a.tenant)
+            sa.select(sa.func.count()).where(ninjadesk_alert_tickets.c.tenant == a.tenant)
         )
+        # One resolution note per closed ticket, whoever's process closed it.
         reset_notes = Counter(
             s.conn.scalars(
-                sa.select(ticket_comments.c.ticket_id).where(
-                    ticket_comments.c.tenant == a.tenant,
-                    sa.or_(
-                        ticket_comments.c.body.like("Alert resolved%"),
-                        ticket_comments.c.body.like("The alert had already reset%"),
-                    ),
+                sa.select(comments.c.ticket_id).where(
+                    comments.c.tenant == a.tenant, comments.c.is_resolution.is_(True)
                 )
             )
         )
+    numbers = sorted(r.ticket_number for r in ticket_rows)
+    assert numbers == [f"TIC{n:06d}" for n in range(1, len(numbers) + 1)]  # no gaps, no dupes
     assert set(rows) == set(truth)
     wanted = {u for u, t_ in truth.items() if t_["ticket"]}
     with_ticket = {u for u, r in rows.items() if r.ticket_id is not None}
@@ -153,7 +152,7 @@ def test_three_processes_one_ticket_per_series(pg_alerts: AlertEnv, tmp_path: Pa
     assert len(ticket_rows) == pipeline_tickets == len(wanted)  # and no orphan tickets
     for uid, fact in truth.items():
         row = rows[uid]
-        assert row.severity == fact["severity"], uid
+        assert row.severity == fact["severity"].lower(), uid
         assert row.status == ("resolved" if fact["reset"] else "active"), uid  # every RESET matched
         if fact["suppressed"]:
             assert row.rule_decision == "suppressed"
