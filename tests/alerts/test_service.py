@@ -14,14 +14,14 @@ from ninja_desk.cache.store import LocalCache
 from ninja_desk.core.alert_rules import Rule
 from ninja_desk.ninjaone.api import NinjaOneApi
 from ninja_desk.psa import outbox
-from ninja_desk.psa.schema import events_outbox, rmm_alerts, statuses, tickets
+from ninja_desk.psa import tickets as psa_tickets
+from ninja_desk.psa.schema import ninjadesk_events_outbox as events_outbox
+from ninja_desk.psa.schema import rmm_alerts
 from ninja_desk.psa.tenants import create_user
 from ninja_desk.sync.alert_reset import closed_ticket_resets
 from ninja_desk.sync.alert_service import AlertActionError, AlertService
 from tests.alerts.conftest import AlertEnv
 from tests.alerts.payloads import activity
-
-TICKET_ALL = {"type": "create_ticket", "group_storms": False}
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def cache(tmp_path: Path):
 
 def technician(a: AlertEnv) -> uuid.UUID:
     with a.psa.tenant_session(a.tenant, a.env.admin_id) as s:
-        return create_user(s, f"tech{uuid.uuid4().hex[:6]}", ("technician",))
+        return create_user(s, f"tech{uuid.uuid4().hex[:6]}", ("Technician",))
 
 
 def service(a: AlertEnv, cache: LocalCache, api: NinjaOneApi | None = None) -> AlertService:
@@ -43,7 +43,7 @@ def service(a: AlertEnv, cache: LocalCache, api: NinjaOneApi | None = None) -> A
 async def test_acknowledge_resolve_and_explain_record_who_and_mirror(
     alerts: AlertEnv, cache: LocalCache
 ) -> None:
-    alerts.rule("critical", 10, {"severities": ["CRITICAL"]}, TICKET_ALL)
+    alerts.rule("critical", 10, {"severities": ["critical"]})
     alerts.pipeline().ingest_payloads([activity(1, "s1")])
     svc = service(alerts, cache)
     ack = await svc.acknowledge("s1")
@@ -92,7 +92,7 @@ async def test_resolve_can_reset_the_alert_in_ninjaone(alerts: AlertEnv, cache: 
 
 
 async def test_manual_ticket_once_even_when_suppressed(alerts: AlertEnv, cache: LocalCache):
-    alerts.rule("quiet", 1, {}, {"type": "suppress"})
+    alerts.rule("quiet", 1, {}, {"createTicket": False})
     alerts.pipeline().ingest_payloads([activity(1, "s4", severity="MAJOR")])
     svc = service(alerts, cache)
     made = await svc.create_ticket("s4")
@@ -108,7 +108,7 @@ async def test_manual_ticket_once_even_when_suppressed(alerts: AlertEnv, cache: 
 def test_events_reach_the_bus_and_the_outbox(alerts: AlertEnv) -> None:
     seen: list[str] = []
     alerts.psa.bus.subscribe("rmm.alert.*", lambda e: seen.append(e.type))
-    alerts.rule("critical", 10, {}, TICKET_ALL)
+    alerts.rule("critical", 10)
     pipe = alerts.pipeline()
     pipe.ingest_payloads([activity(1, "s5")])
     pipe.ingest_payloads([activity(2, "s5", "ACKNOWLEDGED")])
@@ -135,7 +135,7 @@ def test_events_reach_the_bus_and_the_outbox(alerts: AlertEnv) -> None:
 
 
 def test_rule_test_against_stored_alerts(alerts: AlertEnv) -> None:
-    alerts.rule("quiet", 1, {}, {"type": "suppress"})
+    alerts.rule("quiet", 1, {}, {"createTicket": False})
     pipe = alerts.pipeline()
     pipe.ingest_payloads(
         [
@@ -146,39 +146,32 @@ def test_rule_test_against_stored_alerts(alerts: AlertEnv) -> None:
     probe = Rule("new", "Critical only", conditions={"severities": ["CRITICAL"]})
     got = {r["series_uid"]: r for r in pipe.test_rule(probe, days=100000)}
     assert set(got) == {"t0", "t2"}
-    assert got["t0"]["would"] == "ticket" and got["t0"]["priority"] == "urgent"
+    assert got["t0"]["would"] == "ticket" and got["t0"]["priority"] == "P1 - Critical"
     assert got["t2"]["would"] == "org_not_mapped"
     assert pipe.test_rule(probe, days=0.0) == []  # nothing stored in the last 0 days
 
 
 def test_closing_the_ticket_resets_the_alert_once(alerts: AlertEnv) -> None:
-    alerts.rule("reset on close", 10, {}, {**TICKET_ALL, "reset_on_close": True})
+    alerts.rule("reset on close", 10, {}, {"createTicket": True, "resetAlertOnTicketClose": True})
     pipe = alerts.pipeline()
     pipe.ingest_payloads([activity(1, "s6"), activity(2, "s7")])
     assert closed_ticket_resets(pipe) == []
     with alerts.psa.tenant_session(alerts.tenant, alerts.env.admin_id) as s:
-        closed = s.conn.scalar(
-            sa.select(statuses.c.status_id).where(
-                statuses.c.tenant == alerts.tenant, statuses.c.is_closed
-            )
-        )
         ticket_id = s.conn.scalar(
             sa.select(rmm_alerts.c.ticket_id).where(
-                rmm_alerts.c.tenant == alerts.tenant, rmm_alerts.c.series_uid == "s6"
+                rmm_alerts.c.tenant == alerts.tenant, rmm_alerts.c.external_alert_id == "s6"
             )
         )
-        s.conn.execute(
-            tickets.update()
-            .where(tickets.c.tenant == alerts.tenant, tickets.c.ticket_id == ticket_id)
-            .values(status_id=closed)
-        )
+        # A person closes it in Alga.
+        psa_tickets.close_tickets(s, [ticket_id], actor_user_id=alerts.env.admin_id)
     other = alerts.pipeline()  # a second agent asking at the same time gets nothing
     assert closed_ticket_resets(pipe) == ["s6"]
     assert closed_ticket_resets(other) == []
+    assert alerts.alert("s6")["status"] == "resolved" and alerts.alert("s7")["status"] == "active"
 
 
 async def test_explain_names_the_series_a_storm_member_joined(alerts: AlertEnv, cache) -> None:
-    alerts.rule("grouped", 1, {}, {"type": "create_ticket"})
+    alerts.rule("grouped", 1, {}, None, {"group_storms": True})
     pipe = alerts.pipeline()
     pipe.ingest_payloads([activity(1, "lead", device_id=101)])
     pipe.ingest_payloads([activity(2, "member", device_id=102)])
