@@ -1,20 +1,21 @@
-"""Maintenance window CRUD and rights; mapping an organization later still makes the ticket."""
+"""Maintenance windows in Alga's shape (CRUD, rights, weekly recurrence from Sunday = 0, a
+window Alga made works here); mapping an organization later still makes the ticket."""
 
 from __future__ import annotations
 
 import time
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
-from ninja_desk.core.organizations import Organization
-from ninja_desk.psa import org_mapping
-from ninja_desk.psa.clients import create_client
 from ninja_desk.psa.errors import NotFound, PermissionDenied
+from ninja_desk.psa.schema import rmm_maintenance_windows
 from ninja_desk.psa.tenants import create_user
 from ninja_desk.sync import alert_windows as windows
 from tests.alerts.conftest import AlertEnv
 from tests.alerts.payloads import activity
+from tests.alerts.seed import add_client, map_org
 
 
 def test_window_crud_validates_and_is_listed(alerts: AlertEnv) -> None:
@@ -24,53 +25,73 @@ def test_window_crud_validates_and_is_listed(alerts: AlertEnv) -> None:
             s,
             a.integration,
             "Patch night",
-            kind="weekly",
-            device_ids=[101],
-            weekdays=[4],
-            start_time="23:00",
-            duration_minutes=180,
-            timezone="Europe/Berlin",
+            asset_id=a.assets[101],
+            recurrence=windows.weekly([5], "23:00", "02:00", "Europe/Berlin"),
         )
         with pytest.raises(ValueError, match="end after"):
-            windows.create_window(s, a.integration, "bad", kind="once", starts_at=10, ends_at=5)
-        with pytest.raises(ValueError, match="HH:MM"):
+            windows.create_window(s, a.integration, "bad", starts_at=10, ends_at=5)
+        with pytest.raises(ValueError, match="HH:mm"):
             windows.create_window(
-                s, a.integration, "bad", kind="weekly", weekdays=[1], start_time="25:00"
+                s, a.integration, "bad", recurrence=windows.weekly([1], "25:00", "26:00")
             )
-        windows.update_window(s, weekly, duration_minutes=60, is_enabled=False)
-        listed = windows.list_windows(s, a.integration)
-        assert [(w.name, w.duration_minutes, w.enabled, w.weekdays) for w in listed] == [
-            ("Patch night", 60, False, (4,))
-        ]
+        with pytest.raises(ValueError, match="weekly"):
+            windows.create_window(s, a.integration, "bad", recurrence={"type": "monthly"})
+        windows.update_window(s, weekly, is_active=False)
+        (listed,) = windows.list_windows(s, a.integration)
+        assert listed["name"] == "Patch night" and listed["is_active"] is False
+        assert listed["recurrence"] == {
+            "type": "weekly",
+            "days": [5],
+            "startTime": "23:00",
+            "endTime": "02:00",
+            "timezone": "Europe/Berlin",
+        }
         windows.delete_window(s, weekly)
         assert windows.list_windows(s, a.integration) == []
         with pytest.raises(NotFound):
             windows.delete_window(s, weekly)
 
 
-def test_only_dispatchers_and_admins_change_windows(alerts: AlertEnv) -> None:
+def test_alga_weekly_recurrence_means_what_alga_means() -> None:
+    """days 0 = Sunday; an end before the start runs past midnight."""
+    w = windows.to_core(
+        {
+            "window_id": uuid.uuid4(),
+            "name": "Fri night",
+            "is_active": True,
+            "recurrence": windows.weekly([5], "23:00", "02:00", "UTC"),
+        }
+    )
+    friday_late = datetime(2026, 12, 4, 23, 30, tzinfo=UTC).timestamp()  # a Friday
+    saturday_early = datetime(2026, 12, 5, 1, 30, tzinfo=UTC).timestamp()
+    saturday_late = datetime(2026, 12, 5, 23, 30, tzinfo=UTC).timestamp()
+    assert w.is_open(friday_late) and w.is_open(saturday_early)
+    assert not w.is_open(saturday_late)
+
+
+def test_only_people_with_settings_update_change_windows(alerts: AlertEnv) -> None:
     a = alerts
     with a.psa.tenant_session(a.tenant, a.env.admin_id) as s:
-        tech = create_user(s, "tech", ("technician",))
-        dispatcher = create_user(s, "disp", ("dispatcher",))
+        tech = create_user(s, "tech", ("Technician",))
     with a.psa.tenant_session(a.tenant, tech) as s, pytest.raises(PermissionDenied):
-        windows.create_window(s, a.integration, "x", kind="once", starts_at=1, ends_at=2)
-    with a.psa.tenant_session(a.tenant, dispatcher) as s:
-        windows.create_window(s, a.integration, "x", kind="once", starts_at=1, ends_at=2)
+        windows.create_window(s, a.integration, "x", starts_at=1, ends_at=2)
+    with a.psa.tenant_session(a.tenant, a.env.admin_id) as s:
+        windows.create_window(s, a.integration, "x", starts_at=1, ends_at=2)
 
 
-def test_weekly_window_suppresses_only_its_device(alerts: AlertEnv) -> None:
-    alerts.rule("all", 1, {}, {"type": "create_ticket", "group_storms": False})
-    with alerts.psa.tenant_session(alerts.tenant, alerts.env.admin_id) as s:
-        windows.create_window(
-            s,
-            alerts.integration,
-            "Always",
-            kind="weekly",
-            device_ids=[102],
-            weekdays=list(range(7)),
-            start_time="00:00",
-            duration_minutes=24 * 60,
+def test_a_window_made_in_alga_suppresses_only_its_asset(alerts: AlertEnv) -> None:
+    alerts.rule("all", 1)
+    with alerts.psa.tenant_session(alerts.tenant) as s:
+        # As Alga's UI stores it: no integration, one asset, every day all day.
+        s.conn.execute(
+            rmm_maintenance_windows.insert().values(
+                tenant=alerts.tenant,
+                window_id=uuid.uuid4(),
+                asset_id=alerts.assets[102],
+                name="Always",
+                is_active=True,
+                recurrence=windows.weekly(range(7), "00:00", "00:00"),
+            )
         )
     r = alerts.pipeline().ingest_payloads(
         [
@@ -81,18 +102,19 @@ def test_weekly_window_suppresses_only_its_device(alerts: AlertEnv) -> None:
     assert r.tickets_created == 1
     assert r.outcomes["w-102"].decision["outcome"] == "maintenance"
     assert r.outcomes["w-102"].decision["window"] == "Always"
+    assert alerts.alert("w-102")["status"] == "suppressed"
 
 
 def test_mapping_the_organization_later_makes_the_ticket_on_the_next_poll(
     alerts: AlertEnv,
 ) -> None:
-    alerts.rule("all", 1, {}, {"type": "create_ticket"})
+    alerts.rule("all", 1)
     pipe = alerts.pipeline(config_ttl=0)
     first = pipe.ingest_payloads([activity(1, "late-map", device_id=301)])
     assert first.outcomes["late-map"].decision["outcome"] == "org_not_mapped"
     with alerts.psa.tenant_session(alerts.tenant, alerts.env.admin_id) as s:
-        client = create_client(s, "Northwind")
-        org_mapping.map_organization(s, alerts.integration, Organization(3, "Northwind"), client)
+        client = add_client(s, "Northwind")
+        map_org(s, alerts.integration, 3, "Northwind", client)
     row = {
         "uid": "late-map",
         "deviceId": 301,
