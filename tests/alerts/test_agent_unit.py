@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from ninja_desk.cache.store import LocalCache
-from ninja_desk.psa.schema import rmm_alerts, statuses, tickets
+from ninja_desk.psa import tickets as psa_tickets
+from ninja_desk.psa.schema import rmm_alerts, tickets
 from ninja_desk.sync.agent import Agent, AgentConfig, FileCursorStore
 from tests.alerts.conftest import AlertEnv
 from tests.alerts.payloads import load
@@ -58,7 +59,7 @@ def agent_for(a: AlertEnv, cache: LocalCache, **kw: Any) -> tuple[Agent, StubApi
 
 
 async def test_a_relay_gap_polls_alerts_at_once(alerts: AlertEnv, cache: LocalCache) -> None:
-    alerts.rule("all", 1, {}, {"type": "create_ticket"})
+    alerts.rule("all", 1, {}, None, {"group_storms": True})
     agent, api = agent_for(alerts, cache)
     api.rows = load("alerts/alerts_mixed.json")
     task = asyncio.create_task(agent.run())
@@ -83,29 +84,28 @@ async def _noop() -> None:
 
 
 async def test_poll_resets_alerts_whose_ticket_was_closed(alerts: AlertEnv, cache: LocalCache):
-    alerts.rule("close resets", 1, {}, {"type": "create_ticket", "reset_on_close": True})
+    alerts.rule("close resets", 1, {}, {"createTicket": True, "resetAlertOnTicketClose": True})
     agent, api = agent_for(alerts, cache)
     row = load("alerts_with_severity.json")[0]
     api.rows = [row]
     await agent.poll_alerts()
     with alerts.psa.tenant_session(alerts.tenant, alerts.env.admin_id) as s:
-        closed = s.conn.scalar(
-            sa.select(statuses.c.status_id).where(
-                statuses.c.tenant == alerts.tenant, statuses.c.is_closed
-            )
-        )
-        s.conn.execute(
-            tickets.update()
-            .where(tickets.c.tenant == alerts.tenant)
-            .values(status_id=closed, closed_at=sa.func.now())
-        )
+        ticket_ids = s.conn.scalars(
+            sa.select(tickets.c.ticket_id).where(tickets.c.tenant == alerts.tenant)
+        ).all()
+        psa_tickets.close_tickets(s, ticket_ids, actor_user_id=alerts.env.admin_id)
     await agent.poll_alerts()  # NinjaOne still lists it: the agent resets it there
     assert api.resets == [row["uid"]]
     api.rows = []
     await agent.poll_alerts()
     assert api.resets == [row["uid"]]  # once
     with alerts.psa.tenant_session(alerts.tenant) as s:
-        assert s.conn.scalar(sa.select(rmm_alerts.c.status)) == "resolved"
+        assert (
+            s.conn.scalar(
+                sa.select(rmm_alerts.c.status).where(rmm_alerts.c.tenant == alerts.tenant)
+            )
+            == "resolved"
+        )
 
 
 def test_cursor_file_survives_restarts(tmp_path: Path) -> None:
@@ -141,7 +141,7 @@ async def test_a_relay_storm_is_ingested_as_one_batch(alerts: AlertEnv, cache: L
     from ninja_desk.sync.relay_subscriber import RelayEvent
     from tests.alerts.payloads import activity
 
-    alerts.rule("tickets", 1, {"severities": ["CRITICAL"]}, {"type": "create_ticket"})
+    alerts.rule("tickets", 1, {"severities": ["critical"]}, None, {"group_storms": True})
     agent, _api = agent_for(alerts, cache)
     calls: list[int] = []
     real_ingest = agent.pipeline.ingest_payloads
@@ -189,7 +189,7 @@ async def test_a_companion_agent_makes_no_tickets_and_pushes_nothing(
     from ninja_desk.sync.relay_subscriber import RelayEvent
     from tests.alerts.payloads import activity
 
-    alerts.rule("tickets", 1, {}, {"type": "create_ticket"})
+    alerts.rule("tickets", 1, {}, None, {"group_storms": True})
     agent, api = agent_for(alerts, cache, companion=True)
     assert not agent.writes_psa
     api.rows = load("alerts/alerts_mixed.json")
