@@ -4,7 +4,9 @@ No Qt here. The UI asks `availability(device)` to enable or disable the button (
 reason as a sentence) and awaits `launch(device, ticket_id=...)`. The URL comes from
 `GET /v2/device/{id}/dashboard-url` and is cached for a few minutes (it is asked for on every
 click; NinjaOne may attach an expiry). Each launch is recorded through the PSA layer's
-`record_launch` callback when there is one, and always in the local cache's activity log.
+`record_launch` callback when there is one (`psa_launch_recorder` builds it: Alga's
+`asset_history` of the device's asset plus an `audit_logs` row), and always in the local
+cache's activity log.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from ninja_desk.cache.store import LocalCache
-from ninja_desk.psa.permissions import REMOTE_CONNECT, denial_sentence
+from ninja_desk.psa.permissions import REMOTE_CONNECT, denial_sentence, require
 
 log = logging.getLogger(__name__)
 CONTROL_SCOPE = "control"
@@ -65,6 +68,79 @@ def opener_outcome(value: Any) -> tuple[bool, str]:
     if isinstance(ok, bool):
         return ok, str(getattr(value, "reason", "") or "")
     return bool(value), ""
+
+
+def record_in_psa(
+    s: Any, integration_id: Any, record: LaunchRecord, *, url: str | None = None
+) -> Any:
+    """A launch in Alga: a `remote_connect` entry in the asset's `asset_history` (changed_by
+    the technician, else the integration's service user: the column is NOT NULL) and an
+    `audit_logs` row. Returns the asset id, or None when the device has no asset yet (the
+    audit row is written all the same)."""
+    import uuid
+
+    from ninja_desk.psa import audit
+    from ninja_desk.psa.clock import utcnow
+    from ninja_desk.psa.integration_settings import load_settings, service_user
+    from ninja_desk.psa.schema import asset_history, assets, tenant_external_entity_mappings
+
+    require(s, REMOTE_CONNECT)
+    device = str(record.device_id)
+    m, a = tenant_external_entity_mappings.c, assets.c
+    mapped = s.conn.scalar(
+        sa.select(m.alga_entity_id)
+        .where(
+            m.tenant == s.tenant,
+            m.integration_type == "ninjaone",
+            m.alga_entity_type == "asset",
+            m.external_entity_id == device,
+        )
+        .limit(1)
+    )
+    asset_id = uuid.UUID(str(mapped)) if mapped else None
+    if asset_id is None:
+        asset_id = s.conn.scalar(
+            sa.select(a.asset_id)
+            .where(a.tenant == s.tenant, a.rmm_provider == "ninjaone", a.rmm_device_id == device)
+            .order_by(a.updated_at.desc())
+            .limit(1)
+        )
+    changes = {
+        "source": "ninjadesk_remote_connect",
+        "device_id": device,
+        "by": record.who,
+        "ticket": record.ticket_id,
+        "remote_session": {"old": None, "new": record.ticket_id or "opened"},
+    }
+    if url:
+        changes["url"] = url
+    if asset_id is not None:
+        actor = s.user_id or service_user(s, load_settings(s, integration_id))
+        s.conn.execute(
+            asset_history.insert().values(
+                tenant=s.tenant,
+                history_id=uuid.uuid4(),
+                asset_id=asset_id,
+                changed_by=actor,
+                change_type="remote_connect",
+                changes=changes,
+                changed_at=utcnow(),
+            )
+        )
+    audit.record(s, "remote_connect.launched", "assets", asset_id or f"device:{device}", changes)
+    return asset_id
+
+
+def psa_launch_recorder(
+    psa: Any, tenant: Any, user_id: Any, integration_id: Any
+) -> Callable[[LaunchRecord], None]:
+    """The `record_launch` callback for RemoteConnect: one PSA transaction per launch."""
+
+    def record_launch(record: LaunchRecord) -> None:
+        with psa.tenant_session(tenant, user_id) as s:
+            record_in_psa(s, integration_id, record)
+
+    return record_launch
 
 
 def record_in_cache_log(conn: Connection, record: LaunchRecord) -> None:
