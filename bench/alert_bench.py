@@ -7,8 +7,9 @@ is the same as for single webhooks). A second figure feeds the same pipeline one
 time, as the agent does when the relay delivers them one by one; a third queues a storm of
 webhooks at a real relay and times the agent catching up (it applies them in batches).
 
-Prints one JSON line. PostgreSQL runs in a fresh database dropped afterwards, through a
-non-superuser service login (row-level security applies).
+Prints one JSON line. PostgreSQL runs in a fresh Alga-shaped database dropped afterwards,
+reached as its owner (the way Alga's application role is). Tickets are written as Alga writes
+them (numbering, board status, thread note, asset link, ticket_audit_logs, outbox events).
 
     .venv/bin/python bench/alert_bench.py [--events 5000] [--batch 500] [--skip-postgres]
 """
@@ -31,58 +32,101 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _psa_databases import postgres_psa, sqlite_psa
 
-from ninja_desk.core.devices import Device
-from ninja_desk.core.organizations import Organization
-from ninja_desk.core.snapshots import DeviceSnapshot
-from ninja_desk.psa import alert_rules, org_mapping
-from ninja_desk.psa.clients import create_client
-from ninja_desk.psa.integrations import connect_integration
-from ninja_desk.psa.schema import rmm_alerts
+from ninja_desk.psa import alert_rules
+from ninja_desk.psa.clock import utcnow
+from ninja_desk.psa.schema import (
+    assets,
+    clients,
+    rmm_alerts,
+    rmm_integrations,
+    rmm_organization_mappings,
+)
 from ninja_desk.psa.tenancy import PsaDatabase
 from ninja_desk.psa.tenants import create_tenant
 from ninja_desk.sync.alert_pipeline import AlertPipeline
-from ninja_desk.sync.psa_push import push_snapshots
 
 ORGS, DEVICES = 10, 500
 
 
 def setup(url: str) -> tuple[PsaDatabase, uuid.UUID, uuid.UUID]:
+    """A tenant with a NinjaOne integration, 10 mapped clients, 500 assets, two rules."""
     psa = PsaDatabase(url)
     info = create_tenant(psa, "Bench MSP")
+    now = utcnow()
+    integration = uuid.uuid4()
     with psa.tenant_session(info.tenant, info.admin_user_id) as s:
-        integration = connect_integration(s, "https://eu.ninjarmm.com")
-        for org in range(1, ORGS + 1):
-            client = create_client(s, f"Client {org}")
-            org_mapping.map_organization(s, integration, Organization(org, f"Org {org}"), client)
+        t = info.tenant
+        s.conn.execute(
+            rmm_integrations.insert().values(
+                tenant=t,
+                integration_id=integration,
+                provider="ninjaone",
+                instance_url="https://eu.ninjarmm.com",
+                is_active=True,
+                settings={},
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        client_of = {org: uuid.uuid4() for org in range(1, ORGS + 1)}
+        s.conn.execute(
+            clients.insert(),
+            [
+                {"tenant": t, "client_id": c, "client_name": f"Client {o}", "is_inactive": False}
+                for o, c in client_of.items()
+            ],
+        )
+        s.conn.execute(
+            rmm_organization_mappings.insert(),
+            [
+                {
+                    "tenant": t,
+                    "mapping_id": uuid.uuid4(),
+                    "integration_id": integration,
+                    "external_organization_id": str(o),
+                    "external_organization_name": f"Org {o}",
+                    "client_id": c,
+                }
+                for o, c in client_of.items()
+            ],
+        )
+        s.conn.execute(
+            assets.insert(),
+            [
+                {
+                    "tenant": t,
+                    "asset_id": uuid.uuid4(),
+                    "asset_tag": f"NINJA-{i}",
+                    "name": f"SRV-{i:04d}",
+                    "status": "active",
+                    "asset_type": "server",
+                    "client_id": client_of[1 + i % ORGS],
+                    "rmm_provider": "ninjaone",
+                    "rmm_device_id": str(i),
+                    "rmm_organization_id": str(1 + i % ORGS),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in range(1, DEVICES + 1)
+            ],
+        )
         alert_rules.create_rule(
             s,
             integration,
             "quiet minor",
             priority_order=1,
-            conditions={"severities": ["MINOR"]},
-            action={"type": "suppress"},
+            conditions={"severities": ["minor"]},
+            actions={"createTicket": False},
         )
         alert_rules.create_rule(
             s,
             integration,
             "tickets",
             priority_order=2,
-            conditions={"severities": ["CRITICAL", "MAJOR"]},
-            action={"type": "create_ticket", "group_storms": False},
+            conditions={"severities": ["critical", "major"]},
+            actions={"createTicket": True},
+            options={"group_storms": False},
         )
-    fleet = [
-        DeviceSnapshot(
-            Device(
-                id=i,
-                organization_id=1 + i % ORGS,
-                node_class="WINDOWS_SERVER",
-                system_name=f"SRV-{i:04d}",
-                ip_addresses=[f"10.0.{i >> 8}.{i & 255}"],
-            )
-        )
-        for i in range(1, DEVICES + 1)
-    ]
-    push_snapshots(psa, info.tenant, integration, fleet, full=True)
     return psa, info.tenant, integration
 
 
@@ -140,7 +184,6 @@ def run(url: str, n: int, batch: int, singles: int) -> dict[str, Any]:
     psa, tenant, integration = setup(url)
     try:
         pipe = AlertPipeline(psa, tenant, integration, ninjaone_url="https://eu.ninjarmm.com")
-        _ = pipe.user_id  # the automation user, created once
         rng = random.Random(42)
         burst = events(n, rng, "b")
         started = time.perf_counter()
@@ -238,19 +281,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--singles", type=int, default=300)
-    parser.add_argument("--storm", type=int, default=1000, help="webhooks queued at the relay")
+    parser.add_argument(
+        "--storm", type=int, default=1000, help="webhooks queued at the relay (0: skip)"
+    )
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args(argv)
     out: dict[str, Any] = {"bench": "alert_pipeline"}
-    with sqlite_psa() as url:
-        out["sqlite"] = run(url, args.events, args.batch, args.singles)
-    with sqlite_psa() as url:
-        out["sqlite"]["relay_storm"] = relay_storm(url, args.storm)
+    backends = [("sqlite", sqlite_psa)]
     if not args.skip_postgres:
-        with postgres_psa("alert_bench") as url:
-            out["postgres"] = run(url, args.events, args.batch, args.singles)
-        with postgres_psa("alert_bench") as url:
-            out["postgres"]["relay_storm"] = relay_storm(url, args.storm)
+        backends.append(("postgres", lambda: postgres_psa("alert_bench")))
+    for name, database in backends:
+        with database() as url:
+            out[name] = run(url, args.events, args.batch, args.singles)
+        if args.storm:
+            with database() as url:
+                out[name]["relay_storm"] = relay_storm(url, args.storm)
     print(json.dumps(out))
     return 0
 
