@@ -254,6 +254,9 @@ class AlertPipeline:
     def is_companion(self) -> bool:
         """Companion mode, read once per `config_ttl`; also attaches Alga's event publisher
         when an Alga Redis is configured (events then go out after every commit)."""
+        hit = self._cached.get("settings")
+        if hit is not None and time.monotonic() - hit[0] < self.config_ttl:
+            return hit[1].is_companion  # fresh: no extra transaction per webhook
         with self.psa.tenant_session(self.tenant, self.user_id, readonly=True) as s:
             settings = self.settings(s)
         if settings.alga_redis_url:
