@@ -118,3 +118,41 @@ def test_without_redis_one_sentence_says_what_alga_will_not_do() -> None:
     sentence = alga_events.events_status(IntegrationSettings(uuid.uuid4()))
     assert sentence is not None and sentence.count(". ") == 0 and sentence.endswith(".")
     assert "SLA" in sentence and "e-mail" in sentence
+
+
+def test_an_alert_ticket_and_its_reset_reach_alga(prefix: str, alerts) -> None:
+    """Agent path: a configured Alga Redis gets TICKET_CREATED, the system note and, when the
+    alert resets, TICKET_CLOSED, each right after its commit."""
+    from ninja_desk.psa.integration_settings import load_settings, save_settings
+    from tests.alerts.payloads import activity
+
+    with alerts.psa.tenant_session(alerts.tenant, alerts.env.admin_id) as s:
+        current = load_settings(s, alerts.integration)
+        configured = IntegrationSettings(
+            current.integration_id,
+            current.mode,
+            current.board_id,
+            current.service_user_id,
+            current.severity_priorities,
+            REDIS_URL,
+        )
+        save_settings(s, configured)
+    # The pipeline finds this publisher (same database, same URL), with the test's prefix.
+    alga_events.ensure_publisher(alerts.psa, configured, prefix=prefix)
+    try:
+        alerts.rule("everything", 10)
+        pipe = alerts.pipeline()
+        pipe.ingest_payloads([activity(1, "to-alga")])
+        ticket_id = str(alerts.alert("to-alga")["ticket_id"])
+        (created,) = _entries(prefix, "global", "TICKET_CREATED")
+        assert created["payload"]["ticketId"] == ticket_id
+        assert created["payload"]["actorType"] == "SYSTEM"
+        (note,) = _entries(prefix, "global", "TICKET_COMMENT_ADDED")
+        assert note["payload"]["comment"]["authorType"] == "unknown"
+        assert note["payload"]["userId"] == str(alerts.env.admin_id)  # the service user
+        pipe.ingest_payloads([activity(2, "to-alga", "RESET")])
+        (closed,) = _entries(prefix, "global", "TICKET_CLOSED")
+        assert closed["payload"]["ticketId"] == ticket_id
+        assert _entries(prefix, "emailservice::v7", "TICKET_CLOSED") != []
+    finally:
+        alga_events.forget_publishers(alerts.psa)
