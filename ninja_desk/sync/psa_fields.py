@@ -12,9 +12,7 @@ MAC addresses, the NinjaOne link, ...) goes into `assets.attributes`, merged wit
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, fields
 from typing import Any
 
 from ninja_desk.core.device_identity import normalise_serial, stable_macs
@@ -218,25 +216,41 @@ class DesiredAsset:
     fingerprint: str = ""
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value) if not isinstance(value, str | int | float | bool | type(None)) else value
+# Bump when the mapping below changes what it writes: every asset is then compared again.
+MAPPING_VERSION = "alga-1"
+_DEVICE_FIELDS = tuple(f.name for f in fields(Device))
 
 
-def fingerprint_of(desired: DesiredAsset) -> str:
-    """Everything the push would write, hashed: equal fingerprints mean nothing to write."""
-    payload = json.dumps(
-        [desired.asset, desired.attributes, desired.extension, desired.asset_tag],
-        sort_keys=True,
-        default=_jsonable,
-        separators=(",", ":"),
+def snapshot_fingerprint(
+    snapshot: DeviceSnapshot, client_id: object, instance_url: str | None = None
+) -> str:
+    """A hash of everything `desired_asset` reads: equal fingerprints mean nothing to write.
+
+    Taken from the raw snapshot (repr of plain values and dataclasses is deterministic), so an
+    unchanged device costs neither the mapping nor a read of its asset row.
+    """
+    d = snapshot.device
+    raw = (
+        MAPPING_VERSION,
+        str(client_id),
+        instance_url,
+        tuple(getattr(d, name) for name in _DEVICE_FIELDS),
+        snapshot.pending_os_patches,
+        snapshot.failed_os_patches,
+        snapshot.pending_software_patches,
+        snapshot.failed_software_patches,
+        snapshot.last_patch_scan_at,
+        snapshot.antivirus,
     )
-    return hashlib.sha1(payload.encode(), usedforsecurity=False).hexdigest()
+    return hashlib.sha1(repr(raw).encode(), usedforsecurity=False).hexdigest()
 
 
 def desired_asset(
-    snapshot: DeviceSnapshot, client_id: object, instance_url: str | None = None
+    snapshot: DeviceSnapshot,
+    client_id: object,
+    instance_url: str | None = None,
+    *,
+    fingerprint: str | None = None,
 ) -> DesiredAsset:
     d = snapshot.device
     asset_type = alga_asset_type(d.node_class)
@@ -325,5 +339,5 @@ def desired_asset(
         manufacturer=d.manufacturer,
         macs=macs,
     )
-    desired.fingerprint = fingerprint_of(desired)
+    desired.fingerprint = fingerprint or snapshot_fingerprint(snapshot, client_id, instance_url)
     return desired

@@ -57,6 +57,7 @@ from ninja_desk.sync.psa_fields import (
     HEARTBEAT_FIELDS,
     DesiredAsset,
     desired_asset,
+    snapshot_fingerprint,
 )
 from ninja_desk.sync.psa_software import SoftwareChanges, software_fingerprint, sync_software
 
@@ -246,14 +247,19 @@ def _load_refs(s: TenantSession, integration_id: uuid.UUID) -> dict[str, _Ref]:
 
     sync: dict[uuid.UUID, _SyncRow] = {}
     t = ninjadesk_asset_sync.c
-    for row in c.execute(
-        sa.select(
-            t.asset_id, t.device_id, t.fingerprint, t.software_fingerprint, t.locked_fields
-        ).where(t.tenant == s.tenant, t.integration_id == integration_id)
+    mine = sa.and_(t.tenant == s.tenant, t.integration_id == integration_id)
+    for asset_id, device_id, fp, software_fp in c.execute(
+        sa.select(t.asset_id, t.device_id, t.fingerprint, t.software_fingerprint).where(mine)
     ):
-        sync[row.asset_id] = _SyncRow(
-            row.device_id, row.fingerprint, row.software_fingerprint, list(row.locked_fields or [])
+        sync[asset_id] = _SyncRow(device_id, fp, software_fp, [])
+    # Few assets have locked fields: decode only theirs.
+    for asset_id, locked in c.execute(
+        sa.select(t.asset_id, t.locked_fields).where(
+            mine, sa.cast(t.locked_fields, sa.Text) != "[]"
         )
+    ):
+        if asset_id in sync:
+            sync[asset_id].locked_fields = list(locked or [])
 
     by_device: dict[str, _Ref] = {}
     by_rmm: dict[str, _Ref] = {}
@@ -384,8 +390,19 @@ def _push(
         if client_id is None:
             result.skipped_unmapped += 1
             continue
-        desired = desired_asset(snap, client_id, instance_url)
+        fp = snapshot_fingerprint(snap, client_id, instance_url)
         ref = refs.get(device_id)
+        sync = ref.sync if ref is not None else None
+        if (
+            ref is not None
+            and sync is not None
+            and not ref.deleted
+            and sync.fingerprint == fp
+            and sync.device_id == device_id
+        ):
+            _plan_unchanged(ctx, ref, sync, snap)
+            continue
+        desired = desired_asset(snap, client_id, instance_url, fingerprint=fp)
         if ref is not None:
             updates.append((ref, desired, snap, None))
         else:
@@ -394,17 +411,11 @@ def _push(
     if new:
         updates.extend(_match_new(ctx, refs, new, latest, present, full))
 
-    dirty = [
-        ref.asset_id
-        for ref, desired, _snap, matched_by in updates
-        if matched_by is not None
-        or ref.sync is None
-        or ref.sync.fingerprint != desired.fingerprint
-        or ref.sync.device_id != desired.device_id
-    ]
-    loaded = _load_full(s, dirty) if dirty else {}
+    loaded = _load_full(s, [ref.asset_id for ref, *_ in updates]) if updates else {}
     for ref, desired, snap, matched_by in updates:
-        _plan_update(ctx, ref, loaded.get(ref.asset_id), desired, snap, matched_by)
+        full_row = loaded.get(ref.asset_id)
+        if full_row is not None:
+            _plan_update(ctx, ref, full_row, desired, snap, matched_by)
 
     # Deleted devices, and on a full push every device NinjaOne no longer lists.
     gone = {k for k, sn in latest.items() if sn.deleted}
@@ -598,10 +609,26 @@ def _plan_create(ctx: _Ctx, desired: DesiredAsset, snap: DeviceSnapshot) -> None
     ctx.result.created += 1
 
 
+def _plan_unchanged(ctx: _Ctx, ref: _Ref, sync: _SyncRow, snap: DeviceSnapshot) -> None:
+    """Fingerprint unchanged: nothing to read and nothing to write, unless the software did."""
+    ctx.result.unchanged += 1
+    if not snap.software:
+        return
+    software_fp = software_fingerprint(snap.software)
+    if software_fp == sync.software_fingerprint:
+        return
+    ctx.plan.software.append((ref.asset_id, snap.software))
+    ctx.plan.device_of[ref.asset_id] = sync.device_id
+    ctx.plan.sync_rows.append(
+        _sync_row(ctx, ref.asset_id, sync.device_id, sync.fingerprint, software_fp)
+    )
+    ctx.result.software_updated += 1
+
+
 def _plan_update(
     ctx: _Ctx,
     ref: _Ref,
-    full: _Full | None,
+    full: _Full,
     desired: DesiredAsset,
     snap: DeviceSnapshot,
     matched_by: str | None,
@@ -610,19 +637,10 @@ def _plan_update(
     locked = set(ref.sync.locked_fields if ref.sync else ())
     software_fp = software_fingerprint(snap.software) if snap.software else None
     old_software_fp = ref.sync.software_fingerprint if ref.sync else None
-    software_changed = software_fp is not None and software_fp != old_software_fp
-    if software_changed:
+    if software_fp is not None and software_fp != old_software_fp:
         plan.software.append((ref.asset_id, snap.software))
         result.software_updated += 1
         plan.device_of[ref.asset_id] = desired.device_id
-
-    if full is None:  # fingerprint unchanged: nothing to read, nothing to write
-        result.unchanged += 1
-        if software_changed:
-            plan.sync_rows.append(
-                _sync_row(ctx, ref.asset_id, desired.device_id, desired.fingerprint, software_fp)
-            )
-        return
 
     old = full.values
     changes: dict[str, tuple[Any, Any]] = {}
@@ -782,7 +800,7 @@ def _write(ctx: _Ctx) -> None:
     s, plan, now = ctx.s, ctx.plan, ctx.now
     c = s.conn
     if plan.asset_inserts:
-        insert_many(c, assets.insert(), plan.asset_inserts)
+        insert_many(c, assets, plan.asset_inserts)
         if len(plan.asset_inserts) >= ANALYZE_AFTER:
             analyze(s, "assets")
     if plan.asset_updates:
@@ -798,7 +816,7 @@ def _write(ctx: _Ctx) -> None:
         for clause in in_ids(c, table.c.asset_id, ids):
             c.execute(table.delete().where(table.c.tenant == s.tenant, clause))
     for asset_type, rows in plan.ext_inserts.items():
-        insert_many(c, EXTENSION_TABLES[asset_type].insert(), rows)
+        insert_many(c, EXTENSION_TABLES[asset_type], rows)
     for asset_type, rows in plan.ext_updates.items():
         table = EXTENSION_TABLES[asset_type]
         cols = EXTENSION_FIELDS[asset_type]
@@ -837,39 +855,35 @@ def _write(ctx: _Ctx) -> None:
             plan.retirements,
         )
     if plan.lineage:
-        insert_many(c, ninjadesk_asset_device_lineage.insert(), plan.lineage)
+        insert_many(c, ninjadesk_asset_device_lineage, plan.lineage)
     if plan.mappings:
-        insert = dialect_insert(c, teem)
         insert_many(
             c,
-            insert.on_conflict_do_update(
-                index_elements=["tenant", "integration_type", "alga_entity_type", "alga_entity_id"],
-                set_={
-                    "external_entity_id": insert.excluded.external_entity_id,
-                    "external_realm_id": insert.excluded.external_realm_id,
-                    "sync_status": insert.excluded.sync_status,
-                    "last_synced_at": insert.excluded.last_synced_at,
-                    "metadata": insert.excluded.metadata,
-                    "updated_at": insert.excluded.updated_at,
-                },
-            ),
+            teem,
             plan.mappings,
+            conflict=("tenant", "integration_type", "alga_entity_type", "alga_entity_id"),
+            update=(
+                "external_entity_id",
+                "external_realm_id",
+                "sync_status",
+                "last_synced_at",
+                "metadata",
+                "updated_at",
+            ),
         )
     if plan.sync_rows:
-        insert = dialect_insert(c, ninjadesk_asset_sync)
         insert_many(
             c,
-            insert.on_conflict_do_update(
-                index_elements=["tenant", "asset_id"],
-                set_={
-                    "integration_id": insert.excluded.integration_id,
-                    "device_id": insert.excluded.device_id,
-                    "fingerprint": insert.excluded.fingerprint,
-                    "software_fingerprint": insert.excluded.software_fingerprint,
-                    "updated_at": insert.excluded.updated_at,
-                },
-            ),
+            ninjadesk_asset_sync,
             plan.sync_rows,
+            conflict=("tenant", "asset_id"),
+            update=(
+                "integration_id",
+                "device_id",
+                "fingerprint",
+                "software_fingerprint",
+                "updated_at",
+            ),
         )
     software = SoftwareChanges()
     if plan.software:
@@ -898,7 +912,7 @@ def _write_history(ctx: _Ctx, software: SoftwareChanges) -> None:
         return
     insert_many(
         ctx.s.conn,
-        asset_history.insert(),
+        asset_history,
         [
             {
                 "tenant": ctx.s.tenant,

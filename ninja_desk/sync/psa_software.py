@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import operator
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,9 +36,13 @@ def title_key(name: str, publisher: str | None) -> TitleKey:
     return name.strip().lower()[:500], ((publisher or "").strip()[:255] or None)
 
 
+_ITEM = operator.attrgetter("name", "publisher", "version", "install_date")
+
+
 def software_fingerprint(items: Sequence[SoftwareItem]) -> str:
-    parts = sorted(f"{title_key(i.name, i.publisher)}|{i.version or ''}" for i in items)
-    return hashlib.sha1("\n".join(parts).encode(), usedforsecurity=False).hexdigest()
+    """The raw inventory hashed (sorted by name: NinjaOne's row order is not a change)."""
+    rows = sorted(map(_ITEM, items), key=operator.itemgetter(0))
+    return hashlib.sha1(repr(rows).encode(), usedforsecurity=False).hexdigest()
 
 
 @dataclass(slots=True)
@@ -127,15 +132,19 @@ def _int_array(values: list[int]) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
-def _insert_postgres(s: TenantSession, rows: list[dict], now: datetime) -> None:
+# (asset id, software id, version, install date): one asset_software row to insert.
+_Row = tuple[uuid.UUID, uuid.UUID, str | None, date | None]
+
+
+def _insert_postgres(s: TenantSession, rows: list[_Row], now: datetime) -> None:
     for part in chunks(rows, _UNNEST_CHUNK):
         asset_index: dict[uuid.UUID, int] = {}
         item_index: dict[tuple[uuid.UUID, str | None, date | None], int] = {}
         asset_idx: list[int] = []
         item_idx: list[int] = []
-        for r in part:
-            asset_idx.append(asset_index.setdefault(r["asset_id"], len(asset_index) + 1))
-            item = (r["software_id"], r["version"], r["install_date"])
+        for asset_id, software_id, version, installed in part:
+            asset_idx.append(asset_index.setdefault(asset_id, len(asset_index) + 1))
+            item = (software_id, version, installed)
             item_idx.append(item_index.setdefault(item, len(item_index) + 1))
         items = list(item_index)
         s.conn.execute(
@@ -153,7 +162,7 @@ def _insert_postgres(s: TenantSession, rows: list[dict], now: datetime) -> None:
         )
 
 
-def _insert_sqlite(s: TenantSession, rows: list[dict], now: datetime) -> None:
+def _insert_sqlite(s: TenantSession, rows: list[_Row], now: datetime) -> None:
     # Values in the form SQLAlchemy's types store them (uuid hex, ISO date and timestamp),
     # converted once per distinct value instead of once per row and column.
     table = asset_software
@@ -162,40 +171,43 @@ def _insert_sqlite(s: TenantSession, rows: list[dict], now: datetime) -> None:
     time_bind = table.c.first_seen_at.type.dialect_impl(dialect).bind_processor(dialect)
     date_bind = table.c.install_date.type.dialect_impl(dialect).bind_processor(dialect)
     stamp = time_bind(now) if time_bind else now
-    tenant = uuid_bind(s.tenant) if uuid_bind else s.tenant
-    cache: dict[Any, Any] = {}
+    ids: dict[uuid.UUID, Any] = {}
+    dates: dict[date | None, Any] = {None: None}
 
-    def conv(value: Any, bind: Any) -> Any:
-        if value is None or bind is None:
-            return value
-        found = cache.get(value)
+    def as_id(value: uuid.UUID) -> Any:
+        found = ids.get(value)
         if found is None:
-            found = cache[value] = bind(value)
+            found = ids[value] = uuid_bind(value) if uuid_bind else value
         return found
 
+    def as_date(value: date | None) -> Any:
+        if value not in dates:
+            dates[value] = date_bind(value) if date_bind else value
+        return dates[value]
+
+    tenant = as_id(s.tenant)
     s.conn.exec_driver_sql(
         "INSERT INTO asset_software (tenant, asset_id, software_id, version, install_date, "
         "first_seen_at, last_seen_at, is_current) VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
         [
-            (
-                tenant,
-                conv(r["asset_id"], uuid_bind),
-                conv(r["software_id"], uuid_bind),
-                r["version"],
-                conv(r["install_date"], date_bind),
-                stamp,
-                stamp,
-            )
-            for r in rows
+            (tenant, as_id(a), as_id(sw), version, as_date(d), stamp, stamp)
+            for a, sw, version, d in rows
         ],
     )
 
 
-def _insert_rows(s: TenantSession, rows: list[dict], now: datetime) -> None:
+def _insert_rows(s: TenantSession, rows: list[_Row], now: datetime) -> None:
+    # In primary-key order: index pages fill one after another instead of at random.
+    rows.sort(key=lambda r: (r[0].bytes, r[1].bytes))
     if s.is_postgres:
         _insert_postgres(s, rows, now)
     else:
         _insert_sqlite(s, rows, now)
+
+
+@functools.lru_cache(maxsize=4096)
+def _install_date_cached(value: str) -> date | None:
+    return _install_date(value)
 
 
 def sync_software(
@@ -231,7 +243,7 @@ def sync_software(
         for asset_id, software_id, version, is_current in rows:
             current.setdefault(asset_id, {})[software_id] = (version, is_current)
 
-    inserts: list[dict] = []
+    inserts: list[_Row] = []
     updates: list[dict] = []
     removals: list[dict] = []
     removed_by_asset: dict[uuid.UUID, list[uuid.UUID]] = {}
@@ -239,20 +251,25 @@ def sync_software(
         wanted: dict[uuid.UUID, SoftwareItem] = {}
         for item in items:
             wanted[ids[title_key(item.name, item.publisher)]] = item
-        have = current.get(asset_id, {})
+        have = current.get(asset_id)
+        if have is None and asset_id in new_assets:  # a first inventory: all inserts
+            inserts.extend(
+                (
+                    asset_id,
+                    software_id,
+                    item.version[:100] if item.version else None,
+                    _install_date_cached(item.install_date) if item.install_date else None,
+                )
+                for software_id, item in wanted.items()
+            )
+            continue
+        have = have or {}
         for software_id, item in wanted.items():
-            version = (item.version or None) and item.version[:100]
+            version = item.version[:100] if item.version else None
             installed = _install_date(item.install_date)
             old = have.get(software_id)
             if old is None:
-                inserts.append(
-                    {
-                        "asset_id": asset_id,
-                        "software_id": software_id,
-                        "version": version,
-                        "install_date": installed,
-                    }
-                )
+                inserts.append((asset_id, software_id, version, installed))
                 if asset_id not in new_assets:
                     changes.installed.setdefault(asset_id, []).append(display[software_id])
             else:

@@ -52,7 +52,9 @@ def test_repositories_only_see_their_tenant(psa, two_tenants):
         assert org_mapping.load_mappings(s, b_int) == {}
         # One Alga mapping row per tenant for the same NinjaOne device id.
         realms = s.conn.execute(
-            sa.select(teem.c.tenant, teem.c.alga_entity_id).where(teem.c.external_entity_id == "1")
+            sa.select(teem.c.tenant, teem.c.alga_entity_id).where(
+                teem.c.external_entity_id == "1", teem.c.tenant.in_([psa.tenant, other.tenant])
+            )
         ).all()
     assert sorted((t, uuid.UUID(a)) for t, a in realms) == sorted(
         [(psa.tenant, a_asset.asset_id), (other.tenant, b_asset.asset_id)], key=lambda r: str(r)
