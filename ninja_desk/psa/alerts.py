@@ -207,3 +207,49 @@ def get_alert(s: TenantSession, alert_id: uuid.UUID) -> AlertRow:
     resolved_by = (values[13] or {}).get("resolvedBy")
     values[13] = uuid.UUID(resolved_by) if resolved_by else None
     return AlertRow(*values)
+
+
+def attach_assets(
+    s: TenantSession,
+    integration_id: uuid.UUID,
+    assets_by_device: dict[str, uuid.UUID],
+    *,
+    created_by: uuid.UUID,
+) -> int:
+    """Devices that just got their asset (the asset push calls this): their alerts get the
+    asset id, and the tickets of those alerts the asset link ('related', by `created_by`, the
+    service user). Idempotent; returns how many links were added."""
+    from ninja_desk.psa.tickets import link_assets
+
+    if not assets_by_device:
+        return 0
+    t = rmm_alerts
+    rows = s.conn.execute(
+        sa.select(t.c.alert_id, t.c.external_device_id, t.c.ticket_id, t.c.asset_id)
+        .where(
+            t.c.tenant == s.tenant,
+            t.c.integration_id == integration_id,
+            t.c.external_device_id.in_(sorted(assets_by_device)),
+        )
+        .order_by(t.c.alert_id)
+    ).all()
+    missing = [
+        {"b_alert": r.alert_id, "b_asset": assets_by_device[r.external_device_id]}
+        for r in rows
+        if r.asset_id is None
+    ]
+    if missing:
+        s.conn.execute(
+            t.update()
+            .where(t.c.tenant == s.tenant, t.c.alert_id == sa.bindparam("b_alert"))
+            .values(asset_id=sa.bindparam("b_asset"), updated_at=utcnow()),
+            missing,
+        )
+    per_ticket: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for r in rows:
+        if r.ticket_id is not None:
+            per_ticket.setdefault(r.ticket_id, set()).add(assets_by_device[r.external_device_id])
+    return sum(
+        link_assets(s, ticket_id, ids, created_by=created_by, relationship_type="related")
+        for ticket_id, ids in sorted(per_ticket.items(), key=lambda kv: str(kv[0]))
+    )

@@ -371,3 +371,29 @@ def test_a_board_without_a_closed_status_leaves_the_ticket_open_and_says_so(
     ticket, notes = ticket_of(alerts, ticket_id)
     assert not ticket.is_closed and "no closed status" in notes[-1].body
     assert alert_row(alerts, "no-close")["status"] == "resolved"
+
+
+def test_a_ticket_made_before_its_asset_gets_the_link_when_the_asset_arrives(
+    alerts: AlertEnv,
+) -> None:
+    from ninja_desk.psa.alerts import attach_assets
+    from tests.alerts.seed import add_asset
+
+    alerts.rule("everything", 10)
+    # Device 150 of org 1 has no asset yet: the ticket is made for the mapped client anyway.
+    alerts.pipeline().ingest_payloads([activity(1, "early", device_id=150)])
+    row = alert_row(alerts, "early")
+    assert row["ticket_id"] and row["asset_id"] is None
+    assert linked_assets(alerts, row["ticket_id"]) == 0
+    with alerts.psa.tenant_session(alerts.tenant) as s:
+        asset = add_asset(s, alerts.clients[1], 150, 1)
+        assert (
+            attach_assets(s, alerts.integration, {"150": asset}, created_by=alerts.env.admin_id)
+            == 1
+        )
+        assert (
+            attach_assets(s, alerts.integration, {"150": asset}, created_by=alerts.env.admin_id)
+            == 0
+        )
+    assert alert_row(alerts, "early")["asset_id"] == asset
+    assert linked_assets(alerts, row["ticket_id"]) == 1
