@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from ninja_desk.simulator import api, control, reports
+from ninja_desk.simulator.actions import ActionRefused
 from ninja_desk.simulator.device_filter import DeviceFilterError
 from ninja_desk.simulator.oauth import AccessToken
 from ninja_desk.simulator.pagination import PagingError
@@ -38,13 +40,24 @@ def _endpoint(request: web.Request) -> str:
     return f"{request.method} {template}"
 
 
+# Device actions that reach into the device through its agent: reboot, script / built-in
+# action runs, patch scan and apply, Windows service control and configuration.
+_CONTROL_ACTION = re.compile(
+    r"/device/[^/]+/(reboot/[^/]+|script/run|patch/[^/]+/[^/]+|windows-service/[^/]+/[^/]+)$"
+)
+
+
 def _required_scopes(request: web.Request) -> set[str]:
     # Reference §2.3 convention: GET -> monitoring, writes -> management, remote sessions ->
     # control. `GET /device/{id}/dashboard-url` is a read that returns a link to the web UI,
     # not a remote session, so it needs monitoring. Webhook setup was done with a
     # `monitoring` token by NinjaOne staff (§9.1), so either scope is accepted there.
+    # Device actions (issue 16) need `control`: acting on a device through its agent is what
+    # that scope grants, and a client app without it must not reboot or run scripts.
     if request.path.endswith("/webhook"):
         return {"monitoring", "management"}
+    if request.method == "POST" and _CONTROL_ACTION.search(request.path):
+        return {"control"}
     if request.method == "GET":
         return {"monitoring"}
     return {"management"}
@@ -135,6 +148,13 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         )
     except (DeviceFilterError, PagingError) as exc:
         return api_error(400, str(exc), "VALIDATION_FAILED")
+    except ActionRefused as exc:
+        if exc.params is not None:
+            # The validation envelope with a message code (reference §10.2, §12.16).
+            return web.json_response(
+                {"errorMessage": {"code": str(exc), "params": exc.params}}, status=exc.status
+            )
+        return api_error(exc.status, str(exc), exc.code)
 
 
 def _retry_after_text(seconds: float) -> str:
@@ -176,6 +196,7 @@ def create_app(sim: SimState) -> web.Application:
             sim.warmup.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sim.warmup
+        await sim.actions.stop()
         await sim.webhooks.stop()
 
     app.on_startup.append(on_startup)

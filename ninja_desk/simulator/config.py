@@ -42,3 +42,6 @@ class SimulatorConfig:
     # Serialise the sync reports' rows in the background right after startup, so the first
     # full sync's report pages cost what later ones do (~15-30 ms instead of 100-300 ms).
     prewarm: bool = True
+    # Seconds a device job (reboot, script run, patch scan/apply, service control) runs before
+    # it ends; short by default so tests are fast. Changeable at runtime through /_sim/jobs.
+    job_duration: float = 0.3

@@ -398,6 +398,55 @@ def device_health(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportCo
     return [rest_json(row)]
 
 
+def windows_services(
+    t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
+) -> list[str]:
+    name, state = p.get("name"), p.get("state")
+    out = []
+    for row in t.services.list(dev):
+        if name and name.lower() not in (row["name"].lower(), row["displayName"].lower()):
+            continue
+        if state and row["state"] != state.upper():
+            continue
+        out.append(rest_json(row | {"deviceId": dev.id, "timestamp": _ts(dev)}))
+    return out
+
+
+def _field_filter(p: Mapping[str, str], values: dict[str, Any]) -> dict[str, Any]:
+    wanted = {f.strip() for f in p.get("fields", "").split(",") if f.strip()}
+    return {k: v for k, v in values.items() if not wanted or k in wanted}
+
+
+def custom_fields(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext) -> list[str]:
+    fields = _field_filter(p, t.custom_fields.get("device", dev.id))
+    return [rest_json({"deviceId": dev.id, "fields": fields})] if fields else []
+
+
+def scoped_custom_fields(
+    t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
+) -> list[str]:
+    # Rows per device (scope NODE); organization and location values are served by
+    # their own /custom-fields endpoints.
+    scopes = {s.strip().upper() for s in p.get("scopes", "all").split(",")}
+    if not scopes & {"ALL", "NODE"}:
+        return []
+    fields = _field_filter(p, t.custom_fields.get("device", dev.id))
+    return [rest_json({"scope": "NODE", "entityId": dev.id, "fields": fields})] if fields else []
+
+
+def policy_overrides(
+    t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
+) -> list[str]:
+    if dev.policy_id is None:
+        return []
+    return [rest_json({"overrides": ["PATCH_MANAGEMENT", "CONDITIONS"], "deviceId": dev.id})]
+
+
+def no_rows(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext) -> list[str]:
+    """Reports of hardware the simulated fleet does not have (RAID controllers, drives)."""
+    return []
+
+
 REPORTS: dict[str, RowBuilder] = {
     "software": software,
     "os-patches": os_patches,
@@ -414,4 +463,10 @@ REPORTS: dict[str, RowBuilder] = {
     "operating-systems": operating_systems,
     "network-interfaces": network_interfaces,
     "logged-on-users": logged_on_users,
+    "windows-services": windows_services,
+    "custom-fields": custom_fields,
+    "scoped-custom-fields": scoped_custom_fields,
+    "policy-overrides": policy_overrides,
+    "raid-controllers": no_rows,
+    "raid-drives": no_rows,
 }

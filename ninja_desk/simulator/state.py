@@ -8,8 +8,11 @@ from typing import Any
 
 from aiohttp import web
 
+from ninja_desk.simulator.actions import DeviceActions
 from ninja_desk.simulator.config import SimulatorConfig
+from ninja_desk.simulator.directory import Directory
 from ninja_desk.simulator.faults import FaultInjector
+from ninja_desk.simulator.jobs import JobSettings
 from ninja_desk.simulator.oauth import AccessToken, OAuthServer
 from ninja_desk.simulator.pagination import CursorStore
 from ninja_desk.simulator.reports import RowCache
@@ -26,6 +29,8 @@ class SimState:
     faults: FaultInjector
     stats: Stats
     webhooks: WebhookDispatcher
+    actions: DeviceActions
+    directory: Directory
     cursors: CursorStore = field(default_factory=CursorStore)
     report_rows: RowCache = field(default_factory=RowCache)
     base_url: str = ""
@@ -52,6 +57,8 @@ def build_state(config: SimulatorConfig) -> SimState:
         faults=FaultInjector(config),
         stats=stats,
         webhooks=WebhookDispatcher(tenant, stats),
+        actions=DeviceActions(tenant, JobSettings(duration=config.job_duration)),
+        directory=Directory(tenant.fleet),
         webhook_admin=config.webhook_admin,
         psa_conflict=config.psa_conflict,
     )

@@ -13,9 +13,11 @@ from typing import Any
 from ninja_desk.simulator import catalog
 from ninja_desk.simulator.activities import ActivityLog
 from ninja_desk.simulator.config import SimulatorConfig
+from ninja_desk.simulator.custom_fields import CustomFields
 from ninja_desk.simulator.fleet import DeviceRec, Fleet, rng_uuid
 from ninja_desk.simulator.inventory import Inventory
 from ninja_desk.simulator.serializers import DeviceJsonCache, device_base
+from ninja_desk.simulator.services import WindowsServices
 
 ActivityListener = Callable[[dict[str, Any]], None]
 
@@ -47,6 +49,8 @@ class Tenant:
         self.config = config
         self.fleet = Fleet(config)
         self.inventory = Inventory(self.fleet)
+        self.services = WindowsServices(config.seed)
+        self.custom_fields = CustomFields(self.fleet)
         self.json_cache = DeviceJsonCache()
         self.run_epoch = config.run_epoch if config.run_epoch is not None else self.fleet.base_time
         self.activities = ActivityLog(first_id=first_activity_id(self.run_epoch), seed=config.seed)
@@ -93,6 +97,10 @@ class Tenant:
             raise NotFound(f"A device with the provided nodeId was not found: {device_id}")
         return dev
 
+    def touch(self, dev: DeviceRec) -> None:
+        """Mark a device changed (its cached JSON and report rows are rebuilt)."""
+        self._touch(dev)
+
     def _touch(self, dev: DeviceRec) -> None:
         # Every cached serialisation of this device (JSON, report rows) keys on revision.
         dev.revision += 1
@@ -126,6 +134,18 @@ class Tenant:
             data={"message": {"code": msg_code, "params": params or {"nodeName": dev.system_name}}},
         )
         return self._emit(row, notify)
+
+    def record_activity(
+        self, activity_type: str, code: str, device_id: int, **fields: Any
+    ) -> dict[str, Any]:
+        """Append a device activity (jobs, maintenance, reboots) and notify the listeners."""
+        dev = self.fleet.devices.get(device_id)
+        if dev is not None:
+            self._touch(dev)
+        row = self.activities.record(
+            activity_type, code, round(time.time(), 3), deviceId=device_id, **fields
+        )
+        return self._emit(row, True)
 
     # -- device changes --------------------------------------------------------------------
 
@@ -206,6 +226,8 @@ class Tenant:
         )
         self.fleet.delete_device(device_id)
         self.inventory.forget(device_id)
+        self.services.forget(device_id)
+        self.custom_fields.forget_device(device_id)
         self.json_cache.forget(device_id)
         return snapshot
 
