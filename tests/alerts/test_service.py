@@ -180,3 +180,29 @@ async def test_explain_names_the_series_a_storm_member_joined(alerts: AlertEnv, 
     assert member["outcome"] == "duplicate" and member["duplicate_of"] == "lead"
     assert member["ticket_number"] == lead["ticket_number"]
     assert "joined" in member["reason"] and "member" in lead["reason"]
+
+
+async def test_the_psa_mirror_copies_alga_tickets_into_the_cache(
+    alerts: AlertEnv, cache: LocalCache
+) -> None:
+    from ninja_desk.sync.psa_mirror import PsaMirror
+
+    class Desktop:  # what DesktopPsa offers the mirror
+        db, tenant = alerts.psa, alerts.tenant
+
+        def session(self):  # type: ignore[no-untyped-def]
+            return alerts.psa.tenant_session(alerts.tenant, alerts.env.admin_id)
+
+    alerts.rule("everything", 10)
+    alerts.pipeline().ingest_payloads([activity(1, "m1", device_id=101)])
+    mirror = PsaMirror(cache, Desktop())
+    assert await mirror.run_once() == 1
+    (row,) = cache.rows("SELECT number, status, priority, client_name, alert_uid FROM psa_tickets")
+    assert (row["number"], row["status"], row["client_name"], row["alert_uid"]) == (
+        "TIC000001",
+        "New",
+        "Contoso Ltd",
+        "m1",
+    )
+    assert row["priority"] == "P1 - Critical"
+    assert cache.scalar("SELECT count(*) FROM psa_ticket_devices") == 1
