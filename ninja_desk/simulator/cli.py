@@ -4,6 +4,7 @@ ninja-desk-sim serve --port 0 --devices 500      # prints {"base_url": ...} when
 ninja-desk-sim --url http://127.0.0.1:PORT device rename 12 "Front desk PC"
 ninja-desk-sim --url URL alert trigger 12 --severity CRITICAL
 ninja-desk-sim --url URL faults --rate-429 0.1 --retry-after 2
+ninja-desk-sim --url URL jobs outcome failure --device 12 --action reboot
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import httpx
 
 from ninja_desk.simulator.client import SimControl, SimControlError
 from ninja_desk.simulator.config import SimulatorConfig
+from ninja_desk.simulator.jobs import ACTIONS
 from ninja_desk.simulator.server import start_simulator
 
 
@@ -38,6 +40,7 @@ def _serve(args: argparse.Namespace) -> int:
         auto_consent=args.auto_consent,
         prewarm=not args.no_prewarm,
         base_time=args.base_time,
+        job_duration=args.job_duration,
     )
 
     async def run() -> None:
@@ -108,6 +111,20 @@ def _control(args: argparse.Namespace) -> Any:
         admin = None if args.admin is None else args.admin == "yes"
         psa = None if args.psa_conflict is None else args.psa_conflict == "yes"
         return ctl.configure_webhook(admin=admin, psa_conflict=psa, client_id=args.client_id)
+    if cmd == "jobs":
+        if action == "duration":
+            return ctl.set_job_duration(args.seconds)
+        if action == "outcome":
+            return ctl.set_job_outcome(
+                args.result,
+                device_id=args.device,
+                action=args.job_action,
+                message=args.message,
+                times=args.times,
+            )
+        if action == "clear":
+            return ctl.clear_job_outcomes()
+        return ctl.jobs()
     if cmd == "churn":
         return ctl.churn(args.count, args.seed)
     if cmd == "storm":
@@ -145,6 +162,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--rate-429", type=float, default=0.0, help="share of requests answered 429")
     s.add_argument("--rate-5xx", type=float, default=0.0, help="share of requests answered 5xx")
     s.add_argument("--retry-after", type=float, default=1.0, help="Retry-After seconds of a 429")
+    s.add_argument(
+        "--job-duration",
+        type=float,
+        default=0.3,
+        help="seconds a device job (reboot, script, patch, service) runs (default %(default)s)",
+    )
     s.add_argument(
         "--auto-consent",
         action="store_true",
@@ -260,6 +283,26 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--admin", choices=("yes", "no"), help="may this app configure webhooks")
     w.add_argument("--psa-conflict", choices=("yes", "no"), help="another PSA owns the webhook")
     w.add_argument("--client-id", help="only for this client app (default: every app)")
+
+    jb = sub.add_parser(
+        "jobs", help="device jobs: list them, set their duration and how they end"
+    ).add_subparsers(dest="action", required=True, metavar="ACTION")
+    jb.add_parser("show", help="settings, running and recently finished jobs")
+    jb.add_parser("duration", help="seconds device jobs run from now on").add_argument(
+        "seconds", type=float, help="duration in seconds"
+    )
+    a = jb.add_parser("outcome", help="how jobs end (the most specific rule wins)")
+    a.add_argument("result", choices=("success", "failure"), help="how the jobs end")
+    a.add_argument("--device", type=int, help="only jobs on this device id")
+    a.add_argument(
+        "--action",
+        dest="job_action",
+        choices=ACTIONS,
+        help="only this kind of job (default: every kind)",
+    )
+    a.add_argument("--message", help="message of the final activity (e.g. script output)")
+    a.add_argument("--times", type=int, help="only the next N matching jobs")
+    jb.add_parser("clear", help="forget every outcome rule (jobs succeed again)")
 
     ch = sub.add_parser("churn", help="apply N random changes (benchmarks, demo)")
     ch.add_argument("count", type=int, nargs="?", default=20, help="how many (default 20)")

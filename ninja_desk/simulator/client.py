@@ -147,6 +147,46 @@ class _ControlCalls:
     def alert_storm(self, count: int = 50, severity: str | None = "CRITICAL") -> Any:
         return self._call("POST", "/_sim/alert-storm", {"count": count, "severity": severity})
 
+    # -- device jobs -----------------------------------------------------------------------
+    def jobs(self) -> Any:
+        """Job settings (duration, outcome rules) plus running and recently finished jobs."""
+        return self._call("GET", "/_sim/jobs")
+
+    def set_job_duration(self, seconds: float) -> Any:
+        """How long device jobs run from now on (reboot, scripts, patches, services)."""
+        return self._call("POST", "/_sim/jobs", {"duration": seconds})
+
+    def set_job_outcome(
+        self,
+        result: str,
+        *,
+        device_id: int | None = None,
+        action: str | None = None,
+        message: str | None = None,
+        times: int | None = None,
+    ) -> Any:
+        """Jobs on `device_id` (None: every device) of `action` (None: every action; one of
+        reboot, script, action, os_scan, os_apply, software_scan, software_apply, service)
+        end with `result` ("SUCCESS" or "FAILURE") and `message`; `times` limits how many
+        jobs the rule decides. The most specific rule wins; without one jobs succeed."""
+        return self._call(
+            "POST",
+            "/_sim/jobs",
+            {
+                "outcome": {
+                    "result": result.upper(),
+                    "device_id": device_id,
+                    "action": action,
+                    "message": message,
+                    "times": times,
+                }
+            },
+        )
+
+    def clear_job_outcomes(self) -> Any:
+        """Forget every outcome rule: jobs succeed again."""
+        return self._call("POST", "/_sim/jobs", {"clear_outcomes": True})
+
     # -- faults and stats ------------------------------------------------------------------
     def set_faults(
         self,

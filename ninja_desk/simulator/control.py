@@ -26,6 +26,9 @@ GET|POST /_sim/oauth/clients {client_id, secret?, platform?, grants?, redirect_u
                               admin?}        list / register OAuth clients
 GET|POST /_sim/webhook   {admin?, psa_conflict?, client_id?}  webhook configs and flags
 POST /_sim/webhook/drain                     wait for queued deliveries to be attempted
+GET|POST /_sim/jobs      {duration?, outcome?: {result: SUCCESS|FAILURE, device_id?, action?,
+                          message?, times?}, clear_outcomes?}  device job settings; GET also
+                          lists running and recently finished jobs (jobs.py)
 """
 
 from __future__ import annotations
@@ -282,6 +285,39 @@ async def webhook_drain(request: web.Request) -> web.Response:
     return ok(sim.stats.snapshot()["webhooks"])
 
 
+async def jobs(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    runner = sim.actions.jobs
+    settings = runner.settings
+    if request.method == "POST":
+        b = await _body(request)
+        if b.get("clear_outcomes"):
+            settings.rules.clear()
+        if b.get("duration") is not None:
+            duration = float(b["duration"])
+            if duration < 0:
+                raise ValueError("duration must not be negative")
+            settings.duration = duration
+        outcome = b.get("outcome")
+        if outcome is not None:
+            device_id = outcome.get("device_id")
+            times = outcome.get("times")
+            settings.add_rule(
+                str(outcome["result"]),
+                device_id=None if device_id is None else int(device_id),
+                action=outcome.get("action"),
+                message=outcome.get("message"),
+                times=None if times is None else int(times),
+            )
+    return ok(
+        settings.as_dict()
+        | {
+            "running": [j.as_dict() for j in runner.running.values()],
+            "finished": [j.as_dict() for j in runner.finished],
+        }
+    )
+
+
 def add_routes(app: web.Application) -> None:
     sub = web.Application(middlewares=[control_errors])
     r = sub.router
@@ -309,4 +345,6 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/webhook", webhook)
     r.add_post("/webhook", webhook)
     r.add_post("/webhook/drain", webhook_drain)
+    r.add_get("/jobs", jobs)
+    r.add_post("/jobs", jobs)
     app.add_subapp("/_sim/", sub)
