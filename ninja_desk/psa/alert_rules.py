@@ -14,7 +14,8 @@ A rule made here shows in Alga's UI, and one made in Alga works in NinjaDesk:
 
 An unknown key in `actions` makes Alga treat the rule as record-only, so NinjaDesk never writes
 one: what only NinjaDesk can do (dry run, storm grouping, client and device-class conditions)
-lives in `ninjadesk_alert_rule_options`. First active rule by `priority_order` wins.
+lives in `ninjadesk_alert_rule_options` (storm grouping is off unless an option turns it on,
+so a rule made in Alga behaves as in Alga). First active rule by `priority_order` wins.
 Every change is audited (`audit_logs`).
 """
 
@@ -344,7 +345,9 @@ def to_core(rule: AlertRule, priority_names: dict[str, str] | None = None) -> co
         "description_template": _template(template.get("descriptionTemplate")),
         "auto_resolve": bool(a.get("autoResolveTicket", True)),
         "reset_on_close": bool(a.get("resetAlertOnTicketClose", True)),
-        "group_storms": bool(o.get("group_storms", True)),
+        # Off unless NinjaDesk's options turn it on: a rule made in Alga makes one ticket per
+        # alert, as Alga does.
+        "group_storms": bool(o.get("group_storms", False)),
         "storm_window_minutes": int(
             o.get("storm_window_minutes") or core.DEFAULT_STORM_WINDOW_MINUTES
         ),
