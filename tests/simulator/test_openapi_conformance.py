@@ -47,6 +47,13 @@ EXCEPTIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("Alert", "useGlobalHealthStatus"): {"type": "boolean"},
     # Webhook deliveries are DetailedActivity (WH-YAML): Activity plus the expanded device.
     ("DetailedActivity", "device"): {"$ref": "#/components/schemas/NodeWithDetailedReferences"},
+    # SPEC-NEW's Maintenance has `reasonMessage` (reference §7.1 "new"); this copy lacks it.
+    ("Maintenance", "reasonMessage"): {"type": "string"},
+}
+# Enum values real tenants send that this spec copy lacks: maintenance activities are listed
+# by STELLAR and WH-YAML (reference §7.5); clients must treat statusCode as open anyway.
+EXTRA_ENUM_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("Activity", "statusCode"): ("MAINTENANCE_MODE_CONFIGURED", "MAINTENANCE_MODE_DELETED"),
 }
 # Device subtypes the simulator emits (deviceType = schema name, reference §7.2).
 DEVICE_SUBTYPES = ("AgentDevice", "VMHost", "VMGuest", "NMSTarget")
@@ -135,6 +142,11 @@ def components() -> dict[str, Any]:
     schemas = {name: _flatten(name, raw) for name in raw}
     for (name, prop), replacement in EXCEPTIONS.items():
         schemas[name].setdefault("properties", {})[prop] = replacement
+    for (name, prop), values in EXTRA_ENUM_VALUES.items():
+        # DetailedActivity was flattened from Activity above: it needs the values too.
+        for target in (name, "DetailedActivity") if name == "Activity" else (name,):
+            enum = schemas[target]["properties"][prop]["enum"]
+            enum.extend(v for v in values if v not in enum)
     # A polymorphic Device is exactly one subtype, chosen by deviceType.
     subtypes = []
     for sub in DEVICE_SUBTYPES:
@@ -304,6 +316,8 @@ def test_exceptions_are_needed(components: dict[str, Any]) -> None:
             continue
         props = raw[name].get("properties", {})
         assert prop not in props or props[prop].get("format") == "date-time", (name, prop)
+    for (name, prop), values in EXTRA_ENUM_VALUES.items():
+        assert not set(values) & set(raw[name]["properties"][prop]["enum"]), (name, prop)
 
 
 WEBHOOK_FIXTURES = [
@@ -404,3 +418,152 @@ async def test_simulator_webhook_payloads_conform(
         rows.append(newest())
     for row in rows:
         _validate(components, _ref("DetailedActivity"), sim.state.webhooks.payload(row, config))
+
+
+# -- device actions, jobs and the reads around them (issue 16) ---------------------------
+
+# Custom field values: the spec types each value `{"type": "object"}` (a Java Object), but
+# real values are strings, numbers and booleans (CAP-KNI, reference §3: DATE in epoch ms).
+CUSTOM_FIELD_VALUES: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": {
+        "anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]
+    },
+}
+
+
+async def _wait_idle(sim: Any) -> None:
+    import asyncio
+
+    for _ in range(200):
+        if not sim.state.actions.jobs.running:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("jobs still running")
+
+
+async def test_action_reads_and_jobs_conform(
+    api: httpx.AsyncClient, sim: Any, components: dict[str, Any], fleet_ids: dict[str, int]
+) -> None:
+    win = next(
+        d.id
+        for d in sim.tenant.fleet.devices.values()
+        if d.node_class == "WINDOWS_SERVER" and not d.offline
+    )
+    sim.state.actions.jobs.settings.duration = 30.0
+    for path, body in (
+        (f"/v2/device/{win}/reboot/NORMAL", {"reason": "conformance"}),
+        (f"/v2/device/{win}/patch/os/scan", None),
+        (f"/v2/device/{win}/script/run", {"type": "SCRIPT", "id": 101, "runAs": "SYSTEM"}),
+        (f"/v2/device/{win}/windows-service/Spooler/control", {"action": "RESTART"}),
+    ):
+        resp = await api.post(path, json=body)
+        assert resp.status_code == 204, (path, resp.text)
+    jobs = (await api.get(f"/v2/device/{win}/jobs")).json()
+    assert len(jobs) == 4
+    _validate(components, _response_schema(components, "/v2/device/{id}/jobs"), jobs)
+    _validate(
+        components, _response_schema(components, "/v2/jobs"), (await api.get("/v2/jobs")).json()
+    )
+    for job in list(sim.state.actions.jobs.running.values()):
+        sim.state.actions.jobs.finish(job)
+    maintenance = {"disabledFeatures": ["ALERTS"], "end": 4102444800, "reasonMessage": "Move"}
+    assert (await api.put(f"/v2/device/{win}/maintenance", json=maintenance)).status_code == 204
+    device = (await api.get(f"/v2/device/{win}")).json()
+    assert device["maintenance"]["reasonMessage"] == "Move"
+    _validate(components, _response_schema(components, "/v2/device/{id}"), device)
+    assert (await api.delete(f"/v2/device/{win}/maintenance")).status_code == 204
+    activities = (await api.get(f"/v2/device/{win}/activities")).json()
+    types = {a["activityType"] for a in activities["activities"]}
+    assert {"ACTION", "SCRIPTING", "PATCH_MANAGEMENT", "REMOTE_TOOLS", "SYSTEM"} <= types
+    assert any("activityResult" in a for a in activities["activities"])
+    _validate(components, _response_schema(components, "/v2/device/{id}/activities"), activities)
+    from ninja_desk.simulator.webhooks import WebhookConfig
+
+    config = WebhookConfig(url="http://127.0.0.1:9/x", expand=["device"])
+    for row in activities["activities"][:12]:
+        payload = sim.state.webhooks.payload(row, config)
+        _validate(components, _ref("DetailedActivity"), payload)
+    await _wait_idle(sim)
+
+    per_device = {
+        "/v2/device/{id}/scripting/options": f"/v2/device/{win}/scripting/options",
+        "/v2/device/{id}/windows-services": f"/v2/device/{win}/windows-services",
+        "/v2/device/{id}/policy/overrides": f"/v2/device/{win}/policy/overrides",
+    }
+    for template, path in per_device.items():
+        body = (await api.get(path)).json()
+        assert body, path
+        _validate(components, _response_schema(components, template), body)
+    mac = next(d.id for d in sim.tenant.fleet.devices.values() if d.node_class == "MAC")
+    body = (await api.get(f"/v2/device/{mac}/scripting/options")).json()
+    _validate(components, _response_schema(components, "/v2/device/{id}/scripting/options"), body)
+
+
+DIRECTORY_ENDPOINTS = [
+    ("/v2/policies", "/v2/policies"),
+    ("/v2/roles", "/v2/roles"),
+    ("/v2/groups", "/v2/groups"),
+    ("/v2/group/1/device-ids", "/v2/group/{id}/device-ids"),
+    ("/v2/users", "/v2/users"),
+    ("/v2/users?includeRoles=true", "/v2/users"),
+    ("/v2/user/technicians", "/v2/user/technicians"),
+    ("/v2/user/technician/1", "/v2/user/technician/{id}"),
+    ("/v2/user/end-users", "/v2/user/end-users"),
+    ("/v2/user/end-user/100", "/v2/user/end-user/{id}"),
+    ("/v2/user/roles", "/v2/user/roles"),
+    ("/v2/organization/1/end-users", "/v2/organization/{id}/end-users"),
+    ("/v2/notification-channels", "/v2/notification-channels"),
+    ("/v2/notification-channels/enabled", "/v2/notification-channels/enabled"),
+    ("/v2/tasks", "/v2/tasks"),
+    ("/v2/automation/scripts", "/v2/automation/scripts"),
+    ("/v2/software-products", "/v2/software-products"),
+    ("/v2/device-custom-fields", "/v2/device-custom-fields"),
+    ("/v2/tag", "/v2/tag"),
+    ("/v2/contacts", "/v2/contacts"),
+    ("/v2/queries/windows-services?pageSize=2000", "/v2/queries/windows-services"),
+    ("/v2/queries/custom-fields?pageSize=2000", "/v2/queries/custom-fields"),
+    ("/v2/queries/scoped-custom-fields?pageSize=2000", "/v2/queries/scoped-custom-fields"),
+    ("/v2/queries/policy-overrides?pageSize=2000", "/v2/queries/policy-overrides"),
+    ("/v2/queries/raid-controllers", "/v2/queries/raid-controllers"),
+]
+
+
+@pytest.mark.parametrize(("path", "template"), DIRECTORY_ENDPOINTS)
+async def test_directory_endpoints_conform(
+    api: httpx.AsyncClient, components: dict[str, Any], path: str, template: str
+) -> None:
+    resp = await api.get(path)
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    schema = _response_schema(components, template)
+    if template in ("/v2/queries/custom-fields", "/v2/queries/scoped-custom-fields"):
+        item = "NodeAttributes" if template.endswith("/custom-fields") else "ScopedAttributes"
+        schema = copy.deepcopy(components["schemas"][item])
+        schema["properties"]["fields"] = CUSTOM_FIELD_VALUES
+        assert body["results"]
+        for row in body["results"]:
+            _validate(components, schema, row)
+        return
+    _validate(components, schema, body)
+    rows = body.get("results", body.get("tags", body)) if isinstance(body, dict) else body
+    if template not in ("/v2/tag", "/v2/contacts", "/v2/queries/raid-controllers"):
+        assert rows, f"{path} returned nothing to validate"
+
+
+async def test_custom_field_values_conform(
+    api: httpx.AsyncClient, components: dict[str, Any], fleet_ids: dict[str, int]
+) -> None:
+    win = fleet_ids["windows"]
+    location = (await api.get("/v2/organization/1")).json()["locations"][0]["id"]
+    paths = (
+        f"/v2/device/{win}/custom-fields?withInheritance=true",
+        "/v2/organization/1/custom-fields",
+        f"/v2/organization/1/location/{location}/custom-fields",
+    )
+    for path in paths:
+        body = (await api.get(path)).json()
+        assert body, path
+        _validate(components, CUSTOM_FIELD_VALUES, body)
+    with pytest.raises(AssertionError):
+        _validate(components, CUSTOM_FIELD_VALUES, {"x": {"nested": 1}})
