@@ -1,6 +1,9 @@
 """The PSA database: schema, migrations, tenant-scoped repositories, rights.
 
 Open it with `PsaDatabase(url)`; do everything inside `psa.tenant_session(tenant, user_id)`.
+Who acts comes from Alga: a desktop's user from its Alga API key (identity.py), their rights
+from Alga's roles (permissions.py); `user_id None` is the system (the headless agent only).
+Set-up without a desktop: check.py, setup.py, cli.py (`ninja-desk psa check|migrate|setup|map`).
 See docs/psa-database.md.
 """
 

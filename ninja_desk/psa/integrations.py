@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ninja_desk.psa import audit
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.errors import NotFound
 from ninja_desk.psa.permissions import CONFIGURE_INTEGRATION, SYNC_DEVICES, require
@@ -180,14 +181,10 @@ def connect_integration(
 
 
 def _audit(s: TenantSession, action: str, kind: str, entity: object, changes: Any = None) -> None:
-    from ninja_desk.psa import audit
-
     audit.record(s, action, kind, entity, changes)
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    from ninja_desk.psa import audit
-
     return audit.diff(before, after)
 
 

@@ -28,8 +28,8 @@ from tests.ui.test_settings_integrations import FakeSecrets
 
 
 def jobs_done() -> bool:
-    """run_job's worker threads have let go of their relay (see settings/background.py)."""
-    return not any(t.name == "ui-job" for t in threading.enumerate())
+    """The card's worker threads have finished."""
+    return not any(t.name == "psa-card-job" for t in threading.enumerate())
 
 
 @pytest.fixture

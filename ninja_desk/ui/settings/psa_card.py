@@ -7,10 +7,14 @@ and entering one is how it stops being so.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from ninja_desk.psa.errors import PsaSchemaMismatch
@@ -97,7 +101,10 @@ def identity_text(ctx: AppContext) -> str:
     if psa is None or not hasattr(psa, "read_only_reason"):
         return ""
     reason = psa.read_only_reason
-    return reason if reason else psa.identity_summary()
+    text = reason if reason else psa.identity_summary()
+    if getattr(psa, "companion", False):
+        text += " " + psa.mode_reason
+    return text
 
 
 class PsaCard(Card):
@@ -107,6 +114,10 @@ class PsaCard(Card):
         super().__init__("PSA database", parent)
         self.ctx = ctx
         self._secrets = secrets  # the keyring (injected by tests); resolved when first needed
+        self._jobs: list[tuple[Future[Any], Callable[[Any], None], Callable[[Any], None]]] = []
+        self._job_timer = QTimer(self)
+        self._job_timer.setInterval(30)
+        self._job_timer.timeout.connect(self._poll_jobs)
         self._busy = False
         self._read_only: str | None = None
         self.last_check: PsaCheck | None = None
@@ -202,7 +213,7 @@ class PsaCard(Card):
         def failed(exc: BaseException) -> None:
             self.identity_label.setText(error_sentence(exc))
 
-        run_job(self, lambda: psa.reidentify(key), done, failed)
+        self._in_background(lambda: psa.reidentify(key), done, failed)
 
     def check_key(self) -> None:
         url, key = self.url_edit.text().strip(), self.key_edit.text().strip()
@@ -217,7 +228,42 @@ class PsaCard(Card):
             self.identity_label.setText(error_sentence(exc))
 
         self.identity_label.setText("Checking the key…")
-        run_job(self, lambda: check_api_key(url, tenant, key), done, failed)
+        self._in_background(lambda: check_api_key(url, tenant, key), done, failed)
+
+    def _in_background(
+        self,
+        fn: Callable[[], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[BaseException], None],
+    ) -> None:
+        """Run `fn` on a worker thread and hand its answer back on the UI thread.
+
+        The worker touches no Qt object (it fills a future that the card's one timer polls on
+        the UI thread), and no Qt object is created or deleted per job.
+        """
+        future: Future[Any] = Future()
+
+        def work() -> None:
+            try:
+                future.set_result(fn())
+            except Exception as exc:  # reported as a sentence by `failed`
+                future.set_exception(exc)
+
+        self._jobs.append((future, done, failed))
+        self._job_timer.start()
+        threading.Thread(target=work, name="psa-card-job", daemon=True).start()
+
+    def _poll_jobs(self) -> None:
+        finished = [job for job in self._jobs if job[0].done()]
+        self._jobs = [job for job in self._jobs if not job[0].done()]
+        if not self._jobs:
+            self._job_timer.stop()
+        for future, done, failed in finished:
+            error = future.exception()
+            if error is not None:
+                failed(error)
+            else:
+                done(future.result())
 
     def forget_key(self) -> None:
         self._store_key(None)
