@@ -374,10 +374,12 @@ def _check_alerts(c: sa.Connection, f: Filled) -> None:
         "resetAlertOnTicketClose": True,
     }
     (options,) = _all(c, new.ninjadesk_alert_rule_options)
-    assert options.options["group_storms"] is False
-    assert options.options["storm_window_minutes"] == 30
-    assert options.options["dry_run"] is False
-    assert options.options["conditions"] == {"node_classes": ["WINDOWS_SERVER"]}
+    assert options.options == {
+        "group_storms": False,
+        "storm_window_minutes": 30,
+        "dry_run": False,
+        "node_classes": ["WINDOWS_SERVER"],
+    }
 
     alerts = {a.alert_id: a for a in _all(c, new.rmm_alerts)}
     one, two = alerts[f.alert1], alerts[f.alert2]
@@ -533,3 +535,23 @@ def test_an_older_ninjadesk_database_is_brought_to_0005_first(
             )
     finally:
         engine.dispose()
+
+
+def test_a_moved_rule_opens_matches_and_saves_in_ninjadesk(filled: tuple[str, Filled]) -> None:
+    """The rule the move wrote is one the rules module accepts as it is: no key it refuses."""
+    from ninja_desk.psa.alert_rules import get_rule, to_core, update_rule
+
+    url, f = filled
+    migrate(url)
+    db = PsaDatabase(url)
+    try:
+        with db.tenant_session(f.tenant) as s:
+            rule = get_rule(s, f.rule)
+            core_rule = to_core(rule)
+            assert core_rule.conditions["node_classes"] == ["WINDOWS_SERVER"]
+            update_rule(s, f.rule, name="Critical disk on servers (moved)")
+            update_rule(s, f.rule, options=dict(rule.options))
+        with db.tenant_session(f.tenant) as s:
+            assert get_rule(s, f.rule).options == rule.options
+    finally:
+        db.dispose()

@@ -987,14 +987,7 @@ class _Mover:
             conditions, actions, options = self._alga_rule(
                 r["tenant"], dict(r["conditions"] or {}), dict(r["action"] or {})
             )
-            options.update(
-                {
-                    "dry_run": bool(r["dry_run"]),
-                    "created_by": str(r["created_by"]) if r["created_by"] else None,
-                    "updated_by": str(r["updated_by"]) if r["updated_by"] else None,
-                    "legacy": {"conditions": r["conditions"], "action": r["action"]},
-                }
-            )
+            options["dry_run"] = bool(r["dry_run"])
             self.out.add(
                 new.rmm_alert_rules,
                 {
@@ -1070,14 +1063,23 @@ class _Mover:
             actions["ticketTemplate"] = {"titleTemplate": action["title_template"]}
         actions["autoResolveTicket"] = bool(action.get("auto_resolve", True))
         actions["resetAlertOnTicketClose"] = bool(action.get("reset_on_close", False))
-        options: dict[str, Any] = {
-            "group_storms": bool(action.get("group_storms", True)),
-            "storm_window_minutes": action.get("storm_window_minutes"),
-            "priority": priority,
-            "priority_map": action.get("priority_map"),
-        }
+        # Only keys the rules module accepts (alert_rules.OPTION_KEYS): the rule must open and
+        # save in NinjaDesk as it is. What neither Alga's shape nor the options can hold
+        # (wildcard activity types, status codes, a per-rule priority map) is logged.
+        options: dict[str, Any] = {"group_storms": bool(action.get("group_storms", True))}
+        if action.get("storm_window_minutes"):
+            options["storm_window_minutes"] = int(action["storm_window_minutes"])
+        for key in ("client_ids", "node_classes"):
+            if extra.pop(key, None):
+                options[key] = [str(x) for x in old[key]]
+        if action.get("priority_map"):
+            extra["priority_map"] = action["priority_map"]
         if extra:
-            options["conditions"] = extra
+            log.warning(
+                "Rule conditions NinjaDesk can no longer express were dropped while moving to "
+                "Alga's layout: %s",
+                sorted(extra),
+            )
         return conditions, actions, options
 
     def _alerts(self) -> None:
