@@ -19,10 +19,16 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from ninja_desk.core.inventory import SoftwareItem
-from ninja_desk.psa.bulk import ANALYZE_AFTER, analyze, chunks, dialect_insert, in_ids
+from ninja_desk.psa.bulk import (
+    ANALYZE_AFTER,
+    analyze,
+    array_literal,
+    chunks,
+    dialect_insert,
+    in_ids,
+)
 from ninja_desk.psa.schema import asset_software, software_catalog
 from ninja_desk.psa.tenancy import TenantSession
 
@@ -117,11 +123,9 @@ _UNNEST_INSERT = sa.text(
     "SELECT :tenant, a.id, i.s, i.v, i.d, :now, :now, true "
     "FROM unnest(CAST(:asset_idx AS int[]), CAST(:item_idx AS int[])) AS u(ai, ii) "
     "JOIN unnest(CAST(:assets AS uuid[])) WITH ORDINALITY AS a(id, n) ON a.n = u.ai "
-    "JOIN unnest(:software, :versions, :dates) WITH ORDINALITY AS i(s, v, d, n) ON i.n = u.ii"
+    "JOIN unnest(CAST(:software AS uuid[]), CAST(:versions AS text[]), CAST(:dates AS date[])) "
+    "WITH ORDINALITY AS i(s, v, d, n) ON i.n = u.ii"
 ).bindparams(
-    sa.bindparam("software", type_=postgresql.ARRAY(sa.Uuid())),
-    sa.bindparam("versions", type_=postgresql.ARRAY(sa.String())),
-    sa.bindparam("dates", type_=postgresql.ARRAY(sa.Date())),
     sa.bindparam("tenant", type_=sa.Uuid()),
     sa.bindparam("now", type_=sa.DateTime(timezone=True)),
 )
@@ -132,19 +136,25 @@ def _int_array(values: list[int]) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
-# (asset id, software id, version, install date): one asset_software row to insert.
-_Row = tuple[uuid.UUID, uuid.UUID, str | None, date | None]
+@dataclass(slots=True)
+class _Inserts:
+    """asset_software rows to insert, by position: rows are (asset position, title position,
+    version, install date), so no uuid is hashed or converted once per row."""
+
+    assets: list[uuid.UUID] = field(default_factory=list)
+    titles: list[uuid.UUID] = field(default_factory=list)
+    rows: list[tuple[int, int, str | None, date | None]] = field(default_factory=list)
 
 
-def _insert_postgres(s: TenantSession, rows: list[_Row], now: datetime) -> None:
-    for part in chunks(rows, _UNNEST_CHUNK):
-        asset_index: dict[uuid.UUID, int] = {}
-        item_index: dict[tuple[uuid.UUID, str | None, date | None], int] = {}
+def _insert_postgres(s: TenantSession, ins: _Inserts, now: datetime) -> None:
+    for part in chunks(ins.rows, _UNNEST_CHUNK):
+        asset_index: dict[int, int] = {}
+        item_index: dict[tuple[int, str | None, date | None], int] = {}
         asset_idx: list[int] = []
         item_idx: list[int] = []
-        for asset_id, software_id, version, installed in part:
-            asset_idx.append(asset_index.setdefault(asset_id, len(asset_index) + 1))
-            item = (software_id, version, installed)
+        for asset_pos, title_pos, version, installed in part:
+            asset_idx.append(asset_index.setdefault(asset_pos, len(asset_index) + 1))
+            item = (title_pos, version, installed)
             item_idx.append(item_index.setdefault(item, len(item_index) + 1))
         items = list(item_index)
         s.conn.execute(
@@ -154,60 +164,48 @@ def _insert_postgres(s: TenantSession, rows: list[_Row], now: datetime) -> None:
                 "now": now,
                 "asset_idx": _int_array(asset_idx),
                 "item_idx": _int_array(item_idx),
-                "assets": "{" + ",".join(map(str, asset_index)) + "}",
-                "software": [i[0] for i in items],
-                "versions": [i[1] for i in items],
-                "dates": [i[2] for i in items],
+                "assets": array_literal([ins.assets[p] for p in asset_index]),
+                "software": array_literal([ins.titles[i[0]] for i in items]),
+                "versions": array_literal([i[1] for i in items]),
+                "dates": array_literal([i[2] for i in items]),
             },
         )
 
 
-def _insert_sqlite(s: TenantSession, rows: list[_Row], now: datetime) -> None:
+def _insert_sqlite(s: TenantSession, ins: _Inserts, now: datetime) -> None:
     # Values in the form SQLAlchemy's types store them (uuid hex, ISO date and timestamp),
-    # converted once per distinct value instead of once per row and column.
+    # converted once per asset, title and date instead of once per row.
     table = asset_software
     dialect = s.conn.dialect
     uuid_bind = table.c.asset_id.type.dialect_impl(dialect).bind_processor(dialect)
     time_bind = table.c.first_seen_at.type.dialect_impl(dialect).bind_processor(dialect)
     date_bind = table.c.install_date.type.dialect_impl(dialect).bind_processor(dialect)
-    stamp = time_bind(now) if time_bind else now
-    ids: dict[uuid.UUID, Any] = {}
-    dates: dict[date | None, Any] = {None: None}
 
-    def as_id(value: uuid.UUID) -> Any:
-        found = ids.get(value)
-        if found is None:
-            found = ids[value] = uuid_bind(value) if uuid_bind else value
-        return found
+    def conv(bind: Any, value: Any) -> Any:
+        return value if bind is None or value is None else bind(value)
 
-    def as_date(value: date | None) -> Any:
-        if value not in dates:
-            dates[value] = date_bind(value) if date_bind else value
-        return dates[value]
-
-    tenant = as_id(s.tenant)
+    stamp = conv(time_bind, now)
+    tenant = conv(uuid_bind, s.tenant)
+    asset_values = [conv(uuid_bind, x) for x in ins.assets]
+    title_values = [conv(uuid_bind, x) for x in ins.titles]
+    dates = {d: conv(date_bind, d) for d in {r[3] for r in ins.rows}}
     s.conn.exec_driver_sql(
         "INSERT INTO asset_software (tenant, asset_id, software_id, version, install_date, "
         "first_seen_at, last_seen_at, is_current) VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
         [
-            (tenant, as_id(a), as_id(sw), version, as_date(d), stamp, stamp)
-            for a, sw, version, d in rows
+            (tenant, asset_values[a], title_values[t], version, dates[d], stamp, stamp)
+            for a, t, version, d in ins.rows
         ],
     )
-
-
-def _insert_rows(s: TenantSession, rows: list[_Row], now: datetime) -> None:
-    # In primary-key order: index pages fill one after another instead of at random.
-    rows.sort(key=lambda r: (r[0].bytes, r[1].bytes))
-    if s.is_postgres:
-        _insert_postgres(s, rows, now)
-    else:
-        _insert_sqlite(s, rows, now)
 
 
 @functools.lru_cache(maxsize=4096)
 def _install_date_cached(value: str) -> date | None:
     return _install_date(value)
+
+
+def _version(value: str | None) -> str | None:
+    return value[:100] if value else None
 
 
 def sync_software(
@@ -229,7 +227,12 @@ def sync_software(
         for item in items:
             titles.setdefault(title_key(item.name, item.publisher), (item.name, item.publisher))
     ids = ensure_catalog(s, titles, now)
-    display = {software_id: titles[k][0] for k, software_id in ids.items() if k in titles}
+    # Titles by position, in uuid order: rows come out in primary-key order (asset, title),
+    # so index pages fill one after another instead of at random.
+    ins = _Inserts(titles=sorted(set(ids.values()), key=lambda x: x.bytes))
+    pos_of_id = {software_id: i for i, software_id in enumerate(ins.titles)}
+    pos = {key: pos_of_id[software_id] for key, software_id in ids.items()}
+    display = {pos[k]: titles[k][0] for k in titles}
 
     a = asset_software.c
     known = [asset_id for asset_id, _ in work if asset_id not in new_assets]
@@ -243,38 +246,45 @@ def sync_software(
         for asset_id, software_id, version, is_current in rows:
             current.setdefault(asset_id, {})[software_id] = (version, is_current)
 
-    inserts: list[_Row] = []
     updates: list[dict] = []
     removals: list[dict] = []
     removed_by_asset: dict[uuid.UUID, list[uuid.UUID]] = {}
-    for asset_id, items in work:
-        wanted: dict[uuid.UUID, SoftwareItem] = {}
+    for asset_id, items in sorted(work, key=lambda w: w[0].bytes):
+        wanted: dict[int, SoftwareItem] = {}
         for item in items:
-            wanted[ids[title_key(item.name, item.publisher)]] = item
+            wanted[pos[title_key(item.name, item.publisher)]] = item
+        asset_pos = len(ins.assets)
+        ins.assets.append(asset_id)
         have = current.get(asset_id)
         if have is None and asset_id in new_assets:  # a first inventory: all inserts
-            inserts.extend(
+            ins.rows.extend(
                 (
-                    asset_id,
-                    software_id,
-                    item.version[:100] if item.version else None,
-                    _install_date_cached(item.install_date) if item.install_date else None,
+                    asset_pos,
+                    title_pos,
+                    _version(wanted[title_pos].version),
+                    _install_date_cached(wanted[title_pos].install_date)
+                    if wanted[title_pos].install_date
+                    else None,
                 )
-                for software_id, item in wanted.items()
+                for title_pos in sorted(wanted)
             )
             continue
         have = have or {}
-        for software_id, item in wanted.items():
-            version = item.version[:100] if item.version else None
+        wanted_ids = set()
+        for title_pos in sorted(wanted):
+            item = wanted[title_pos]
+            software_id = ins.titles[title_pos]
+            wanted_ids.add(software_id)
+            version = _version(item.version)
             installed = _install_date(item.install_date)
             old = have.get(software_id)
             if old is None:
-                inserts.append((asset_id, software_id, version, installed))
+                ins.rows.append((asset_pos, title_pos, version, installed))
                 if asset_id not in new_assets:
-                    changes.installed.setdefault(asset_id, []).append(display[software_id])
+                    changes.installed.setdefault(asset_id, []).append(display[title_pos])
             else:
                 if not old[1]:
-                    changes.installed.setdefault(asset_id, []).append(display[software_id])
+                    changes.installed.setdefault(asset_id, []).append(display[title_pos])
                 updates.append(
                     {
                         "b_asset_id": asset_id,
@@ -283,23 +293,23 @@ def sync_software(
                         "b_install_date": installed,
                     }
                 )
-        for software_id, (_version, is_current) in have.items():
-            if software_id not in wanted and is_current:
+        for software_id, (_version_was, is_current) in have.items():
+            if software_id not in wanted_ids and is_current:
                 removals.append({"b_asset_id": asset_id, "b_software_id": software_id})
                 removed_by_asset.setdefault(asset_id, []).append(software_id)
 
     if removed_by_asset:
-        # Names of removed titles that this batch did not mention.
-        unnamed = {x for sids in removed_by_asset.values() for x in sids} - display.keys()
+        # Names of removed titles (most were not in this batch).
+        names = {ins.titles[p]: name for p, name in display.items()}
+        unnamed = {x for sids in removed_by_asset.values() for x in sids} - names.keys()
         c = software_catalog.c
         for clause in in_ids(s.conn, c.software_id, sorted(unnamed, key=str)):
             rows = s.conn.execute(
                 sa.select(c.software_id, c.name).where(c.tenant == s.tenant, clause)
             )
-            display.update({software_id: name for software_id, name in rows})
+            names.update({software_id: name for software_id, name in rows})
         changes.removed = {
-            asset_id: sorted(display[x] for x in sids)
-            for asset_id, sids in removed_by_asset.items()
+            asset_id: sorted(names[x] for x in sids) for asset_id, sids in removed_by_asset.items()
         }
     changes.installed = {k: sorted(v) for k, v in changes.installed.items()}
 
@@ -308,8 +318,11 @@ def sync_software(
         a.asset_id == sa.bindparam("b_asset_id"),
         a.software_id == sa.bindparam("b_software_id"),
     )
-    if inserts:
-        _insert_rows(s, inserts, now)
+    if ins.rows:
+        if s.is_postgres:
+            _insert_postgres(s, ins, now)
+        else:
+            _insert_sqlite(s, ins, now)
     if updates:
         s.conn.execute(
             asset_software.update()
