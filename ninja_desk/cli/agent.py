@@ -119,7 +119,8 @@ def cmd_agent(args: argparse.Namespace) -> int:
     if relay_url and not token:
         raise CliError(f"Set {ENV_RELAY_TOKEN} to this agent's relay subscriber token.")
     psa, tenant, integration, companion, mode_reason = _resolve_psa(args, settings)
-    log.info("%s", mode_reason)
+    if not args.once:  # --once prints it with its summary
+        log.info("%s", mode_reason)
     cache = open_cache(args)
     try:
         engine = open_engine(args, cache)
