@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from ninja_desk.ninjaone.client import NinjaOneClient
+from ninja_desk.ninjaone.device_actions import DeviceActions
 from ninja_desk.ninjaone.pagination import (
     LIST_PAGE_SIZE,
     REPORT_PAGE_SIZE,
@@ -39,6 +40,14 @@ class NinjaOneApi:
         self.client = client
         self.list_page_size = list_page_size
         self.report_page_size = report_page_size
+        self._device_actions: DeviceActions | None = None
+
+    @property
+    def device_actions(self) -> DeviceActions:
+        """Reboot, scripts, patches, services, maintenance, jobs, custom fields (issue 16)."""
+        if self._device_actions is None:
+            self._device_actions = DeviceActions(self.client)
+        return self._device_actions
 
     def organizations(self) -> AsyncIterator[list[dict[str, Any]]]:
         return iter_id_pages(self.client, "/organizations", page_size=self.list_page_size)
