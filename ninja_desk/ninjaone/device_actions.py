@@ -43,6 +43,7 @@ from ninja_desk.ninjaone.errors import (
     NinjaOneForbidden,
     NinjaOneNotFound,
 )
+from ninja_desk.ninjaone.pagination import fetch_activities_since
 
 __all__ = [
     "ActionNotApplicable",
@@ -530,17 +531,118 @@ class JobFollow:
             await asyncio.sleep(self.poll_interval)
 
 
+_DF_CHUNK = 300  # device ids per `df=id in (...)` (keeps the URL short)
+
+
+def _df(device_ids: Iterable[int]) -> list[str]:
+    ids = sorted(set(device_ids))
+    return [
+        "id in (" + ",".join(str(i) for i in ids[start : start + _DF_CHUNK]) + ")"
+        for start in range(0, len(ids), _DF_CHUNK)
+    ]
+
+
+async def _call_back(callback: Callable[[Any], Any] | None, value: Any) -> None:
+    if callback is not None:
+        result = callback(value)
+        if asyncio.iscoroutine(result):
+            await result
+
+
 async def follow_all(
     actions: DeviceActions,
     tickets: Sequence[ActionTicket],
     *,
     timeout: float = 600.0,
     poll_interval: float = 2.0,
+    on_progress: Callable[[JobProgress], Any] | None = None,
+    on_outcome: Callable[[JobOutcome], Any] | None = None,
 ) -> list[JobOutcome]:
-    """Follow many jobs at once (a bulk action); outcomes come back in the tickets' order.
-    The client's rate limiter spaces the polls, so a large bulk slows down, never floods."""
-    return list(
-        await asyncio.gather(
-            *(actions.follow_job(t, timeout=timeout, poll_interval=poll_interval) for t in tickets)
-        )
-    )
+    """Follow many jobs at once (a bulk action on a selection); outcomes come back in the
+    tickets' order, and `on_outcome` hears each one as it ends.
+
+    Polls cost the same for 2 devices or 200: one `GET /v2/activities?df=id in (...)` for
+    everything newer than the last poll and one `GET /v2/jobs?df=...` for progress."""
+    n = len(tickets)
+    outcomes: list[JobOutcome | None] = [None] * n
+    series: list[str | None] = [None] * n
+    statuses: list[str] = [""] * n
+    rows: dict[int, list[dict[str, Any]]] = {}
+    newest = min((t.mark for t in tickets), default=0)
+    filters = _df(t.device_id for t in tickets)
+    deadline = time.monotonic() + timeout
+    pending = list(range(n))
+
+    def progress(i: int, status: str, message: str) -> JobProgress:
+        statuses[i] = status
+        t = tickets[i]
+        return JobProgress(t.device_id, t.kind, status, message, series[i])
+
+    while pending:
+        for df in filters:
+            fresh, _ = await fetch_activities_since(actions.client, newest, {"df": df})
+            for activity in fresh:
+                if isinstance(activity.get("deviceId"), int):
+                    rows.setdefault(activity["deviceId"], []).append(activity)
+                newest = max(newest, activity["id"])
+        for i in pending:
+            ticket = tickets[i]
+            mine = [a for a in rows.get(ticket.device_id, []) if a["id"] > ticket.mark]
+            if series[i] is None:
+                opener = next(
+                    (
+                        a
+                        for a in sorted(mine, key=lambda a: a["id"])
+                        if opens_job(ticket.kind, a, ticket.source_uid)
+                        and a["seriesUid"] not in actions._claimed
+                    ),
+                    None,
+                )
+                if opener is None:
+                    continue
+                series[i] = str(opener["seriesUid"])
+                actions._claimed.add(series[i])
+                await _call_back(on_progress, progress(i, "REQUESTED", str(opener.get("message"))))
+            job_rows = sorted(
+                (a for a in mine if a.get("seriesUid") == series[i]), key=lambda a: a["id"]
+            )
+            final = next((a for a in job_rows if ends_job(a)), None)
+            if final is not None:
+                outcomes[i] = outcome_from_activity(ticket, final, job_rows)
+                await _call_back(on_outcome, outcomes[i])
+        pending = [i for i in pending if outcomes[i] is None]
+        if not pending:
+            break
+        if on_progress is not None:
+            running: dict[str, DeviceJob] = {}
+            for df in _df(tickets[i].device_id for i in pending):
+                body = await actions.client.get("/jobs", {"df": df})
+                for row in body or []:
+                    if isinstance(row, dict):
+                        job = DeviceJob.from_api(row)
+                        running[job.uid] = job
+            for i in pending:
+                job = running.get(series[i] or "")
+                if job is not None and job.status and job.status != statuses[i]:
+                    await _call_back(
+                        on_progress,
+                        progress(i, job.status, job.message or tickets[i].description),
+                    )
+        if time.monotonic() >= deadline:
+            for i in pending:
+                ticket = tickets[i]
+                outcomes[i] = JobOutcome(
+                    device_id=ticket.device_id,
+                    kind=ticket.kind,
+                    result=TIMED_OUT,
+                    message=(
+                        f"{ticket.description}: NinjaOne accepted the action, but its end was "
+                        f"not seen within {timeout:g} s. Check the device's activities in "
+                        "NinjaOne for the result."
+                    ),
+                    job_uid=series[i],
+                )
+                await _call_back(on_outcome, outcomes[i])
+            break
+        await asyncio.sleep(poll_interval)
+    return [o for o in outcomes if o is not None]

@@ -202,14 +202,33 @@ async def test_unknown_offline_and_not_applicable_devices(
         await actions.patch(nms, "os", "scan")
 
 
-async def test_bulk_reboot_follows_every_job(sim: Any, actions: DeviceActions) -> None:
+async def test_bulk_reboot_follows_every_job(
+    sim: Any, ctl: SimControl, actions: DeviceActions
+) -> None:
     ids = [_device(sim, skip=i) for i in range(6)]
     mark = await actions.activity_mark()
+    ctl.set_job_outcome("failure", device_id=ids[2], action="reboot", message="Hung")
     tickets = [await actions.reboot(i, mark=mark) for i in ids]
-    outcomes = await follow_all(actions, tickets, poll_interval=POLL, timeout=20)
+    heard: list[Any] = []
+    steps: list[JobProgress] = []
+    calls_before = actions.client.total_calls
+    outcomes = await follow_all(
+        actions,
+        tickets,
+        poll_interval=POLL,
+        timeout=20,
+        on_outcome=heard.append,
+        on_progress=steps.append,
+    )
     assert [o.device_id for o in outcomes] == ids
-    assert all(o.success for o in outcomes), [o.message for o in outcomes]
+    assert [o.success for o in outcomes] == [True, True, False, True, True, True]
+    assert outcomes[2].message.endswith("Hung")
     assert len({o.job_uid for o in outcomes}) == len(ids)
+    assert sorted(o.device_id for o in heard) == sorted(ids)
+    assert {s.device_id for s in steps if s.status == "REQUESTED"} == set(ids)
+    # Two calls a poll for the whole selection, not two per device.
+    polls = actions.client.calls["GET /v2/activities"]
+    assert actions.client.total_calls - calls_before <= 2 * polls + 2
 
 
 async def test_two_jobs_on_one_device_are_told_apart(sim: Any, actions: DeviceActions) -> None:
