@@ -54,7 +54,11 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _control(args: argparse.Namespace) -> Any:
-    ctl = SimControl(args.url)
+    with SimControl(args.url) as ctl:
+        return _dispatch(ctl, args)
+
+
+def _dispatch(ctl: SimControl, args: argparse.Namespace) -> Any:
     cmd, action = args.command, getattr(args, "action", None)
     if cmd == "device":
         if action == "add":

@@ -40,6 +40,8 @@ def test_serve_prints_base_url_and_answers() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def test_control_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
@@ -98,3 +100,30 @@ def test_offline_report_choice_reaches_the_simulator(capsys: pytest.CaptureFixtu
         assert main([*url, "device", "online", "4", "--report", "condition"]) == 0
         assert not any(a["deviceId"] == 4 for a in sim.tenant.alerts.values()
                        if a["sourceType"] == "AGENT_OFFLINE")  # fmt: skip
+
+
+def test_jobs_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
+    with run_simulator_in_thread(SimulatorConfig(orgs=2, devices=10, seed=2)) as sim:
+        url = ["--url", sim.base_url]
+        assert main([*url, "jobs", "duration", "2.5"]) == 0
+        assert json.loads(capsys.readouterr().out)["duration"] == 2.5
+        outcome = ["jobs", "outcome", "failure", "--device", "3", "--action", "reboot"]
+        assert main([*url, *outcome, "--message", "Hung", "--times", "2"]) == 0
+        rules = json.loads(capsys.readouterr().out)["rules"]
+        assert rules == [
+            {
+                "device_id": 3,
+                "action": "reboot",
+                "result": "FAILURE",
+                "message": "Hung",
+                "remaining": 2,
+            }
+        ]
+        assert sim.state.actions.jobs.settings.decide(3, "reboot") == (False, "Hung")
+        assert sim.state.actions.jobs.settings.decide(3, "script") == (True, None)
+        assert main([*url, "jobs", "show"]) == 0
+        assert json.loads(capsys.readouterr().out)["running"] == []
+        assert main([*url, "jobs", "clear"]) == 0
+        assert json.loads(capsys.readouterr().out)["rules"] == []
+        assert main([*url, "jobs", "duration", "-1"]) == 1
+        assert "duration" in capsys.readouterr().err
