@@ -99,7 +99,6 @@ class _Ref:
     asset_id: uuid.UUID
     device_id: str | None
     status: str
-    client_id: uuid.UUID
     org_id: str | None
     mapped: bool  # has its tenant_external_entity_mappings row
     deleted: bool  # retired because NinjaOne deleted the device
@@ -223,9 +222,13 @@ def _uuid(value: str) -> uuid.UUID | None:
 
 
 def _load_refs(s: TenantSession, integration_id: uuid.UUID) -> dict[str, _Ref]:
-    """Device id -> its asset: Alga's external mapping first, then assets.rmm_device_id."""
+    """Device id -> its asset: Alga's external mapping first, then assets.rmm_device_id.
+
+    Three reads of the whole fleet, shaped so no uuid is parsed per row without need: the
+    mapping's text ids are matched against each asset's text form.
+    """
     c = s.conn
-    mapped: dict[uuid.UUID, tuple[str, bool]] = {}
+    mapped: dict[str, tuple[str, bool]] = {}
     for alga_id, device_id, sync_status in c.execute(
         sa.select(teem.c.alga_entity_id, teem.c.external_entity_id, teem.c.sync_status).where(
             teem.c.tenant == s.tenant,
@@ -233,51 +236,64 @@ def _load_refs(s: TenantSession, integration_id: uuid.UUID) -> dict[str, _Ref]:
             teem.c.alga_entity_type == "asset",
         )
     ):
-        asset_id = _uuid(alga_id)
-        if asset_id is not None:
-            mapped[asset_id] = (device_id, sync_status == "error")
+        mapped[alga_id.lower()] = (device_id, sync_status == "error")
 
-    a = assets.c
-    cols = (a.asset_id, a.rmm_device_id, a.status, a.client_id, a.rmm_organization_id)
-    rows = list(c.execute(sa.select(*cols).where(a.tenant == s.tenant, a.rmm_provider == PROVIDER)))
-    seen = {r.asset_id for r in rows}
-    missing = [i for i in mapped if i not in seen]
-    for clause in in_ids(c, a.asset_id, missing):
-        rows.extend(c.execute(sa.select(*cols).where(a.tenant == s.tenant, clause)))
-
-    sync: dict[uuid.UUID, _SyncRow] = {}
-    t = ninjadesk_asset_sync.c
-    mine = sa.and_(t.tenant == s.tenant, t.integration_id == integration_id)
-    for asset_id, device_id, fp, software_fp in c.execute(
-        sa.select(t.asset_id, t.device_id, t.fingerprint, t.software_fingerprint).where(mine)
-    ):
-        sync[asset_id] = _SyncRow(device_id, fp, software_fp, [])
-    # Few assets have locked fields: decode only theirs.
-    for asset_id, locked in c.execute(
-        sa.select(t.asset_id, t.locked_fields).where(
-            mine, sa.cast(t.locked_fields, sa.Text) != "[]"
+    a, t = assets.c, ninjadesk_asset_sync.c
+    query = sa.select(
+        a.asset_id,
+        a.rmm_device_id,
+        a.status,
+        a.rmm_organization_id,
+        t.device_id,
+        t.fingerprint,
+        t.software_fingerprint,
+    ).select_from(
+        assets.outerjoin(
+            ninjadesk_asset_sync,
+            sa.and_(
+                t.tenant == a.tenant, t.asset_id == a.asset_id, t.integration_id == integration_id
+            ),
         )
-    ):
-        if asset_id in sync:
-            sync[asset_id].locked_fields = list(locked or [])
+    )
+    rows = list(c.execute(query.where(a.tenant == s.tenant, a.rmm_provider == PROVIDER)))
+    seen = {str(r.asset_id) for r in rows}
+    missing = [i for i in (_uuid(k) for k in mapped if k not in seen) if i is not None]
+    for clause in in_ids(c, a.asset_id, missing):
+        rows.extend(c.execute(query.where(a.tenant == s.tenant, clause)))
+    # Few assets have locked fields: decode only theirs.
+    mine = sa.and_(t.tenant == s.tenant, t.integration_id == integration_id)
+    locked = dict(
+        c.execute(
+            sa.select(t.asset_id, t.locked_fields).where(
+                mine, sa.cast(t.locked_fields, sa.Text) != "[]"
+            )
+        ).all()
+    )
 
     by_device: dict[str, _Ref] = {}
     by_rmm: dict[str, _Ref] = {}
-    for r in sorted(rows, key=lambda r: str(r.asset_id)):
-        link = mapped.get(r.asset_id)
+    for r in sorted(rows, key=lambda r: r.asset_id.bytes):
+        link = mapped.get(str(r.asset_id))
         device_id = link[0] if link else r.rmm_device_id
+        if device_id is None:
+            continue
+        sync = None
+        if r.device_id is not None:
+            sync = _SyncRow(
+                r.device_id,
+                r.fingerprint,
+                r.software_fingerprint,
+                list(locked.get(r.asset_id) or []),
+            )
         ref = _Ref(
             r.asset_id,
             device_id,
             r.status,
-            r.client_id,
             r.rmm_organization_id,
             mapped=link is not None,
             deleted=r.status == "inactive" or (link is not None and link[1]),
-            sync=sync.get(r.asset_id),
+            sync=sync,
         )
-        if device_id is None:
-            continue
         if link is not None:
             by_device.setdefault(device_id, ref)
         else:
@@ -352,6 +368,10 @@ def _push(
     full: bool,
 ) -> PushResult:
     lock_push_transaction(s, integration_id)
+    if not s.is_postgres:
+        # A first push writes ~100 MB of pages (400k software rows): with SQLite's default
+        # 2 MB page cache they are evicted and re-read while the indexes grow.
+        s.conn.exec_driver_sql("PRAGMA cache_size = -65536")
     now = utcnow()
     result = PushResult()
     plan = _Plan()
@@ -474,7 +494,7 @@ def _match_new(
     candidates = [
         Candidate(
             ref.asset_id,
-            ref.client_id,
+            details[ref.asset_id].values["client_id"],
             ref.device_id,
             _identity(
                 details[ref.asset_id].values["serial_number"],
@@ -485,9 +505,7 @@ def _match_new(
         if ref.asset_id in details
     ]
     for row in _unbound_candidates(s, {d.asset["client_id"] for d, _ in new}):
-        pool[row["asset_id"]] = _Ref(
-            row["asset_id"], None, "", row["client_id"], None, mapped=False, deleted=False
-        )
+        pool[row["asset_id"]] = _Ref(row["asset_id"], None, "", None, mapped=False, deleted=False)
         candidates.append(
             Candidate(
                 row["asset_id"],
