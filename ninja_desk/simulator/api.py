@@ -102,6 +102,10 @@ EMPTY_COLLECTIONS = (
     "/organization/checklists",
     "/organization/documents",
     "/organization/{organizationId}/documents",
+    "/related-items/with-entity/{entityType}/{entityId}",
+    "/related-items/with-entity-type/{entityType}",
+    "/related-items/with-related-entity/{relEntityType}/{relEntityId}",
+    "/related-items/with-related-entity-type/{relatedEntityType}",
 )
 
 
@@ -126,5 +130,8 @@ def add_directory_routes(app: web.Application, p: str) -> None:
     r.add_get(f"{p}/software-products", rd.software_products)
     r.add_get(f"{p}/device-custom-fields", rd.device_custom_field_definitions)
     r.add_get(f"{p}/tag", rd.tags)
+    r.add_get(
+        p + "/organization/{id}/location/{location_id}/installer/{installer_type}", rd.installer
+    )
     for path in EMPTY_COLLECTIONS:
         r.add_get(p + path, rd.empty_list)

@@ -126,3 +126,33 @@ async def tags(request: web.Request) -> web.Response:
 async def empty_list(request: web.Request) -> web.Response:
     """Collections this tenant simply has none of (contacts, checklists, documents...)."""
     return json_body([])
+
+
+INSTALLER_TYPES = {
+    "WINDOWS_MSI": "msi",
+    "MAC_DMG": "dmg",
+    "MAC_PKG": "pkg",
+    "LINUX_DEB": "deb",
+    "LINUX_RPM": "rpm",
+    "LINUX_ARM64_DEB": "deb",
+    "LINUX_ARMV7A_DEB": "deb",
+    "LINUX_ARM64_RPM": "rpm",
+    "LINUX_ARMV7A_RPM": "rpm",
+}
+
+
+async def installer(request: web.Request) -> web.Response:
+    """`GET /v2/organization/{id}/location/{location_id}/installer/{installer_type}`: a
+    download `Link` for the agent installer of that location."""
+    sim = state(request)
+    org = sim.tenant.fleet.orgs.get(_int_id(request))
+    if org is None:
+        raise NotFound(f"Organization {request.match_info['id']} not found")
+    loc_id = _int_id(request, "location_id")
+    if loc_id not in org.location_ids:
+        raise NotFound(f"Location {loc_id} not found in organization {org.id}")
+    kind = request.match_info["installer_type"].upper()
+    if kind not in INSTALLER_TYPES:
+        raise web.HTTPNotFound()
+    name = f"ninjaone-agent-{org.id}-{loc_id}-{kind.lower()}.{INSTALLER_TYPES[kind]}"
+    return json_body({"url": f"{sim.base_url}/ws/agent/installer/{name}"})

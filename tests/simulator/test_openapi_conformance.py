@@ -521,6 +521,10 @@ DIRECTORY_ENDPOINTS = [
     ("/v2/device-custom-fields", "/v2/device-custom-fields"),
     ("/v2/tag", "/v2/tag"),
     ("/v2/contacts", "/v2/contacts"),
+    (
+        "/v2/organization/1/location/1/installer/WINDOWS_MSI",
+        "/v2/organization/{id}/location/{location_id}/installer/{installer_type}",
+    ),
     ("/v2/queries/windows-services?pageSize=2000", "/v2/queries/windows-services"),
     ("/v2/queries/custom-fields?pageSize=2000", "/v2/queries/custom-fields"),
     ("/v2/queries/scoped-custom-fields?pageSize=2000", "/v2/queries/scoped-custom-fields"),
