@@ -14,6 +14,9 @@
 - API under `/v2/` and `/api/v2/` (api.py, reports.py); control API under `/_sim/`
   (control.py), wrapped by `SimControl` / `AsyncSimControl` (client.py) and the
   `ninja-desk-sim` CLI (cli.py).
+- Device actions (reboot, script run, patch scan/apply, Windows service control) need the
+  `control` scope and become jobs (jobs.py, actions.py) that run `job_duration` seconds and
+  end as `/_sim/jobs` outcome rules say (`SimControl.set_job_outcome`, `ninja-desk-sim jobs`).
 - Same seed, same tenant; faults draw from a seeded RNG too.
 """
 
