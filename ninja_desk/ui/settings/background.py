@@ -14,14 +14,61 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+import shiboken6
+from PySide6.QtCore import QObject, Signal, Slot
 
 log = logging.getLogger(__name__)
 
 
 class _Relay(QObject):
+    """Carries a job's answer to the UI thread, then lets itself go.
+
+    It has no parent: the owner (a card, a dialog) may be deleted while the job still runs, and
+    a relay deleted with it while a worker thread was inside `emit` crashed in ~QObject. The
+    relay stays alive in `_IN_FLIGHT` until its answer has been delivered; the callbacks run in
+    its own slots (queued onto the UI thread from a worker) and only while the owner still
+    exists, so a closed card is never called back.
+    """
+
     done = Signal(object)
     failed = Signal(object)
+
+    def __init__(
+        self,
+        owner: QObject,
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        super().__init__()
+        self._owner = owner
+        self._on_done = on_done
+        self._on_error = on_error
+        self.done.connect(self._deliver_done)
+        self.failed.connect(self._deliver_failed)
+        _IN_FLIGHT.add(self)
+
+    @Slot(object)
+    def _deliver_done(self, value: object) -> None:
+        try:
+            if shiboken6.isValid(self._owner):
+                self._on_done(value)
+        finally:
+            self._release()
+
+    @Slot(object)
+    def _deliver_failed(self, exc: object) -> None:
+        try:
+            if shiboken6.isValid(self._owner):
+                self._on_error(exc)  # type: ignore[arg-type]
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        _IN_FLIGHT.discard(self)
+        self.deleteLater()
+
+
+_IN_FLIGHT: set[_Relay] = set()
 
 
 def run_job(
@@ -30,11 +77,7 @@ def run_job(
     on_done: Callable[[Any], None],
     on_error: Callable[[BaseException], None],
 ) -> None:
-    relay = _Relay(owner)  # parented: lives until the answer arrives, on owner's thread
-    relay.done.connect(on_done)
-    relay.failed.connect(on_error)
-    relay.done.connect(relay.deleteLater)
-    relay.failed.connect(relay.deleteLater)
+    relay = _Relay(owner, on_done, on_error)
 
     if inspect.iscoroutinefunction(fn):
         try:
