@@ -126,6 +126,8 @@ def run(url: str, n: int, software: int) -> dict[str, float]:
     return {
         "first_push_s": round(t1 - t0, 2),
         "update_push_s": round(t3 - t2, 2),
+        "first_push_phases_s": first.phases,
+        "update_push_phases_s": update.phases,
         "created": first.created,
         "updated": update.updated,
         "moved": update.moved,

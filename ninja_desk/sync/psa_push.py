@@ -82,6 +82,8 @@ class PushResult:
     software_updated: int = 0
     tickets_linked: int = 0  # alert tickets made before their asset existed, linked now
     seconds: float = 0.0
+    # Where the time went (read / plan / write / software / history), for the bench and logs.
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -399,7 +401,9 @@ def _push(
 
     latest: dict[str, DeviceSnapshot] = {str(sn.device.id): sn for sn in snapshots}
     present = {k for k, sn in latest.items() if not sn.deleted}
+    clock = time.perf_counter()
     refs = _load_refs(s, integration_id)
+    result.phases["read"] = round(time.perf_counter() - clock, 3)
     ctx = _Ctx(s, integration_id, plan, result, changed_by, now)
 
     updates: list[tuple[_Ref, DesiredAsset, DeviceSnapshot, str | None]] = []
@@ -449,6 +453,7 @@ def _push(
             continue  # the org is unmapped or not auto-synced: hands off its assets
         _plan_retire(ctx, ref)
 
+    result.phases["plan"] = round(time.perf_counter() - clock - result.phases["read"], 3)
     _write(ctx)
     if result.heartbeats:
         # One summary instead of one event per online machine per sync.
@@ -816,6 +821,7 @@ def _where_asset(table: sa.Table, s: TenantSession) -> Any:
 
 def _write(ctx: _Ctx) -> None:
     s, plan, now = ctx.s, ctx.plan, ctx.now
+    started = time.perf_counter()
     c = s.conn
     if plan.asset_inserts:
         insert_many(c, assets, plan.asset_inserts)
@@ -903,14 +909,19 @@ def _write(ctx: _Ctx) -> None:
                 "updated_at",
             ),
         )
+    ctx.result.phases["write"] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
     software = SoftwareChanges()
     if plan.software:
         software = sync_software(s, plan.software, now, new_assets=frozenset(plan.new_asset_ids))
+    ctx.result.phases["software"] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
     _write_history(ctx, software)
     if plan.bound_devices:
         ctx.result.tickets_linked = link_waiting_alerts(
             s, ctx.integration_id, plan.bound_devices, ctx.changed_by
         )
+    ctx.result.phases["history"] = round(time.perf_counter() - started, 3)
 
 
 def _write_history(ctx: _Ctx, software: SoftwareChanges) -> None:

@@ -164,10 +164,10 @@ def _insert_postgres(s: TenantSession, ins: _Inserts, now: datetime) -> None:
                 "now": now,
                 "asset_idx": _int_array(asset_idx),
                 "item_idx": _int_array(item_idx),
-                "assets": array_literal([ins.assets[p] for p in asset_index]),
-                "software": array_literal([ins.titles[i[0]] for i in items]),
+                "assets": array_literal([ins.assets[p] for p in asset_index], plain=True),
+                "software": array_literal([ins.titles[i[0]] for i in items], plain=True),
                 "versions": array_literal([i[1] for i in items]),
-                "dates": array_literal([i[2] for i in items]),
+                "dates": array_literal([i[2] for i in items], plain=True),
             },
         )
 
