@@ -1,12 +1,18 @@
-"""Relay benchmark: durable intake throughput and live delivery latency. Prints one JSON line.
+"""Relay benchmark: durable intake throughput, live delivery latency and memory under replay.
+Prints one JSON line.
 
 1. Throughput: 4 concurrent senders post webhooks as fast as the relay acknowledges them
    (SQLite, WAL, synchronous=FULL: every 200 is on disk).
 2. Latency: 20 live SSE subscribers; webhooks are sent at a steady 500/s; latency is from the
    start of the POST to the event's arrival at each subscriber (p50/p99 over all deliveries).
+3. Memory (skip with --no-memory): a second relay over a log of 700 events of ~1 MiB; 50
+   streams replay from seq 0 while batch requests ask for limit=10000 over and over, for
+   --memory-seconds; reports the relay's peak RSS (VmHWM) and /healthz latency, probed every
+   20 ms from a separate process so the load generator's own work does not count.
 
 The relay runs as a subprocess (`python -m ninja_desk.relay.cli serve`), like in production.
 Usage: .venv/bin/python bench/relay_bench.py [--seconds 4] [--rate 500] [--subscribers 20]
+       [--memory-events 700] [--memory-streams 50] [--memory-seconds 20] [--no-memory]
 """
 
 from __future__ import annotations
@@ -24,7 +30,24 @@ from pathlib import Path
 import aiohttp
 
 from ninja_desk.relay import admin
-from ninja_desk.relay.store import open_store
+from ninja_desk.relay.store import Incoming, open_store
+
+MIB = 1024 * 1024
+# Runs in its own process: GETs /healthz every 20 ms, prints the latencies (seconds) as JSON.
+_PROBE = """
+import json, sys, time, http.client
+host, port, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+out, end = [], time.monotonic() + seconds
+conn = http.client.HTTPConnection(host, port, timeout=10)
+while time.monotonic() < end:
+    t0 = time.perf_counter()
+    conn.request("GET", "/healthz")
+    resp = conn.getresponse()
+    resp.read()
+    out.append(time.perf_counter() - t0 if resp.status == 200 else 99.0)
+    time.sleep(0.02)
+print(json.dumps(out))
+"""
 
 
 def _payload(activity_id: int) -> bytes:
@@ -171,6 +194,147 @@ async def _measure(
     return accepted, cpu_ms, per_commit, latency
 
 
+def _start_relay(db: str, *extra: str) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ninja_desk.relay.cli",
+            "serve",
+            "--db",
+            db,
+            "--port",
+            "0",
+            "--log-level",
+            "WARNING",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip().rsplit(" ", 1)[-1]
+
+
+def _rss_mb(pid: int, key: str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def _replay_stream(base: str, token: str, stop: float) -> tuple[int, int]:
+    """Replay from 0 on a raw socket (the bench must not be the bottleneck): events, bytes."""
+    host, port = base.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(
+        b"GET /events?since=0 HTTP/1.1\r\nHost: relay\r\n"
+        + f"Authorization: Bearer {token}\r\n\r\n".encode()
+    )
+    marker = b"event: ninjaone.activity\n"
+    events = received = 0
+    tail = b""
+    try:
+        while time.monotonic() < stop:
+            try:
+                chunk = await asyncio.wait_for(reader.read(MIB), max(0.01, stop - time.monotonic()))
+            except TimeoutError:
+                break
+            if not chunk:
+                break
+            received += len(chunk)
+            window = tail + chunk[:64]
+            # Markers split across reads are found in the seam (tail of one + head of next).
+            seam = window.count(marker) - chunk[:64].count(marker) - tail.count(marker)
+            events += chunk.count(marker) + seam
+            tail = chunk[-40:]
+    finally:
+        writer.close()
+    return events, received
+
+
+async def _replay_batches(base: str, token: str, stop: float) -> tuple[int, int]:
+    """limit=10000 batches from 0, again and again: replies, largest reply in bytes."""
+    replies = largest = 0
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        while time.monotonic() < stop:
+            async with session.get(
+                f"{base}/events",
+                params={"since": 0, "wait": 0, "limit": 10000},
+                headers={"Authorization": f"Bearer {token}"},
+            ) as resp:
+                body = await resp.read()
+                assert resp.status == 200, body[:200]
+            replies += 1
+            largest = max(largest, len(body))
+    return replies, largest
+
+
+def _memory(args: argparse.Namespace, tmp: str) -> dict[str, object]:
+    db = f"sqlite:///{Path(tmp) / 'replay.db'}"
+    store = open_store(db)
+    store.init_schema()
+    admin.add_endpoint(store, "bench")
+    streams = args.memory_streams
+    tokens = [admin.add_subscriber(store, f"replay{i}") for i in range(streams + 4)]
+    blob = "x" * (MIB - 64)
+    for start in range(0, args.memory_events, 16):
+        end = min(args.memory_events, start + 16)
+        store.append_batch(
+            [
+                Incoming("bench", str(i), time.time(), f'{{"id":{i},"blob":"{blob}"}}')
+                for i in range(start, end)
+            ]
+        )
+    store.close()
+    proc, base = _start_relay(db)
+    try:
+        idle_rss = _rss_mb(proc.pid, "VmRSS")
+        host, port = base.removeprefix("http://").split(":")
+        probe = subprocess.Popen(
+            [sys.executable, "-c", _PROBE, host, port, str(args.memory_seconds)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+        async def run() -> list[tuple[int, int]]:
+            stop = time.monotonic() + args.memory_seconds
+            return await asyncio.gather(
+                *(_replay_stream(base, t, stop) for t in tokens[:streams]),
+                *(_replay_batches(base, t, stop) for t in tokens[streams:]),
+            )
+
+        results = asyncio.run(run())
+        out, _ = probe.communicate(timeout=args.memory_seconds + 30)
+        peak_rss = _rss_mb(proc.pid, "VmHWM")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    healthz = sorted(json.loads(out))
+    streamed = results[:streams]
+    batches = results[streams:]
+    return {
+        "memory_events": args.memory_events,
+        "memory_event_bytes": MIB,
+        "memory_streams": streams,
+        "memory_batch_clients": len(batches),
+        "memory_seconds": args.memory_seconds,
+        "replay_events_delivered": sum(e for e, _ in streamed),
+        "replay_streams_finished": sum(1 for e, _ in streamed if e >= args.memory_events),
+        "replay_gb_sent": round(sum(b for _, b in streamed) / 1e9, 2),
+        "batch_replies": sum(r for r, _ in batches),
+        "batch_largest_reply_mb": round(max(b for _, b in batches) / MIB, 2),
+        "relay_idle_rss_mb": round(idle_rss, 1),
+        "relay_peak_rss_mb": round(peak_rss, 1),
+        "healthz_probes": len(healthz),
+        "healthz_p50_ms": round(healthz[len(healthz) // 2] * 1000, 1),
+        "healthz_p99_ms": round(healthz[min(len(healthz) - 1, int(len(healthz) * 0.99))] * 1000, 1),
+        "healthz_max_ms": round(healthz[-1] * 1000, 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=4.0)
@@ -180,6 +344,10 @@ def main() -> None:
     parser.add_argument(
         "--db", help="an EMPTY database URL (e.g. a fresh PostgreSQL database); default SQLite"
     )
+    parser.add_argument("--memory-events", type=int, default=700)
+    parser.add_argument("--memory-streams", type=int, default=50)
+    parser.add_argument("--memory-seconds", type=float, default=20.0)
+    parser.add_argument("--no-memory", action="store_true", help="skip the replay memory run")
     args = parser.parse_args()
     # Other work on the box skews wall-clock figures; record how busy it was.
     load_before = os.getloadavg()[0]
@@ -190,33 +358,15 @@ def main() -> None:
         secret = admin.add_endpoint(store, "bench")
         tokens = [admin.add_subscriber(store, f"desk{i}") for i in range(args.subscribers)]
         store.close()
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "ninja_desk.relay.cli",
-                "serve",
-                "--db",
-                db,
-                "--port",
-                "0",
-                "--log-level",
-                "WARNING",
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+        proc, base = _start_relay(db)
         try:
-            assert proc.stdout is not None
-            line = proc.stdout.readline()
-            base = line.strip().rsplit(" ", 1)[-1]
             accepted, cpu_ms, per_commit, (p50, p99, deliveries, sent) = asyncio.run(
                 _measure(base, secret, tokens, args, proc.pid)
             )
         finally:
             proc.terminate()
             proc.wait(10)
+        memory = {} if args.no_memory else _memory(args, tmp)
     print(
         json.dumps(
             {
@@ -235,6 +385,7 @@ def main() -> None:
                 "deliveries": deliveries,
                 "latency_p50_ms": round(p50, 2),
                 "latency_p99_ms": round(p99, 2),
+                **memory,
             }
         )
     )
