@@ -31,11 +31,15 @@ DEMO_CLIENT_SECRET = "demo-secret"  # the simulator's published test client, not
 RELAY_ENDPOINT = "ninjaone"
 
 # Rules a new MSP would start with: critical and major alerts become tickets, noise is dropped.
-DEMO_RULES: tuple[tuple[str, dict[str, Any], dict[str, Any]], ...] = (
-    ("Critical and major alerts open tickets", {"severities": ["CRITICAL", "MAJOR"]},
-     {"type": "create_ticket", "priority": "from_severity", "board": "Monitoring",
-      "auto_resolve": True, "group_storms": True, "storm_window_minutes": 15}),
-    ("Minor alerts: watch only", {"severities": ["MINOR", "NONE"]}, {"type": "suppress"}),
+# (name, conditions, actions, options): Alga's rule shape (conditions/actions, so the rules show
+# in Alga's UI) plus NinjaDesk's options. No board or priority is named: tickets go to the
+# integration's board with the priority the tenant's severity map gives.
+DEMO_RULES: tuple[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]], ...] = (
+    ("Critical and major alerts open tickets", {"severities": ["critical", "major"]},
+     {"createTicket": True, "autoResolveTicket": True, "resetAlertOnTicketClose": True},
+     {"dry_run": False, "group_storms": True, "storm_window_minutes": 15}),
+    ("Minor alerts: watch only", {"severities": ["minor", "none"]}, {"createTicket": False},
+     {}),
 )  # fmt: skip
 
 
@@ -119,10 +123,10 @@ def prepare_psa(demo_dir: Path, settings: Settings, ninjaone_url: str) -> None:
             if str(org.id) not in mapped:
                 org_mapping.create_client_from_organization(s, psa.integration_id, org)
         if not alert_rules.list_rules(s, psa.integration_id):
-            for order, (name, conditions, action) in enumerate(DEMO_RULES):
+            for order, (name, conditions, actions, options) in enumerate(DEMO_RULES):
                 alert_rules.create_rule(
-                    s, psa.integration_id, name, priority_order=order,
-                    conditions=conditions, action=action,
+                    s, psa.integration_id, name, priority_order=(order + 1) * 10,
+                    conditions=conditions, actions=actions, options=options,
                 )  # fmt: skip
     psa.db.dispose()
 

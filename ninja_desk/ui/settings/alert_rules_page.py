@@ -27,25 +27,29 @@ from PySide6.QtWidgets import (
 
 from ninja_desk.core.alert_rules import DEFAULT_STORM_WINDOW_MINUTES, DEFAULT_TITLE_TEMPLATE
 from ninja_desk.core.node_class import NODE_CLASS_TO_ASSET_TYPE
-from ninja_desk.core.severity import SEVERITIES
+from ninja_desk.psa.integration_settings import SEVERITIES
 from ninja_desk.psa.permissions import CONFIGURE_ALERT_RULES
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.formatting import node_class_text
-from ninja_desk.ui.settings.alert_rules_service import alert_rules_service
+from ninja_desk.ui.settings.alert_rules_service import RuleChoices, alert_rules_service
 from ninja_desk.ui.settings.background import BusyPageMixin
 from ninja_desk.ui.settings.common import ReadOnlyNote, hint
-from ninja_desk.ui.settings.rule_preview import clean_conditions, preview_last_week
+from ninja_desk.ui.settings.rule_preview import (
+    clean_conditions,
+    clean_options,
+    creates_ticket,
+    preview_last_week,
+)
 from ninja_desk.ui.settings.services import permission_reason
 
 RULE_ROLE = Qt.ItemDataRole.UserRole
-PRIORITIES = (
-    ("from_severity", "From the alert's severity"),
-    ("low", "Low"),
-    ("medium", "Medium"),
-    ("high", "High"),
-    ("urgent", "Urgent"),
-)
 NEW_KEY = "new"
+# The editor's fields, by the keys they write; any other key a rule holds is kept on save.
+SHOWN_CONDITIONS = ("severities", "activityTypes", "sourceTypes", "organizationIds",
+                    "messagePattern", "keywords")  # fmt: skip
+SHOWN_ACTIONS = ("createTicket", "boardId", "priorityOverride", "assignToUserId",
+                 "autoResolveTicket", "autoResolveStatusId", "resetAlertOnTicketClose")  # fmt: skip
+SHOWN_OPTIONS = ("dry_run", "group_storms", "storm_window_minutes", "client_ids", "node_classes")
 
 
 def rule_dict(rule: Any) -> dict[str, Any]:
@@ -55,36 +59,61 @@ def rule_dict(rule: Any) -> dict[str, Any]:
     return {
         "rule_id": rule.rule_id,
         "name": rule.name,
+        "description": rule.description,
         "priority_order": rule.priority_order,
-        "is_enabled": rule.is_enabled,
-        "dry_run": rule.dry_run,
+        "is_active": rule.is_active,
         "conditions": dict(rule.conditions or {}),
-        "action": dict(rule.action or {}),
+        "actions": dict(rule.actions or {}),
+        "options": dict(rule.options or {}),
     }
 
 
-def _csv(text: str) -> list[str]:
-    return [part.strip().upper() for part in text.split(",") if part.strip()]
+def _csv(text: str, *, upper: bool = True) -> list[str]:
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    return [p.upper() for p in parts] if upper else parts
+
+
+def _set_combo(combo: QComboBox, value: Any, unknown: str) -> None:
+    """Select the entry whose data is `value`; an id the tenant no longer lists stays, named."""
+    value = "" if value is None else str(value)
+    index = combo.findData(value)
+    if index < 0:
+        combo.addItem(f"{unknown} ({value[:8]}…)", value)
+        index = combo.count() - 1
+    combo.setCurrentIndex(index)
+
+
+def _fill_combo(combo: QComboBox, first: str, choices: list[tuple[str, str]]) -> None:
+    current = combo.currentData()
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItem(first, "")
+    for value, label in choices:
+        combo.addItem(label, value)
+    combo.blockSignals(False)
+    combo.setCurrentIndex(max(combo.findData(current), 0))
 
 
 class _CheckList(QListWidget):
     """A short list of checkable choices (organizations, clients, device classes)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, unknown: str = "{} (not in the cache)", parent: QWidget | None = None):
         super().__init__(parent)
         self.setMaximumHeight(110)
+        self._unknown = unknown
 
     def set_choices(self, choices: list[tuple[Any, str]]) -> None:
         checked = set(self.checked())
         self.clear()
         for value, label in choices:
-            item = QListWidgetItem(label)
-            item.setData(RULE_ROLE, value)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(
-                Qt.CheckState.Checked if value in checked else Qt.CheckState.Unchecked
-            )
-            self.addItem(item)
+            self._add(value, label, value in checked)
+
+    def _add(self, value: Any, label: str, checked: bool) -> None:
+        item = QListWidgetItem(label)
+        item.setData(RULE_ROLE, value)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+        self.addItem(item)
 
     def checked(self) -> list[Any]:
         return [
@@ -94,11 +123,18 @@ class _CheckList(QListWidget):
         ]
 
     def set_checked(self, values: list[Any]) -> None:
+        """Check exactly `values`; one this list does not offer is added, so saving keeps it."""
         wanted = {str(v) for v in values}
+        seen: set[str] = set()
         for i in range(self.count()):
             item = self.item(i)
-            state = str(item.data(RULE_ROLE)) in wanted
-            item.setCheckState(Qt.CheckState.Checked if state else Qt.CheckState.Unchecked)
+            key = str(item.data(RULE_ROLE))
+            seen.add(key)
+            item.setCheckState(Qt.CheckState.Checked if key in wanted else Qt.CheckState.Unchecked)
+        for value in values:
+            if str(value) not in seen:
+                seen.add(str(value))
+                self._add(value, self._unknown.format(value), True)
 
 
 class AlertRulesPage(BusyPageMixin, QWidget):
@@ -110,6 +146,7 @@ class AlertRulesPage(BusyPageMixin, QWidget):
         self.ctx = ctx
         self.service: Any = None
         self.rules: list[dict[str, Any]] = []
+        self.choices = RuleChoices()
         self._editing: dict[str, Any] | None = None
         self._busy = False
         self._build()
@@ -169,21 +206,30 @@ class AlertRulesPage(BusyPageMixin, QWidget):
         form = QFormLayout(conditions)
         severity_row = QHBoxLayout()
         self.severity_checks: dict[str, QCheckBox] = {}
-        for name in reversed(SEVERITIES):
+        for name in SEVERITIES:  # Alga's words, most urgent first
             check = QCheckBox(name.title())
             self.severity_checks[name] = check
             severity_row.addWidget(check)
         severity_row.addStretch(1)
         form.addRow("Severity", severity_row)
         self.types_edit = QLineEdit(placeholderText="CONDITION, ANTIVIRUS, PATCH_MANAGEMENT …")
-        self.codes_edit = QLineEdit(placeholderText="Status codes, comma separated")
-        self.orgs_list = _CheckList()
-        self.clients_list = _CheckList()
+        self.sources_edit = QLineEdit(placeholderText="CONDITION_AGENT_CPU, AGENT_OFFLINE …")
+        self.sources_edit.setToolTip("NinjaOne source types, comma separated; * is a wildcard.")
+        self.orgs_list = _CheckList("Organization {} (not in the cache)")
+        self.clients_list = _CheckList("Client {} (not in the cache)")
         self.classes_list = _CheckList()
         self.classes_list.set_choices([(c, node_class_text(c)) for c in NODE_CLASS_TO_ASSET_TYPE])
-        self.message_edit = QLineEdit(placeholderText="Text the message contains")
+        self.clients_list.setToolTip(
+            "A NinjaDesk condition (Alga's rules have none): Alga shows the rule without it."
+        )
+        self.classes_list.setToolTip(self.clients_list.toolTip())
+        self.message_edit = QLineEdit(placeholderText="Regular expression, e.g. disk|volume")
+        self.message_edit.setToolTip(
+            "Searched in the alert message and condition name, ignoring case."
+        )
+        self.keywords_edit = QLineEdit(placeholderText="Any of these words, comma separated")
         form.addRow("Activity types", self.types_edit)
-        form.addRow("Status codes", self.codes_edit)
+        form.addRow("Source types", self.sources_edit)
         lists = QHBoxLayout()
         for label, widget in (
             ("Organizations", self.orgs_list),
@@ -195,7 +241,8 @@ class AlertRulesPage(BusyPageMixin, QWidget):
             column.addWidget(widget)
             lists.addLayout(column)
         form.addRow(lists)
-        form.addRow("Message", self.message_edit)
+        form.addRow("Message pattern", self.message_edit)
+        form.addRow("Keywords", self.keywords_edit)
         outer.addWidget(conditions)
 
         action = QGroupBox("Then")
@@ -204,16 +251,23 @@ class AlertRulesPage(BusyPageMixin, QWidget):
         self.action_combo.addItem("Create a ticket", "create_ticket")
         self.action_combo.addItem("Suppress (no ticket)", "suppress")
         self.action_combo.currentIndexChanged.connect(self._action_changed)
+        # The tenant's own boards, priorities, statuses and users, by their own names.
         self.priority_combo = QComboBox()
-        for key, label in PRIORITIES:
-            self.priority_combo.addItem(label, key)
-        self.board_edit = QLineEdit(placeholderText="Default board")
-        self.assignee_edit = QLineEdit(placeholderText="Unassigned")
+        self.board_combo = QComboBox()
+        self.board_combo.currentIndexChanged.connect(self._board_changed)
+        self.assignee_combo = QComboBox()
+        self.resolve_status_combo = QComboBox()
+        self._fill_choices()
         self.title_edit = QLineEdit(placeholderText=DEFAULT_TITLE_TEMPLATE)
         self.title_edit.setToolTip(
-            "Placeholders: {condition} {device} {severity} {message} {activity} {source_type}"
+            "Placeholders: {{condition}} {{device}} {{severity}} {{message}} {{activity}} "
+            "{{source_type}} (Alga's spelling; {device} works too)"
         )
-        self.auto_resolve_check = QCheckBox("Resolve the ticket when the alert resets")
+        self.auto_resolve_check = QCheckBox("Resolve the ticket when the alert resets, with")
+        resolve = QHBoxLayout()
+        resolve.addWidget(self.auto_resolve_check)
+        resolve.addWidget(self.resolve_status_combo, 1)
+        self.auto_resolve_check.toggled.connect(lambda _on: self._action_changed())
         self.reset_on_close_check = QCheckBox("Closing the ticket resets the alert in NinjaOne")
         self.storms_check = QCheckBox("Group alert storms into one ticket, within")
         self.storm_spin = QSpinBox(minimum=1, maximum=1440, suffix=" min")
@@ -226,19 +280,20 @@ class AlertRulesPage(BusyPageMixin, QWidget):
         storms.addWidget(self.storm_spin)
         storms.addStretch(1)
         action_form.addRow("Action", self.action_combo)
+        action_form.addRow("Board", self.board_combo)
         action_form.addRow("Priority", self.priority_combo)
-        action_form.addRow("Board", self.board_edit)
-        action_form.addRow("Assignee", self.assignee_edit)
+        action_form.addRow("Assignee", self.assignee_combo)
         action_form.addRow("Title", self.title_edit)
-        action_form.addRow("", self.auto_resolve_check)
+        action_form.addRow("", resolve)
         action_form.addRow("", self.reset_on_close_check)
         action_form.addRow("", storms)
         self._ticket_fields = (
             self.priority_combo,
-            self.board_edit,
-            self.assignee_edit,
+            self.board_combo,
+            self.assignee_combo,
             self.title_edit,
             self.auto_resolve_check,
+            self.resolve_status_combo,
             self.reset_on_close_check,
             self.storms_check,
             self.storm_spin,
@@ -283,7 +338,7 @@ class AlertRulesPage(BusyPageMixin, QWidget):
     def refresh(self) -> None:
         self.orgs_list.set_choices(
             [
-                (r["id"], r["name"])
+                (str(r["id"]), r["name"])
                 for r in self.ctx.cache.rows(
                     "SELECT id, name FROM organizations WHERE deleted = 0"
                     " ORDER BY name COLLATE NOCASE"
@@ -303,10 +358,37 @@ class AlertRulesPage(BusyPageMixin, QWidget):
         if isinstance(self.service, str):
             self._set_rules([])
             return
-        self._run(
-            "Loading rules…",
-            self.service.list,
-            lambda rules: self._set_rules([rule_dict(r) for r in rules]),
+        service = self.service
+
+        def load() -> Any:
+            choices = service.choices() if hasattr(service, "choices") else RuleChoices()
+            return choices, service.list()
+
+        def loaded(result: Any) -> None:
+            self.choices, rules = result
+            self._fill_choices()
+            self._set_rules([rule_dict(r) for r in rules])
+
+        self._run("Loading rules…", load, loaded)
+
+    def _fill_choices(self) -> None:
+        c = self.choices
+        default = dict(c.boards).get(c.default_board or "")
+        _fill_combo(
+            self.board_combo,
+            f"The integration's board ({default})" if default else "The integration's board",
+            c.boards,
+        )
+        _fill_combo(self.priority_combo, "From the alert's severity", c.priorities)
+        _fill_combo(self.assignee_combo, "Unassigned", c.users)
+        self._board_changed()
+
+    def _board_changed(self) -> None:
+        board = self.board_combo.currentData() or self.choices.default_board or ""
+        _fill_combo(
+            self.resolve_status_combo,
+            "the board's closed status",
+            self.choices.closed_statuses.get(board, []),
         )
 
     def _set_rules(self, rules: list[dict[str, Any]], select: Any = None) -> None:
@@ -327,11 +409,11 @@ class AlertRulesPage(BusyPageMixin, QWidget):
     @staticmethod
     def _item_for(rule: dict[str, Any]) -> QListWidgetItem:
         flags = []
-        if not rule.get("is_enabled", True):
+        if not rule.get("is_active", True):
             flags.append("off")
-        if rule.get("dry_run"):
+        if (rule.get("options") or {}).get("dry_run"):
             flags.append("dry run")
-        if (rule.get("action") or {}).get("type") == "suppress":
+        if not creates_ticket(rule):
             flags.append("suppress")
         text = rule["name"] + (f"  ({', '.join(flags)})" if flags else "")
         item = QListWidgetItem(text)
@@ -350,89 +432,112 @@ class AlertRulesPage(BusyPageMixin, QWidget):
     def _rule_picked(self) -> None:
         rule = self.current_rule()
         self._editing = rule
-        rule = rule or {"name": "", "is_enabled": True, "conditions": {}, "action": {}}
-        c, a = rule.get("conditions") or {}, rule.get("action") or {}
+        rule = rule or {"name": "", "is_active": True}
+        c = rule.get("conditions") or {}
+        a = rule.get("actions") or {}
+        o = rule.get("options") or {}
         self.name_edit.setText(rule.get("name", ""))
-        self.enabled_check.setChecked(bool(rule.get("is_enabled", True)))
-        self.dry_run_check.setChecked(bool(rule.get("dry_run", False)))
-        wanted = {s.upper() for s in c.get("severities") or ()}
+        self.enabled_check.setChecked(bool(rule.get("is_active", True)))
+        self.dry_run_check.setChecked(bool(o.get("dry_run", False)))
+        wanted = {str(x).lower() for x in c.get("severities") or ()}
         for name, check in self.severity_checks.items():
             check.setChecked(name in wanted)
-        self.types_edit.setText(", ".join(c.get("activity_types") or ()))
-        self.codes_edit.setText(", ".join(c.get("status_codes") or ()))
-        self.orgs_list.set_checked(list(c.get("organization_ids") or ()))
-        self.clients_list.set_checked(list(c.get("client_ids") or ()))
-        self.classes_list.set_checked(list(c.get("node_classes") or ()))
-        self.message_edit.setText(c.get("message_contains") or "")
-        self.action_combo.setCurrentIndex(
-            max(self.action_combo.findData(a.get("type", "create_ticket")), 0)
+        self.types_edit.setText(", ".join(c.get("activityTypes") or ()))
+        self.sources_edit.setText(", ".join(c.get("sourceTypes") or ()))
+        self.orgs_list.set_checked([str(x) for x in c.get("organizationIds") or ()])
+        self.clients_list.set_checked(list(o.get("client_ids") or ()))
+        self.classes_list.set_checked(list(o.get("node_classes") or ()))
+        self.message_edit.setText(str(c.get("messagePattern") or ""))
+        self.keywords_edit.setText(", ".join(c.get("keywords") or ()))
+        self.action_combo.setCurrentIndex(0 if a.get("createTicket", True) else 1)
+        _set_combo(self.board_combo, a.get("boardId"), "Board not in this tenant")
+        self._board_changed()
+        _set_combo(self.priority_combo, a.get("priorityOverride"), "Priority not in this tenant")
+        _set_combo(self.assignee_combo, a.get("assignToUserId"), "User not in this tenant")
+        _set_combo(
+            self.resolve_status_combo, a.get("autoResolveStatusId"), "Status not on this board"
         )
-        self.priority_combo.setCurrentIndex(
-            max(self.priority_combo.findData(a.get("priority", "from_severity")), 0)
-        )
-        self.board_edit.setText(a.get("board") or "")
-        self.assignee_edit.setText(a.get("assignee") or "")
-        self.title_edit.setText(a.get("title_template") or "")
-        self.auto_resolve_check.setChecked(bool(a.get("auto_resolve", True)))
-        self.reset_on_close_check.setChecked(bool(a.get("reset_on_close", False)))
-        self.storms_check.setChecked(bool(a.get("group_storms", True)))
-        self.storm_spin.setValue(int(a.get("storm_window_minutes") or DEFAULT_STORM_WINDOW_MINUTES))
+        self.title_edit.setText(str((a.get("ticketTemplate") or {}).get("titleTemplate") or ""))
+        # Alga's defaults for keys a rule leaves out (psa.alert_rules.to_core reads them so).
+        self.auto_resolve_check.setChecked(bool(a.get("autoResolveTicket", True)))
+        self.reset_on_close_check.setChecked(bool(a.get("resetAlertOnTicketClose", True)))
+        self.storms_check.setChecked(bool(o.get("group_storms", False)))
+        self.storm_spin.setValue(int(o.get("storm_window_minutes") or DEFAULT_STORM_WINDOW_MINUTES))
         self.preview_label.setText("")
         self._update_actions()
 
     def _action_changed(self) -> None:
         ticket = self.action_combo.currentData() == "create_ticket"
+        editable = ticket and self.read_only_reason() is None and not self._busy
         for widget in self._ticket_fields:
-            widget.setEnabled(ticket and self.read_only_reason() is None)
+            widget.setEnabled(editable and self._editing is not None)
+        if editable:
+            self.resolve_status_combo.setEnabled(
+                self.auto_resolve_check.isChecked() and self._editing is not None
+            )
+            self.storm_spin.setEnabled(self.storms_check.isChecked() and self._editing is not None)
 
     def editor_values(self) -> dict[str, Any]:
-        """The rule as the editor shows it (conditions cleaned of empty entries)."""
-        # Keys the editor does not show (priority_map, ...) survive an edit.
-        kept = dict((self._editing or {}).get("action") or {})
-        for key in (
-            "type",
-            "priority",
-            "board",
-            "assignee",
-            "title_template",
-            "auto_resolve",
-            "reset_on_close",
-            "group_storms",
-            "storm_window_minutes",
-        ):
-            kept.pop(key, None)
-        action: dict[str, Any] = {**kept, "type": self.action_combo.currentData()}
-        if action["type"] == "create_ticket":
-            action["auto_resolve"] = self.auto_resolve_check.isChecked()
-            action["reset_on_close"] = self.reset_on_close_check.isChecked()
-            action["group_storms"] = self.storms_check.isChecked()
-            if self.storms_check.isChecked():
-                action["storm_window_minutes"] = self.storm_spin.value()
-            action["priority"] = self.priority_combo.currentData()
-            for key, edit in (
-                ("board", self.board_edit),
-                ("assignee", self.assignee_edit),
-                ("title_template", self.title_edit),
-            ):
-                if edit.text().strip():
-                    action[key] = edit.text().strip()
-        conditions = clean_conditions(
-            {
-                "severities": [n for n, c in self.severity_checks.items() if c.isChecked()],
-                "activity_types": _csv(self.types_edit.text()),
-                "status_codes": _csv(self.codes_edit.text()),
-                "organization_ids": self.orgs_list.checked(),
-                "client_ids": self.clients_list.checked(),
-                "node_classes": self.classes_list.checked(),
-                "message_contains": self.message_edit.text(),
-            }
+        """The rule as the editor shows it: Alga's conditions and actions plus NinjaDesk's
+        options. Keys the editor does not show (alertClasses, notifyUserIds, a description
+        template, ...) are kept as the rule had them."""
+        editing = self._editing or {}
+        conditions = {
+            k: v for k, v in (editing.get("conditions") or {}).items() if k not in SHOWN_CONDITIONS
+        }
+        conditions.update(
+            severities=[n for n, c in self.severity_checks.items() if c.isChecked()],
+            activityTypes=_csv(self.types_edit.text()),
+            sourceTypes=_csv(self.sources_edit.text()),
+            organizationIds=[str(x) for x in self.orgs_list.checked()],
+            messagePattern=self.message_edit.text(),
+            keywords=_csv(self.keywords_edit.text(), upper=False),
         )
+        actions = dict(editing.get("actions") or {})
+        ticket = self.action_combo.currentData() == "create_ticket"
+        actions["createTicket"] = ticket
+        if ticket:  # a suppressing rule keeps its ticket settings for when it is turned back
+            for key, combo in (
+                ("boardId", self.board_combo),
+                ("priorityOverride", self.priority_combo),
+                ("assignToUserId", self.assignee_combo),
+                ("autoResolveStatusId", self.resolve_status_combo),
+            ):
+                if combo.currentData():
+                    actions[key] = combo.currentData()
+                else:
+                    actions.pop(key, None)
+            if not self.auto_resolve_check.isChecked():
+                actions.pop("autoResolveStatusId", None)
+            actions["autoResolveTicket"] = self.auto_resolve_check.isChecked()
+            actions["resetAlertOnTicketClose"] = self.reset_on_close_check.isChecked()
+            template = dict(actions.get("ticketTemplate") or {})
+            title = self.title_edit.text().strip()
+            if title:
+                template["titleTemplate"] = title
+            else:
+                template.pop("titleTemplate", None)
+            if template:
+                actions["ticketTemplate"] = template
+            else:
+                actions.pop("ticketTemplate", None)
+        options = {
+            k: v for k, v in (editing.get("options") or {}).items() if k not in SHOWN_OPTIONS
+        }
+        options.update(
+            dry_run=self.dry_run_check.isChecked(),
+            group_storms=self.storms_check.isChecked(),
+            client_ids=self.clients_list.checked(),
+            node_classes=self.classes_list.checked(),
+        )
+        if self.storms_check.isChecked():
+            options["storm_window_minutes"] = self.storm_spin.value()
         return {
             "name": self.name_edit.text().strip(),
-            "is_enabled": self.enabled_check.isChecked(),
-            "dry_run": self.dry_run_check.isChecked(),
-            "conditions": conditions,
-            "action": action,
+            "is_active": self.enabled_check.isChecked(),
+            "conditions": clean_conditions(conditions),
+            "actions": actions,
+            "options": clean_options(options),
         }
 
     def _update_actions(self) -> None:
@@ -446,18 +551,17 @@ class AlertRulesPage(BusyPageMixin, QWidget):
             self.enabled_check,
             self.dry_run_check,
             self.types_edit,
-            self.codes_edit,
+            self.sources_edit,
             self.orgs_list,
             self.clients_list,
             self.classes_list,
             self.message_edit,
+            self.keywords_edit,
             self.action_combo,
             *self.severity_checks.values(),
         ):
             widget.setEnabled(editable and has_rule)
         self._action_changed()
-        for widget in self._ticket_fields:
-            widget.setEnabled(widget.isEnabled() and has_rule)
         self.save_button.setEnabled(editable and has_rule)
         self.revert_button.setEnabled(editable and has_rule)
         self.delete_button.setEnabled(editable and has_rule)
@@ -476,10 +580,19 @@ class AlertRulesPage(BusyPageMixin, QWidget):
             "rule_id": None,
             "name": "New rule",
             "priority_order": (max((r["priority_order"] for r in self.rules), default=0) + 10),
-            "is_enabled": True,
-            "dry_run": True,  # a new rule starts safe: it records decisions, makes no tickets
-            "conditions": {"severities": ["CRITICAL"]},
-            "action": {"type": "create_ticket", "priority": "from_severity"},
+            "is_active": True,
+            "conditions": {"severities": ["critical"]},
+            "actions": {
+                "createTicket": True,
+                "autoResolveTicket": True,
+                "resetAlertOnTicketClose": True,
+            },
+            # a new rule starts safe: it records decisions, makes no tickets
+            "options": {
+                "dry_run": True,
+                "group_storms": True,
+                "storm_window_minutes": DEFAULT_STORM_WINDOW_MINUTES,
+            },
         }
         self.rules.append(draft)
         self.rules_list.addItem(self._item_for(draft))
@@ -581,10 +694,11 @@ class AlertRulesPage(BusyPageMixin, QWidget):
             for r in self.rules
         ]
         service, cache = self.service, self.ctx.cache
+        wants_clients = any((r.get("options") or {}).get("client_ids") for _k, r in rules)
 
         def run() -> Any:
             client_of_org = None
-            if edited["conditions"].get("client_ids") and hasattr(service, "client_of_org"):
+            if wants_clients and hasattr(service, "client_of_org"):
                 client_of_org = service.client_of_org()
             return preview_last_week(cache, rules, client_of_org)
 
