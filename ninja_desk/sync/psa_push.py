@@ -522,8 +522,10 @@ def _match_new(
     index = IdentityIndex(candidates)
     out: list[tuple[_Ref, DesiredAsset, DeviceSnapshot, str | None]] = []
     for desired, snap in new:
-        fp = fingerprint(desired.serial, desired.manufacturer, desired.macs)
-        match = index.match(desired.asset["client_id"], fp)
+        match = None
+        if candidates:  # a first push has none: no identity to work out
+            fp = fingerprint(desired.serial, desired.manufacturer, desired.macs)
+            match = index.match(desired.asset["client_id"], fp)
         if match is None:
             _plan_create(ctx, desired, snap)
             continue

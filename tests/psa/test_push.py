@@ -735,3 +735,33 @@ def test_an_unchanged_fleet_writes_no_row(psa, fleet):
         ).all()
         seen_after = s.conn.execute(sa.select(sa.func.max(asset_software.c.last_seen_at))).scalar()
     assert sorted(before) == sorted(after) and seen_before == seen_after
+
+
+def test_a_ninjaone_outage_sets_the_error_and_emits_sync_failed(psa, fleet):
+    from ninja_desk.sync.psa_push import record_sync_failure
+
+    integration, _ = fleet
+    seen = []
+    psa.psa.bus.subscribe("rmm.sync.*", lambda e: seen.append((e.type, e.payload)))
+    record_sync_failure(psa.psa, psa.tenant, integration, "NinjaOne did not answer (503).")
+    with psa.psa.tenant_session(psa.tenant) as s:
+        status, error = s.conn.execute(
+            sa.select(rmm_integrations.c.sync_status, rmm_integrations.c.sync_error).where(
+                rmm_integrations.c.integration_id == integration
+            )
+        ).one()
+    assert (status, error) == ("error", "NinjaOne did not answer (503).")
+    assert seen == [
+        (
+            "rmm.sync.failed",
+            {"integration_id": str(integration), "error": "NinjaOne did not answer (503)."},
+        )
+    ]
+    push(psa, integration, [snapshot(device(400))])  # the next good push clears it
+    with psa.psa.tenant_session(psa.tenant) as s:
+        status, error = s.conn.execute(
+            sa.select(rmm_integrations.c.sync_status, rmm_integrations.c.sync_error).where(
+                rmm_integrations.c.integration_id == integration
+            )
+        ).one()
+    assert (status, error) == ("completed", None)
