@@ -8,7 +8,12 @@ from PySide6.QtWidgets import QMessageBox
 from ninja_desk.ninjaone.connection import ConnectionStatus
 from ninja_desk.ninjaone.disconnect import DisconnectReport
 from ninja_desk.paths import config_file
-from ninja_desk.psa.permissions import ALL_PERMISSIONS, SYNC_DEVICES
+from ninja_desk.psa.permissions import (
+    ALL_PERMISSIONS,
+    CONFIGURE_INTEGRATION,
+    SYNC_DEVICES,
+    denial_sentence,
+)
 from ninja_desk.settings import Settings
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.settings.ninjaone_card import DISCONNECT_TEXT
@@ -159,7 +164,8 @@ def test_read_only_without_configure_rights(qtbot, tmp_path):
     view = make_view(qtbot, ctx)
     page = view.integrations
     assert page.note.isVisibleTo(view)
-    assert "Only an admin can connect" in page.note.text()
+    assert denial_sentence(CONFIGURE_INTEGRATION) in page.note.text()  # names Alga's right
+    assert "settings:update" in page.note.text()
     assert "relay" in page.note.text()
     for widget in (
         page.ninjaone.region_combo,
@@ -172,7 +178,7 @@ def test_read_only_without_configure_rights(qtbot, tmp_path):
         page.psa.migrate_button,
     ):
         assert not widget.isEnabled(), widget
-    assert "Only an admin" in page.ninjaone.connect_button.toolTip()
+    assert denial_sentence(CONFIGURE_INTEGRATION) in page.ninjaone.connect_button.toolTip()
     # the sync schedule is this desktop's own preference
     assert page.ninjaone.interval_spin.isEnabled()
     page.ninjaone.interval_spin.setValue(5)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from ninja_desk.psa.clients import create_client
-from ninja_desk.psa.permissions import ALL_PERMISSIONS
+from ninja_desk.psa.permissions import ALL_PERMISSIONS, CONFIGURE_ORG_MAPPING, denial_sentence
 from ninja_desk.ui.settings.org_mapping_page import NOT_MAPPED, OrgMappingPage
 from tests.ui.alerts_tickets_sample_data import make_ctx
 from tests.ui.settings_psa_fixture import psa_template, settings_psa  # noqa: F401
@@ -88,7 +88,8 @@ def test_read_only_for_a_technician(
     qtbot.addWidget(page)
     wait_idle(qtbot, page)
     assert page.note.isVisibleTo(page)
-    assert "Only an admin can change how NinjaOne organizations map" in page.note.text()
+    assert denial_sentence(CONFIGURE_ORG_MAPPING) in page.note.text()  # names Alga's right
+    assert "settings:update" in page.note.text()
     assert page.model.rowCount() == 3  # still visible
     page.select_org(1)
     for button in (page.map_button, page.create_button, page.bulk_button):
