@@ -137,7 +137,8 @@ def test_detail_shows_rule_decision(qtbot, ctx):
     qtbot.addWidget(view)
     view.select_alert("alert-0000")
     assert view.decision_label.text() == (
-        "Ticket created\nRule 'Critical servers' matched.\nRule: Critical servers · priority urgent"
+        "Ticket created\nRule 'Critical servers' matched."
+        "\nRule: Critical servers · priority P1 - Critical"
     )
     assert view.detail_fields["ticket"].text() == "#1001"
     view.select_alert("alert-0003")

@@ -14,7 +14,7 @@ def test_prefixed_and_plain_numbers_sort_in_order_and_show_once(qtbot, tmp_path)
     cache.write_blocking(
         lambda conn: conn.exec_driver_sql(
             "INSERT INTO psa_tickets (id, number, title, status, priority, updated_at) "
-            "VALUES (?, ?, 'Disk full', 'Open', 'urgent', 1)",
+            "VALUES (?, ?, 'Disk full', 'New', 'P1 - Critical', 1)",
             [(f"t{i}", n) for i, n in enumerate(numbers)],
         )
     )
@@ -24,5 +24,5 @@ def test_prefixed_and_plain_numbers_sort_in_order_and_show_once(qtbot, tmp_path)
     assert shown == ["#999", "#2041", "TIC000009", "TIC000010", "TIC000100"]
     model.sort(0, Qt.SortOrder.DescendingOrder)
     assert model.data(model.index(0, 0)) == "TIC000100"
-    assert model.data(model.index(0, 4)) == "Urgent"
+    assert model.data(model.index(0, 4)) == "P1 - Critical"  # the tenant's name, as is
     cache.close()

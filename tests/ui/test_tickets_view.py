@@ -141,11 +141,11 @@ def test_empty_cache_explains_itself(qtbot, tmp_path):
     ctx.cache.close()
 
 
-def test_header_shows_alga_numbers_and_readable_priority(qtbot, ctx):
+def test_header_shows_alga_numbers_and_the_tenants_own_names(qtbot, ctx):
     ctx.cache.write_blocking(
         lambda c: c.exec_driver_sql(
-            "UPDATE psa_tickets SET number = 'TIC000001', priority = 'urgent', "
-            "status = 'in_progress' WHERE id = 't-2'"
+            "UPDATE psa_tickets SET number = 'TIC000001', priority = 'P1 - Critical', "
+            "status = 'Curious Beginning' WHERE id = 't-2'"
         )
     )
     view = TicketsView(ctx)
@@ -153,5 +153,6 @@ def test_header_shows_alga_numbers_and_readable_priority(qtbot, ctx):
     assert view.select_ticket("t-2")
     assert view.title_label.text().startswith("TIC000001 ")
     assert "#" not in view.title_label.text()
-    assert view.fields["priority"].text() == "Urgent"
-    assert view.fields["status"].text() == "In progress"
+    # a tenant's priority and status names are shown as Alga shows them, never re-cased
+    assert view.fields["priority"].text() == "P1 - Critical"
+    assert view.fields["status"].text() == "Curious Beginning"

@@ -74,8 +74,8 @@ class TicketTableModel(PagedSqlModel):
             if not number:
                 return str(row.get("id") or "")
             return f"#{number}" if number.isdigit() else number
-        if key == "priority":
-            return str(row.get("priority") or "").capitalize()
+        if key == "priority":  # the tenant's own name ("P1 - Critical"), as Alga shows it
+            return str(row.get("priority") or "")
         if key == "updated_at":
             return format_time(row.get("updated_at") or row.get("created_at"))
         return super().cell_text(row, key)

@@ -44,11 +44,9 @@ DEVICE_ROLE = Qt.ItemDataRole.UserRole
 
 
 def _readable(value: object) -> str:
-    """'urgent' -> 'Urgent', 'in_progress' -> 'In progress'; names already cased stay."""
-    text = str(value or "").strip().replace("_", " ")
-    if not text:
-        return "—"
-    return text[0].upper() + text[1:] if text.islower() else text
+    """A status or priority as the tenant named it in Alga ("P1 - Critical", "Curious
+    Beginning"): never re-cased or translated, since the names are the tenant's own."""
+    return str(value or "").strip() or "—"
 
 
 class TicketsView(QWidget):
