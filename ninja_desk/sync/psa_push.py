@@ -296,10 +296,10 @@ def _load_refs(s: TenantSession, integration_id: uuid.UUID) -> dict[str, _Ref]:
             deleted=r.status == "inactive" or (link is not None and link[1]),
             sync=sync,
         )
-        if link is not None:
-            by_device.setdefault(device_id, ref)
-        else:
-            by_rmm.setdefault(device_id, ref)
+        # One asset per device: mapped before matched by rmm_device_id, live before retired.
+        found = by_device if link is not None else by_rmm
+        if device_id not in found or (found[device_id].deleted and not ref.deleted):
+            found[device_id] = ref
     for device_id, ref in by_rmm.items():
         by_device.setdefault(device_id, ref)
     return by_device
@@ -842,7 +842,14 @@ def _write(ctx: _Ctx) -> None:
         for clause in in_ids(c, table.c.asset_id, ids):
             c.execute(table.delete().where(table.c.tenant == s.tenant, clause))
     for asset_type, rows in plan.ext_inserts.items():
-        insert_many(c, EXTENSION_TABLES[asset_type], rows)
+        # An upsert: a row left in a type's table by anyone else must not fail the push.
+        insert_many(
+            c,
+            EXTENSION_TABLES[asset_type],
+            rows,
+            conflict=("tenant", "asset_id"),
+            update=EXTENSION_FIELDS[asset_type],
+        )
     for asset_type, rows in plan.ext_updates.items():
         table = EXTENSION_TABLES[asset_type]
         cols = EXTENSION_FIELDS[asset_type]
