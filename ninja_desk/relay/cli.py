@@ -135,8 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--memory-budget-mb",
         type=int,
-        default=64,
-        help="MiB of event payload all replies may hold in memory at once (default 64)",
+        default=16,
+        help="MiB of event payload all replies may hold in memory at once (default 16)",
     )
     p.add_argument(
         "--request-timeout",

@@ -35,9 +35,9 @@ class RelayConfig:
     # Memory: one page (a stream's or batch's read) holds at most page_bytes of payload (the
     # per-subscriber budget; a single larger event is sent alone), and all pages in flight
     # together at most memory_budget. A batch reply stops after batch_bytes.
-    page_bytes: int = 4 * 1024 * 1024
+    page_bytes: int = 1024 * 1024
     batch_bytes: int = 8 * 1024 * 1024
-    memory_budget: int = 64 * 1024 * 1024
+    memory_budget: int = 16 * 1024 * 1024
     # Open /events requests (streams and batches) per subscriber token; more get 429.
     max_streams_per_token: int = 8
     # A client has this long to send a request's headers (also the idle keep-alive) and,
@@ -61,7 +61,7 @@ class RelayState:
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     closing: bool = False
     listen_stop: asyncio.Event = field(default_factory=asyncio.Event)
-    budget: ByteBudget = field(default_factory=lambda: ByteBudget(64 * 1024 * 1024))
+    budget: ByteBudget = field(default_factory=lambda: ByteBudget(16 * 1024 * 1024))
     # Open /events requests per token hash.
     open_requests: Counter[str] = field(default_factory=Counter)
     replay_pool: ThreadPoolExecutor | None = None

@@ -40,9 +40,11 @@ def _port(relay: Relay) -> int:
     return int(relay.url.rsplit(":", 1)[1])
 
 
-async def _raw(relay: Relay, *pieces: bytes, pause: float = 0.1, wait: float = 5.0) -> bytes:
+async def _raw(
+    relay: Relay, *pieces: bytes, pause: float = 0.1, wait: float = 5.0, until: bytes = b""
+) -> bytes:
     """Send pieces with a pause between them (so they are separate reads on the server) and
-    return everything the relay answers until it closes or `wait` runs out."""
+    return everything the relay answers until it closes, `until` arrives or `wait` runs out."""
     reader, writer = await asyncio.open_connection("127.0.0.1", _port(relay))
     try:
         for i, piece in enumerate(pieces):
@@ -60,6 +62,8 @@ async def _raw(relay: Relay, *pieces: bytes, pause: float = 0.1, wait: float = 5
             if not chunk:
                 break
             answer += chunk
+            if until and until in answer:
+                break
         return answer
     finally:
         writer.close()
@@ -157,7 +161,11 @@ async def test_malformed_second_chunk_is_answered_and_closed(fast_relay: Relay):
 
 async def test_stalled_body_gets_408(fast_relay: Relay):
     start = time.monotonic()
-    answer = await _raw(fast_relay, _hook_head(fast_relay, "Content-Length: 100\r\n") + b'{"id":')
+    answer = await _raw(
+        fast_relay,
+        _hook_head(fast_relay, "Content-Length: 100\r\n") + b'{"id":',
+        until=b"again.",
+    )
     assert answer.startswith(b"HTTP/1.1 408"), answer
     assert b"send it again." in answer
     assert time.monotonic() - start < 3
