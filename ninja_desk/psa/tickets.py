@@ -917,3 +917,210 @@ def list_comments(
     return [
         TicketComment(*row) for row in s.conn.execute(query.order_by(c.created_at, c.comment_id))
     ]
+
+
+# -- the ticket view -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadComment:
+    comment_id: str
+    author: str
+    body: str
+    is_internal: bool
+    is_resolution: bool
+    is_system: bool
+    created_at: str | None  # ISO
+    thread_id: str | None
+    parent_comment_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedAlert:
+    alert_uid: str
+    severity: str | None
+    status: str | None
+    message: str | None
+    device_id: int | None
+    triggered_at: str | None  # ISO
+
+
+@dataclass
+class TicketDetail:
+    """Everything the ticket view shows and offers, as plain values (JSON for the cache)."""
+
+    ticket_id: str
+    ticket_number: str
+    title: str
+    description: str | None
+    client_id: str
+    client_name: str | None
+    board_id: str | None
+    board: str | None
+    status_id: str | None
+    status: str | None
+    is_closed: bool
+    priority_id: str | None
+    priority: str | None
+    assigned_to: str | None
+    assignee: str | None
+    entered_at: str | None
+    updated_at: str | None
+    updated_by: str | None
+    closed_at: str | None
+    statuses: list[tuple[str, str, bool]] = field(default_factory=list)  # id, name, is_closed
+    priorities: list[tuple[str, str]] = field(default_factory=list)
+    assignees: list[tuple[str, str]] = field(default_factory=list)
+    comments: list[ThreadComment] = field(default_factory=list)
+    device_ids: list[int] = field(default_factory=list)
+    alerts: list[LinkedAlert] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        from dataclasses import asdict
+
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> TicketDetail:
+        data = json.loads(text)
+        data["statuses"] = [tuple(x) for x in data.get("statuses", [])]
+        data["priorities"] = [tuple(x) for x in data.get("priorities", [])]
+        data["assignees"] = [tuple(x) for x in data.get("assignees", [])]
+        data["comments"] = [ThreadComment(**c) for c in data.get("comments", [])]
+        data["alerts"] = [LinkedAlert(**a) for a in data.get("alerts", [])]
+        return cls(**data)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def ticket_detail(s: TenantSession, ticket_id: uuid.UUID) -> TicketDetail:
+    """The ticket, its thread, the choices Alga offers for it and what it is linked to."""
+    from ninja_desk.psa import ticket_edits
+    from ninja_desk.psa.schema import assets, clients, rmm_alerts, users
+
+    require(s, VIEW_TICKETS)
+    t = get_ticket(s, ticket_id)
+    extra = s.conn.execute(
+        sa.select(tickets.c.updated_by, clients.c.client_name)
+        .select_from(
+            tickets.outerjoin(
+                clients,
+                sa.and_(
+                    clients.c.tenant == tickets.c.tenant, clients.c.client_id == tickets.c.client_id
+                ),
+            )
+        )
+        .where(tickets.c.tenant == s.tenant, tickets.c.ticket_id == ticket_id)
+    ).one()
+    c, u = comments.c, users.c
+    rows = s.conn.execute(
+        sa.select(
+            c.comment_id,
+            u.first_name,
+            u.last_name,
+            u.username,
+            c.user_id,
+            c.author_type,
+            sa.func.coalesce(c.markdown_content, c.note).label("body"),
+            c.is_internal,
+            c.is_resolution,
+            c.is_system_generated,
+            c.created_at,
+            c.thread_id,
+            c.parent_comment_id,
+        )
+        .select_from(
+            comments.outerjoin(users, sa.and_(u.tenant == c.tenant, u.user_id == c.user_id))
+        )
+        .where(c.tenant == s.tenant, c.ticket_id == ticket_id, c.deleted_at.is_(None))
+        .order_by(c.created_at, c.comment_id)
+    ).all()
+    thread = [
+        ThreadComment(
+            str(r.comment_id),
+            " ".join(x for x in (r.first_name, r.last_name) if x)
+            or r.username
+            or ("NinjaDesk" if r.is_system_generated else (r.author_type or "unknown").title()),
+            r.body or "",
+            bool(r.is_internal),
+            bool(r.is_resolution),
+            bool(r.is_system_generated),
+            _iso(r.created_at),
+            _text(r.thread_id),
+            _text(r.parent_comment_id),
+        )
+        for r in rows
+    ]
+    aa = asset_associations.c
+    device_ids = sorted(
+        {
+            int(d)
+            for d in s.conn.scalars(
+                sa.select(assets.c.rmm_device_id)
+                .select_from(
+                    asset_associations.join(
+                        assets,
+                        sa.and_(assets.c.tenant == aa.tenant, assets.c.asset_id == aa.asset_id),
+                    )
+                )
+                .where(aa.tenant == s.tenant, aa.entity_type == "ticket", aa.entity_id == ticket_id)
+            )
+            if d and str(d).isdigit()
+        }
+    )
+    ra = rmm_alerts.c
+    alerts = [
+        LinkedAlert(
+            r.external_alert_id,
+            r.severity,
+            r.status,
+            r.message,
+            int(r.external_device_id) if str(r.external_device_id or "").isdigit() else None,
+            _iso(r.triggered_at),
+        )
+        for r in s.conn.execute(
+            sa.select(
+                ra.external_alert_id,
+                ra.severity,
+                ra.status,
+                ra.message,
+                ra.external_device_id,
+                ra.triggered_at,
+            )
+            .where(ra.tenant == s.tenant, ra.ticket_id == ticket_id)
+            .order_by(ra.triggered_at, ra.external_alert_id)
+        )
+    ]
+    return TicketDetail(
+        ticket_id=str(t.ticket_id),
+        ticket_number=t.ticket_number,
+        title=t.title,
+        description=t.description,
+        client_id=str(t.client_id),
+        client_name=extra.client_name,
+        board_id=_text(t.board_id),
+        board=t.board,
+        status_id=_text(t.status_id),
+        status=t.status,
+        is_closed=t.is_closed,
+        priority_id=_text(t.priority_id),
+        priority=t.priority,
+        assigned_to=_text(t.assigned_to),
+        assignee=ticket_edits.user_name(s, t.assigned_to),
+        entered_at=_iso(t.entered_at),
+        updated_at=_iso(t.updated_at),
+        updated_by=ticket_edits.user_name(s, extra.updated_by),
+        closed_at=_iso(t.closed_at),
+        statuses=[(str(i), n, c) for i, n, c in ticket_edits.board_status_choices(s, t.board_id)],
+        priorities=[(str(i), n) for i, n in ticket_edits.priority_choices(s)],
+        assignees=[(str(i), n) for i, n in ticket_edits.assignable_users(s)],
+        comments=thread,
+        device_ids=device_ids,
+        alerts=alerts,
+    )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
