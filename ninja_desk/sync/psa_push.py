@@ -216,6 +216,11 @@ def _set_sync_state(
 # -- reading -------------------------------------------------------------------------------
 
 
+def _any(conn: sa.Connection, column: Any, values: Sequence[Any]) -> Any:
+    """`column` in `values` as one clause (callers keep `values` under one chunk)."""
+    return next(in_ids(conn, column, values), sa.false())
+
+
 def _uuid(value: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(value)
@@ -223,21 +228,34 @@ def _uuid(value: str) -> uuid.UUID | None:
         return None
 
 
-def _load_refs(s: TenantSession, integration_id: uuid.UUID) -> dict[str, _Ref]:
+# An incremental push of up to this many devices (a webhook, a few changed machines) reads
+# only their assets and the retired ones, not the whole fleet.
+_FEW_DEVICES = 1000
+
+
+def _load_refs(
+    s: TenantSession, integration_id: uuid.UUID, device_ids: Sequence[str] | None = None
+) -> dict[str, _Ref]:
     """Device id -> its asset: Alga's external mapping first, then assets.rmm_device_id.
 
-    Three reads of the whole fleet, shaped so no uuid is parsed per row without need: the
-    mapping's text ids are matched against each asset's text form.
+    Three reads, shaped so no uuid is parsed per row without need: the mapping's text ids are
+    matched against each asset's text form. With `device_ids`, only those devices' assets and
+    the retired ones (candidates for a re-imaged machine) are read.
     """
     c = s.conn
     mapped: dict[str, tuple[str, bool]] = {}
-    for alga_id, device_id, sync_status in c.execute(
-        sa.select(teem.c.alga_entity_id, teem.c.external_entity_id, teem.c.sync_status).where(
-            teem.c.tenant == s.tenant,
-            teem.c.integration_type == PROVIDER,
-            teem.c.alga_entity_type == "asset",
+    teem_query = sa.select(
+        teem.c.alga_entity_id, teem.c.external_entity_id, teem.c.sync_status
+    ).where(
+        teem.c.tenant == s.tenant,
+        teem.c.integration_type == PROVIDER,
+        teem.c.alga_entity_type == "asset",
+    )
+    if device_ids is not None:
+        teem_query = teem_query.where(
+            sa.or_(_any(c, teem.c.external_entity_id, device_ids), teem.c.sync_status == "error")
         )
-    ):
+    for alga_id, device_id, sync_status in c.execute(teem_query):
         mapped[alga_id.lower()] = (device_id, sync_status == "error")
 
     a, t = assets.c, ninjadesk_asset_sync.c
@@ -257,7 +275,10 @@ def _load_refs(s: TenantSession, integration_id: uuid.UUID) -> dict[str, _Ref]:
             ),
         )
     )
-    rows = list(c.execute(query.where(a.tenant == s.tenant, a.rmm_provider == PROVIDER)))
+    fleet = query.where(a.tenant == s.tenant, a.rmm_provider == PROVIDER)
+    if device_ids is not None:
+        fleet = fleet.where(sa.or_(_any(c, a.rmm_device_id, device_ids), a.status == "inactive"))
+    rows = list(c.execute(fleet))
     seen = {str(r.asset_id) for r in rows}
     missing = [i for i in (_uuid(k) for k in mapped if k not in seen) if i is not None]
     for clause in in_ids(c, a.asset_id, missing):
@@ -402,7 +423,8 @@ def _push(
     latest: dict[str, DeviceSnapshot] = {str(sn.device.id): sn for sn in snapshots}
     present = {k for k, sn in latest.items() if not sn.deleted}
     clock = time.perf_counter()
-    refs = _load_refs(s, integration_id)
+    few = None if full or len(latest) > _FEW_DEVICES else sorted(latest)
+    refs = _load_refs(s, integration_id, few)
     result.phases["read"] = round(time.perf_counter() - clock, 3)
     ctx = _Ctx(s, integration_id, plan, result, changed_by, now)
 

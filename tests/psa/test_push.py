@@ -765,3 +765,19 @@ def test_a_ninjaone_outage_sets_the_error_and_emits_sync_failed(psa, fleet):
             )
         ).one()
     assert (status, error) == ("completed", None)
+
+
+def test_an_incremental_push_of_a_few_devices_reads_only_them_and_still_relinks(psa, fleet):
+    """A webhook's device goes through the same rules: its own asset updated, a retired asset
+    still found for a re-imaged machine, every other asset untouched."""
+    integration, _ = fleet
+    push(psa, integration, [snapshot(device(i)) for i in range(500, 520)])
+    push(psa, integration, [snapshot(device(519), deleted=True)], full=False)
+    changed = snapshot(device(505, os_name="Windows 12 Pro"))
+    reimaged = snapshot(device(530, serial="SN00000519", macs=[]))
+    result = push(psa, integration, [changed, reimaged], full=False)
+    assert (result.updated, result.relinked, result.created, result.retired) == (1, 1, 0, 0)
+    assert asset_of(psa, integration, 505).extension["os_version"] == "Windows 12 Pro (22631)"
+    assert asset_of(psa, integration, 530).status == "active"
+    assert count(psa, assets) == 20
+    assert push(psa, integration, [changed, reimaged], full=False).unchanged == 2
