@@ -12,6 +12,7 @@ MAC addresses, the NinjaOne link, ...) goes into `assets.attributes`, merged wit
 from __future__ import annotations
 
 import hashlib
+import operator
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -218,7 +219,10 @@ class DesiredAsset:
 
 # Bump when the mapping below changes what it writes: every asset is then compared again.
 MAPPING_VERSION = "alga-1"
-_DEVICE_FIELDS = tuple(f.name for f in fields(Device))
+# Plain values of the device (volumes as tuples: a dataclass repr is a slow Python call).
+_DEVICE = operator.attrgetter(*(f.name for f in fields(Device) if f.name != "volumes"))
+_VOLUME = operator.attrgetter(*(f.name for f in fields(Volume)))
+_ANTIVIRUS = operator.attrgetter(*(f.name for f in fields(AntivirusStatus)))
 
 
 def snapshot_fingerprint(
@@ -234,13 +238,14 @@ def snapshot_fingerprint(
         MAPPING_VERSION,
         str(client_id),
         instance_url,
-        tuple(getattr(d, name) for name in _DEVICE_FIELDS),
+        _DEVICE(d),
+        list(map(_VOLUME, d.volumes)),
         snapshot.pending_os_patches,
         snapshot.failed_os_patches,
         snapshot.pending_software_patches,
         snapshot.failed_software_patches,
         snapshot.last_patch_scan_at,
-        snapshot.antivirus,
+        None if snapshot.antivirus is None else _ANTIVIRUS(snapshot.antivirus),
     )
     return hashlib.sha1(repr(raw).encode(), usedforsecurity=False).hexdigest()
 
