@@ -120,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("ninja_desk.psa.cli", "register_psa_commands"),
         ("ninja_desk.cli.auth_commands", "register_auth_commands"),
         ("ninja_desk.cli.agent", "register_agent_commands"),
+        ("ninja_desk.cli.device_commands", "register_device_commands"),
     ):
         _register_optional(sub, module, registrar)
     return parser
