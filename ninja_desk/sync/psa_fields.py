@@ -104,6 +104,7 @@ _SERVERS = frozenset(
 # load_balancer); Alga files NMS devices as 'switch' when it cannot tell.
 _NETWORK_KIND = {"NMS_ROUTER": "router", "NMS_FIREWALL": "firewall", "NMS_WAP": "access_point"}
 _GIB = 1024**3
+_VOLUME_FIELDS = frozenset({"disk_usage", "storage_capacity_gb"})
 
 
 def alga_asset_type(node_class: str | None) -> str:
@@ -215,6 +216,9 @@ class DesiredAsset:
     manufacturer: str | None
     macs: list[str]
     fingerprint: str = ""
+    # Extension fields NinjaOne told nothing about this time (no volumes in the snapshot):
+    # the push keeps what the row holds instead of blanking it.
+    unknown: frozenset[str] = frozenset()
 
 
 # Bump when the mapping below changes what it writes: every asset is then compared again.
@@ -343,6 +347,7 @@ def desired_asset(
         serial=serial,
         manufacturer=d.manufacturer,
         macs=macs,
+        unknown=frozenset() if d.volumes else _VOLUME_FIELDS,
     )
     desired.fingerprint = fingerprint or snapshot_fingerprint(snapshot, client_id, instance_url)
     return desired

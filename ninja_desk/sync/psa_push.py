@@ -716,7 +716,7 @@ def _plan_update(
         ext_values = {}
         before = full.ext if old_type == new_type and full.ext is not None else {}
         for key, new in desired.extension.items():
-            if key in locked and key in before:
+            if (key in locked or key in desired.unknown) and key in before:
                 new = before[key]
             ext_values[key] = new
             if before.get(key) != new:

@@ -781,3 +781,18 @@ def test_an_incremental_push_of_a_few_devices_reads_only_them_and_still_relinks(
     assert asset_of(psa, integration, 530).status == "active"
     assert count(psa, assets) == 20
     assert push(psa, integration, [changed, reimaged], full=False).unchanged == 2
+
+
+def test_disk_usage_is_kept_when_a_snapshot_carries_no_volumes(psa, fleet):
+    integration, _ = fleet
+    dev = device(600)
+    dev.volumes = [Volume("C:", capacity=100 * 1024**3, free_space=40 * 1024**3)]
+    push(psa, integration, [snapshot(dev)])
+    bare = device(600, os_name="Windows 12 Pro")  # no volumes known this time
+    push(psa, integration, [snapshot(bare)])
+    ext = asset_of(psa, integration, 600).extension
+    assert ext["os_version"] == "Windows 12 Pro (22631)"
+    assert ext["storage_capacity_gb"] == 100
+    assert ext["disk_usage"] == [
+        {"name": "C:", "total_gb": 100.0, "free_gb": 40.0, "utilization_percent": 60.0}
+    ]
