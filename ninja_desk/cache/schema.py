@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = MetaData()
 
@@ -307,4 +307,51 @@ psa_ticket_devices = Table(
     metadata,
     Column("ticket_id", String, primary_key=True),
     Column("device_id", Integer, primary_key=True),
+)
+
+# A technician's ticket edits, queued here first and sent to the PSA in `seq` order
+# (cache/ticket_outbox.py, sync/ticket_edit_service.py). Rows are what the technician did: a
+# rebuilt cache harvests the unsent ones from the file it moved aside.
+ticket_outbox = Table(
+    "ticket_outbox",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("edit_id", String, nullable=False, unique=True),
+    Column("tenant", String, nullable=False),
+    Column("user_id", String, nullable=False),
+    Column("ticket_id", String, nullable=False),
+    Column("ticket_number", String),
+    Column("kind", String, nullable=False),  # comment | status | priority | assignee
+    Column("value", Text),  # new id, or the comment's markdown
+    Column("value_label", String),
+    Column("expected", String),  # the id the technician saw
+    Column("expected_label", String),
+    Column("is_internal", Integer, nullable=False, server_default="1"),
+    Column("is_resolution", Integer, nullable=False, server_default="0"),
+    Column("reply_to", String),
+    Column("close_anyway", Integer, nullable=False, server_default="0"),
+    Column("reason", Text),
+    Column("made_at", Float, nullable=False),
+    # pending | sent | conflict | refused
+    Column("state", String, nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    Column("message", Text),  # one sentence for the UI (conflict, refusal)
+    Column("current_value", String),
+    Column("current_label", String),
+    Column("can_override", Integer, nullable=False, server_default="0"),
+    Column("sent_at", Float),
+)
+Index("ix_ticket_outbox_state", ticket_outbox.c.state, ticket_outbox.c.seq)
+Index("ix_ticket_outbox_ticket", ticket_outbox.c.ticket_id, ticket_outbox.c.seq)
+
+# The ticket view's last look at a ticket (psa/tickets.py TicketDetail as JSON): description,
+# thread and the choices Alga offered, so a ticket opened once can be read and edited offline.
+psa_ticket_details = Table(
+    "psa_ticket_details",
+    metadata,
+    Column("ticket_id", String, primary_key=True),
+    Column("tenant", String, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("fetched_at", Float, nullable=False),
 )

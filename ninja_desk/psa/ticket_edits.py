@@ -688,7 +688,9 @@ def _field(s: TenantSession, edit: TicketEdit, ticket: Any, actor: uuid.UUID) ->
         .where(t.tenant == s.tenant, t.ticket_id == ticket.ticket_id, seen)
         .values(**values)
     )
-    if done.rowcount != 1:  # changed between our read and our write (another desktop)
+    if done.rowcount != 1:  # changed between our read and our write
+        if _already_applied(s, edit):  # by this very edit, sent twice at once
+            return EditOutcome(edit.edit_id, ALREADY_APPLIED)
         fresh = _ticket_row(s, ticket.ticket_id)
         return _conflict(s, edit, fresh or ticket)
     if overridden:
