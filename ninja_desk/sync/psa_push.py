@@ -575,9 +575,7 @@ def _changes(device_id: str, integration_id: uuid.UUID, **extra: Any) -> dict[st
     }
 
 
-def _mapping_row(
-    ctx: _Ctx, asset_id: uuid.UUID, desired: DesiredAsset, *, status: str = "synced"
-) -> dict[str, Any]:
+def _mapping_row(ctx: _Ctx, asset_id: uuid.UUID, desired: DesiredAsset) -> dict[str, Any]:
     return {
         "tenant": ctx.s.tenant,
         "id": uuid.uuid4(),
@@ -586,7 +584,7 @@ def _mapping_row(
         "alga_entity_id": str(asset_id),
         "external_entity_id": desired.device_id,
         "external_realm_id": desired.org_id,
-        "sync_status": status,
+        "sync_status": "synced",
         "last_synced_at": ctx.now,
         "metadata": {"deviceName": desired.asset["name"], "nodeClass": desired.node_class},
         "created_at": ctx.now,
