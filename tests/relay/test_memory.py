@@ -136,15 +136,25 @@ async def test_replay_of_large_events_stays_within_the_budget(tmp_path: Path):
     assert healthz and max(healthz) < 0.5, f"/healthz max {max(healthz) * 1000:.0f} ms"
 
 
-@pytest.fixture
-async def small_pages(relay_factory: Any, sqlite_url: str) -> Relay:
-    config = RelayConfig(
-        heartbeat=0.5, page_bytes=64_000, batch_bytes=100_000, max_streams_per_token=2
-    )
-    relay = await relay_factory(sqlite_url, config)
+SMALL = RelayConfig(heartbeat=0.5, page_bytes=64_000, batch_bytes=100_000, max_streams_per_token=2)
+
+
+async def _small(relay_factory: Any, url: str) -> Relay:
+    relay = await relay_factory(url, SMALL)
     relay.endpoint("acme")
     relay.subscriber("desk1")
     return relay
+
+
+@pytest.fixture
+async def small_pages(relay_factory: Any, db_url: str) -> Relay:
+    """Both stores: each chooses its pages its own way (row by row, or by octet_length)."""
+    return await _small(relay_factory, db_url)
+
+
+@pytest.fixture
+async def small_sqlite(relay_factory: Any, sqlite_url: str) -> Relay:
+    return await _small(relay_factory, sqlite_url)
 
 
 async def test_batches_are_bounded_by_bytes_and_page_to_the_end(
@@ -182,8 +192,9 @@ async def test_batches_are_bounded_by_bytes_and_page_to_the_end(
 
 
 async def test_too_many_streams_for_one_token_get_429(
-    small_pages: Relay, client: httpx.AsyncClient
+    small_sqlite: Relay, client: httpx.AsyncClient
 ):
+    small_pages = small_sqlite
     url = f"{small_pages.url}/events"
     auth = {"Authorization": f"Bearer {small_pages.tokens['desk1']}"}
     timeout = httpx.Timeout(10, read=None)
