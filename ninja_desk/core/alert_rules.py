@@ -1,6 +1,8 @@
 """Alert rules: which alerts become tickets. Pure matching, first matching rule wins.
 
-The stored shape (`rmm_alert_rules.conditions` / `.action`, the same JSON the rule editor writes):
+This is the matcher's own shape. Rules are stored in Alga's shape (`rmm_alert_rules.conditions`
+/ `.actions`, plus NinjaDesk's options): ninja_desk/psa/alert_rules.to_core translates them into
+this one, so a rule made in Alga or in NinjaDesk matches the same way.
 
     conditions = {"severities": [...], "activity_types": [...], "status_codes": [...],
                   "organization_ids": [...], "client_ids": [...], "node_classes": [...],
@@ -249,16 +251,3 @@ def decide(
 
 def _a(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
-
-
-def rule_from_row(row: Any) -> Rule:
-    """From `ninja_desk.psa.alert_rules.AlertRule` (or anything with the same attributes)."""
-    return Rule(
-        rule_id=str(row.rule_id),
-        name=row.name,
-        priority_order=row.priority_order,
-        enabled=row.is_enabled,
-        dry_run=row.dry_run,
-        conditions=dict(row.conditions or {}),
-        action=dict(row.action or {}),
-    )
