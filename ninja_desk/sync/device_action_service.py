@@ -123,7 +123,8 @@ class ActionRequest:
         if self.kind == ActionKind.REBOOT:
             return "Force reboot" if self.forced else "Reboot"
         if self.kind in (ActionKind.SCRIPT, ActionKind.ACTION):
-            return f"Run {self.script_name or self.script_id or self.action_uid}"
+            named = self.script_name or self.script_id or self.action_uid
+            return f"Run {named}" if named else "Run script"
         if self.kind == ActionKind.SERVICE:
             verb = (self.service_action or "control").capitalize()
             return f"{verb} service {self.service_id}"
@@ -240,18 +241,22 @@ class DeviceActionService:
         scopes: Sequence[str] = ("monitoring", "management", "control"),
         user_name: str | None = None,
         cache: Any = None,
+        permissions: frozenset[str] | None = None,
         poll_interval: float = 2.0,
         timeout: float = 900.0,
         concurrency: int = 8,
     ) -> None:
         """`actions` is `api.device_actions` (None while NinjaOne is not connected); `psa`
         is the desktop's PSA handle (sync/desktop_runtime.DesktopPsa: db, tenant, user_id,
-        integration_id, permissions(), tenant_session()), None without a PSA."""
+        integration_id, permissions(), tenant_session()), None without a PSA. `permissions`:
+        the rights the app already knows (ctx.permissions), so asking costs no database call
+        on the UI thread; the right is read from the database again before anything is sent."""
         self.actions = actions
         self.psa = psa
         self.scopes = tuple(scopes)
         self.user_name = user_name or str(getattr(psa, "user_name", None) or "technician")
         self.cache = cache
+        self.known_permissions = permissions
         self.poll_interval = poll_interval
         self.timeout = timeout
         self.concurrency = max(1, concurrency)
@@ -265,6 +270,8 @@ class DeviceActionService:
         return str(getattr(identity, "display_name", None) or self.user_name)
 
     def _permissions(self) -> frozenset[str]:
+        if self.known_permissions is not None:
+            return self.known_permissions
         try:
             return frozenset(self.psa.permissions())
         except Exception as exc:  # the PSA is unreachable: act as if without the right
