@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from ninja_desk.core.organizations import Organization
+from ninja_desk.psa.clients import list_clients
 from ninja_desk.psa.errors import PsaError
 from ninja_desk.psa.integration_settings import (
     COMPANION,
@@ -415,44 +416,31 @@ def auto_map(
         if not cached_orgs:
             source = "rmm_organization_mappings"
         organizations = sorted(orgs.values(), key=lambda o: o.name.lower())
-        before = org_mapping.list_org_mappings(s, iid, organizations)
         result = MapResult(str(tenant), str(iid), len(organizations), source)
-        result.already_mapped = sum(1 for st in before if st.mapped)
-        org_mapping.map_by_suggestion(s, iid, organizations)
-        for st in before:
-            if not st.mapped and len(st.suggestions) == 1:
-                result.mapped.append(
-                    {
-                        "organization_id": str(st.organization.id),
-                        "organization": st.organization.name,
-                        "client_id": str(st.suggestions[0].client_id),
-                        "client": st.suggestions[0].name,
-                    }
-                )
-        if create_clients:
-            for st in before:
-                if not st.mapped and not st.suggestions:
-                    client_id = org_mapping.create_client_from_organization(s, iid, st.organization)
-                    result.created_clients.append(
-                        {
-                            "organization_id": str(st.organization.id),
-                            "organization": st.organization.name,
-                            "client_id": str(client_id),
-                        }
-                    )
-        for st in org_mapping.list_org_mappings(s, iid, organizations):
-            if st.mapped:
-                continue
-            reason = (
-                f"{len(st.suggestions)} clients match its name; map it by hand"
-                if len(st.suggestions) > 1
-                else "no client matches its name (--create-clients makes one)"
-            )
-            result.unmapped.append(
+        result.already_mapped = sum(
+            1 for st in org_mapping.list_org_mappings(s, iid, organizations) if st.mapped
+        )
+        done = org_mapping.auto_map(s, iid, organizations, create_clients=create_clients)
+        clients = {c.client_id: c.name for c in list_clients(s, include_inactive=True)}
+        for org, client_id in done.mapped:
+            result.mapped.append(
                 {
-                    "organization_id": str(st.organization.id),
-                    "organization": st.organization.name,
-                    "reason": reason,
+                    "organization_id": str(org.id),
+                    "organization": org.name,
+                    "client_id": str(client_id),
+                    "client": clients.get(client_id, org.name),
                 }
+            )
+        for org, client_id in done.created:
+            result.created_clients.append(
+                {
+                    "organization_id": str(org.id),
+                    "organization": org.name,
+                    "client_id": str(client_id),
+                }
+            )
+        for org, reason in done.unmapped:
+            result.unmapped.append(
+                {"organization_id": str(org.id), "organization": org.name, "reason": reason}
             )
     return result
