@@ -49,7 +49,7 @@ from ninja_desk.sync.alert_pipeline import AlertPipeline, IngestResult
 from ninja_desk.sync.alert_reset import closed_ticket_resets
 from ninja_desk.sync.engine import SyncEngine
 from ninja_desk.sync.live_updates import LiveUpdater
-from ninja_desk.sync.psa_push import push_snapshots
+from ninja_desk.sync.psa_push import push_snapshots, record_sync_failure
 from ninja_desk.sync.relay_subscriber import RelayEvent, RelaySubscriber
 from ninja_desk.sync.scheduler import Scheduler
 
@@ -136,7 +136,11 @@ class Agent:
         self._on_changed = on_changed or (lambda: None)
         self._on_relay_state = on_relay_state or (lambda _state: None)
         self.live = LiveUpdater(
-            cache, engine, on_condition=self._on_condition, on_changed=self._on_changed
+            cache,
+            engine,
+            on_condition=self._on_condition,
+            on_changed=self._on_changed,
+            on_devices_refreshed=self._push_refreshed_devices,
         )
         self.scheduler = Scheduler()
         self._batch: list[dict[str, Any]] | None = None
@@ -241,7 +245,19 @@ class Agent:
             return
         now = time.time()
         mode = "full" if now - self._last_full >= self.config.full_sync_interval else "auto"
-        result = await self.engine.sync(mode)
+        try:
+            result = await self.engine.sync(mode)
+        except Exception as exc:
+            # Alga shows the integration's state: a NinjaOne outage must read as one there.
+            if self.writes_psa:
+                await asyncio.to_thread(
+                    record_sync_failure,
+                    self.psa,
+                    self.config.tenant,
+                    self.config.integration_id,
+                    f"The NinjaOne sync failed: {exc}",
+                )
+            raise
         if result.kind == "full":
             self._last_full = now
         self.stats.syncs += 1
@@ -303,6 +319,24 @@ class Agent:
             self.stats.pushes += 1
         except SyncInProgress as exc:
             log.info("Skipped the PSA push: %s", exc)
+
+    async def _push_refreshed_devices(self, device_ids: list[int]) -> None:
+        """Devices a webhook changed, fetched again just now: into Alga at once."""
+        if not self.writes_psa or not self.config.psa_push:
+            return
+        snapshots = await asyncio.to_thread(snapshots_from_cache, self.cache, device_ids)
+        try:
+            await asyncio.to_thread(
+                push_snapshots,
+                self.psa,
+                self.config.tenant,
+                self.config.integration_id,
+                snapshots,
+                full=False,
+            )
+            self.stats.pushes += 1
+        except SyncInProgress as exc:  # the running push or the next one carries them
+            log.info("Devices changed by webhook wait for the next push: %s", exc)
 
     def record_organizations(self) -> OrgChanges:
         """Tell the PSA which NinjaOne orgs exist now, so the mapping page can flag new and
@@ -392,14 +426,28 @@ class Agent:
         return self.stats
 
 
-def snapshots_from_cache(cache: LocalCache) -> list[DeviceSnapshot]:
-    """The fleet as the PSA push wants it, read from the local cache in a few queries."""
+def snapshots_from_cache(
+    cache: LocalCache, device_ids: list[int] | None = None
+) -> list[DeviceSnapshot]:
+    """The fleet (or just `device_ids`) as the PSA push wants it, from the local cache."""
+    devices = sa.text("SELECT * FROM devices")
+    software_rows = sa.text(
+        "SELECT device_id, name, publisher, version, install_date FROM software"
+    )
+    params: dict[str, Any] = {}
+    if device_ids is not None:
+        devices = sa.text("SELECT * FROM devices WHERE id IN :ids").bindparams(
+            sa.bindparam("ids", expanding=True)
+        )
+        software_rows = sa.text(
+            "SELECT device_id, name, publisher, version, install_date FROM software"
+            " WHERE device_id IN :ids"
+        ).bindparams(sa.bindparam("ids", expanding=True))
+        params = {"ids": list(device_ids)}
     with cache.engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT * FROM devices")).all()
+        rows = conn.execute(devices, params).all()
         software: dict[int, list[SoftwareItem]] = {}
-        for r in conn.execute(
-            sa.text("SELECT device_id, name, publisher, version, install_date FROM software")
-        ):
+        for r in conn.execute(software_rows, params):
             software.setdefault(r.device_id, []).append(
                 SoftwareItem(r.device_id, r.name, r.publisher, r.version, r.install_date)
             )

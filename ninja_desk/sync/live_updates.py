@@ -23,6 +23,7 @@ from ninja_desk.sync.engine import SyncEngine
 log = logging.getLogger(__name__)
 
 ConditionHandler = Callable[[Activity, dict[str, Any]], Awaitable[None]]
+DevicesHandler = Callable[[list[int]], Awaitable[None]]
 
 
 class LiveUpdater:
@@ -33,12 +34,16 @@ class LiveUpdater:
         *,
         on_condition: ConditionHandler | None = None,
         on_changed: Callable[[], None] | None = None,
+        on_devices_refreshed: DevicesHandler | None = None,
         debounce_seconds: float = 1.0,
     ) -> None:
         self.cache = cache
         self.engine = engine
         self.on_condition = on_condition
         self.on_changed = on_changed or (lambda: None)
+        # Called with the device ids just fetched again, so the agent can push them to the PSA
+        # within seconds instead of at the next scheduled push.
+        self.on_devices_refreshed = on_devices_refreshed
         self.debounce_seconds = debounce_seconds
         self._pending: set[int] = set()
         self._flush_task: asyncio.Task[None] | None = None
@@ -94,6 +99,8 @@ class LiveUpdater:
             self._pending.update(ids)
             return
         self.on_changed()
+        if self.on_devices_refreshed is not None:
+            await self.on_devices_refreshed(ids)
 
     async def aclose(self) -> None:
         if self._flush_task is not None:
