@@ -62,6 +62,12 @@ def register_agent_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--alert-poll-interval", type=float, default=60.0, help="seconds (default 60)")
     p.add_argument("--no-psa-push", action="store_true", help="do not push devices as assets")
     p.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+    p.add_argument(
+        "--encrypted-file",
+        metavar="PATH",
+        help="use the sign-in saved with 'ninja-desk login --encrypted-file PATH' "
+        "(passphrase from NINJA_DESK_PASSPHRASE)",
+    )
     p.set_defaults(handler=cmd_agent)
 
 
@@ -146,6 +152,7 @@ def cmd_agent(args: argparse.Namespace) -> int:
         return _run_once(config, cache, psa, engine, mode_reason, relay_url)
 
     async def main() -> None:
+        await _repair_webhook(engine, settings, relay_url, args.data_dir)
         agent = Agent(config, cache=cache, psa=psa, engine=engine)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -161,6 +168,25 @@ def cmd_agent(args: argparse.Namespace) -> int:
         cache.close()
         psa.dispose()
     return 0
+
+
+async def _repair_webhook(engine, settings: Settings, relay_url: str | None, data: object) -> None:  # type: ignore[no-untyped-def]
+    """Point NinjaOne's webhook at this agent's relay (only when it differs): a changed relay URL
+    repairs itself on the next start. A failure is a warning; polling still finds alerts."""
+    from ninja_desk.ninjaone.errors import NinjaOneError
+    from ninja_desk.ninjaone.webhooks import ensure_webhook
+
+    if not relay_url:
+        return
+    settings.relay_url = relay_url
+    try:
+        done = await ensure_webhook(engine.api.client, settings, None, data_dir=data_dir(data))
+    except NinjaOneError as exc:
+        log.warning("Could not check NinjaOne's webhook: %s", exc)
+        return
+    log.info("%s", done.message)
+    if done.changed:
+        settings.save(data)
 
 
 def _run_once(config, cache, psa, engine, mode_reason: str, relay_url: str | None) -> int:  # type: ignore[no-untyped-def]

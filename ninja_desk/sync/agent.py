@@ -41,7 +41,9 @@ from ninja_desk.core.activities import Activity
 from ninja_desk.core.inventory import AntivirusStatus, SoftwareItem
 from ninja_desk.core.organizations import Organization
 from ninja_desk.core.snapshots import DeviceSnapshot
+from ninja_desk.psa import alga_events
 from ninja_desk.psa.errors import SyncInProgress
+from ninja_desk.psa.integration_settings import load_settings
 from ninja_desk.psa.org_mapping import OrgChanges, record_seen_organizations
 from ninja_desk.psa.tenancy import PsaDatabase
 from ninja_desk.sync import alert_mirror
@@ -320,6 +322,20 @@ class Agent:
         except SyncInProgress as exc:
             log.info("Skipped the PSA push: %s", exc)
 
+    def start_alga_events(self) -> str | None:
+        """Attach the publisher of Alga's event bus and send what a crash left queued.
+
+        Returns the sentence `psa check` shows when Alga will not hear of NinjaDesk's tickets
+        (no Alga Redis configured, or it is unreachable: the events stay queued)."""
+        if not self.writes_psa:
+            return None
+        with self.psa.tenant_session(self.config.tenant, readonly=True) as s:
+            settings = load_settings(s, self.config.integration_id)
+        problem = alga_events.start(self.psa, self.config.tenant, settings)
+        if problem:
+            log.warning("%s", problem)
+        return problem
+
     async def _push_refreshed_devices(self, device_ids: list[int]) -> None:
         """Devices a webhook changed, fetched again just now: into Alga at once."""
         if not self.writes_psa or not self.config.psa_push:
@@ -359,6 +375,7 @@ class Agent:
 
     async def run(self) -> None:
         cfg = self.config
+        await asyncio.to_thread(self.start_alga_events)
         # Activities already in the cache are history; only newer ones feed the pipeline.
         self._activity_mark = await asyncio.to_thread(
             self.cache.scalar, "SELECT coalesce(max(id), 0) FROM activities"
@@ -412,6 +429,7 @@ class Agent:
         alert poll; the relay is not started. Failures raise (the caller exits non-zero)."""
         if self.engine is None:
             raise RuntimeError("run_once needs a NinjaOne connection (a sync engine).")
+        await asyncio.to_thread(self.start_alga_events)
         self._activity_mark = await asyncio.to_thread(
             self.cache.scalar, "SELECT coalesce(max(id), 0) FROM activities"
         )

@@ -108,3 +108,58 @@ async def test_a_ninjaone_outage_reads_as_the_integration_s_error_in_alga(
     assert row.sync_status == "error"
     assert row.sync_error.startswith("The NinjaOne sync failed")
     assert failed == 1
+
+
+async def test_the_agent_announces_its_tickets_on_alga_s_event_bus(
+    agent: Agent,
+    sim,
+    psa: PsaEnv,  # type: ignore[no-untyped-def]
+) -> None:
+    """With Alga's Redis configured (`psa setup --alga-redis-url`), a ticket the agent makes is
+    a TICKET_CREATED entry in Alga's stream: the agent attaches the publisher when it starts."""
+    import json
+    import uuid as uuid_mod
+
+    import redis
+
+    from ninja_desk.psa import alert_rules
+    from ninja_desk.psa.integration_settings import load_settings, save_settings
+    from ninja_desk.psa.schema import tickets
+
+    iid = agent.config.integration_id
+    with psa.psa.tenant_session(psa.tenant, psa.admin_id) as s:
+        settings = load_settings(s, iid)
+        save_settings(
+            s,
+            type(settings)(iid, settings.mode, alga_redis_url="redis://127.0.0.1:6379/0"),
+        )
+        alert_rules.create_rule(
+            s, iid, "everything", priority_order=1, actions={"createTicket": True}
+        )
+    SimControl(sim.base_url).trigger_alert(min(sim.tenant.fleet.devices), "CRITICAL")
+    await agent.run_once()
+
+    with psa.psa.tenant_session(psa.tenant) as s:
+        ticket_id = s.conn.scalar(
+            sa.select(tickets.c.ticket_id).where(tickets.c.tenant == psa.tenant)
+        )
+    assert ticket_id is not None
+    stream = "alga-psa:event-stream:global:TICKET_CREATED"
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        ours = []
+        for entry_id, fields in client.xrange(stream, "-", "+"):
+            event = json.loads(fields[b"event"])
+            if event["payload"].get("ticketId") == str(ticket_id):
+                ours.append(entry_id)
+                assert event["eventType"] == "TICKET_CREATED"
+                assert event["payload"]["tenantId"] == str(psa.tenant)
+                assert uuid_mod.UUID(event["id"])
+        assert len(ours) == 1
+    finally:
+        for channel in ("global", "internal-notifications", "emailservice::v7"):
+            name = f"alga-psa:event-stream:{channel}:TICKET_CREATED"
+            for entry_id, fields in client.xrange(name, "-", "+"):
+                if str(ticket_id) in fields[b"event"].decode():
+                    client.xdel(name, entry_id)
+        client.close()
