@@ -13,9 +13,10 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -25,11 +26,13 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QProgressBar,
     QPushButton,
     QSizePolicy,
     QSplitter,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -50,7 +53,14 @@ from ninja_desk.ui.notifier import (
 from ninja_desk.ui.search_popup import SearchPopup
 from ninja_desk.ui.ui_state import ui_state
 from ninja_desk.ui.views.placeholder import PlaceholderView
+from ninja_desk.ui.widgets.csv_export import CsvExportFlow, export_view
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
+from ninja_desk.ui.widgets.saved_filters import (
+    SavedFilterStore,
+    fill_menu,
+    filter_state_of,
+    supports_saved_filters,
+)
 from ninja_desk.ui.widgets.search_line import SearchLineEdit
 
 log = logging.getLogger(__name__)
@@ -73,8 +83,10 @@ VIEW_SPECS: tuple[ViewSpec, ...] = (
     ViewSpec("alerts", "Alerts", "ninja_desk.ui.views.alerts_view", "AlertsView", "Ctrl+3"),
     ViewSpec("tickets", "Tickets", "ninja_desk.ui.views.tickets_view", "TicketsView", "Ctrl+4"),
     ViewSpec("software", "Software", "ninja_desk.ui.views.software_view", "SoftwareView", "Ctrl+5"),
+    ViewSpec("clients", "Clients", "ninja_desk.ui.views.client_page", "ClientsView", "Ctrl+6"),
+    ViewSpec("patches", "Patches", "ninja_desk.ui.views.patches_view", "PatchesView", "Ctrl+7"),
     ViewSpec(
-        "settings", "Settings", "ninja_desk.ui.settings.settings_view", "SettingsView", "Ctrl+6"
+        "settings", "Settings", "ninja_desk.ui.settings.settings_view", "SettingsView", "Ctrl+8"
     ),
 )
 SPEC_BY_KEY = {s.key: s for s in VIEW_SPECS}
@@ -201,7 +213,8 @@ class MainWindow(QMainWindow):
         named(
             self.sidebar,
             "Navigation",
-            "Views: Dashboard, Devices, Alerts, Tickets, Software, Settings (Ctrl+1 to Ctrl+6)",
+            "Views: Dashboard, Devices, Alerts, Tickets, Software, Clients, Patches, Settings "
+            "(Ctrl+1 to Ctrl+8)",
         )
         self.sidebar.setIconSize(QSize(18, 18))
         self.sidebar.setMinimumWidth(150)
@@ -288,6 +301,14 @@ class MainWindow(QMainWindow):
         self.cancel_button.clicked.connect(self.cancel_sync)
         for widget in (self.sync_stage, self.sync_progress, self.sync_button, self.cancel_button):
             layout.addWidget(widget)
+        self.table_button = named(
+            QToolButton(bar),
+            "Table",
+            "Export the current table to CSV (Ctrl+Shift+E), saved filters (Ctrl+Shift+F)",
+        )
+        self.table_button.setText("Table")
+        self.table_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        layout.addWidget(self.table_button)
         return bar
 
     def _build_status_bar(self) -> None:
@@ -314,6 +335,22 @@ class MainWindow(QMainWindow):
             return act
 
         self.search_action = action("Search", "Ctrl+K", self.focus_search)
+        self.export_action = action(
+            "Export table to CSV…", "Ctrl+Shift+E", self.export_current_table
+        )
+        self.saved_filters_action = action(
+            "Saved filters…", "Ctrl+Shift+F", self.open_saved_filters
+        )
+        table_menu = QMenu("Table", self)
+        table_menu.setAccessibleName("Table")
+        table_menu.setToolTipsVisible(True)
+        table_menu.addAction(self.export_action)
+        self.saved_filters_menu = table_menu.addMenu("Saved filters")
+        self.saved_filters_menu.setAccessibleName("Saved filters")
+        self.saved_filters_menu.aboutToShow.connect(
+            lambda: self._fill_saved_filters(self.saved_filters_menu)
+        )
+        self.table_button.setMenu(table_menu)
         self.sync_action = action("Sync now", "F5", lambda: self.start_sync())
         action("Quit", "Ctrl+Q", self.quit_app)
         for spec in VIEW_SPECS:
@@ -370,6 +407,9 @@ class MainWindow(QMainWindow):
             "show_alerts_requested": self.show_alerts,
             "open_alert_requested": self.open_alert,
             "open_ticket_requested": self.open_ticket,
+            "open_client_requested": self.open_client,
+            "show_patches_requested": self.show_patches,
+            "show_tickets_requested": self.show_tickets,
             "sync_requested": self.start_sync,
             "message": self.show_message,
             "saved": self.settings_changed.emit,
@@ -425,6 +465,83 @@ class MainWindow(QMainWindow):
         if callable(apply):
             apply(alert_filter or {})
         return widget
+
+    def show_patches(self, patch_filter: dict[str, Any] | None = None) -> QWidget:
+        widget = self.show_view("patches")
+        apply = getattr(widget, "apply_filter", None)
+        if callable(apply):
+            apply(patch_filter or {})
+        return widget
+
+    def show_tickets(self, ticket_filter: dict[str, Any] | None = None) -> QWidget:
+        """The ticket list, filtered when the view takes filters ({"client": name, ...})."""
+        widget = self.show_view("tickets")
+        apply = getattr(widget, "apply_filter", None)
+        if callable(apply):
+            apply(ticket_filter or {})
+        return widget
+
+    def open_client(self, org_id: int) -> QWidget:
+        widget = self.show_view("clients")
+        show = getattr(widget, "show_client", None)
+        if callable(show):
+            show(int(org_id))
+        return widget
+
+    # -- tables: CSV export and saved filters ------------------------------------------------
+
+    def export_current_table(self) -> CsvExportFlow | None:
+        """Ask for a file and write every row of the current view's table query to it."""
+        title = SPEC_BY_KEY[self.current_key].title
+        directory = str(self.state.value("export/dir", "") or "") or None
+        flow = export_view(self, self.ctx.cache, self.stack.currentWidget(), title,
+                           directory=directory)  # fmt: skip
+        if flow is None:
+            self.show_message(f"The {title} view has no table to export.")
+            return None
+        flow.message.connect(self.show_message)
+        flow.done.connect(
+            lambda path, _rows: self.state.setValue("export/dir", str(Path(path).parent))
+        )
+        self._export_flow = flow
+        return flow
+
+    def _saved_filter_store(self, view: QWidget) -> SavedFilterStore:
+        store = getattr(view, "store", None)
+        if isinstance(store, SavedFilterStore):
+            return store
+        return SavedFilterStore(self.state, self.current_key)
+
+    def _fill_saved_filters(self, menu: QMenu) -> bool:
+        view = self.stack.currentWidget()
+        if not supports_saved_filters(view):
+            menu.clear()
+            title = SPEC_BY_KEY[self.current_key].title
+            menu.addAction(f"The {title} view has no filters to save").setEnabled(False)
+            return False
+        fill_menu(
+            menu,
+            self._saved_filter_store(view),
+            lambda: filter_state_of(view),
+            view.apply_filter,  # type: ignore[attr-defined]
+            parent=self,
+            message=self.show_message,
+        )
+        return True
+
+    def open_saved_filters(self) -> QMenu:
+        """The current view's saved filters as a popup (keyboard: Ctrl+Shift+F, then arrows)."""
+        menu = QMenu("Saved filters", self)
+        menu.setAccessibleName("Saved filters")
+        menu.setToolTipsVisible(True)
+        self._fill_saved_filters(menu)
+        view = self.stack.currentWidget()
+        anchor = getattr(view, "saved_button", None)
+        if not isinstance(anchor, QWidget) or not anchor.isVisible():
+            anchor = self.table_button
+        menu.popup(anchor.mapToGlobal(QPoint(0, anchor.height())))
+        self._saved_filters_popup = menu
+        return menu
 
     def open_device(self, device_id: int) -> QWidget:
         widget = self.show_view("devices")

@@ -16,7 +16,16 @@ from ninja_desk.ui.ui_state import UI_STATE_FILE
 
 def test_window_opens_on_dashboard_with_sidebar(window: MainWindow) -> None:
     titles = [window.sidebar.item(i).text().split()[0] for i in range(window.sidebar.count())]
-    assert titles == ["Dashboard", "Devices", "Alerts", "Tickets", "Software", "Settings"]
+    assert titles == [
+        "Dashboard",
+        "Devices",
+        "Alerts",
+        "Tickets",
+        "Software",
+        "Clients",
+        "Patches",
+        "Settings",
+    ]
     assert window.current_key == "dashboard"
     assert type(window.stack.currentWidget()).__name__ == "DashboardView"
 
