@@ -41,10 +41,12 @@ from ninja_desk.ui.models.alert_table_model import (
     status_text,
 )
 from ninja_desk.ui.settings.background import bind, error_sentence, run_job
+from ninja_desk.ui.ui_state import ui_state
 from ninja_desk.ui.widgets.flow_layout import flow_row
 from ninja_desk.ui.widgets.keep_position import kept_scroll
 from ninja_desk.ui.widgets.key_column import KeyColumn
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
+from ninja_desk.ui.widgets.saved_filters import SavedFiltersButton, SavedFilterStore
 
 NO_PSA = "PSA database not configured; set it up in Settings → Integrations."
 NO_SERVICE = "Alert actions need the alert pipeline, which is not running in this session."
@@ -111,6 +113,7 @@ class AlertsView(QWidget):
         self._busy = False
         self._debounce = QTimer(self, singleShot=True, interval=250)
         self._debounce.timeout.connect(self._filters_changed)
+        self.store = SavedFilterStore(ui_state(ctx.data_dir), "alerts")
         self._build()
         self.refresh()
 
@@ -190,6 +193,10 @@ class AlertsView(QWidget):
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 0)
         splitter.setSizes([860, 300])
+        self.saved_button = SavedFiltersButton(
+            self.store, self.filter_state, self.apply_filter, self, message=self.message.emit
+        )
+        severity_row.append(self.saved_button)
         layout = QVBoxLayout(self)
         layout.addWidget(flow_row(*severity_row, parent=self))
         layout.addLayout(filters)
@@ -307,6 +314,19 @@ class AlertsView(QWidget):
         self._device_id = wanted.device_id
         self._debounce.stop()
         self._filters_changed()
+
+    def filter_state(self) -> dict[str, Any]:
+        """The filters as `apply_filter` takes them (saved filters)."""
+        state: dict[str, Any] = {
+            "severity": sorted(n for n, b in self.severity_buttons.items() if b.isChecked()),
+            "status": self.status_combo.currentData() or "open",
+            "organization_id": self.client_combo.currentData(),
+            "device": self.device_edit.text(),
+            "text": self.text_edit.text(),
+        }
+        if self._device_id is not None:
+            state["device_id"] = self._device_id
+        return state
 
     def select_alert(self, uid: str) -> bool:
         """Show one alert; clears the filters when they hide it. False if it is not cached."""

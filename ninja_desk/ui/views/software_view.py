@@ -23,7 +23,9 @@ from ninja_desk.ui.models.software_models import (
     SoftwareTitleModel,
     SoftwareVersionModel,
 )
+from ninja_desk.ui.ui_state import ui_state
 from ninja_desk.ui.widgets.key_column import KeyColumn
+from ninja_desk.ui.widgets.saved_filters import SavedFiltersButton, SavedFilterStore
 
 
 def _table(model: Any, widths: tuple[int, ...], stretch: int) -> QTableView:
@@ -51,6 +53,7 @@ def _heading(text: str) -> QLabel:
 
 class SoftwareView(QWidget):
     open_device = Signal(int)
+    message = Signal(str)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,6 +63,7 @@ class SoftwareView(QWidget):
         self.devices = SoftwareDeviceModel(ctx.cache, self)
         self._debounce = QTimer(self, singleShot=True, interval=250)
         self._debounce.timeout.connect(self._search_changed)
+        self.store = SavedFilterStore(ui_state(ctx.data_dir), "software")
         self._build()
         self.refresh()
 
@@ -68,9 +72,13 @@ class SoftwareView(QWidget):
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.textChanged.connect(self._debounce.start)
         self.summary_label = QLabel()
+        self.saved_button = SavedFiltersButton(
+            self.store, self.filter_state, self.apply_filter, self, message=self.message.emit
+        )
         top = QHBoxLayout()
         top.addWidget(self.search_edit, 1)
         top.addWidget(self.summary_label)
+        top.addWidget(self.saved_button)
 
         self.titles_table = _table(self.titles, (200, 110, 58, 62), 0)
         self.titles_table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
@@ -132,6 +140,21 @@ class SoftwareView(QWidget):
         self.search_edit.setText(text)
         self._debounce.stop()
         self._search_changed()
+
+    def filter_state(self) -> dict[str, Any]:
+        """The search and the chosen title/version, as `apply_filter` takes them."""
+        state: dict[str, Any] = {"search": self.search_edit.text()}
+        if self.versions.title is not None:
+            state["title"] = self.versions.title
+            state["version"] = self.devices.version
+        return state
+
+    def apply_filter(self, values: dict[str, Any]) -> None:
+        """{"search": text, "title": name, "version": v}; a missing title clears the choice."""
+        self.search(str(values.get("search") or ""))
+        title = values.get("title")
+        if title:
+            self.select_title(str(title), values.get("version"))
 
     def select_title(self, name: str, version: str | None = ALL_VERSIONS) -> bool:
         row = self.titles.fetch_all_until(lambda r: r["name"] == name)
