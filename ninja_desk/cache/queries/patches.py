@@ -116,8 +116,9 @@ def patch_rows_sql(f: PatchFilter) -> tuple[str, dict[str, Any]]:
         )
     if f.family in (None, "software"):
         branches.append(
-            "SELECT 'software', device_id, id, title, NULL, upper(status),"
-            " upper(coalesce(impact, '')), type, timestamp FROM software_patches"
+            "SELECT 'software' AS family, device_id, id AS patch_id, title, NULL AS kb,"
+            " upper(status) AS status, upper(coalesce(impact, '')) AS severity, type, timestamp"
+            " FROM software_patches"
             f" WHERE upper(status) IN ({status_in})"
         )
     where = ["d.deleted = 0"]
