@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import json
 import logging
 from collections.abc import Collection
+from dataclasses import dataclass
 
-from ninja_desk.relay.store import RelayStore, StoredEvent
+from ninja_desk.relay.store import PageEvent, RelayStore, StoredEvent
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +25,27 @@ READ_PAGE = 1000
 READ_BYTES = 8 * 1024 * 1024
 # Entries one after() call looks at when filtering by endpoint (bounds its CPU time).
 SCAN = 5000
+EVENT_TYPE = "ninjaone.activity"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEvent:
+    """A live event as every stream sends it: the SSE message, encoded once for all streams
+    (and in place of the payload text, so the window costs no more than before)."""
+
+    seq: int
+    endpoint: str
+    frame: bytes
+
+
+def sse_frame(event: StoredEvent | PageEvent) -> bytes:
+    payload = event.payload.encode() if isinstance(event.payload, str) else event.payload
+    head = (
+        f'id: {event.seq}\nevent: {EVENT_TYPE}\ndata: {{"seq":{event.seq},'
+        f'"endpoint":{json.dumps(event.endpoint)},"received_at":{event.received_at!r},'
+        '"payload":'
+    ).encode()
+    return b"".join((head, payload, b"}\n\n"))
 
 
 class EventFeed:
@@ -42,7 +65,7 @@ class EventFeed:
         # Fallback poll: catches other instances' commits if a NOTIFY is ever missed.
         self._poll_interval = poll_interval
         self._seqs: list[int] = []
-        self._events: list[StoredEvent] = []
+        self._events: list[FeedEvent] = []
         # Every committed event with seq in (_base, last_seq] is in memory.
         self._base = 0
         self.last_seq = 0
@@ -84,7 +107,7 @@ class EventFeed:
         limit: int = 1000,
         max_bytes: int | None = None,
         endpoints: Collection[str] | None = None,
-    ) -> tuple[list[StoredEvent], int, int] | None:
+    ) -> tuple[list[FeedEvent], int, int] | None:
         """(events, scanned_through, payload bytes) after cursor from memory, or None when the
         cursor predates the window. At most `limit` events and `max_bytes` (but at least one
         event), only `endpoints`' events when given; the cursor may move to scanned_through
@@ -93,14 +116,14 @@ class EventFeed:
             return None
         start = bisect.bisect_right(self._seqs, cursor)
         end = min(len(self._events), start + max(limit, SCAN if endpoints is not None else 0))
-        events: list[StoredEvent] = []
+        events: list[FeedEvent] = []
         size = 0
         scanned = max(cursor, self._seqs[end - 1]) if end > start else cursor
         for i in range(start, end):
             event = self._events[i]
             if endpoints is not None and event.endpoint not in endpoints:
                 continue
-            n = len(event.payload)
+            n = len(event.frame)
             if events and max_bytes is not None and size + n > max_bytes:
                 scanned = event.seq - 1
                 break
@@ -145,21 +168,18 @@ class EventFeed:
                 self._store.read_page, self.last_seq, READ_PAGE, READ_BYTES
             )
             # publish() may have appended some of these while the read ran.
-            events = [
-                StoredEvent(e.seq, e.endpoint, e.received_at, e.payload.decode())
-                for e in page.events
-                if e.seq > self.last_seq
-            ]
+            events = [e for e in page.events if e.seq > self.last_seq]
             if events:
                 self._append(events)
             if page.scanned_through >= page.top:
                 return
 
-    def _append(self, events: list[StoredEvent]) -> None:
-        self._seqs.extend(e.seq for e in events)
-        self._events.extend(events)
-        self._bytes += sum(len(e.payload) for e in events)
-        self.last_seq = events[-1].seq
+    def _append(self, events: list[StoredEvent] | list[PageEvent]) -> None:
+        framed = [FeedEvent(e.seq, e.endpoint, sse_frame(e)) for e in events]
+        self._seqs.extend(e.seq for e in framed)
+        self._events.extend(framed)
+        self._bytes += sum(len(e.frame) for e in framed)
+        self.last_seq = framed[-1].seq
         self._trim()
         # Swap before set: waiters of this round wake, later waiters get a fresh event.
         changed, self._changed = self._changed, asyncio.Event()
@@ -171,10 +191,10 @@ class EventFeed:
         if excess <= self._window // 4 and self._bytes <= self._window_bytes:
             return
         drop = max(excess, 0)
-        dropped_bytes = sum(len(e.payload) for e in self._events[:drop])
+        dropped_bytes = sum(len(e.frame) for e in self._events[:drop])
         target = self._window_bytes * 3 // 4
         while drop < len(self._events) - 1 and self._bytes - dropped_bytes > target:
-            dropped_bytes += len(self._events[drop].payload)
+            dropped_bytes += len(self._events[drop].frame)
             drop += 1
         if drop == 0:
             return

@@ -19,12 +19,13 @@ from collections.abc import Iterable, Sequence
 from aiohttp import web
 
 from ninja_desk.relay.auth import Grant
+from ninja_desk.relay.feed import EVENT_TYPE, FeedEvent, sse_frame
 from ninja_desk.relay.state import RELAY, RelayState
 from ninja_desk.relay.store import Bounds, Page, PageEvent, RelayStoreError, StoredEvent
 
 log = logging.getLogger(__name__)
 
-EVENT_TYPE = "ninjaone.activity"
+__all__ = ["EVENT_TYPE", "events_handler", "format_event", "format_gap", "sse_frame"]
 GAP_TYPE = "relay.gap"
 REPLAY_PAGE = 1000
 MAX_LIMIT = 10_000
@@ -80,16 +81,16 @@ def gap_start(since: int, bounds: Bounds) -> int | None:
     return None
 
 
-def _sse_parts(event: StoredEvent | PageEvent) -> tuple[bytes, bytes, bytes]:
-    if isinstance(event, StoredEvent):
-        event = PageEvent(event.seq, event.endpoint, event.received_at, event.payload.encode())
+def _sse_parts(event: PageEvent) -> tuple[bytes, bytes, bytes]:
     head, payload, tail = event.json_parts()
     return f"id: {event.seq}\nevent: {EVENT_TYPE}\ndata: ".encode() + head, payload, tail + b"\n\n"
 
 
-def _json_parts(event: StoredEvent | PageEvent) -> tuple[bytes, bytes, bytes]:
-    if isinstance(event, StoredEvent):
-        event = PageEvent(event.seq, event.endpoint, event.received_at, event.payload.encode())
+def _frames(events: list[FeedEvent]) -> Iterable[tuple[bytes, bytes, bytes]]:
+    return ((b"", e.frame, b"") for e in events)
+
+
+def _json_parts(event: PageEvent) -> tuple[bytes, bytes, bytes]:
     return event.json_parts()
 
 
@@ -309,8 +310,10 @@ async def _pump(state: RelayState, response: web.StreamResponse, grant: Grant, c
         if live is not None:
             events, scanned, nbytes = live
             if events:
+                # The frames are shared with every stream: the reservation covers what the
+                # socket buffers may hold of them while this stream writes.
                 async with state.budget.reserve(nbytes):
-                    await _write_parts(response, (_sse_parts(e) for e in events))
+                    await _write_parts(response, _frames(events))
                 last_write = time.monotonic()
             cursor = max(cursor, scanned)
         else:
