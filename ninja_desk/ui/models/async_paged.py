@@ -19,7 +19,7 @@ from ninja_desk.ui.widgets.sql_table_model import Index
 
 
 class AsyncPagedSqlModel(PagedSqlModel):
-    loaded = Signal()  # a reload's first page (and count) arrived
+    reloaded = Signal()  # a reload's first page (and count) arrived
     failed = Signal(str)  # a sentence
 
     def __init__(self, cache: Any, parent: Any = None) -> None:
@@ -60,7 +60,7 @@ class AsyncPagedSqlModel(PagedSqlModel):
             self._rows, self._has_more = rows, more
             self.endResetModel()
             self.total = total
-            self.loaded.emit()
+            self.reloaded.emit()
 
         def failed(exc: BaseException) -> None:
             if generation == self._generation:
@@ -71,28 +71,36 @@ class AsyncPagedSqlModel(PagedSqlModel):
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:
         if not self.background:
-            super().fetchMore(parent)
+            if self._paging:  # asked again from inside this insert's signals
+                return
+            self._paging = True
+            try:
+                super().fetchMore(parent)
+            finally:
+                self._paging = False
             return
         if parent.isValid() or not self._has_more or self._paging:
             return
         self._paging = True
-        generation, size, cache = self._generation, self.page_size, self.cache
-        sql, params = self.page_query(size + 1, len(self._rows))
+        generation, size, cache, offset = (self._generation, self.page_size, self.cache,
+                                           len(self._rows))  # fmt: skip
+        sql, params = self.page_query(size + 1, offset)
 
         def work() -> tuple[list[dict[str, Any]], bool]:
             rows = cache.rows(sql, **params)
             return rows[:size], len(rows) > size
 
         def done(value: tuple[list[dict[str, Any]], bool]) -> None:
-            if generation != self._generation:
+            if generation != self._generation or offset != len(self._rows):
                 return
-            self._paging = False
             more, self._has_more = value
             if more:
-                first = len(self._rows)
-                self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
+                # Still "paging" while the rows go in: a view (or the model tester) asking
+                # for more from inside the insert signals must not fetch this page again.
+                self.beginInsertRows(QModelIndex(), offset, offset + len(more) - 1)
                 self._rows.extend(more)
                 self.endInsertRows()
+            self._paging = False
 
         def failed(exc: BaseException) -> None:
             if generation == self._generation:

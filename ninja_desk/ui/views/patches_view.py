@@ -114,9 +114,9 @@ class PatchesView(QWidget):
         self._build()
         for model in (self.by_kb, self.by_client, self.rows):
             model.failed.connect(self._show_error)
-        self.by_kb.loaded.connect(lambda: self._group_loaded(self.by_kb))
-        self.by_client.loaded.connect(lambda: self._group_loaded(self.by_client))
-        self.rows.loaded.connect(self._rows_loaded)
+        self.by_kb.reloaded.connect(lambda: self._group_loaded(self.by_kb))
+        self.by_client.reloaded.connect(lambda: self._group_loaded(self.by_client))
+        self.rows.reloaded.connect(self._rows_loaded)
         self.refresh()
 
     # -- layout ---------------------------------------------------------------------------
