@@ -167,7 +167,7 @@ def ask_and_save(
     dialog.setInputMode(QInputDialog.InputMode.TextInput)
     dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
     dialog.setAccessibleName("Save filter")
-    dialog.setOkButtonLabel("Save")
+    dialog.setOkButtonText("Save")
 
     def chosen(name: str) -> None:
         state = get_state()
