@@ -87,6 +87,7 @@ class _Card(QFrame):
         self.value = QLabel()
         self.value.setAccessibleName(f"{title} summary")
         self.value.setTextFormat(Qt.TextFormat.RichText)
+        self.value.setWordWrap(True)  # long numbers wrap instead of widening the window
         layout.addWidget(heading)
         layout.addWidget(self.value)
         self.links: list[QPushButton] = []
@@ -120,6 +121,7 @@ class ClientPage(QWidget):
         self.title = QLabel()
         self.title.setAccessibleName("Client name")
         self.title.setStyleSheet("font-size: 15pt; font-weight: 600;")
+        self.title.setWordWrap(True)  # a long client name wraps; the window keeps its width
         self.status = QLabel()
         self.status.setAccessibleName("Client page status")
         self.status.setWordWrap(True)
