@@ -9,6 +9,7 @@ dialog says why and cannot be accepted.
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -64,10 +65,13 @@ class ConfirmActionDialog(QDialog):
         named(self, "Confirm device action")
 
         layout = QVBoxLayout(self)
+        self.heading = QLabel()
+        named(self.heading, "Action", tip=False)
         # A minimum size of our own instead of the layout's: the same on every platform, and
         # no propagateSizeHints() warning from platforms that cannot take size hints.
         layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self.setMinimumSize(520, 240)
+        layout.addWidget(self.heading)
         self.sentence = QLabel()
         self.sentence.setWordWrap(True)
         self.sentence.setTextFormat(Qt.TextFormat.PlainText)
@@ -270,7 +274,10 @@ class ConfirmActionDialog(QDialog):
         if self._refusal is not None:
             self.status.setText(self._refusal)
         n = len(self.devices)
-        self.ok_button.setText(f"{request.label} {n} device{'s' if n != 1 else ''}")
+        count = f"{n} device{'s' if n != 1 else ''}"
+        on = "" if request.kind == "reboot" else "on "
+        self.ok_button.setText(f"{request.label} {on}{count}")
+        self.heading.setText(f"<b>{html.escape(request.label)}</b>")
         self.ok_button.setEnabled(self._ready())
         # Cancel is what Enter does when the action is drastic.
         cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)

@@ -113,7 +113,7 @@ class ResultModel(QAbstractTableModel):
             if column == 1:
                 return status_word(row)
             if column == 2:
-                return row.message
+                return row.message or None
         if role == Qt.ItemDataRole.ForegroundRole and column == 1 and row.ended:
             return QBrush(_GREEN if row.ok else _RED)
         return None
