@@ -56,6 +56,7 @@ from ninja_desk.ui.views.placeholder import PlaceholderView
 from ninja_desk.ui.widgets.csv_export import CsvExportFlow, export_view
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 from ninja_desk.ui.widgets.saved_filters import (
+    MENU_BUTTON_STYLE,
     SavedFilterStore,
     fill_menu,
     filter_state_of,
@@ -306,8 +307,9 @@ class MainWindow(QMainWindow):
             "Table",
             "Export the current table to CSV (Ctrl+Shift+E), saved filters (Ctrl+Shift+F)",
         )
-        self.table_button.setText("Table")
+        self.table_button.setText("Table ▾")
         self.table_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.table_button.setStyleSheet(MENU_BUTTON_STYLE)
         layout.addWidget(self.table_button)
         return bar
 

@@ -70,7 +70,10 @@ def _link(text: str, name: str, tip: str) -> QPushButton:
     button = named(QPushButton(text), name, tip)
     button.setFlat(True)
     button.setCursor(Qt.CursorShape.PointingHandCursor)
-    button.setStyleSheet("QPushButton { text-align: left; padding: 2px 6px; }")
+    button.setStyleSheet(
+        "QPushButton { text-align: left; padding: 2px 6px; color: palette(link); }"
+        "QPushButton:hover { text-decoration: underline; }"
+    )
     return button
 
 
@@ -96,6 +99,7 @@ class _Card(QFrame):
     def set_links(self, links: list[QPushButton]) -> None:
         self.links = links
         self.body.addWidget(flow_row(*links, parent=self))
+        self.body.addStretch(1)  # cards in a row start at the same height
 
 
 class ClientPage(QWidget):

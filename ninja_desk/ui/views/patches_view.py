@@ -129,6 +129,11 @@ class PatchesView(QWidget):
         self.mode_group = QButtonGroup(self)
         for button in (self.kb_button, self.client_button):
             button.setCheckable(True)
+            # Which grouping is on must show in both themes (the style's checked look is faint).
+            button.setStyleSheet(
+                "QPushButton:checked { background: palette(highlight);"
+                " color: palette(highlighted-text); }"
+            )
             self.mode_group.addButton(button)
         self.kb_button.setChecked(True)
         self.kb_button.toggled.connect(lambda on: on and self.set_mode("kb"))
@@ -404,6 +409,11 @@ class PatchesView(QWidget):
             if r is not None
         ]
         keys, orgs = self.rows.patch_keys, self.rows.org_ids
+        if not (keys or orgs or pairs):
+            # Nothing chosen: never "the whole fleet" by default.
+            self.targets = {}
+            self._update_actions()
+            return
 
         def work() -> dict[str, list[pq.Target]]:
             return pq.targets(cache, f, patch_keys=keys, org_ids=orgs, device_ids=pairs)

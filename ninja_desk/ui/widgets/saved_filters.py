@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu, QToolButton, QWidg
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "saved_filters"
+MENU_BUTTON_STYLE = "QToolButton::menu-indicator { image: none; width: 0px; }"
 MAX_NAME = 60
 
 
@@ -203,10 +204,12 @@ class SavedFiltersButton(QToolButton):
         self.get_state = get_state
         self.apply_state = apply_state
         self.message = message
-        self.setText("Saved filters")
+        self.setText("Saved filters ▾")
         self.setAccessibleName("Saved filters")
         self.setToolTip("Save the current filters under a name, apply or delete one (Ctrl+Shift+F)")
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        # The style's own arrow was drawn over the text; the ▾ in the text says it instead.
+        self.setStyleSheet(MENU_BUTTON_STYLE)
         menu = QMenu(self)
         menu.setAccessibleName("Saved filters")
         menu.setToolTipsVisible(True)
