@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -239,6 +240,7 @@ def test_bulk_reboot_shows_a_result_per_device_without_blocking(
     selection = [Device(d.id, f"PC-{d.id}") for d in [*online, offline]]
     outcomes: list[Any] = []
     stalls: list[float] = []
+    confirms: list[ConfirmActionDialog] = []
 
     async def run() -> ActionProgressDialog:
         api = open_api(
@@ -261,6 +263,7 @@ def test_bulk_reboot_shows_a_result_per_device_without_blocking(
         )
         assert confirm.isVisible() and "21 devices (" in confirm.sentence.text()
         confirm.ok_button.click()
+        confirms.append(confirm)
         progress = confirm.progress
         assert progress is not None and progress.isVisible()
         last = time.perf_counter()
@@ -275,6 +278,7 @@ def test_bulk_reboot_shows_a_result_per_device_without_blocking(
     try:
         progress = run_on_qasync(run)
         qtbot.addWidget(progress)
+        qtbot.addWidget(confirms[0])
         (outcome,) = outcomes
         assert outcome is not None and len(outcome.results) == 21
         rows = progress.model.rows
@@ -303,3 +307,94 @@ def test_bulk_reboot_shows_a_result_per_device_without_blocking(
         assert last_action_text(ctx.cache, offline.id).startswith("Reboot: not sent — ")
     finally:
         db.dispose()
+
+
+# -- on the devices table and the device page -------------------------------------------------
+
+
+def _acting_ctx(ctx: Any, actions: FakeActions | None = None) -> Any:
+    ctx.sync = SimpleNamespace(api=SimpleNamespace(device_actions=actions or FakeActions()))
+    ctx.psa = NoPsaRecording()
+    ctx.permissions = RIGHT
+    return ctx
+
+
+def _open_dialogs() -> list[ConfirmActionDialog]:
+    return [
+        w
+        for w in QApplication.topLevelWidgets()
+        if isinstance(w, ConfirmActionDialog) and w.isVisible()
+    ]
+
+
+# Shown top-level for the shortcut, the devices view's own layout asks the offscreen platform
+# for size hints it cannot take (Qt's offscreen plugin; not a NinjaDesk warning).
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+def test_the_table_selection_gets_a_menu_a_button_and_shortcuts(qtbot, ctx) -> None:
+    from ninja_desk.ui.device_actions.wiring import TableActions
+    from ninja_desk.ui.views.devices_view import DevicesView
+
+    view = DevicesView(_acting_ctx(ctx))
+    qtbot.addWidget(view)
+    actions = getattr(view, "device_actions", None) or TableActions(view, view.table)
+    assert not actions.button.isEnabled()  # nothing selected
+    view.show()
+    qtbot.waitExposed(view)
+    view.table.selectRow(0)
+    view.table.selectionModel().select(
+        view.model.index(2, 0),
+        view.table.selectionModel().SelectionFlag.Select
+        | view.table.selectionModel().SelectionFlag.Rows,
+    )
+    names = [d.name for d in actions.selected()]
+    assert len(names) == 2 and actions.button.isEnabled()
+    menu = actions.menu(view)
+    assert menu.title() == "Device actions (2 selected)"
+    assert all(a.isEnabled() for a in menu.actions() if a.text())
+    # Ctrl+Shift+R asks to reboot the selection (the keys themselves: the window test below)
+    assert actions.reboot_action.shortcut().toString() == "Ctrl+Shift+R"
+    assert actions.menu_action.shortcut().toString() == "Ctrl+Shift+A"
+    actions.reboot_action.trigger()
+    (dialog,) = _open_dialogs()
+    qtbot.addWidget(dialog)
+    assert dialog.sentence.text().startswith(f"Reboot 2 devices ({names[0]}, {names[1]})")
+    dialog.reject()
+    # without the right every entry is disabled, with the reason
+    ctx.permissions = frozenset()
+    assert not any(a.isEnabled() for a in actions.menu(view).actions() if a.text())
+
+
+def test_the_device_page_shows_actions_last_outcome_and_custom_fields(qtbot, ctx) -> None:
+    from ninja_desk.ui.device_actions.wiring import DetailActions, action_events
+    from ninja_desk.ui.views.device_detail import DeviceDetail
+
+    detail = DeviceDetail(_acting_ctx(ctx))
+    qtbot.addWidget(detail)
+    extra = getattr(detail, "device_actions", None) or DetailActions(detail, None, detail.tabs)
+    device_id = int(ctx.cache.scalar("SELECT min(id) FROM devices"))
+    ctx.cache.write_blocking(
+        lambda c: c.exec_driver_sql(
+            "INSERT INTO local_activity_log (at, kind, who, device_id, detail) VALUES "
+            '(1, \'device_action\', \'jane\', ?, \'{"action": "Reboot", "result": "FAILURE",'
+            ' "message": "Agent hung"}\')',
+            (device_id,),
+        )
+    )
+
+    async def shown() -> None:
+        detail.show_device(device_id)
+        if getattr(detail, "device_actions", None) is None:
+            extra.set_device(detail.device)
+        await until(lambda: extra.fields.table.rowCount() == 3)
+
+    run_on_qasync(shown)
+    assert extra.button.isEnabled()
+    assert extra.last_action.text() == "Last action: Reboot: failed — Agent hung (by jane)"
+    tabs = [detail.tabs.tabText(i) for i in range(detail.tabs.count())]
+    assert "Custom fields" in tabs
+    action_events.device_updated.emit(device_id, "Started")
+    assert extra.last_action.text() == "Action under way: Started"
+    action_events.device_updated.emit(device_id + 100000, "Succeeded")  # another device
+    assert extra.last_action.text() == "Action under way: Started"
+    action_events.finished.emit(None)
+    assert extra.last_action.text().startswith("Last action: Reboot: failed")

@@ -35,6 +35,7 @@ __all__ = [
     "CustomFieldsPanel",
     "ResultModel",
     "action_menu",
+    "fill_action_menu",
     "last_action_text",
     "service_for",
     "start_device_action",
@@ -76,6 +77,18 @@ def action_menu(
     """The device actions as a menu; with `service`, entries it refuses are disabled with
     the reason as their tooltip."""
     menu = QMenu("Device actions", parent)
+    fill_action_menu(menu, on_pick, service=service)
+    return menu
+
+
+def fill_action_menu(
+    menu: QMenu,
+    on_pick: Callable[[ActionRequest], None],
+    *,
+    service: DeviceActionService | None = None,
+) -> None:
+    """(Re)fill `menu` with the device actions (a button's menu, on aboutToShow)."""
+    menu.clear()
     menu.setToolTipsVisible(True)
     for i, (text, request) in enumerate(MENU_ENTRIES):
         if i in (3, 7):
@@ -87,7 +100,6 @@ def action_menu(
             action.setEnabled(ok)
             if not ok:
                 action.setToolTip(reason)
-    return menu
 
 
 def start_device_action(
