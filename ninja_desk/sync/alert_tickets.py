@@ -744,7 +744,7 @@ def auto_resolve(
             to_close,
             actor_user_id=pipeline.user_id,
             service_user_id=pipeline.service_user(s),
-            note=f"Alert resolved{who} in NinjaOne; NinjaDesk closed this ticket.",
+            note=f"Alert resolved{who} in NinjaOne.",
             reason="alert_resolved",
         )
         _count_pipeline_comments(s, [(tid, "") for tid in to_close])

@@ -370,6 +370,7 @@ def test_a_board_without_a_closed_status_leaves_the_ticket_open_and_says_so(
     assert r.notes == [psa_tickets.NO_CLOSED_STATUS]
     ticket, notes = ticket_of(alerts, ticket_id)
     assert not ticket.is_closed and "no closed status" in notes[-1].body
+    assert "closed this ticket" not in notes[-1].body  # the note never claims what did not happen
     assert alert_row(alerts, "no-close")["status"] == "resolved"
 
 
