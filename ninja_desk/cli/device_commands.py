@@ -58,7 +58,9 @@ def register_device_commands(sub: argparse._SubParsersAction) -> None:
     _add_connection_options(common)
 
     acting = argparse.ArgumentParser(add_help=False)
-    acting.add_argument("device_ids", nargs="+", type=int, metavar="DEVICE_ID")
+    acting.add_argument(
+        "device_ids", nargs="+", type=int, metavar="DEVICE_ID", help="NinjaOne device id(s)"
+    )
     acting.add_argument("--ticket", metavar="NUMBER", help=_TICKET_HELP)
     acting.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     acting.add_argument("--reason", help="why (kept with the action in NinjaOne and Alga)")
@@ -87,10 +89,20 @@ def register_device_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_action, build=_script)
 
     p = verbs.add_parser("patch", parents=[common, acting], help="scan for or apply patches")
-    p.add_argument("--kind", choices=("os", "software"), required=True)
+    p.add_argument(
+        "--kind", choices=("os", "software"), required=True, help="OS or third-party patches"
+    )
     op = p.add_mutually_exclusive_group(required=True)
-    op.add_argument("--scan", dest="op", action="store_const", const="scan")
-    op.add_argument("--apply", dest="op", action="store_const", const="apply")
+    op.add_argument(
+        "--scan", dest="op", action="store_const", const="scan", help="look for missing patches"
+    )
+    op.add_argument(
+        "--apply",
+        dest="op",
+        action="store_const",
+        const="apply",
+        help="install the pending patches now (the device may need a reboot)",
+    )
     p.set_defaults(handler=cmd_action, build=_patch)
 
     p = verbs.add_parser("service", parents=[common, acting], help="control a Windows service")
@@ -98,7 +110,11 @@ def register_device_commands(sub: argparse._SubParsersAction) -> None:
     verb = p.add_mutually_exclusive_group(required=True)
     for name in SERVICE_ACTIONS:
         verb.add_argument(
-            f"--{name.lower()}", dest="service_action", action="store_const", const=name
+            f"--{name.lower()}",
+            dest="service_action",
+            action="store_const",
+            const=name,
+            help=f"{name.lower()} the service",
         )
     p.set_defaults(handler=cmd_action, build=_service)
 
@@ -109,15 +125,15 @@ def register_device_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_action, build=_maintenance)
 
     p = verbs.add_parser("jobs", parents=[common], help="the jobs running on a device")
-    p.add_argument("device_id", type=int)
+    p.add_argument("device_id", type=int, help="NinjaOne device id")
     p.set_defaults(handler=cmd_jobs)
 
     p = verbs.add_parser("scripts", parents=[common], help="scripts and actions a device can run")
-    p.add_argument("device_id", type=int)
+    p.add_argument("device_id", type=int, help="NinjaOne device id")
     p.set_defaults(handler=cmd_scripts)
 
     p = verbs.add_parser("fields", parents=[common], help="a device's custom fields")
-    p.add_argument("device_id", type=int)
+    p.add_argument("device_id", type=int, help="NinjaOne device id")
     p.add_argument(
         "--set",
         action="append",

@@ -331,7 +331,10 @@ class DeviceActionService:
 
         return await asyncio.to_thread(job)
 
-    async def _refuse(self, request: ActionRequest, devices: Sequence[Device], reason: str) -> None:
+    async def _refused(
+        self, request: ActionRequest, devices: Sequence[Device], reason: str
+    ) -> DeviceActionRefused:
+        """The refusal to raise, recorded in the audit log when we know who asked."""
         if self.psa is not None and getattr(self.psa, "user_id", None) is not None:
             try:
                 await self._psa(
@@ -341,7 +344,7 @@ class DeviceActionService:
                 )
             except Exception as exc:  # the refusal stands either way
                 log.warning("Could not record the refused action in the PSA: %s", exc)
-        raise DeviceActionRefused(reason)
+        return DeviceActionRefused(reason)
 
     async def run(
         self,
@@ -360,7 +363,7 @@ class DeviceActionService:
             raise DeviceActionRefused("Select at least one device.")
         reason = self.refusal(request.scope)
         if reason is not None:
-            await self._refuse(request, devices, reason)
+            raise await self._refused(request, devices, reason)
         actions = self._need_actions()
 
         def preflight(s: Any) -> tuple[log_psa.TicketRef | None, dict[int, uuid.UUID]]:
@@ -372,8 +375,7 @@ class DeviceActionService:
         try:
             ticket_ref, asset_ids = await self._psa(preflight)
         except PermissionDenied as exc:
-            await self._refuse(request, devices, str(exc))
-            raise  # unreachable: _refuse raises
+            raise await self._refused(request, devices, str(exc)) from None
         except NotFound as exc:
             raise DeviceActionRefused(str(exc)) from None
 
@@ -594,7 +596,7 @@ class DeviceActionService:
         reason = self.refusal("management")
         request = ActionRequest(CUSTOM_FIELDS)
         if reason is not None:
-            await self._refuse(request, [device], reason)
+            raise await self._refused(request, [device], reason)
         actions = self._need_actions()
         old = before or {}
         diff = {k: {"old": old.get(k), "new": v} for k, v in values.items() if old.get(k) != v}
