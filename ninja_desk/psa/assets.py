@@ -18,7 +18,7 @@ from ninja_desk.psa.bulk import dialect_insert
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.errors import NotFound
 from ninja_desk.psa.integration_settings import load_settings, service_user
-from ninja_desk.psa.permissions import REMOTE_CONNECT, SYNC_DEVICES, VIEW_DEVICES, require
+from ninja_desk.psa.permissions import SYNC_DEVICES, VIEW_DEVICES, require
 from ninja_desk.psa.schema import (
     EXTENSION_TABLES,
     asset_history,
@@ -315,34 +315,3 @@ def lineage_for(s: TenantSession, asset_id: uuid.UUID) -> list[LineageEntry]:
         .order_by(t.recorded_at)
     )
     return [LineageEntry(*r) for r in rows]
-
-
-def record_remote_connect(
-    s: TenantSession,
-    asset_id: uuid.UUID | None,
-    device_id: str,
-    url: str,
-    *,
-    ticket_number: str | None = None,
-) -> None:
-    """A remote-session launch in the asset's history (who, when, which ticket), so the next
-    technician on that machine sees it."""
-    require(s, REMOTE_CONNECT)
-    if asset_id is None:
-        return
-    s.conn.execute(
-        asset_history.insert().values(
-            tenant=s.tenant,
-            history_id=uuid.uuid4(),
-            asset_id=asset_id,
-            changed_by=_actor(s),
-            change_type="remote_connect",
-            changes={
-                "source": "ninjadesk-remote-connect",
-                "device_id": device_id,
-                "url": url,
-                "remote_session": {"old": None, "new": ticket_number or "opened"},
-            },
-            changed_at=utcnow(),
-        )
-    )

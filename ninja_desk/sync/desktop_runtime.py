@@ -127,17 +127,12 @@ class DesktopPsa:
         ]
 
     def record_remote_launch(self, record: Any) -> None:
-        from ninja_desk.psa import assets
+        """Alga's asset history and audit log, as the signed-in technician (one place:
+        remote_connect.record_in_psa)."""
+        from ninja_desk.sync.remote_connect import record_in_psa
 
         with self.session() as s:
-            asset = assets.find_by_device(s, self.integration_id, record.device_id)
-            assets.record_remote_connect(
-                s,
-                asset.asset_id if asset else None,
-                str(record.device_id),
-                f"remote session by {record.who}",
-                ticket_number=record.ticket_id,
-            )
+            record_in_psa(s, self.integration_id, record)
 
 
 def _summary(change_type: str, changes: Any, source: str | None) -> str:

@@ -280,3 +280,28 @@ def test_the_embedded_psa_is_its_local_administrators(tmp_path: Path, monkeypatc
         assert settings.psa_tenant == str(psa.tenant)
     finally:
         psa.db.dispose()
+
+
+@pytest.mark.postgres
+def test_a_remote_session_from_the_desktop_is_in_alga_s_audit_log(shared_psa, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The desktop records a launch as its signed-in technician in audit_logs (and in the
+    asset's history once the device has an asset)."""
+    from ninja_desk.psa.schema import audit_logs
+    from ninja_desk.sync.remote_connect import LaunchRecord
+
+    db, tenant, tech, _nobody = shared_psa
+    monkeypatch.setenv(ENV_API_KEY, create_api_key(db, tenant, tech))
+    psa = open_desktop_psa(_settings(db, tenant), "https://eu.ninjarmm.com", user_name="tech")
+    assert psa is not None
+    try:
+        psa.record_remote_launch(LaunchRecord("tech", 0.0, 4242, "PC-4242", None))
+        with db.tenant_session(tenant) as s:
+            rows = s.conn.execute(
+                sa.select(audit_logs.c.user_id).where(
+                    audit_logs.c.tenant == tenant,
+                    audit_logs.c.operation == "remote_connect.launched",
+                )
+            ).all()
+        assert [r.user_id for r in rows] == [str(tech)]
+    finally:
+        psa.db.dispose()
