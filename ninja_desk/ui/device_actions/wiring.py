@@ -2,7 +2,8 @@
 
     # devices table: context menu, an "Actions" button in its bar, Ctrl+Shift+A / Ctrl+Shift+R
     self.device_actions = TableActions(self, self.table, bottom)
-    # device page: an "Actions" button, the last action's outcome, a Custom fields tab
+    # device page: an "Actions" button in its action row, the last action's outcome under
+    # that row, a Custom fields tab
     self.device_actions = DetailActions(self, actions_row, self.tabs)
     self.device_actions.set_device(device)     # whenever the page shows another device
 
@@ -20,7 +21,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QBoxLayout,
-    QHBoxLayout,
     QLabel,
     QMenu,
     QPushButton,
@@ -158,6 +158,19 @@ class TableActions(QObject):
         return run_action(self.view.window(), self.view.ctx, request, devices)
 
 
+def _place(row: QBoxLayout, button: QWidget, below: QWidget) -> None:
+    """`button` at the end of `row` (before its trailing stretch), `below` on the line under
+    `row` in the layout that holds it."""
+    last = row.itemAt(row.count() - 1) if row.count() else None
+    at_end = last is not None and last.spacerItem() is not None
+    row.insertWidget(row.count() - 1 if at_end else row.count(), button)
+    outer = row.parent()
+    if isinstance(outer, QBoxLayout):
+        outer.insertWidget(outer.indexOf(row) + 1, below)
+    else:
+        row.addWidget(below)
+
+
 class DetailActions(QObject):
     """One device's page: its actions, its last action's outcome and its custom fields."""
 
@@ -167,27 +180,22 @@ class DetailActions(QObject):
         super().__init__(page)
         self.page = page
         self.device: Device | None = None
-        # The button and the last outcome live in one small bar the page places.
-        self.bar = QWidget(page)
-        bar_layout = QHBoxLayout(self.bar)
-        bar_layout.setContentsMargins(0, 0, 0, 0)
         self.button = named(
-            QPushButton("Actions", self.bar),
+            QPushButton("Actions", page),
             "Device actions",
             "Reboot, run a script, patch this device",
         )
         self.button.setMenu(QMenu(self.button))
         self.button.menu().aboutToShow.connect(self._fill_menu)
-        self.last_action = QLabel(self.bar)
+        self.last_action = QLabel(page)
         self.last_action.setWordWrap(True)
         named(self.last_action, "Last device action", tip=False)
-        bar_layout.addWidget(self.button)
-        bar_layout.addWidget(self.last_action, 1)
         self.fields = CustomFieldsPanel(lambda: service_for(page.ctx), page)
         if row is not None:
-            row.addWidget(self.bar)
+            _place(row, self.button, self.last_action)
         else:
-            self.bar.hide()
+            self.button.hide()
+            self.last_action.hide()
         if tabs is not None:
             tabs.addTab(self.fields, "Custom fields")
         action_events.device_updated.connect(self._device_updated)
