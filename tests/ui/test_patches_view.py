@@ -183,3 +183,13 @@ def test_without_device_actions_the_buttons_say_why(view: PatchesView, monkeypat
     view._update_actions()
     assert not view.apply_button.isEnabled() and not view.scan_button.isEnabled()
     assert view.apply_button.toolTip() == NO_ACTIONS
+
+
+def test_fetch_all_pages_everything_even_in_background_mode(ctx) -> None:
+    model = PatchRowsModel(ctx.cache)
+    model.page_size = 25
+    model.reload()
+    assert model.background and model.canFetchMore()
+    model.fetch_all()  # would spin forever if it waited on worker pages
+    assert model.rowCount() == model.total > 25
+    assert model.background

@@ -117,6 +117,13 @@ class AsyncPagedSqlModel(PagedSqlModel):
         finally:
             self.background = kept
 
+    def fetch_all(self, limit: int = 100_000) -> None:
+        kept, self.background = self.background, False  # a loop must see each page arrive
+        try:
+            super().fetch_all(limit)
+        finally:
+            self.background = kept
+
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self.columns) or self.columns[column].sort_sql is None:
             return

@@ -404,7 +404,11 @@ class ClientsView(QWidget):
         if self._wanted is None or self.model.loading:
             return False
         wanted = self._wanted
-        row = self.model.fetch_all_until(lambda r: int(r["id"]) == wanted, max_pages=20)
+        # Only the rows already loaded: paging further would query on the UI thread.
+        row = next(
+            (i for i in range(self.model.rowCount()) if int(self.model.row_at(i)["id"]) == wanted),
+            -1,
+        )
         if row < 0:
             return False
         self._set_current(row)
