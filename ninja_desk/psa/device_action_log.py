@@ -133,14 +133,15 @@ def actor(s: TenantSession, integration_id: uuid.UUID) -> uuid.UUID:
 
 
 def _changes(entry: ActionEntry, result: ActionResult, before: str | None) -> dict[str, Any]:
+    # The result first: readers that show the first few keys (History) show it.
     changes: dict[str, Any] = {
-        "source": SOURCE,
-        "device_id": str(entry.device_id),
-        "device": entry.device_name,
-        "action": entry.action,
+        "result": {"old": before, "new": result.result},
         "what": entry.what,
         "by": entry.by,
-        "result": {"old": before, "new": result.result},
+        "action": entry.action,
+        "device": entry.device_name,
+        "device_id": str(entry.device_id),
+        "source": SOURCE,
     }
     if result.message:
         changes["message"] = result.message
