@@ -32,6 +32,7 @@ from ninja_desk.core.device_jobs import SERVICE_ACTIONS
 from ninja_desk.sync.device_action_service import (
     MAINTENANCE_OFF,
     MAINTENANCE_ON,
+    REFUSED,
     ActionRequest,
     BulkOutcome,
     Device,
@@ -320,6 +321,9 @@ def cmd_action(args: argparse.Namespace) -> int:
     if outcome is None:
         print("Cancelled: nothing was sent.", file=sys.stderr)
         return 1
+    if all(r.result == REFUSED for r in outcome.results):
+        # NinjaOne refused them all (a 403: no Control scope): one sentence, nothing happened.
+        raise CliError(outcome.results[0].message)
     _print_outcome(args, outcome)
     return 0 if outcome.ok else 1
 

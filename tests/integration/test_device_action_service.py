@@ -221,6 +221,30 @@ async def test_script_patch_service_and_maintenance_reach_their_outcomes(
     assert ops == {"device_action.sent", "device_action.finished"}
 
 
+@pytest.mark.parametrize(
+    ("kind", "sim_action"),
+    [("script", "script"), ("os_apply", "os_apply"), ("software_scan", "software_scan"),
+     ("service", "service")],
+)  # fmt: skip
+async def test_each_action_s_failure_is_its_outcome(
+    desk: Desk, api: NinjaOneApi, ctl: SimControl, kind: str, sim_action: str
+) -> None:
+    device = desk.devices[3]
+    svc = service(desk, api.device_actions)
+    extra: dict[str, Any] = {}
+    if kind == "script":
+        options = await svc.scripting_options(device.id)
+        extra["script_id"] = next(s["id"] for s in options["scripts"] if s["type"] == "SCRIPT")
+    if kind == "service":
+        services = await svc.windows_services(device.id)
+        extra.update(service_id=services[0]["name"], service_action="RESTART")
+    ctl.set_job_outcome("failure", device_id=device.id, action=sim_action, message="It broke")
+    outcome = await svc.run(ActionRequest(kind, **extra), [device])
+    (row,) = outcome.results
+    assert row.result == "FAILURE" and "It broke" in row.message, row
+    assert [h.changes["result"]["new"] for h in history(desk, device.id)] == ["sent", "FAILURE"]
+
+
 async def test_bulk_reboot_gives_a_result_per_device(
     desk: Desk, api: NinjaOneApi, ctl: SimControl
 ) -> None:

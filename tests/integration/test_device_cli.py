@@ -234,3 +234,27 @@ def test_service_maintenance_jobs_and_fields(cli: Cli, capsys: pytest.CaptureFix
     assert re.search(rf"^{name} +from the cli$", capsys.readouterr().out, re.M)
     kinds = [h["action"] for h in _history(cli, cli.devices[2])]
     assert kinds == ["service", "service", "maintenance", "maintenance_off", "custom_fields"]
+
+
+def test_403_without_the_control_scope_is_one_sentence(
+    cli: Cli, sim: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The API app was granted Monitoring and Management only: NinjaOne answers 403.
+    from ninja_desk.ninjaone import tokens
+
+    original = tokens.OAuthTokenProvider.__init__
+
+    def without_control(self: Any, *args: Any, **kw: Any) -> None:
+        kw["scopes"] = ("monitoring", "management")
+        original(self, *args, **kw)
+
+    monkeypatch.setattr(tokens.OAuthTokenProvider, "__init__", without_control)
+    code = main(cli.args("reboot", *map(str, cli.devices[:2]), "--yes"))
+    captured = capsys.readouterr()
+    err = captured.err.splitlines()
+    assert code == 2, captured
+    assert err[-1].startswith("ninja-desk: NinjaOne refused to reboot on device ")
+    assert "needs the Control scope" in err[-1]
+    with SimControl(sim.base_url) as ctl:
+        assert ctl.jobs()["finished"] == []
+    assert _history(cli, cli.devices[0])[0]["result"]["new"] == "REFUSED"
