@@ -179,6 +179,8 @@ def test_custom_fields_are_shown_and_editable_only_with_the_right(qtbot) -> None
 
     async def shown() -> None:
         panel.set_device(DEVICES[0])
+        assert panel.table.rowCount() == 0  # off screen: nothing asked of NinjaOne yet
+        panel.reload()  # what showing the tab does
         await until(lambda: panel.table.rowCount() == 3)
 
     run_on_qasync(shown)
@@ -190,6 +192,7 @@ def test_custom_fields_are_shown_and_editable_only_with_the_right(qtbot) -> None
 
     async def edit_and_save() -> None:
         editable.set_device(DEVICES[0])
+        editable.reload()
         await until(lambda: editable.table.rowCount() == 3)
         editable.table.item(2, 1).setText("5")  # seats, a number
         assert editable.save_button.isEnabled()
@@ -385,6 +388,7 @@ def test_the_device_page_shows_actions_last_outcome_and_custom_fields(qtbot, ctx
         detail.show_device(device_id)
         if getattr(detail, "device_actions", None) is None:
             extra.set_device(detail.device)
+        extra.fields.reload()  # the tab shown
         await until(lambda: extra.fields.table.rowCount() == 3)
 
     run_on_qasync(shown)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -56,6 +57,7 @@ class CustomFieldsPanel(QWidget):
         self.service_factory = service_factory
         self.device: Device | None = None
         self.values: dict[str, Any] = {}
+        self._loaded_for: Device | None = None
         self._busy = False
         named(self, "Custom fields")
         layout = QVBoxLayout(self)
@@ -87,14 +89,23 @@ class CustomFieldsPanel(QWidget):
         return self.service_factory()
 
     def set_device(self, device: Device | None) -> None:
+        """Show `device`'s fields; they are read from NinjaOne when the panel is on screen
+        (clicking through the device list costs no call while another tab is open)."""
         if device == self.device:
             return
         self.device = device
         self.values = {}
+        self._loaded_for = None
         self._fill({})
-        if device is not None:
+        self.status.setText("")
+        if device is not None and self.isVisible():
             self.reload()
         self._update_actions()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.device is not None and self._loaded_for != self.device:
+            self.reload()
 
     def reload(self) -> None:
         if self.device is None or self._busy:
@@ -108,6 +119,7 @@ class CustomFieldsPanel(QWidget):
             self._busy = False
             if device != self.device:
                 return
+            self._loaded_for = device
             self.values = dict(values or {})
             self._fill(self.values)
             self.status.setText("" if self.values else "This device has no custom fields.")
