@@ -42,7 +42,9 @@ from ninja_desk.ui.widgets.search_line import SearchLineEdit
 ALERT_SEVERITIES = ("CRITICAL", "MAJOR", "MODERATE", "MINOR")
 
 
-def _table(model: Any, name: str, widths: tuple[int, ...], key: int) -> QTableView:
+def _table(
+    model: Any, name: str, widths: tuple[int, ...], key: int, share: float = 0.38
+) -> QTableView:
     # The model's own order; enabling sorting would first sort by Qt's default indicator.
     column = model.sort_column
     order = Qt.SortOrder.DescendingOrder if model.sort_descending else Qt.SortOrder.AscendingOrder
@@ -62,7 +64,7 @@ def _table(model: Any, name: str, widths: tuple[int, ...], key: int) -> QTableVi
         header.resizeSection(section, width)
     header.setSortIndicator(column, order)
     table.setSortingEnabled(True)  # after the indicator: one sort, in the model's order
-    table.key_column = KeyColumn(table, key)  # type: ignore[attr-defined]
+    table.key_column = KeyColumn(table, key, share=share)  # type: ignore[attr-defined]
     return table
 
 
@@ -178,7 +180,7 @@ class ClientPage(QWidget):
         cards.setColumnStretch(1, 1)
 
         self.devices_table = _table(
-            self.devices, "Client devices", (170, 70, 90, 64, 56, 90, 160), 0
+            self.devices, "Client devices", (170, 70, 90, 64, 56, 90, 160), 0, share=0.25
         )
         self.devices_table.doubleClicked.connect(self._device_activated)
         self.devices_table.activated.connect(self._device_activated)
@@ -333,13 +335,13 @@ class ClientsView(QWidget):
         self._wanted: int | None = None
         self.search = SearchLineEdit("Find a client…", self, delay_ms=200)
         self.search.search_changed.connect(self._search_changed)
-        self.table = _table(self.model, "Clients", (150, 62, 56, 50), 0)
+        self.table = _table(self.model, "Clients", (150, 62, 56, 50), 0, share=0.5)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Clients shown")
         self.model.reloaded.connect(self._list_loaded)
         left = QWidget()
-        left.setMinimumWidth(230)
+        left.setMinimumWidth(220)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.search)
@@ -354,7 +356,7 @@ class ClientsView(QWidget):
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.page)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([300, 800])
+        self.splitter.setSizes([250, 850])
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addWidget(self.splitter)
