@@ -117,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_lazy("ninja_desk.cli.demo", "cmd_demo"))
 
     for module, registrar in (
-        ("ninja_desk.psa.cli", "register_psa_commands"),
+        ("ninja_desk.cli.psa_commands", "register_psa_commands"),
         ("ninja_desk.cli.auth_commands", "register_auth_commands"),
         ("ninja_desk.cli.agent", "register_agent_commands"),
         ("ninja_desk.cli.device_commands", "register_device_commands"),
