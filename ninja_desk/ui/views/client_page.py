@@ -43,7 +43,12 @@ ALERT_SEVERITIES = ("CRITICAL", "MAJOR", "MODERATE", "MINOR")
 
 
 def _table(
-    model: Any, name: str, widths: tuple[int, ...], key: int, share: float = 0.38
+    model: Any,
+    name: str,
+    widths: tuple[int, ...],
+    key: int,
+    share: float = 0.38,
+    minimum: int = 48,
 ) -> QTableView:
     # The model's own order; enabling sorting would first sort by Qt's default indicator.
     column = model.sort_column
@@ -64,7 +69,7 @@ def _table(
         header.resizeSection(section, width)
     header.setSortIndicator(column, order)
     table.setSortingEnabled(True)  # after the indicator: one sort, in the model's order
-    table.key_column = KeyColumn(table, key, share=share)  # type: ignore[attr-defined]
+    table.key_column = KeyColumn(table, key, share=share, minimum=minimum)  # type: ignore[attr-defined]
     return table
 
 
@@ -180,8 +185,9 @@ class ClientPage(QWidget):
         cards.setColumnStretch(1, 1)
 
         self.devices_table = _table(
-            self.devices, "Client devices", (170, 70, 90, 64, 56, 90, 160), 0, share=0.25
-        )
+            self.devices, "Client devices", (170, 70, 90, 64, 58, 90, 160), 0,
+            share=0.25, minimum=58,
+        )  # fmt: skip
         self.devices_table.doubleClicked.connect(self._device_activated)
         self.devices_table.activated.connect(self._device_activated)
         self.tickets_table = _table(
@@ -335,7 +341,8 @@ class ClientsView(QWidget):
         self._wanted: int | None = None
         self.search = SearchLineEdit("Find a client…", self, delay_ms=200)
         self.search.search_changed.connect(self._search_changed)
-        self.table = _table(self.model, "Clients", (150, 62, 56, 50), 0, share=0.5)
+        # The counts keep room for their headers; the names take what is left.
+        self.table = _table(self.model, "Clients", (150, 62, 58, 50), 0, share=0.4, minimum=56)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Clients shown")
@@ -356,7 +363,7 @@ class ClientsView(QWidget):
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.page)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([250, 850])
+        self.splitter.setSizes([280, 820])
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addWidget(self.splitter)
