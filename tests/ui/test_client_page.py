@@ -129,3 +129,15 @@ def test_remembers_the_client(qtbot, window: MainWindow, ctx) -> None:
     qtbot.addWidget(second)
     assert second.show_view("clients").page.org_id == org
     second._quitting = True
+
+
+def test_enter_on_a_device_row_opens_it_once(qtbot, window: MainWindow, ctx) -> None:
+    org = _busiest_org(ctx)
+    _view, page = _open_client(qtbot, window, org)
+    opened: list[int] = []
+    page.open_device.connect(opened.append)
+    table = page.devices_table
+    table.setFocus()
+    table.setCurrentIndex(page.devices.index(1, 0))
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    assert opened == [page.devices.row_at(1)["id"]]

@@ -188,12 +188,10 @@ class ClientPage(QWidget):
             self.devices, "Client devices", (170, 70, 90, 64, 58, 90, 160), 0,
             share=0.25, minimum=58,
         )  # fmt: skip
-        self.devices_table.doubleClicked.connect(self._device_activated)
         self.devices_table.activated.connect(self._device_activated)
         self.tickets_table = _table(
             self.tickets, "Client open tickets", (90, 260, 90, 90, 64, 120), 1
         )
-        self.tickets_table.doubleClicked.connect(self._ticket_activated)
         self.tickets_table.activated.connect(self._ticket_activated)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Client details")

@@ -181,7 +181,8 @@ class PatchesView(QWidget):
             table.selectionModel().selectionChanged.connect(
                 lambda *_a: self._selection_timer.start()
             )
-        self.client_table.doubleClicked.connect(self._client_activated)
+        # activated: a double-click or Enter (one signal, so one open per gesture)
+        self.client_table.activated.connect(self._client_activated)
         self.group_count = QLabel()
         self.group_count.setAccessibleName("Groups shown")
 
@@ -192,7 +193,7 @@ class PatchesView(QWidget):
         self.rows_table.selectionModel().selectionChanged.connect(
             lambda *_a: self._targets_timer.start()
         )
-        self.rows_table.doubleClicked.connect(self._row_activated)
+        self.rows_table.activated.connect(self._row_activated)
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
