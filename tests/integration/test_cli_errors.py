@@ -150,7 +150,8 @@ def test_a_closed_pipe_ends_quietly(synced: dict[str, str], argv: tuple[str, ...
     )
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()  # like `head` exiting before the output arrives
-    err = proc.stderr.read()
+    with proc.stderr:
+        err = proc.stderr.read()
     proc.wait(timeout=60)
     assert "BrokenPipe" not in err and "Traceback" not in err and "Exception ignored" not in err
     assert err == ""
