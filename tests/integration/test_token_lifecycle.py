@@ -220,6 +220,8 @@ async def test_refresh_waits_for_another_process_holding_the_lock(
         waited = time.monotonic() - started
     finally:
         holder.wait(timeout=10)
+        if holder.stdout is not None:
+            holder.stdout.close()
     assert waited >= 0.3
     assert provider.refresh_count == 1
 
