@@ -6,6 +6,7 @@
                            --client-id ID [--board NAME] [--service-user EMAIL]
                            [--alga-redis-url URL] [--take-over] [--json]
     ninja-desk psa map     --psa-url URL --tenant T --auto [--create-clients] [--json]
+    ninja-desk psa priorities --psa-url URL --tenant T [--set SEVERITY=PRIORITY ...] [--json]
 
 Exit codes: 0 done (check: usable), 1 check found the database unusable, 2 a problem to fix
 (one sentence on stderr). The main CLI calls register_psa_commands(subparsers).
@@ -215,11 +216,67 @@ def _cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- priorities -----------------------------------------------------------------------------------
+
+
+def _cmd_priorities(args: argparse.Namespace) -> int:
+    from ninja_desk.psa import integration_settings as isettings
+    from ninja_desk.psa.permissions import CONFIGURE_INTEGRATION, require
+    from ninja_desk.psa.setup import find_integration, require_migrated, resolve_tenant
+    from ninja_desk.psa.tenancy import PsaDatabase
+
+    choices: dict[str, str] = {}
+    for item in args.set or []:
+        severity, sep, priority = item.partition("=")
+        if not sep or not priority.strip():
+            raise CliError(f"'{item}' is not SEVERITY=PRIORITY (e.g. critical='P1 - Critical').")
+        choices[severity] = priority
+    url = _url(args)
+    psa = PsaDatabase(url)
+    try:
+        require_migrated(psa)
+        tenant, name = resolve_tenant(psa, args.tenant)
+        with psa.tenant_session(tenant) as s:
+            integration = find_integration(s)
+            if integration is None:
+                raise CliError(
+                    "This tenant has no NinjaOne integration yet; run `ninja-desk psa setup` first."
+                )
+            iid = integration.integration_id
+            if choices:
+                require(s, CONFIGURE_INTEGRATION)
+                settings = isettings.set_severity_priorities(s, iid, choices)
+            else:
+                settings = isettings.load_settings(s, iid)
+            mapping = isettings.severity_map(s, settings)
+    except sa.exc.SQLAlchemyError as exc:
+        raise _unreachable(url, exc) from exc
+    except (PsaError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        psa.dispose()
+    data = {
+        "tenant": str(tenant),
+        "client_name": name,
+        "severity_priorities": {
+            sev: {"priority_id": str(pid), "priority": pname, "chosen": chosen}
+            for sev, (pid, pname, chosen) in mapping.items()
+        },
+    }
+    lines = [f"Alert severity -> ticket priority for {name}:"]
+    lines += [
+        f"  {sev:<9} -> {pname}{'' if chosen else '  (default)'}"
+        for sev, (_pid, pname, chosen) in mapping.items()
+    ]
+    _emit(args, data, lines)
+    return 0
+
+
 # -- registration ---------------------------------------------------------------------------------
 
 
 def register_psa_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Adds `psa check|migrate|setup|map`. Each leaf sets `handler(args) -> int`."""
+    """Adds `psa check|migrate|setup|priorities|map`. Each leaf sets `handler(args) -> int`."""
     psa = subparsers.add_parser("psa", help="PSA (Alga) database: check, migrate, set up, map")
     psa.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = psa.add_subparsers(dest="psa_command", required=True, metavar="TASK")
@@ -264,6 +321,19 @@ def register_psa_commands(subparsers: argparse._SubParsersAction) -> None:
         "--take-over",
         action="store_true",
         help="switch Alga's own NinjaOne device sync and alert polling off; NinjaDesk does both",
+    )
+
+    pr = leaf(
+        "priorities",
+        "show or change which ticket priority each alert severity gets (per tenant)",
+        _cmd_priorities,
+    )
+    pr.add_argument("--tenant", required=True, help=_TENANT_HELP)
+    pr.add_argument(
+        "--set",
+        action="append",
+        metavar="SEVERITY=PRIORITY",
+        help="e.g. critical='P1 - Critical' (a priority name of the tenant, or its id); repeat",
     )
 
     mp = leaf("map", "map NinjaOne organizations to Alga clients", _cmd_map)

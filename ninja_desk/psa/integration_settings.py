@@ -159,3 +159,74 @@ def service_user(s: TenantSession, settings: IntegrationSettings) -> uuid.UUID:
             "--service-user EMAIL` with an active Alga user."
         )
     return found
+
+
+def ticket_priorities(s: TenantSession) -> list[tuple[uuid.UUID, str]]:
+    """The tenant's ticket priorities (id, name), most urgent first as default_severity_priorities
+    orders them."""
+    p = priorities.c
+    rows = s.conn.execute(
+        sa.select(p.priority_id, p.priority_name, p.itil_priority_level, p.order_number).where(
+            p.tenant == s.tenant, sa.func.coalesce(p.item_type, "ticket") == "ticket"
+        )
+    ).all()
+    rows.sort(
+        key=lambda r: (
+            r.itil_priority_level is None,
+            r.itil_priority_level or 0,
+            r.order_number or 0,
+        )
+    )
+    return [(r.priority_id, r.priority_name) for r in rows]
+
+
+def severity_map(
+    s: TenantSession, settings: IntegrationSettings
+) -> dict[str, tuple[uuid.UUID, str, bool]]:
+    """severity -> (priority id, priority name, chosen by an admin?) for every Alga severity."""
+    names = dict(ticket_priorities(s))
+    defaults = default_severity_priorities(s)
+    out: dict[str, tuple[uuid.UUID, str, bool]] = {}
+    for sev in SEVERITIES:
+        chosen = settings.severity_priorities.get(sev)
+        pid = chosen if chosen in names else defaults[sev]
+        out[sev] = (pid, names[pid], pid == chosen)
+    return out
+
+
+def set_severity_priorities(
+    s: TenantSession, integration_id: uuid.UUID, choices: dict[str, str]
+) -> IntegrationSettings:
+    """Set severity -> priority entries, each given as the priority's name (any case) or id.
+
+    Unknown severities or priorities are refused with a sentence; entries not given are kept.
+    Callers check the right (settings:update) first."""
+    current = load_settings(s, integration_id)
+    known = ticket_priorities(s)
+    by_name = {name.lower(): pid for pid, name in known}
+    by_id = {str(pid): pid for pid, _ in known}
+    updated = dict(current.severity_priorities)
+    for severity, wanted in choices.items():
+        sev = severity.strip().lower()
+        if sev not in SEVERITIES:
+            raise ValueError(
+                f"'{severity}' is not an alert severity; use one of {', '.join(SEVERITIES)}."
+            )
+        pid = by_id.get(wanted.strip()) or by_name.get(wanted.strip().lower())
+        if pid is None:
+            raise ValueError(
+                f"This tenant has no ticket priority '{wanted}'; its priorities are "
+                + ", ".join(f"'{name}'" for _, name in known)
+                + "."
+            )
+        updated[sev] = pid
+    new = IntegrationSettings(
+        integration_id,
+        current.mode,
+        current.board_id,
+        current.service_user_id,
+        updated,
+        current.alga_redis_url,
+    )
+    save_settings(s, new)
+    return new
