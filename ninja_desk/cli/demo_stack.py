@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from ninja_desk.cache.store import LocalCache
+from ninja_desk.ninjaone.credentials import ENV_WEBHOOK_SECRET
 from ninja_desk.ninjaone.session import open_api
-from ninja_desk.ninjaone.webhooks import build_webhook_config, register_webhook, relay_hook_url
+from ninja_desk.ninjaone.webhooks import ensure_webhook
 from ninja_desk.paths import cache_file
 from ninja_desk.settings import Settings
 from ninja_desk.sync.engine import SyncEngine
@@ -67,11 +68,13 @@ class RunningRelay:
     stop: Callable[[], None]
 
 
-def start_relay(db_path: Path) -> RunningRelay:
+def start_relay(db_path: Path, config: Any = None) -> RunningRelay:
+    """The relay on a loopback port, served like `ninja-desk-relay serve` serves it (its
+    runner: header-read and keep-alive timeouts). `config`: a RelayConfig, default settings."""
     from aiohttp import web
 
     from ninja_desk.relay import admin
-    from ninja_desk.relay.app import RelayConfig, create_app
+    from ninja_desk.relay.app import RelayConfig, create_app, make_runner
     from ninja_desk.relay.store import open_store
 
     store = open_store(f"sqlite:///{db_path}")
@@ -85,7 +88,7 @@ def start_relay(db_path: Path) -> RunningRelay:
     background = BackgroundLoop("demo-relay")
 
     async def serve() -> tuple[web.AppRunner, int]:
-        runner = web.AppRunner(create_app(store, RelayConfig()), access_log=None)
+        runner = make_runner(create_app(store, config or RelayConfig()))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
@@ -138,8 +141,17 @@ async def first_sync_and_webhook(base_url: str, demo_dir: Path, relay: RunningRe
     )
     try:
         result = (await engine.sync("full")).as_dict()
-        hook = relay_hook_url(relay.url, RELAY_ENDPOINT)
-        await register_webhook(engine.api.client, build_webhook_config(hook, relay.endpoint_secret))
+        # The same registration the desktop and `ninja-desk login` make (one implementation);
+        # forced: the relay's endpoint secret is new on every demo start.
+        relay_settings = Settings(relay_url=relay.url, relay_endpoint=RELAY_ENDPOINT)
+        await ensure_webhook(
+            engine.api.client,
+            relay_settings,
+            None,
+            data_dir=demo_dir,
+            force=True,
+            environ={ENV_WEBHOOK_SECRET: relay.endpoint_secret},
+        )
         return result
     finally:
         await engine.api.client.aclose()

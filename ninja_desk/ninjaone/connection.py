@@ -24,7 +24,6 @@ import httpx
 from ninja_desk.ninjaone.client import NinjaOneClient
 from ninja_desk.ninjaone.credentials import (
     CLIENT_SECRET,
-    ENV_WEBHOOK_SECRET,
     REFRESH_TOKEN,
     WEBHOOK_SECRET,
     KeyringTokenStore,
@@ -39,12 +38,7 @@ from ninja_desk.ninjaone.oauth_loopback import (
     LoopbackSettings,
 )
 from ninja_desk.ninjaone.tokens import OAuthTokenProvider, TokenSet, lock_file_name
-from ninja_desk.ninjaone.webhooks import (
-    WebhookError,
-    build_webhook_config,
-    register_webhook,
-    relay_hook_url,
-)
+from ninja_desk.ninjaone.webhooks import WebhookError, WebhookSync, ensure_webhook
 
 log = logging.getLogger(__name__)
 
@@ -335,27 +329,24 @@ class NinjaOneLink:
 
     async def register_webhook(
         self, *, client: NinjaOneClient | None = None, secrets: SecretBackend | None = None
-    ) -> None:
-        """PUT the relay webhook (again); the caller sets `webhook_registered` afterwards.
+    ) -> WebhookSync:
+        """PUT the relay webhook again, whatever NinjaOne holds ("Re-register webhook").
 
+        The one implementation is `webhooks.ensure_webhook` (forced here): it also records what
+        was registered, so the next automatic check after sign-in or start-up does not PUT the
+        same thing again. Sets `settings.webhook_registered`; the caller saves the settings.
         `client`/`secrets` use a session the app opened itself instead of this link's own.
         """
         client = client or self.client
         secrets = secrets or self._secrets
         if client is None or secrets is None:
             raise WebhookError("Connect to NinjaOne first.")
-        relay_url = getattr(self.settings, "relay_url", None)
-        if not relay_url:
-            raise WebhookError("Set the relay URL first: NinjaOne sends its webhooks to the relay.")
-        secret = os.environ.get(ENV_WEBHOOK_SECRET) or secrets.get(WEBHOOK_SECRET)
-        if not secret:
-            raise WebhookError(
-                "Enter the relay endpoint's secret first (shown by 'ninja-desk-relay endpoint "
-                "add'); NinjaOne sends it with every webhook."
-            )
-        endpoint = getattr(self.settings, "relay_endpoint", None)
-        hook_url = relay_hook_url(relay_url, endpoint)
-        await register_webhook(client, build_webhook_config(hook_url, secret))
+        done = await ensure_webhook(
+            client, self.settings, secrets, data_dir=self.data_dir, force=True
+        )
+        if done.outcome != "registered":  # no relay URL or no endpoint secret: say what to do
+            raise WebhookError(done.message)
+        return done
 
     def store_webhook_secret(self, secret: str) -> None:
         if self._secrets is None:

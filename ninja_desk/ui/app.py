@@ -13,6 +13,7 @@ from typing import Any
 
 from ninja_desk import paths
 from ninja_desk.cache.store import LocalCache
+from ninja_desk.paths import DataDirUnavailable
 from ninja_desk.settings import Settings
 from ninja_desk.ui.context import AppContext
 
@@ -119,6 +120,97 @@ def apply_new_settings(ctx: AppContext, window: Any, loop: asyncio.AbstractEvent
         attach_psa(ctx)
     start_background(ctx, window, loop)
     window.bridge.cache_changed()
+    # A new relay URL or endpoint secret: NinjaOne must post to it (a no-op when it already does).
+    check_webhook(ctx, window)
+
+
+def post_notice(window: Any, text: str) -> None:
+    """An in-window notice for something the user should know but need not act on at once.
+
+    Notices of this kind that arrive while one is still shown are read together, so a
+    start-up notice is not replaced by the next one before anyone saw it.
+    """
+    banner = getattr(window, "banner", None)
+    if banner is None:
+        window.show_message(text)
+        return
+    shown = banner.notice
+    if banner.isVisible() and shown is not None and shown.count == 0 and shown.title:
+        if text in shown.title:
+            return
+        text = f"{shown.title} {text}"
+    banner.show_message(text)
+
+
+def check_webhook(ctx: AppContext, window: Any) -> None:
+    """Point NinjaOne's webhook at the configured relay, off the UI thread (on the loop).
+
+    It PUTs only when what NinjaOne holds differs from the settings, so it runs after every
+    start with a saved session and every Save. A problem is a notice: sync on schedule keeps
+    working without live updates. The demo registers its own webhook (cli/demo_stack.py).
+    """
+    from ninja_desk.ui.settings.background import bind, run_job
+    from ninja_desk.ui.settings.services import (
+        ensure_relay_webhook,
+        session_client,
+        webhook_failure,
+        webhook_notice,
+    )
+
+    if ctx.settings.demo or not ctx.settings.relay_url or session_client(ctx) is None:
+        return
+
+    def done(result: Any) -> None:
+        notice = webhook_notice(result)
+        if notice:
+            post_notice(window, notice)
+        if result is not None and result.changed:
+            _refresh_settings_view(window)
+
+    def failed(exc: BaseException) -> None:
+        post_notice(window, webhook_failure(exc))
+
+    run_job(window, bind(ensure_relay_webhook, ctx), done, failed)
+
+
+def _refresh_settings_view(window: Any) -> None:
+    """The Settings card's webhook line follows a registration made in the background."""
+    view = getattr(window, "views", {}).get("settings")
+    card = getattr(getattr(view, "integrations", None), "ninjaone", None)
+    if card is not None:
+        card.update_state()
+
+
+def show_settings_problems(ctx: AppContext, window: Any) -> None:
+    """Keys of settings.json that were ignored at start-up (each a sentence), once."""
+    problems = list(ctx.settings.load_problems)
+    if problems:
+        post_notice(window, " ".join(problems))
+
+
+def after_start(ctx: AppContext, window: Any) -> None:
+    """What the shown window says and checks once the loop runs: settings that were not read,
+    and the webhook of a session resumed from the keyring or the environment."""
+    show_settings_problems(ctx, window)
+    check_webhook(ctx, window)
+
+
+FATAL_TITLE = "NinjaDesk cannot start"
+
+
+def show_fatal(sentence: str) -> None:
+    """The reason NinjaDesk cannot go on, in a dialog (a desktop start shows no terminal).
+
+    Modal on purpose: it runs before the window and the loop exist, and the app exits after.
+    """
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(
+        QMessageBox.Icon.Critical, FATAL_TITLE, sentence, QMessageBox.StandardButton.Close
+    )
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # copy the path
+    box.exec()
 
 
 def open_first_run_wizard(ctx: AppContext, window: Any, loop: asyncio.AbstractEventLoop) -> Any:
@@ -234,7 +326,14 @@ def run_app(
     app.setStyle("Fusion")
     app.setWindowIcon(app_icon())
     follow_system_theme(app)
-    ctx = build_context(data_dir, demo)
+    try:
+        ctx = build_context(data_dir, demo)
+    except DataDirUnavailable as exc:  # CacheReadOnly, CacheDiskFull, CacheBusy, the folder
+        log.error("NinjaDesk cannot start: %s", exc)
+        show_fatal(str(exc))
+        if demo is not None and demo.stop is not None:
+            demo.stop()
+        return 1
     window = build_main_window(ctx)
     # With a tray the app lives on after the window closes; quit from the tray menu.
     app.setQuitOnLastWindowClosed(not (window.tray.available and ctx.settings.keep_running_in_tray))
@@ -245,6 +344,7 @@ def run_app(
     window.show()
     if ctx.sync is not None and ctx.settings.auto_sync:
         loop.call_soon(window.start_sync)
+    loop.call_soon(after_start, ctx, window)
     start_background(ctx, window, loop)
     window.settings_changed.connect(lambda: apply_new_settings(ctx, window, loop))
     if not ctx.settings.first_run_done and not ctx.settings.demo:

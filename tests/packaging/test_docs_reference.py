@@ -33,7 +33,7 @@ from aiohttp import web
 
 from ninja_desk.cli import main as desk_cli
 from ninja_desk.relay import cli as relay_cli
-from ninja_desk.relay.app import create_app
+from ninja_desk.relay.app import create_app, make_runner
 from ninja_desk.relay.state import RELAY, RelayConfig
 from ninja_desk.relay.store import open_store
 from ninja_desk.simulator import cli as sim_cli
@@ -402,7 +402,7 @@ async def _start_relay(tmp_path: Path) -> RelayUnderTest:
     revoked = (await asyncio.to_thread(_admin, "subscriber", "add", "gone", "--db", db))["token"]
     await asyncio.to_thread(_admin, "subscriber", "revoke", "gone", "--db", db)
     app = create_app(open_store(db), RelayConfig(heartbeat=0.5))
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
+    runner = make_runner(app, shutdown_timeout=2.0)  # the relay's timeouts, as `serve` has them
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,8 +32,12 @@ from ninja_desk.ui.settings.services import (
     NO_LINK,
     NO_NINJA,
     connection_snapshot,
+    ensure_relay_webhook,
     ninjaone_link,
     permission_reason,
+    session_client,
+    webhook_failure,
+    webhook_notice,
 )
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 
@@ -138,14 +142,19 @@ class NinjaOneCard(Card):
         form.addRow("", self.auto_sync_check)
         form.addRow("Sync every", self.interval_spin)
 
-        webhook = QHBoxLayout()
+        # The status is a field of its own (a label inside a nested row lost its second line
+        # at 1024 px: the form does not ask a nested layout for its height at a width), and the
+        # button sits under it, so a long relay address wraps instead of being cut off.
         self.webhook_label = QLabel()
         self.webhook_label.setWordWrap(True)
+        self.webhook_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.reregister_button = QPushButton("Re-register webhook")
         self.reregister_button.clicked.connect(self._reregister_clicked)
-        webhook.addWidget(self.webhook_label, 1)
-        webhook.addWidget(self.reregister_button)
-        form.addRow("Webhook", webhook)
+        webhook_buttons = QHBoxLayout()
+        webhook_buttons.addWidget(self.reregister_button)
+        webhook_buttons.addStretch(1)
+        form.addRow("Webhook", self.webhook_label)
+        form.addRow("", webhook_buttons)
 
         self.reason_label = hint("")
         self.body.addWidget(self.reason_label)
@@ -333,13 +342,39 @@ class NinjaOneCard(Card):
             self._signing_in = False
             self._authorize_url = None
 
+        def connected(value: Any = None) -> None:
+            finished(value)
+            self.check_webhook("Connected.")
+
         self._run(
             "Waiting for the NinjaOne sign-in in your browser…",
             bind(link.connect, base_url, client_id),
             "Connected.",
-            finished,
+            connected,
             on_failure=finished,
         )
+
+    def check_webhook(self, lead: str) -> None:
+        """After a sign-in: point NinjaOne's webhook at the relay when it does not already.
+
+        Runs on the app's loop; what came of it is a notice after `lead` ("Connected."), never
+        a failure of the sign-in itself.
+        """
+
+        def done(result: Any) -> None:
+            self.update_state()  # the webhook line
+            notice = webhook_notice(result)
+            if notice and not self._busy:
+                self.reason_label.setText(f"{lead} {notice}")
+
+        def failed(exc: BaseException) -> None:
+            self.update_state()
+            if not self._busy:
+                self.reason_label.setText(f"{lead} {webhook_failure(exc)}")
+
+        if not self.ctx.settings.relay_url or session_client(self.ctx) is None:
+            return  # no relay, no live updates to set up (the webhook line says so)
+        run_job(self, bind(ensure_relay_webhook, self.ctx), done, failed)
 
     def _authorize_url_known(self, url: str) -> None:
         if not self._signing_in:
