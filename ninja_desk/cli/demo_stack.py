@@ -58,6 +58,8 @@ class BackgroundLoop:
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=5)
+        if not self._thread.is_alive():  # closed, or its self-pipe sockets leak
+            self.loop.close()
 
 
 @dataclass

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ import pytest
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.ninjaone.webhooks import SECRET_HEADER, STATE_FILE
 from ninja_desk.settings import Settings
+from ninja_desk.simulator import SimControl
 
 # Runs run_app and reports what the user saw: the notice banner's text, or a dialog's title and
 # text (closing it as a user would). Quits the window once it has seen what it waits for.
@@ -69,6 +71,13 @@ _DRIVER = textwrap.dedent(
 )
 
 
+@pytest.fixture
+def control(sim) -> Iterator[SimControl]:  # type: ignore[no-untyped-def]
+    """The simulator's control API, closed afterwards (the shared `ctl` leaves a socket)."""
+    with SimControl(sim.base_url) as ctl:
+        yield ctl
+
+
 def _env(data_dir: Path, tmp_path: Path, **extra: str) -> dict[str, str]:
     runtime = tmp_path / "xdg"
     runtime.mkdir(mode=0o700, exist_ok=True)
@@ -99,7 +108,7 @@ def _lines(out: str, prefix: str) -> list[str]:
     return [line.split("|", 1)[1] for line in out.splitlines() if line.startswith(prefix + "|")]
 
 
-def test_a_resumed_session_registers_the_webhook_and_says_so(sim, ctl, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_resumed_session_registers_the_webhook_and_says_so(sim, control, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     data = tmp_path / "data"
     data.mkdir(mode=0o700)
     settings = Settings(
@@ -113,7 +122,7 @@ def test_a_resumed_session_registers_the_webhook_and_says_so(sim, ctl, tmp_path:
     raw = json.loads((data / "settings.json").read_text())
     raw["stale_after_days"] = "a month"  # hand-edited: the app must say it ignored this key
     (data / "settings.json").write_text(json.dumps(raw))
-    assert ctl.webhook("demo-client") is None
+    assert control.webhook("demo-client") is None
 
     env = _env(
         data,
@@ -132,7 +141,7 @@ def test_a_resumed_session_registers_the_webhook_and_says_so(sim, ctl, tmp_path:
         in (notices[0])
     )
     assert "Setting 'stale_after_days'" in notices[0]  # shown with it, not replaced by it
-    hook = ctl.webhook("demo-client")
+    hook = control.webhook("demo-client")
     assert hook["url"] == "https://relay.example.com/hooks/ninjaone"
     assert {"name": SECRET_HEADER, "value": "ndr_whs_start"} in hook["headers"]
     assert Settings.load(data).webhook_registered is True
@@ -141,11 +150,11 @@ def test_a_resumed_session_registers_the_webhook_and_says_so(sim, ctl, tmp_path:
     # The next start finds NinjaOne as the settings say: no second PUT, so no notice at all
     # (a PUT now would be refused, and that would be a notice). The Save above also wrote the
     # default for the bad key, so nothing else is left to say.
-    ctl.configure_webhook(admin=False)
+    control.configure_webhook(admin=False)
     again = _start(data, "webhook", env, patience=8.0)
     assert "EXIT 0" in again.stdout, (again.stdout, again.stderr)
     assert _lines(again.stdout, "NOTICE") == [] and _lines(again.stdout, "WAITED") == [""]
-    assert ctl.webhook("demo-client")["url"] == "https://relay.example.com/hooks/ninjaone"
+    assert control.webhook("demo-client")["url"] == "https://relay.example.com/hooks/ninjaone"
 
 
 def _without_root_override() -> list[str]:
