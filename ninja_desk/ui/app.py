@@ -196,6 +196,64 @@ def after_start(ctx: AppContext, window: Any) -> None:
 
 
 FATAL_TITLE = "NinjaDesk cannot start"
+FAULT_TITLE = "NinjaDesk cannot use its data folder"
+
+
+class FaultDialogs:
+    """A data-folder fault (CacheReadOnly, CacheDiskFull, CacheBusy...) that escapes a slot or
+    a task while the app runs: its sentence in a dialog instead of a traceback on stderr.
+
+    Not modal and one per sentence while it is open: a full disk fails every write, and the
+    technician should read it once, free space, and carry on (reading the cache still works).
+    """
+
+    def __init__(self, window: Any) -> None:
+        self.window = window
+        self.boxes: dict[str, Any] = {}
+        self._previous: Any = None
+
+    def show(self, exc: BaseException) -> None:
+        import shiboken6
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMessageBox
+
+        text = str(exc)
+        log.error("%s", text)
+        box = self.boxes.get(text)
+        if box is not None and shiboken6.isValid(box) and box.isVisible():
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, FAULT_TITLE, text, QMessageBox.StandardButton.Close,
+            self.window,
+        )  # fmt: skip
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.boxes[text] = box
+        box.open()  # never exec(): the loop keeps running (design.md §5)
+
+    def _excepthook(self, kind: Any, exc: BaseException, tb: Any) -> None:
+        if isinstance(exc, DataDirUnavailable):
+            self.show(exc)
+        else:
+            self._previous(kind, exc, tb)
+
+    def _loop_handler(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if isinstance(exc, DataDirUnavailable):
+            self.show(exc)
+        else:
+            loop.default_exception_handler(context)
+
+    def install(self, loop: asyncio.AbstractEventLoop | None = None) -> FaultDialogs:
+        self._previous = sys.excepthook
+        sys.excepthook = self._excepthook
+        if loop is not None:
+            loop.set_exception_handler(self._loop_handler)
+        return self
+
+    def uninstall(self) -> None:
+        if self._previous is not None and sys.excepthook == self._excepthook:
+            sys.excepthook = self._previous
 
 
 def show_fatal(sentence: str) -> None:
@@ -339,6 +397,7 @@ def run_app(
     app.setQuitOnLastWindowClosed(not (window.tray.available and ctx.settings.keep_running_in_tray))
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    faults = FaultDialogs(window).install(loop)
     closing = asyncio.Event()
     app.aboutToQuit.connect(closing.set)
     window.show()
@@ -353,6 +412,7 @@ def run_app(
         with loop:
             loop.run_until_complete(closing.wait())
     finally:
+        faults.uninstall()
         if ctx.background is not None:
             ctx.background.stop()
         window.save_state()
