@@ -104,6 +104,16 @@ def _start(
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False, env=env)
 
 
+def _qt_warnings(err: str) -> list[str]:
+    """Qt's own complaints on stderr (QObject::, QWidget::, qt.*); the offscreen plugin's note
+    that it has no window manager to pass size hints to is no finding."""
+    return [
+        line
+        for line in err.splitlines()
+        if (line.startswith(("Q", "qt.")) or "Qt" in line) and "propagateSizeHints" not in line
+    ]
+
+
 def _lines(out: str, prefix: str) -> list[str]:
     return [line.split("|", 1)[1] for line in out.splitlines() if line.startswith(prefix + "|")]
 
@@ -134,6 +144,7 @@ def test_a_resumed_session_registers_the_webhook_and_says_so(sim, control, tmp_p
 
     assert "EXIT 0" in done.stdout, (done.stdout, done.stderr)
     assert "Traceback" not in done.stderr, done.stderr
+    assert _qt_warnings(done.stderr) == []
     notices = _lines(done.stdout, "NOTICE")
     assert len(notices) == 1, done.stdout
     assert (
@@ -192,6 +203,7 @@ def test_a_read_only_data_dir_is_a_dialog_not_a_traceback(tmp_path: Path) -> Non
     assert title == "NinjaDesk cannot start"
     assert "read-only" in text and str(data / "cache.sqlite3") in text
     assert "Traceback" not in done.stderr, done.stderr
+    assert _qt_warnings(done.stderr) == []
     assert {p.name: p.read_bytes() for p in data.iterdir()} == before  # nothing moved aside
 
 
