@@ -25,8 +25,9 @@ def sim() -> Iterator[object]:
 
 
 @pytest.fixture
-def ctl(sim) -> SimControl:  # type: ignore[no-untyped-def]
-    return SimControl(sim.base_url)
+def ctl(sim) -> Iterator[SimControl]:  # type: ignore[no-untyped-def]
+    with SimControl(sim.base_url) as control:
+        yield control
 
 
 @pytest.fixture

@@ -23,6 +23,8 @@ from tests.ui.test_settings_integrations import FakeSecrets
 
 
 class FakeClient:
+    base_url = "https://eu.ninjarmm.com"
+
     def __init__(self) -> None:
         self.requests: list[tuple[str, str, object]] = []
         self.closed = False
