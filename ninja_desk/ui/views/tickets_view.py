@@ -1,7 +1,11 @@
-"""Tickets: the PSA tickets linked to devices and alerts, read from the cache mirror.
+"""Tickets: the PSA tickets linked to devices and alerts, read from the cache mirror, and the
+place to work one.
 
-Opening a ticket lists its linked assets; from there a technician opens the device or starts
-Remote Connect (sync/remote_connect.py, the session recorded against this ticket).
+Opening a ticket shows its description and comment thread, its status, priority and assignee
+as Alga offers them (ui/tickets/work_panel.py: a note, a change, the changes not in Alga yet
+and conflicts), and its linked assets with their live state from the cache and linked alerts;
+from an asset a technician opens the device or starts Remote Connect (sync/remote_connect.py,
+the session recorded against this ticket).
 """
 
 from __future__ import annotations
@@ -20,12 +24,16 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QSplitter,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from ninja_desk.psa import ticket_edits as te
+from ninja_desk.psa.tickets import TicketDetail
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.models.alert_paged_sql import format_time
 from ninja_desk.ui.models.ticket_table_model import (
@@ -35,18 +43,13 @@ from ninja_desk.ui.models.ticket_table_model import (
     linked_devices,
 )
 from ninja_desk.ui.settings.background import error_sentence, run_job
+from ninja_desk.ui.tickets.work_panel import TicketWork
 from ninja_desk.ui.views.device_detail import remote_connect_for
 from ninja_desk.ui.widgets.keep_position import kept_scroll
 from ninja_desk.ui.widgets.key_column import KeyColumn
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 
 DEVICE_ROLE = Qt.ItemDataRole.UserRole
-
-
-def _readable(value: object) -> str:
-    """A status or priority as the tenant named it in Alga ("P1 - Critical", "Curious
-    Beginning"): never re-cased or translated, since the names are the tenant's own."""
-    return str(value or "").strip() or "—"
 
 
 class TicketsView(QWidget):
@@ -93,7 +96,7 @@ class TicketsView(QWidget):
         self.table.setWordWrap(False)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
-        for column, width in enumerate((88, 300, 120, 80, 70, 60, 128)):
+        for column, width in enumerate((100, 250, 110, 100, 96, 60, 120)):
             header.resizeSection(column, width)
         self.key_column = KeyColumn(self.table, 1)  # the title takes the spare width
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
@@ -117,33 +120,35 @@ class TicketsView(QWidget):
         splitter.addWidget(self._build_detail())
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([820, 330])
+        splitter.setSizes([700, 540])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
     def _build_detail(self) -> QWidget:
         box = QWidget()
-        box.setMinimumWidth(300)
         layout = QVBoxLayout(box)
-        layout.setContentsMargins(6, 0, 0, 0)
+        layout.setContentsMargins(6, 0, 6, 0)
         self.title_label = QLabel("Select a ticket")
         self.title_label.setWordWrap(True)
         self.title_label.setStyleSheet("font-weight: 600; font-size: 13pt;")
+        self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.title_label)
+        self.work = TicketWork(self.ctx, box)
+        self.work.message.connect(self.message)
+        self.work.changed.connect(self.refresh)
+        self.work.detail_loaded.connect(self._add_links)
         form = QFormLayout()
         self.fields: dict[str, QLabel] = {}
-        for key, label in (
-            ("client", "Client"),
-            ("status", "Status"),
-            ("priority", "Priority"),
-            ("created", "Created"),
-            ("updated", "Updated"),
-        ):
+        for key, label in (("client", "Client"), ("created", "Created"), ("updated", "Updated")):
             value = QLabel("—")
             value.setWordWrap(True)
             self.fields[key] = value
             form.addRow(label, value)
+        # Status and priority: Alga's values, editable in the work panel when allowed.
+        self.fields["status"] = self.work.value_labels[te.STATUS]
+        self.fields["priority"] = self.work.value_labels[te.PRIORITY]
         layout.addLayout(form)
+        layout.addWidget(self.work, 4)
 
         assets = QGroupBox("Linked assets")
         assets_layout = QVBoxLayout(assets)
@@ -162,7 +167,7 @@ class TicketsView(QWidget):
         self.reason_label = QLabel()
         self.reason_label.setWordWrap(True)
         assets_layout.addWidget(self.reason_label)
-        layout.addWidget(assets, 2)
+        layout.addWidget(assets, 1)
 
         alerts = QGroupBox("Linked alerts")
         alerts_layout = QVBoxLayout(alerts)
@@ -170,7 +175,17 @@ class TicketsView(QWidget):
         self.alerts_list.itemDoubleClicked.connect(self._alert_activated)
         alerts_layout.addWidget(self.alerts_list)
         layout.addWidget(alerts, 1)
-        return box
+        self.devices_list.setMinimumHeight(64)
+        self.alerts_list.setMinimumHeight(64)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(box)
+        # Up and down only: the pane is as wide as its widest row (the note's options).
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        bar = scroll.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        scroll.setMinimumWidth(box.minimumSizeHint().width() + bar + 4)
+        return scroll
 
     # -- public API -----------------------------------------------------------------------
 
@@ -241,26 +256,17 @@ class TicketsView(QWidget):
             self.title_label.setText("Select a ticket")
             for label in self.fields.values():
                 label.setText("—")
+            self.work.show_ticket(None)
             self._update_actions()
             return
         # Alga's numbers carry their own prefix (TIC000001): no "#" in front.
         number = f"{ticket['number']} · " if ticket.get("number") else ""
         self.title_label.setText(f"{number}{ticket.get('title') or ''}")
         self.fields["client"].setText(ticket.get("client_name") or "—")
-        self.fields["status"].setText(_readable(ticket.get("status")))
-        self.fields["priority"].setText(_readable(ticket.get("priority")))
         self.fields["created"].setText(format_time(ticket.get("created_at")) or "—")
         self.fields["updated"].setText(format_time(ticket.get("updated_at")) or "—")
         for device in linked_devices(self.ctx.cache, ticket["id"]):
-            name = device.get("name") or f"Device {device['device_id']} (not in the cache)"
-            state = "offline" if device.get("offline") else "online"
-            org = f" · {device['org_name']}" if device.get("org_name") else ""
-            item = QListWidgetItem(f"{name}  ({state}{org})")
-            item.setData(DEVICE_ROLE, int(device["device_id"]))
-            self._linked[int(device["device_id"])] = device
-            self.devices_list.addItem(item)
-        if self.devices_list.count():
-            self.devices_list.setCurrentRow(0)
+            self._add_device(device)
         for alert in linked_alerts(self.ctx.cache, ticket["id"], ticket.get("alert_uid")):
             item = QListWidgetItem(
                 f"{(alert.get('severity') or 'NONE').title()} · {alert.get('message') or ''}"
@@ -268,7 +274,49 @@ class TicketsView(QWidget):
             item.setToolTip(alert.get("message") or "")
             item.setData(DEVICE_ROLE, alert["uid"])
             self.alerts_list.addItem(item)
+        self.work.show_ticket(ticket)
         self._update_actions()
+
+    def _add_links(self, detail: TicketDetail) -> None:
+        """Devices and alerts Alga links to the ticket that the cache's mirror has not yet."""
+        if self._current is None or str(self._current["id"]) != detail.ticket_id:
+            return
+        for device_id in detail.device_ids:
+            if device_id in self._linked:
+                continue
+            found = self.ctx.cache.rows(
+                "SELECT d.id AS device_id, d.id, d.name, d.node_class, d.offline, d.deleted,"
+                " d.last_contact, o.name AS org_name FROM devices d"
+                " LEFT JOIN organizations o ON o.id = d.organization_id WHERE d.id = :d",
+                d=device_id,
+            )
+            device = found[0] if found else {"device_id": device_id, "name": None}
+            self._add_device(device)
+        listed = {
+            str(self.alerts_list.item(i).data(DEVICE_ROLE)) for i in range(self.alerts_list.count())
+        }
+        for alert in detail.alerts:
+            if alert.alert_uid in listed:
+                continue
+            item = QListWidgetItem(
+                f"{(alert.severity or 'none').title()} · {alert.message or ''}"
+                f"{' · ' + alert.status if alert.status else ''}"
+            )
+            item.setToolTip(alert.message or "")
+            item.setData(DEVICE_ROLE, alert.alert_uid)
+            self.alerts_list.addItem(item)
+        self._update_actions()
+
+    def _add_device(self, device: dict[str, Any]) -> None:
+        name = device.get("name") or f"Device {device['device_id']} (not in the cache)"
+        state = "offline" if device.get("offline") else "online"
+        org = f" · {device['org_name']}" if device.get("org_name") else ""
+        item = QListWidgetItem(f"{name}  ({state}{org})" if device.get("name") else name)
+        item.setData(DEVICE_ROLE, int(device["device_id"]))
+        self._linked[int(device["device_id"])] = device
+        self.devices_list.addItem(item)
+        if self.devices_list.count() == 1:
+            self.devices_list.setCurrentRow(0)
 
     def _alert_activated(self, item: QListWidgetItem) -> None:
         uid = str(item.data(DEVICE_ROLE))
