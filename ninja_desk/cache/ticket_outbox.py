@@ -264,7 +264,16 @@ def recover_moved_aside(cache: LocalCache) -> int:
     Blocking (reads other files, then one write): call it off the UI thread, once at start.
     """
     found: list[tuple[Any, ...]] = []
-    for old in moved_aside_files(cache.path):
+    harvested = {
+        r["key"]
+        for r in cache.rows("SELECT key FROM meta WHERE key LIKE 'ticket_outbox_recovered:%'")
+    }
+    files = [
+        old
+        for old in moved_aside_files(cache.path)
+        if f"ticket_outbox_recovered:{old.name}" not in harvested
+    ]
+    for old in files:
         try:
             conn = sqlite3.connect(f"file:{old}?mode=ro", uri=True)
         except sqlite3.Error:
@@ -292,10 +301,16 @@ def recover_moved_aside(cache: LocalCache) -> int:
             log.warning("Could not read queued ticket edits from %s: %s", old, exc)
         finally:
             conn.close()
-    if not found:
+    if not files:
         return 0
 
     def write(conn: Connection) -> int:
+        # Each moved-aside file once: an edit recovered, sent and pruned never comes back.
+        for old in files:
+            conn.exec_driver_sql(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                (f"ticket_outbox_recovered:{old.name}", str(time.time())),
+            )
         added = 0
         for columns, row in found:
             placeholders = ", ".join("?" for _ in columns)

@@ -36,6 +36,7 @@ class PsaMirror:
         self.since: datetime | None = None
         self.edits = TicketEditService(cache, psa)
         self.last_send: SendReport | None = None
+        self._recovered = False
 
     def _read(self) -> tuple[list[tuple[str, str]], list[dict[str, Any]], list[Any], datetime]:
         started = datetime.now(UTC)
@@ -54,6 +55,9 @@ class PsaMirror:
         if getattr(self.psa, "user_id", None) is None or not hasattr(self.psa, "tenant_session"):
             return None
         try:
+            if not self._recovered:  # edits of a cache that was rebuilt at this start
+                self._recovered = True
+                await asyncio.to_thread(self.edits.recover_blocking)
             self.last_send = await self.edits.send_pending()
         except Exception as exc:  # the queue stays; the mirror itself still runs
             log.warning("Sending queued ticket edits failed: %s", exc)
