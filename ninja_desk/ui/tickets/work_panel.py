@@ -158,7 +158,8 @@ class TicketWork(QWidget):
         self.comments_list = QListWidget()
         self.comments_list.setWordWrap(True)
         self.comments_list.setSpacing(3)
-        self.comments_list.setMinimumHeight(200)
+        self.comments_list.setMinimumHeight(160)
+        self.comments_list.setMaximumHeight(260)
         self.comments_list.setAccessibleName("Comments")
         self.comments_list.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
         thread_layout.addWidget(self.comments_list, 1)
@@ -187,7 +188,7 @@ class TicketWork(QWidget):
         row.addStretch(1)
         row.addWidget(self.add_comment_button)
         thread_layout.addLayout(row)
-        layout.addWidget(thread, 3)
+        layout.addWidget(thread)
 
     # -- what the view calls ----------------------------------------------------------------------
 
@@ -383,6 +384,7 @@ class TicketWork(QWidget):
     def _render_notice(self, queued: list[QueuedEdit]) -> None:
         if self._row is None:
             self.notice_label.setText("")
+            self.notice_label.setVisible(False)
             return
         waiting = sum(1 for q in queued if q.state == ticket_outbox.PENDING)
         aside = len(queued) - waiting
@@ -407,6 +409,7 @@ class TicketWork(QWidget):
         elif reason is not None and reason not in parts:
             parts.append(reason)
         self.notice_label.setText(" ".join(parts))
+        self.notice_label.setVisible(bool(parts))
 
     def _selected_edit(self) -> str | None:
         item = self.pending_list.currentItem()
