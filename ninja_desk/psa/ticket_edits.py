@@ -637,13 +637,32 @@ def _validate_target(s: TenantSession, edit: TicketEdit, ticket: Any) -> Any:
     return new
 
 
+def _who_changed(s: TenantSession, ticket: Any, column: str) -> str:
+    """Who last changed `column` by the ticket's history (Alga's audit rows), else who last
+    touched the ticket."""
+    a = ticket_audit_logs.c
+    recent = s.conn.execute(
+        sa.select(a.changes, a.actor_user_id, a.actor_display_name, a.actor_type)
+        .where(a.tenant == s.tenant, a.ticket_id == ticket.ticket_id)
+        .order_by(a.occurred_at.desc(), a.created_at.desc())
+        .limit(50)
+    ).all()
+    for row in recent:
+        changes = row.changes if isinstance(row.changes, dict) else {}
+        if column in changes:
+            if row.actor_user_id is not None:
+                return user_name(s, row.actor_user_id) or row.actor_display_name or "someone"
+            return row.actor_display_name or "Alga's automation"
+    return user_name(s, ticket.updated_by) or "someone"
+
+
 def _conflict(s: TenantSession, edit: TicketEdit, ticket: Any) -> EditOutcome:
     column = FIELD_OF[edit.kind]
     current = getattr(ticket, column)
     now_label = label_of(s, edit.kind, current) or "empty"
     saw_label = label_of(s, edit.kind, edit.expected) or "empty"
     new_label = label_of(s, edit.kind, edit.value) or "empty"
-    who = user_name(s, ticket.updated_by) or "someone"
+    who = _who_changed(s, ticket, column)
     what = WHAT_OF[edit.kind]
     return EditOutcome(
         edit.edit_id,
