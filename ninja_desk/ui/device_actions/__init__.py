@@ -60,7 +60,7 @@ def service_for(ctx: Any) -> DeviceActionService:
     """The service on the app's current connection, PSA sign-in and rights."""
     api = getattr(ctx.sync, "api", None) if ctx.sync is not None else None
     return DeviceActionService(
-        api.device_actions if api is not None else None,
+        getattr(api, "device_actions", None),
         ctx.psa,
         scopes=ctx.settings.scopes,
         cache=ctx.cache,

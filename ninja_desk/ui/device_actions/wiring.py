@@ -1,9 +1,9 @@
 """Device actions attached to the views with one line each (the views stay small).
 
-    # devices table: context menu, an "Actions" button in its bar, Ctrl+Shift+A / Ctrl+Shift+R
-    self.device_actions = TableActions(self, self.table, bottom)
-    # device page: an "Actions" button in its action row, the last action's outcome under
-    # that row, a Custom fields tab
+    # devices table: context menu, an "Actions" button in its top bar, Ctrl+Shift+A / +R
+    self.device_actions = TableActions(self, self.table, top_row)
+    # device page: an "Actions" button and the last action's outcome on a line under its
+    # action row, a Fields tab (NinjaOne custom fields)
     self.device_actions = DetailActions(self, actions_row, self.tabs)
     self.device_actions.set_device(device)     # whenever the page shows another device
 
@@ -21,6 +21,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QBoxLayout,
+    QHBoxLayout,
     QLabel,
     QMenu,
     QPushButton,
@@ -158,21 +159,22 @@ class TableActions(QObject):
         return run_action(self.view.window(), self.view.ctx, request, devices)
 
 
-def _place(row: QBoxLayout, button: QWidget, below: QWidget) -> None:
-    """`button` at the end of `row` (before its trailing stretch), `below` on the line under
-    `row` in the layout that holds it."""
-    last = row.itemAt(row.count() - 1) if row.count() else None
-    at_end = last is not None and last.spacerItem() is not None
-    row.insertWidget(row.count() - 1 if at_end else row.count(), button)
+def _place_below(row: QBoxLayout, button: QWidget, label: QWidget) -> None:
+    """`button` and `label` on a line of their own under `row` (in the layout holding it), so
+    the page gets no wider than it was."""
+    line = QHBoxLayout()
+    line.addWidget(button)
+    line.addWidget(label, 1)
     outer = row.parent()
     if isinstance(outer, QBoxLayout):
-        outer.insertWidget(outer.indexOf(row) + 1, below)
+        outer.insertLayout(outer.indexOf(row) + 1, line)
     else:
-        row.addWidget(below)
+        row.addLayout(line)
 
 
 class DetailActions(QObject):
-    """One device's page: its actions, its last action's outcome and its custom fields."""
+    """One device's page: its actions, its last action's outcome and its custom fields (a
+    tab named "Fields": a longer name makes the tab bar scroll at 1024 px)."""
 
     def __init__(
         self, page: Any, row: QBoxLayout | None = None, tabs: QTabWidget | None = None
@@ -192,12 +194,13 @@ class DetailActions(QObject):
         named(self.last_action, "Last device action", tip=False)
         self.fields = CustomFieldsPanel(lambda: service_for(page.ctx), page)
         if row is not None:
-            _place(row, self.button, self.last_action)
+            _place_below(row, self.button, self.last_action)
         else:
             self.button.hide()
             self.last_action.hide()
         if tabs is not None:
-            tabs.addTab(self.fields, "Custom fields")
+            tabs.addTab(self.fields, "Fields")
+            tabs.setTabToolTip(tabs.count() - 1, "NinjaOne custom fields")
         action_events.device_updated.connect(self._device_updated)
         action_events.finished.connect(self._finished)
         self.set_device(None)

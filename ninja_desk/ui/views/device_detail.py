@@ -35,6 +35,7 @@ from ninja_desk.psa.permissions import ACT_ALERTS, CREATE_TICKETS, denial_senten
 from ninja_desk.sync.remote_connect import RemoteConnect, launches_in_cache
 from ninja_desk.ui.a11y import named
 from ninja_desk.ui.context import AppContext
+from ninja_desk.ui.device_actions.wiring import DetailActions
 from ninja_desk.ui.formatting import ago, node_class_text, size_text, status_text, when
 from ninja_desk.ui.models.device_detail_models import (
     DeviceAlertModel,
@@ -234,6 +235,8 @@ class DeviceDetail(QWidget):
         self._build_software()
         self._build_tickets()
         self._build_history()
+        # Device actions beside Remote Connect, the last outcome, a Custom fields tab.
+        self.device_actions = DetailActions(self, actions, self.tabs)
         self.show_device(None)
 
     # -- tabs ------------------------------------------------------------------------------
@@ -407,6 +410,7 @@ class DeviceDetail(QWidget):
     def show_device(self, device_id: int | None) -> None:
         self.device = self.load_device(device_id) if device_id is not None else None
         d = self.device
+        self.device_actions.set_device(d)
         for model in (self.alert_model, self.patch_model, self.software_model, self.ticket_model):
             model.set_device(d["id"] if d else None)
         if d is None:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from ninja_desk.ui import device_query as q
 from ninja_desk.ui.a11y import named
 from ninja_desk.ui.context import AppContext
+from ninja_desk.ui.device_actions.wiring import TableActions
 from ninja_desk.ui.formatting import node_class_text
 from ninja_desk.ui.models.device_table_model import DeviceTableModel
 from ninja_desk.ui.opener import copy_to_clipboard, open_links
@@ -163,6 +164,8 @@ class DevicesView(QWidget):
         bottom.addWidget(self.count_label, 1)
         bottom.addWidget(self.sync_selected_button)
         bottom.addWidget(self.open_selected_button)
+        # Reboot, scripts, patches… on the selection: context menu, Actions, Ctrl+Shift+A/R.
+        self.device_actions = TableActions(self, self.table, row1)
         left_layout.addLayout(bottom)
         self.detail = DeviceDetail(ctx, self.splitter)
         self.detail.open_alert_requested.connect(self.open_alert_requested)
