@@ -220,6 +220,15 @@ async def test_the_psa_mirror_sends_the_queue_when_the_psa_is_back(
     assert mirror.last_send is not None and mirror.last_send.sent == 1
     assert cache.scalar("SELECT status FROM psa_tickets") == "In Progress"
     assert ticket_outbox.pending(cache) == []
+    # A ticket opened here (its detail cached) follows what others do in Alga.
+    with w.env.psa.tenant_session(w.env.tenant, w.boss) as s:
+        assert te.apply_edit(s, _comment(w, "Vendor called back")).done
+    await mirror.run_once()
+    cached = ticket_outbox.load_detail(cache, str(w.ticket.ticket_id))
+    assert cached is not None
+    assert [c.body for c in tickets.TicketDetail.from_json(cached[0]).comments] == [
+        "Vendor called back"
+    ]
     cache.close()
 
 
