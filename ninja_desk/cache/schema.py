@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
 )
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 metadata = MetaData()
 
@@ -295,6 +295,8 @@ psa_tickets = Table(
     Column("number", String),
     Column("title", String),
     Column("status", String),
+    # Alga's tickets.is_closed: open/closed is the tenant's own flag, never a status name.
+    Column("is_closed", Integer),
     Column("priority", String),
     Column("client_id", String),
     Column("client_name", String),

@@ -43,6 +43,7 @@ def ticket_rows(
                 t.c.ticket_number,
                 t.c.title,
                 statuses.c.name.label("status"),
+                t.c.is_closed,
                 priorities.c.priority_name.label("priority"),
                 t.c.client_id,
                 clients.c.client_name,
@@ -95,6 +96,7 @@ def ticket_rows(
             "number": r.ticket_number,
             "title": r.title,
             "status": r.status,
+            "is_closed": 1 if r.is_closed else 0,
             "priority": r.priority,
             "client_id": str(r.client_id),
             "client_name": r.client_name,
@@ -145,13 +147,15 @@ def apply(
             )
     for t in tickets_rows:
         conn.exec_driver_sql(
-            "INSERT OR REPLACE INTO psa_tickets (id, number, title, status, priority, client_id, "
-            "client_name, alert_uid, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO psa_tickets (id, number, title, status, is_closed, priority, "
+            "client_id, client_name, alert_uid, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 t["id"],
                 t["number"],
                 t["title"],
                 t["status"],
+                t.get("is_closed", 0),
                 t["priority"],
                 t["client_id"],
                 t["client_name"],

@@ -313,14 +313,28 @@ def add_ticket(
     status: str = "Open",
     alert_uid: str | None = None,
     client_name: str | None = None,
+    is_closed: bool | None = None,
 ) -> None:
     def write(conn: Connection) -> None:
         now = time.time()
         conn.exec_driver_sql(
-            "INSERT OR REPLACE INTO psa_tickets (id, number, title, status, priority, client_id, "
-            "client_name, alert_uid, created_at, updated_at) VALUES (?, ?, ?, ?, 'High', NULL, "
-            "?, ?, ?, ?)",
-            (ticket_id, number, title, status, client_name, alert_uid, now - 3600, now),
+            "INSERT OR REPLACE INTO psa_tickets (id, number, title, status, is_closed, priority, "
+            "client_id, client_name, alert_uid, created_at, updated_at) VALUES (?, ?, ?, ?, ?, "
+            "'High', NULL, ?, ?, ?, ?)",
+            (
+                ticket_id,
+                number,
+                title,
+                status,
+                # Synthetic data: a status named like "Closed" stands for Alga's is_closed.
+                int(
+                    is_closed if is_closed is not None else status.lower() in ("closed", "resolved")
+                ),
+                client_name,
+                alert_uid,
+                now - 3600,
+                now,
+            ),
         )
         conn.exec_driver_sql(
             "INSERT OR REPLACE INTO psa_ticket_devices (ticket_id, device_id) VALUES (?, ?)",

@@ -206,3 +206,33 @@ async def test_the_psa_mirror_copies_alga_tickets_into_the_cache(
     )
     assert row["priority"] == "P1 - Critical"
     assert cache.scalar("SELECT count(*) FROM psa_ticket_devices") == 1
+
+
+async def test_the_mirror_carries_alga_s_closed_flag_whatever_the_status_is_called(
+    alerts: AlertEnv, cache: LocalCache
+) -> None:
+    """A tenant's closed status may be named "Enchanted Closure": the desktop's open/closed
+    filter reads Alga's is_closed, never the status name."""
+
+    from ninja_desk.psa.schema import statuses
+    from ninja_desk.sync.psa_mirror import PsaMirror
+
+    class Desktop:
+        db, tenant = alerts.psa, alerts.tenant
+
+        def session(self):  # type: ignore[no-untyped-def]
+            return alerts.psa.tenant_session(alerts.tenant, alerts.env.admin_id)
+
+    with alerts.psa.tenant_session(alerts.tenant) as s:
+        s.conn.execute(
+            statuses.update()
+            .where(statuses.c.tenant == alerts.tenant, statuses.c.is_closed.is_(True))
+            .values(name="Enchanted Closure")
+        )
+    alerts.rule("everything", 10)
+    pipe = alerts.pipeline()
+    pipe.ingest_payloads([activity(1, "c1", device_id=101)])
+    pipe.ingest_payloads([activity(2, "c1", "RESET", device_id=101)])  # auto-resolves it
+    await PsaMirror(cache, Desktop()).run_once()
+    (row,) = cache.rows("SELECT status, is_closed FROM psa_tickets")
+    assert (row["status"], row["is_closed"]) == ("Enchanted Closure", 1)

@@ -68,10 +68,12 @@ def cache(tmp_path: Path) -> Iterator[LocalCache]:
             "('x3', 4, 'MINOR', 'TRIGGERED'), ('x4', 2, NULL, 'TRIGGERED')"
         )
         conn.exec_driver_sql(
-            "INSERT INTO psa_tickets (id, number, title, status, client_name) VALUES "
-            "('t1', '101', 'Disk full', 'Open', NULL), ('t2', '102', 'Done', 'Closed', NULL), "
-            "('t3', '103', 'Printer', 'In Progress', 'acme dental'), "
-            "('t4', '104', 'Elsewhere', 'Open', 'Birch & Co')"
+            "INSERT INTO psa_tickets (id, number, title, status, is_closed, client_name) VALUES "
+            # A tenant's closed status may be named anything: Alga's is_closed decides.
+            "('t1', '101', 'Disk full', 'Open', 0, NULL), "
+            "('t2', '102', 'Done', 'Enchanted Closure', 1, NULL), "
+            "('t3', '103', 'Printer', 'In Progress', 0, 'acme dental'), "
+            "('t4', '104', 'Elsewhere', 'Open', 0, 'Birch & Co')"
         )
         conn.exec_driver_sql(
             "INSERT INTO psa_ticket_devices (ticket_id, device_id) VALUES "

@@ -14,10 +14,8 @@ from typing import Any
 from ninja_desk.cache.queries.patches import PatchFilter, by_client_sql
 
 SEVERITIES = ("CRITICAL", "MAJOR", "MODERATE", "MINOR", "NONE")
-# Alga's closed-looking statuses, as the ticket list reads them.
-CLOSED_TICKET_SQL = (
-    "lower(coalesce(t.status, '')) IN ('closed', 'resolved', 'cancelled', 'canceled')"
-)
+# Alga's own flag, as the ticket list reads it (a tenant's closed status may be named anything).
+CLOSED_TICKET_SQL = "coalesce(t.is_closed, 0) = 1"
 
 DEVICE_COUNTS_SQL = (
     "SELECT count(*) AS devices, coalesce(sum(offline = 0), 0) AS online,"

@@ -14,7 +14,8 @@ TICKET_STATUS_CHOICES: tuple[tuple[str, str], ...] = (
     ("closed", "Closed"),
     ("all", "All"),
 )
-_CLOSED = "lower(coalesce(t.status, '')) IN ('closed', 'resolved', 'cancelled', 'canceled')"
+# Alga's own flag: a tenant's closed status may be called anything ("Enchanted Closure").
+_CLOSED = "coalesce(t.is_closed, 0) = 1"
 
 
 @dataclass

@@ -235,7 +235,7 @@ class DeviceDetail(QWidget):
         self._build_software()
         self._build_tickets()
         self._build_history()
-        # Device actions beside Remote Connect, the last outcome, a Custom fields tab.
+        # Device actions and the last outcome under the action row; a Fields tab (custom fields).
         self.device_actions = DetailActions(self, actions, self.tabs)
         self.show_device(None)
 
@@ -509,8 +509,8 @@ class DeviceDetail(QWidget):
             return
         open_tickets = self.ctx.cache.rows(
             "SELECT t.id, t.number, t.title FROM psa_tickets t JOIN psa_ticket_devices td "
-            "ON td.ticket_id = t.id WHERE td.device_id = :id AND lower(coalesce(t.status, '')) "
-            "NOT IN ('closed', 'resolved') ORDER BY t.updated_at DESC",
+            "ON td.ticket_id = t.id WHERE td.device_id = :id AND coalesce(t.is_closed, 0) = 0 "
+            "ORDER BY t.updated_at DESC",
             id=self.device["id"],
         )
         for t in open_tickets:
