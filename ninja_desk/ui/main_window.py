@@ -54,6 +54,7 @@ from ninja_desk.ui.search_popup import SearchPopup
 from ninja_desk.ui.ui_state import ui_state
 from ninja_desk.ui.views.placeholder import PlaceholderView
 from ninja_desk.ui.widgets.csv_export import CsvExportFlow, export_view
+from ninja_desk.ui.widgets.elided_label import ElidedLabel
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 from ninja_desk.ui.widgets.saved_filters import (
     MENU_BUTTON_STYLE,
@@ -286,7 +287,8 @@ class MainWindow(QMainWindow):
         self.sync_progress.setFixedWidth(160)
         self.sync_progress.setTextVisible(False)
         self.sync_progress.hide()
-        self.sync_stage = QLabel("", bar)
+        # Elides: a long stage ("Fetching devices… (12,345)") must not widen the window.
+        self.sync_stage = ElidedLabel("", bar)
         self.sync_stage.setAccessibleName("Sync stage")
         self.sync_stage.hide()
         self.sync_button = named(

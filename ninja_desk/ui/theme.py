@@ -39,7 +39,8 @@ _LIGHT = {
     QPalette.ColorRole.HighlightedText: "#ffffff",
     QPalette.ColorRole.ToolTipBase: "#ffffff",
     QPalette.ColorRole.ToolTipText: "#1f2933",
-    QPalette.ColorRole.PlaceholderText: "#8a94a3",
+    # Also the colour of hints and subtitles (palette(placeholder-text)): 4.5:1 on Window.
+    QPalette.ColorRole.PlaceholderText: "#5f6b7a",
     QPalette.ColorRole.Link: ACCENT,
     QPalette.ColorRole.Mid: "#c9d0d9",
 }
@@ -55,7 +56,7 @@ _DARK = {
     QPalette.ColorRole.HighlightedText: "#ffffff",
     QPalette.ColorRole.ToolTipBase: "#2a2f36",
     QPalette.ColorRole.ToolTipText: "#e6e9ee",
-    QPalette.ColorRole.PlaceholderText: "#7b8594",
+    QPalette.ColorRole.PlaceholderText: "#9aa3b0",
     QPalette.ColorRole.Link: "#60a5fa",
     QPalette.ColorRole.Mid: "#3a414a",
 }

@@ -64,7 +64,7 @@ class ReadOnlyNote(QLabel):
 def hint(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
-    label.setStyleSheet("color: #616161;")
+    label.setStyleSheet("color: palette(placeholder-text);")  # readable on light and dark
     return label
 
 

@@ -176,7 +176,8 @@ class AlertsView(QWidget):
         header = self.table.horizontalHeader()
         for column, width in enumerate((86, 130, 110, 320, 128, 76, 84)):
             header.resizeSection(column, width)
-        self.key_column = KeyColumn(self.table, 3)  # the message takes the spare width
+        # The message takes the spare width; 30% keeps severity and status whole at 1280 px.
+        self.key_column = KeyColumn(self.table, 3, share=0.3)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.doubleClicked.connect(self._open_device_clicked)
         self.count_label = QLabel()
@@ -270,7 +271,7 @@ class AlertsView(QWidget):
         outer.addLayout(buttons)
         self.reason_label = QLabel()
         self.reason_label.setWordWrap(True)
-        self.reason_label.setStyleSheet("color: #616161;")
+        self.reason_label.setStyleSheet("color: palette(placeholder-text);")
         outer.addWidget(self.reason_label)
         outer.addStretch(1)
 

@@ -46,7 +46,9 @@ def _table(model: Any, widths: tuple[int, ...], stretch: int) -> QTableView:
 
 
 def _heading(text: str) -> QLabel:
+    # Wraps: a long title in "Versions of …" must not set the pane's (and window's) minimum width.
     label = QLabel(text)
+    label.setWordWrap(True)
     label.setStyleSheet("font-weight: 600;")
     return label
 
@@ -91,7 +93,7 @@ class SoftwareView(QWidget):
         self.devices_table.doubleClicked.connect(self._device_activated)
         self.devices_table.activated.connect(self._device_activated)
 
-        self.versions_heading = _heading("Versions")
+        self.versions_heading = _heading("Versions — pick a title")
         self.devices_heading = _heading("Devices")
         self.empty_label = QLabel()
         self.empty_label.setWordWrap(True)
@@ -115,7 +117,7 @@ class SoftwareView(QWidget):
         right_layout.addWidget(self.devices_heading)
         right_layout.addWidget(self.devices_table, 1)
         hint = QLabel("Double-click a device to open it.")
-        hint.setStyleSheet("color: palette(mid);")
+        hint.setStyleSheet("color: palette(placeholder-text);")  # Mid is unreadable in dark
         right_layout.addWidget(hint)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -213,7 +215,7 @@ class SoftwareView(QWidget):
         self.devices.title = name
         self.devices.version = ALL_VERSIONS
         self.devices.reload()
-        self.versions_heading.setText(f"Versions of {name}" if name else "Versions")
+        self.versions_heading.setText(f"Versions of {name}" if name else "Versions — pick a title")
         self._update_devices_heading()
 
     def _version_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:

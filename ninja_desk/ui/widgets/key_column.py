@@ -2,14 +2,38 @@
 
 `QHeaderView.Stretch` alone gives the key column only what the fixed columns leave, which at
 1024 px was a few pixels: the one column people read was elided while the others had room.
-This keeps at least `share` of the width for the key column by scaling the other columns
-down (never below `minimum`) when the table is narrow, and back up when it grows.
+
+Every other column gets the width its header and visible cells need (so a short value such
+as "Critical", "Triggered" or a ticket number is never cut to "Criti…" while the key column
+has room) and the key column takes the rest. When the table is too narrow for that, the key
+column keeps at least `share` of the width and the other columns give way widest-first (the
+narrow ones keep their text; none goes below `minimum`). Widths follow the table's size and
+its contents (a reset or new rows), never the scroll position.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QHeaderView, QTableView
+
+# Room for the padding Qt leaves around a cell's text beyond its size hint.
+_PADDING = 8
+
+
+def water_fill(needs: dict[int, int], budget: int, minimum: int) -> dict[int, int]:
+    """Widths for `needs` within `budget`: the widest columns are capped first, at one common
+    ceiling, so every column that needs less than that ceiling keeps its full width."""
+    if sum(needs.values()) <= budget:
+        return dict(needs)
+    ordered = sorted(needs.items(), key=lambda item: item[1])
+    widths: dict[int, int] = {}
+    remaining = budget
+    for index, (column, need) in enumerate(ordered):
+        ceiling = remaining // (len(ordered) - index)
+        width = max(minimum, min(need, ceiling))
+        widths[column] = width
+        remaining -= width
+    return widths
 
 
 class KeyColumn(QObject):
@@ -25,26 +49,46 @@ class KeyColumn(QObject):
         self.defaults = {c: header.sectionSize(c) for c in range(header.count())}
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         table.viewport().installEventFilter(self)
+        self._later = QTimer(self, singleShot=True, interval=0)
+        self._later.timeout.connect(self.fit)
+        self._model = None
+        self._watch_model()
+
+    def _watch_model(self) -> None:
+        model = self.table.model()
+        if model is None or model is self._model:
+            return
+        self._model = model
+        for signal in (model.modelReset, model.layoutChanged, model.rowsInserted):
+            signal.connect(self._later.start)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize:
             self.fit()
         return False
 
+    def need(self, column: int) -> int:
+        """The width `column`'s header and its visible cells ask for."""
+        header = self.table.horizontalHeader()
+        cells = self.table.sizeHintForColumn(column)
+        title = header.sectionSizeHint(column)
+        wanted = max(cells + _PADDING if cells > 0 else 0, title)
+        if wanted <= 0:
+            wanted = self.defaults.get(column, header.defaultSectionSize())
+        return max(self.minimum, wanted)
+
     def fit(self) -> None:
+        self._watch_model()
         header = self.table.horizontalHeader()
         available = self.table.viewport().width()
         others = [
             c for c in range(header.count()) if c != self.column and not header.isSectionHidden(c)
         ]
-        total = sum(self.defaults.get(c, header.defaultSectionSize()) for c in others)
-        if not others or total <= 0:
+        if not others or available <= 0:
             return
-        budget = max(0, available - int(available * self.share))
-        scale = min(1.0, budget / total)
-        for c in others:
-            width = max(
-                self.minimum, int(self.defaults.get(c, header.defaultSectionSize()) * scale)
-            )
+        keep = int(available * self.share)  # the key column never gets less than this
+        needs = {c: min(self.need(c), keep) for c in others}
+        budget = max(0, available - keep)
+        for c, width in water_fill(needs, budget, self.minimum).items():
             if header.sectionSize(c) != width:
                 header.resizeSection(c, width)
