@@ -138,9 +138,9 @@ def bulk_child(data_dir: str, count: int, freeze: bool) -> None:
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ninja_desk.sync.device_action_service import ActionRequest, Device
+    from ninja_desk.sync.device_action_service import Device
     from ninja_desk.ui.app import build_context, build_main_window
-    from ninja_desk.ui.device_actions import service_for, start_device_action
+    from ninja_desk.ui.device_actions.wiring import action_events
     from ninja_desk.ui.theme import apply_theme
 
     app = QApplication([sys.argv[0]])
@@ -201,22 +201,27 @@ def bulk_child(data_dir: str, count: int, freeze: bool) -> None:
         # The app synced when it started: the connection is warm, its modules are loaded.
         if ctx.sync is not None:
             await ctx.sync.api.client.get("/organizations")
+        # As a technician does it: the devices view, filtered to the chosen devices, all of
+        # them selected; then Reboot from the table's device actions (Ctrl+Shift+R) and OK.
+        view = window.show_view("devices")
+        view.apply_filter({"ids": [d.id for d in devices]})
+        view.table.selectAll()
         await asyncio.sleep(0.5)  # the window settles first
         if freeze:
             gc.collect()
             gc.freeze()
-        last[0], last_cpu[0] = time.perf_counter(), time.thread_time()
-        probe.start()
-        started = time.perf_counter()
         ended = asyncio.Event()
 
         def finished(outcome: object) -> None:
             outcomes.append(outcome)
             ended.set()
 
-        confirm = start_device_action(
-            window, service_for(ctx), ActionRequest("reboot"), devices, on_outcome=finished
-        )
+        action_events.finished.connect(finished)
+        last[0], last_cpu[0] = time.perf_counter(), time.thread_time()
+        probe.start()
+        started = time.perf_counter()
+        view.device_actions.reboot_selection()
+        confirm = view.device_actions.last_dialog
         asked = time.perf_counter()
         await asyncio.sleep(0.2)  # the technician reads the question
         clicked = time.perf_counter()
@@ -229,6 +234,7 @@ def bulk_child(data_dir: str, count: int, freeze: bool) -> None:
         results = getattr(outcome, "results", [])
         return {
             "bulk_devices": len(devices),
+            "bulk_selected_in_table": len(view.selected_ids()),
             "bulk_total_s": round(total, 2),
             "bulk_worst_stall_ms": round(max(gaps) * 1000, 1),
             "bulk_worst_stall_cpu_ms": round(cpu_gaps[gaps.index(max(gaps))] * 1000, 1),

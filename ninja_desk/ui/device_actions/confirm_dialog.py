@@ -85,6 +85,7 @@ class ConfirmActionDialog(QDialog):
 
         self.device_list = QListWidget()
         named(self.device_list, "Devices this applies to")
+        self.device_list.setUniformItemSizes(True)  # 200 names lay out in one measure
         self.device_list.addItems([f"{d.name}  (#{d.id})" for d in self.devices])
         self.device_list.setMaximumHeight(160)
         self.device_list.setVisible(len(self.devices) > 1)

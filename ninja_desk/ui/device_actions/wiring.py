@@ -115,6 +115,7 @@ class TableActions(QObject):
         )
         table.selectionModel().selectionChanged.connect(self.update_enabled)
         self.last_menu: QMenu | None = None
+        self.last_dialog: Any = None  # the last question asked (tests, the bench)
         self.update_enabled()
 
     def selected(self) -> list[Device]:
@@ -149,14 +150,14 @@ class TableActions(QObject):
         self._context_menu(rect.center() if rect.isValid() else QPoint(8, 8))
 
     def reboot_selection(self) -> None:
-        if self.view.selected_ids():
-            self.pick(ActionRequest("reboot"))
+        self.pick(ActionRequest("reboot"))  # nothing when nothing is selected
 
     def pick(self, request: ActionRequest) -> Any:
         devices = self.selected()
         if not devices:
             return None
-        return run_action(self.view.window(), self.view.ctx, request, devices)
+        self.last_dialog = run_action(self.view.window(), self.view.ctx, request, devices)
+        return self.last_dialog
 
 
 def _place_below(row: QBoxLayout, button: QWidget, label: QWidget) -> None:
