@@ -13,6 +13,7 @@ own action names (what the UI enables or hides) and maps each to the one Alga ri
 | tickets.create         | ticket:create            | a ticket from an alert              |
 | alerts.act             | ticket:update            | acknowledge / resolve alerts        |
 | tickets.assign         | ticket:update            | assign a ticket                     |
+| tickets.update         | ticket:update            | status, priority, notes on a ticket |
 | devices.sync           | asset:update             | push devices into Alga as assets    |
 | remote.connect         | rmm:execute_command      | Remote Connect                      |
 | integration.configure  | settings:update          | the NinjaOne link, webhooks         |
@@ -52,6 +53,7 @@ CREATE_TICKETS = "tickets.create"
 REMOTE_CONNECT = "remote.connect"
 SYNC_DEVICES = "devices.sync"  # push NinjaOne devices into assets
 ASSIGN_TICKETS = "tickets.assign"
+UPDATE_TICKETS = "tickets.update"  # status, priority, comments (Alga checks ticket:update)
 # configure
 CONFIGURE_INTEGRATION = "integration.configure"  # connect/disconnect NinjaOne, webhooks
 CONFIGURE_ORG_MAPPING = "org_mapping.configure"
@@ -69,6 +71,7 @@ ALGA_RIGHT_FOR: dict[str, tuple[str, str]] = {
     CREATE_TICKETS: ("ticket", "create"),
     ACT_ALERTS: ("ticket", "update"),
     ASSIGN_TICKETS: ("ticket", "update"),
+    UPDATE_TICKETS: ("ticket", "update"),
     SYNC_DEVICES: ("asset", "update"),
     REMOTE_CONNECT: ("rmm", "execute_command"),
     CONFIGURE_INTEGRATION: ("settings", "update"),
@@ -115,6 +118,8 @@ _DENIED: dict[str, str] = {
     "(Alga right rmm:execute_command).",
     SYNC_DEVICES: "You do not have the right to sync devices into Alga (Alga right asset:update).",
     ASSIGN_TICKETS: "You do not have the right to assign tickets (Alga right ticket:update).",
+    UPDATE_TICKETS: "You do not have the right to change tickets or add notes "
+    "(Alga right ticket:update).",
     CONFIGURE_INTEGRATION: "Only someone with Alga's settings:update right can change the "
     "NinjaOne link.",
     CONFIGURE_ORG_MAPPING: "Only someone with Alga's settings:update right can change how "

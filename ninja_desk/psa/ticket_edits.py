@@ -40,7 +40,7 @@ from ninja_desk.psa import alga_events, outbox
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.errors import NotFound, PermissionDenied, PsaError
 from ninja_desk.psa.permissions import (
-    ASSIGN_TICKETS,
+    UPDATE_TICKETS,
     VIEW_TICKETS,
     alga_rights_of,
     current_user_permissions,
@@ -82,8 +82,8 @@ ALREADY_APPLIED = "already_applied"  # a retried send: its rows are there alread
 CONFLICT = "conflict"  # someone changed the same field meanwhile
 REFUSED = "refused"  # rights, a vanished ticket, close rules: it cannot be sent as it is
 
-# Alga right ticket:update; NinjaDesk's ASSIGN_TICKETS action is exactly that right.
-UPDATE_RIGHT = ASSIGN_TICKETS
+# Alga right ticket:update (comments included, as Alga's own API checks).
+UPDATE_RIGHT = UPDATE_TICKETS
 
 
 class CloseRulesNotMet(PsaError):

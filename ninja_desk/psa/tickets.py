@@ -41,6 +41,7 @@ from ninja_desk.psa.integration_settings import (
 from ninja_desk.psa.permissions import (
     ASSIGN_TICKETS,
     CREATE_TICKETS,
+    UPDATE_TICKETS,
     VIEW_TICKETS,
     require,
 )
@@ -578,8 +579,9 @@ def add_notes(
 def add_comment(
     s: TenantSession, ticket_id: uuid.UUID, body: str, *, is_internal: bool = False
 ) -> TicketComment:
-    """A person's comment (user_id = that person, author_type 'internal')."""
-    require(s, CREATE_TICKETS)
+    """A person's comment (user_id = that person, author_type 'internal'). Alga's own API asks
+    for ticket:update to comment, so NinjaDesk does too."""
+    require(s, UPDATE_TICKETS)
     if s.user_id is None:
         raise PermissionDenied("A comment needs an author; open the session with a user.")
     exists = s.conn.scalar(

@@ -53,6 +53,7 @@ TECH_ACTIONS = frozenset(
         "tickets.create",
         "alerts.act",
         "tickets.assign",
+        "tickets.update",
         "devices.sync",
         "remote.connect",
     }
