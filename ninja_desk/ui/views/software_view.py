@@ -24,6 +24,7 @@ from ninja_desk.ui.models.software_models import (
     SoftwareVersionModel,
 )
 from ninja_desk.ui.ui_state import ui_state
+from ninja_desk.ui.widgets.elided_label import ElidedLabel
 from ninja_desk.ui.widgets.key_column import KeyColumn
 from ninja_desk.ui.widgets.saved_filters import SavedFiltersButton, SavedFilterStore
 
@@ -46,9 +47,9 @@ def _table(model: Any, widths: tuple[int, ...], stretch: int) -> QTableView:
 
 
 def _heading(text: str) -> QLabel:
-    # Wraps: a long title in "Versions of …" must not set the pane's (and window's) minimum width.
-    label = QLabel(text)
-    label.setWordWrap(True)
+    # Elides (full text in the tooltip): a long title in "Versions of …" must not set the
+    # pane's (and the window's) minimum width, nor wrap and push one table below the others.
+    label = ElidedLabel(text)
     label.setStyleSheet("font-weight: 600;")
     return label
 
