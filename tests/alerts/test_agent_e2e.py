@@ -159,7 +159,8 @@ async def test_simulator_alert_becomes_a_ticket_and_reset_resolves_it(
         # One ticket although both agents applied the webhook; both caches show it offline.
         assert sum(a.stats.tickets_created for a in agents) == 1
         with e2e.psa.tenant_session(e2e.tenant) as s:
-            assert s.conn.scalar(sa.select(sa.func.count()).select_from(tickets)) == 1
+            count = sa.select(sa.func.count()).where(tickets.c.tenant == e2e.tenant)
+            assert s.conn.scalar(count) == 1
         for cache in caches:
             await wait_for(
                 lambda c=cache: (
