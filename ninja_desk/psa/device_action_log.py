@@ -23,9 +23,8 @@ import sqlalchemy as sa
 from ninja_desk.psa import audit, tickets
 from ninja_desk.psa.bulk import dialect_insert
 from ninja_desk.psa.clock import utcnow
-from ninja_desk.psa.errors import NotFound
+from ninja_desk.psa.errors import NotFound, PermissionDenied
 from ninja_desk.psa.integration_settings import load_settings, service_user
-from ninja_desk.psa.permissions import CREATE_TICKETS, current_user_permissions
 from ninja_desk.psa.schema import asset_history, assets, audit_logs
 from ninja_desk.psa.schema import tenant_external_entity_mappings as teem
 from ninja_desk.psa.schema import tickets as ticket_rows
@@ -266,9 +265,13 @@ def outcome_note(what: str, lines: Sequence[tuple[str, str, str]], by: str) -> s
 
 def comment_on_ticket(s: TenantSession, ticket: TicketRef, note: str) -> uuid.UUID:
     """The outcome as an internal comment: the person's own comment when they may comment
-    (tickets.add_comment); otherwise a system note naming them, as Alga's RMM notes are."""
-    if s.user_id is not None and CREATE_TICKETS in current_user_permissions(s):
-        return tickets.add_comment(s, ticket.ticket_id, note, is_internal=True).comment_id
+    (tickets.add_comment checks the right); otherwise a system note naming them, as Alga's
+    RMM notes are."""
+    if s.user_id is not None:
+        try:
+            return tickets.add_comment(s, ticket.ticket_id, note, is_internal=True).comment_id
+        except PermissionDenied:
+            pass  # refused before writing anything: the note is the system's, naming them
     (comment_id,) = tickets.add_notes(
         s, [(ticket.ticket_id, note)], author_id=None, event_user_id=s.user_id
     )

@@ -23,7 +23,7 @@ from ninja_desk.ninjaone.session import open_api
 from ninja_desk.ninjaone.tokens import OAuthTokenProvider
 from ninja_desk.psa import tickets
 from ninja_desk.psa.schema import asset_history, audit_logs, comments
-from ninja_desk.psa.tenants import create_user
+from ninja_desk.psa.tenants import create_user, set_role_rights
 from ninja_desk.simulator import SimControl
 from ninja_desk.sync.desktop_runtime import DesktopPsa
 from ninja_desk.sync.device_action_service import (
@@ -271,6 +271,21 @@ async def test_bulk_reboot_gives_a_result_per_device(
     assert (
         "4 of 7 succeeded" in note.markdown_content and "Ghost: not sent" in note.markdown_content
     )
+
+
+async def test_who_may_act_but_not_comment_gets_a_system_note(desk: Desk, api: NinjaOneApi) -> None:
+    with desk.env.psa.tenant_session(desk.env.tenant, desk.env.admin_id) as s:
+        set_role_rights(s, "Dispatcher", [("asset", "read"), ("rmm", "execute_command")])
+        actor = create_user(s, f"rmm{uuid.uuid4().hex[:4]}", ["Dispatcher"])
+    svc = service(desk, api.device_actions, user=actor)
+    outcome = await svc.run(
+        ActionRequest("os_scan"), desk.devices[:1], ticket=desk.ticket.ticket_number
+    )
+    assert outcome.ok and outcome.comment_id is not None and outcome.record_errors == []
+    (note,) = notes(desk)
+    assert note.is_internal and note.user_id is None  # the system's note
+    assert "1 of 1 succeeded" in note.markdown_content
+    assert history(desk, desk.devices[0].id)[-1].changed_by == actor
 
 
 async def test_refused_without_rmm_execute_command(
