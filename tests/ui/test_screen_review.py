@@ -145,3 +145,20 @@ def test_a_long_sync_stage_does_not_widen_the_window_at_1024(window, qtbot) -> N
     assert window.width() == 1024
     assert window.sync_stage.toolTip().startswith("Fetching devices")
     window._set_syncing(False)
+
+
+def test_a_narrow_two_column_table_shows_its_short_header_whole(qtbot) -> None:
+    model = QStandardItemModel(0, 2)
+    model.setHorizontalHeaderLabels(["Version", "Devices"])
+    model.appendRow([QStandardItem("5.1.8.105"), QStandardItem("115")])
+    table = QTableView()
+    qtbot.addWidget(table)
+    table.setModel(model)
+    table.setSortingEnabled(True)
+    table.key_column = KeyColumn(table, 0)  # type: ignore[attr-defined]
+    table.resize(150, 200)
+    table.show()
+    qtbot.waitExposed(table)
+    QApplication.processEvents()
+    header = table.horizontalHeader()
+    assert header.sectionSize(1) >= header.sectionSizeHint(1)  # "Devices" and its sort arrow

@@ -86,9 +86,8 @@ class KeyColumn(QObject):
         ]
         if not others or available <= 0:
             return
-        keep = int(available * self.share)  # the key column never gets less than this
-        needs = {c: min(self.need(c), keep) for c in others}
-        budget = max(0, available - keep)
+        needs = {c: self.need(c) for c in others}
+        budget = max(0, available - int(available * self.share))
         for c, width in water_fill(needs, budget, self.minimum).items():
             if header.sectionSize(c) != width:
                 header.resizeSection(c, width)
