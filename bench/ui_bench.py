@@ -16,8 +16,8 @@ the way a technician does (the confirmation, OK, the progress dialog following e
 each action and outcome recorded in the PSA). A 5 ms precise timer on the UI loop measures the
 worst gap between its ticks from the click to the last outcome (the worst stall), with the UI
 thread's own CPU time in that gap (little CPU: the machine was busy; as much: our own work) and
-the full (generation 2) garbage collections that ran meanwhile. `--gc-freeze` runs it with
-gc.freeze() after start-up, which keeps those collections off the app's start-up objects.
+the full (generation 2) garbage collections that ran meanwhile. The app freezes its start-up
+objects out of the collector once started (ui/app.py); `--no-gc-freeze` measures without that.
 UI_BENCH_STALL_TRACE=1 prints where the UI thread was during stalls (asyncio debug included).
 Reach: worst stall <= 50 ms, every device's job ended.
 """
@@ -130,7 +130,7 @@ REBOOTABLE = ("WINDOWS_WORKSTATION", "WINDOWS_SERVER", "MAC", "LINUX_WORKSTATION
 
 def bulk_child(data_dir: str, count: int, freeze: bool) -> None:
     """In the app: reboot `count` devices from the UI, measure the loop while it runs.
-    `freeze`: gc.freeze() once the app has started (what app.py would do; see the report)."""
+    `freeze`: freeze the start-up objects as the app does (ui/app.py settle_start_up_objects)."""
     import asyncio
     import gc
 
@@ -139,7 +139,7 @@ def bulk_child(data_dir: str, count: int, freeze: bool) -> None:
     from PySide6.QtWidgets import QApplication
 
     from ninja_desk.sync.device_action_service import Device
-    from ninja_desk.ui.app import build_context, build_main_window
+    from ninja_desk.ui.app import build_context, build_main_window, settle_start_up_objects
     from ninja_desk.ui.device_actions.wiring import action_events
     from ninja_desk.ui.theme import apply_theme
 
@@ -207,9 +207,8 @@ def bulk_child(data_dir: str, count: int, freeze: bool) -> None:
         view.apply_filter({"ids": [d.id for d in devices]})
         view.table.selectAll()
         await asyncio.sleep(0.5)  # the window settles first
-        if freeze:
-            gc.collect()
-            gc.freeze()
+        if freeze:  # what the app does once started (ui/app.py settle_start_up_objects)
+            settle_start_up_objects()
         ended = asyncio.Event()
 
         def finished(outcome: object) -> None:
@@ -365,7 +364,7 @@ def bulk_reboot(
         }
         out = subprocess.run(
             [sys.executable, __file__, "--bulk-child", tmp, str(count)]
-            + (["--gc-freeze"] if freeze else []),
+            + ([] if freeze else ["--no-gc-freeze"]),
             env=env,
             capture_output=True,
             text=True,
@@ -399,9 +398,10 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=float, default=30.0)
     parser.add_argument("--skip-table", action="store_true", help="only the bulk reboot")
     parser.add_argument(
-        "--gc-freeze",
-        action="store_true",
-        help="the bulk reboot with gc.freeze() after start-up (a proposed app.py change)",
+        "--no-gc-freeze",
+        dest="gc_freeze",
+        action="store_false",
+        help="the bulk reboot without the app's gc.freeze() of its start-up objects",
     )
     parser.add_argument("--child", nargs=2, metavar=("DATA_DIR", "SPAWNED_AT"))
     parser.add_argument("--bulk-child", nargs=2, metavar=("DATA_DIR", "COUNT"))

@@ -121,6 +121,10 @@ class DesktopPsa:
         return [
             {
                 "changed_at": e.changed_at.timestamp() if e.changed_at else None,
+                # The raw change for the History tab to word itself; summary as a fallback.
+                "change_type": e.change_type,
+                "changes": e.changes,
+                "source": e.source,
                 "summary": _summary(e.change_type, e.changes, e.source),
             }
             for e in reversed(entries)  # newest first

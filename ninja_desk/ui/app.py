@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import sys
@@ -193,6 +194,18 @@ def after_start(ctx: AppContext, window: Any) -> None:
     and the webhook of a session resumed from the keyring or the environment."""
     show_settings_problems(ctx, window)
     check_webhook(ctx, window)
+    settle_start_up_objects()
+
+
+def settle_start_up_objects() -> None:
+    """Move everything start-up made (Qt wrappers, models, modules) out of the collector's way.
+
+    A full garbage collection walks the whole heap on the UI thread: measured at 74-145 ms
+    during a 200-device bulk reboot (bench/ui_bench.py --bulk-reboot 200), against 18-28 ms
+    worst with the start-up objects frozen. Objects made later are collected as usual.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 FATAL_TITLE = "NinjaDesk cannot start"

@@ -215,3 +215,31 @@ def test_history_is_readable_with_ticket_numbers(qtbot, ctx) -> None:
     assert "TIC000007" in text
     assert ticket not in text and "None" not in text and "'" not in text
     assert "serial number: none → SN-1" in text
+
+
+def test_device_actions_and_remote_sessions_read_as_sentences() -> None:
+    """What a technician did on the device, and how it ended, in words: no keys, no reprs."""
+    from ninja_desk.ui.views.device_detail import history_text
+
+    numbers = {"9f16aa2b-1c2d-4e5f-8a9b-0c1d2e3f4a5b": "TIC000007"}
+    reboot = {
+        "change_type": "rmm_action",
+        "changes": {
+            "result": {"old": "sent", "new": "FAILURE"},
+            "what": "Force reboot",
+            "by": "Jane",
+            "message": "The device did not come back",
+            "ticket": "TIC000001",
+            "source": "ninjadesk_device_action",
+        },
+    }
+    session = {
+        "change_type": "remote_connect",
+        "changes": {"by": "tina@msp.example", "ticket": "9f16aa2b-1c2d-4e5f-8a9b-0c1d2e3f4a5b"},
+    }
+    assert history_text(reboot, numbers) == (
+        "Force reboot failed: The device did not come back (by Jane, TIC000001)"
+    )
+    assert history_text(session, numbers) == (
+        "Remote session opened by tina@msp.example, TIC000007"
+    )

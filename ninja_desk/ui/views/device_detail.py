@@ -96,12 +96,45 @@ def _value_text(value: Any, numbers: dict[str, str]) -> str:
     return text
 
 
+_RESULT_WORDS = {
+    "sent": "sent",
+    "SUCCESS": "succeeded",
+    "FAILURE": "failed",
+    "TIMED_OUT": "did not finish in time",
+    "NOT_SENT": "was not sent",
+    "REFUSED": "was refused",
+}
+
+
+def _action_sentence(kind: Any, changes: Any, numbers: dict[str, str]) -> str | None:
+    """Device actions and remote sessions read as what a technician did and how it ended."""
+    if not isinstance(changes, dict):
+        return None
+    ticket = changes.get("ticket")
+    on_ticket = f", {numbers.get(str(ticket), ticket)}" if ticket else ""
+    if kind == "rmm_action":
+        result = changes.get("result")
+        new = result.get("new") if isinstance(result, dict) else result
+        what = str(changes.get("what") or changes.get("action") or "Device action")
+        outcome = _RESULT_WORDS.get(str(new), str(new or "").lower() or "sent")
+        message = f": {changes['message']}" if changes.get("message") else ""
+        by = f" (by {changes['by']}{on_ticket})" if changes.get("by") else ""
+        return f"{what} {outcome}{message}{by}"
+    if kind == "remote_connect":
+        who = changes.get("by") or changes.get("url") or "a technician"
+        return f"Remote session opened by {str(who).removeprefix('remote session by ')}{on_ticket}"
+    return None
+
+
 def history_text(entry: Any, numbers: dict[str, str]) -> str:
     """One asset-history entry as a sentence: no Python reprs (None, quotes), ticket numbers
     instead of ticket ids. Uses the raw change when the PSA layer gives it."""
     if not isinstance(entry, dict):
         return html.escape(str(entry))
     changes = entry.get("changes")
+    sentence = _action_sentence(entry.get("change_type"), changes, numbers)
+    if sentence is not None:
+        return html.escape(sentence)
     if isinstance(changes, dict) and changes:
         fields = []
         for key, change in list(changes.items())[:6]:
