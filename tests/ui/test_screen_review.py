@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QPalette, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QLabel, QTableView
 
@@ -66,6 +67,11 @@ def test_alerts_severity_and_status_are_not_cut_at_1280(window) -> None:
     header = table.horizontalHeader()
     for column in (0, 5):  # severity, status
         assert header.sectionSize(column) >= table.sizeHintForColumn(column), column
+    from ninja_desk.ui.widgets.compact_delegate import CompactDelegate
+
+    # and narrower (1024 px) they shorten rather than elide: severity, triggered
+    assert isinstance(table.itemDelegateForColumn(0), CompactDelegate)
+    assert isinstance(table.itemDelegateForColumn(4), CompactDelegate)
 
 
 def _contrast(a: QColor, b: QColor) -> float:
@@ -162,3 +168,47 @@ def test_a_narrow_two_column_table_shows_its_short_header_whole(qtbot) -> None:
     QApplication.processEvents()
     header = table.horizontalHeader()
     assert header.sectionSize(1) >= header.sectionSizeHint(1)  # "Devices" and its sort arrow
+
+
+def test_narrow_alert_cells_show_a_shorter_form_not_an_ellipsis(qtbot) -> None:
+    from PySide6.QtGui import QColor as Colour
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from ninja_desk.ui.widgets.compact_delegate import CompactDelegate, icon_only, shorter_time
+
+    model = QStandardItemModel(0, 2)
+    severity = QStandardItem("Moderate")
+    severity.setData(Colour("#ca8a04"), Qt.ItemDataRole.DecorationRole)
+    model.appendRow([severity, QStandardItem("2026-12-03 14:45")])
+    table = QTableView()
+    qtbot.addWidget(table)
+    table.setModel(model)
+    delegates = [CompactDelegate(icon_only, table), CompactDelegate(shorter_time, table)]
+    for column, delegate in enumerate(delegates):
+        table.setItemDelegateForColumn(column, delegate)
+
+    def drawn(column: int, width: int) -> str:
+        option = QStyleOptionViewItem()
+        option.initFrom(table)
+        option.rect = QRect(0, 0, width, 24)
+        option.widget = table
+        delegates[column].initStyleOption(option, model.index(0, column))
+        return delegates[column].fitted(option)
+
+    assert drawn(0, 200) == "Moderate"
+    assert drawn(0, 40) == ""  # the colour square alone
+    assert drawn(1, 300) == "2026-12-03 14:45"
+    wide = table.fontMetrics().horizontalAdvance("12-03 14:45") + 20
+    assert drawn(1, wide) == "12-03 14:45"
+    # the size hint (what KeyColumn asks for) is still the whole text
+    assert table.sizeHintForColumn(0) > table.fontMetrics().horizontalAdvance("Moderate")
+
+
+def test_software_versions_pane_shows_both_headers_at_1024(window) -> None:
+    window.resize(1024, 700)
+    view = window.show_view("software")
+    QApplication.processEvents()
+    header = view.versions_table.horizontalHeader()
+    for column in (0, 1):
+        assert header.sectionSize(column) >= header.sectionSizeHint(column), column
+    assert window.width() == 1024

@@ -42,6 +42,7 @@ from ninja_desk.ui.models.alert_table_model import (
 )
 from ninja_desk.ui.settings.background import bind, error_sentence, run_job
 from ninja_desk.ui.ui_state import ui_state
+from ninja_desk.ui.widgets.compact_delegate import CompactDelegate, icon_only, shorter_time
 from ninja_desk.ui.widgets.flow_layout import flow_row
 from ninja_desk.ui.widgets.keep_position import kept_scroll
 from ninja_desk.ui.widgets.key_column import KeyColumn
@@ -178,6 +179,9 @@ class AlertsView(QWidget):
             header.resizeSection(column, width)
         # The message takes the spare width; 30% keeps severity and status whole at 1280 px.
         self.key_column = KeyColumn(self.table, 3, share=0.3)
+        # Narrow: severity as its colour square, the time without the year (tooltips: all).
+        self.table.setItemDelegateForColumn(0, CompactDelegate(icon_only, self.table))
+        self.table.setItemDelegateForColumn(4, CompactDelegate(shorter_time, self.table))
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.doubleClicked.connect(self._open_device_clicked)
         self.count_label = QLabel()

@@ -107,6 +107,7 @@ class SoftwareView(QWidget):
         left_layout.addWidget(self.empty_label)
 
         middle = QWidget()
+        middle.setMinimumWidth(160)  # "Version" and "Devices" whole at 1024 px
         middle_layout = QVBoxLayout(middle)
         middle_layout.setContentsMargins(0, 0, 0, 0)
         middle_layout.addWidget(self.versions_heading)
