@@ -212,3 +212,15 @@ def test_software_versions_pane_shows_both_headers_at_1024(window) -> None:
     for column in (0, 1):
         assert header.sectionSize(column) >= header.sectionSizeHint(column), column
     assert window.width() == 1024
+
+
+def test_settings_page_list_rows_are_not_packed_together(window) -> None:
+    window.resize(1280, 800)
+    view = window.show_view("settings")
+    QApplication.processEvents()
+    nav = view.nav
+    heights = [nav.visualItemRect(nav.item(row)).height() for row in range(nav.count())]
+    assert min(heights) >= nav.fontMetrics().height() + 10, heights
+    texts = [nav.item(row).text() for row in range(nav.count())]
+    widest = max(nav.fontMetrics().horizontalAdvance(text) for text in texts)
+    assert widest + 16 <= nav.viewport().width()  # padded, and still not elided

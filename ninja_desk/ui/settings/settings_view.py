@@ -56,6 +56,8 @@ class SettingsView(QWidget):
         self.nav.setFixedWidth(170)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # Rows as tall as the main sidebar's, not 16 px lines packed against each other.
+        self.nav.setStyleSheet("QListWidget::item { padding: 6px 8px; }")
         self.stack = QStackedWidget()
         for page in self.pages:
             self.nav.addItem(page.title)  # type: ignore[attr-defined]
