@@ -144,3 +144,24 @@ def test_spec_prefers_the_views_own_hook(qtbot, window: MainWindow) -> None:
     qtbot.waitUntil(clients.table.hasFocus, timeout=2000)
     spec = export_spec_of(clients)
     assert spec is not None and spec.headers == ["Client", "Devices", "Offline", "Alerts"]
+
+
+def test_a_job_deleted_mid_export_never_crashes_or_calls_back(qtbot, ctx, tmp_path: Path) -> None:
+    """The window (and the job with it) may go while the worker writes: the worker emits
+    through a carrier that outlives both and is let go on the UI thread once the worker ended."""
+    from PySide6.QtWidgets import QWidget
+
+    from ninja_desk.ui.widgets import csv_export
+
+    spec = ExportSpec("Series", ["i", "label"], sql=SERIES_SQL, cell=lambda r, c: r["i"],
+                      columns=[0, 1])  # fmt: skip
+    heard: list[object] = []
+    for n in range(5):
+        owner = QWidget()
+        job = CsvExportJob(ctx.cache, spec, tmp_path / f"s{n}.csv", owner)
+        job.finished.connect(lambda *a: heard.append(a))
+        job.start()
+        owner.deleteLater()  # the job goes with its owner at once
+    qtbot.waitUntil(lambda: not csv_export._IN_FLIGHT, timeout=60000)
+    assert heard == []
+    assert all((tmp_path / f"s{n}.csv").exists() for n in range(5))  # the work itself finished

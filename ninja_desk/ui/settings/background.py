@@ -40,6 +40,7 @@ class _Relay(QObject):
         on_error: Callable[[BaseException], None],
     ) -> None:
         super().__init__()
+        self.thread: threading.Thread | None = None
         self._owner = owner
         self._on_done = on_done
         self._on_error = on_error
@@ -64,6 +65,10 @@ class _Relay(QObject):
             self._release()
 
     def _release(self) -> None:
+        # The worker has emitted; wait the microseconds until it has also dropped its own
+        # reference, so the relay's last reference goes on this (its own) thread, never there.
+        if self.thread is not None:
+            self.thread.join(timeout=5)
         _IN_FLIGHT.discard(self)
         self.deleteLater()
 
@@ -106,7 +111,8 @@ def run_job(
         else:
             relay.done.emit(value)
 
-    threading.Thread(target=work, name="ui-job", daemon=True).start()
+    relay.thread = threading.Thread(target=work, name="ui-job", daemon=True)
+    relay.thread.start()
 
 
 def error_sentence(exc: BaseException) -> str:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -200,6 +200,57 @@ def _text(value: Any) -> str:
 # -- the Qt side ---------------------------------------------------------------------------
 
 
+class _Carrier(QObject):
+    """What the worker thread emits through. It lives on the UI thread, has no parent and stays
+    in `_IN_FLIGHT` until the worker has ended and dropped its reference: a job (or its dialog)
+    deleted mid-export never has a Qt object deleted under the worker, nor on the worker's
+    thread (that crashed the UI thread in processEvents)."""
+
+    progressed = Signal(int, int)
+    finished = Signal(str, int)
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.thread: threading.Thread | None = None
+        for ended in (self.finished, self.failed, self.cancelled):
+            ended.connect(self._ended)
+        _IN_FLIGHT.add(self)
+
+    @Slot()
+    def _ended(self, *_args: object) -> None:
+        if self.thread is not None:
+            self.thread.join(timeout=5)  # it has emitted; only its return is left
+        _IN_FLIGHT.discard(self)
+        self.deleteLater()
+
+
+_IN_FLIGHT: set[_Carrier] = set()
+
+
+def _export(
+    carrier: _Carrier, cache: Any, spec: ExportSpec, path: Path, stop: threading.Event
+) -> None:
+    last_emit = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last_emit[0] >= 0.1 or done >= total:
+            last_emit[0] = now
+            carrier.progressed.emit(done, total)
+
+    try:
+        rows = write_csv(cache, spec, path, progress=progress, cancelled=stop.is_set)
+    except ExportCancelled:
+        carrier.cancelled.emit()
+    except Exception as exc:
+        log.warning("CSV export to %s failed", path, exc_info=True)
+        carrier.failed.emit(f"The table could not be written to {path}: {exc}.")
+    else:
+        carrier.finished.emit(str(path), rows)
+
+
 class CsvExportJob(QObject):
     """One export on a worker thread; signals arrive on the UI thread."""
 
@@ -215,32 +266,25 @@ class CsvExportJob(QObject):
         self.path = Path(path)
         self._stop = threading.Event()
         self.thread: threading.Thread | None = None
-        self._last_emit = 0.0
 
     def start(self) -> None:
-        self.thread = threading.Thread(target=self._work, name="csv-export", daemon=True)
+        carrier = _Carrier()
+        # Queued onto this job's thread; Qt drops them if the job is gone by then.
+        carrier.progressed.connect(self.progressed)
+        carrier.finished.connect(self.finished)
+        carrier.failed.connect(self.failed)
+        carrier.cancelled.connect(self.cancelled)
+        self.thread = threading.Thread(
+            target=_export,
+            args=(carrier, self.cache, self.spec, self.path, self._stop),
+            name="csv-export",
+            daemon=True,
+        )
+        carrier.thread = self.thread
         self.thread.start()
 
     def cancel(self) -> None:
         self._stop.set()
-
-    def _progress(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - self._last_emit >= 0.1 or done >= total:
-            self._last_emit = now
-            self.progressed.emit(done, total)
-
-    def _work(self) -> None:
-        try:
-            rows = write_csv(self.cache, self.spec, self.path, progress=self._progress,
-                             cancelled=self._stop.is_set)  # fmt: skip
-        except ExportCancelled:
-            self.cancelled.emit()
-        except Exception as exc:
-            log.warning("CSV export to %s failed", self.path, exc_info=True)
-            self.failed.emit(f"The table could not be written to {self.path}: {exc}.")
-        else:
-            self.finished.emit(str(self.path), rows)
 
 
 class CsvExportFlow(QObject):
