@@ -67,10 +67,22 @@ class CredentialsError(NinjaOneError):
     """Base for secret-storage failures; the message says what the user can do."""
 
 
+def keyring_in_words(backend_name: str) -> str:
+    """What the keyring behind `backend_name` (a Python class path) is, in words."""
+    lowered = backend_name.lower()
+    if lowered.startswith(("keyring.backends.fail.", "keyring.backends.null.")):
+        return "no secure keyring on this machine"
+    if "plaintext" in lowered or backend_name in _INSECURE_BACKENDS:
+        return "only a keyring that keeps secrets in a plain file"
+    return "the system keyring"
+
+
 class NoSecureKeyring(CredentialsError):
     def __init__(self, backend_name: str) -> None:
+        words = keyring_in_words(backend_name)
+        found = "" if words.startswith("no secure") else f" ({words})"
         super().__init__(
-            f"No secure keyring is available on this machine (keyring backend: {backend_name}), "
+            f"No secure keyring is available on this machine{found}, "
             "and NinjaDesk will not store NinjaOne credentials in plain text. Either set "
             f"{ENV_REFRESH_TOKEN} (and {ENV_CLIENT_SECRET} for Web or API Services apps) in the "
             "environment, or sign in with --encrypted-file PATH to keep them in a file "

@@ -26,6 +26,20 @@ def when(ts: float | None) -> str:
     return datetime.fromtimestamp(float(ts)).strftime("%Y-%m-%d %H:%M")
 
 
+def iso_when(value: object) -> str | None:
+    """An ISO 8601 date-time ("2026-11-18T08:51:57+00:00") as local date-time text like
+    `when`; None when `value` is not one (a plain date or other text stays as it is)."""
+    if not isinstance(value, str) or "T" not in value or len(value) < 16:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()  # local time; a naive value is taken as local already
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
 def status_text(offline: int | None) -> str:
     if offline is None:
         return "Unknown"

@@ -155,8 +155,11 @@ def test_apply_opens_the_confirmation_naming_the_devices(
     dialog = view.start_action("os", "apply")
     assert started == [("os_apply", wanted)]
     assert dialog.isVisible()
+    from ninja_desk.ui.device_actions.confirm_dialog import device_names
+
     listed = [dialog.device_list.item(i).text() for i in range(dialog.device_list.count())]
-    assert sorted(int(text.split("(#")[1].rstrip(")")) for text in listed) == wanted
+    assert sorted(d.id for d in dialog.devices) == wanted
+    assert listed == device_names(dialog.devices)  # names; an id only for a shared name
     assert "OS patches" in dialog.sentence.text()
     dialog.reject()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -40,8 +41,28 @@ from ninja_desk.sync.device_action_service import (
 )
 from ninja_desk.ui.a11y import named
 from ninja_desk.ui.settings.background import bind, error_sentence, run_job
+from ninja_desk.ui.theme import is_dark
 
 WARNING_STYLE = "color: #b3261e; font-weight: 600;"
+
+
+# A field's edge at 3:1 or more against the window (the dark palette's base is nearly the
+# window's colour, and Fusion draws the frame in a shade of it: the Reason field had no edge).
+FIELD_BORDERS = {False: "#7b8594", True: "#6b7480"}
+
+
+def field_style(dark: bool) -> str:
+    return (
+        f"QLineEdit {{ border: 1px solid {FIELD_BORDERS[dark]}; border-radius: 3px;"
+        " padding: 2px 4px; background: palette(base); }"
+        f" QLineEdit:focus {{ border-color: palette(highlight); }}"
+    )
+
+
+def device_names(devices: Sequence[Device]) -> list[str]:
+    """The devices by name; the NinjaOne id only tells apart two devices of the same name."""
+    counts = Counter(d.name for d in devices)
+    return [f"{d.name} (ID {d.id})" if counts[d.name] > 1 else str(d.name) for d in devices]
 
 
 class ConfirmActionDialog(QDialog):
@@ -86,7 +107,7 @@ class ConfirmActionDialog(QDialog):
         self.device_list = QListWidget()
         named(self.device_list, "Devices this applies to")
         self.device_list.setUniformItemSizes(True)  # 200 names lay out in one measure
-        self.device_list.addItems([f"{d.name}  (#{d.id})" for d in self.devices])
+        self.device_list.addItems(device_names(self.devices))
         self.device_list.setMaximumHeight(160)
         self.device_list.setVisible(len(self.devices) > 1)
         layout.addWidget(self.device_list)
@@ -126,6 +147,8 @@ class ConfirmActionDialog(QDialog):
         if kind == MAINTENANCE_ON:
             form.addRow("Until", named(self.until, "Maintenance until"))
             self.until.dateTimeChanged.connect(self._refresh)
+        for edit in (self.parameters, self.reason, self.ticket):
+            edit.setStyleSheet(field_style(is_dark(self.palette())))
         form.addRow("Reason", named(self.reason, "Reason (optional)"))
         form.addRow("Ticket", named(self.ticket, "Ticket (optional)"))
 

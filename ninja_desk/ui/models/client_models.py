@@ -44,6 +44,8 @@ class ClientListModel(AsyncPagedSqlModel):
     def role_data(self, row: dict[str, Any], key: str, role: int) -> Any:
         if role == Qt.ItemDataRole.TextAlignmentRole and key in self.numeric:
             return _RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole and key == "name":
+            return row.get("name")  # the whole name when a narrow list elides it
         return None
 
 

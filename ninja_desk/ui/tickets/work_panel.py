@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -46,6 +45,7 @@ from ninja_desk.sync.ticket_edit_service import (
 )
 from ninja_desk.ui.settings.background import error_sentence, run_job
 from ninja_desk.ui.tickets.overlay import plain_description, when, with_pending
+from ninja_desk.ui.widgets.flow_layout import flow_row
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 
 EDIT_ROLE = Qt.ItemDataRole.UserRole
@@ -109,22 +109,23 @@ class TicketWork(QWidget):
         pending_layout = QVBoxLayout(self.pending_box)
         self.pending_list = QListWidget()
         self.pending_list.setWordWrap(True)
+        # Rows wrap to the narrow pane instead of scrolling sideways.
+        self.pending_list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.pending_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.pending_list.setAccessibleName("Changes not in Alga yet")
         self.pending_list.setMaximumHeight(110)
         self.pending_list.currentItemChanged.connect(lambda *_: self._update_actions())
         pending_layout.addWidget(self.pending_list)
-        buttons = QHBoxLayout()
         self.send_button = QPushButton("Send now")
         self.send_button.clicked.connect(self.send_pending)
         self.redo_button = QPushButton("Apply mine anyway")
         self.redo_button.clicked.connect(self._redo_selected)
         self.discard_button = QPushButton("Discard")
         self.discard_button.clicked.connect(self._discard_selected)
-        buttons.addWidget(self.send_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.redo_button)
-        buttons.addWidget(self.discard_button)
-        pending_layout.addLayout(buttons)
+        # Wraps in a narrow pane (the ticket table comes first) instead of widening it.
+        pending_layout.addWidget(
+            flow_row(self.send_button, self.redo_button, self.discard_button, parent=self)
+        )
         layout.addWidget(self.pending_box)
 
         form = QFormLayout()
@@ -157,6 +158,9 @@ class TicketWork(QWidget):
         thread_layout = QVBoxLayout(thread)
         self.comments_list = QListWidget()
         self.comments_list.setWordWrap(True)
+        # Rows wrap to the narrow pane instead of scrolling sideways.
+        self.comments_list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.comments_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.comments_list.setSpacing(3)
         self.comments_list.setMinimumHeight(160)
         self.comments_list.setMaximumHeight(260)
@@ -169,7 +173,6 @@ class TicketWork(QWidget):
         self.composer.setMaximumHeight(70)
         self.composer.textChanged.connect(self._update_actions)
         thread_layout.addWidget(self.composer)
-        row = QHBoxLayout()
         self.internal_radio = QRadioButton("Internal note")
         self.public_radio = QRadioButton("Public comment")
         self.internal_radio.setChecked(True)
@@ -182,12 +185,15 @@ class TicketWork(QWidget):
         self.resolution_box.setToolTip("Marks the note as the ticket's resolution.")
         self.add_comment_button = QPushButton("Add")
         self.add_comment_button.clicked.connect(self._add_comment)
-        row.addWidget(self.internal_radio)
-        row.addWidget(self.public_radio)
-        row.addWidget(self.resolution_box)
-        row.addStretch(1)
-        row.addWidget(self.add_comment_button)
-        thread_layout.addLayout(row)
+        thread_layout.addWidget(
+            flow_row(
+                self.internal_radio,
+                self.public_radio,
+                self.resolution_box,
+                self.add_comment_button,
+                parent=self,
+            )
+        )
         layout.addWidget(thread)
 
     # -- what the view calls ----------------------------------------------------------------------

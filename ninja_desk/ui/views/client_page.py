@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -321,6 +322,10 @@ class ClientPage(QWidget):
             self.open_ticket_requested.emit(str(row["id"]))
 
 
+LIST_MIN_WIDTH = 320  # names and the three counts at 1024 px
+LIST_MAX_SHARE = 0.46  # a 22-letter name and the counts whole at 1024 px
+
+
 class ClientsView(QWidget):
     """The sidebar's Clients: the list on the left, the chosen client's page beside it."""
 
@@ -346,7 +351,8 @@ class ClientsView(QWidget):
         self.count_label.setAccessibleName("Clients shown")
         self.model.reloaded.connect(self._list_loaded)
         left = QWidget()
-        left.setMinimumWidth(220)
+        left.setMinimumWidth(LIST_MIN_WIDTH)
+        self._left = left
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.search)
@@ -360,8 +366,10 @@ class ClientsView(QWidget):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.page)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([280, 820])
+        # The list grows a little with the window (names first), the page takes the most.
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([LIST_MIN_WIDTH + 20, 800])
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addWidget(self.splitter)
@@ -406,6 +414,27 @@ class ClientsView(QWidget):
         self.count_label.setText(f"{total:,} client{'' if total == 1 else 's'}")
         if not self._select_wanted() and self.page.org_id is None and self.model.rowCount():
             self._set_current(0)
+        self._fit_list()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_list()
+
+    def _fit_list(self) -> None:
+        """Widen the list so the loaded names show whole, up to LIST_MAX_SHARE of the width
+        (a longer name is elided, its tooltip whole). Never narrows what the user chose."""
+        table = self.table
+        fitter = table.key_column  # type: ignore[attr-defined]
+        header = table.horizontalHeader()
+        names = table.sizeHintForColumn(0) + 8
+        counts = sum(fitter.need(c) for c in range(1, header.count()))
+        frame = table.width() - table.viewport().width()
+        wanted = max(names, header.sectionSizeHint(0)) + counts + frame
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        target = min(wanted, int(total * LIST_MAX_SHARE))
+        if total > 0 and sizes[0] < target:
+            self.splitter.setSizes([target, total - target])
 
     def _select_wanted(self) -> bool:
         if self._wanted is None or self.model.loading:

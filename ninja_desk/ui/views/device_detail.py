@@ -36,7 +36,14 @@ from ninja_desk.sync.remote_connect import RemoteConnect, launches_in_cache
 from ninja_desk.ui.a11y import named
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.device_actions.wiring import DetailActions
-from ninja_desk.ui.formatting import ago, node_class_text, size_text, status_text, when
+from ninja_desk.ui.formatting import (
+    ago,
+    iso_when,
+    node_class_text,
+    size_text,
+    status_text,
+    when,
+)
 from ninja_desk.ui.models.device_detail_models import (
     DeviceAlertModel,
     DevicePatchModel,
@@ -93,7 +100,12 @@ def _value_text(value: Any, numbers: dict[str, str]) -> str:
     text = str(value)
     if _UUID.fullmatch(text):
         return numbers.get(text.strip("'"), "another record")
-    return text
+    return iso_when(text) or text
+
+
+# Keys the sync writes with every update (where it came from, which records): not changes a
+# technician reads.
+_BOOKKEEPING = frozenset({"source", "device_id", "integration_id"})
 
 
 _RESULT_WORDS = {
@@ -137,7 +149,8 @@ def history_text(entry: Any, numbers: dict[str, str]) -> str:
         return html.escape(sentence)
     if isinstance(changes, dict) and changes:
         fields = []
-        for key, change in list(changes.items())[:6]:
+        shown = [(k, c) for k, c in changes.items() if str(k) not in _BOOKKEEPING]
+        for key, change in shown[:6]:
             label = str(key).replace("_", " ")
             if isinstance(change, dict) and ("old" in change or "new" in change):
                 old = _value_text(change.get("old"), numbers)
@@ -147,7 +160,8 @@ def history_text(entry: Any, numbers: dict[str, str]) -> str:
                 fields.append(label)
         kind = str(entry.get("change_type") or "changed").replace("_", " ")
         who = entry.get("source") or entry.get("changed_by")
-        text = f"{kind.capitalize()}: {'; '.join(fields)}" + (f" (by {who})" if who else "")
+        what = f"{kind.capitalize()}: {'; '.join(fields)}" if fields else kind.capitalize()
+        text = what + (f" (by {who})" if who else "")
         return html.escape(text)
     text = str(entry.get("summary") or entry.get("change") or "")
     text = _UUID.sub(lambda m: numbers.get(m.group(0).strip("'"), "another record"), text)
@@ -575,7 +589,11 @@ class DeviceDetail(QWidget):
                 for e in entries[:50]:
                     at = e.get("changed_at") or e.get("at") if isinstance(e, dict) else None
                     text = history_text(e, numbers)
-                    stamp = when(at) if isinstance(at, int | float) else html.escape(str(at or ""))
+                    stamp = (
+                        when(at)
+                        if isinstance(at, int | float)
+                        else html.escape(iso_when(at) or str(at or ""))
+                    )
                     parts.append(f"<li>{stamp} — {text}</li>")
                 parts.append("</ul>")
         launches = launches_in_cache(self.ctx.cache, int(d["id"]))

@@ -35,10 +35,25 @@ from ninja_desk.ui.opener import copy_to_clipboard, open_links
 from ninja_desk.ui.views.device_detail import DeviceDetail, ninja_device_link
 from ninja_desk.ui.widgets.flow_layout import flow_row
 from ninja_desk.ui.widgets.keep_position import kept_scroll
+from ninja_desk.ui.widgets.key_column import KeyColumn
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 from ninja_desk.ui.widgets.search_line import SearchLineEdit
 
 MAX_OPEN_TABS = 10
+
+
+class _NameColumn(KeyColumn):
+    """The device name keeps its whole width (up to half the table) before the other columns
+    share the rest: a fixed share cut "ADVENTUR-WS0125" at 1280 px and left the client and OS
+    cut beside a wide name at 1920."""
+
+    def fit(self) -> None:
+        available = self.table.viewport().width()
+        if available > 0:
+            self.share = min(0.5, max(0.2, (self.need(self.column) + 16) / available))
+        super().fit()
+
+
 COLUMN_WIDTHS = (170, 64, 100, 140, 80, 62, 56, 80, 140, 170)
 
 _CHOICES: dict[str, list[tuple[str, Any]]] = {
@@ -143,6 +158,8 @@ class DevicesView(QWidget):
         self.table.setSortingEnabled(True)
         for column, width in enumerate(COLUMN_WIDTHS):
             header.resizeSection(column, width)
+        # The name takes the spare width, the other columns their content's (no sideways scroll).
+        self.key_column = _NameColumn(self.table, 0, share=0.3)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         left_layout.addWidget(self.table, 1)
@@ -394,6 +411,9 @@ class DevicesView(QWidget):
         header = state.value("devices/header")
         if isinstance(header, QByteArray) and not header.isEmpty():
             self.table.horizontalHeader().restoreState(header)
+            # A state saved before the name took the spare width had it Interactive.
+            self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+            self.key_column.fit()
         splitter = state.value("devices/splitter")
         if isinstance(splitter, QByteArray) and not splitter.isEmpty():
             self.splitter.restoreState(splitter)

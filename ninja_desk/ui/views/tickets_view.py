@@ -45,11 +45,39 @@ from ninja_desk.ui.models.ticket_table_model import (
 from ninja_desk.ui.settings.background import error_sentence, run_job
 from ninja_desk.ui.tickets.work_panel import TicketWork
 from ninja_desk.ui.views.device_detail import remote_connect_for
+from ninja_desk.ui.widgets.compact_delegate import CompactDelegate, shorter_time
 from ninja_desk.ui.widgets.keep_position import kept_scroll
 from ninja_desk.ui.widgets.key_column import KeyColumn
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 
 DEVICE_ROLE = Qt.ItemDataRole.UserRole
+
+
+TABLE_MIN_WIDTH = 480  # number, title, status, priority and "Updated" whole at 1024 px
+DETAIL_WIDTH = 330
+
+
+def _shorter_priority(text: str) -> list[str]:
+    """ "P1 - Critical" → "P1" (Alga's priority names start with their rank)."""
+    head, sep, _rest = text.partition(" - ")
+    return [head] if sep and head else []
+
+
+def _shorter_updated(text: str) -> list[str]:
+    """ "2026-12-03 14:45" → "12-03 14:45", else the day alone ("12-03")."""
+    shorter = shorter_time(text)
+    return [*shorter, shorter[0][:5]] if shorter else []
+
+
+def _wrapping_list() -> QListWidget:
+    """A list in the narrow detail pane: long rows wrap, it never scrolls sideways."""
+    view = QListWidget()
+    view.setWordWrap(True)
+    view.setTextElideMode(Qt.TextElideMode.ElideRight)
+    view.setResizeMode(QListWidget.ResizeMode.Adjust)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.setHorizontalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
+    return view
 
 
 class TicketsView(QWidget):
@@ -98,7 +126,12 @@ class TicketsView(QWidget):
         header = self.table.horizontalHeader()
         for column, width in enumerate((100, 250, 110, 100, 96, 60, 120)):
             header.resizeSection(column, width)
-        self.key_column = KeyColumn(self.table, 1)  # the title takes the spare width
+        # The title takes the spare width; the short columns stay whole in a narrow table.
+        self.key_column = KeyColumn(self.table, 1, share=0.2)
+        # At 1024 px "P1 - Critical" shows as "P1" and the time without its year rather than
+        # "P1 - Criti…" and "2026-12-…" (the whole text in the tooltip).
+        self.table.setItemDelegateForColumn(4, CompactDelegate(_shorter_priority, self.table))
+        self.table.setItemDelegateForColumn(6, CompactDelegate(_shorter_updated, self.table))
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.count_label = QLabel()
         self.empty_label = QLabel(
@@ -115,12 +148,17 @@ class TicketsView(QWidget):
         left_layout.addWidget(self.empty_label)
         left_layout.addWidget(self.count_label)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        # The table comes first: it takes most of the spare width, the detail pane keeps a
+        # narrow minimum (its rows wrap) so number, title, priority and "Updated" stay whole.
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self._build_detail())
-        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([700, 540])
+        splitter.setCollapsible(0, False)
+        splitter.setCollapsible(1, False)
+        left.setMinimumWidth(TABLE_MIN_WIDTH)
+        splitter.setSizes([1000, DETAIL_WIDTH])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
@@ -152,7 +190,7 @@ class TicketsView(QWidget):
 
         assets = QGroupBox("Linked assets")
         assets_layout = QVBoxLayout(assets)
-        self.devices_list = QListWidget()
+        self.devices_list = _wrapping_list()
         self.devices_list.currentItemChanged.connect(lambda *_: self._update_actions())
         self.devices_list.itemDoubleClicked.connect(lambda *_: self._open_device_clicked())
         assets_layout.addWidget(self.devices_list)
@@ -171,7 +209,7 @@ class TicketsView(QWidget):
 
         alerts = QGroupBox("Linked alerts")
         alerts_layout = QVBoxLayout(alerts)
-        self.alerts_list = QListWidget()
+        self.alerts_list = _wrapping_list()
         self.alerts_list.itemDoubleClicked.connect(self._alert_activated)
         alerts_layout.addWidget(self.alerts_list)
         layout.addWidget(alerts, 1)
