@@ -413,7 +413,7 @@ class DevicesView(QWidget):
             self.table.horizontalHeader().restoreState(header)
             # A state saved before the name took the spare width had it Interactive.
             self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-            self.key_column.fit()
+            self.key_column.remeasure()
         splitter = state.value("devices/splitter")
         if isinstance(splitter, QByteArray) and not splitter.isEmpty():
             self.splitter.restoreState(splitter)

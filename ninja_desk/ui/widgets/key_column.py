@@ -50,8 +50,12 @@ class KeyColumn(QObject):
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         table.viewport().installEventFilter(self)
         self._later = QTimer(self, singleShot=True, interval=0)
-        self._later.timeout.connect(self.fit)
+        self._later.timeout.connect(self._content_changed)
         self._model = None
+        # What the columns' contents asked for, measured once the table first had rows:
+        # measuring walks every visible cell through the model (about 85 ms on the 50,000-device
+        # table), far too slow for every filter keystroke; a resize reuses it.
+        self._needs: dict[int, int] | None = None
         self._watch_model()
 
     def _watch_model(self) -> None:
@@ -61,6 +65,15 @@ class KeyColumn(QObject):
         self._model = model
         for signal in (model.modelReset, model.layoutChanged, model.rowsInserted):
             signal.connect(self._later.start)
+
+    def _content_changed(self) -> None:
+        if self._needs is None:
+            self.fit()
+
+    def remeasure(self) -> None:
+        """Measure the contents again (new columns, a restored layout)."""
+        self._needs = None
+        self.fit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize:
@@ -86,7 +99,12 @@ class KeyColumn(QObject):
         ]
         if not others or available <= 0:
             return
-        needs = {c: self.need(c) for c in others}
+        if self._needs is None or set(self._needs) != set(others):
+            needs = {c: self.need(c) for c in others}
+            if self.table.model() is not None and self.table.model().rowCount() > 0:
+                self._needs = needs
+        else:
+            needs = self._needs
         budget = max(0, available - int(available * self.share))
         for c, width in water_fill(needs, budget, self.minimum).items():
             if header.sectionSize(c) != width:
