@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QHeaderView, QTableView
 
 # Room for the padding Qt leaves around a cell's text beyond its size hint.
 _PADDING = 8
+_PRECISION = 40
 
 
 def water_fill(needs: dict[int, int], budget: int, minimum: int) -> dict[int, int]:
@@ -46,6 +47,10 @@ class KeyColumn(QObject):
         self.share = share
         self.minimum = minimum
         header = table.horizontalHeader()
+        # A column's width from a screenful of rows, not the first 1,000 (Qt's default): on a
+        # paged 50,000-row table each measured cell is a call into the model.
+        for h in (header, table.verticalHeader()):
+            h.setResizeContentsPrecision(_PRECISION)
         self.defaults = {c: header.sectionSize(c) for c in range(header.count())}
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         table.viewport().installEventFilter(self)
