@@ -33,7 +33,7 @@ same table for admins.
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -137,14 +137,13 @@ def denial_sentence(permission: str) -> str:
     return f"{sentence} Ask an Alga admin to grant it to one of your roles."
 
 
-def alga_rights_of(session: TenantSession, user_id: uuid.UUID) -> frozenset[tuple[str, str]]:
-    """The user's Alga rights as (resource, action), the way Alga's hasPermission reads them.
-
-    An inactive or client-portal user has none (NinjaDesk is an MSP tool).
-    """
+def rights_query(tenant: uuid.UUID, *columns: Any) -> sa.Select:
+    """`columns` over active internal users joined to their MSP rights, the way Alga's
+    hasPermission reads them (user_roles -> roles -> role_permissions -> permissions, the `msp`
+    flag on roles and permissions, no admin shortcut). Callers add their own conditions."""
     u, ur, r, rp, p = users, user_roles, roles, role_permissions, permissions
-    query = (
-        sa.select(p.c.resource, p.c.action)
+    return (
+        sa.select(*columns)
         .distinct()
         .select_from(
             u.join(ur, sa.and_(ur.c.tenant == u.c.tenant, ur.c.user_id == u.c.user_id))
@@ -153,13 +152,20 @@ def alga_rights_of(session: TenantSession, user_id: uuid.UUID) -> frozenset[tupl
             .join(p, sa.and_(p.c.tenant == rp.c.tenant, p.c.permission_id == rp.c.permission_id))
         )
         .where(
-            u.c.tenant == session.tenant,
-            u.c.user_id == user_id,
+            u.c.tenant == tenant,
             u.c.user_type == "internal",
             sa.func.coalesce(u.c.is_inactive, False).is_(False),
             r.c.msp.is_(True),
             p.c.msp.is_(True),
         )
+    )
+
+
+def alga_rights_of(session: TenantSession, user_id: uuid.UUID) -> frozenset[tuple[str, str]]:
+    """The user's Alga rights as (resource, action). An inactive or client-portal user has none
+    (NinjaDesk is an MSP tool)."""
+    query = rights_query(session.tenant, permissions.c.resource, permissions.c.action).where(
+        users.c.user_id == user_id
     )
     return frozenset((row.resource, row.action) for row in session.conn.execute(query))
 

@@ -45,18 +45,16 @@ from ninja_desk.psa.permissions import (
     alga_rights_of,
     current_user_permissions,
     require,
+    rights_query,
 )
 from ninja_desk.psa.schema import (
     comment_threads,
     comments,
     permissions,
     priorities,
-    role_permissions,
-    roles,
     statuses,
     ticket_audit_logs,
     tickets,
-    user_roles,
     users,
 )
 from ninja_desk.psa.tenancy import TenantSession
@@ -208,24 +206,10 @@ def label_of(s: TenantSession, kind: str, value: Any) -> str | None:
 def assignable_users(s: TenantSession) -> list[tuple[uuid.UUID, str]]:
     """Active MSP users of the tenant who hold a ticket right (Alga's RBAC), by name."""
     require(s, VIEW_TICKETS)
-    u, ur, r, rp, p = users, user_roles, roles, role_permissions, permissions
+    u, p = users.c, permissions.c
     rows = s.conn.execute(
-        sa.select(u.c.user_id, u.c.first_name, u.c.last_name, u.c.username, u.c.email)
-        .distinct()
-        .select_from(
-            u.join(ur, sa.and_(ur.c.tenant == u.c.tenant, ur.c.user_id == u.c.user_id))
-            .join(r, sa.and_(r.c.tenant == ur.c.tenant, r.c.role_id == ur.c.role_id))
-            .join(rp, sa.and_(rp.c.tenant == r.c.tenant, rp.c.role_id == r.c.role_id))
-            .join(p, sa.and_(p.c.tenant == rp.c.tenant, p.c.permission_id == rp.c.permission_id))
-        )
-        .where(
-            u.c.tenant == s.tenant,
-            u.c.user_type == "internal",
-            sa.func.coalesce(u.c.is_inactive, False).is_(False),
-            r.c.msp.is_(True),
-            p.c.msp.is_(True),
-            p.c.resource == "ticket",
-            p.c.action.in_(("read", "update")),
+        rights_query(s.tenant, u.user_id, u.first_name, u.last_name, u.username, u.email).where(
+            p.resource == "ticket", p.action.in_(("read", "update"))
         )
     ).all()
     named = [
