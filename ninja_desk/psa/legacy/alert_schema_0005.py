@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ninja_desk.psa.legacy.schema_0005 import metadata
-from ninja_desk.psa.types import Json, UtcDateTime
+from ninja_desk.psa.schema_types import Json, UtcDateTime
 
 Uuid = sa.Uuid(as_uuid=True)
 

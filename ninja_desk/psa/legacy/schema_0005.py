@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ninja_desk.psa.types import Json, UtcDateTime
+from ninja_desk.psa.schema_types import Json, UtcDateTime
 
 metadata = sa.MetaData(
     naming_convention={
