@@ -303,10 +303,12 @@ class Agent:
         await self._after_ingest(result)
         return result
 
-    async def push_assets(self, *, full: bool) -> None:
+    async def push_assets(self, *, full: bool, device_ids: list[int] | None = None) -> None:
+        """The cache into Alga as assets: the whole fleet, or just `device_ids` (a webhook
+        changed them and they were fetched again just now)."""
         if not self.writes_psa:
             return
-        snapshots = await asyncio.to_thread(snapshots_from_cache, self.cache)
+        snapshots = await asyncio.to_thread(snapshots_from_cache, self.cache, device_ids)
         if full:
             await asyncio.to_thread(self.record_organizations)
         try:
@@ -319,7 +321,7 @@ class Agent:
                 full=full,
             )
             self.stats.pushes += 1
-        except SyncInProgress as exc:
+        except SyncInProgress as exc:  # the running push or the next one carries them
             log.info("Skipped the PSA push: %s", exc)
 
     def start_alga_events(self) -> str | None:
@@ -337,22 +339,8 @@ class Agent:
         return problem
 
     async def _push_refreshed_devices(self, device_ids: list[int]) -> None:
-        """Devices a webhook changed, fetched again just now: into Alga at once."""
-        if not self.writes_psa or not self.config.psa_push:
-            return
-        snapshots = await asyncio.to_thread(snapshots_from_cache, self.cache, device_ids)
-        try:
-            await asyncio.to_thread(
-                push_snapshots,
-                self.psa,
-                self.config.tenant,
-                self.config.integration_id,
-                snapshots,
-                full=False,
-            )
-            self.stats.pushes += 1
-        except SyncInProgress as exc:  # the running push or the next one carries them
-            log.info("Devices changed by webhook wait for the next push: %s", exc)
+        if self.config.psa_push:
+            await self.push_assets(full=False, device_ids=device_ids)
 
     def record_organizations(self) -> OrgChanges:
         """Tell the PSA which NinjaOne orgs exist now, so the mapping page can flag new and
