@@ -253,16 +253,14 @@ def record_sync_status(
     full: bool | None = None,
     error: str | None = None,
 ) -> None:
-    """Sync bookkeeping in Alga's words (pending / syncing / completed / error)."""
+    """Sync bookkeeping in Alga's words (pending / syncing / completed / error); a completed
+    sync also stamps last_sync_at and last_full_sync_at or last_incremental_sync_at."""
     require(s, SYNC_DEVICES)
     values: dict[str, Any] = {"sync_status": status, "sync_error": error}
-    now = utcnow()
     if status == "completed":
+        now = utcnow()
         values["last_sync_at"] = now
-    if full is True:
-        values["last_full_sync_at"] = now
-    elif full is False:
-        values["last_incremental_sync_at"] = now
+        values["last_full_sync_at" if full else "last_incremental_sync_at"] = now
     _update(s, integration_id, **values)
 
 

@@ -34,6 +34,7 @@ from ninja_desk.psa.bulk import ANALYZE_AFTER, analyze, dialect_insert, in_ids, 
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.errors import NotFound
 from ninja_desk.psa.integration_settings import load_settings, service_user
+from ninja_desk.psa.integrations import record_sync_status
 from ninja_desk.psa.org_mapping import load_mappings
 from ninja_desk.psa.permissions import SYNC_DEVICES, require
 from ninja_desk.psa.schema import (
@@ -153,7 +154,7 @@ def push_snapshots(
     with push_lock(psa, tenant, integration_id, wait=lock_wait):
         with psa.tenant_session(tenant, user_id) as s:
             require(s, SYNC_DEVICES)
-            _set_sync_state(s, integration_id, "syncing")
+            record_sync_status(s, integration_id, "syncing")
             outbox.publish(
                 s,
                 events.SYNC_STARTED,
@@ -163,7 +164,7 @@ def push_snapshots(
             with psa.tenant_session(tenant, user_id) as s:
                 result = _push(s, integration_id, snapshots, full)
                 result.seconds = round(time.perf_counter() - started, 3)
-                _set_sync_state(s, integration_id, "completed", full=full)
+                record_sync_status(s, integration_id, "completed", full=full)
                 outbox.publish(
                     s,
                     events.SYNC_COMPLETED,
@@ -185,32 +186,10 @@ def record_sync_failure(
 ) -> None:
     """sync_status 'error' + sync_error, and rmm.sync.failed (also for a NinjaOne outage)."""
     with psa.tenant_session(tenant, user_id) as s:
-        _set_sync_state(s, integration_id, "error", error=error)
+        record_sync_status(s, integration_id, "error", error=error)
         outbox.publish(
             s, events.SYNC_FAILED, {"integration_id": str(integration_id), "error": error}
         )
-
-
-def _set_sync_state(
-    s: TenantSession,
-    integration_id: uuid.UUID,
-    status: str,
-    *,
-    full: bool | None = None,
-    error: str | None = None,
-) -> None:
-    """Alga's words on rmm_integrations: pending / syncing / completed / error."""
-    now = utcnow()
-    values: dict[str, Any] = {"sync_status": status, "sync_error": error, "updated_at": now}
-    if status == "completed":
-        values["last_sync_at"] = now
-        values["last_full_sync_at" if full else "last_incremental_sync_at"] = now
-    t = rmm_integrations
-    s.conn.execute(
-        t.update()
-        .where(t.c.tenant == s.tenant, t.c.integration_id == integration_id)
-        .values(**values)
-    )
 
 
 # -- reading -------------------------------------------------------------------------------
