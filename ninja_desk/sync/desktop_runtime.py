@@ -121,11 +121,10 @@ class DesktopPsa:
         return [
             {
                 "changed_at": e.changed_at.timestamp() if e.changed_at else None,
-                # The raw change for the History tab to word itself; summary as a fallback.
+                # The raw change: the History tab words it itself.
                 "change_type": e.change_type,
                 "changes": e.changes,
                 "source": e.source,
-                "summary": _summary(e.change_type, e.changes, e.source),
             }
             for e in reversed(entries)  # newest first
         ]
@@ -137,16 +136,6 @@ class DesktopPsa:
 
         with self.session() as s:
             record_in_psa(s, self.integration_id, record)
-
-
-def _summary(change_type: str, changes: Any, source: str | None) -> str:
-    if isinstance(changes, dict) and changes:
-        fields = ", ".join(
-            f"{k}: {v.get('old')!r} → {v.get('new')!r}" if isinstance(v, dict) else k
-            for k, v in list(changes.items())[:4]
-        )
-        return f"{change_type} ({fields}) by {source or 'unknown'}"
-    return f"{change_type} by {source or 'unknown'}"
 
 
 def open_desktop_psa(

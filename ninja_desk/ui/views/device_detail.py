@@ -163,7 +163,7 @@ def history_text(entry: Any, numbers: dict[str, str]) -> str:
         what = f"{kind.capitalize()}: {'; '.join(fields)}" if fields else kind.capitalize()
         text = what + (f" (by {who})" if who else "")
         return html.escape(text)
-    text = str(entry.get("summary") or entry.get("change") or "")
+    text = str(entry.get("summary") or entry.get("change") or entry.get("change_type") or "")
     text = _UUID.sub(lambda m: numbers.get(m.group(0).strip("'"), "another record"), text)
     text = re.sub(r"\bNone\b", "none", text)
     text = _REPR_STRING.sub(lambda m: m.group(1) or "empty", text)
