@@ -11,8 +11,9 @@ from PySide6.QtGui import QColor
 
 from ninja_desk.cache.queries import clients as cq
 from ninja_desk.ui.formatting import ago
-from ninja_desk.ui.models.alert_paged_sql import SqlColumn, format_time
+from ninja_desk.ui.models.alert_paged_sql import SqlColumn
 from ninja_desk.ui.models.async_paged import AsyncPagedSqlModel
+from ninja_desk.ui.models.ticket_table_model import ticket_cell_text, ticket_role_data
 from ninja_desk.ui.theme import BAD, MUTED
 
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -122,18 +123,8 @@ class ClientTicketsModel(AsyncPagedSqlModel):
         return cq.open_tickets_sql(self.org_id)
 
     def cell_text(self, row: dict[str, Any], key: str) -> str:
-        if key == "number":
-            number = str(row.get("number") or "")
-            if not number:
-                return str(row.get("id") or "")
-            return f"#{number}" if number.isdigit() else number
-        if key == "updated_at":
-            return format_time(row.get("updated_at") or row.get("created_at"))
-        return super().cell_text(row, key)
+        text = ticket_cell_text(row, key)
+        return super().cell_text(row, key) if text is None else text
 
     def role_data(self, row: dict[str, Any], key: str, role: int) -> Any:
-        if role == Qt.ItemDataRole.TextAlignmentRole and key == "devices":
-            return _RIGHT
-        if role == Qt.ItemDataRole.ToolTipRole and key == "title":
-            return str(row.get("title") or "")
-        return None
+        return ticket_role_data(row, key, role)

@@ -70,23 +70,34 @@ class TicketTableModel(PagedSqlModel):
         return sql, params
 
     def cell_text(self, row: dict[str, Any], key: str) -> str:
-        if key == "number":
-            number = str(row.get("number") or "")
-            if not number:
-                return str(row.get("id") or "")
-            return f"#{number}" if number.isdigit() else number
-        if key == "priority":  # the tenant's own name ("P1 - Critical"), as Alga shows it
-            return str(row.get("priority") or "")
-        if key == "updated_at":
-            return format_time(row.get("updated_at") or row.get("created_at"))
-        return super().cell_text(row, key)
+        text = ticket_cell_text(row, key)
+        return super().cell_text(row, key) if text is None else text
 
     def role_data(self, row: dict[str, Any], key: str, role: int) -> Any:
-        if key == "devices" and role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if key == "title" and role == Qt.ItemDataRole.ToolTipRole:
-            return row.get("title") or ""
-        return None
+        return ticket_role_data(row, key, role)
+
+
+def ticket_cell_text(row: dict[str, Any], key: str) -> str | None:
+    """How a ticket list shows number, priority and time (None: the column's plain value).
+    Shared by every list of tickets (Tickets view, a client's page)."""
+    if key == "number":
+        number = str(row.get("number") or "")
+        if not number:
+            return str(row.get("id") or "")
+        return f"#{number}" if number.isdigit() else number
+    if key == "priority":  # the tenant's own name ("P1 - Critical"), as Alga shows it
+        return str(row.get("priority") or "")
+    if key == "updated_at":
+        return format_time(row.get("updated_at") or row.get("created_at"))
+    return None
+
+
+def ticket_role_data(row: dict[str, Any], key: str, role: int) -> Any:
+    if key == "devices" and role == Qt.ItemDataRole.TextAlignmentRole:
+        return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    if key == "title" and role == Qt.ItemDataRole.ToolTipRole:
+        return row.get("title") or ""
+    return None
 
 
 def linked_devices(cache: Any, ticket_id: str) -> list[dict[str, Any]]:
