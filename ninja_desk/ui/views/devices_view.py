@@ -7,10 +7,9 @@ keystroke costs one page query on the GUI thread.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -32,6 +31,7 @@ from ninja_desk.ui.device_actions.wiring import TableActions
 from ninja_desk.ui.formatting import node_class_text
 from ninja_desk.ui.models.device_table_model import DeviceTableModel
 from ninja_desk.ui.opener import copy_to_clipboard, open_links
+from ninja_desk.ui.settings.background import run_job
 from ninja_desk.ui.views.device_detail import DeviceDetail, ninja_device_link
 from ninja_desk.ui.widgets.flow_layout import flow_row
 from ninja_desk.ui.widgets.keep_position import kept_scroll
@@ -75,10 +75,6 @@ _NAMES = {"status": "Agent status filter", "rmm_managed": "RMM-managed filter",
           "av": "Antivirus filter"}  # fmt: skip
 
 
-class _CountRelay(QObject):
-    counted = Signal(int, int)  # generation, count
-
-
 class DevicesView(QWidget):
     open_alert_requested = Signal(str)
     open_ticket_requested = Signal(str)
@@ -90,8 +86,6 @@ class DevicesView(QWidget):
         self.ctx = ctx
         self.filter = q.DeviceFilter()
         self._generation = 0
-        self._relay = _CountRelay(self)
-        self._relay.counted.connect(self._show_count)
         self.total: int | None = None
         # The count waits until typing pauses so it never competes with a keystroke's query.
         self._count_timer = QTimer(self)
@@ -296,16 +290,18 @@ class DevicesView(QWidget):
     def _start_count(self) -> None:
         generation = self._generation
         sql, params = self.model.count_query()
-        cache, relay = self.ctx.cache, self._relay
+        cache = self.ctx.cache
 
-        def work() -> None:
-            try:
-                n = int(cache.scalar(sql, **params) or 0)
-            except Exception:
-                n = -1
-            relay.counted.emit(generation, n)
+        def count() -> int:
+            return int(cache.scalar(sql, **params) or 0)
 
-        threading.Thread(target=work, name="device-count", daemon=True).start()
+        # run_job answers on the UI thread and never calls back a view that is gone.
+        run_job(
+            self,
+            count,
+            lambda n: self._show_count(generation, n),
+            lambda _exc: self._show_count(generation, -1),
+        )
 
     def _show_count(self, generation: int, count: int) -> None:
         if generation != self._generation:
