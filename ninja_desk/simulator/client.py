@@ -226,6 +226,12 @@ class _ControlCalls:
     def health(self) -> Any:
         return self._call("GET", "/_sim/health")
 
+    def dataset_totals(self) -> Any:
+        """The simulator's own row count per dataset a full sync reads (devices,
+        organizations, locations, alerts, software, os_patches, software_patches, antivirus,
+        device_health, volumes): expected totals that do not come from our cache."""
+        return self._call("GET", "/_sim/totals")
+
     # -- oauth -----------------------------------------------------------------------------
     def expire_tokens(self) -> Any:
         """Every access token issued so far expires now; returns how many."""
@@ -296,6 +302,9 @@ class SimControl(_ControlCalls):
     def _call(self, method: str, path: str, body: Any = None, pick: Pick = None) -> Any:
         result = _check(self._http.request(method, path, json=body))
         return pick(result) if pick else result
+
+    def dataset_totals(self) -> dict[str, int]:
+        return {str(k): int(v) for k, v in super().dataset_totals().items()}
 
     def close(self) -> None:
         self._http.close()

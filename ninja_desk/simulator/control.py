@@ -1,6 +1,7 @@
 """The simulator's own control API under `/_sim/` (JSON in, JSON out, no auth).
 
 GET  /_sim/health                          {"ok": true, "devices": n, ...}
+GET  /_sim/totals                          rows per dataset a full sync reads (reports.py)
 GET  /_sim/stats    POST /_sim/stats/reset request statistics (stats.py)
 GET|POST /_sim/faults    {rate_429, rate_5xx, latency_ms, retry_after,
                           rate_429_without_retry_after, token_lifetime}  read / change
@@ -38,7 +39,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ninja_desk.simulator import serializers
+from ninja_desk.simulator import reports, serializers
 from ninja_desk.simulator.state import SIM_KEY, SimState
 from ninja_desk.simulator.tenant import OFFLINE_REPORTING, NotFound
 
@@ -101,6 +102,11 @@ async def health(request: web.Request) -> web.Response:
             "base_url": sim.base_url,
         }
     )
+
+
+async def totals(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    return ok(reports.dataset_totals(sim.tenant, sim.report_rows))
 
 
 async def stats(request: web.Request) -> web.Response:
@@ -322,6 +328,7 @@ def add_routes(app: web.Application) -> None:
     sub = web.Application(middlewares=[control_errors])
     r = sub.router
     r.add_get("/health", health)
+    r.add_get("/totals", totals)
     r.add_get("/stats", stats)
     r.add_post("/stats/reset", stats_reset)
     r.add_get("/faults", faults)

@@ -470,3 +470,38 @@ REPORTS: dict[str, RowBuilder] = {
     "raid-controllers": no_rows,
     "raid-drives": no_rows,
 }
+
+
+# Datasets a full sync reads from reports, by the cache's names, and the report behind each.
+DATASET_REPORTS: dict[str, str] = {
+    "software": "software",
+    "os_patches": "os-patches",
+    "software_patches": "software-patches",
+    "antivirus": "antivirus-status",
+    "device_health": "device-health",
+    "volumes": "volumes",
+}
+
+
+def dataset_totals(tenant: Tenant, cache: RowCache) -> dict[str, int]:
+    """Rows per dataset an unfiltered full read returns, counted from the simulator's own
+    state: what a sync benchmark expects without trusting the cache the sync filled."""
+    fleet = tenant.fleet
+    totals = {
+        "organizations": len(fleet.orgs),
+        "locations": len(fleet.locations),
+        "devices": len(fleet.devices),
+        "alerts": len(tenant.alerts),
+    }
+    ctx = ReportContext(tenant)
+    devices = list(fleet.devices.values())
+    for dataset, report in DATASET_REPORTS.items():
+        if report == "software":
+            # Counting items skips serialising ~2M rows at 50,000 devices.
+            totals[dataset] = sum(len(tenant.inventory.software(d)) for d in devices)
+        else:
+            builder = REPORTS[report]
+            totals[dataset] = sum(
+                len(cache.rows(report, builder, tenant, d, {}, ctx)) for d in devices
+            )
+    return totals

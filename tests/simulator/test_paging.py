@@ -5,8 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from ninja_desk.simulator.client import AsyncSimControl
 from ninja_desk.simulator.device_filter import DeviceFilterError, parse_device_filter
 from ninja_desk.simulator.fleet import DeviceRec
+from ninja_desk.simulator.reports import DATASET_REPORTS
 from ninja_desk.simulator.server import RunningSimulator
 
 
@@ -218,3 +220,33 @@ def test_df_good(df: str, expected: bool) -> None:
 def test_df_malformed(df: str) -> None:
     with pytest.raises(DeviceFilterError):
         parse_device_filter(df)
+
+
+async def _report_rows(api: httpx.AsyncClient, report: str) -> int:
+    body = (await api.get(f"/v2/queries/{report}", params={"pageSize": 500})).json()
+    count = len(body["results"])
+    while body["results"]:
+        q = {"cursor": body["cursor"]["name"], "pageSize": 500}
+        body = (await api.get(f"/v2/queries/{report}", params=q)).json()
+        count += len(body["results"])
+    return count
+
+
+async def test_dataset_totals_match_what_a_full_read_returns(
+    sim: RunningSimulator, api: httpx.AsyncClient
+) -> None:
+    async with AsyncSimControl(sim.base_url) as control:
+        before = await control.dataset_totals()
+        await control.add_software(1, "Totals Probe 1.0")
+        after_change = await control.dataset_totals()
+    assert after_change["software"] == before["software"] + 1
+    for dataset, path in [
+        ("devices", "/v2/devices-detailed"),
+        ("organizations", "/v2/organizations"),
+        ("locations", "/v2/locations"),
+        ("alerts", "/v2/alerts"),
+    ]:
+        assert after_change[dataset] == len((await api.get(path)).json()), dataset
+    for dataset, report in DATASET_REPORTS.items():
+        assert after_change[dataset] == await _report_rows(api, report), dataset
+    assert after_change["software"] > after_change["devices"] > 0
