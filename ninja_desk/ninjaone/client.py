@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections import Counter
@@ -23,7 +22,7 @@ from ninja_desk.ninjaone.errors import (
     describe_error_body,
 )
 from ninja_desk.ninjaone.rate_limit import RateLimiter
-from ninja_desk.ninjaone.retry import RetryPolicy, parse_retry_after
+from ninja_desk.ninjaone.retry import RetryPolicy, ServerFailed, Throttled, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -99,59 +98,57 @@ class NinjaOneClient:
     ) -> Any:
         """Call `/v2{path}`; returns decoded JSON, or None for an empty (204) answer."""
         method = method.upper()
-        retry_allowed = method in _IDEMPOTENT if idempotent is None else idempotent
         key = endpoint_key(method, self._prefix + path)
         clean_params = {k: v for k, v in (params or {}).items() if v is not None}
         refreshed = False
-        attempt = 0
-        while True:
+
+        async def attempt() -> httpx.Response:
+            nonlocal refreshed
             await self.limiter.acquire()
             token = await self._tokens.get_token()
             # A 429 may have arrived while we waited for the token: honour it before sending.
             await self.limiter.wait_out_pause()
-            try:
-                response = await self._http.request(
-                    method,
-                    self.url(path),
-                    params=clean_params,
-                    json=json,
-                    headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-                )
-            except httpx.TransportError as exc:
-                self.calls[key] += 1
-                if retry_allowed and attempt + 1 < self.retry.max_attempts:
-                    attempt += 1
-                    await self._wait(key, self.retry.backoff(attempt))
-                    continue
-                raise NinjaOneTransportError(
-                    f"Could not reach NinjaOne at {self.base_url} ({type(exc).__name__}). "
-                    "Check the network connection and try again."
-                ) from None
             self.calls[key] += 1
+            response = await self._http.request(
+                method,
+                self.url(path),
+                params=clean_params,
+                json=json,
+                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            )
             status = response.status_code
             if status == 401 and not refreshed:
                 refreshed = True
                 await self._tokens.refresh_after_unauthorized(token)
-                continue
+                raise Unauthorized
             if status == 429:
-                attempt += 1
-                if attempt >= self.retry.max_attempts:
-                    raise NinjaOneRateLimited(
-                        "NinjaOne is throttling requests; try again in a few minutes.", status=429
-                    )
-                delay = parse_retry_after(response.headers.get("Retry-After"))
-                self.limiter.pause_for(delay if delay is not None else self.retry.backoff(attempt))
-                self.retries[key] += 1
-                continue
-            if status >= 500 and retry_allowed and attempt + 1 < self.retry.max_attempts:
-                attempt += 1
-                await self._wait(key, self.retry.backoff(attempt))
-                continue
-            return self._decode(response, key)
+                raise Throttled(response)
+            if status >= 500:
+                raise ServerFailed(response)
+            return response
 
-    async def _wait(self, key: str, delay: float) -> None:
-        self.retries[key] += 1
-        await asyncio.sleep(delay)
+        def count_retry() -> None:
+            self.retries[key] += 1
+
+        retrying = self.retry.retrying(
+            idempotent=method in _IDEMPOTENT if idempotent is None else idempotent,
+            pause_everyone=self.limiter.pause_for,
+            on_retry=count_retry,
+        )
+        try:
+            response: httpx.Response = await retrying(attempt)
+        except httpx.TransportError as exc:
+            raise NinjaOneTransportError(
+                f"Could not reach NinjaOne at {self.base_url} ({type(exc).__name__}). "
+                "Check the network connection and try again."
+            ) from None
+        except Throttled:
+            raise NinjaOneRateLimited(
+                "NinjaOne is throttling requests; try again in a few minutes.", status=429
+            ) from None
+        except ServerFailed as exc:
+            response = exc.response
+        return self._decode(response, key)
 
     def _decode(self, response: httpx.Response, key: str) -> Any:
         status = response.status_code

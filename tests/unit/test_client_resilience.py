@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -11,13 +12,14 @@ import respx
 
 from ninja_desk.ninjaone.client import NinjaOneClient
 from ninja_desk.ninjaone.errors import (
+    NinjaOneAuthExpired,
     NinjaOneRateLimited,
     NinjaOneReconnectRequired,
     NinjaOneServerError,
     NinjaOneTransportError,
 )
 from ninja_desk.ninjaone.rate_limit import RateLimiter
-from ninja_desk.ninjaone.retry import RetryPolicy
+from ninja_desk.ninjaone.retry import RetryPolicy, parse_retry_after
 from ninja_desk.ninjaone.tokens import MemoryTokenStore, OAuthTokenProvider, TokenSet
 
 BASE = "https://eu.ninjarmm.com"
@@ -185,3 +187,65 @@ async def test_revoked_refresh_token_stops_without_a_retry_storm() -> None:
 def test_token_repr_never_shows_secrets() -> None:
     tokens = TokenSet("access-SECRET", time.time(), refresh_token="refresh-SECRET")
     assert "SECRET" not in repr(tokens)
+
+
+@respx.mock
+async def test_a_dropped_connection_is_retried_and_the_read_succeeds() -> None:
+    token_route(respx.mock, "t1")
+    route = respx.get(f"{BASE}/v2/devices").mock(
+        side_effect=[httpx.ReadError("reset"), httpx.Response(200, json=[{"id": 7}])]
+    )
+    client, _ = make_client()
+    assert await client.get("/devices") == [{"id": 7}]
+    assert route.call_count == 2
+    assert client.retries["GET /v2/devices"] == 1
+
+
+@respx.mock
+async def test_a_write_that_may_not_be_repeated_is_sent_once_when_the_network_fails() -> None:
+    token_route(respx.mock, "t1")
+    route = respx.post(f"{BASE}/v2/device/1/script/run").mock(
+        side_effect=httpx.ConnectError("refused")
+    )
+    client, _ = make_client()
+    with pytest.raises(NinjaOneTransportError, match="Could not reach NinjaOne"):
+        await client.request("POST", "/device/1/script/run", json={"id": 3})
+    assert route.call_count == 1
+
+
+@respx.mock
+async def test_a_token_refused_after_its_refresh_asks_to_reconnect_refreshing_once() -> (
+    None
+):
+    tokens_route = token_route(respx.mock, "t1", "t2", "t3")
+    store = MemoryTokenStore(TokenSet("t0", time.time() + 3600, refresh_token="r1"))
+    route = respx.get(f"{BASE}/v2/organizations").mock(
+        return_value=httpx.Response(401, json={"error": "invalid_token"})
+    )
+    client, _ = make_client(store)
+    with pytest.raises(NinjaOneAuthExpired, match="Reconnect to NinjaOne"):
+        await client.get("/organizations")
+    assert route.call_count == 2
+    assert tokens_route.call_count == 1
+
+
+@respx.mock
+async def test_the_refresh_after_a_401_does_not_use_up_a_retry() -> None:
+    token_route(respx.mock, "fresh")
+    store = MemoryTokenStore(TokenSet("stale", time.time() + 3600, refresh_token="r1"))
+    answers = iter([httpx.Response(401)] + [httpx.Response(503)] * (FAST_RETRY.max_attempts - 1))
+    route = respx.get(f"{BASE}/v2/alerts").mock(
+        side_effect=lambda request: next(answers, httpx.Response(200, json=[]))
+    )
+    client, _ = make_client(store)
+    assert await client.get("/alerts") == []
+    assert route.call_count == FAST_RETRY.max_attempts + 1
+
+
+def test_retry_after_is_read_as_seconds_or_as_an_http_date() -> None:
+    now = datetime(2026, 12, 3, 12, 0, 0, tzinfo=UTC)
+    assert parse_retry_after("2.5") == 2.5
+    assert parse_retry_after("Thu, 03 Dec 2026 12:00:30 GMT", now=now) == 30.0
+    assert parse_retry_after("Thu, 03 Dec 2026 11:00:00 GMT", now=now) == 0.0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
