@@ -13,10 +13,11 @@ import os
 import stat
 from pathlib import Path
 
-from platformdirs import user_data_dir
+from platformdirs import user_data_dir, user_log_dir
 
 APP_NAME = "NinjaDesk"
 ENV_DATA_DIR = "NINJA_DESK_DATA_DIR"
+ENV_LOG_DIR = "NINJA_DESK_LOG_DIR"
 
 
 class DataDirUnavailable(Exception):
@@ -61,4 +62,12 @@ def config_file(override: str | os.PathLike[str] | None = None) -> Path:
 
 
 def log_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    return private_dir(data_dir(override) / "logs")
+    """The platform's log folder; `<data dir>/logs` when the data dir is chosen explicitly.
+
+    A profile or a test run with its own data dir keeps its logs beside its data, so they never
+    mix with (or prune) the logs of the technician's everyday runs.
+    """
+    if override or os.environ.get(ENV_DATA_DIR):
+        return private_dir(data_dir(override) / "logs")
+    raw = os.environ.get(ENV_LOG_DIR) or user_log_dir(APP_NAME, appauthor=False)
+    return private_dir(Path(raw).expanduser())
