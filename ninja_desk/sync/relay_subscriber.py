@@ -1,29 +1,44 @@
 """Follow the relay's event stream from the desktop, resuming exactly where it left off.
 
-The cursor (last relay seq) is saved only after `on_event` has returned, so a crash between
-receiving and applying an event replays that event instead of losing it. `on_event` must
-therefore be idempotent (NinjaOne activity ids make that easy). The stream has no read timeout:
-the relay sends a heartbeat comment every 15 s, and a watchdog reconnects when nothing at all
-arrives for `heartbeat_timeout` seconds (a sleeping laptop, a dead NAT mapping).
+The cursor (last relay seq) is saved only after the callback has returned, so a crash between
+receiving and applying an event replays that event instead of losing it. Callbacks must
+therefore be idempotent (NinjaOne activity ids make that easy). The stream is parsed by
+httpx-sse; the protocol (event names, JSON shape, resume rules) is `core.relay_protocol`.
+The stream has no read timeout: the relay sends a heartbeat comment every 15 s, and a
+watchdog reconnects when nothing at all arrives for `heartbeat_timeout` seconds (a sleeping
+laptop, a dead NAT mapping). Reconnects back off through tenacity, honouring the relay's
+`retry:` hint.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Literal, Protocol
 
 import httpx
+from httpx_sse import EventSource, ServerSentEvent
+from tenacity import AsyncRetrying, RetryCallState, retry_if_result
+
+from ninja_desk.core.relay_protocol import (
+    EVENT_TYPE,
+    GAP_TYPE,
+    LAST_EVENT_ID,
+    RelayEvent,
+    events_url,
+    parse_event,
+    parse_gap,
+)
 
 log = logging.getLogger(__name__)
 
-EVENT_TYPE = "ninjaone.activity"
-GAP_TYPE = "relay.gap"
+__all__ = ["InMemoryCursorStore", "RelayCursorStore", "RelayEvent", "RelaySubscriber"]
+
+Outcome = Literal["live", "failed", "unauthorized", "stopped"]
 
 
 class RelayCursorStore(Protocol):
@@ -46,57 +61,21 @@ class InMemoryCursorStore:
         self.saves.append(seq)
 
 
-@dataclass
-class RelayEvent:
-    seq: int
-    endpoint: str
-    received_at: float
-    payload: dict[str, Any]
+class _Watched(httpx.AsyncByteStream):
+    """The response body, reporting every chunk: heartbeat comments never reach httpx-sse's
+    caller, yet they are what proves the connection alive."""
 
+    def __init__(self, inner: httpx.AsyncByteStream, alive: Callable[[], None]) -> None:
+        self._inner = inner
+        self._alive = alive
 
-@dataclass(slots=True)
-class _SseMessage:
-    event: str
-    data: str
-    id: str | None
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            self._alive()
+            yield chunk
 
-
-class _Unauthorized(Exception):
-    pass
-
-
-class _Stopped(Exception):
-    pass
-
-
-def _events_url(url: str) -> str:
-    base = url.rstrip("/")
-    return base if base.endswith("/events") else base + "/events"
-
-
-async def _parse_sse(
-    lines: AsyncIterator[str], on_line: Callable[[], None]
-) -> AsyncIterator[_SseMessage]:
-    """The SSE wire format (WHATWG): fields until a blank line; ':' lines are comments."""
-    event, data, last_id = "", [], None
-    async for raw in lines:
-        on_line()
-        line = raw.rstrip("\r\n")
-        if not line:
-            if data or event:
-                yield _SseMessage(event or "message", "\n".join(data), last_id)
-            event, data, last_id = "", [], None
-            continue
-        if line.startswith(":"):
-            continue
-        name, _, value = line.partition(":")
-        value = value.removeprefix(" ")
-        if name == "event":
-            event = value
-        elif name == "data":
-            data.append(value)
-        elif name == "id":
-            last_id = value
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 class RelaySubscriber:
@@ -117,7 +96,7 @@ class RelaySubscriber:
         connect_timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._url = _events_url(url)
+        self._url = events_url(url)
         self._token = token
         self._cursor = cursor
         self._on_event = on_event
@@ -125,15 +104,19 @@ class RelaySubscriber:
         self._on_state = on_state
         # With on_batch, events that arrive while the previous batch is being applied are
         # applied together (an alert storm costs one database round per batch, not per event);
-        # the cursor is saved after each batch, so nothing applied is ever skipped.
+        # the cursor is saved after each batch, so nothing applied is ever skipped. Without
+        # it every event is a batch of one.
         self._on_batch = on_batch
-        self._max_batch = max_batch
+        self._max_batch = max_batch if on_batch is not None else 1
         self._heartbeat_timeout = heartbeat_timeout
         self._initial_backoff = initial_backoff
         self._max_backoff = max_backoff
         self._connect_timeout = connect_timeout
         self._transport = transport
         self._stop = asyncio.Event()
+        # Failed attempts since the stream was last live, and the relay's `retry:` (seconds).
+        self._failures = 0
+        self._server_retry = 0.0
         self.state = "stopped"
 
     def _set_state(self, state: str) -> None:
@@ -148,35 +131,50 @@ class RelaySubscriber:
 
     async def stop(self) -> None:
         """End run(). A callback still running is cancelled; its event was not saved in the
-        cursor, so it is delivered again next time (hence on_event must be idempotent)."""
+        cursor, so it is delivered again next time (hence callbacks must be idempotent)."""
         self._stop.set()
 
     async def run(self) -> None:
         """Follow the stream until stop(), or until the relay rejects the token."""
         self._stop.clear()
-        failures = 0
+        self._failures = 0
         timeout = httpx.Timeout(self._connect_timeout, read=None)
         async with httpx.AsyncClient(timeout=timeout, transport=self._transport) as client:
-            while not self._stop.is_set():
-                self._set_state("connecting")
-                outcome = await self._race(self._connect_once(client))
-                if outcome == "stopped":
-                    break
-                if outcome == "unauthorized":
-                    self._set_state("unauthorized")
-                    return
-                if outcome == "live":
-                    # The stream worked before it broke: reconnect quickly, but not in a loop.
-                    failures = 0
-                failures += 1
-                self._set_state("backoff")
-                delay = min(self._max_backoff, self._initial_backoff * 2 ** (failures - 1))
-                # Jitter (x0.5..1) keeps a fleet of desktops from reconnecting in lockstep.
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), delay * random.uniform(0.5, 1.0))
+            reconnecting = AsyncRetrying(
+                retry=retry_if_result(lambda outcome: outcome in ("live", "failed")),
+                wait=self._backoff,
+                stop=lambda _state: self._stop.is_set(),
+                sleep=self._sleep,
+                before_sleep=lambda _state: self._set_state("backoff"),
+                retry_error_callback=lambda _state: "stopped",
+            )
+            outcome: Outcome = await reconnecting(self._attempt, client)
+        if outcome == "unauthorized":
+            self._set_state("unauthorized")
+            return
         self._set_state("stopped")
 
-    async def _race(self, work: Awaitable[str]) -> str:
+    def _backoff(self, _state: RetryCallState) -> float:
+        """Exponential from `initial_backoff` (or the relay's `retry:`, if longer), capped,
+        with jitter (x0.5..1) so a fleet of desktops does not reconnect in lockstep."""
+        grown = self._initial_backoff * 2 ** min(max(self._failures - 1, 0), 30)
+        delay = min(self._max_backoff, max(self._server_retry, grown))
+        return delay * random.uniform(0.5, 1.0)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
+
+    async def _attempt(self, client: httpx.AsyncClient) -> Outcome:
+        if self._stop.is_set():
+            return "stopped"
+        self._set_state("connecting")
+        outcome = await self._race(self._connect_once(client))
+        # The stream worked before it broke: reconnect quickly, but not in a loop.
+        self._failures = 1 if outcome == "live" else self._failures + 1
+        return outcome
+
+    async def _race(self, work: Awaitable[Outcome]) -> Outcome:
         task = asyncio.ensure_future(work)
         stopper = asyncio.ensure_future(self._stop.wait())
         try:
@@ -198,12 +196,12 @@ class RelaySubscriber:
             log.info("relay stream ended: %s", exc)
             return "failed"
 
-    async def _connect_once(self, client: httpx.AsyncClient) -> str:
+    async def _connect_once(self, client: httpx.AsyncClient) -> Outcome:
         """'live' if the stream was up before it ended, 'failed' if it never came up."""
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "text/event-stream"}
         since = self._cursor.load()
         if since is not None:
-            headers["Last-Event-ID"] = str(since)
+            headers[LAST_EVENT_ID] = str(since)
         went_live = False
         try:
             async with client.stream("GET", self._url, headers=headers) as response:
@@ -220,24 +218,8 @@ class RelaySubscriber:
         return "live" if went_live else "failed"
 
     async def _consume(self, response: httpx.Response) -> None:
-        if self._on_batch is not None:
-            await self._consume_batched(response)
-            return
-        loop = asyncio.get_running_loop()
-        async with asyncio.timeout(self._heartbeat_timeout) as watchdog:
-
-            def alive() -> None:
-                watchdog.reschedule(loop.time() + self._heartbeat_timeout)
-
-            async for message in _parse_sse(response.aiter_lines(), alive):
-                # The callback may take long; the watchdog only guards the network.
-                watchdog.reschedule(None)
-                await self._dispatch(message)
-                alive()
-
-    async def _consume_batched(self, response: httpx.Response) -> None:
         """A reader task parses the stream into a queue; this loop applies what has queued up."""
-        queue: asyncio.Queue[_SseMessage | BaseException | None] = asyncio.Queue(maxsize=2000)
+        queue: asyncio.Queue[ServerSentEvent | BaseException | None] = asyncio.Queue(maxsize=2000)
         loop = asyncio.get_running_loop()
 
         async def read() -> None:
@@ -247,10 +229,15 @@ class RelaySubscriber:
                     def alive() -> None:
                         watchdog.reschedule(loop.time() + self._heartbeat_timeout)
 
-                    async for message in _parse_sse(response.aiter_lines(), alive):
-                        watchdog.reschedule(None)  # a full queue is our slowness, not the net's
-                        await queue.put(message)
-                        alive()
+                    assert isinstance(response.stream, httpx.AsyncByteStream)
+                    response.stream = _Watched(response.stream, alive)
+                    async for message in EventSource(response).aiter_sse():
+                        if message.retry is not None:
+                            self._server_retry = message.retry / 1000
+                        if message.event in (EVENT_TYPE, GAP_TYPE):
+                            watchdog.reschedule(None)  # a full queue is our slowness
+                            await queue.put(message)
+                            alive()
                 await queue.put(None)
             except Exception as exc:  # network end or watchdog: the applying loop re-raises it
                 await queue.put(exc)
@@ -262,42 +249,35 @@ class RelaySubscriber:
                 batch: list[RelayEvent] = []
                 while True:
                     if isinstance(item, BaseException):
-                        await self._apply_batch(batch)
+                        await self._apply(batch)
                         raise item
                     if item is None:
-                        await self._apply_batch(batch)
+                        await self._apply(batch)
                         return
                     if item.event == EVENT_TYPE:
-                        batch.append(self._event_of(item))
+                        batch.append(parse_event(item.data))
                     else:
-                        await self._apply_batch(batch)
+                        await self._apply(batch)
                         batch = []
-                        await self._dispatch(item)
+                        await self._gap(item.data)
                     if len(batch) >= self._max_batch or queue.empty():
                         break
                     item = queue.get_nowait()
-                await self._apply_batch(batch)
+                await self._apply(batch)
         finally:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
 
-    @staticmethod
-    def _event_of(message: _SseMessage) -> RelayEvent:
-        body = json.loads(message.data)
-        return RelayEvent(
-            seq=int(body["seq"]),
-            endpoint=str(body["endpoint"]),
-            received_at=float(body["received_at"]),
-            payload=body["payload"],
-        )
-
-    async def _apply_batch(self, batch: list[RelayEvent]) -> None:
+    async def _apply(self, batch: list[RelayEvent]) -> None:
         if not batch:
             return
-        assert self._on_batch is not None
         try:
-            await self._on_batch(batch)
+            if self._on_batch is not None:
+                await self._on_batch(batch)
+            else:
+                for event in batch:
+                    await self._on_event(event)
         except Exception:
             log.exception(
                 "relay events %d-%d could not be applied; they will be redelivered",
@@ -308,26 +288,14 @@ class RelaySubscriber:
         self._cursor.save(batch[-1].seq)
         batch.clear()
 
-    async def _dispatch(self, message: _SseMessage) -> None:
-        if message.event == EVENT_TYPE:
-            event = self._event_of(message)
-            try:
-                await self._on_event(event)
-            except Exception:
-                log.exception(
-                    "relay event %d could not be applied; it will be redelivered", event.seq
-                )
-                raise
-            self._cursor.save(event.seq)
-        elif message.event == GAP_TYPE:
-            body = json.loads(message.data)
-            oldest = int(body["oldest_retained"])
-            log.warning(
-                "relay no longer holds events after %s (oldest is %d); resync needed",
-                body.get("requested_since"),
-                oldest,
-            )
-            if self._on_gap is not None:
-                await self._on_gap(oldest)
-            # The gap is handled: resume from the oldest retained event, not before it.
-            self._cursor.save(oldest - 1)
+    async def _gap(self, data: str) -> None:
+        gap = parse_gap(data)
+        log.warning(
+            "relay no longer holds events after %s (oldest is %d); resync needed",
+            gap.requested_since,
+            gap.oldest_retained,
+        )
+        if self._on_gap is not None:
+            await self._on_gap(gap.oldest_retained)
+        # The gap is handled: resume from the oldest retained event, not before it.
+        self._cursor.save(gap.resume_after)

@@ -259,3 +259,65 @@ async def test_cancelling_run_closes_the_stream(relay: Relay):
     with pytest.raises(asyncio.CancelledError):
         await h.task
     await h.until(lambda: relay.state.metrics.subscribers_connected == 0)
+
+
+async def test_the_relays_retry_hint_sets_the_reconnect_delay():
+    """`retry: 400` from the server: reconnects wait about that long (x0.5..1), not the
+    client's own 10 ms."""
+    connections: list[float] = []
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        connections.append(asyncio.get_running_loop().time())
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        await response.write(b"retry: 400\n\n")
+        return response  # the stream ends at once
+
+    url, runner = await fake_relay(handler)
+    try:
+
+        async def ignore(_: RelayEvent) -> None:
+            pass
+
+        sub = RelaySubscriber(
+            url, "t", InMemoryCursorStore(), ignore, initial_backoff=0.01, max_backoff=5
+        )
+        task = asyncio.create_task(sub.run())
+        while len(connections) < 3:
+            await asyncio.sleep(0.02)
+        await sub.stop()
+        await asyncio.wait_for(task, 5)
+    finally:
+        await runner.cleanup()
+    gaps = [b - a for a, b in itertools.pairwise(connections)]
+    assert all(0.19 <= gap < 1.0 for gap in gaps), gaps
+
+
+async def test_a_malformed_event_is_not_applied_and_the_stream_is_retried():
+    attempts: list[int] = []
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        attempts.append(1)
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        await response.write(b'id: 1\nevent: ninjaone.activity\ndata: {"seq": "one"}\n\n')
+        await asyncio.sleep(5)
+        return response
+
+    url, runner = await fake_relay(handler)
+    applied: list[RelayEvent] = []
+    cursor = InMemoryCursorStore()
+
+    async def on_event(event: RelayEvent) -> None:
+        applied.append(event)
+
+    try:
+        sub = RelaySubscriber(url, "t", cursor, on_event, initial_backoff=0.02, max_backoff=0.05)
+        task = asyncio.create_task(sub.run())
+        while len(attempts) < 2:
+            await asyncio.sleep(0.02)
+        await sub.stop()
+        await asyncio.wait_for(task, 5)
+    finally:
+        await runner.cleanup()
+    assert applied == [] and cursor.saves == []
