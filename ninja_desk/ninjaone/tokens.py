@@ -267,15 +267,18 @@ class OAuthTokenProvider:
                 return current.access_token  # type: ignore[union-attr]  # someone refreshed while we waited
             await self._acquire_file_lock()
             try:
-                # Another process may have refreshed (and rotated) while we waited.
+                # Another process may have refreshed (and rotated) while we waited. The store
+                # may be the OS keyring (D-Bus, a locked wallet: seconds): a worker thread asks
+                # it, so the loop the window shares never waits on it.
                 if isinstance(self._store, ReloadableTokenStore):
-                    current = self._store.reload()
+                    current = await asyncio.to_thread(self._store.reload)
                 else:
                     current = self._store.load()
                 if self._usable(current, stale):
                     return current.access_token  # type: ignore[union-attr]
                 tokens = await self._request_tokens(current)
-                self._store.save(tokens)  # persist rotation before anyone uses the new token
+                # Persist the rotation before anyone uses the new token.
+                await asyncio.to_thread(self._store.save, tokens)
             finally:
                 if self._file_lock is not None:
                     self._file_lock.release()

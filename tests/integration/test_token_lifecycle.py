@@ -4,6 +4,7 @@ first, other processes' rotations picked up, revocation stops everything with on
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import subprocess
 import sys
@@ -304,3 +305,47 @@ async def test_session_without_refresh_token_warns_before_expiry(
         await provider.get_token()
     assert warnings == [tokens.expires_at]
     assert "cannot renew itself" in (status.snapshot.expiry_warning or "")
+
+
+async def test_a_slow_keyring_during_refresh_does_not_stall_the_loop(
+    sim: RunningSimulator,
+    tmp_path: Path,
+    memory_keyring: MemoryKeyring,  # noqa: F811
+) -> None:
+    """The keyring answers in 0.4 s (a locked wallet, D-Bus busy): the refresh reads and
+    persists the rotated token on a worker while the loop — the window's — keeps turning."""
+    import threading
+
+    tokens = await sign_in(sim)
+    provider, _ = make_provider(sim, tmp_path, leeway=0.0)
+    provider.accept_session(tokens)
+    threads: list[threading.Thread] = []
+    original_get, original_set = memory_keyring.get_password, memory_keyring.set_password
+
+    def slow_get(service: str, username: str) -> str | None:
+        threads.append(threading.current_thread())
+        time.sleep(0.4)
+        return original_get(service, username)
+
+    def slow_set(service: str, username: str, password: str) -> None:
+        threads.append(threading.current_thread())
+        time.sleep(0.4)
+        original_set(service, username, password)
+
+    memory_keyring.get_password = slow_get  # type: ignore[method-assign]
+    memory_keyring.set_password = slow_set  # type: ignore[method-assign]
+    ticks: list[float] = []
+
+    async def ticker() -> None:
+        while True:
+            ticks.append(time.perf_counter())
+            await asyncio.sleep(0.01)
+
+    beat = asyncio.ensure_future(ticker())
+    try:
+        await provider.refresh_after_unauthorized(tokens.access_token)
+    finally:
+        beat.cancel()
+    assert provider.refresh_count == 1
+    assert len(threads) == 2 and threading.main_thread() not in threads  # reload, then save
+    assert max(b - a for a, b in itertools.pairwise(ticks)) < 0.2
