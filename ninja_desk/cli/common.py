@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from ninja_desk.cache.store import LocalCache
-from ninja_desk.ninjaone.credentials import ENV_ENCRYPTED_FILE, ENV_PASSPHRASE
+from ninja_desk.ninjaone.credentials import ENV_ENCRYPTED_FILE, ENV_PASSPHRASE, KeyringTokenStore
 from ninja_desk.ninjaone.errors import NinjaOneError
 from ninja_desk.ninjaone.regions import UnknownRegion, base_url_for
 from ninja_desk.ninjaone.session import NotSignedIn, open_saved_api
@@ -123,7 +123,7 @@ def _stored_secret(base_url: str, client_id: str) -> str | None:
         return None  # no usable keyring here; the caller explains what else works
 
 
-def _stored_session(base_url: str, client_id: str):  # type: ignore[no-untyped-def]
+def _stored_session(base_url: str, client_id: str) -> KeyringTokenStore | None:
     """The keyring-backed session from `ninja-desk login`, when that feature is present."""
     try:
         from ninja_desk.ninjaone.credentials import keyring_token_store

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from ninja_desk.cli.common import DEMO_PROFILE, ENV_CLIENT_SECRET, profile_dir
 from ninja_desk.cli.demo_stack import (
@@ -24,6 +25,10 @@ from ninja_desk.cli.demo_stack import (
 )
 from ninja_desk.settings import Settings
 from ninja_desk.sync.desktop_runtime import ENV_RELAY_TOKEN
+
+if TYPE_CHECKING:  # the CLI loads Qt only when the desktop is asked for
+    from ninja_desk.simulator import SimControl
+    from ninja_desk.ui.app import DemoHandles
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -88,7 +93,7 @@ def _agent_device_ids(demo_dir: os.PathLike[str]) -> list[int]:
     return [r["id"] for r in rows]
 
 
-def _handles(control: object) -> object:
+def _handles(control: SimControl) -> DemoHandles:
     from ninja_desk.ui.app import DemoHandles
 
     return DemoHandles(api=None, control=control)

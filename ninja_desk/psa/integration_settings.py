@@ -165,11 +165,13 @@ def ticket_priorities(s: TenantSession) -> list[tuple[uuid.UUID, str]]:
     """The tenant's ticket priorities (id, name), most urgent first as default_severity_priorities
     orders them."""
     p = priorities.c
-    rows = s.conn.execute(
-        sa.select(p.priority_id, p.priority_name, p.itil_priority_level, p.order_number).where(
-            p.tenant == s.tenant, sa.func.coalesce(p.item_type, "ticket") == "ticket"
+    rows = list(
+        s.conn.execute(
+            sa.select(p.priority_id, p.priority_name, p.itil_priority_level, p.order_number).where(
+                p.tenant == s.tenant, sa.func.coalesce(p.item_type, "ticket") == "ticket"
+            )
         )
-    ).all()
+    )
     rows.sort(
         key=lambda r: (
             r.itil_priority_level is None,

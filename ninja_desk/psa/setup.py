@@ -333,14 +333,12 @@ def _setup_in(
 
 def _has_own_settings(s: TenantSession, integration_id: uuid.UUID) -> bool:
     n = ninjadesk_integration_settings.c
-    return (
-        s.conn.scalar(
-            sa.select(sa.func.count()).where(
-                n.tenant == s.tenant, n.integration_id == integration_id
-            )
-        )
-        > 0
+    found = s.conn.scalar(
+        sa.select(n.integration_id)
+        .where(n.tenant == s.tenant, n.integration_id == integration_id)
+        .limit(1)
     )
+    return found is not None
 
 
 _SECRET_KEYS = {"webhookSecret", "tokenLifecycle"}

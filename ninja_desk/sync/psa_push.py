@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -530,7 +530,8 @@ def _match_new(
         if match is None:
             _plan_create(ctx, desired, snap)
             continue
-        ref = pool[match.candidate.asset_id]
+        # core keeps ids opaque (object); every candidate here was built from an asset UUID.
+        ref = pool[cast(uuid.UUID, match.candidate.asset_id)]
         if ref.device_id is not None:
             refs.pop(ref.device_id, None)  # its old device is not retired separately
         out.append((ref, desired, snap, match.matched_by))
@@ -820,6 +821,19 @@ def _where_asset(table: sa.Table, s: TenantSession) -> Any:
     return sa.and_(table.c.tenant == s.tenant, table.c.asset_id == sa.bindparam("b_asset_id"))
 
 
+def _update_by_asset(
+    s: TenantSession, table: sa.Table, cols: Sequence[str], rows: Sequence[dict[str, Any]]
+) -> None:
+    """One executemany UPDATE of `cols` keyed by asset; each row binds `b_asset_id` and
+    `b_<col>` (the `b_` prefix keeps bind names apart from column names)."""
+    s.conn.execute(
+        table.update()
+        .where(_where_asset(table, s))
+        .values({col: sa.bindparam(f"b_{col}") for col in cols}),
+        rows,
+    )
+
+
 def _write(ctx: _Ctx) -> None:
     s, plan, now = ctx.s, ctx.plan, ctx.now
     started = time.perf_counter()
@@ -830,12 +844,7 @@ def _write(ctx: _Ctx) -> None:
             analyze(s, "assets")
     if plan.asset_updates:
         cols = [k[2:] for k in plan.asset_updates[0] if k != "b_asset_id"]
-        c.execute(
-            assets.update()
-            .where(_where_asset(assets, s))
-            .values({col: sa.bindparam(f"b_{col}") for col in cols}),
-            plan.asset_updates,
-        )
+        _update_by_asset(s, assets, cols, plan.asset_updates)
     for asset_type, ids in plan.ext_deletes.items():
         table = EXTENSION_TABLES[asset_type]
         for clause in in_ids(c, table.c.asset_id, ids):
@@ -850,14 +859,7 @@ def _write(ctx: _Ctx) -> None:
             update=EXTENSION_FIELDS[asset_type],
         )
     for asset_type, rows in plan.ext_updates.items():
-        table = EXTENSION_TABLES[asset_type]
-        cols = EXTENSION_FIELDS[asset_type]
-        c.execute(
-            table.update()
-            .where(_where_asset(table, s))
-            .values({col: sa.bindparam(f"b_{col}") for col in cols}),
-            rows,
-        )
+        _update_by_asset(s, EXTENSION_TABLES[asset_type], EXTENSION_FIELDS[asset_type], rows)
     if plan.retirements:
         c.execute(
             assets.update()

@@ -304,10 +304,10 @@ def sync_software(
         unnamed = {x for sids in removed_by_asset.values() for x in sids} - names.keys()
         c = software_catalog.c
         for clause in in_ids(s.conn, c.software_id, sorted(unnamed, key=str)):
-            rows = s.conn.execute(
+            named = s.conn.execute(
                 sa.select(c.software_id, c.name).where(c.tenant == s.tenant, clause)
             )
-            names.update({software_id: name for software_id, name in rows})
+            names.update({software_id: name for software_id, name in named})
         changes.removed = {
             asset_id: sorted(names[x] for x in sids) for asset_id, sids in removed_by_asset.items()
         }

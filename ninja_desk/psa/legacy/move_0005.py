@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from alembic import command
@@ -153,7 +153,8 @@ def _pages(conn: sa.Connection, table: sa.Table) -> Iterator[list[Mapping[str, A
         query = sa.select(table).order_by(*key).limit(_BATCH)
         if last is not None:
             query = query.where(sa.tuple_(*key) > sa.tuple_(*last))
-        page = list(conn.execute(query).mappings())
+        # Keyed by column name only here (RowMapping also admits Column keys, so say so).
+        page = cast(list[Mapping[str, Any]], list(conn.execute(query).mappings()))
         if not page:
             return
         yield page
@@ -509,7 +510,8 @@ class _Mover:
             item_type = r["status_type"] if r["status_type"] in STATUS_ITEM_TYPES else "ticket"
             # The old statuses were the tenant's; in Alga each board owns its own copy. The
             # default board keeps the old ids.
-            for board in self.boards.get(t) or [None]:
+            on_boards: list[uuid.UUID | None] = [*self.boards.get(t, [])] or [None]
+            for board in on_boards:
                 keep = board is None or board == self.default_board.get(t)
                 status_id = r["status_id"] if keep else uuid.uuid4()
                 if board is not None:

@@ -31,9 +31,13 @@ def _tenant() -> sa.Column:
     return sa.Column("tenant", Uuid, nullable=False)
 
 
-def _fk(cols: list[str], table: str, ref_cols: list[str], **kw: str) -> sa.ForeignKeyConstraint:
+def _fk(
+    cols: list[str], table: str, ref_cols: list[str], ondelete: str | None = None
+) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint(
-        ["tenant", *cols], [f"{table}.tenant", *(f"{table}.{c}" for c in ref_cols)], **kw
+        ["tenant", *cols],
+        [f"{table}.tenant", *(f"{table}.{c}" for c in ref_cols)],
+        ondelete=ondelete,
     )
 
 
