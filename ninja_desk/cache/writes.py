@@ -206,8 +206,7 @@ def apply_condition_activity(conn: Connection, activity: Activity) -> None:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'TRIGGERED', ?) ON CONFLICT(uid) DO UPDATE SET "
             "status = 'TRIGGERED', resolved_at = NULL, update_time = excluded.update_time, "
             "message = excluded.message, "
-            "severity = CASE WHEN excluded.severity = 'NONE' THEN alerts.severity "
-            "  ELSE excluded.severity END",
+            "severity = coalesce(excluded.severity, alerts.severity)",
             (uid, activity.device_id, activity.message, activity.severity, activity.priority,
              activity.type, activity.source_name, activity.activity_time, activity.activity_time,
              json.dumps(activity.data)),
