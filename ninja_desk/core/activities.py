@@ -1,9 +1,16 @@
-"""NinjaOne activities (REST `/v2/activities` rows and webhook deliveries) and alerts."""
+"""NinjaOne activities (REST `/v2/activities` rows and webhook deliveries) and alerts.
+
+Parsed once (ninjaone/parsers.py) and passed on as these types: nothing downstream reads the
+NinjaOne JSON again. A field NinjaOne did not send is None, never a made-up default, so "not
+said" and "said NONE" stay apart all the way to the PSA.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from ninja_desk.core.devices import Device
 
 
 @dataclass(slots=True)
@@ -15,19 +22,25 @@ class Activity:
     device_id: int | None = None
     series_uid: str | None = None
     status: str | None = None
-    # Often absent on real payloads; absence means NONE (reference §7.5).
-    severity: str = "NONE"
-    priority: str = "NONE"
+    # Often absent on real payloads (reference §7.5): None = NinjaOne did not say.
+    severity: str | None = None
+    priority: str | None = None
     activity_result: str | None = None
     source_config_uid: str | None = None
     source_name: str | None = None
+    source_type: str | None = None
+    # `data.message.code` (e.g. "vmm_cond_memory_usage_ge"): names the condition when
+    # `sourceType` is absent, as it is on webhook deliveries.
+    message_code: str | None = None
+    condition_name: str | None = None
     subject: str | None = None
     user_id: int | None = None
     message: str | None = None
     type: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
-    # Webhook deliveries with `expand: ["device"]` carry the device (raw payload dict).
-    device: dict[str, Any] | None = None
+    # Webhook deliveries with `expand: ["device"]` carry the device; None when they do not
+    # (or when it lacks the organization every Device needs).
+    device: Device | None = None
 
 
 @dataclass(slots=True)
@@ -49,6 +62,7 @@ class Alert:
     condition_name: str | None = None
     condition_health_status: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    device: Device | None = None  # when the row has `device` expanded
 
 
 # Activity status codes that change which devices exist or what they look like.

@@ -1,7 +1,9 @@
 """One alert series (NinjaOne condition) and how events move it. Pure: no I/O.
 
 Every source of alert news becomes an `AlertEvent` keyed by the series uid (a webhook's
-`seriesUid` == `/v2/alerts` `uid`), and `apply_event` folds one event into a `SeriesState`.
+`seriesUid` == `/v2/alerts` `uid`), built from the `Activity` or `Alert` the NinjaOne parsers
+made (this module never reads NinjaOne JSON), and `apply_event` folds one event into a
+`SeriesState`.
 Activity ids increase per account, so the state keeps the newest id it has applied: an older
 or repeated activity can still fill in facts the series lacks (severity, device, message) but
 never changes its status. That is what makes replays no-ops and lets a RESET that overtook its
@@ -13,8 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ninja_desk.core.activities import Activity, Alert
+from ninja_desk.core.devices import Device
 from ninja_desk.core.severity import SEVERITIES
-from ninja_desk.core.timestamps import epoch_seconds
 
 # Event kinds. POLL = the series is listed by /v2/alerts (active now).
 TRIGGERED = "TRIGGERED"
@@ -51,37 +54,20 @@ class AlertEvent:
     node_class: str | None = None
     device_name: str | None = None
     rmm_user_id: int | None = None
-    source: str = "webhook"  # webhook | poll | activities
-    payload: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    source: str = "webhook"  # webhook | poll | activities | user
+    # What the event was read from (kept with the series as its last known source).
+    origin: Activity | Alert | None = field(default=None, compare=False, hash=False)
 
     @property
     def order_key(self) -> tuple[int, float]:
         return (self.activity_id or 0, self.event_time or 0.0)
 
 
-def _str(value: Any) -> str | None:
-    if value is None or value == "":
+def _severity(value: str | None) -> str | None:
+    """Upper case; a value NinjaOne may add later ranks as NONE (kept, never escalated)."""
+    if not value:
         return None
-    return str(value)
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
-
-
-def _severity(value: Any) -> str | None:
-    text = _str(value)
-    if text is None:
-        return None
-    upper = text.upper()
+    upper = value.upper()
     return upper if upper in SEVERITIES else "NONE"
 
 
@@ -92,73 +78,61 @@ def _kind_of(status_code: str | None) -> str:
     return OTHER
 
 
-def event_from_activity(raw: dict[str, Any], source: str = "webhook") -> AlertEvent | None:
-    """A webhook delivery or a `/v2/activities` row; None unless it belongs to a series."""
-    series = _str(raw.get("seriesUid"))
-    if series is None:
+def _device_facts(device: Device | None) -> dict[str, Any]:
+    if device is None:
+        return {}
+    return {
+        "organization_id": device.organization_id,
+        "node_class": device.node_class if device.node_class != "UNKNOWN" else None,
+        "device_name": device.display_name or device.system_name,
+    }
+
+
+def event_from_activity(activity: Activity, source: str = "webhook") -> AlertEvent | None:
+    """A parsed webhook delivery or `/v2/activities` row; None unless it belongs to a series."""
+    if activity.series_uid is None:
         return None
-    kind_of_activity = _str(raw.get("activityType"))
-    if kind_of_activity is not None and not kind_of_activity.upper().startswith("CONDITION"):
+    if not activity.activity_type.upper().startswith("CONDITION"):
         return None  # job and script series (ACTIONSET, SCRIPTING, ...) are not alerts
-    device = raw.get("device") if isinstance(raw.get("device"), dict) else None
-    refs = (device or {}).get("references") or {}
-    org_ref = refs.get("organization") if isinstance(refs, dict) else None
-    org_id = _int((device or {}).get("organizationId"))
-    if org_id is None and isinstance(org_ref, dict):
-        org_id = _int(org_ref.get("id"))
-    status_code = _str(raw.get("statusCode"))
-    data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
-    message_code = ((data or {}).get("message") or {}) if isinstance(data, dict) else {}
     return AlertEvent(
-        series_uid=series,
-        kind=_kind_of(status_code),
-        activity_id=_int(raw.get("id")),
-        event_time=epoch_seconds(raw.get("activityTime")),
-        device_id=_int(raw.get("deviceId")) or _int((device or {}).get("id")),
-        severity=_severity(raw.get("severity")),
-        priority=_str(raw.get("priority")),
-        activity_type=_str(raw.get("activityType")),
-        status_code=status_code,
-        source_type=_str(raw.get("sourceType"))
-        or (_str(message_code.get("code")) if isinstance(message_code, dict) else None),
+        series_uid=activity.series_uid,
+        kind=_kind_of(activity.status_code),
+        activity_id=activity.id,
+        event_time=activity.activity_time,
+        device_id=activity.device_id,
+        severity=_severity(activity.severity),
+        priority=activity.priority,
+        activity_type=activity.activity_type,
+        status_code=activity.status_code,
+        source_type=activity.source_type or activity.message_code,
         # sourceName on activities is often a placeholder ("_average_"): not a condition name.
-        condition_name=_str(raw.get("conditionName")),
-        message=_str(raw.get("message")),
-        organization_id=org_id,
-        node_class=_str((device or {}).get("nodeClass")),
-        device_name=_str((device or {}).get("displayName"))
-        or _str((device or {}).get("systemName")),
-        rmm_user_id=_int(raw.get("userId")),
+        condition_name=activity.condition_name,
+        message=activity.message or None,
+        rmm_user_id=activity.user_id,
         source=source,
-        payload=raw,
+        origin=activity,
+        **_device_facts(activity.device),
     )
 
 
-def event_from_alert_row(raw: dict[str, Any], observed_at: float) -> AlertEvent | None:
-    """A `/v2/alerts` row: the series is active as of `observed_at`."""
-    uid = _str(raw.get("uid"))
-    if uid is None:
-        return None
-    device = raw.get("device") if isinstance(raw.get("device"), dict) else None
-    created = epoch_seconds(raw.get("createTime"))
+def event_from_alert(alert: Alert, observed_at: float) -> AlertEvent:
+    """A parsed `/v2/alerts` row: the series is active as of `observed_at`."""
     return AlertEvent(
-        series_uid=uid,
+        series_uid=alert.uid,
         kind=POLL,
         activity_id=None,
-        event_time=created if created is not None else observed_at,
-        device_id=_int(raw.get("deviceId")),
-        severity=_severity(raw.get("severity")),
-        priority=_str(raw.get("priority")),
+        event_time=alert.create_time if alert.create_time is not None else observed_at,
+        device_id=alert.device_id,
+        severity=_severity(alert.severity),
+        priority=alert.priority,
         activity_type="CONDITION",
         status_code=TRIGGERED,
-        source_type=_str(raw.get("sourceType")),
-        condition_name=_str(raw.get("conditionName")) or _str(raw.get("sourceName")),
-        message=_str(raw.get("message")),
-        organization_id=_int((device or {}).get("organizationId")),
-        node_class=_str((device or {}).get("nodeClass")),
-        device_name=_str((device or {}).get("displayName")),
+        source_type=alert.source_type,
+        condition_name=alert.condition_name or alert.source_name or None,
+        message=alert.message or None,
         source="poll",
-        payload=raw,
+        origin=alert,
+        **_device_facts(alert.device),
     )
 
 

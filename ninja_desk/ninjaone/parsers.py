@@ -171,6 +171,17 @@ def parse_device(raw: dict[str, Any]) -> Device:
     )
 
 
+def _embedded_device(value: Any) -> Device | None:
+    """The `device` an expanded payload carries; None when absent or unusable (the activity
+    or alert itself is still good)."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        return parse_device(value)
+    except MalformedRecord:
+        return None
+
+
 def parse_alert(raw: dict[str, Any]) -> Alert:
     uid = _str(raw.get("uid"))
     if not uid:
@@ -185,48 +196,73 @@ def parse_alert(raw: dict[str, Any]) -> Alert:
         source_config_uid=_str(raw.get("sourceConfigUid")),
         source_name=_str(raw.get("sourceName")),
         subject=_str(raw.get("subject")),
-        severity=_str(raw.get("severity")),
-        priority=_str(raw.get("priority")),
-        condition_name=_str(raw.get("conditionName")),
+        severity=_str(raw.get("severity")) or None,
+        priority=_str(raw.get("priority")) or None,
+        condition_name=_str(raw.get("conditionName")) or None,
         condition_health_status=_str(raw.get("conditionHealthStatus")),
         data=_dict(raw.get("data")),
+        device=_embedded_device(raw.get("device")),
     )
 
 
 def parse_activity(raw: dict[str, Any]) -> Activity:
-    device = raw.get("device")
+    """A `/v2/activities` row or a webhook delivery (the same shape). Absent severity and
+    priority stay None: only NinjaOne saying "NONE" is NONE."""
+    data = _dict(raw.get("data"))
+    device = _embedded_device(raw.get("device"))
     return Activity(
         id=_required_int(raw, "id", "activity"),
         activity_time=epoch_seconds(raw.get("activityTime")),
         activity_type=_str(raw.get("activityType")) or "UNKNOWN",
         status_code=_str(raw.get("statusCode")) or "UNKNOWN",
-        device_id=_int(raw.get("deviceId")),
-        series_uid=_str(raw.get("seriesUid")),
+        device_id=_int(raw.get("deviceId")) or (device.id if device else None),
+        series_uid=_str(raw.get("seriesUid")) or None,
         status=_str(raw.get("status")),
-        severity=_str(raw.get("severity")) or "NONE",
-        priority=_str(raw.get("priority")) or "NONE",
+        severity=_str(raw.get("severity")) or None,
+        priority=_str(raw.get("priority")) or None,
         activity_result=_str(raw.get("activityResult")),
         source_config_uid=_str(raw.get("sourceConfigUid")),
         source_name=_str(raw.get("sourceName")),
+        source_type=_str(raw.get("sourceType")) or None,
+        message_code=_str(_dict(data.get("message")).get("code")) or None,
+        condition_name=_str(raw.get("conditionName")) or None,
         subject=_str(raw.get("subject")),
         user_id=_int(raw.get("userId")),
         message=_str(raw.get("message")),
         type=_str(raw.get("type")),
-        data=_dict(raw.get("data")),
-        device=device if isinstance(device, dict) else None,
+        data=data,
+        device=device,
     )
 
 
 def parse_software_row(raw: dict[str, Any]) -> SoftwareItem:
-    return SoftwareItem(
-        device_id=_required_int(raw, "deviceId", "software row"),
-        name=_str(raw.get("name")) or "(unnamed)",
-        publisher=_str(raw.get("publisher")),
-        version=_str(raw.get("version")),
-        install_date=_str(raw.get("installDate")),
-        location=_str(raw.get("location")),
-        size=_int(raw.get("size")),
-        product_code=_str(raw.get("productCode")),
+    return SoftwareItem(*software_row_values(raw))
+
+
+def software_row_values(raw: dict[str, Any]) -> tuple[Any, ...]:
+    """A SoftwareItem's fields in declaration order, without building the object.
+
+    The full sync streams millions of these rows straight into the cache, where building and
+    unpacking a dataclass per row cost more than the rest of the parsing; this is the one
+    parser, `parse_software_row` wraps it. The common case (an int id, an int size) skips
+    the general converters.
+    """
+    get = raw.get
+    device_id = get("deviceId")
+    if device_id.__class__ is not int:
+        device_id = _required_int(raw, "deviceId", "software row")
+    size = get("size")
+    if size is not None and size.__class__ is not int:
+        size = _int(size)
+    return (
+        device_id,
+        _str(get("name")) or "(unnamed)",
+        _str(get("publisher")),
+        _str(get("version")),
+        _str(get("installDate")),
+        _str(get("location")),
+        size,
+        _str(get("productCode")),
     )
 
 

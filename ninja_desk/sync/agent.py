@@ -41,6 +41,7 @@ from ninja_desk.core.activities import Activity
 from ninja_desk.core.inventory import AntivirusStatus, SoftwareItem
 from ninja_desk.core.organizations import Organization
 from ninja_desk.core.snapshots import DeviceSnapshot
+from ninja_desk.ninjaone.parsers import MalformedRecord, parse_alert
 from ninja_desk.psa import alga_events
 from ninja_desk.psa.errors import SyncInProgress
 from ninja_desk.psa.integration_settings import load_settings
@@ -140,12 +141,10 @@ class Agent:
         self.live = LiveUpdater(
             cache,
             engine,
-            on_condition=self._on_condition,
             on_changed=self._on_changed,
             on_devices_refreshed=self._push_refreshed_devices,
         )
         self.scheduler = Scheduler()
-        self._batch: list[dict[str, Any]] | None = None
         self.stats = AgentStats()
         self._subscriber: RelaySubscriber | None = None
         self._stopping = asyncio.Event()
@@ -160,14 +159,14 @@ class Agent:
         """Whether this agent pushes assets and makes alert tickets (never as a companion)."""
         return not self.config.companion
 
-    async def _on_condition(self, activity: Activity, payload: dict[str, Any]) -> None:
-        if not self.writes_psa:
-            return  # Alga's own integration makes the tickets; the cache has the activity
-        if self._batch is not None:  # a relay batch is being applied: ingest it in one go
-            self._batch.append(payload)
-            return
-        result = await asyncio.to_thread(self.pipeline.ingest_payloads, [payload])
+    async def _ingest(self, activities: list[Activity], source: str) -> IngestResult | None:
+        """Alert news through the pipeline (never as a companion: Alga's own integration
+        makes the tickets; the cache has the activities either way)."""
+        if not activities or not self.writes_psa:
+            return None
+        result = await asyncio.to_thread(self.pipeline.ingest_activities, activities, source)
         await self._after_ingest(result)
+        return result
 
     async def _after_ingest(self, result: IngestResult) -> None:
         self.stats.alerts_ingested += result.events
@@ -190,16 +189,8 @@ class Agent:
         """Events that queued up while the previous ones were applied: the cache first, then
         every condition among them through the pipeline in one transaction (an alert storm
         costs one round of database work per batch instead of one per webhook)."""
-        self._batch = []
-        try:
-            for event in events:
-                await self.live.apply_payload(event.payload)
-            conditions, self._batch = self._batch, None
-        finally:
-            self._batch = None
-        if conditions and self.writes_psa:
-            result = await asyncio.to_thread(self.pipeline.ingest_payloads, conditions)
-            await self._after_ingest(result)
+        batch = await self.live.apply_batch([event.payload for event in events])
+        await self._ingest(batch.conditions, "webhook")
         self.stats.relay_events += len(events)  # counted once applied
 
     async def _on_gap(self, oldest_retained: int) -> None:
@@ -220,8 +211,13 @@ class Agent:
         if self.engine is None or not self.writes_psa:
             return None
         observed_at = time.time()
-        rows = await self.engine.api.alerts()
-        result = await asyncio.to_thread(self.pipeline.reconcile, rows, observed_at)
+        alerts = []
+        for raw in await self.engine.api.alerts():
+            try:
+                alerts.append(parse_alert(raw))
+            except MalformedRecord as exc:  # no uid: it cannot be any series we hold
+                log.warning("Ignored an alert NinjaDesk cannot read: %s", exc)
+        result = await asyncio.to_thread(self.pipeline.reconcile, alerts, observed_at)
         await self._after_ingest(result)
         await self._reset_closed_tickets()
         self.stats.polls += 1
@@ -285,23 +281,8 @@ class Agent:
         if not rows:
             return None
         self._activity_mark = max(r["id"] for r in rows)
-        payloads = []
-        for r in rows:
-            body = {
-                "id": r["id"],
-                "activityTime": r["activity_time"],
-                "activityType": r["activity_type"],
-                "statusCode": r["status_code"],
-                "deviceId": r["device_id"],
-                "seriesUid": r["series_uid"],
-                "message": r["message"],
-            }
-            if r["severity"] and r["severity"] != "NONE":  # the cache stores absent as NONE
-                body["severity"] = r["severity"]
-            payloads.append(body)
-        result = await asyncio.to_thread(self.pipeline.ingest_payloads, payloads, "activities")
-        await self._after_ingest(result)
-        return result
+        # The cache holds them as the parser made them: rebuild those objects, not JSON.
+        return await self._ingest([Activity(**r) for r in rows], "activities")
 
     async def push_assets(self, *, full: bool, device_ids: list[int] | None = None) -> None:
         """The cache into Alga as assets: the whole fleet, or just `device_ids` (a webhook

@@ -1,8 +1,8 @@
 """The alert pipeline: NinjaOne alert news in, `rmm_alerts` state, decisions and tickets out.
 
     pipeline = AlertPipeline(psa, tenant, integration_id, ninjaone_url="https://eu.ninjarmm.com")
-    pipeline.ingest_payloads([webhook_body, ...])          # webhooks (relay -> LiveUpdater)
-    pipeline.reconcile(await api.alerts(), observed_at)    # polling /v2/alerts
+    pipeline.ingest_activities([activity, ...])    # parsed webhooks (relay -> agent -> here)
+    pipeline.reconcile([alert, ...], observed_at)   # parsed /v2/alerts (polling)
 
 One entry point for every source. Events are folded per series (core/alert_series.py) inside
 one transaction per batch:
@@ -39,7 +39,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -47,9 +47,11 @@ import sqlalchemy as sa
 
 from ninja_desk.core import alert_rules as rules_mod
 from ninja_desk.core import alert_series as series_mod
+from ninja_desk.core.activities import Activity, Alert
 from ninja_desk.core.alert_rules import AlertFacts, Decision, Rule
 from ninja_desk.core.alert_series import AlertEvent, SeriesState, Transition
 from ninja_desk.core.maintenance_windows import MaintenanceWindow, open_window
+from ninja_desk.ninjaone.parsers import MalformedRecord, parse_activity
 from ninja_desk.psa import alert_rules as psa_rules
 from ninja_desk.psa import alga_events, outbox
 from ninja_desk.psa.bulk import dialect_insert
@@ -222,19 +224,33 @@ class AlertPipeline:
 
     # -- entry points ----------------------------------------------------------------------
 
+    def ingest_activities(
+        self, activities: Iterable[Activity], source: str = "webhook"
+    ) -> IngestResult:
+        """Parsed activities (webhooks, `/v2/activities`); those of no alert series are
+        skipped."""
+        events = [e for a in activities if (e := series_mod.event_from_activity(a, source))]
+        return self.ingest(events)
+
     def ingest_payloads(
         self, payloads: Iterable[dict[str, Any]], source: str = "webhook"
     ) -> IngestResult:
-        events = [e for p in payloads if (e := series_mod.event_from_activity(p, source))]
-        return self.ingest(events)
+        """Webhook bodies as NinjaOne sends them (tests, benches, tools): parsed by the one
+        NinjaOne parser, then `ingest_activities`. Unreadable ones are skipped."""
+        activities = []
+        for payload in payloads:
+            try:
+                activities.append(parse_activity(payload))
+            except MalformedRecord as exc:
+                log.warning("Ignored an alert event NinjaDesk cannot read: %s", exc)
+        return self.ingest_activities(activities, source)
 
-    def reconcile(
-        self, alert_rows: Sequence[dict[str, Any]], observed_at: float | None = None
-    ) -> IngestResult:
-        """Apply a `/v2/alerts` answer fetched at `observed_at`: listed series are active, open
-        series it no longer lists are resolved (unless something newer happened since)."""
+    def reconcile(self, alerts: Sequence[Alert], observed_at: float | None = None) -> IngestResult:
+        """Apply a parsed `/v2/alerts` answer fetched at `observed_at`: listed series are
+        active, open series it no longer lists are resolved (unless something newer happened
+        since)."""
         observed_at = observed_at if observed_at is not None else self.clock()
-        events = [e for r in alert_rows if (e := series_mod.event_from_alert_row(r, observed_at))]
+        events = [series_mod.event_from_alert(a, observed_at) for a in alerts]
         return self.ingest(events, vanish_unlisted_at=observed_at)
 
     def _vanished(self, listed: set[str], observed_at: float) -> list[AlertEvent]:
@@ -709,19 +725,17 @@ class AlertPipeline:
 
     @staticmethod
     def _payload(item: _Series) -> dict[str, Any]:
-        """The newest applied activity as NinjaOne sent it (for the ticket body and explain)."""
+        """The newest applied activity as parsed (for explain and support): what NinjaOne
+        said, without the fields it left out."""
         st = item.state
-        last = next(
-            (
-                e.payload
-                for e in sorted(item.events, key=lambda e: e.order_key, reverse=True)
-                if e.payload and e.activity_id is not None and st.last_activity_id == e.activity_id
-            ),
+        ordered = sorted(item.events, key=lambda e: e.order_key, reverse=True)
+        newest = next(
+            (e.origin for e in ordered if e.origin and e.activity_id == st.last_activity_id),
             None,
-        )
-        if last is not None:
-            return last
-        return item.source_payload or next((e.payload for e in item.events if e.payload), {})
+        ) or next((e.origin for e in ordered if e.origin), None)
+        if newest is None:
+            return item.source_payload
+        return {k: v for k, v in asdict(newest).items() if v not in (None, "", {}, [])}
 
     def _publish(self, s: TenantSession, locked: dict[str, _Series]) -> None:
         for uid, item in locked.items():

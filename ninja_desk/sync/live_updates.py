@@ -3,7 +3,8 @@
 Webhook payloads carry at most the slim device (no OS, hardware or inventory), so a device
 change is never written from the payload alone: the device ids are collected for a moment and
 fetched again in one filtered bulk call. Condition activities update the alert of their series
-at once and go on to the alert pipeline. Everything here is idempotent: the relay may replay.
+at once and are handed back to the caller (the agent passes them on to the alert pipeline).
+Everything here is idempotent: the relay may replay.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy import Connection
 
 from ninja_desk.cache import writes
 from ninja_desk.cache.store import LocalCache
@@ -22,8 +26,21 @@ from ninja_desk.sync.engine import SyncEngine
 
 log = logging.getLogger(__name__)
 
-ConditionHandler = Callable[[Activity, dict[str, Any]], Awaitable[None]]
 DevicesHandler = Callable[[list[int]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveBatch:
+    """What one batch of webhook bodies did to the cache, and what goes on from here."""
+
+    # Every readable activity, parsed once, in arrival order.
+    activities: list[Activity] = field(default_factory=list)
+    unreadable: int = 0
+
+    @property
+    def conditions(self) -> list[Activity]:
+        """The CONDITION activities: alert news for the pipeline."""
+        return [a for a in self.activities if a.activity_type == "CONDITION"]
 
 
 class LiveUpdater:
@@ -32,14 +49,12 @@ class LiveUpdater:
         cache: LocalCache,
         engine: SyncEngine | None,
         *,
-        on_condition: ConditionHandler | None = None,
         on_changed: Callable[[], None] | None = None,
         on_devices_refreshed: DevicesHandler | None = None,
         debounce_seconds: float = 1.0,
     ) -> None:
         self.cache = cache
         self.engine = engine
-        self.on_condition = on_condition
         self.on_changed = on_changed or (lambda: None)
         # Called with the device ids just fetched again, so the agent can push them to the PSA
         # within seconds instead of at the next scheduled push.
@@ -48,35 +63,41 @@ class LiveUpdater:
         self._pending: set[int] = set()
         self._flush_task: asyncio.Task[None] | None = None
 
-    async def apply_payload(self, payload: dict[str, Any]) -> Activity | None:
-        """One NinjaOne activity (webhook body). Malformed payloads are logged and dropped."""
-        try:
-            activity = parse_activity(payload)
-        except MalformedRecord as exc:
-            log.warning("Ignored a webhook event NinjaDesk cannot read: %s", exc)
-            return None
-        if activity.activity_type == "CONDITION":
-            await self.cache.write(self._apply_condition, activity)
-            if self.on_condition is not None:
-                await self.on_condition(activity, payload)
-            # An AGENT_OFFLINE condition is how a device going offline usually shows up: fetch
-            # the device too, so the devices table tells the truth now, not at the next sync.
-            if activity.device_id is not None:
-                self._pending.add(activity.device_id)
+    async def apply_batch(self, payloads: Sequence[dict[str, Any]]) -> LiveBatch:
+        """NinjaOne activities (webhook bodies) into the cache in one transaction; returns them
+        parsed. Unreadable payloads are logged and dropped."""
+        activities: list[Activity] = []
+        unreadable = 0
+        for payload in payloads:
+            try:
+                activities.append(parse_activity(payload))
+            except MalformedRecord as exc:
+                log.warning("Ignored a webhook event NinjaDesk cannot read: %s", exc)
+                unreadable += 1
+        if activities:
+            await self.cache.write(self._apply, activities)
+            # Any activity of a device may change how it looks; an AGENT_OFFLINE condition is
+            # how a device going offline usually shows up. Fetch them all again, shortly.
+            self._pending.update(a.device_id for a in activities if a.device_id is not None)
+            if self._pending:
                 self._schedule_flush()
-        elif activity.device_id is not None:
-            if activity.status_code == "NODE_DELETED":
-                await self.cache.write(writes.tombstone_devices, [activity.device_id])
-            self._pending.add(activity.device_id)
-            self._schedule_flush()
-        await self.cache.write(writes.record_activities, [activity])
-        self.on_changed()
-        return activity
+            self.on_changed()
+        return LiveBatch(activities, unreadable)
 
     @staticmethod
-    def _apply_condition(conn: Any, activity: Activity) -> None:
-        writes.apply_condition_activity(conn, activity)
-        writes.refresh_alert_counts(conn)
+    def _apply(conn: Connection, activities: list[Activity]) -> None:
+        conditions = [a for a in activities if a.activity_type == "CONDITION"]
+        for activity in conditions:
+            writes.apply_condition_activity(conn, activity)
+        deleted = [
+            a.device_id
+            for a in activities
+            if a.status_code == "NODE_DELETED" and a.activity_type != "CONDITION" and a.device_id
+        ]
+        writes.tombstone_devices(conn, deleted)
+        if conditions:
+            writes.refresh_alert_counts(conn)
+        writes.record_activities(conn, activities)
 
     def _schedule_flush(self) -> None:
         if self._flush_task is None or self._flush_task.done():

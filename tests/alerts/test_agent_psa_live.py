@@ -79,7 +79,7 @@ async def test_a_device_changed_by_webhook_reaches_its_asset_at_once(
     activities, _ = await agent.engine.api.activities_since(newest)
     change = next(a for a in activities if a.get("deviceId") == device_id)
 
-    await agent.live.apply_payload(change)  # what the relay delivers
+    await agent.live.apply_batch([change])  # what the relay delivers
     await agent.live.flush()  # the debounce elapsing
 
     assert _asset_name(psa, device_id) == "RENAMED-BY-WEBHOOK"

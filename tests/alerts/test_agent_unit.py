@@ -144,13 +144,13 @@ async def test_a_relay_storm_is_ingested_as_one_batch(alerts: AlertEnv, cache: L
     alerts.rule("tickets", 1, {"severities": ["critical"]}, None, {"group_storms": True})
     agent, _api = agent_for(alerts, cache)
     calls: list[int] = []
-    real_ingest = agent.pipeline.ingest_payloads
+    real_ingest = agent.pipeline.ingest_activities
 
-    def counting_ingest(payloads, *args, **kw):  # type: ignore[no-untyped-def]
-        calls.append(len(payloads))
-        return real_ingest(payloads, *args, **kw)
+    def counting_ingest(activities, *args, **kw):  # type: ignore[no-untyped-def]
+        calls.append(len(activities))
+        return real_ingest(activities, *args, **kw)
 
-    agent.pipeline.ingest_payloads = counting_ingest  # type: ignore[method-assign]
+    agent.pipeline.ingest_activities = counting_ingest  # type: ignore[method-assign]
     storm = [
         RelayEvent(seq=n, endpoint="ninja", received_at=0.0,
                    payload=activity(1000 + n, f"series-{n}", device_id=101 + n % 10))

@@ -9,6 +9,7 @@ import uuid
 
 import sqlalchemy as sa
 
+from ninja_desk.ninjaone.parsers import parse_alert
 from ninja_desk.psa import tickets as psa_tickets
 from ninja_desk.psa.integration_settings import (
     COMPANION,
@@ -259,12 +260,13 @@ def test_polling_fills_severity_and_reconciliation_resolves_vanished(alerts: Ale
     alerts.rule("everything", 10)
     pipe = alerts.pipeline()
     rows = load("alerts/alerts_mixed.json")
-    r = pipe.reconcile(rows, observed_at=time.time())
+    polled = [parse_alert(r) for r in rows]
+    r = pipe.reconcile(polled, observed_at=time.time())
     assert r.opened == 3 and r.tickets_created == 3  # devices 101, 201 and 102: all mapped
     assert alert_row(alerts, rows[0]["uid"])["severity"] == "major"
     assert alert_row(alerts, rows[1]["uid"])["severity"] == "none"  # older tenant: no severity
-    assert pipe.reconcile(rows, observed_at=time.time()).opened == 0  # listed again: no change
-    gone = pipe.reconcile(rows[1:], observed_at=time.time())
+    assert pipe.reconcile(polled, observed_at=time.time()).opened == 0  # listed again: no change
+    gone = pipe.reconcile(polled[1:], observed_at=time.time())
     assert gone.resolved == 1
     row = alert_row(alerts, rows[0]["uid"])
     assert row["status"] == "resolved"

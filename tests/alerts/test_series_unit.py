@@ -6,6 +6,7 @@ import pytest
 
 from ninja_desk.core import alert_series as S
 from ninja_desk.core.alert_series import SeriesState, apply_event, fold
+from ninja_desk.ninjaone.parsers import parse_activity, parse_alert
 from tests.alerts.payloads import load
 
 SERIES = "e6b0b0bd-5753-445d-9e4a-71c08983cbd5"
@@ -25,7 +26,7 @@ SERIES = "e6b0b0bd-5753-445d-9e4a-71c08983cbd5"
 )
 def test_every_webhook_shape_becomes_an_event(name, kind, device, org, severity) -> None:
     raw = load(name)
-    ev = S.event_from_activity(raw)
+    ev = S.event_from_activity(parse_activity(raw))
     assert ev is not None
     assert ev.series_uid == raw["seriesUid"] and ev.kind == kind
     assert ev.activity_id == raw["id"] and ev.event_time == pytest.approx(raw["activityTime"])
@@ -37,21 +38,21 @@ def test_every_webhook_shape_becomes_an_event(name, kind, device, org, severity)
 
 
 def test_acknowledged_delivery_names_the_technician() -> None:
-    ev = S.event_from_activity(load("webhook_condition_acknowledged.json"))
+    ev = S.event_from_activity(parse_activity(load("webhook_condition_acknowledged.json")))
     assert ev is not None and ev.rmm_user_id == 31
 
 
 def test_non_series_activities_are_not_alert_events() -> None:
-    assert S.event_from_activity(load("webhook_node_created.json")) is None
+    assert S.event_from_activity(parse_activity(load("webhook_node_created.json"))) is None
     job = next(
         a for a in load("activities_page.json")["activities"] if a["activityType"] == "ACTIONSET"
     )
     job["seriesUid"] = "5f0c7d8e-job-series"  # job series share the field, not the meaning
-    assert S.event_from_activity(job) is None
+    assert S.event_from_activity(parse_activity(job)) is None
     reset = next(
         a for a in load("activities_page.json")["activities"] if a["activityType"] == "CONDITION"
     )
-    ev = S.event_from_activity(reset, source="activities")
+    ev = S.event_from_activity(parse_activity(reset), source="activities")
     assert ev is not None and ev.kind == S.RESET and ev.source == "activities"
 
 
@@ -66,7 +67,7 @@ def test_non_series_activities_are_not_alert_events() -> None:
 )
 def test_alert_rows_with_and_without_severity(name, index, severity, condition, org) -> None:
     raw = load(name)[index]
-    ev = S.event_from_alert_row(raw, observed_at=2e9)
+    ev = S.event_from_alert(parse_alert(raw), observed_at=2e9)
     assert ev is not None and ev.kind == S.POLL and ev.activity_id is None
     assert ev.series_uid == raw["uid"]
     assert ev.severity == severity and ev.condition_name == condition

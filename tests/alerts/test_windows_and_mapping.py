@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from ninja_desk.ninjaone.parsers import parse_alert
 from ninja_desk.psa.errors import NotFound, PermissionDenied
 from ninja_desk.psa.schema import rmm_maintenance_windows
 from ninja_desk.psa.tenants import create_user
@@ -122,7 +123,7 @@ def test_mapping_the_organization_later_makes_the_ticket_on_the_next_poll(
         "message": "m",
         "sourceType": "CONDITION_AGENT_CPU",
     }
-    again = pipe.reconcile([row])
+    again = pipe.reconcile([parse_alert(row)])
     assert again.tickets_created == 1
     assert again.outcomes["late-map"].decision["outcome"] == "ticket"
     assert uuid.UUID(str(again.outcomes["late-map"].ticket_id))

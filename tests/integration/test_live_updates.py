@@ -26,17 +26,15 @@ async def test_agent_offline_condition_refreshes_the_device(
         if a.get("activityType") == "CONDITION" and a.get("deviceId") == device_id
     )
 
-    conditions_seen: list[int] = []
-
-    async def on_condition(activity, payload) -> None:  # type: ignore[no-untyped-def]
-        conditions_seen.append(activity.device_id)
-
-    updater = LiveUpdater(cache, engine, on_condition=on_condition, debounce_seconds=30.0)
+    updater = LiveUpdater(cache, engine, debounce_seconds=30.0)
     try:
         assert await _offline_flag(cache, device_id) == 0
-        await updater.apply_payload(condition)
+        batch = await updater.apply_batch([condition, {"activityType": "CONDITION"}])
+        # Parsed once and handed back for the alert pipeline; the unreadable one is counted.
+        assert [a.device_id for a in batch.conditions] == [device_id]
+        assert batch.unreadable == 1
+        assert cache.scalar("SELECT count(*) FROM activities WHERE id = :id", id=condition["id"])
         await updater.flush()
-        assert conditions_seen == [device_id]
         assert await _offline_flag(cache, device_id) == 1
     finally:
         await updater.aclose()

@@ -72,7 +72,7 @@ def test_activities_page_parses_every_kind() -> None:
     body = load("activities_page.json")
     activities = [parse_activity(a) for a in body["activities"]]
     assert {a.activity_type for a in activities} >= {"ACTIONSET", "CONDITION", "SYSTEM"}
-    assert all(a.severity == "NONE" for a in activities if a.activity_type != "CONDITION")
+    assert all(a.severity is None for a in activities if a.activity_type != "CONDITION")
     assert isinstance(body["lastActivityId"], int)
 
 
@@ -120,6 +120,8 @@ def test_webhook_deliveries(name: str) -> None:
         assert activity.series_uid  # pairs TRIGGERED/RESET with the alert uid
     if "device" in raw:
         assert parse_device(raw["device"]).id == activity.device_id
+        # Parsed once, here: the expanded device travels on as a Device, not as JSON.
+        assert activity.device is not None and activity.device.id == activity.device_id
 
 
 def test_expanded_webhook_device_carries_its_organization() -> None:
@@ -134,3 +136,9 @@ def test_token_response_and_error_bodies() -> None:
     texts = [describe_error_body(body) for body in load("error_bodies.json")]
     assert all(texts)
     assert describe_error_body(load("error_not_found.json"))
+
+
+def test_an_explicit_none_severity_is_kept_apart_from_an_absent_one() -> None:
+    said = parse_activity({**load("webhook_condition_triggered_plain.json"), "severity": "NONE"})
+    unsaid = parse_activity(load("webhook_condition_triggered_plain.json"))
+    assert (said.severity, unsaid.severity) == ("NONE", None)

@@ -81,13 +81,13 @@ def test_alert_from_an_older_tenant_has_no_severity() -> None:
     assert alert.create_time == pytest.approx(1730332915.0)
 
 
-def test_activity_without_severity_means_none_and_unknown_codes_are_kept() -> None:
+def test_activity_without_severity_stays_unknown_and_unknown_codes_are_kept() -> None:
     activity = parse_activity(
         {"id": 347371446, "activityTime": 1759133165.953166000, "activityType": "BRAND_NEW",
          "statusCode": "SOMETHING_NEW",
          "data": {"message": {"params": {"start_date": 1742391365182}}}}
     )  # fmt: skip
-    assert activity.severity == "NONE" and activity.priority == "NONE"
+    assert activity.severity is None and activity.priority is None  # not said is not NONE
     assert (activity.activity_type, activity.status_code) == ("BRAND_NEW", "SOMETHING_NEW")
 
 
