@@ -24,10 +24,6 @@ def _check_name(name: str, what: str) -> None:
         )
 
 
-def hook_path(name: str) -> str:
-    return f"/hooks/{name}"
-
-
 def add_endpoint(store: RelayStore, name: str) -> str:
     _check_name(name, "Endpoint")
     secret = secrets.new_secret()

@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ninja_desk.core.relay_protocol import SECRET_HEADER
 from ninja_desk.relay import redact
 from ninja_desk.relay.admin import valid_name
 from ninja_desk.relay.auth import Authenticator
@@ -29,7 +30,6 @@ from ninja_desk.relay.store import Incoming, RelayStore, RelayStoreError, Stored
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
-SECRET_HEADER = "X-NinjaDesk-Secret"
 
 
 def _json(status: int, body: dict[str, Any]) -> web.Response:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from ninja_desk import __version__
+from ninja_desk.core.relay_protocol import hook_path
 from ninja_desk.relay import admin, redact
 from ninja_desk.relay.app import RelayConfig, create_app, make_runner
 from ninja_desk.relay.forwarder import ForwardPolicy
@@ -163,7 +164,7 @@ def _run_admin(args: argparse.Namespace, store: RelayStore) -> int:
         _out(args, {"status": "ok"}, "Relay database ready.")
     elif key == ("endpoint", "add"):
         secret = admin.add_endpoint(store, args.name)
-        path = admin.hook_path(args.name)
+        path = hook_path(args.name)
         _out(
             args,
             {"name": args.name, "path": path, "secret": secret},
@@ -173,7 +174,7 @@ def _run_admin(args: argparse.Namespace, store: RelayStore) -> int:
         )
     elif key == ("endpoint", "rotate"):
         secret = admin.rotate_endpoint(store, args.name, args.grace)
-        path = admin.hook_path(args.name)
+        path = hook_path(args.name)
         _out(
             args,
             {"name": args.name, "path": path, "secret": secret, "grace": args.grace},

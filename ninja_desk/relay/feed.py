@@ -12,11 +12,11 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
-import json
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from ninja_desk.core.relay_protocol import event_head, sse_event_head
 from ninja_desk.relay.store import PageEvent, RelayStore, StoredEvent
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,6 @@ READ_PAGE = 1000
 READ_BYTES = 8 * 1024 * 1024
 # Entries one after() call looks at when filtering by endpoint (bounds its CPU time).
 SCAN = 5000
-EVENT_TYPE = "ninjaone.activity"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +40,7 @@ class FeedEvent:
 def sse_frame(event: StoredEvent | PageEvent) -> bytes:
     payload = event.payload.encode() if isinstance(event.payload, str) else event.payload
     head = (
-        f'id: {event.seq}\nevent: {EVENT_TYPE}\ndata: {{"seq":{event.seq},'
-        f'"endpoint":{json.dumps(event.endpoint)},"received_at":{event.received_at!r},'
-        '"payload":'
+        sse_event_head(event.seq) + event_head(event.seq, event.endpoint, event.received_at)
     ).encode()
     return b"".join((head, payload, b"}\n\n"))
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from ninja_desk.core.relay_protocol import ENDPOINT_HEADER, SEQ_HEADER
 from ninja_desk.relay.metrics import Metrics
 from ninja_desk.relay.store import OutboxItem, RelayStore
 
@@ -98,8 +99,8 @@ class Forwarder:
     async def _deliver(self, session: aiohttp.ClientSession, item: OutboxItem) -> str | None:
         headers = {
             "Content-Type": "application/json",
-            "X-NinjaDesk-Relay-Seq": str(item.event.seq),
-            "X-NinjaDesk-Relay-Endpoint": item.event.endpoint,
+            SEQ_HEADER: str(item.event.seq),
+            ENDPOINT_HEADER: item.event.endpoint,
         }
         try:
             async with session.post(

@@ -12,38 +12,34 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import time
 from collections.abc import Iterable, Sequence
 
 from aiohttp import web
 
+from ninja_desk.core.relay_protocol import (
+    DEFAULT_LIMIT,
+    LAST_EVENT_ID,
+    LIMIT_PARAM,
+    MAX_LIMIT,
+    MAX_SEQ,
+    RETRY_MS,
+    SINCE_PARAM,
+    WAIT_PARAM,
+    gap_message,
+    parse_seq,
+    sse_event_head,
+)
 from ninja_desk.relay.auth import Grant
-from ninja_desk.relay.feed import EVENT_TYPE, FeedEvent, sse_frame
+from ninja_desk.relay.feed import FeedEvent
 from ninja_desk.relay.state import RELAY, RelayState
-from ninja_desk.relay.store import Bounds, Page, PageEvent, RelayStoreError, StoredEvent
+from ninja_desk.relay.store import Bounds, Page, PageEvent, RelayStoreError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EVENT_TYPE", "events_handler", "format_event", "format_gap", "sse_frame"]
-GAP_TYPE = "relay.gap"
 REPLAY_PAGE = 1000
-MAX_LIMIT = 10_000
 # Small events are gathered into writes of about this size; larger ones are written alone.
 WRITE_CHUNK = 64 * 1024
-# Cursors are SQLite/PostgreSQL BIGINTs.
-MAX_SEQ = 2**63 - 1
-_DIGITS = re.compile(r"[0-9]{1,19}")
-
-
-def format_event(event: StoredEvent) -> str:
-    return f"id: {event.seq}\nevent: {EVENT_TYPE}\ndata: {event.to_json()}\n\n"
-
-
-def format_gap(requested_since: int, oldest_retained: int) -> str:
-    data = json.dumps({"requested_since": requested_since, "oldest_retained": oldest_retained})
-    # An id on the gap moves an EventSource's Last-Event-ID past the hole.
-    return f"id: {oldest_retained - 1}\nevent: {GAP_TYPE}\ndata: {data}\n\n"
 
 
 def _bad_request(message: str) -> web.HTTPBadRequest:
@@ -51,22 +47,21 @@ def _bad_request(message: str) -> web.HTTPBadRequest:
 
 
 def _parse_nonneg(value: str, what: str) -> int:
-    """A cursor or limit: ASCII digits only (int() would take '1_0', '+1' and other scripts'
-    digits) and within a BIGINT, so the database never sees a number it cannot hold."""
-    text = value.strip()
-    if not _DIGITS.fullmatch(text) or int(text) > MAX_SEQ:
+    """A cursor or limit the database can hold, else a 400 that says what is allowed."""
+    number = parse_seq(value)
+    if number is None:
         raise _bad_request(f"{what} must be a whole number from 0 to {MAX_SEQ}.")
-    return int(text)
+    return number
 
 
 def requested_since(request: web.Request) -> int:
     """Last-Event-ID (what EventSource resends) wins over ?since=; neither means from 0."""
-    header = request.headers.get("Last-Event-ID")
+    header = request.headers.get(LAST_EVENT_ID)
     if header is not None and header.strip():
-        return _parse_nonneg(header, "Last-Event-ID")
-    query = request.query.get("since")
+        return _parse_nonneg(header, LAST_EVENT_ID)
+    query = request.query.get(SINCE_PARAM)
     if query is not None and query.strip():
-        return _parse_nonneg(query, "since")
+        return _parse_nonneg(query, SINCE_PARAM)
     return 0
 
 
@@ -83,7 +78,7 @@ def gap_start(since: int, bounds: Bounds) -> int | None:
 
 def _sse_parts(event: PageEvent) -> tuple[bytes, bytes, bytes]:
     head, payload, tail = event.json_parts()
-    return f"id: {event.seq}\nevent: {EVENT_TYPE}\ndata: ".encode() + head, payload, tail + b"\n\n"
+    return sse_event_head(event.seq).encode() + head, payload, tail + b"\n\n"
 
 
 def _frames(events: list[FeedEvent]) -> Iterable[tuple[bytes, bytes, bytes]]:
@@ -142,10 +137,11 @@ async def events_handler(request: web.Request) -> web.StreamResponse:
             headers={"WWW-Authenticate": 'Bearer realm="ninja-desk-relay"'},
         )
     since = requested_since(request)
-    batch = request.query.get("wait") == "0"
+    batch = request.query.get(WAIT_PARAM) == "0"
     limit = 0
     if batch:
-        limit = min(_parse_nonneg(request.query.get("limit", "1000"), "limit") or 1, MAX_LIMIT)
+        asked = _parse_nonneg(request.query.get(LIMIT_PARAM, str(DEFAULT_LIMIT)), LIMIT_PARAM)
+        limit = min(asked or 1, MAX_LIMIT)
     if state.open_requests[grant.token_hash] >= state.config.max_streams_per_token:
         state.metrics.rejected_streams += 1
         raise _too_many(state)
@@ -271,7 +267,7 @@ async def _stream(
     state.streams.add(task)
     state.metrics.subscribers_connected += 1
     try:
-        hello = b"retry: 2000\n: connected\n\n"
+        hello = f"retry: {RETRY_MS}\n: connected\n\n".encode()
         if not grant.endpoints:
             hello += b": this token is bound to no endpoint, so it receives no events\n\n"
         await response.write(hello)
@@ -292,7 +288,7 @@ async def _pump(state: RelayState, response: web.StreamResponse, grant: Grant, c
     bounds = await asyncio.to_thread(store.bounds)
     restart = gap_start(cursor, bounds)
     if restart is not None:
-        await response.write(format_gap(cursor, restart + 1).encode())
+        await response.write(gap_message(cursor, restart + 1).encode())
         cursor = restart
     last_write = time.monotonic()
     last_auth = last_write
@@ -325,7 +321,7 @@ async def _pump(state: RelayState, response: web.StreamResponse, grant: Grant, c
                 reservation.shrink(page.nbytes)
                 events_out: list[PageEvent] = page.events
                 if cursor < page.pruned_through:
-                    await response.write(format_gap(cursor, page.pruned_through + 1).encode())
+                    await response.write(gap_message(cursor, page.pruned_through + 1).encode())
                     cursor = page.pruned_through
                     events_out = [e for e in events_out if e.seq > cursor]
                     last_write = time.monotonic()

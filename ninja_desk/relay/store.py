@@ -9,7 +9,6 @@ from threads, the CLI calls them directly.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from abc import ABC, abstractmethod
@@ -17,6 +16,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from ninja_desk.core.relay_protocol import event_head, event_json
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +56,7 @@ class StoredEvent:
 
     def to_json(self) -> str:
         """The SSE/batch/forward body; the payload is spliced in as stored, never re-parsed."""
-        return (
-            f'{{"seq":{self.seq},"endpoint":{json.dumps(self.endpoint)},'
-            f'"received_at":{self.received_at!r},"payload":{self.payload}}}'
-        )
+        return event_json(self.seq, self.endpoint, self.received_at, self.payload)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +71,7 @@ class PageEvent:
     def json_parts(self) -> tuple[bytes, bytes, bytes]:
         """The event's JSON (as StoredEvent.to_json) in three pieces, so a 1 MiB payload is
         written to the socket as it is instead of being copied into one bigger string."""
-        head = (
-            f'{{"seq":{self.seq},"endpoint":{json.dumps(self.endpoint)},'
-            f'"received_at":{self.received_at!r},"payload":'
-        ).encode()
+        head = event_head(self.seq, self.endpoint, self.received_at).encode()
         return head, self.payload, b"}"
 
 
