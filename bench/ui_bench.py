@@ -139,7 +139,12 @@ def bulk_child(data_dir: str, count: int, freeze: bool) -> None:
     from PySide6.QtWidgets import QApplication
 
     from ninja_desk.sync.device_action_service import Device
-    from ninja_desk.ui.app import build_context, build_main_window, settle_start_up_objects
+    from ninja_desk.ui.app import (
+        attach_psa,
+        build_context,
+        build_main_window,
+        settle_start_up_objects,
+    )
     from ninja_desk.ui.device_actions.wiring import action_events
     from ninja_desk.ui.theme import apply_theme
 
@@ -149,6 +154,7 @@ def bulk_child(data_dir: str, count: int, freeze: bool) -> None:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     ctx = build_context(Path(data_dir))
+    attach_psa(ctx)  # before the window: the bulk action needs the PSA from its first click
     window = build_main_window(ctx)
     window.resize(1400, 860)
     window.show()
@@ -433,7 +439,7 @@ def main() -> int:
 def table_figures(devices: int) -> tuple[dict[str, object], dict[str, bool]]:
     """The 50k-device table figures (a child process from spawn to first paint)."""
     from ninja_desk.cache.store import LocalCache
-    from ninja_desk.ui.synthetic_cache import fill_cache
+    from ninja_desk.cache.synthetic import fill_cache
 
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()

@@ -43,11 +43,11 @@ def settle(seconds: float = 0.25) -> None:
 
 def demo_fleet(folder: Path, base_url: str) -> AppContext:
     """Sync the running simulator into a fresh cache and return a connected context."""
+    from ninja_desk.cache.synthetic import add_ticket
     from ninja_desk.ninjaone.session import open_api
     from ninja_desk.simulator.client import SimControl, SimControlError
     from ninja_desk.sync.engine import SyncEngine
     from ninja_desk.sync.remote_connect import LaunchRecord, record_in_cache_log
-    from ninja_desk.ui.synthetic_cache import add_ticket
 
     with SimControl(base_url) as sim:
         for device_id, severity in ((3, "CRITICAL"), (8, "CRITICAL"), (12, "MAJOR"),

@@ -2,7 +2,7 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots_views.py [out_dir]
 
-Demo data: a synthetic fleet in a temporary cache (ui/synthetic_cache.py) plus a migrated
+Demo data: a synthetic fleet in a temporary cache (cache/synthetic.py) plus a migrated
 SQLite PSA with a tenant, clients, mappings and rules, so every pane has something real in it.
 `SCREENSHOTS` is a list of (name, build(ctx) -> QWidget) that scripts/screenshots.py may import.
 """
@@ -46,7 +46,7 @@ class _MemorySecrets:
 
 def _decorate_cache(cache: LocalCache) -> None:
     """Tickets, decisions and a reset alert on top of the synthetic fleet."""
-    from ninja_desk.ui.synthetic_cache import add_ticket
+    from ninja_desk.cache.synthetic import add_ticket
 
     select = (
         "SELECT a.uid, a.device_id, a.message, a.severity, o.name AS org FROM alerts a"
@@ -208,7 +208,7 @@ def _demo_psa(folder: Path, cache: LocalCache) -> object:
 
 
 def demo_context(folder: Path, *, permissions: frozenset[str] = ALL_PERMISSIONS) -> AppContext:
-    from ninja_desk.ui.synthetic_cache import fill_cache
+    from ninja_desk.cache.synthetic import fill_cache
 
     cache = LocalCache(folder / "cache.sqlite3")
     fill_cache(cache, devices=400, orgs=8)

@@ -7,53 +7,49 @@ import json
 import sys
 from typing import Any
 
+from ninja_desk.cache.queries.devices import DeviceFilter, listing_query
 from ninja_desk.cli.common import CliError, demo_profile_hint, open_cache
 
-# The JSON contract scripts rely on: NinjaOne's own field names plus `deleted`.
-_SELECT = (
-    "SELECT d.id, d.organization_id AS organizationId, d.system_name AS systemName, "
-    "d.display_name AS displayName, d.node_class AS nodeClass, d.offline, "
-    "d.last_contact AS lastContact, d.deleted, d.name, o.name AS organizationName, "
-    "d.os_name AS osName, d.pending_os_patches AS pendingOsPatches, "
-    "d.failed_os_patches AS failedOsPatches, d.active_alerts AS activeAlerts "
-    "FROM devices d LEFT JOIN organizations o ON o.id = d.organization_id"
-)
+# Without a filter a script sees every device the cache knows, deleted ones included.
+_EVERYTHING = DeviceFilter(show_deleted=True)
+_WORDS: dict[str, dict[str, Any]] = {
+    "online": {"status": "online"},
+    "offline": {"status": "offline"},
+    "deleted": {"only_deleted": True},
+    "active": {"show_deleted": False},
+}
 
 
-def parse_filters(exprs: list[str]) -> tuple[str, dict[str, Any]]:
-    clauses: list[str] = []
-    params: dict[str, Any] = {}
-    for n, expr in enumerate(exprs):
-        expr = expr.strip()
-        if expr == "online":
-            clauses.append("d.offline = 0")
-        elif expr == "offline":
-            clauses.append("d.offline = 1")
-        elif expr == "deleted":
-            clauses.append("d.deleted = 1")
-        elif expr == "active":
-            clauses.append("d.deleted = 0")
-        elif "~" in expr and expr.split("~", 1)[0] == "name":
-            clauses.append(f"d.name LIKE :p{n}")
-            params[f"p{n}"] = f"%{expr.split('~', 1)[1]}%"
+def parse_filters(exprs: list[str]) -> DeviceFilter:
+    """`--filter` expressions (ANDed; a field given twice keeps the last) as the device list's
+    own filter, so the command and the desktop table select devices the same way."""
+    f = _EVERYTHING
+    for expr in (e.strip() for e in exprs):
+        if expr in _WORDS:
+            f = f.with_(**_WORDS[expr])
+        elif expr.startswith("name~"):
+            f = f.with_(name_contains=expr.split("~", 1)[1])
         elif "=" in expr:
             field, value = (s.strip() for s in expr.split("=", 1))
-            column = {"org": "d.organization_id", "class": "d.node_class", "id": "d.id"}.get(field)
-            if column is None:
+            if field == "class":
+                f = f.with_(node_class=value)
+            elif field in ("org", "id"):
+                if not value.isdigit():
+                    raise CliError(f"The filter '{expr}' needs a number after '{field}='.")
+                number = int(value)
+                f = f.with_(org_id=number) if field == "org" else f.with_(ids=(number,))
+            else:
                 raise CliError(f"Unknown filter field '{field}'; use org, class, id or name~.")
-            clauses.append(f"{column} = :p{n}")
-            params[f"p{n}"] = int(value) if field in ("org", "id") and value.isdigit() else value
         else:
             raise CliError(f"Cannot read the filter '{expr}'.")
-    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    return where, params
+    return f
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
-    where, params = parse_filters(args.filter)
+    sql, params = listing_query(parse_filters(args.filter))
     cache = open_cache(args)
     try:
-        rows = cache.rows(_SELECT + where + " ORDER BY d.id", **params)
+        rows = cache.rows(sql, **params)
     finally:
         cache.close()
     for row in rows:

@@ -15,6 +15,22 @@ ASSET_TYPES: tuple[str, ...] = (
     "unknown",
 )
 
+# Classes that run the NinjaOne agent: patch compliance is measured over them and they should
+# report an antivirus. The rest are NMS devices, cloud monitors and agentless VM guests/hosts.
+RMM_MANAGED_CLASSES: tuple[str, ...] = (
+    "WINDOWS_WORKSTATION",
+    "WINDOWS_SERVER",
+    "MAC",
+    "MAC_SERVER",
+    "LINUX_WORKSTATION",
+    "LINUX_SERVER",
+)
+
+
+def is_rmm_managed(node_class: str | None) -> bool:
+    return node_class in RMM_MANAGED_CLASSES
+
+
 NODE_CLASS_TO_ASSET_TYPE: dict[str, str] = {
     "WINDOWS_SERVER": "server",
     "WINDOWS_WORKSTATION": "workstation",

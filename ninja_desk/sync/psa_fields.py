@@ -16,6 +16,7 @@ import operator
 from dataclasses import dataclass, fields
 from typing import Any
 
+from ninja_desk.core.antivirus import AvVerdict, av_verdict
 from ninja_desk.core.device_identity import normalise_serial, stable_macs
 from ninja_desk.core.devices import Device, Volume
 from ninja_desk.core.inventory import AntivirusStatus
@@ -132,22 +133,18 @@ def os_type(os_name: str | None) -> str | None:
 
 
 def antivirus(av: AntivirusStatus | None) -> tuple[str, str | None]:
-    """(status, product): protected only when on and up to date; off or outdated is at_risk."""
+    """(status, product) in Alga's words: protected, at_risk, or unknown. The verdict is
+    `core.antivirus`'s, the desktop's too; Alga has no word for "none installed", so a managed
+    device without antivirus is unknown here while the desktop lists it as an issue."""
     if av is None:
         return "unknown", None
-    state = (av.product_state or "").upper()
-    definitions = (av.definition_status or "").upper()
-    if state == "ON" and definitions == "UP_TO_DATE":
-        status = "protected"
-    elif state in {"OFF", "DISABLED", "EXPIRED", "SNOOZED"} or definitions in {
-        "OUT_OF_DATE",
-        "OUTDATED",
-        "EXPIRED",
-    }:
-        status = "at_risk"
-    else:
-        status = "unknown"
-    return status, av.product_name
+    # Missing and not-expected both read "unknown" here, so the class does not matter.
+    verdict = av_verdict(av.product_name, av.product_state, av.definition_status, None)
+    if verdict is AvVerdict.PROTECTED:
+        return "protected", av.product_name
+    if verdict in (AvVerdict.OFF, AvVerdict.OUTDATED):
+        return "at_risk", av.product_name
+    return "unknown", av.product_name
 
 
 def disk_usage(volumes: list[Volume]) -> list[dict[str, Any]]:

@@ -37,11 +37,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ninja_desk.cache.queries.search import SearchHit
 from ninja_desk.ui.a11y import named
 from ninja_desk.ui.bridge import ALERTS, SYNC, UiBridge
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.formatting import ago
-from ninja_desk.ui.global_search import SearchHit
 from ninja_desk.ui.icons import app_icon
 from ninja_desk.ui.notifier import (
     CRITICAL_ALERTS_SQL,

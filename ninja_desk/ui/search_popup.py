@@ -10,8 +10,8 @@ from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from ninja_desk.cache.queries.search import SearchHit, search_cache
 from ninja_desk.cache.store import LocalCache
-from ninja_desk.ui.global_search import SearchHit, search_cache
 from ninja_desk.ui.widgets.search_line import SearchLineEdit
 
 _KIND_TITLES = {"device": "Device", "client": "Client", "alert": "Alert", "ticket": "Ticket"}

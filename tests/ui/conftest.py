@@ -13,9 +13,9 @@ import pytest
 from PySide6.QtCore import QStandardPaths
 
 from ninja_desk.cache.store import LocalCache
+from ninja_desk.cache.synthetic import fill_cache
 from ninja_desk.settings import Settings
 from ninja_desk.ui.context import AppContext
-from ninja_desk.ui.synthetic_cache import fill_cache
 
 
 @pytest.fixture(autouse=True)

@@ -7,13 +7,13 @@ import pytest
 from PySide6.QtCore import Qt
 
 from ninja_desk.cache.queries import clients as cq
+from ninja_desk.cache.synthetic import add_ticket
 from ninja_desk.ui.main_window import MainWindow
 from ninja_desk.ui.models.client_models import (
     ClientDevicesModel,
     ClientListModel,
     ClientTicketsModel,
 )
-from ninja_desk.ui.synthetic_cache import add_ticket
 
 
 def _busiest_org(ctx) -> int:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from ninja_desk.cache.synthetic import add_ticket
 from ninja_desk.psa.permissions import ACT_ALERTS, CREATE_TICKETS
 from ninja_desk.sync.remote_connect import launches_in_cache
 from ninja_desk.ui.models.device_detail_models import (
@@ -10,7 +11,6 @@ from ninja_desk.ui.models.device_detail_models import (
     DeviceSoftwareModel,
     DeviceTicketModel,
 )
-from ninja_desk.ui.synthetic_cache import add_ticket
 from ninja_desk.ui.views.device_detail import NO_ALERT_SERVICE, NO_PSA, DeviceDetail
 
 

@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QTableView
 
-from ninja_desk.ui import device_query as q
+from ninja_desk.cache.queries import devices as q
+from ninja_desk.cache.synthetic import fill_cache
 from ninja_desk.ui.models.device_table_model import DeviceTableModel
-from ninja_desk.ui.synthetic_cache import fill_cache
 from ninja_desk.ui.views.devices_view import DevicesView
 
 
@@ -21,6 +21,13 @@ def view(qtbot, ctx) -> DevicesView:
     widget.resize(1300, 700)
     widget.show()
     return widget
+
+
+# The classes that run the NinjaOne agent, written out so the test does not trust the code.
+AGENT_CLASSES = (
+    "('WINDOWS_WORKSTATION', 'WINDOWS_SERVER', 'MAC', 'MAC_SERVER', 'LINUX_WORKSTATION',"
+    " 'LINUX_SERVER')"
+)
 
 
 def loaded(view: DevicesView) -> list[dict[str, Any]]:
@@ -58,8 +65,8 @@ def test_default_view_hides_deleted_and_counts(view: DevicesView, ctx, qtbot) ->
         ({"status": "online"}, "d.deleted = 0 AND d.offline = 0"),
         ({"status": "offline"}, "d.deleted = 0 AND d.offline = 1"),
         ({"status": "unknown"}, "d.deleted = 0 AND d.offline IS NULL"),
-        ({"rmm_managed": True}, f"d.deleted = 0 AND d.node_class IN {q._MANAGED_SQL}"),
-        ({"rmm_managed": False}, f"d.deleted = 0 AND d.node_class NOT IN {q._MANAGED_SQL}"),
+        ({"rmm_managed": True}, f"d.deleted = 0 AND d.node_class IN {AGENT_CLASSES}"),
+        ({"rmm_managed": False}, f"d.deleted = 0 AND d.node_class NOT IN {AGENT_CLASSES}"),
         ({"org_id": 3}, "d.deleted = 0 AND d.organization_id = 3"),
         ({"node_class": "WINDOWS_SERVER"}, "d.deleted = 0 AND d.node_class = 'WINDOWS_SERVER'"),
         ({"has_alerts": True}, "d.deleted = 0 AND d.active_alerts > 0"),

@@ -123,7 +123,7 @@ def test_ctrl_k_search_finds_and_enter_opens_a_device(window: MainWindow, qtbot,
 
 
 def test_search_covers_clients_alerts_and_tickets(window: MainWindow, qtbot, ctx) -> None:
-    from ninja_desk.ui.synthetic_cache import add_ticket
+    from ninja_desk.cache.synthetic import add_ticket
 
     add_ticket(ctx.cache, "tk-1", 1, number="T-4242", title="Printer jam")
     popup = window.search_popup

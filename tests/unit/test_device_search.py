@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from ninja_desk.cache.queries.devices import SELECT_SQL, DeviceFilter, where_clause
 from ninja_desk.cache.store import LocalCache
-from ninja_desk.ui.device_query import SELECT_SQL, DeviceFilter, where_clause
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from ninja_desk.cache.queries import clients as cq
 from ninja_desk.cache.queries import patches as pq
 from ninja_desk.cache.schema import DEVICE_FIELD_COLUMNS
 from ninja_desk.cache.store import LocalCache
-from ninja_desk.ui.synthetic_cache import fill_cache
+from ninja_desk.cache.synthetic import fill_cache
 
 NOW = time.time()
 

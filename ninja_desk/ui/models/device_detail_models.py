@@ -6,8 +6,8 @@ from typing import Any
 
 from PySide6.QtGui import QColor
 
+from ninja_desk.cache.queries.devices import like_pattern
 from ninja_desk.cache.store import LocalCache
-from ninja_desk.ui.device_query import like_pattern
 from ninja_desk.ui.formatting import ago, size_text, when
 from ninja_desk.ui.theme import BAD, SEVERITY_COLORS, WARN
 from ninja_desk.ui.widgets.sql_table_model import SqlPagedTableModel

@@ -1,4 +1,4 @@
-"""The device table: a thin adapter over `device_query` (SQLite sorts, filters and pages)."""
+"""The device table: a thin adapter over `cache.queries.devices` (SQLite sorts, filters, pages)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Any
 
 from PySide6.QtGui import QColor
 
+from ninja_desk.cache.queries import devices as q
 from ninja_desk.cache.store import LocalCache
+from ninja_desk.core.antivirus import ISSUES, AvVerdict, av_verdict, verdict_text
 from ninja_desk.core.severity import SEVERITIES
-from ninja_desk.ui import device_query as q
 from ninja_desk.ui.formatting import ago, node_class_text, status_text, when
 from ninja_desk.ui.theme import BAD, SEVERITY_COLORS, STATUS_COLORS, WARN
 from ninja_desk.ui.widgets.sql_table_model import SqlPagedTableModel
@@ -65,7 +66,8 @@ class DeviceTableModel(SqlPagedTableModel):
         if key in ("pending", "failed"):
             return str(row[key] or 0) if row[key] else ""
         if key == "av":
-            return _av_text(row)
+            verdict = _verdict(row)
+            return verdict_text(verdict, row["av_state"])
         if key == "active_alerts":
             n = row["active_alerts"]
             if not n:
@@ -81,7 +83,7 @@ class DeviceTableModel(SqlPagedTableModel):
             return self._bad
         if key == "active_alerts" and row["active_alerts"]:
             return self._colors.get(SEVERITIES[row["max_alert_severity"]])
-        if key == "av" and _av_text(row) not in ("On", ""):
+        if key == "av" and _verdict(row) in ISSUES:
             return self._warn
         return None
 
@@ -99,12 +101,7 @@ class DeviceTableModel(SqlPagedTableModel):
         return None
 
 
-def _av_text(row: dict[str, Any]) -> str:
-    if not row["av_product"]:
-        return ""
-    state = (row["av_state"] or "").upper()
-    if state not in ("ON", "ENABLED"):
-        return state.title() or "Unknown"
-    if (row["av_definition_status"] or "").upper() in ("OUT_OF_DATE", "OUTDATED"):
-        return "Outdated"
-    return "On"
+def _verdict(row: dict[str, Any]) -> AvVerdict:
+    return av_verdict(
+        row["av_product"], row["av_state"], row["av_definition_status"], row["node_class"]
+    )

@@ -22,39 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ninja_desk.cache.queries.fleet import ALERTS_SQL, CLIENTS_SQL, STATS_SQL
 from ninja_desk.ui.a11y import named
 from ninja_desk.ui.context import AppContext
-from ninja_desk.ui.device_query import AV_MISSING_SQL, AV_OFF_SQL, AV_OUTDATED_SQL
 from ninja_desk.ui.theme import BAD, GOOD, MUTED, SEVERITY_COLORS, WARN
 from ninja_desk.ui.widgets.charts import BarChart, ChartItem, DonutChart
-
-STATS_SQL = (
-    "SELECT count(*) AS total, "
-    "coalesce(sum(d.offline = 0), 0) AS online, coalesce(sum(d.offline = 1), 0) AS offline, "
-    "coalesce(sum(d.offline IS NULL), 0) AS unknown, "
-    "coalesce(sum(d.pending_os_patches > 0), 0) AS os_pending, "
-    "coalesce(sum(d.failed_os_patches > 0), 0) AS os_failed, "
-    "coalesce(sum(d.pending_software_patches > 0), 0) AS sw_pending, "
-    "coalesce(sum(d.failed_software_patches > 0), 0) AS sw_failed, "
-    f"coalesce(sum({AV_OFF_SQL}), 0) AS av_off, "
-    f"coalesce(sum({AV_OUTDATED_SQL}), 0) AS av_outdated, "
-    f"coalesce(sum({AV_MISSING_SQL}), 0) AS av_missing, "
-    "coalesce(sum(d.last_contact IS NULL OR d.last_contact < :stale_before), 0) AS stale "
-    "FROM devices d WHERE d.deleted = 0"
-)
-ALERTS_SQL = (
-    "SELECT upper(coalesce(severity, 'NONE')) AS severity, count(*) AS n FROM alerts "
-    "WHERE status = 'TRIGGERED' GROUP BY 1"
-)
-CLIENTS_SQL = (
-    "SELECT o.id, o.name, count(*) AS devices, coalesce(sum(d.offline = 1), 0) AS offline, "
-    "coalesce(sum(d.active_alerts > 0), 0) AS alerting, "
-    "coalesce(sum(d.failed_os_patches + d.failed_software_patches > 0), 0) AS failed, "
-    "coalesce(sum(d.offline = 1 OR d.active_alerts > 0 "
-    "  OR d.failed_os_patches + d.failed_software_patches > 0), 0) AS attention "
-    "FROM devices d JOIN organizations o ON o.id = d.organization_id WHERE d.deleted = 0 "
-    "GROUP BY o.id ORDER BY attention DESC, o.name LIMIT :n"
-)
 
 
 class _Card(QFrame):

@@ -1,8 +1,8 @@
 """Devices: the fleet table (SQL-sorted, filtered and paged) with the detail panel beside it.
 
-Filters and the debounced search turn into a `DeviceFilter`, which `device_query` turns into
-WHERE clauses; the model pages 300 rows at a time. The "N devices" count runs on a worker so a
-keystroke costs one page query on the GUI thread.
+Filters and the debounced search turn into a `DeviceFilter`, which `cache.queries.devices`
+turns into WHERE clauses; the model pages 300 rows at a time. The "N devices" count runs on a
+worker so a keystroke costs one page query on the GUI thread.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ninja_desk.ui import device_query as q
+from ninja_desk.cache.queries import devices as q
 from ninja_desk.ui.a11y import named
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.device_actions.wiring import TableActions
@@ -206,15 +206,11 @@ class DevicesView(QWidget):
         current_class = self.class_combo.currentData()
         self.client_combo.clear()
         self.client_combo.addItem("All clients", None)
-        for org in self.ctx.cache.rows(
-            "SELECT id, name FROM organizations WHERE deleted = 0 ORDER BY name COLLATE NOCASE"
-        ):
+        for org in self.ctx.cache.rows(q.CLIENT_CHOICES_SQL):
             self.client_combo.addItem(org["name"], org["id"])
         self.class_combo.clear()
         self.class_combo.addItem("All classes", None)
-        for row in self.ctx.cache.rows(
-            "SELECT DISTINCT node_class FROM devices ORDER BY node_class"
-        ):
+        for row in self.ctx.cache.rows(q.NODE_CLASSES_SQL):
             self.class_combo.addItem(node_class_text(row["node_class"]), row["node_class"])
         self._select_data(self.client_combo, current_org)
         self._select_data(self.class_combo, current_class)
@@ -352,9 +348,7 @@ class DevicesView(QWidget):
             row = self.model.row_of_key(int(device_id))
         if row < 0:
             # Filtered out: show just that device (deleted too, if it is) until filters change.
-            deleted = bool(
-                self.ctx.cache.scalar("SELECT deleted FROM devices WHERE id = :i", i=int(device_id))
-            )
+            deleted = bool(self.ctx.cache.scalar(q.IS_DELETED_SQL, i=int(device_id)))
             self.apply_filter({"ids": [int(device_id)], "show_deleted": deleted})
             row = self.model.row_of_key(int(device_id))
         if row >= 0:

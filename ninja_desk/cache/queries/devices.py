@@ -1,7 +1,8 @@
-"""The device table's SQL: filters, free-text search and ORDER BY, built from plain values.
+"""The device list's SQL: filters, free-text search and ORDER BY, built from plain values.
 
-No Qt here, so the query logic is testable without a QApplication. Every filter maps to a
-WHERE clause on the denormalised `devices` columns; sorting happens in SQLite (design.md §5).
+The desktop's device table and `ninja-desk devices` both filter through `DeviceFilter` and
+`where_clause`. Every filter maps to a WHERE clause on the denormalised `devices` columns;
+sorting and paging happen in SQLite (design.md §5).
 """
 
 from __future__ import annotations
@@ -10,24 +11,16 @@ import time
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-# Classes that run the NinjaOne agent (the rest are NMS, cloud monitors or agentless guests).
-RMM_MANAGED_CLASSES: tuple[str, ...] = (
-    "WINDOWS_WORKSTATION",
-    "WINDOWS_SERVER",
-    "MAC",
-    "MAC_SERVER",
-    "LINUX_WORKSTATION",
-    "LINUX_SERVER",
-)
-_MANAGED_SQL = "(" + ",".join(f"'{c}'" for c in RMM_MANAGED_CLASSES) + ")"
+from ninja_desk.cache.queries.fleet_rules import av_in_sql, managed_sql
+from ninja_desk.core.antivirus import ISSUES, AvVerdict
 
-# Antivirus verdicts, shared by the device filter and the dashboard.
-AV_OFF_SQL = (
-    "(d.av_product IS NOT NULL AND upper(coalesce(d.av_state, '')) NOT IN ('ON', 'ENABLED'))"
-)
-AV_OUTDATED_SQL = "(upper(coalesce(d.av_definition_status, '')) IN ('OUT_OF_DATE', 'OUTDATED'))"
-AV_MISSING_SQL = f"(d.av_product IS NULL AND d.node_class IN {_MANAGED_SQL})"
-AV_ISSUE_SQL = f"({AV_OFF_SQL} OR {AV_OUTDATED_SQL} OR {AV_MISSING_SQL})"
+# The antivirus filters name verdicts of `core.antivirus`; "issue" is its ISSUES set.
+AV_FILTERS: dict[str, frozenset[AvVerdict]] = {
+    "issue": ISSUES,
+    "off": frozenset({AvVerdict.OFF}),
+    "outdated": frozenset({AvVerdict.OUTDATED}),
+    "missing": frozenset({AvVerdict.MISSING}),
+}
 
 PATCH_FILTERS: dict[str, str] = {
     "compliant": "(d.pending_os_patches + d.failed_os_patches + d.pending_software_patches"
@@ -38,12 +31,6 @@ PATCH_FILTERS: dict[str, str] = {
     "os_failed": "d.failed_os_patches > 0",
     "sw_pending": "d.pending_software_patches > 0",
     "sw_failed": "d.failed_software_patches > 0",
-}
-AV_FILTERS: dict[str, str] = {
-    "issue": AV_ISSUE_SQL,
-    "off": AV_OFF_SQL,
-    "outdated": AV_OUTDATED_SQL,
-    "missing": AV_MISSING_SQL,
 }
 STATUS_FILTERS: dict[str, str] = {
     "online": "d.offline = 0",
@@ -117,6 +104,8 @@ class DeviceFilter:
     av: str | None = None  # an AV_FILTERS key
     not_seen_days: int | None = None
     show_deleted: bool = False
+    only_deleted: bool = False
+    name_contains: str = ""  # the name alone (scripts), unlike `search`
     ids: tuple[int, ...] | None = None
     search: str = ""
 
@@ -143,14 +132,16 @@ def like_pattern(text: str) -> str:
 def where_clause(f: DeviceFilter, now: float | None = None) -> tuple[str, dict[str, Any]]:
     parts: list[str] = []
     params: dict[str, Any] = {}
-    if not f.show_deleted:
+    if f.only_deleted:
+        parts.append("d.deleted = 1")
+    elif not f.show_deleted:
         parts.append("d.deleted = 0")
     if f.status in STATUS_FILTERS:
         parts.append(STATUS_FILTERS[f.status])
     if f.rmm_managed is True:
-        parts.append(f"d.node_class IN {_MANAGED_SQL}")
+        parts.append(managed_sql())
     elif f.rmm_managed is False:
-        parts.append(f"d.node_class NOT IN {_MANAGED_SQL}")
+        parts.append(f"NOT {managed_sql()}")
     if f.org_id is not None:
         parts.append("d.organization_id = :org_id")
         params["org_id"] = int(f.org_id)
@@ -167,10 +158,13 @@ def where_clause(f: DeviceFilter, now: float | None = None) -> tuple[str, dict[s
     if f.patch in PATCH_FILTERS:
         parts.append(PATCH_FILTERS[f.patch])
     if f.av in AV_FILTERS:
-        parts.append(AV_FILTERS[f.av])
+        parts.append(av_in_sql(AV_FILTERS[f.av]))
     if f.not_seen_days:
         parts.append("(d.last_contact IS NULL OR d.last_contact < :seen_before)")
         params["seen_before"] = (now if now is not None else time.time()) - f.not_seen_days * 86400
+    if f.name_contains:
+        parts.append("d.name LIKE :name ESCAPE '\\'")
+        params["name"] = like_pattern(f.name_contains)
     if f.ids is not None:
         parts.append("d.id IN (" + (",".join(str(int(i)) for i in f.ids) or "NULL") + ")")
     text = f.search.strip()
@@ -234,3 +228,28 @@ def page_query(
         sql + order_clause(column, descending) + " LIMIT :_limit OFFSET :_offset",
         {**params, "_limit": int(limit), "_offset": int(offset)},
     )
+
+
+# The filter bar's choices, and whether one device is deleted (to show it when filtered out).
+CLIENT_CHOICES_SQL = (
+    "SELECT id, name FROM organizations WHERE deleted = 0 ORDER BY name COLLATE NOCASE"
+)
+NODE_CLASSES_SQL = "SELECT DISTINCT node_class FROM devices ORDER BY node_class"
+IS_DELETED_SQL = "SELECT deleted FROM devices WHERE id = :i"
+
+# The JSON contract scripts rely on (`ninja-desk devices --json`): NinjaOne's own field names
+# plus `deleted`.
+LISTING_SQL = (
+    "SELECT d.id, d.organization_id AS organizationId, d.system_name AS systemName, "
+    "d.display_name AS displayName, d.node_class AS nodeClass, d.offline, "
+    "d.last_contact AS lastContact, d.deleted, d.name, o.name AS organizationName, "
+    "d.os_name AS osName, d.pending_os_patches AS pendingOsPatches, "
+    "d.failed_os_patches AS failedOsPatches, d.active_alerts AS activeAlerts "
+    "FROM devices d LEFT JOIN organizations o ON o.id = d.organization_id"
+)
+
+
+def listing_query(f: DeviceFilter, now: float | None = None) -> tuple[str, dict[str, Any]]:
+    """Every device the filter keeps, in id order, with the script-facing column names."""
+    where, params = where_clause(f, now)
+    return LISTING_SQL + where + " ORDER BY d.id", params

@@ -11,12 +11,14 @@ import json
 import random
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection
 
 from ninja_desk.cache import writes
 from ninja_desk.cache.schema import DEVICE_FIELD_COLUMNS
 from ninja_desk.cache.store import LocalCache
+from ninja_desk.core.severity import severity_rank
 
 CLASSES = (
     ("WINDOWS_WORKSTATION", "Windows 11 Pro", 55),
@@ -119,11 +121,11 @@ def fill_cache(
         node_class, os_name, _w = rng.choices(CLASSES, weights)[0]
         org_id = rng.randint(1, orgs)
         name = f"{PREFIX[node_class]}-{org_rows[org_id - 1][1][:3].upper()}-{n:05d}"
-        offline = 1 if rng.random() < 0.18 else 0
+        offline: int | None = 1 if rng.random() < 0.18 else 0
         if rng.random() < 0.02:
             offline = None
         last_contact = now - (rng.uniform(0, 600) if not offline else rng.uniform(3600, 60 * 86400))
-        values = {c: None for c in DEVICE_FIELD_COLUMNS}
+        values: dict[str, Any] = dict.fromkeys(DEVICE_FIELD_COLUMNS)
         values.update(
             id=n,
             uid=f"uid-{n}",
@@ -259,11 +261,10 @@ def fill_cache(
             if av_product:
                 av_rows.append((n, av_product, av_state, av_defs, "7.9", now - 3600))
 
-    rank = {"CRITICAL": 4, "MAJOR": 3, "MODERATE": 2, "MINOR": 1}
     counts: dict[int, tuple[int, int]] = {}
     for alert in alerts:
-        n, sev = counts.get(alert[1], (0, 0))
-        counts[alert[1]] = (n + 1, max(sev, rank[alert[3]]))
+        seen, worst = counts.get(alert[1], (0, 0))
+        counts[alert[1]] = (seen + 1, max(worst, severity_rank(alert[3])))
 
     def write(conn: Connection) -> None:
         conn.exec_driver_sql(

@@ -1,11 +1,11 @@
-"""Ctrl+K search across the cache: devices, clients, alerts and tickets (SQL LIKE, no Qt)."""
+"""Ctrl+K search across the cache: devices, clients, alerts and tickets (SQL LIKE)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ninja_desk.cache.queries.devices import like_pattern
 from ninja_desk.cache.store import LocalCache
-from ninja_desk.ui.device_query import like_pattern
 
 
 @dataclass(frozen=True, slots=True)
