@@ -16,12 +16,13 @@ alert tickets either.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,7 @@ class DesktopPsa:
                 s.permission_cache = self.permissions()
             yield s
 
-    def session(self):  # type: ignore[no-untyped-def]
+    def session(self) -> AbstractContextManager[TenantSession]:
         return self.tenant_session()
 
     def reidentify(self, api_key: str | None) -> Identity:
@@ -275,7 +276,8 @@ class DesktopAgent:
         # Tickets people make or change in the PSA reach this desktop's offline view.
         self.agent.scheduler.every("psa-mirror", 60.0, self._mirror, first_delay=1.0)
         self.started_at = time.time()
-        self.task: Any = None  # the asyncio task running `run()`, set by whoever starts it
+        # The asyncio task running `run()`, set by whoever starts it.
+        self.task: asyncio.Task[None] | None = None
 
     async def _mirror(self) -> None:
         if await self.mirror.run_once():

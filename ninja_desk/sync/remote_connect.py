@@ -11,6 +11,7 @@ cache's activity log.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import logging
@@ -264,19 +265,30 @@ class RemoteConnect:
             device_name=str(device.get("name") or device["id"]),
             ticket_id=ticket_id,
         )
-        self.last_record_error: str | None = None
+        self.last_record_error = None
         if self.record_launch is not None:
             # The session is already open; a PSA hiccup must not turn it into an error.
             try:
-                result = self.record_launch(record)
-                if isinstance(result, Awaitable):
-                    await result
+                await self._record(self.record_launch, record)
             except Exception as exc:
                 log.warning("Recording the remote session in the PSA failed: %s", exc)
                 self.last_record_error = str(exc) or type(exc).__name__
         if self.cache is not None:
             await self.cache.write(record_in_cache_log, record)
         return url
+
+    @staticmethod
+    async def _record(
+        record_launch: Callable[[LaunchRecord], Awaitable[None] | None], record: LaunchRecord
+    ) -> None:
+        """A plain recorder writes to the PSA database (a network round trip, a freeze against
+        a dead server): it runs on a worker thread, never on the loop the window shares."""
+        if inspect.iscoroutinefunction(record_launch):
+            await record_launch(record)
+            return
+        result = await asyncio.to_thread(record_launch, record)
+        if inspect.isawaitable(result):
+            await result
 
     @staticmethod
     def describe(record: LaunchRecord) -> dict[str, Any]:

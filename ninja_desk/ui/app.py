@@ -51,51 +51,122 @@ def build_context(data_dir: Path | None = None, demo: DemoHandles | None = None)
         from ninja_desk.psa.permissions import ALL_PERMISSIONS
 
         ctx.permissions = ALL_PERMISSIONS  # the demo user is the admin of its own sandbox
-    attach_psa(ctx)
+    # The PSA is opened once the window shows (attach_psa_in_background): migrations and
+    # the identity lookup must not hold the first paint, nor freeze against a dead server.
     from ninja_desk.ui.settings.ninjaone_link import ensure_link
 
     ensure_link(ctx)  # one status object for the badge, the status bar and the token provider
     return ctx
 
 
-def attach_psa(ctx: AppContext) -> None:
-    """PSA handle, rights, alert actions and the in-process agent, when a PSA is configured.
+@dataclass
+class OpenedPsa:
+    """What `open_psa` found, handed from the worker thread to the UI thread."""
 
-    Any failure leaves the app on the local cache with the reason logged and shown in Settings:
-    a PSA database that is down must never keep the technician from the fleet view.
+    psa: Any  # a DesktopPsa
+    permissions: frozenset[str]
+    base_url: str
+    relay_token: str | None
+
+
+def open_psa(settings: Settings) -> OpenedPsa | None:
+    """The configured PSA as this desktop's user, or None when none is configured.
+
+    Blocking — Alembic migrations of the embedded file, the identity lookup, the rights query
+    and a keyring read — so the app runs it on a worker (`attach_psa_in_background`): against
+    an unreachable database each of them waits for a network timeout.
     """
-    if not ctx.settings.psa_url:
-        return
+    if not settings.psa_url:
+        return None
     from ninja_desk.ninjaone.regions import base_url_for
-    from ninja_desk.sync.desktop_runtime import DesktopAgent, local_user_name, open_desktop_psa
+    from ninja_desk.sync.desktop_runtime import local_user_name, open_desktop_psa
 
-    try:
-        base_url = base_url_for(ctx.settings.region, ctx.settings.custom_base_url)
-        ctx.psa = open_desktop_psa(ctx.settings, base_url, user_name=local_user_name())
-        if ctx.psa is None:
-            return
-        # Rights come from the Alga user of the API key; without one the desktop only looks.
-        ctx.permissions = ctx.psa.permissions()
-        if ctx.psa.read_only_reason:
-            log.warning("%s", ctx.psa.read_only_reason)
-    except Exception as exc:
-        log.warning("Starting without the PSA database (%s); fix it under Settings.", exc)
-        ctx.psa = None
+    base_url = base_url_for(settings.region, settings.custom_base_url)
+    psa = open_desktop_psa(settings, base_url, user_name=local_user_name())
+    if psa is None:
+        return None
+    # Rights come from the Alga user of the API key; without one the desktop only looks.
+    permissions = psa.permissions()
+    if psa.read_only_reason:
+        log.warning("%s", psa.read_only_reason)
+    return OpenedPsa(psa, permissions, base_url, relay_token())
+
+
+def install_psa(ctx: AppContext, opened: OpenedPsa | None) -> None:
+    """On the UI thread: the opened PSA, its rights, alert actions and the in-process agent."""
+    if opened is None:
         return
+    from ninja_desk.sync.desktop_runtime import DesktopAgent
+
+    ctx.psa = opened.psa
+    ctx.permissions = opened.permissions
     if ctx.sync is None:
         return
-    ctx.background = DesktopAgent(
+    background = DesktopAgent(
         cache=ctx.cache,
         engine=ctx.sync,
-        psa=ctx.psa,
+        psa=opened.psa,
         settings=ctx.settings,
         data_dir=ctx.data_dir,
-        ninjaone_url=base_url,
-        relay_token=relay_token(),
+        ninjaone_url=opened.base_url,
+        relay_token=opened.relay_token,
         on_changed=lambda: None,
         on_relay_state=lambda _state: None,
     )
-    ctx.alerts = ctx.background.alerts
+    ctx.background = background
+    ctx.alerts = background.alerts
+
+
+def psa_unavailable_sentence(exc: BaseException) -> str:
+    """One sentence: the driver's own first line (SQLAlchemy wraps it with its class name
+    and a link to its docs), what the window does meanwhile, and where to fix it."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    detail = lines[0].rstrip(".") if lines else type(cause).__name__
+    return (
+        f"The PSA database is not available ({detail}); NinjaDesk shows the local cache. "
+        "Check it under Settings → Integrations."
+    )
+
+
+def attach_psa(ctx: AppContext) -> None:
+    """Blocking attach, for callers without a window (benchmarks, scripts).
+
+    A failure leaves the app on the local cache with the reason logged: a PSA database that
+    is down must never keep the technician from the fleet view.
+    """
+    try:
+        install_psa(ctx, open_psa(ctx.settings))
+    except Exception as exc:
+        log.warning("Starting without the PSA database (%s); fix it under Settings.", exc)
+
+
+def attach_psa_in_background(
+    ctx: AppContext, window: Any, loop: asyncio.AbstractEventLoop | None = None
+) -> None:
+    """Open the PSA on a worker; the window works on the cache meanwhile and learns of the
+    PSA (rights, alert actions, agent) when it answers, or reads one sentence if it fails."""
+    from ninja_desk.ui.settings.background import run_job
+
+    if not ctx.settings.psa_url or ctx.psa is not None or getattr(window, "_psa_opening", False):
+        return
+    window._psa_opening = True
+    settings = ctx.settings
+
+    def done(opened: OpenedPsa | None) -> None:
+        window._psa_opening = False
+        if ctx.psa is None:
+            install_psa(ctx, opened)
+        if loop is not None:
+            start_background(ctx, window, loop)
+        window.bridge.cache_changed()
+
+    def failed(exc: BaseException) -> None:
+        window._psa_opening = False
+        log.warning("Starting without the PSA database (%s); fix it under Settings.", exc)
+        post_notice(window, psa_unavailable_sentence(exc))
+
+    run_job(window, lambda: open_psa(settings), done, failed)
 
 
 def start_background(ctx: AppContext, window: Any, loop: asyncio.AbstractEventLoop) -> None:
@@ -118,7 +189,7 @@ def apply_new_settings(ctx: AppContext, window: Any, loop: asyncio.AbstractEvent
         )
     window.set_notifications_paused(ctx.settings.notifications_paused)
     if ctx.psa is None:
-        attach_psa(ctx)
+        attach_psa_in_background(ctx, window, loop)
     start_background(ctx, window, loop)
     window.bridge.cache_changed()
     # A new relay URL or endpoint secret: NinjaOne must post to it (a no-op when it already does).
@@ -206,82 +277,6 @@ def settle_start_up_objects() -> None:
     """
     gc.collect()
     gc.freeze()
-
-
-FATAL_TITLE = "NinjaDesk cannot start"
-FAULT_TITLE = "NinjaDesk cannot use its data folder"
-
-
-class FaultDialogs:
-    """A data-folder fault (CacheReadOnly, CacheDiskFull, CacheBusy...) that escapes a slot or
-    a task while the app runs: its sentence in a dialog instead of a traceback on stderr.
-
-    Not modal and one per sentence while it is open: a full disk fails every write, and the
-    technician should read it once, free space, and carry on (reading the cache still works).
-    """
-
-    def __init__(self, window: Any) -> None:
-        self.window = window
-        self.boxes: dict[str, Any] = {}
-        self._previous: Any = None
-
-    def show(self, exc: BaseException) -> None:
-        import shiboken6
-        from PySide6.QtCore import Qt
-        from PySide6.QtWidgets import QMessageBox
-
-        text = str(exc)
-        log.error("%s", text)
-        box = self.boxes.get(text)
-        if box is not None and shiboken6.isValid(box) and box.isVisible():
-            return
-        box = QMessageBox(
-            QMessageBox.Icon.Warning, FAULT_TITLE, text, QMessageBox.StandardButton.Close,
-            self.window,
-        )  # fmt: skip
-        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.boxes[text] = box
-        box.open()  # never exec(): the loop keeps running (design.md §5)
-
-    def _excepthook(self, kind: Any, exc: BaseException, tb: Any) -> None:
-        if isinstance(exc, DataDirUnavailable):
-            self.show(exc)
-        else:
-            self._previous(kind, exc, tb)
-
-    def _loop_handler(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        exc = context.get("exception")
-        if isinstance(exc, DataDirUnavailable):
-            self.show(exc)
-        else:
-            loop.default_exception_handler(context)
-
-    def install(self, loop: asyncio.AbstractEventLoop | None = None) -> FaultDialogs:
-        self._previous = sys.excepthook
-        sys.excepthook = self._excepthook
-        if loop is not None:
-            loop.set_exception_handler(self._loop_handler)
-        return self
-
-    def uninstall(self) -> None:
-        if self._previous is not None and sys.excepthook == self._excepthook:
-            sys.excepthook = self._previous
-
-
-def show_fatal(sentence: str) -> None:
-    """The reason NinjaDesk cannot go on, in a dialog (a desktop start shows no terminal).
-
-    Modal on purpose: it runs before the window and the loop exist, and the app exits after.
-    """
-    from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QMessageBox
-
-    box = QMessageBox(
-        QMessageBox.Icon.Critical, FATAL_TITLE, sentence, QMessageBox.StandardButton.Close
-    )
-    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # copy the path
-    box.exec()
 
 
 def open_first_run_wizard(ctx: AppContext, window: Any, loop: asyncio.AbstractEventLoop) -> Any:
@@ -387,9 +382,12 @@ def run_app(
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    from ninja_desk.ui.diagnostics import show_fatal, start_diagnostics
     from ninja_desk.ui.icons import app_icon
     from ninja_desk.ui.theme import follow_system_theme
 
+    # This run's log file, redaction and Qt's messages: before Qt or start-up can say anything.
+    diagnostics = start_diagnostics(data_dir)
     app = QApplication.instance() or QApplication(argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("NinjaDesk")
@@ -401,22 +399,24 @@ def run_app(
         ctx = build_context(data_dir, demo)
     except DataDirUnavailable as exc:  # CacheReadOnly, CacheDiskFull, CacheBusy, the folder
         log.error("NinjaDesk cannot start: %s", exc)
-        show_fatal(str(exc))
+        show_fatal(str(exc), diagnostics.log_path)
         if demo is not None and demo.stop is not None:
             demo.stop()
+        diagnostics.close()
         return 1
     window = build_main_window(ctx)
     # With a tray the app lives on after the window closes; quit from the tray menu.
     app.setQuitOnLastWindowClosed(not (window.tray.available and ctx.settings.keep_running_in_tray))
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    faults = FaultDialogs(window).install(loop)
+    diagnostics.attach(window, loop)  # an error that escapes a slot or task: a dialog, logged
     closing = asyncio.Event()
     app.aboutToQuit.connect(closing.set)
     window.show()
     if ctx.sync is not None and ctx.settings.auto_sync:
         loop.call_soon(window.start_sync)
     loop.call_soon(after_start, ctx, window)
+    loop.call_soon(attach_psa_in_background, ctx, window, loop)
     start_background(ctx, window, loop)
     window.settings_changed.connect(lambda: apply_new_settings(ctx, window, loop))
     if not ctx.settings.first_run_done and not ctx.settings.demo:
@@ -425,13 +425,13 @@ def run_app(
         with loop:
             loop.run_until_complete(closing.wait())
     finally:
-        faults.uninstall()
         if ctx.background is not None:
             ctx.background.stop()
         window.save_state()
         ctx.cache.close()
         if demo is not None and demo.stop is not None:
             demo.stop()
+        diagnostics.close()
     return 0
 
 

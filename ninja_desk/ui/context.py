@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.settings import Settings
 from ninja_desk.sync.engine import SyncEngine
+from ninja_desk.sync.services import (
+    AlertActions,
+    BackgroundServices,
+    NinjaOneLinkService,
+    PsaService,
+)
+
+# What an opener may answer: a bool, an OpenResult (its `ok` says), or an awaitable of either;
+# None means "did not say" (sync/remote_connect.opener_outcome reads all of them).
+UrlOpener = Callable[[str], object | Awaitable[object]]
 
 
-def open_in_browser(url: str) -> Any:
+def open_in_browser(url: str) -> Awaitable[object]:
     """The system opener; an awaitable OpenResult says whether the link really opened."""
     from ninja_desk.ui.opener import open_external
 
@@ -27,18 +36,18 @@ class AppContext:
     # None until NinjaOne is connected; views show the offline cache meanwhile.
     sync: SyncEngine | None = None
     # The PSA database handle once configured (ninja_desk.psa); None otherwise.
-    psa: Any = None
+    psa: PsaService | None = None
     # The signed-in PSA user's permissions (ninja_desk.psa.permissions); empty = read-only.
     permissions: frozenset[str] = field(default_factory=frozenset)
     # Injected so tests capture Remote Connect / "open in NinjaOne" instead of launching a browser.
     # It may return a bool, an OpenResult or an awaitable of either; None means "did not say".
-    open_url: Callable[[str], Any] = open_in_browser
+    open_url: UrlOpener = open_in_browser
     # The alert actions (ninja_desk.sync.alert_service.AlertService) once a PSA is configured.
-    alerts: Any = None
+    alerts: AlertActions | None = None
     # The NinjaOne sign-in/disconnect/webhook controller for the Settings page and wizard.
-    ninjaone: Any = None
+    ninjaone: NinjaOneLinkService | None = None
     # The in-process agent (ninja_desk.sync.desktop_runtime.DesktopAgent), when it runs.
-    background: Any = None
+    background: BackgroundServices | None = None
 
     def save_settings(self) -> None:
         self.settings.save(self.data_dir)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from ninja_desk.cache.synthetic import add_ticket
@@ -154,7 +157,7 @@ def test_history_says_psa_not_configured(detail: DeviceDetail, ctx) -> None:
     assert "PSA not configured" in detail.history_label.text()
 
 
-def test_history_reads_asset_history_from_the_psa(detail: DeviceDetail, ctx) -> None:
+def test_history_reads_asset_history_from_the_psa(qtbot, detail: DeviceDetail, ctx) -> None:
     class Psa:
         def asset_history(self, device_id: int):
             return [{"changed_at": 1_700_000_000, "summary": f"RAM upgraded on {device_id}"}]
@@ -162,8 +165,58 @@ def test_history_reads_asset_history_from_the_psa(detail: DeviceDetail, ctx) -> 
     ctx.psa = Psa()
     device_id = _device_with_everything(ctx)
     detail.show_device(device_id)
-    assert f"RAM upgraded on {device_id}" in detail.history_label.text()
+    qtbot.waitUntil(lambda: f"RAM upgraded on {device_id}" in detail.history_label.text())
     assert launches_in_cache(ctx.cache, device_id) == []
+
+
+class SlowPsa:
+    """A PSA that takes `delay` seconds per read and records which device and thread asked."""
+
+    user_name = "tech"
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.reads: list[int] = []
+        self.threads: set[str] = set()
+        self.release = threading.Event()
+
+    def asset_history(self, device_id: int) -> list[dict]:
+        self.reads.append(device_id)
+        self.threads.add(threading.current_thread().name)
+        self.release.wait(self.delay)
+        return [{"changed_at": 1.7e9, "summary": f"history of {device_id}"}]
+
+
+def test_clicking_through_devices_with_a_slow_psa_never_blocks(qtbot, detail, ctx) -> None:
+    """Each click paints at once ("Reading…"); the PSA is read on a worker, one read at a time,
+    and a read for a device the technician already left is not shown: the last one is."""
+    psa = SlowPsa(delay=5.0)
+    ctx.psa = psa
+    ids = [r["id"] for r in ctx.cache.rows("SELECT id FROM devices ORDER BY id LIMIT 5")]
+    started = time.perf_counter()
+    for device_id in ids:
+        detail.show_device(device_id)
+        assert "Reading the asset history" in detail.history_label.text()
+    assert time.perf_counter() - started < 2.0  # five clicks, none waited for the 5 s PSA
+    assert psa.reads == [ids[0]]  # one read in flight, the others wait for it
+    psa.release.set()  # the PSA answers
+    qtbot.waitUntil(lambda: f"History of {ids[-1]}" in detail.history_label.text())
+    assert psa.reads == [ids[0], ids[-1]]  # the devices clicked past were never read
+    assert psa.threads and threading.main_thread().name not in psa.threads
+
+
+def test_an_unreachable_psa_reads_as_one_sentence_in_history(qtbot, detail, ctx) -> None:
+    class DeadPsa:
+        def asset_history(self, device_id: int) -> list[dict]:
+            raise ConnectionRefusedError("The PSA database at psa.example.com did not answer.")
+
+    ctx.psa = DeadPsa()
+    detail.show_device(_device_with_everything(ctx))
+    qtbot.waitUntil(lambda: "could not be read" in detail.history_label.text())
+    assert detail.history_label.text() == (
+        "<p>Asset history could not be read: "
+        "The PSA database at psa.example.com did not answer.</p>"
+    )
 
 
 def test_open_in_ninjaone_uses_the_configured_host(detail, ctx, opened_urls) -> None:
@@ -211,6 +264,7 @@ def test_history_is_readable_with_ticket_numbers(qtbot, ctx) -> None:
     detail = DeviceDetail(ctx)
     qtbot.addWidget(detail)
     detail.show_device(device_id)
+    qtbot.waitUntil(lambda: "TIC000007" in detail.history_label.text())
     text = detail.history_label.text()
     assert "TIC000007" in text
     assert ticket not in text and "None" not in text and "'" not in text

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 
@@ -89,6 +90,36 @@ async def test_async_psa_recorder_failure_does_not_undo_the_launch(empty_ctx) ->
     await remote.launch(ONLINE)
     assert len(opened) == 1
     assert remote.last_record_error == "PSA database unreachable"
+    assert len(launches_in_cache(empty_ctx.cache)) == 1
+
+
+async def test_a_slow_psa_recorder_does_not_stall_the_loop(empty_ctx) -> None:
+    """Recording in the PSA is a blocking database write: it runs on a worker while the loop
+    (the one the window shares) keeps turning."""
+    import threading
+    import time
+
+    threads: list[threading.Thread] = []
+
+    def slow_record(record: LaunchRecord) -> None:
+        threads.append(threading.current_thread())
+        time.sleep(0.5)  # a PSA far away
+
+    ticks: list[float] = []
+
+    async def ticker() -> None:
+        while True:
+            ticks.append(time.perf_counter())
+            await asyncio.sleep(0.01)
+
+    remote = service(cache=empty_ctx.cache, record_launch=slow_record)
+    beat = asyncio.ensure_future(ticker())
+    try:
+        await remote.launch(ONLINE)
+    finally:
+        beat.cancel()
+    assert threads and threads[0] is not threading.main_thread()
+    assert max(b - a for a, b in itertools.pairwise(ticks)) < 0.2
     assert len(launches_in_cache(empty_ctx.cache)) == 1
 
 

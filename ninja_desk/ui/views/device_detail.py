@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from ninja_desk.psa.permissions import ACT_ALERTS, CREATE_TICKETS, denial_sentence
 from ninja_desk.sync.remote_connect import RemoteConnect, launches_in_cache
+from ninja_desk.sync.services import PsaService
 from ninja_desk.ui.a11y import named
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.device_actions.wiring import DetailActions
@@ -171,6 +172,22 @@ def history_text(entry: Any, numbers: dict[str, str]) -> str:
     return html.escape(text[:1].upper() + text[1:])
 
 
+def psa_history_html(psa: PsaService, device_id: int, numbers: dict[str, str]) -> str:
+    """The device's PSA asset history as the History tab shows it. Blocking: a worker runs it."""
+    entries = list(psa.asset_history(int(device_id)) or [])
+    if not entries:
+        return ""
+    parts = ["<p><b>Asset history (PSA)</b></p><ul>"]
+    for e in entries[:50]:
+        at = e.get("changed_at") or e.get("at") if isinstance(e, dict) else None
+        stamp = (
+            when(at) if isinstance(at, int | float) else html.escape(iso_when(at) or str(at or ""))
+        )
+        parts.append(f"<li>{stamp} — {history_text(e, numbers)}</li>")
+    parts.append("</ul>")
+    return "".join(parts)
+
+
 def _table(model: Any, name: str, stretch: int = 1) -> QTableView:
     view = QTableView()
     view.setModel(model)
@@ -204,6 +221,8 @@ class DeviceDetail(QWidget):
         self.device: dict[str, Any] | None = None
         self.remote = remote_connect_for(ctx)
         self._busy = False
+        self._history_device: int | None = None
+        self._history_reading = False
         self.setAccessibleName("Device detail")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
@@ -461,6 +480,8 @@ class DeviceDetail(QWidget):
         for model in (self.alert_model, self.patch_model, self.software_model, self.ticket_model):
             model.set_device(d["id"] if d else None)
         if d is None:
+            self._history_device = None
+            self.history_label.setText("")
             self.title.setText("Select a device")
             self.subtitle.setText("Pick a device in the list to see its details.")
             self.status_badge.set("")
@@ -569,34 +590,44 @@ class DeviceDetail(QWidget):
             self.ticket_combo.setCurrentIndex(1)
 
     def _fill_history(self, d: dict[str, Any]) -> None:
-        parts: list[str] = []
+        """The local remote sessions at once; the PSA's asset history when it answers.
+
+        Reading the PSA is a network round trip (seconds against a slow or dead server), so
+        it runs on a worker; at most one read is in flight and clicking through devices
+        reads only the one shown when the previous read ends.
+        """
+        self._history_device = int(d["id"])
+        if self.ctx.psa is None:
+            self._show_history(f"<p><b>Asset history:</b> {NO_PSA}</p>")
+            return
+        self._show_history("<p>Reading the asset history from the PSA…</p>")
+        if not self._history_reading:
+            self._read_history(self._history_device)
+
+    def _read_history(self, device_id: int) -> None:
         psa = self.ctx.psa
         if psa is None:
-            parts.append(f"<p><b>Asset history:</b> {NO_PSA}</p>")
-        else:
-            reader = getattr(psa, "asset_history", None)
-            entries: list[Any] = []
-            if callable(reader):
-                try:
-                    entries = list(reader(int(d["id"])) or [])
-                except Exception as exc:
-                    parts.append(f"<p>Asset history could not be read: {error_sentence(exc)}</p>")
-            else:
-                parts.append("<p>The PSA connection does not offer asset history.</p>")
-            if entries:
-                numbers = ticket_numbers(self.ctx.cache)
-                parts.append("<p><b>Asset history (PSA)</b></p><ul>")
-                for e in entries[:50]:
-                    at = e.get("changed_at") or e.get("at") if isinstance(e, dict) else None
-                    text = history_text(e, numbers)
-                    stamp = (
-                        when(at)
-                        if isinstance(at, int | float)
-                        else html.escape(iso_when(at) or str(at or ""))
-                    )
-                    parts.append(f"<li>{stamp} — {text}</li>")
-                parts.append("</ul>")
-        launches = launches_in_cache(self.ctx.cache, int(d["id"]))
+            return
+        self._history_reading = True
+
+        def answered(html_part: str) -> None:
+            self._history_reading = False
+            shown = self._history_device
+            if shown == device_id:
+                self._show_history(html_part)
+            elif shown is not None and self.ctx.psa is not None:
+                self._read_history(shown)  # the technician moved on meanwhile
+
+        def failed(exc: BaseException) -> None:
+            answered(f"<p>Asset history could not be read: {html.escape(error_sentence(exc))}</p>")
+
+        numbers = ticket_numbers(self.ctx.cache)
+        run_job(self, lambda: psa_history_html(psa, device_id, numbers), answered, failed)
+
+    def _show_history(self, psa_part: str) -> None:
+        parts = [psa_part]
+        device_id = self._history_device
+        launches = launches_in_cache(self.ctx.cache, device_id) if device_id is not None else []
         if launches:
             numbers = ticket_numbers(self.ctx.cache)
             parts.append("<p><b>Remote sessions from this desktop</b></p><ul>")
