@@ -98,7 +98,7 @@ def check_api_key(url: str, tenant: str, api_key: str) -> str:
 def identity_text(ctx: AppContext) -> str:
     """What the PSA card says about who this desktop acts as."""
     psa = ctx.psa
-    if psa is None or not hasattr(psa, "read_only_reason"):
+    if psa is None or not hasattr(psa, "read_only_reason"):  # a bare handle (tests)
         return ""
     reason = psa.read_only_reason
     text = reason if reason else psa.identity_summary()
@@ -202,18 +202,22 @@ class PsaCard(Card):
     def _reidentify(self, key: str | None) -> None:
         """Tell the running desktop who it is now (off the UI thread)."""
         psa = self.ctx.psa
-        if psa is None or not hasattr(psa, "reidentify"):
+        if psa is None:
             self.identity_label.setText("Saved in the keyring; used once the PSA is connected.")
             return
 
-        def done(_identity: Any) -> None:
-            self.ctx.permissions = psa.permissions()
+        def reidentify() -> frozenset[str]:
+            psa.reidentify(key)
+            return psa.permissions()  # a PSA query without a key: on the worker too
+
+        def done(permissions: frozenset[str]) -> None:
+            self.ctx.permissions = permissions
             self.identity_label.setText(identity_text(self.ctx))
 
         def failed(exc: BaseException) -> None:
             self.identity_label.setText(error_sentence(exc))
 
-        self._in_background(lambda: psa.reidentify(key), done, failed)
+        self._in_background(reidentify, done, failed)
 
     def check_key(self) -> None:
         url, key = self.url_edit.text().strip(), self.key_edit.text().strip()
