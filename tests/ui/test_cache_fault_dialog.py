@@ -1,6 +1,7 @@
 """A cache fault while the app runs (here a full disk: SQLite's own SQLITE_FULL provoked with
 `PRAGMA max_page_count`, the real write path and its typed CacheDiskFull) reaches the user as
-its sentence in a dialog, not as a traceback, and the window keeps running."""
+its sentence in a dialog, not as a traceback, and the window keeps running. Other errors:
+tests/ui/test_diagnostics.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import event
 
 from ninja_desk.cache.errors import CacheDiskFull
-from ninja_desk.ui.app import FAULT_TITLE, FaultDialogs
+from ninja_desk.ui.diagnostics import FAULT_TITLE, FaultDialogs
 
 pytestmark = [
     pytest.mark.qt_log_level_fail("WARNING"),
@@ -55,17 +56,17 @@ def test_a_full_disk_in_a_slot_is_a_dialog_once(window, qtbot, capsys) -> None:
     box.button(QMessageBox.StandardButton.Close).click()
 
 
-def test_a_fault_in_a_task_is_a_dialog_and_other_errors_keep_their_handler(window) -> None:
+def test_a_fault_in_a_task_is_a_dialog_and_a_bare_loop_message_keeps_its_handler(window) -> None:
     seen: list[object] = []
 
     class Loop:
         def default_exception_handler(self, context) -> None:  # type: ignore[no-untyped-def]
-            seen.append(context["exception"])
+            seen.append(context["message"])
 
     faults = FaultDialogs(window)
     faults._loop_handler(Loop(), {"exception": CacheDiskFull("The disk is full; free space.")})  # type: ignore[arg-type]
-    other = RuntimeError("not ours")
-    faults._loop_handler(Loop(), {"exception": other})  # type: ignore[arg-type]
-    assert seen == [other]
+    faults._loop_handler(Loop(), {"message": "Unclosed transport"})  # type: ignore[arg-type]
+    assert seen == ["Unclosed transport"]
     assert list(faults.boxes) == ["The disk is full; free space."]
+    assert faults.boxes["The disk is full; free space."].windowTitle() == FAULT_TITLE
     faults.boxes["The disk is full; free space."].close()
