@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiohttp import web
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from ninja_desk.core.relay_protocol import SECRET_HEADER
 from ninja_desk.relay import redact
@@ -21,7 +22,7 @@ from ninja_desk.relay.budget import ByteBudget
 from ninja_desk.relay.feed import EventFeed
 from ninja_desk.relay.forwarder import Forwarder
 from ninja_desk.relay.intake import IntakeWriter
-from ninja_desk.relay.metrics import Metrics
+from ninja_desk.relay.metrics import Metrics, Scrape, relay_registry, render
 from ninja_desk.relay.retention import retention_loop
 from ninja_desk.relay.sse import events_handler
 from ninja_desk.relay.state import RELAY, RelayConfig, RelayState
@@ -156,14 +157,12 @@ async def healthz_handler(request: web.Request) -> web.Response:
 async def metrics_handler(request: web.Request) -> web.Response:
     state: RelayState = request.app[RELAY]
     try:
-        stats = await asyncio.to_thread(state.store.stats)
+        body = await asyncio.to_thread(render, state.registry)
     except RelayStoreError:
         return _json(503, {"error": "database unreachable"})
     return web.Response(
-        text=state.metrics.render(stats, state.writer.batches, state.writer.items),
-        content_type="text/plain",
-        charset="utf-8",
-        headers={"X-Content-Type-Options": "nosniff"},
+        body=body,
+        headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4, "X-Content-Type-Options": "nosniff"},
     )
 
 
@@ -225,6 +224,9 @@ def create_app(store: RelayStore, config: RelayConfig | None = None) -> web.Appl
         writer=IntakeWriter(store, committed),
         forwarder=forwarder,
         budget=ByteBudget(config.memory_budget),
+    )
+    state.registry = relay_registry(
+        lambda: Scrape(metrics, store.stats(), state.writer.batches, state.writer.items)
     )
     app[RELAY] = state
     app.router.add_post("/hooks/{endpoint}", hook_handler)

@@ -1,9 +1,20 @@
-"""Prometheus text exposition of the relay's counters, without a client library."""
+"""The relay's Prometheus metrics: counters kept by the handlers, exposed by prometheus_client.
+
+Handlers bump plain integers on `Metrics` (no lock per webhook); a custom collector turns them,
+the intake writer's counts and the store's figures into metric families when /metrics is
+scraped. Each application has its own registry, so two relays in one process (the tests, the
+demo) never share or collide on counters.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from ninja_desk.relay.store import StoreStats
 
@@ -30,100 +41,128 @@ class Metrics:
     forward_failures: int = 0
     pruned: int = 0
 
-    def render(self, stats: StoreStats, batches: int = 0, batched: int = 0) -> str:
-        lines: list[str] = []
 
-        def metric(name: str, kind: str, help_text: str, samples: list[tuple[str, float]]) -> None:
-            lines.append(f"# HELP {name} {help_text}")
-            lines.append(f"# TYPE {name} {kind}")
-            lines.extend(f"{name}{labels} {value:g}" for labels, value in samples)
+@dataclass(frozen=True, slots=True)
+class Scrape:
+    """Everything one scrape reports."""
 
-        metric(
-            "ninjadesk_relay_received_total",
-            "counter",
-            "Webhooks accepted and stored as new events.",
-            [("", self.received)],
+    metrics: Metrics
+    stats: StoreStats
+    intake_commits: int
+    intake_items: int
+
+
+Value = Callable[[Scrape], float]
+
+# name (counters without their _total suffix), kind, help, value.
+_TABLE: tuple[tuple[str, str, str, Value], ...] = (
+    (
+        "ninjadesk_relay_received",
+        "counter",
+        "Webhooks accepted and stored as new events.",
+        lambda s: s.metrics.received,
+    ),
+    (
+        "ninjadesk_relay_duplicates",
+        "counter",
+        "Webhooks acknowledged as duplicates of a stored activity id.",
+        lambda s: s.metrics.duplicates,
+    ),
+    (
+        "ninjadesk_relay_intake_commits",
+        "counter",
+        "Intake transactions (one fsync each); webhooks per commit = items / commits.",
+        lambda s: s.intake_commits,
+    ),
+    (
+        "ninjadesk_relay_intake_committed_items",
+        "counter",
+        "Webhooks written by intake transactions, duplicates included.",
+        lambda s: s.intake_items,
+    ),
+    (
+        "ninjadesk_relay_store_errors",
+        "counter",
+        "Webhooks answered 503 because the database failed.",
+        lambda s: s.metrics.store_errors,
+    ),
+    (
+        "ninjadesk_relay_subscribers_connected",
+        "gauge",
+        "Open event streams on this instance.",
+        lambda s: s.metrics.subscribers_connected,
+    ),
+    (
+        "ninjadesk_relay_streams_refused",
+        "counter",
+        "Requests to /events answered 429: the token had too many open.",
+        lambda s: s.metrics.rejected_streams,
+    ),
+    (
+        "ninjadesk_relay_oldest_retained_seq",
+        "gauge",
+        "Oldest event id still retained (pruned_through + 1).",
+        lambda s: s.stats.bounds.oldest_retained,
+    ),
+    ("ninjadesk_relay_last_seq", "gauge", "Newest event id.", lambda s: s.stats.bounds.last_seq),
+    ("ninjadesk_relay_store_events", "gauge", "Events retained.", lambda s: s.stats.events),
+    (
+        "ninjadesk_relay_store_size_bytes",
+        "gauge",
+        "Size of the relay database.",
+        lambda s: s.stats.size_bytes,
+    ),
+    (
+        "ninjadesk_relay_forward_queue_depth",
+        "gauge",
+        "Deliveries waiting in the forward outbox.",
+        lambda s: s.stats.outbox_depth,
+    ),
+    (
+        "ninjadesk_relay_forwarded",
+        "counter",
+        "Events delivered to forward targets.",
+        lambda s: s.metrics.forwarded,
+    ),
+    (
+        "ninjadesk_relay_forward_failures",
+        "counter",
+        "Failed forward attempts (each is retried).",
+        lambda s: s.metrics.forward_failures,
+    ),
+    (
+        "ninjadesk_relay_pruned",
+        "counter",
+        "Events deleted by retention on this instance.",
+        lambda s: s.metrics.pruned,
+    ),
+)
+
+
+class RelayCollector(Collector):
+    def __init__(self, scrape: Callable[[], Scrape]) -> None:
+        self._scrape = scrape
+
+    def collect(self) -> Iterable[Metric]:
+        # Blocks on the store: /metrics runs the scrape in a thread.
+        scrape = self._scrape()
+        for name, kind, help_text, value in _TABLE:
+            family = CounterMetricFamily if kind == "counter" else GaugeMetricFamily
+            yield family(name, help_text, value=value(scrape))
+        rejected = CounterMetricFamily(
+            "ninjadesk_relay_rejected", "Webhooks refused, by reason.", labels=["reason"]
         )
-        metric(
-            "ninjadesk_relay_duplicates_total",
-            "counter",
-            "Webhooks acknowledged as duplicates of a stored activity id.",
-            [("", self.duplicates)],
-        )
-        metric(
-            "ninjadesk_relay_rejected_total",
-            "counter",
-            "Webhooks refused, by reason.",
-            [(f'{{reason="{r}"}}', self.rejected[r]) for r in REJECT_REASONS],
-        )
-        metric(
-            "ninjadesk_relay_intake_commits_total",
-            "counter",
-            "Intake transactions (one fsync each); webhooks per commit = items / commits.",
-            [("", batches)],
-        )
-        metric(
-            "ninjadesk_relay_intake_committed_items_total",
-            "counter",
-            "Webhooks written by intake transactions, duplicates included.",
-            [("", batched)],
-        )
-        metric(
-            "ninjadesk_relay_store_errors_total",
-            "counter",
-            "Webhooks answered 503 because the database failed.",
-            [("", self.store_errors)],
-        )
-        metric(
-            "ninjadesk_relay_subscribers_connected",
-            "gauge",
-            "Open event streams on this instance.",
-            [("", self.subscribers_connected)],
-        )
-        metric(
-            "ninjadesk_relay_streams_refused_total",
-            "counter",
-            "Requests to /events answered 429: the token had too many open.",
-            [("", self.rejected_streams)],
-        )
-        metric(
-            "ninjadesk_relay_oldest_retained_seq",
-            "gauge",
-            "Oldest event id still retained (pruned_through + 1).",
-            [("", stats.bounds.oldest_retained)],
-        )
-        metric(
-            "ninjadesk_relay_last_seq", "gauge", "Newest event id.", [("", stats.bounds.last_seq)]
-        )
-        metric("ninjadesk_relay_store_events", "gauge", "Events retained.", [("", stats.events)])
-        metric(
-            "ninjadesk_relay_store_size_bytes",
-            "gauge",
-            "Size of the relay database.",
-            [("", stats.size_bytes)],
-        )
-        metric(
-            "ninjadesk_relay_forward_queue_depth",
-            "gauge",
-            "Deliveries waiting in the forward outbox.",
-            [("", stats.outbox_depth)],
-        )
-        metric(
-            "ninjadesk_relay_forwarded_total",
-            "counter",
-            "Events delivered to forward targets.",
-            [("", self.forwarded)],
-        )
-        metric(
-            "ninjadesk_relay_forward_failures_total",
-            "counter",
-            "Failed forward attempts (each is retried).",
-            [("", self.forward_failures)],
-        )
-        metric(
-            "ninjadesk_relay_pruned_total",
-            "counter",
-            "Events deleted by retention on this instance.",
-            [("", self.pruned)],
-        )
-        return "\n".join(lines) + "\n"
+        for reason in REJECT_REASONS:
+            rejected.add_metric([reason], scrape.metrics.rejected[reason])
+        yield rejected
+
+
+def relay_registry(scrape: Callable[[], Scrape]) -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(RelayCollector(scrape))
+    return registry
+
+
+def render(registry: CollectorRegistry) -> bytes:
+    """The text exposition format (0.0.4), which every Prometheus version reads."""
+    return generate_latest(registry)

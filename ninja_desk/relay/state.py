@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from prometheus_client import CollectorRegistry
 
 from ninja_desk.relay.auth import Authenticator
 from ninja_desk.relay.budget import ByteBudget
@@ -66,6 +67,8 @@ class RelayState:
     # Open /events requests per token hash.
     open_requests: Counter[str] = field(default_factory=Counter)
     replay_pool: ThreadPoolExecutor | None = None
+    # This application's metrics (never the process-global registry).
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
 
 
 RELAY: web.AppKey[RelayState] = web.AppKey("relay", RelayState)

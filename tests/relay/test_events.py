@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from ninja_desk.relay.state import RelayConfig
 from tests.relay.conftest import Relay, activity
@@ -218,3 +220,33 @@ async def test_replay_from_database_hands_off_to_a_small_memory_window(
         seen = [(await reader.next())[2]["seq"] for _ in range(400)]
     await task
     assert seen == list(range(1, 401))
+
+
+async def test_metrics_parse_as_prometheus_text_and_each_relay_counts_its_own(
+    relay_factory: Any, sqlite_url: str, tmp_path: Path, client: httpx.AsyncClient
+):
+    first = await relay_factory(sqlite_url)
+    first.endpoint("acme")
+    second = await relay_factory(f"sqlite:///{tmp_path}/second.db")
+    second.endpoint("acme")
+    for i in range(1, 4):
+        await first.post(client, activity(i))
+    await first.post(client, activity(1))  # a duplicate
+    await second.post(client, activity(1))
+    await client.post(f"{second.url}/hooks/nope", json=activity(9))
+
+    def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        return {
+            (s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(text)
+            for s in family.samples
+        }
+
+    one = samples((await client.get(f"{first.url}/metrics")).text)
+    two = samples((await client.get(f"{second.url}/metrics")).text)
+    assert one[("ninjadesk_relay_received_total", ())] == 3
+    assert one[("ninjadesk_relay_duplicates_total", ())] == 1
+    assert one[("ninjadesk_relay_last_seq", ())] == 3
+    assert two[("ninjadesk_relay_received_total", ())] == 1
+    assert two[("ninjadesk_relay_rejected_total", (("reason", "unknown_endpoint"),))] == 1
+    assert one[("ninjadesk_relay_rejected_total", (("reason", "unknown_endpoint"),))] == 0
