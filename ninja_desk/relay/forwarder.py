@@ -5,6 +5,10 @@ delivery runs in its own task with its own HTTP session, so a slow or failing ta
 grows the outbox; intake never waits for it. Delivery is at least once: a target that commits
 and then times out will see the event again. Every POST carries the relay seq in
 `X-NinjaDesk-Relay-Seq` (and in the body) for the receiver to deduplicate.
+
+Retries must outlive the process, so they are scheduled in the outbox (attempts and
+next_attempt_at per row) rather than looped in memory; how long each wait is comes from one
+tenacity wait policy (`ForwardPolicy.wait`).
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import time
 from dataclasses import dataclass
 
 import aiohttp
+from tenacity import RetryCallState, Retrying, wait_exponential, wait_random_exponential
+from tenacity.wait import wait_base
 
 from ninja_desk.core.relay_protocol import ENDPOINT_HEADER, SEQ_HEADER
 from ninja_desk.relay.metrics import Metrics
@@ -35,11 +40,21 @@ class ForwardPolicy:
     batch: int = 100
     poll_interval: float = 1.0
 
+    @property
+    def wait(self) -> wait_base:
+        """Doubling from base_delay up to max_delay, half of it random (x0.5..1 in all), so
+        many events failing together do not retry in lockstep."""
+        half, cap = self.base_delay / 2, self.max_delay / 2
+        return wait_exponential(multiplier=half, max=cap) + wait_random_exponential(
+            multiplier=half, max=cap
+        )
 
-def backoff(attempts: int, policy: ForwardPolicy) -> float:
-    delay = min(policy.max_delay, policy.base_delay * (2 ** min(attempts - 1, 30)))
-    # Jitter so many events failing together do not retry in lockstep.
-    return delay * random.uniform(0.5, 1.0)
+    def delay(self, attempts: int) -> float:
+        """Seconds to wait before the next try after `attempts` failed ones."""
+        wait = self.wait
+        state = RetryCallState(Retrying(wait=wait), None, (), {})
+        state.attempt_number = attempts
+        return wait(state)
 
 
 class Forwarder:
@@ -87,7 +102,7 @@ class Forwarder:
                         self._store.outbox_retry,
                         item.id,
                         attempts,
-                        time.time() + backoff(attempts, self._policy),
+                        time.time() + self._policy.delay(attempts),
                         error,
                     )
         except asyncio.CancelledError:

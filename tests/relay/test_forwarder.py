@@ -142,3 +142,11 @@ async def test_outbox_survives_a_restart(
         assert sorted(json.loads(json.dumps(e))["seq"] for e in target.accepted) == [1, 2, 3]
     finally:
         await runner.cleanup()
+
+
+def test_retry_delays_double_with_jitter_up_to_the_cap():
+    policy = ForwardPolicy(base_delay=1.0, max_delay=300.0)
+    for attempts, low, high in [(1, 0.5, 1.0), (3, 2.0, 4.0), (6, 16.0, 32.0), (40, 150, 300)]:
+        delays = [policy.delay(attempts) for _ in range(50)]
+        assert all(low <= d <= high for d in delays), (attempts, delays)
+        assert len(set(delays)) > 1  # jittered
