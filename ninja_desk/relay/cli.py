@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import json
 import logging
-import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -19,9 +18,16 @@ from ninja_desk.relay import admin, redact
 from ninja_desk.relay.app import RelayConfig, create_app, make_runner
 from ninja_desk.relay.forwarder import ForwardPolicy
 from ninja_desk.relay.retention import RetentionPolicy
+from ninja_desk.relay.settings import (
+    RelaySettings,
+    RelaySettingsError,
+    env_name,
+    flag_name,
+    load_settings,
+)
 from ninja_desk.relay.store import AdminError, RelayStore, RelayStoreError, open_store
 
-DB_ENV = "NINJA_DESK_RELAY_DB"
+DB_ENV = env_name("db")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,23 +106,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("url")
     forward.add_parser("list", parents=[common], help="list forward targets")
 
-    p = sub.add_parser("serve", parents=[common], help="run the relay")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8787, help="0 picks a free port")
-    p.add_argument("--heartbeat", type=float, default=15.0, help="SSE heartbeat seconds")
-    p.add_argument(
-        "--retention-age",
-        type=float,
-        default=7 * 24 * 3600.0,
-        help="keep events this many seconds (0 = no age limit)",
+    p = sub.add_parser(
+        "serve",
+        parents=[common],
+        help="run the relay",
+        epilog="Every option can also be set by its environment variable, "
+        f"{env_name('<option>')} (the flag wins).",
     )
-    p.add_argument(
-        "--retention-count",
-        type=int,
-        default=1_000_000,
-        help="keep at most this many events (0 = no count limit)",
-    )
-    p.add_argument("--prune-interval", type=float, default=60.0)
+    for name, info in RelaySettings.model_fields.items():
+        if name in ("db", "forwarding"):
+            continue
+        # Strings here: the settings model validates flags and environment alike.
+        p.add_argument(
+            flag_name(name), dest=name, help=f"{info.description} (default {info.default})"
+        )
     p.add_argument(
         "--forward",
         action="append",
@@ -125,27 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="also forward to URL (repeatable; stored like `forward add`)",
     )
     p.add_argument(
-        "--no-forwarding", action="store_true", help="do not run the forwarder on this instance"
+        "--no-forwarding",
+        dest="forwarding",
+        action="store_const",
+        const=False,
+        help="do not run the forwarder on this instance",
     )
-    p.add_argument(
-        "--max-streams-per-token",
-        type=int,
-        default=8,
-        help="open /events requests one subscriber token may hold; more get 429 (default 8)",
-    )
-    p.add_argument(
-        "--memory-budget-mb",
-        type=int,
-        default=16,
-        help="MiB of event payload all replies may hold in memory at once (default 16)",
-    )
-    p.add_argument(
-        "--request-timeout",
-        type=float,
-        default=10.0,
-        help="seconds a client has to send a request's headers, and again its body (default 10)",
-    )
-    p.add_argument("--log-level", default="INFO")
     return parser
 
 
@@ -253,31 +241,31 @@ def _run_admin(args: argparse.Namespace, store: RelayStore) -> int:
     return 0
 
 
-async def _serve(args: argparse.Namespace, store: RelayStore) -> None:
+async def _serve(settings: RelaySettings, forward: list[str], store: RelayStore) -> None:
     await asyncio.to_thread(store.init_schema)
-    for url in args.forward:
+    for url in forward:
         await asyncio.to_thread(admin.add_forward, store, url)
     config = RelayConfig(
-        heartbeat=args.heartbeat,
+        heartbeat=settings.heartbeat,
         retention=RetentionPolicy(
-            max_age=args.retention_age or None,
-            max_count=args.retention_count or None,
-            interval=args.prune_interval,
+            max_age=settings.retention_age or None,
+            max_count=settings.retention_count or None,
+            interval=settings.prune_interval,
         ),
         forward=ForwardPolicy(),
-        forwarding=not args.no_forwarding,
-        max_streams_per_token=args.max_streams_per_token,
-        memory_budget=args.memory_budget_mb * 1024 * 1024,
-        header_timeout=args.request_timeout,
-        body_timeout=args.request_timeout,
+        forwarding=settings.forwarding,
+        max_streams_per_token=settings.max_streams_per_token,
+        memory_budget=settings.memory_budget_mb * 1024 * 1024,
+        header_timeout=settings.request_timeout,
+        body_timeout=settings.request_timeout,
     )
     # Access logs are off: they would cost throughput and add nothing /metrics lacks.
     runner = make_runner(create_app(store, config))
     await runner.setup()
-    site = web.TCPSite(runner, args.host, args.port, backlog=1024)
+    site = web.TCPSite(runner, settings.host, settings.port, backlog=1024)
     await site.start()
-    port = runner.addresses[0][1] if runner.addresses else args.port
-    print(f"ninja-desk-relay listening on http://{args.host}:{port}", flush=True)
+    port = runner.addresses[0][1] if runner.addresses else settings.port
+    print(f"ninja-desk-relay listening on http://{settings.host}:{port}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -290,7 +278,14 @@ async def _serve(args: argparse.Namespace, store: RelayStore) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    url = getattr(args, "db", None) or os.environ.get(DB_ENV)
+    try:
+        settings = load_settings(
+            {name: getattr(args, name, None) for name in RelaySettings.model_fields}
+        )
+    except RelaySettingsError as exc:
+        print(f"ninja-desk-relay: {exc}", file=sys.stderr)
+        return 2
+    url = settings.db
     if not url:
         print(f"ninja-desk-relay: give --db URL or set {DB_ENV}.", file=sys.stderr)
         return 2
@@ -298,11 +293,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         store = open_store(url)
         if args.command == "serve":
             logging.basicConfig(
-                level=args.log_level.upper(),
+                level=settings.log_level,
                 format="%(asctime)s %(levelname)s %(name)s %(message)s",
             )
             redact.install(handlers=True)
-            asyncio.run(_serve(args, store))
+            asyncio.run(_serve(settings, args.forward, store))
             return 0
         try:
             return _run_admin(args, store)

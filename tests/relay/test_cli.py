@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from ninja_desk.relay.cli import main
+from ninja_desk.relay.settings import env_table, load_settings
 from ninja_desk.relay.store import open_store
 from tests.relay.conftest import activity
 from tests.relay.relay_process import RelayProcess
@@ -142,3 +143,38 @@ async def test_serve_forward_flag(tmp_path: Any, capsys: pytest.CaptureFixture[s
         await runner.cleanup()
     assert [e["payload"]["id"] for e in target.accepted] == [7]
     assert run(capsys, "forward", "list", "--db", db, "--json")[1] == {"targets": [url]}
+
+
+@pytest.mark.parametrize(
+    ("env", "argv", "named"),
+    [
+        ({"NINJA_DESK_RELAY_PORT": "eighty"}, [], "NINJA_DESK_RELAY_PORT"),
+        ({"NINJA_DESK_RELAY_HEARTBEAT": "0"}, [], "NINJA_DESK_RELAY_HEARTBEAT"),
+        ({"NINJA_DESK_RELAY_LOG_LEVEL": "loud"}, [], "NINJA_DESK_RELAY_LOG_LEVEL"),
+        ({}, ["--max-streams-per-token", "-1"], "--max-streams-per-token"),
+        ({"NINJA_DESK_RELAY_PORT": "9000"}, ["--port", "99999"], "--port"),
+    ],
+)
+def test_a_bad_setting_is_one_sentence_and_exit_2(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    sqlite_url: str,
+    env: dict[str, str],
+    argv: list[str],
+    named: str,
+):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["serve", "--db", sqlite_url, *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"ninja-desk-relay: {named} is ") and len(err.splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_settings_come_from_the_environment_and_flags_win(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("NINJA_DESK_RELAY_PORT", "9100")
+    monkeypatch.setenv("NINJA_DESK_RELAY_HEARTBEAT", "5")
+    monkeypatch.setenv("NINJA_DESK_RELAY_FORWARDING", "false")
+    settings = load_settings({"heartbeat": "2.5"})
+    assert (settings.port, settings.heartbeat, settings.forwarding) == (9100, 2.5, False)
+    assert {row[0] for row in env_table()} >= {"NINJA_DESK_RELAY_DB", "NINJA_DESK_RELAY_PORT"}
