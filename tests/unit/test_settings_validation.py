@@ -135,3 +135,62 @@ def test_the_desktop_agent_starts_with_a_string_interval(tmp_path: Path) -> None
         on_relay_state=lambda _state: None,
     )
     assert agent.config.sync_interval == 15 * 60.0
+
+
+def test_keys_of_a_newer_version_are_kept_when_saving(tmp_path: Path) -> None:
+    _write(tmp_path, {"region": "eu", "future_feature": {"enabled": True}})
+    settings = Settings.load(tmp_path)
+    assert settings.load_problems == []
+    settings.auto_sync = False
+    settings.save(tmp_path)
+    saved = json.loads((tmp_path / "settings.json").read_text())
+    assert saved["future_feature"] == {"enabled": True}
+    assert (saved["region"], saved["auto_sync"]) == ("eu", False)
+    assert "unknown_keys" not in saved and "load_problems" not in saved
+
+
+def test_a_file_written_by_the_previous_version_loads_as_it_was(tmp_path: Path) -> None:
+    # settings.json as NinjaDesk 0.1 wrote it (json.dumps of every field, sorted).
+    old = {
+        "auto_sync": True, "client_id": "desk-native", "custom_base_url": None, "demo": False,
+        "first_run_done": True, "keep_running_in_tray": False, "notifications_paused": True,
+        "psa_tenant": "acme", "psa_url": "sqlite:////tmp/psa.sqlite3", "region": "oc",
+        "relay_endpoint": "hooks-acme", "relay_url": "https://relay.example",
+        "scopes": ["monitoring"], "stale_after_days": 7, "sync_interval_minutes": 60,
+        "webhook_registered": True,
+    }  # fmt: skip
+    _write(tmp_path, old)
+    settings = Settings.load(tmp_path)
+    assert settings.load_problems == []
+    settings.save(tmp_path)
+    assert json.loads((tmp_path / "settings.json").read_text()) == old
+
+
+def test_a_bad_environment_variable_is_one_sentence_and_the_rest_apply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from ninja_desk.settings import load_environment
+
+    monkeypatch.setenv("NINJA_DESK_THEME", "purple-sk-live-1234")
+    monkeypatch.setenv("NINJA_DESK_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setenv("NINJA_DESK_CLIENT_SECRET", "sk-live-9f1c2e5d")
+    env, problems = load_environment()
+    assert env.theme is None and env.log_dir == tmp_path / "logs"
+    assert env.client_secret is not None
+    assert env.client_secret.get_secret_value() == "sk-live-9f1c2e5d"
+    assert "sk-live" not in repr(env)  # secrets print as stars
+    (problem,) = problems
+    assert problem.startswith("Environment variable NINJA_DESK_THEME is ignored")
+    assert "'dark' or 'light'" in problem and "purple" not in problem
+    # The desktop shows it with the settings problems (once, as a notice).
+    with caplog.at_level(logging.WARNING):
+        settings = Settings.load(tmp_path)
+    assert settings.load_problems == [problem]
+
+
+def test_dark_and_light_are_read_whatever_their_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ninja_desk.settings import load_environment
+
+    monkeypatch.setenv("NINJA_DESK_THEME", " Dark ")
+    env, problems = load_environment()
+    assert (env.theme, problems) == ("dark", [])
