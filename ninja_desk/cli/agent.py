@@ -21,12 +21,19 @@ import os
 import signal
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from ninja_desk.cli.common import CliError, open_cache, open_engine, resolve_base_url
 from ninja_desk.paths import data_dir
 from ninja_desk.settings import Settings
+
+if TYPE_CHECKING:  # the CLI imports the heavy layers only when a command runs
+    from ninja_desk.cache.store import LocalCache
+    from ninja_desk.psa.tenancy import PsaDatabase
+    from ninja_desk.sync.agent import AgentConfig
+    from ninja_desk.sync.engine import SyncEngine
 
 log = logging.getLogger("ninja_desk.agent")
 
@@ -71,7 +78,9 @@ def register_agent_commands(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_agent)
 
 
-def _resolve_psa(args: argparse.Namespace, settings: Settings):  # type: ignore[no-untyped-def]
+def _resolve_psa(
+    args: argparse.Namespace, settings: Settings
+) -> tuple[PsaDatabase, uuid.UUID, uuid.UUID, bool, str]:
     """(psa, tenant, integration, companion, mode sentence), or CliError with what to do."""
     from ninja_desk.psa.database import default_psa_url
     from ninja_desk.psa.errors import PsaError
@@ -170,7 +179,9 @@ def cmd_agent(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _repair_webhook(engine, settings: Settings, relay_url: str | None, data: object) -> None:  # type: ignore[no-untyped-def]
+async def _repair_webhook(
+    engine: SyncEngine, settings: Settings, relay_url: str | None, data: str | None
+) -> None:
     """Point NinjaOne's webhook at this agent's relay (only when it differs): a changed relay URL
     repairs itself on the next start. A failure is a warning; polling still finds alerts."""
     from ninja_desk.ninjaone.errors import NinjaOneError
@@ -189,7 +200,14 @@ async def _repair_webhook(engine, settings: Settings, relay_url: str | None, dat
         settings.save(data)
 
 
-def _run_once(config, cache, psa, engine, mode_reason: str, relay_url: str | None) -> int:  # type: ignore[no-untyped-def]
+def _run_once(
+    config: AgentConfig,
+    cache: LocalCache,
+    psa: PsaDatabase,
+    engine: SyncEngine,
+    mode_reason: str,
+    relay_url: str | None,
+) -> int:
     from ninja_desk.sync.agent import Agent
 
     async def once() -> dict[str, object]:

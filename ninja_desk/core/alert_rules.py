@@ -159,7 +159,7 @@ def ticket_priority(rule: Rule, severity: str, default_map: Mapping[str, str] | 
     return ticket_priority_for(severity, dict(mapping) if mapping else None)
 
 
-class _Blank(dict):  # type: ignore[type-arg]
+class _Blank(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return ""
 

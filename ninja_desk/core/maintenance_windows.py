@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -46,7 +46,7 @@ class MaintenanceWindow:
         return False
 
 
-def _zone(name: str) -> ZoneInfo | type[UTC]:
+def _zone(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -55,7 +55,7 @@ def _zone(name: str) -> ZoneInfo | type[UTC]:
 
 def _weekly_open(w: MaintenanceWindow, at: float) -> bool:
     tz = _zone(w.timezone)
-    local = datetime.fromtimestamp(at, tz)  # type: ignore[arg-type]
+    local = datetime.fromtimestamp(at, tz)
     try:
         hh, mm = (int(p) for p in w.start_time.split(":", 1))
     except ValueError:
@@ -67,7 +67,7 @@ def _weekly_open(w: MaintenanceWindow, at: float) -> bool:
         day = (local - timedelta(days=back)).date()
         if day.weekday() not in w.weekdays:
             continue
-        start = datetime(day.year, day.month, day.day, hh, mm, tzinfo=tz)  # type: ignore[arg-type]
+        start = datetime(day.year, day.month, day.day, hh, mm, tzinfo=tz)
         if start <= local < start + length:
             return True
     return False
@@ -81,29 +81,3 @@ def open_window(
         if w.applies_to(client_id, device_id) and w.is_open(at):
             return w
     return None
-
-
-def from_row(row: dict[str, object]) -> MaintenanceWindow:
-    """From a `rmm_maintenance_windows` row (or the same keys in a dict)."""
-
-    def seconds(value: object) -> float | None:
-        if value is None:
-            return None
-        if isinstance(value, datetime):
-            return value.timestamp()
-        return float(value)  # type: ignore[arg-type]
-
-    return MaintenanceWindow(
-        window_id=str(row.get("window_id")),
-        name=str(row.get("name") or ""),
-        kind=str(row.get("kind") or "once"),
-        client_ids=frozenset(str(c) for c in (row.get("client_ids") or [])),  # type: ignore[union-attr]
-        device_ids=frozenset(int(d) for d in (row.get("device_ids") or [])),  # type: ignore[union-attr]
-        starts_at=seconds(row.get("starts_at")),
-        ends_at=seconds(row.get("ends_at")),
-        weekdays=tuple(int(d) for d in (row.get("weekdays") or [])),  # type: ignore[union-attr]
-        start_time=str(row.get("start_time") or "00:00"),
-        duration_minutes=int(row.get("duration_minutes") or 0),  # type: ignore[call-overload]
-        timezone=str(row.get("timezone") or "UTC"),
-        enabled=bool(row.get("is_enabled", True)),
-    )

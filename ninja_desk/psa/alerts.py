@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ninja_desk.psa.bulk import dialect_insert
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.errors import NotFound, PermissionDenied
 from ninja_desk.psa.integration_settings import SEVERITIES
@@ -91,7 +92,11 @@ def record_alert(
         created_at=now,
         updated_at=now,
     )
-    insert = _insert_ignore(s, t, values, ["tenant", "integration_id", "external_alert_id"])
+    insert = (
+        dialect_insert(s.conn, t)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["tenant", "integration_id", "external_alert_id"])
+    )
     # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT through SQLAlchemy.
     if s.conn.execute(insert.returning(t.c.alert_id)).first() is not None:
         if source_payload:
@@ -108,22 +113,15 @@ def record_alert(
                 )
             )
         return alert_id, True
-    existing = s.conn.scalar(
+    # The insert hit the unique key, so the row is there (in this transaction's snapshot).
+    existing: uuid.UUID = s.conn.execute(
         sa.select(t.c.alert_id).where(
             t.c.tenant == s.tenant,
             t.c.integration_id == integration_id,
             t.c.external_alert_id == series_uid,
         )
-    )
+    ).scalar_one()
     return existing, False
-
-
-def _insert_ignore(s: TenantSession, table: sa.Table, values: dict[str, Any], keys: list[str]):
-    if s.is_postgres:
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
 
 
 def _set_state(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -194,10 +194,12 @@ async def mirror(
     await cache.write(apply, outcomes, rows, acknowledged_by=acknowledged_by)
 
 
-def device_lookup(cache: LocalCache):  # type: ignore[no-untyped-def]
+def device_lookup(
+    cache: LocalCache,
+) -> Callable[[Sequence[int]], dict[int, dict[str, Any]]]:
     """Device facts for the pipeline (org, class, name, OS, IPs, last user) from the cache."""
 
-    def lookup(device_ids: list[int] | tuple[int, ...]) -> dict[int, dict[str, Any]]:
+    def lookup(device_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         ids = [int(d) for d in device_ids]
         if not ids:
             return {}

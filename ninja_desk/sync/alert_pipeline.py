@@ -41,6 +41,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -320,9 +321,7 @@ class AlertPipeline:
         for attempt in range(8):
             try:
                 with self.psa.tenant_session(self.tenant, self.user_id) as s:
-                    s.permission_cache = self.cached(
-                        "rights", lambda s=s: current_user_permissions(s)
-                    )
+                    s.permission_cache = self.cached("rights", partial(current_user_permissions, s))
                     return self._batch(s, part, manual)
             except (_LostInsertRace, alert_tickets.TicketClaimConflict) as exc:
                 # Someone else got there first: roll back, read what they wrote, redo.
@@ -347,7 +346,8 @@ class AlertPipeline:
         result = IngestResult(events=sum(len(v) for v in part.values()))
         locked = self._lock_series(s, part)
         for uid, item in locked.items():
-            item.events = part[uid]
+            # In the order they are folded: transitions[i] is what events[i] did.
+            item.events = sorted(part[uid], key=series_mod.fold_order)
             item.transitions = series_mod.fold(item.state, item.events)
             if item.transitions:
                 item.state = item.transitions[-1].after
@@ -398,9 +398,7 @@ class AlertPipeline:
     def _user_acts(
         self, uid: str, item: _Series, manual: str | None, context: _BatchContext
     ) -> None:
-        for t, ev in zip(
-            item.transitions, sorted(item.events, key=series_mod.fold_order), strict=False
-        ):
+        for t, ev in zip(item.transitions, item.events, strict=True):
             if ev.kind == series_mod.USER_ACK and t.acknowledged:
                 item.acknowledged_by = self.user_id
             if ev.kind == series_mod.USER_RESOLVE and t.resolved:
@@ -660,9 +658,7 @@ class AlertPipeline:
         old_series: list[dict[str, Any]] = []
         for item in locked.values():
             st = item.state
-            for t, ev in zip(
-                item.transitions, sorted(item.events, key=series_mod.fold_order), strict=False
-            ):
+            for t, ev in zip(item.transitions, item.events, strict=True):
                 if (t.opened or t.repeated) and ev.event_time:
                     item.last_occurrence_at = max(item.last_occurrence_at or 0.0, ev.event_time)
             alert_row = self._alert_row(item, now)
@@ -704,24 +700,10 @@ class AlertPipeline:
                         **values,
                     }
                 )
-        t = rmm_alerts
-        if alert_rows:
-            s.conn.execute(
-                t.update()
-                .where(t.c.tenant == s.tenant, t.c.alert_id == sa.bindparam("b_alert_id"))
-                .values({k: sa.bindparam(k) for k in alert_rows[0] if k != "b_alert_id"}),
-                alert_rows,
-            )
-        st_t = ninjadesk_alert_series
+        _update_by_alert_id(s, rmm_alerts, alert_rows)
         if new_series:
-            s.conn.execute(st_t.insert(), new_series)
-        if old_series:
-            s.conn.execute(
-                st_t.update()
-                .where(st_t.c.tenant == s.tenant, st_t.c.alert_id == sa.bindparam("b_alert_id"))
-                .values({k: sa.bindparam(k) for k in old_series[0] if k != "b_alert_id"}),
-                old_series,
-            )
+            s.conn.execute(ninjadesk_alert_series.insert(), new_series)
+        _update_by_alert_id(s, ninjadesk_alert_series, old_series)
 
     @staticmethod
     def _payload(item: _Series) -> dict[str, Any]:
@@ -747,8 +729,7 @@ class AlertPipeline:
                 "device_id": item.state.device_id,
                 "ticket_id": str(item.ticket_id) if item.ticket_id else None,
             }
-            ordered = sorted(item.events, key=series_mod.fold_order)
-            for t, ev in zip(item.transitions, ordered, strict=False):
+            for t, ev in zip(item.transitions, item.events, strict=True):
                 by = "ninjadesk" if ev.source == "user" else "ninjaone"
                 if t.opened or t.repeated:
                     outbox.publish(
@@ -868,6 +849,18 @@ class AlertPipeline:
                 }
             )
         return out
+
+
+def _update_by_alert_id(s: TenantSession, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """One executemany UPDATE of `table` for rows keyed by "b_alert_id"."""
+    if not rows:
+        return
+    s.conn.execute(
+        table.update()
+        .where(table.c.tenant == s.tenant, table.c.alert_id == sa.bindparam("b_alert_id"))
+        .values({k: sa.bindparam(k) for k in rows[0] if k != "b_alert_id"}),
+        rows,
+    )
 
 
 def _client_of_org(s: TenantSession, integration_id: uuid.UUID) -> dict[str, uuid.UUID]:

@@ -578,8 +578,7 @@ def follow_up(
         if item.ticket_id is None or item.ticket_id not in ours:
             continue  # no ticket, or one NinjaDesk did not make (Alga's own, a person's)
         fresh = item.new_decision is not None  # ticket made in this batch: its body says it all
-        ordered = sorted(item.events, key=series_mod.fold_order)
-        for t, ev in zip(item.transitions, ordered, strict=False):
+        for t, ev in zip(item.transitions, item.events, strict=True):
             if t.acknowledged:
                 where = "NinjaDesk" if ev.source == "user" else "NinjaOne"
                 notes.append((item.ticket_id, f"Alert acknowledged in {where}."))
@@ -689,7 +688,7 @@ def auto_resolve(
     ).all()
     if not rows:
         return 0, []
-    comment_counts = dict(
+    comment_counts: dict[uuid.UUID, int] = dict(
         s.conn.execute(
             sa.select(comments.c.ticket_id, sa.func.count())
             .where(
