@@ -163,6 +163,20 @@ def _secrets(
     return secrets
 
 
+def _account(args: argparse.Namespace, prompt: Prompt) -> tuple[Settings, str, str, SecretBackend]:
+    """The saved settings, the NinjaOne instance and app they name, and that app's secrets."""
+    settings = Settings.load(_dir(args))
+    base_url, client_id = _resolve(args, settings)
+    return settings, base_url, client_id, _secrets(args, base_url, client_id, prompt)
+
+
+def _forget_webhook(args: argparse.Namespace, settings: Settings) -> None:
+    """This machine no longer owns a NinjaOne webhook: settings and saved state say so."""
+    settings.webhook_registered = False
+    settings.save(_dir(args))
+    forget_webhook_state(data_dir(_dir(args)))
+
+
 def _run(fn: Callable[[], Any]) -> int:
     install_redaction()
     try:
@@ -187,9 +201,7 @@ def cmd_login(
     prompt: Prompt = getpass.getpass,
 ) -> int:
     async def run() -> int:
-        settings = Settings.load(_dir(args))
-        base_url, client_id = _resolve(args, settings)
-        secrets = _secrets(args, base_url, client_id, prompt)
+        settings, base_url, client_id, secrets = _account(args, prompt)
         scopes = login_scopes(allow_control=not args.no_control)
 
         secret = None
@@ -300,9 +312,7 @@ def cmd_logout(
     args: argparse.Namespace, *, out: Out = _stdout, prompt: Prompt = getpass.getpass
 ) -> int:
     async def run() -> int:
-        settings = Settings.load(_dir(args))
-        base_url, client_id = _resolve(args, settings)
-        secrets = _secrets(args, base_url, client_id, prompt)
+        settings, base_url, client_id, secrets = _account(args, prompt)
         async with _stored_session_client(args, base_url, client_id, secrets) as client:
             report = await disconnect(
                 base_url=base_url,
@@ -317,9 +327,7 @@ def cmd_logout(
             secrets.delete(WEBHOOK_SECRET)
         except CredentialsError as exc:
             report.problems.append(str(exc))
-        settings.webhook_registered = False
-        settings.save(_dir(args))
-        forget_webhook_state(data_dir(_dir(args)))
+        _forget_webhook(args, settings)
         done = ["Disconnected from NinjaOne."]
         if report.webhook_removed:
             done.append("The webhook was removed.")
@@ -343,16 +351,12 @@ def cmd_webhook(
     args: argparse.Namespace, *, out: Out = _stdout, prompt: Prompt = getpass.getpass
 ) -> int:
     async def run() -> int:
-        settings = Settings.load(_dir(args))
-        base_url, client_id = _resolve(args, settings)
-        secrets = _secrets(args, base_url, client_id, prompt)
+        settings, base_url, client_id, secrets = _account(args, prompt)
         async with _stored_session_client(args, base_url, client_id, secrets) as client:
             try:
                 if args.action == "remove":
                     await unregister_webhook(client)
-                    settings.webhook_registered = False
-                    settings.save(_dir(args))
-                    forget_webhook_state(data_dir(_dir(args)))
+                    _forget_webhook(args, settings)
                     out("The NinjaOne webhook was removed.")
                     return 0
                 relay_url = args.relay_url or settings.relay_url

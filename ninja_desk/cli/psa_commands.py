@@ -221,8 +221,9 @@ def _cmd_map(args: argparse.Namespace) -> int:
 
 def _cmd_priorities(args: argparse.Namespace) -> int:
     from ninja_desk.psa import integration_settings as isettings
+    from ninja_desk.psa.integrations import require_integration
     from ninja_desk.psa.permissions import CONFIGURE_INTEGRATION, require
-    from ninja_desk.psa.setup import find_integration, require_migrated, resolve_tenant
+    from ninja_desk.psa.setup import require_migrated, resolve_tenant
     from ninja_desk.psa.tenancy import PsaDatabase
 
     choices: dict[str, str] = {}
@@ -237,12 +238,7 @@ def _cmd_priorities(args: argparse.Namespace) -> int:
         require_migrated(psa)
         tenant, name = resolve_tenant(psa, args.tenant)
         with psa.tenant_session(tenant) as s:
-            integration = find_integration(s)
-            if integration is None:
-                raise CliError(
-                    "This tenant has no NinjaOne integration yet; run `ninja-desk psa setup` first."
-                )
-            iid = integration.integration_id
+            iid = require_integration(s).integration_id
             if choices:
                 require(s, CONFIGURE_INTEGRATION)
                 settings = isettings.set_severity_priorities(s, iid, choices)

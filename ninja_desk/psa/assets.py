@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ninja_desk.psa import audit
 from ninja_desk.psa.bulk import dialect_insert
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.errors import NotFound
@@ -196,14 +197,6 @@ def _actor(s: TenantSession) -> uuid.UUID:
     return service_user(s, load_settings(s, integration_id))
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
-
-
 def _set_locked(s: TenantSession, asset_id: uuid.UUID, locked: list[str], *, forget: bool) -> None:
     """Write the asset's locked fields; `forget` clears the fingerprint so the next push
     compares (and writes) every field again."""
@@ -254,11 +247,7 @@ def update_asset(s: TenantSession, asset_id: uuid.UUID, **changes: Any) -> None:
         k: current.attributes.get(k) if k in EDITABLE_ATTRIBUTES else getattr(current, k)
         for k in changes
     }
-    diff = {
-        k: {"old": _jsonable(old[k]), "new": _jsonable(v)}
-        for k, v in changes.items()
-        if old[k] != v
-    }
+    diff = audit.diff(old, changes)
     if not diff:
         return
     now = utcnow()

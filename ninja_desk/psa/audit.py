@@ -57,7 +57,7 @@ def record(
             operation=action,
             table_name=entity_type,
             record_id="" if entity_id is None else str(entity_id),
-            changed_data=_jsonable(changes or {}),
+            changed_data=jsonable(changes or {}),
             details={"source": SOURCE},
             timestamp=utcnow(),
         )
@@ -111,17 +111,18 @@ def _uuid_or_none(value: str | None) -> uuid.UUID | None:
 def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """{field: {"old": a, "new": b}} for the fields that differ."""
     return {
-        key: {"old": _jsonable(old.get(key)), "new": _jsonable(new.get(key))}
+        key: {"old": jsonable(old.get(key)), "new": jsonable(new.get(key))}
         for key in sorted(set(old) | set(new))
         if old.get(key) != new.get(key)
     }
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """`value` with UUIDs and datetimes as strings, at any depth: what a JSON diff column holds."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, datetime):

@@ -173,7 +173,7 @@ def _write(
     for entry, result in rows:
         key = uuid.uuid5(_OUTCOME, str(entry.action_id)) if final else entry.action_id
         before = "sent" if final else None
-        changes = audit._jsonable(_changes(entry, result, before))
+        changes = audit.jsonable(_changes(entry, result, before))
         asset_id = found.get(entry.device_id)
         if asset_id is not None:
             history.append(

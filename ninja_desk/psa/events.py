@@ -15,9 +15,11 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 DEVICE_CREATED = "rmm.device.created"
 DEVICE_UPDATED = "rmm.device.updated"
@@ -53,28 +55,23 @@ class EventBus:
     def on_alga_events(self, hook: Callable[[set[uuid.UUID]], object]) -> Callable[[], None]:
         """Call `hook(tenants)` after each commit that queued Alga bus events (the publisher
         drains the outbox then). Returns a function that detaches it."""
-        with self._lock:
-            self._alga_hooks.append(hook)
-
-        def detach() -> None:
-            with self._lock:
-                if hook in self._alga_hooks:
-                    self._alga_hooks.remove(hook)
-
-        return detach
+        return self._attach(self._alga_hooks, hook)
 
     def subscribe(self, pattern: str, subscriber: Subscriber) -> Callable[[], None]:
         """Returns a function that unsubscribes."""
-        entry = (pattern, subscriber)
+        return self._attach(self._subscribers, (pattern, subscriber))
+
+    def _attach(self, into: list[_T], item: _T) -> Callable[[], None]:
+        """Add `item` under the lock; the returned function removes it (once, idempotently)."""
         with self._lock:
-            self._subscribers.append(entry)
+            into.append(item)
 
-        def unsubscribe() -> None:
+        def detach() -> None:
             with self._lock:
-                if entry in self._subscribers:
-                    self._subscribers.remove(entry)
+                if item in into:
+                    into.remove(item)
 
-        return unsubscribe
+        return detach
 
     def dispatch(self, events: Iterable[Event]) -> None:
         with self._lock:

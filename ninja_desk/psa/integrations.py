@@ -121,6 +121,16 @@ def find_integration(s: TenantSession) -> Integration | None:
     return _row(row) if row is not None else None
 
 
+def require_integration(s: TenantSession) -> Integration:
+    """This tenant's NinjaOne row; NotFound, saying how to make one, when there is none."""
+    found = find_integration(s)
+    if found is None:
+        raise NotFound(
+            "This tenant has no NinjaOne integration yet; run `ninja-desk psa setup` first."
+        )
+    return found
+
+
 def connect_integration(
     s: TenantSession,
     instance_url: str,

@@ -41,6 +41,7 @@ from ninja_desk.psa.integrations import (
     connect_integration,
     find_integration,
     get_integration,
+    require_integration,
     update_settings,
 )
 from ninja_desk.psa.schema import (
@@ -401,12 +402,7 @@ def auto_map(
     from ninja_desk.psa import org_mapping
 
     with psa.tenant_session(tenant) as s:
-        integration = find_integration(s)
-        if integration is None:
-            raise SetupError(
-                "This tenant has no NinjaOne integration yet; run `ninja-desk psa setup` first."
-            )
-        iid = integration.integration_id
+        iid = require_integration(s).integration_id
         source = "the local cache"
         orgs = {o.id: o for o in cached_orgs}
         for o in organizations_from_psa(s, iid):

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from ninja_desk.core.device_identity import Candidate, IdentityIndex, fingerprint
 from ninja_desk.core.snapshots import DeviceSnapshot
-from ninja_desk.psa import events, outbox
+from ninja_desk.psa import audit, events, outbox
 from ninja_desk.psa.bulk import ANALYZE_AFTER, analyze, dialect_insert, in_ids, insert_many
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.errors import NotFound
@@ -538,14 +538,6 @@ def _match_new(
     return out
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
-
-
 def _changes(device_id: str, integration_id: uuid.UUID, **extra: Any) -> dict[str, Any]:
     return {
         "source": SOURCE,
@@ -768,7 +760,10 @@ def _plan_update(
         reason, result.adopted = "adopted", result.adopted + 1
     else:
         reason, result.updated = None, result.updated + 1
-    diff = {k: {"old": _json(o), "new": _json(n)} for k, (o, n) in sorted(logged.items())}
+    diff = {
+        k: {"old": audit.jsonable(before), "new": audit.jsonable(after)}
+        for k, (before, after) in sorted(logged.items())
+    }
     extra = {"reason": reason} if reason else {}
     plan.history[ref.asset_id] = (
         "updated",
