@@ -14,6 +14,7 @@ from ninja_desk.cache.queries import patches as pq
 from ninja_desk.cache.schema import DEVICE_FIELD_COLUMNS
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.cache.synthetic import fill_cache
+from ninja_desk.core.node_class import RMM_MANAGED_CLASSES
 
 NOW = time.time()
 
@@ -191,7 +192,7 @@ def test_compliance_agrees_with_the_device_columns_on_synthetic_data(tmp_path: P
     cache = LocalCache(tmp_path / "synthetic.sqlite3")
     try:
         fill_cache(cache, devices=400, orgs=6, detail_devices=400)
-        patchable = ",".join(f"'{c}'" for c in pq.PATCHABLE_CLASSES)
+        patchable = ",".join(f"'{c}'" for c in RMM_MANAGED_CLASSES)
         expected = {
             r["org"]: (r["n"], r["clean"])
             for r in cache.rows(

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ninja_desk.cache.queries.alerts import active_counts_sql
 from ninja_desk.cache.queries.patches import PatchFilter, by_client_sql
+from ninja_desk.cache.queries.text import like_pattern
 
-SEVERITIES = ("CRITICAL", "MAJOR", "MODERATE", "MINOR", "NONE")
 # Alga's own flag, as the ticket list reads it (a tenant's closed status may be named anything).
 CLOSED_TICKET_SQL = "coalesce(t.is_closed, 0) = 1"
 
@@ -22,11 +23,6 @@ DEVICE_COUNTS_SQL = (
     " coalesce(sum(offline = 1), 0) AS offline, coalesce(sum(offline IS NULL), 0) AS unknown,"
     " coalesce(sum(needs_reboot = 1), 0) AS needs_reboot"
     " FROM devices WHERE deleted = 0 AND organization_id = :org"
-)
-ALERT_COUNTS_SQL = (
-    "SELECT upper(coalesce(a.severity, 'NONE')) AS severity, count(*) AS n FROM alerts a"
-    " JOIN devices d ON d.id = a.device_id"
-    " WHERE a.status = 'TRIGGERED' AND d.organization_id = :org GROUP BY 1"
 )
 
 
@@ -81,7 +77,8 @@ def client_summary(cache: Any, org_id: int) -> ClientSummary | None:
     summary.offline = int(counts["offline"])
     summary.unknown = int(counts["unknown"])
     summary.needs_reboot = int(counts["needs_reboot"])
-    summary.alerts = {r["severity"]: int(r["n"]) for r in cache.rows(ALERT_COUNTS_SQL, org=org_id)}
+    sql, params = active_counts_sql(org_id)
+    summary.alerts = {r["severity"]: int(r["n"]) for r in cache.rows(sql, **params)}
     sql, params = open_tickets_sql(org_id)
     summary.open_tickets = int(cache.scalar(f"SELECT count(*) FROM ({sql})", **params) or 0)
     sql, params = by_client_sql(PatchFilter(org_id=int(org_id)))
@@ -108,6 +105,10 @@ def client_devices_sql(org_id: int) -> tuple[str, dict[str, Any]]:
     )
 
 
+# Every filter bar's "Client" choices.
+CLIENT_CHOICES_SQL = (
+    "SELECT id, name FROM organizations WHERE deleted = 0 ORDER BY name COLLATE NOCASE"
+)
 CLIENT_LIST_SQL = (
     "SELECT o.id, o.name, count(d.id) AS devices, coalesce(sum(d.offline = 1), 0) AS offline,"
     " coalesce(sum(d.active_alerts), 0) AS alerts"
@@ -119,9 +120,8 @@ CLIENT_LIST_SQL = (
 def client_list_sql(text: str = "") -> tuple[str, dict[str, Any]]:
     """Clients with device, offline and alert counts (no ORDER BY)."""
     if text.strip():
-        escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return (
             f"{CLIENT_LIST_SQL} AND o.name LIKE :q ESCAPE '\\' GROUP BY o.id",
-            {"q": f"%{escaped}%"},
+            {"q": like_pattern(text.strip())},
         )
     return f"{CLIENT_LIST_SQL} GROUP BY o.id", {}

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from ninja_desk.cache.queries.fleet_rules import av_in_sql, managed_sql
+from ninja_desk.cache.queries.text import like_pattern
 from ninja_desk.core.antivirus import ISSUES, AvVerdict
 
 # The antivirus filters name verdicts of `core.antivirus`; "issue" is its ISSUES set.
@@ -124,11 +125,6 @@ class DeviceFilter:
         return self == DeviceFilter()
 
 
-def like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def where_clause(f: DeviceFilter, now: float | None = None) -> tuple[str, dict[str, Any]]:
     parts: list[str] = []
     params: dict[str, Any] = {}
@@ -230,10 +226,7 @@ def page_query(
     )
 
 
-# The filter bar's choices, and whether one device is deleted (to show it when filtered out).
-CLIENT_CHOICES_SQL = (
-    "SELECT id, name FROM organizations WHERE deleted = 0 ORDER BY name COLLATE NOCASE"
-)
+# The filter bar's classes, and whether one device is deleted (to show it when filtered out).
 NODE_CLASSES_SQL = "SELECT DISTINCT node_class FROM devices ORDER BY node_class"
 IS_DELETED_SQL = "SELECT deleted FROM devices WHERE id = :i"
 

@@ -3,6 +3,7 @@ verdict, active alerts by severity, and the clients that need attention first.""
 
 from __future__ import annotations
 
+from ninja_desk.cache.queries.alerts import active_counts_sql
 from ninja_desk.cache.queries.fleet_rules import av_in_sql
 from ninja_desk.core.antivirus import AvVerdict
 
@@ -21,10 +22,7 @@ STATS_SQL = (
     "FROM devices d WHERE d.deleted = 0"
 )
 # Active alerts per severity, upper-cased; NONE for alerts without one.
-ALERTS_SQL = (
-    "SELECT upper(coalesce(a.severity, 'NONE')) AS severity, count(*) AS n FROM alerts a"
-    " WHERE a.status = 'TRIGGERED' GROUP BY 1"
-)
+ALERTS_SQL = active_counts_sql()[0]
 CLIENTS_SQL = (
     "SELECT o.id, o.name, count(*) AS devices, coalesce(sum(d.offline = 1), 0) AS offline, "
     "coalesce(sum(d.active_alerts > 0), 0) AS alerting, "

@@ -17,18 +17,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from ninja_desk.cache.queries.fleet_rules import MANAGED_CLASSES_SQL
+from ninja_desk.cache.queries.text import like_pattern
 from ninja_desk.core.inventory import FAILED_PATCH_STATUSES, PENDING_PATCH_STATUSES
-
-# Device classes that run the NinjaOne agent: the ones patch compliance is measured over.
-PATCHABLE_CLASSES: tuple[str, ...] = (
-    "WINDOWS_WORKSTATION",
-    "WINDOWS_SERVER",
-    "MAC",
-    "MAC_SERVER",
-    "LINUX_WORKSTATION",
-    "LINUX_SERVER",
-)
-_PATCHABLE_SQL = "(" + ",".join(f"'{c}'" for c in PATCHABLE_CLASSES) + ")"
 
 FAMILIES = ("os", "software")
 FAMILY_TEXT = {"os": "OS", "software": "Software"}
@@ -56,8 +47,9 @@ SEVERITY_RANK = {"CRITICAL": 4, "IMPORTANT": 3, "MODERATE": 2, "RECOMMENDED": 2,
 SEVERITY_CHOICES: tuple[str, ...] = ("CRITICAL", "IMPORTANT", "MODERATE", "RECOMMENDED",
                                      "OPTIONAL")  # fmt: skip
 SEVERITY_RANK_SQL = (
-    "CASE p.severity WHEN 'CRITICAL' THEN 4 WHEN 'IMPORTANT' THEN 3 WHEN 'MODERATE' THEN 2 "
-    "WHEN 'RECOMMENDED' THEN 2 WHEN 'OPTIONAL' THEN 1 ELSE 0 END"
+    "CASE p.severity "
+    + " ".join(f"WHEN '{name}' THEN {rank}" for name, rank in SEVERITY_RANK.items())
+    + " ELSE 0 END"
 )
 RANK_TEXT = {4: "Critical", 3: "Important", 2: "Moderate", 1: "Optional", 0: ""}
 MAX_GROUP_KEYS = 500  # a selection of more groups than this acts on the first 500
@@ -88,11 +80,6 @@ class PatchFilter:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def patch_rows_sql(f: PatchFilter) -> tuple[str, dict[str, Any]]:
@@ -130,7 +117,7 @@ def patch_rows_sql(f: PatchFilter) -> tuple[str, dict[str, Any]]:
         params["org_id"] = int(f.org_id)
     if f.text.strip():
         where.append("(p.title LIKE :text ESCAPE '\\' OR p.kb LIKE :text ESCAPE '\\')")
-        params["text"] = _like(f.text.strip())
+        params["text"] = like_pattern(f.text.strip())
     sql = (
         "SELECT p.family, p.device_id, p.patch_id, p.title, p.kb, p.status, p.severity,"
         f" {SEVERITY_RANK_SQL} AS severity_rank, p.type, p.timestamp, d.organization_id,"
@@ -184,7 +171,7 @@ def by_client_sql(f: PatchFilter) -> tuple[str, dict[str, Any]]:
         "  AS compliance"
         " FROM organizations o"
         " LEFT JOIN (SELECT organization_id, count(*) AS devices FROM devices"
-        f"  WHERE deleted = 0 AND node_class IN {_PATCHABLE_SQL} GROUP BY organization_id) m"
+        f"  WHERE deleted = 0 AND node_class IN {MANAGED_CLASSES_SQL} GROUP BY organization_id) m"
         "  ON m.organization_id = o.id"
         " LEFT JOIN (SELECT r.organization_id, count(DISTINCT r.device_id) AS affected,"
         "  count(DISTINCT CASE WHEN r.status != 'FAILED' THEN r.device_id END) AS pending_devices,"
@@ -212,6 +199,18 @@ def in_groups_sql(
         ids = ",".join(str(int(i)) for i in list(org_ids)[:MAX_GROUP_KEYS])
         sql += f" WHERE r.organization_id IN ({ids})"
     return sql, params
+
+
+def keyed_rows_sql(
+    f: PatchFilter, *, patch_keys: Sequence[str] = (), org_ids: Sequence[int] = ()
+) -> tuple[str, dict[str, Any]]:
+    """`in_groups_sql` plus row_key (family|device|patch), one per row, for a selection."""
+    sql, params = in_groups_sql(f, patch_keys=patch_keys, org_ids=org_ids)
+    return (
+        "SELECT r.*, r.family || '|' || r.device_id || '|' || r.patch_id AS row_key"
+        f" FROM ({sql}) r",
+        params,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ninja_desk.cache.queries.devices import like_pattern
+from ninja_desk.cache.queries.text import like_pattern
 from ninja_desk.cache.store import LocalCache
 
 

@@ -2,7 +2,8 @@
 
 The paging, sorting and counting live in `widgets/sql_table_model.py`; this adapter lets a model
 declare its columns as `SqlColumn(key, title, sort_sql)` and its rows as one `select_sql()`,
-and format cells by row key (`cell_text`) with extra roles from `role_data`.
+and format cells by row key: `numeric` keys are right-aligned counts, `tooltip_keys` show their
+whole text on hover, `colour` names a theme colour per cell, `role_data` adds anything else.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QColor
 
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.ui.widgets.sql_table_model import Index, SqlPagedTableModel
 
 _BASE_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole})
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,8 @@ class PagedSqlModel(SqlPagedTableModel):
     columns: tuple[SqlColumn, ...] = ()
     # Appended to every ORDER BY so paging with OFFSET is stable between pages.
     tie_breaker = "rowid"
+    numeric: frozenset[str] = frozenset()  # counts: right-aligned, thousands separated
+    tooltip_keys: frozenset[str] = frozenset()  # long text a narrow column elides
 
     def __init__(self, cache: LocalCache, parent: Any = None) -> None:
         super().__init__(cache, [c.title for c in self.columns], parent)
@@ -50,10 +55,16 @@ class PagedSqlModel(SqlPagedTableModel):
 
     def cell_text(self, row: dict[str, Any], key: str) -> str:
         value = row.get(key)
+        if key in self.numeric:
+            return f"{int(value or 0):,}"
         return "" if value is None else str(value)
 
+    def colour(self, row: dict[str, Any], key: str) -> str | None:
+        """A theme colour for the cell's text; None = the palette's."""
+        return None
+
     def role_data(self, row: dict[str, Any], key: str, role: int) -> Any:
-        """Extra roles (colour, tooltip, alignment) for a cell; None = nothing."""
+        """Roles beyond alignment, tooltip and colour for a cell; None = nothing."""
         return None
 
     # -- the shared model's hooks -----------------------------------------------------------
@@ -88,7 +99,18 @@ class PagedSqlModel(SqlPagedTableModel):
             return None
         if role == Qt.ItemDataRole.UserRole:
             return row
-        return self.role_data(row, self.columns[index.column()].key, role)
+        key = self.columns[index.column()].key
+        extra = self.role_data(row, key, role)
+        if extra is not None:
+            return extra
+        if role == Qt.ItemDataRole.TextAlignmentRole and key in self.numeric:
+            return RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole and key in self.tooltip_keys:
+            return self.cell_text(row, key)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            name = self.colour(row, key)
+            return None if name is None else _qcolor(name)
+        return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if 0 <= column < len(self.columns) and self.columns[column].sort_sql is not None:
@@ -104,3 +126,14 @@ class PagedSqlModel(SqlPagedTableModel):
                 return -1
             self.fetchMore()
         return -1
+
+
+_COLOURS: dict[str, QColor] = {}
+
+
+def _qcolor(name: str) -> QColor:
+    """One QColor per theme colour, not one per painted cell."""
+    found = _COLOURS.get(name)
+    if found is None:
+        found = _COLOURS[name] = QColor(name)
+    return found

@@ -6,7 +6,10 @@ from typing import Any
 
 from PySide6.QtGui import QColor
 
-from ninja_desk.cache.queries.devices import like_pattern
+from ninja_desk.cache.queries import software as sq
+from ninja_desk.cache.queries.alerts import DEVICE_ALERTS_SQL
+from ninja_desk.cache.queries.device_detail import DEVICE_PATCHES_SQL
+from ninja_desk.cache.queries.tickets import DEVICE_TICKETS_SQL
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.ui.formatting import ago, size_text, when
 from ninja_desk.ui.theme import BAD, SEVERITY_COLORS, WARN
@@ -18,6 +21,7 @@ class _DeviceScoped(SqlPagedTableModel):
 
     columns: tuple[tuple[str, str, str], ...] = ()
     base_sql = ""
+    tie_breaker = "rowid"  # keeps OFFSET paging stable between pages
 
     def __init__(self, cache: LocalCache, parent: Any = None) -> None:
         super().__init__(cache, [c[1] for c in self.columns], parent)
@@ -51,7 +55,7 @@ class _DeviceScoped(SqlPagedTableModel):
         direction = "DESC" if self.sort_descending else "ASC"
         order = self.columns[self.sort_column][2]
         return (
-            f"{sql} ORDER BY {order} {direction}, rowid LIMIT :_limit OFFSET :_offset",
+            f"{sql} ORDER BY {order} {direction}, {self.tie_breaker} LIMIT :_limit OFFSET :_offset",
             {**params, "_limit": limit, "_offset": offset},
         )
 
@@ -69,12 +73,7 @@ class DeviceAlertModel(_DeviceScoped):
         ("state", "State", "acknowledged_at"),
         ("ticket_number", "Ticket", "ticket_number"),
     )
-    base_sql = (
-        "SELECT rowid, uid, severity, message, condition_name, create_time, acknowledged_at, "
-        "acknowledged_by, ticket_id, ticket_number, status, CASE upper(severity) "
-        "WHEN 'CRITICAL' THEN 4 WHEN 'MAJOR' THEN 3 WHEN 'MODERATE' THEN 2 WHEN 'MINOR' THEN 1 "
-        "ELSE 0 END AS sev_rank FROM alerts WHERE device_id = :device_id AND status = 'TRIGGERED'"
-    )
+    base_sql = DEVICE_ALERTS_SQL
 
     def __init__(self, cache: LocalCache, parent: Any = None) -> None:
         super().__init__(cache, parent)
@@ -113,13 +112,7 @@ class DevicePatchModel(_DeviceScoped):
         ("severity", "Severity", "severity"),
         ("timestamp", "Reported", "timestamp"),
     )
-    base_sql = (
-        "SELECT * FROM (SELECT rowid, id, 'OS' AS kind, coalesce(kb_number || ' ', '') || name "
-        "AS title, status, severity, timestamp FROM os_patches WHERE device_id = :device_id "
-        "UNION ALL SELECT rowid, id, 'Software' AS kind, title, status, impact AS severity, "
-        "timestamp FROM software_patches WHERE device_id = :device_id) "
-        "WHERE status IN ('PENDING', 'APPROVED', 'MANUAL', 'FAILED')"
-    )
+    base_sql = DEVICE_PATCHES_SQL
 
     def __init__(self, cache: LocalCache, parent: Any = None) -> None:
         super().__init__(cache, parent)
@@ -149,18 +142,10 @@ class DeviceSoftwareModel(_DeviceScoped):
         ("install_date", "Installed", "install_date"),
         ("size", "Size", "size"),
     )
-    base_sql = (
-        "SELECT rowid, name, publisher, version, install_date, size FROM software "
-        "WHERE device_id = :device_id"
-    )
+    base_sql = sq.DEVICE_SOFTWARE_SQL
 
     def where(self) -> tuple[str, dict[str, Any]]:
-        if not self.search:
-            return "", {}
-        return (
-            " AND (name LIKE :q ESCAPE '\\' OR publisher LIKE :q ESCAPE '\\')",
-            {"q": like_pattern(self.search)},
-        )
+        return sq.device_software_search(self.search)
 
     def display(self, row: dict[str, Any], column: int) -> str:
         if self.columns[column][0] == "size":
@@ -177,24 +162,12 @@ class DeviceTicketModel(_DeviceScoped):
         ("priority", "Priority", "t.priority"),
         ("updated_at", "Updated", "t.updated_at"),
     )
-    base_sql = (
-        "SELECT t.rowid AS rowid, t.id, t.number, t.title, t.status, t.priority, t.updated_at, "
-        "t.alert_uid FROM psa_tickets t JOIN psa_ticket_devices td ON td.ticket_id = t.id "
-        "WHERE td.device_id = :device_id"
-    )
+    base_sql = DEVICE_TICKETS_SQL
+    tie_breaker = "t.id"
 
     def __init__(self, cache: LocalCache, parent: Any = None) -> None:
         super().__init__(cache, parent)
         self.sort_column, self.sort_descending = 4, True
-
-    def page_query(self, limit: int, offset: int) -> tuple[str, dict[str, Any]]:
-        sql, params = self._query()
-        direction = "DESC" if self.sort_descending else "ASC"
-        order = self.columns[self.sort_column][2]
-        return (
-            f"{sql} ORDER BY {order} {direction}, t.id LIMIT :_limit OFFSET :_offset",
-            {**params, "_limit": limit, "_offset": offset},
-        )
 
     def display(self, row: dict[str, Any], column: int) -> str:
         if self.columns[column][0] == "updated_at":

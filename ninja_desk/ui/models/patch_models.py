@@ -9,19 +9,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
 
 from ninja_desk.cache.queries import patches as pq
-from ninja_desk.ui.formatting import ago
+from ninja_desk.ui.formatting import ago, status_text
 from ninja_desk.ui.models.alert_paged_sql import SqlColumn
 from ninja_desk.ui.models.async_paged import AsyncPagedSqlModel
 from ninja_desk.ui.theme import BAD, GOOD, MUTED, WARN
-
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-
-
-def _colour(name: str) -> QColor:
-    return QColor(name)
 
 
 class PatchesByKbModel(AsyncPagedSqlModel):
@@ -36,6 +29,7 @@ class PatchesByKbModel(AsyncPagedSqlModel):
         SqlColumn("clients", "Clients", "clients"),
     )
     numeric = frozenset({"pending_devices", "failed_devices", "devices", "clients"})
+    tooltip_keys = frozenset({"title"})
     tie_breaker = "key"
     key_column = "key"
 
@@ -53,22 +47,13 @@ class PatchesByKbModel(AsyncPagedSqlModel):
             return pq.FAMILY_TEXT.get(row["family"], row["family"])
         if key == "severity_rank":
             return pq.severity_text(int(row.get("severity_rank") or 0))
-        if key == "kb":
-            return str(row.get("kb") or "")
-        if key in self.numeric:
-            return f"{int(row.get(key) or 0):,}"
         return super().cell_text(row, key)
 
-    def role_data(self, row: dict[str, Any], key: str, role: int) -> Any:
-        if role == Qt.ItemDataRole.TextAlignmentRole and key in self.numeric:
-            return _RIGHT
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if key == "failed_devices" and row.get("failed_devices"):
-                return _colour(BAD)
-            if key == "severity_rank" and int(row.get("severity_rank") or 0) >= 4:
-                return _colour(BAD)
-        if role == Qt.ItemDataRole.ToolTipRole and key == "title":
-            return str(row.get("title") or "")
+    def colour(self, row: dict[str, Any], key: str) -> str | None:
+        if key == "failed_devices" and row.get("failed_devices"):
+            return BAD
+        if key == "severity_rank" and int(row.get("severity_rank") or 0) >= 4:
+            return BAD
         return None
 
 
@@ -102,19 +87,17 @@ class PatchesByClientModel(AsyncPagedSqlModel):
         if key == "compliance":
             value = row.get("compliance")
             return "—" if value is None else f"{float(value):.0f}%"
-        if key in self.numeric:
-            return f"{int(row.get(key) or 0):,}"
         return super().cell_text(row, key)
 
+    def colour(self, row: dict[str, Any], key: str) -> str | None:
+        if key == "compliance" and row.get("compliance") is not None:
+            value = float(row["compliance"])
+            return GOOD if value >= 95 else WARN if value >= 80 else BAD
+        if key in ("failed_devices", "failed_patches") and row.get(key):
+            return BAD
+        return None
+
     def role_data(self, row: dict[str, Any], key: str, role: int) -> Any:
-        if role == Qt.ItemDataRole.TextAlignmentRole and key in self.numeric:
-            return _RIGHT
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if key == "compliance" and row.get("compliance") is not None:
-                value = float(row["compliance"])
-                return _colour(GOOD if value >= 95 else WARN if value >= 80 else BAD)
-            if key in ("failed_devices", "failed_patches") and row.get(key):
-                return _colour(BAD)
         if role == Qt.ItemDataRole.ToolTipRole and key == "compliance":
             return (
                 f"{int(row['devices']) - int(row['affected']):,} of {int(row['devices']):,} "
@@ -136,6 +119,7 @@ class PatchRowsModel(AsyncPagedSqlModel):
         SqlColumn("offline", "Agent", "coalesce(r.offline, 2)"),
         SqlColumn("last_contact", "Last seen", "r.last_contact"),
     )
+    tooltip_keys = frozenset({"title"})
     tie_breaker = "r.device_id, r.family, r.patch_id"
     key_column = "row_key"
 
@@ -151,13 +135,7 @@ class PatchRowsModel(AsyncPagedSqlModel):
         self.org_ids = tuple(int(i) for i in org_ids)
 
     def select_sql(self) -> tuple[str, dict[str, Any]]:
-        sql, params = pq.in_groups_sql(self.filter, patch_keys=self.patch_keys,
-                                       org_ids=self.org_ids)  # fmt: skip
-        return (
-            "SELECT r.*, r.family || '|' || r.device_id || '|' || r.patch_id AS row_key"
-            f" FROM ({sql}) r",
-            params,
-        )
+        return pq.keyed_rows_sql(self.filter, patch_keys=self.patch_keys, org_ids=self.org_ids)
 
     def cell_text(self, row: dict[str, Any], key: str) -> str:
         if key == "status":
@@ -165,22 +143,16 @@ class PatchRowsModel(AsyncPagedSqlModel):
         if key == "severity":
             return pq.severity_text(row.get("severity"))
         if key == "offline":
-            offline = row.get("offline")
-            return "Offline" if offline == 1 else "Online" if offline == 0 else "Unknown"
+            return status_text(row.get("offline"))
         if key == "last_contact":
             return ago(row.get("last_contact"), self._now) if row.get("last_contact") else ""
-        if key == "kb":
-            return str(row.get("kb") or "")
         if key == "device_name" and not row.get("device_name"):
             return f"Device {row['device_id']}"
         return super().cell_text(row, key)
 
-    def role_data(self, row: dict[str, Any], key: str, role: int) -> Any:
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if key == "status" and row.get("status") == "FAILED":
-                return _colour(BAD)
-            if key == "offline" and row.get("offline") != 0:
-                return _colour(MUTED)
-        if role == Qt.ItemDataRole.ToolTipRole and key == "title":
-            return str(row.get("title") or "")
+    def colour(self, row: dict[str, Any], key: str) -> str | None:
+        if key == "status" and row.get("status") == "FAILED":
+            return BAD
+        if key == "offline" and row.get("offline") != 0:
+            return MUTED
         return None

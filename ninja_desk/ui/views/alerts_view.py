@@ -30,16 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ninja_desk.cache.queries.alerts import ALERT_EXISTS_SQL, STATUS_CHOICES, AlertFilter
+from ninja_desk.cache.queries.clients import CLIENT_CHOICES_SQL
 from ninja_desk.psa.permissions import ACT_ALERTS, CREATE_TICKETS, denial_sentence
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.models.alert_paged_sql import format_time
-from ninja_desk.ui.models.alert_table_model import (
-    SEVERITY_COLOURS,
-    STATUS_CHOICES,
-    AlertFilter,
-    AlertTableModel,
-    status_text,
-)
+from ninja_desk.ui.models.alert_table_model import SEVERITY_COLOURS, AlertTableModel, status_text
 from ninja_desk.ui.settings.background import bind, error_sentence, run_job
 from ninja_desk.ui.ui_state import ui_state
 from ninja_desk.ui.widgets.compact_delegate import CompactDelegate, icon_only, shorter_time
@@ -337,7 +333,7 @@ class AlertsView(QWidget):
         """Show one alert; clears the filters when they hide it. False if it is not cached."""
         if self._select_loaded(uid):
             return True
-        if not self.ctx.cache.scalar("SELECT 1 FROM alerts WHERE uid = :u", u=uid):
+        if not self.ctx.cache.scalar(ALERT_EXISTS_SQL, u=uid):
             return False
         self.apply_filter({"status": "all"})
         return self._select_loaded(uid)
@@ -355,9 +351,7 @@ class AlertsView(QWidget):
         self.client_combo.blockSignals(True)
         self.client_combo.clear()
         self.client_combo.addItem("All clients", None)
-        for org in self.ctx.cache.rows(
-            "SELECT id, name FROM organizations WHERE deleted = 0 ORDER BY name COLLATE NOCASE"
-        ):
+        for org in self.ctx.cache.rows(CLIENT_CHOICES_SQL):
             self.client_combo.addItem(org["name"], org["id"])
         self.client_combo.setCurrentIndex(max(self.client_combo.findData(current), 0))
         self.client_combo.blockSignals(False)

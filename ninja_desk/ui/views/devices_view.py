@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ninja_desk.cache.queries import devices as q
+from ninja_desk.cache.queries.clients import CLIENT_CHOICES_SQL
 from ninja_desk.ui.a11y import named
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.device_actions.wiring import TableActions
@@ -206,7 +207,7 @@ class DevicesView(QWidget):
         current_class = self.class_combo.currentData()
         self.client_combo.clear()
         self.client_combo.addItem("All clients", None)
-        for org in self.ctx.cache.rows(q.CLIENT_CHOICES_SQL):
+        for org in self.ctx.cache.rows(CLIENT_CHOICES_SQL):
             self.client_combo.addItem(org["name"], org["id"])
         self.class_combo.clear()
         self.class_combo.addItem("All classes", None)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from ninja_desk.cache.queries import patches as pq
+from ninja_desk.cache.queries.clients import CLIENT_CHOICES_SQL
 from ninja_desk.ui.a11y import named
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.models.patch_models import PatchesByClientModel, PatchesByKbModel, PatchRowsModel
@@ -315,9 +316,7 @@ class PatchesView(QWidget):
         self.client_combo.blockSignals(True)
         self.client_combo.clear()
         self.client_combo.addItem("All clients", None)
-        for org in self.ctx.cache.rows(
-            "SELECT id, name FROM organizations WHERE deleted = 0 ORDER BY name COLLATE NOCASE"
-        ):
+        for org in self.ctx.cache.rows(CLIENT_CHOICES_SQL):
             self.client_combo.addItem(org["name"], org["id"])
         self._select(self.client_combo, current)
         self.client_combo.blockSignals(False)

@@ -32,16 +32,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ninja_desk.cache.queries import tickets as tq
 from ninja_desk.psa import ticket_edits as te
 from ninja_desk.psa.tickets import TicketDetail
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.models.alert_paged_sql import format_time
-from ninja_desk.ui.models.ticket_table_model import (
-    TICKET_STATUS_CHOICES,
-    TicketTableModel,
-    linked_alerts,
-    linked_devices,
-)
+from ninja_desk.ui.models.ticket_table_model import TicketTableModel
 from ninja_desk.ui.settings.background import error_sentence, run_job
 from ninja_desk.ui.tickets.work_panel import TicketWork
 from ninja_desk.ui.views.device_detail import remote_connect_for
@@ -103,7 +99,7 @@ class TicketsView(QWidget):
     def _build(self) -> None:
         filters = QHBoxLayout()
         self.status_combo = QComboBox()
-        for key, label in TICKET_STATUS_CHOICES:
+        for key, label in tq.TICKET_STATUS_CHOICES:
             self.status_combo.addItem(label, key)
         self.status_combo.currentIndexChanged.connect(self._filters_changed)
         self.search_edit = QLineEdit(placeholderText="Ticket number, title or client")
@@ -241,7 +237,7 @@ class TicketsView(QWidget):
         ticket_id = str(ticket_id)
         row = self.model.fetch_all_until(lambda r: r["id"] == ticket_id)
         if row < 0 and clear_filters:
-            exists = self.ctx.cache.scalar("SELECT 1 FROM psa_tickets WHERE id = :t", t=ticket_id)
+            exists = self.ctx.cache.scalar(tq.TICKET_EXISTS_SQL, t=ticket_id)
             if not exists:
                 return False
             self.search_edit.blockSignals(True)
@@ -272,7 +268,7 @@ class TicketsView(QWidget):
         self.model.reload()
         total = self.model.count()
         self.count_label.setText(f"{total:,} tickets")
-        any_ticket = bool(self.ctx.cache.scalar("SELECT 1 FROM psa_tickets LIMIT 1"))
+        any_ticket = bool(self.ctx.cache.scalar(tq.ANY_TICKET_SQL))
         self.empty_label.setVisible(not any_ticket)
 
     def _filters_changed(self) -> None:
@@ -303,9 +299,9 @@ class TicketsView(QWidget):
         self.fields["client"].setText(ticket.get("client_name") or "—")
         self.fields["created"].setText(format_time(ticket.get("created_at")) or "—")
         self.fields["updated"].setText(format_time(ticket.get("updated_at")) or "—")
-        for device in linked_devices(self.ctx.cache, ticket["id"]):
+        for device in tq.linked_devices(self.ctx.cache, ticket["id"]):
             self._add_device(device)
-        for alert in linked_alerts(self.ctx.cache, ticket["id"], ticket.get("alert_uid")):
+        for alert in tq.linked_alerts(self.ctx.cache, ticket["id"], ticket.get("alert_uid")):
             item = QListWidgetItem(
                 f"{(alert.get('severity') or 'NONE').title()} · {alert.get('message') or ''}"
             )
@@ -322,12 +318,7 @@ class TicketsView(QWidget):
         for device_id in detail.device_ids:
             if device_id in self._linked:
                 continue
-            found = self.ctx.cache.rows(
-                "SELECT d.id AS device_id, d.id, d.name, d.node_class, d.offline, d.deleted,"
-                " d.last_contact, o.name AS org_name FROM devices d"
-                " LEFT JOIN organizations o ON o.id = d.organization_id WHERE d.id = :d",
-                d=device_id,
-            )
+            found = self.ctx.cache.rows(tq.DEVICE_SQL, d=device_id)
             device = found[0] if found else {"device_id": device_id, "name": None}
             self._add_device(device)
         listed = {

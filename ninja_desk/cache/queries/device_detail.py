@@ -1,0 +1,25 @@
+"""One device for its detail panel: the row with its client, its open alerts, its pending
+and failed patches, and when it was last scanned. (Its software and tickets are in
+software.py and tickets.py.)"""
+
+from __future__ import annotations
+
+from ninja_desk.cache.queries.fleet_rules import sql_list
+from ninja_desk.core.inventory import FAILED_PATCH_STATUSES, PENDING_PATCH_STATUSES
+
+DEVICE_SQL = (
+    "SELECT d.*, o.name AS org_name FROM devices d"
+    " LEFT JOIN organizations o ON o.id = d.organization_id WHERE d.id = :id"
+)
+LAST_PATCH_SCAN_SQL = (
+    "SELECT max(timestamp) FROM (SELECT timestamp FROM os_patches WHERE device_id = :id"
+    " UNION ALL SELECT timestamp FROM software_patches WHERE device_id = :id)"
+)
+# OS and software patches side by side; the panel lists the ones still to act on.
+DEVICE_PATCHES_SQL = (
+    "SELECT * FROM (SELECT rowid, id, 'OS' AS kind, coalesce(kb_number || ' ', '') || name"
+    " AS title, status, severity, timestamp FROM os_patches WHERE device_id = :device_id"
+    " UNION ALL SELECT rowid, id, 'Software' AS kind, title, status, impact AS severity,"
+    " timestamp FROM software_patches WHERE device_id = :device_id)"
+    f" WHERE status IN {sql_list(PENDING_PATCH_STATUSES | FAILED_PATCH_STATUSES)}"
+)
