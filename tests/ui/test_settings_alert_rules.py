@@ -11,8 +11,8 @@ from ninja_desk.psa.permissions import (
     denial_sentence,
 )
 from ninja_desk.psa.schema import boards, priorities
+from ninja_desk.sync.rule_preview import clean_conditions, clean_options, matches, preview
 from ninja_desk.ui.settings.alert_rules_page import AlertRulesPage
-from ninja_desk.ui.settings.rule_preview import clean_conditions, clean_options, matches, preview
 from tests.ui.alerts_tickets_sample_data import N_ALERTS, make_ctx
 from tests.ui.settings_psa_fixture import psa_template, settings_psa  # noqa: F401
 

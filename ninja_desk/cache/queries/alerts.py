@@ -101,6 +101,20 @@ DEVICE_ALERTS_SQL = (
 )
 
 
+# Alerts raised since :since with what an alert rule looks at (its device's class and client,
+# the first activity's type and status code): the rule editor's "last 7 days" preview.
+ALERTS_SINCE_SQL = (
+    "SELECT a.uid, a.device_id, a.severity, a.source_type, a.condition_name, a.message,"
+    " a.create_time, d.node_class, d.organization_id, d.name AS device_name,"
+    " (SELECT activity_type FROM activities x WHERE x.series_uid = a.uid"
+    "  ORDER BY x.id LIMIT 1) AS activity_type,"
+    " (SELECT status_code FROM activities x WHERE x.series_uid = a.uid"
+    "  ORDER BY x.id LIMIT 1) AS status_code"
+    " FROM alerts a LEFT JOIN devices d ON d.id = a.device_id"
+    " WHERE a.create_time >= :since"
+)
+
+
 def active_counts_sql(org_id: int | None = None) -> tuple[str, dict[str, Any]]:
     """Active (TRIGGERED) alerts per upper-cased severity, NONE for none; of one client's
     devices when `org_id` is given."""

@@ -109,6 +109,8 @@ def client_devices_sql(org_id: int) -> tuple[str, dict[str, Any]]:
 CLIENT_CHOICES_SQL = (
     "SELECT id, name FROM organizations WHERE deleted = 0 ORDER BY name COLLATE NOCASE"
 )
+# The PSA's clients as the cache mirrors them (psa_clients), for choosing one.
+PSA_CLIENT_CHOICES_SQL = "SELECT id, name FROM psa_clients ORDER BY name COLLATE NOCASE"
 CLIENT_LIST_SQL = (
     "SELECT o.id, o.name, count(d.id) AS devices, coalesce(sum(d.offline = 1), 0) AS offline,"
     " coalesce(sum(d.active_alerts), 0) AS alerts"

@@ -25,21 +25,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ninja_desk.cache.queries.clients import CLIENT_CHOICES_SQL, PSA_CLIENT_CHOICES_SQL
 from ninja_desk.core.alert_rules import DEFAULT_STORM_WINDOW_MINUTES, DEFAULT_TITLE_TEMPLATE
 from ninja_desk.core.node_class import NODE_CLASS_TO_ASSET_TYPE
 from ninja_desk.psa.integration_settings import SEVERITIES
 from ninja_desk.psa.permissions import CONFIGURE_ALERT_RULES
-from ninja_desk.ui.context import AppContext
-from ninja_desk.ui.formatting import node_class_text
-from ninja_desk.ui.settings.alert_rules_service import RuleChoices, alert_rules_service
-from ninja_desk.ui.settings.background import BusyPageMixin
-from ninja_desk.ui.settings.common import ReadOnlyNote, hint
-from ninja_desk.ui.settings.rule_preview import (
+from ninja_desk.sync.rule_preview import (
     clean_conditions,
     clean_options,
     creates_ticket,
     preview_last_week,
 )
+from ninja_desk.ui.context import AppContext
+from ninja_desk.ui.formatting import node_class_text
+from ninja_desk.ui.settings.alert_rules_service import RuleChoices, alert_rules_service
+from ninja_desk.ui.settings.background import BusyPageMixin
+from ninja_desk.ui.settings.common import ReadOnlyNote, hint
 from ninja_desk.ui.settings.services import permission_reason
 
 RULE_ROLE = Qt.ItemDataRole.UserRole
@@ -337,21 +338,10 @@ class AlertRulesPage(BusyPageMixin, QWidget):
 
     def refresh(self) -> None:
         self.orgs_list.set_choices(
-            [
-                (str(r["id"]), r["name"])
-                for r in self.ctx.cache.rows(
-                    "SELECT id, name FROM organizations WHERE deleted = 0"
-                    " ORDER BY name COLLATE NOCASE"
-                )
-            ]
+            [(str(r["id"]), r["name"]) for r in self.ctx.cache.rows(CLIENT_CHOICES_SQL)]
         )
         self.clients_list.set_choices(
-            [
-                (r["id"], r["name"])
-                for r in self.ctx.cache.rows(
-                    "SELECT id, name FROM psa_clients ORDER BY name COLLATE NOCASE"
-                )
-            ]
+            [(r["id"], r["name"]) for r in self.ctx.cache.rows(PSA_CLIENT_CHOICES_SQL)]
         )
         self.service = alert_rules_service(self.ctx)
         self.note.set_reason(self.read_only_reason())

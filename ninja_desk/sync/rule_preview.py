@@ -1,6 +1,6 @@
 """The rule shape the editor edits, and "test against the last 7 days" on the cache.
 
-No Qt here. A rule is what `ninja_desk.psa.alert_rules` stores, in Alga's JSON shape plus
+A rule is what `ninja_desk.psa.alert_rules` stores, in Alga's JSON shape plus
 NinjaDesk's own options (see that module's docstring):
 
     {"name": str, "is_active": bool, "priority_order": int,
@@ -24,6 +24,10 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from ninja_desk.cache.queries.alerts import ALERTS_SINCE_SQL
+from ninja_desk.core.alert_rules import AlertFacts, Rule, mismatch
+from ninja_desk.psa.alert_rules import AlertRule, to_core
 
 LIST_CONDITIONS = ("severities", "activityTypes", "sourceTypes", "alertClasses", "keywords")
 LIST_OPTIONS = ("client_ids", "node_classes")
@@ -70,10 +74,10 @@ def clean_options(raw: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def facts_of(alert: Mapping[str, Any], client_of_org: Mapping[int, str] | None = None) -> Any:
+def facts_of(
+    alert: Mapping[str, Any], client_of_org: Mapping[int, str] | None = None
+) -> AlertFacts:
     """A cache row (alert joined with its device) as the pipeline's AlertFacts."""
-    from ninja_desk.core.alert_rules import AlertFacts
-
     org = alert.get("organization_id")
     return AlertFacts(
         series_uid=str(alert.get("uid") or ""),
@@ -93,10 +97,8 @@ def facts_of(alert: Mapping[str, Any], client_of_org: Mapping[int, str] | None =
     )
 
 
-def core_rule(key: str, rule: Mapping[str, Any]) -> Any:
+def core_rule(key: str, rule: Mapping[str, Any]) -> Rule:
     """The editor's rule dict as core.alert_rules.Rule, through psa.alert_rules.to_core."""
-    from ninja_desk.psa.alert_rules import AlertRule, to_core
-
     rule_id = rule.get("rule_id")
     return to_core(
         AlertRule(
@@ -124,8 +126,6 @@ def matches(
     options: Mapping[str, Any] | None = None,
 ) -> bool:
     """The pipeline's own test (core.alert_rules.mismatch), so the preview cannot drift."""
-    from ninja_desk.core.alert_rules import mismatch
-
     rule = core_rule("preview", {"conditions": conditions, "options": options or {}})
     return mismatch(rule, facts_of(alert, client_of_org)) is None
 
@@ -156,17 +156,7 @@ class RulePreview:
 
 
 def alerts_since(cache: Any, since: float) -> list[dict[str, Any]]:
-    return cache.rows(
-        "SELECT a.uid, a.device_id, a.severity, a.source_type, a.condition_name, a.message,"
-        " a.create_time, d.node_class, d.organization_id, d.name AS device_name,"
-        " (SELECT activity_type FROM activities x WHERE x.series_uid = a.uid"
-        "  ORDER BY x.id LIMIT 1) AS activity_type,"
-        " (SELECT status_code FROM activities x WHERE x.series_uid = a.uid"
-        "  ORDER BY x.id LIMIT 1) AS status_code"
-        " FROM alerts a LEFT JOIN devices d ON d.id = a.device_id"
-        " WHERE a.create_time >= :since",
-        since=since,
-    )
+    return list(cache.rows(ALERTS_SINCE_SQL, since=since))
 
 
 def preview(
@@ -180,8 +170,6 @@ def preview(
         result.first_match[key] = 0
         result.matched_alone[key] = 0
         result.examples[key] = []
-    from ninja_desk.core.alert_rules import mismatch
-
     compiled = [(key, rule, core_rule(key, rule)) for key, rule in rules]
     for alert in alerts:
         decided = False
