@@ -99,7 +99,7 @@ class SeriesOutcome:
     series_uid: str
     alert_id: uuid.UUID
     status: str
-    severity: str
+    severity: str | None  # None: NinjaOne has not said (the cache shows it as unknown)
     device_id: int | None
     decision: dict[str, Any] | None
     ticket_id: uuid.UUID | None = None
@@ -387,7 +387,7 @@ class AlertPipeline:
                 uid,
                 item.alert_id,
                 item.state.status,
-                item.state.severity or "NONE",
+                item.state.severity,
                 item.state.device_id,
                 json.loads(item.explanation) if item.explanation else None,
                 item.ticket_id,
@@ -623,10 +623,10 @@ class AlertPipeline:
             status = "suppressed"
         return {
             "b_alert_id": item.alert_id,
-            "severity": (st.severity or "NONE").lower()
-            if (st.severity or "NONE").lower() in SEVERITIES
-            else "none",
-            "priority": (st.priority or "NONE").lower()[:20],
+            # Alga's column is NOT NULL: an unknown severity is stored as its lowest word,
+            # and ninjadesk_alert_series.severity_known says it was not reported.
+            "severity": _alga_word(st.severity, SEVERITIES, "none"),
+            "priority": _alga_word(st.priority, None, "none")[:20],
             "status": status,
             "activity_type": st.activity_type,
             "source_type": (st.source_type or "")[:50] or None,
@@ -725,7 +725,7 @@ class AlertPipeline:
                 "integration_id": str(self.integration_id),
                 "series_uid": uid,
                 "alert_id": str(item.alert_id),
-                "severity": item.state.severity or "NONE",
+                "severity": item.state.severity,
                 "device_id": item.state.device_id,
                 "ticket_id": str(item.ticket_id) if item.ticket_id else None,
             }
@@ -849,6 +849,11 @@ class AlertPipeline:
                 }
             )
         return out
+
+
+def _alga_word(value: str | None, allowed: Sequence[str] | None, default: str) -> str:
+    word = (value or default).lower()
+    return word if allowed is None or word in allowed else default
 
 
 def _update_by_alert_id(s: TenantSession, table: sa.Table, rows: list[dict[str, Any]]) -> None:

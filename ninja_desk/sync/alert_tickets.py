@@ -99,7 +99,8 @@ def describe(item: _Series, context: _BatchContext, details: dict[str, Any]) -> 
     lines = [
         "NinjaOne alert",
         f"- Condition: {condition_text(item)}",
-        f"- Severity: {st.severity or 'NONE'}   Priority (NinjaOne): {st.priority or 'NONE'}",
+        f"- Severity: {st.severity or 'not reported'}   "
+        f"Priority (NinjaOne): {st.priority or 'not reported'}",
         f"- Type: {st.activity_type or '-'} / {st.source_type or '-'}",
         f"- Status: {st.status_code or '-'}",
         f"- Message: {st.message or '-'}",
@@ -513,7 +514,7 @@ def _join(
             (
                 ticket_id,
                 f"Same condition on another device: {i.state.device_name or i.state.device_id}"
-                f" ({i.state.severity or 'NONE'}, series {i.state.series_uid}).",
+                f" ({i.state.severity or 'severity not reported'}, series {i.state.series_uid}).",
             )
             for i in items
         ],
