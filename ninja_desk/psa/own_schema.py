@@ -10,23 +10,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ninja_desk.psa.schema_types import Json, UtcDateTime, Uuid, metadata
-
-
-def _tenant() -> sa.Column:
-    return sa.Column("tenant", Uuid, nullable=False)
-
-
-def _ts(name: str, nullable: bool = True) -> sa.Column:
-    return sa.Column(name, UtcDateTime(), nullable=nullable)
-
+from ninja_desk.psa.schema_types import Json, Uuid, metadata, tenant_column, utc_column
 
 # How NinjaDesk runs for one Alga integration: which board and service user its tickets and
 # history use, the severity -> priority map, and whether it owns sync or rides along.
 ninjadesk_integration_settings = sa.Table(
     "ninjadesk_integration_settings",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("integration_id", Uuid, nullable=False),
     # 'primary': NinjaDesk pushes assets and makes alert tickets.
     # 'companion': Alga's own NinjaOne sync does; NinjaDesk reads and remote-connects only.
@@ -37,7 +28,7 @@ ninjadesk_integration_settings = sa.Table(
     sa.Column("severity_priorities", Json, nullable=False, server_default=sa.text("'{}'")),
     # Alga's Redis, without its password (that comes from the keyring or the environment).
     sa.Column("alga_redis_url", sa.String(1024)),
-    _ts("updated_at", False),
+    utc_column("updated_at", False),
     sa.PrimaryKeyConstraint("tenant", "integration_id", name="ninjadesk_integration_settings_pkey"),
 )
 
@@ -47,14 +38,14 @@ ninjadesk_integration_settings = sa.Table(
 ninjadesk_events_outbox = sa.Table(
     "ninjadesk_events_outbox",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("event_id", Uuid, nullable=False),
     sa.Column("event_type", sa.String(64), nullable=False),
     sa.Column("payload", Json, nullable=False),
     sa.Column("actor_user_id", Uuid),
     sa.Column("alga_event", sa.Boolean, nullable=False, server_default=sa.false()),
-    _ts("occurred_at", False),
-    _ts("published_at"),
+    utc_column("occurred_at", False),
+    utc_column("published_at"),
     sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("0")),
     sa.Column("last_error", sa.Text),
     sa.PrimaryKeyConstraint("tenant", "event_id", name="ninjadesk_events_outbox_pkey"),
@@ -65,11 +56,11 @@ ninjadesk_events_outbox = sa.Table(
 ninjadesk_sync_leases = sa.Table(
     "ninjadesk_sync_leases",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("integration_id", Uuid, nullable=False),
     sa.Column("holder", sa.String(255), nullable=False),
-    _ts("acquired_at", False),
-    _ts("expires_at", False),
+    utc_column("acquired_at", False),
+    utc_column("expires_at", False),
     sa.PrimaryKeyConstraint("tenant", "integration_id", name="ninjadesk_sync_leases_pkey"),
 )
 
@@ -78,14 +69,14 @@ ninjadesk_sync_leases = sa.Table(
 ninjadesk_asset_sync = sa.Table(
     "ninjadesk_asset_sync",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("asset_id", Uuid, nullable=False),
     sa.Column("integration_id", Uuid, nullable=False),
     sa.Column("device_id", sa.String(64), nullable=False),
     sa.Column("fingerprint", sa.String(64)),
     sa.Column("software_fingerprint", sa.String(64)),
     sa.Column("locked_fields", Json, nullable=False, server_default=sa.text("'[]'")),
-    _ts("updated_at", False),
+    utc_column("updated_at", False),
     sa.PrimaryKeyConstraint("tenant", "asset_id", name="ninjadesk_asset_sync_pkey"),
     sa.Index("ninjadesk_asset_sync_device_idx", "tenant", "integration_id", "device_id"),
 )
@@ -94,14 +85,14 @@ ninjadesk_asset_sync = sa.Table(
 ninjadesk_asset_device_lineage = sa.Table(
     "ninjadesk_asset_device_lineage",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("lineage_id", Uuid, nullable=False),
     sa.Column("asset_id", Uuid, nullable=False),
     sa.Column("integration_id", Uuid, nullable=False),
     sa.Column("previous_device_id", sa.String(64)),
     sa.Column("new_device_id", sa.String(64), nullable=False),
     sa.Column("matched_by", sa.String(16), nullable=False),
-    _ts("recorded_at", False),
+    utc_column("recorded_at", False),
     sa.PrimaryKeyConstraint("tenant", "lineage_id", name="ninjadesk_asset_device_lineage_pkey"),
 )
 
@@ -110,7 +101,7 @@ ninjadesk_asset_device_lineage = sa.Table(
 ninjadesk_alert_series = sa.Table(
     "ninjadesk_alert_series",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("alert_id", Uuid, nullable=False),
     sa.Column("integration_id", Uuid, nullable=False),
     sa.Column("series_uid", sa.String(255), nullable=False),
@@ -128,7 +119,7 @@ ninjadesk_alert_series = sa.Table(
     sa.Column("rule_decision", sa.String(32)),
     sa.Column("rule_explanation", sa.Text),
     sa.Column("source_payload", Json, nullable=False, server_default=sa.text("'{}'")),
-    _ts("updated_at", False),
+    utc_column("updated_at", False),
     sa.PrimaryKeyConstraint("tenant", "alert_id", name="ninjadesk_alert_series_pkey"),
     sa.UniqueConstraint(
         "tenant", "integration_id", "series_uid", name="ninjadesk_alert_series_uid_key"
@@ -140,7 +131,7 @@ ninjadesk_alert_series = sa.Table(
 ninjadesk_alert_tickets = sa.Table(
     "ninjadesk_alert_tickets",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("ticket_id", Uuid, nullable=False),
     sa.Column("integration_id", Uuid, nullable=False),
     sa.Column("client_id", Uuid, nullable=False),
@@ -153,9 +144,9 @@ ninjadesk_alert_tickets = sa.Table(
     sa.Column("reset_on_close", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("group_storms", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("storm_window_minutes", sa.Integer, nullable=False, server_default=sa.text("15")),
-    _ts("opened_at", False),
-    _ts("last_alert_at", False),
-    _ts("auto_resolved_at"),
+    utc_column("opened_at", False),
+    utc_column("last_alert_at", False),
+    utc_column("auto_resolved_at"),
     sa.PrimaryKeyConstraint("tenant", "ticket_id", name="ninjadesk_alert_tickets_pkey"),
     sa.Index(
         "ninjadesk_alert_tickets_storm_idx",
@@ -172,10 +163,10 @@ ninjadesk_alert_tickets = sa.Table(
 ninjadesk_alert_rule_options = sa.Table(
     "ninjadesk_alert_rule_options",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("rule_id", Uuid, nullable=False),
     sa.Column("options", Json, nullable=False, server_default=sa.text("'{}'")),
-    _ts("updated_at", False),
+    utc_column("updated_at", False),
     sa.PrimaryKeyConstraint("tenant", "rule_id", name="ninjadesk_alert_rule_options_pkey"),
 )
 

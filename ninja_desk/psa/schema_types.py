@@ -34,37 +34,20 @@ TICKET_RESPONSE_STATE = sa.Enum(
 )
 
 
-class gen_uuid(FunctionElement[Any]):
-    """Alga's `gen_random_uuid()` default; SQLite gets 32 random hex digits (how sa.Uuid stores)."""
-
-    inherit_cache = True
-
-
-@compiles(gen_uuid, "postgresql")
-def _gen_uuid_pg(element: gen_uuid, compiler: Any, **kw: Any) -> str:
-    return "gen_random_uuid()"
+def _dialect_sql(name: str, *, postgresql: str, sqlite: str) -> type[FunctionElement[Any]]:
+    """A SQL expression (a column default) that each backend spells its own way."""
+    element: type[FunctionElement[Any]] = type(name, (FunctionElement,), {"inherit_cache": True})
+    compiles(element, "postgresql")(lambda *_args, **_kw: postgresql)
+    compiles(element, "sqlite")(lambda *_args, **_kw: sqlite)
+    return element
 
 
-@compiles(gen_uuid, "sqlite")
-def _gen_uuid_sqlite(element: gen_uuid, compiler: Any, **kw: Any) -> str:
-    return "(lower(hex(randomblob(16))))"
-
-
-class _EmptyTextArray(FunctionElement[Any]):
-    inherit_cache = True
-
-
-@compiles(_EmptyTextArray, "postgresql")
-def _empty_array_pg(element: _EmptyTextArray, compiler: Any, **kw: Any) -> str:
-    return "'{}'::text[]"
-
-
-@compiles(_EmptyTextArray, "sqlite")
-def _empty_array_sqlite(element: _EmptyTextArray, compiler: Any, **kw: Any) -> str:
-    return "'[]'"
-
-
-EMPTY_TEXT_ARRAY = _EmptyTextArray()
+# Alga's `gen_random_uuid()` default; SQLite gets 32 random hex digits (how sa.Uuid stores).
+gen_uuid = _dialect_sql(
+    "gen_uuid", postgresql="gen_random_uuid()", sqlite="(lower(hex(randomblob(16))))"
+)
+# An empty text[]; SQLite stores TextArray as a JSON list.
+EMPTY_TEXT_ARRAY = _dialect_sql("EmptyTextArray", postgresql="'{}'::text[]", sqlite="'[]'")()
 
 
 def _postgres_ddl(table: sa.Table, statement: str) -> None:
@@ -102,3 +85,12 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def tenant_column() -> sa.Column[Any]:
+    """The `tenant` every table starts with (and every key and query names)."""
+    return sa.Column("tenant", Uuid, nullable=False)
+
+
+def utc_column(name: str, nullable: bool = True) -> sa.Column[Any]:
+    return sa.Column(name, UtcDateTime(), nullable=nullable)

@@ -10,19 +10,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ninja_desk.psa.legacy.schema_0005 import metadata
-from ninja_desk.psa.schema_types import Json, UtcDateTime
-
-Uuid = sa.Uuid(as_uuid=True)
-
-
-def _ts(name: str, nullable: bool = True) -> sa.Column:
-    return sa.Column(name, UtcDateTime(), nullable=nullable)
-
+from ninja_desk.psa.schema_types import Json, Uuid, tenant_column, utc_column
 
 rmm_alert_series = sa.Table(
     "rmm_alert_series",
     metadata,
-    sa.Column("tenant", Uuid, nullable=False),
+    tenant_column(),
     sa.Column("alert_id", Uuid, nullable=False),
     sa.Column("integration_id", Uuid, nullable=False),
     sa.Column("series_uid", sa.String(64), nullable=False),
@@ -39,7 +32,7 @@ rmm_alert_series = sa.Table(
     sa.Column("device_name", sa.String(255)),
     sa.Column("client_id", Uuid),
     sa.Column("rmm_user_id", sa.BigInteger),
-    _ts("updated_at", False),
+    utc_column("updated_at", False),
     sa.PrimaryKeyConstraint("tenant", "alert_id"),
     sa.UniqueConstraint("tenant", "integration_id", "series_uid"),
     sa.ForeignKeyConstraint(
@@ -50,7 +43,7 @@ rmm_alert_series = sa.Table(
 rmm_alert_tickets = sa.Table(
     "rmm_alert_tickets",
     metadata,
-    sa.Column("tenant", Uuid, nullable=False),
+    tenant_column(),
     sa.Column("ticket_id", Uuid, nullable=False),
     sa.Column("integration_id", Uuid, nullable=False),
     sa.Column("client_id", Uuid, nullable=False),
@@ -63,9 +56,9 @@ rmm_alert_tickets = sa.Table(
     sa.Column("reset_on_close", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("group_storms", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("storm_window_minutes", sa.Integer, nullable=False, server_default="15"),
-    _ts("opened_at", False),
-    _ts("last_alert_at", False),
-    _ts("auto_resolved_at"),
+    utc_column("opened_at", False),
+    utc_column("last_alert_at", False),
+    utc_column("auto_resolved_at"),
     sa.PrimaryKeyConstraint("tenant", "ticket_id"),
     sa.ForeignKeyConstraint(
         ["tenant", "ticket_id"], ["tickets.tenant", "tickets.ticket_id"], ondelete="CASCADE"
@@ -75,7 +68,7 @@ rmm_alert_tickets = sa.Table(
 rmm_maintenance_windows = sa.Table(
     "rmm_maintenance_windows",
     metadata,
-    sa.Column("tenant", Uuid, nullable=False),
+    tenant_column(),
     sa.Column("window_id", Uuid, nullable=False),
     sa.Column("integration_id", Uuid, nullable=False),
     sa.Column("name", sa.String(255), nullable=False),
@@ -83,16 +76,16 @@ rmm_maintenance_windows = sa.Table(
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("client_ids", Json, nullable=False, server_default="[]"),
     sa.Column("device_ids", Json, nullable=False, server_default="[]"),
-    _ts("starts_at"),
-    _ts("ends_at"),
+    utc_column("starts_at"),
+    utc_column("ends_at"),
     sa.Column("weekdays", Json, nullable=False, server_default="[]"),
     sa.Column("start_time", sa.String(5), nullable=False, server_default="00:00"),
     sa.Column("duration_minutes", sa.Integer, nullable=False, server_default="60"),
     sa.Column("timezone", sa.String(64), nullable=False, server_default="UTC"),
     sa.Column("is_enabled", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("created_by", Uuid),
-    _ts("created_at", False),
-    _ts("updated_at", False),
+    utc_column("created_at", False),
+    utc_column("updated_at", False),
     sa.PrimaryKeyConstraint("tenant", "window_id"),
     sa.ForeignKeyConstraint(
         ["tenant", "integration_id"],

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ninja_desk.psa.schema_types import Json, UtcDateTime
+from ninja_desk.psa.schema_types import Json, Uuid, tenant_column, utc_column
 
 metadata = sa.MetaData(
     naming_convention={
@@ -23,12 +23,6 @@ metadata = sa.MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
-
-Uuid = sa.Uuid(as_uuid=True)
-
-
-def _tenant() -> sa.Column:
-    return sa.Column("tenant", Uuid, nullable=False)
 
 
 def _fk(
@@ -41,10 +35,6 @@ def _fk(
     )
 
 
-def _ts(name: str, nullable: bool = True) -> sa.Column:
-    return sa.Column(name, UtcDateTime(), nullable=nullable)
-
-
 # --- tenancy, people, rights -------------------------------------------------------------
 
 tenants = sa.Table(
@@ -52,19 +42,19 @@ tenants = sa.Table(
     metadata,
     sa.Column("tenant", Uuid, primary_key=True),
     sa.Column("name", sa.String(255), nullable=False),
-    _ts("created_at", False),
+    utc_column("created_at", False),
 )
 
 companies = sa.Table(
     "companies",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("company_id", Uuid, nullable=False),
     sa.Column("company_name", sa.String(255), nullable=False),
     sa.Column("is_inactive", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("notes", sa.Text),
-    _ts("created_at", False),
-    _ts("updated_at", False),
+    utc_column("created_at", False),
+    utc_column("updated_at", False),
     sa.PrimaryKeyConstraint("tenant", "company_id"),
     sa.ForeignKeyConstraint(["tenant"], ["tenants.tenant"]),
     sa.Index("ix_companies_tenant_name", "tenant", "company_name"),
@@ -73,14 +63,14 @@ companies = sa.Table(
 users = sa.Table(
     "users",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("user_id", Uuid, nullable=False),
     sa.Column("username", sa.String(255), nullable=False),
     sa.Column("email", sa.String(255)),
     sa.Column("first_name", sa.String(255)),
     sa.Column("last_name", sa.String(255)),
     sa.Column("is_inactive", sa.Boolean, nullable=False, server_default=sa.false()),
-    _ts("created_at", False),
+    utc_column("created_at", False),
     sa.PrimaryKeyConstraint("tenant", "user_id"),
     sa.ForeignKeyConstraint(["tenant"], ["tenants.tenant"]),
     sa.UniqueConstraint("tenant", "username"),
@@ -89,7 +79,7 @@ users = sa.Table(
 roles = sa.Table(
     "roles",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("role_id", Uuid, nullable=False),
     sa.Column("role_name", sa.String(64), nullable=False),
     sa.Column("description", sa.Text),
@@ -101,7 +91,7 @@ roles = sa.Table(
 role_permissions = sa.Table(
     "role_permissions",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("role_id", Uuid, nullable=False),
     sa.Column("permission", sa.String(64), nullable=False),
     sa.PrimaryKeyConstraint("tenant", "role_id", "permission"),
@@ -111,7 +101,7 @@ role_permissions = sa.Table(
 user_roles = sa.Table(
     "user_roles",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("user_id", Uuid, nullable=False),
     sa.Column("role_id", Uuid, nullable=False),
     sa.PrimaryKeyConstraint("tenant", "user_id", "role_id"),
@@ -124,7 +114,7 @@ user_roles = sa.Table(
 db_logins = sa.Table(
     "db_logins",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("login_name", sa.String(63), nullable=False),
     sa.Column("user_id", Uuid, nullable=False),
     sa.PrimaryKeyConstraint("tenant", "login_name"),
@@ -137,7 +127,7 @@ db_logins = sa.Table(
 priorities = sa.Table(
     "priorities",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("priority_id", Uuid, nullable=False),
     sa.Column("priority_name", sa.String(64), nullable=False),
     sa.Column("order_number", sa.Integer, nullable=False),
@@ -150,7 +140,7 @@ priorities = sa.Table(
 statuses = sa.Table(
     "statuses",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("status_id", Uuid, nullable=False),
     sa.Column("name", sa.String(64), nullable=False),
     sa.Column("status_type", sa.String(32), nullable=False, server_default="ticket"),
@@ -165,7 +155,7 @@ statuses = sa.Table(
 channels = sa.Table(
     "channels",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("channel_id", Uuid, nullable=False),
     sa.Column("channel_name", sa.String(64), nullable=False),
     sa.Column("is_default", sa.Boolean, nullable=False, server_default=sa.false()),
@@ -178,7 +168,7 @@ channels = sa.Table(
 ticket_number_sequences = sa.Table(
     "ticket_number_sequences",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("prefix", sa.String(16), nullable=False, server_default="TIC"),
     sa.Column("last_number", sa.Integer, nullable=False, server_default="0"),
     sa.PrimaryKeyConstraint("tenant"),
@@ -190,23 +180,23 @@ ticket_number_sequences = sa.Table(
 rmm_integrations = sa.Table(
     "rmm_integrations",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("integration_id", Uuid, nullable=False),
     sa.Column("provider", sa.String(32), nullable=False, server_default="ninjaone"),
     sa.Column("instance_url", sa.String(255), nullable=False),
     sa.Column("oauth_client_id", sa.String(255)),
     sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("connected_by", Uuid),
-    _ts("connected_at"),
-    _ts("last_full_sync_at"),
-    _ts("last_incremental_sync_at"),
+    utc_column("connected_at"),
+    utc_column("last_full_sync_at"),
+    utc_column("last_incremental_sync_at"),
     sa.Column("sync_status", sa.String(32)),
     sa.Column("sync_error", sa.Text),
     sa.Column("webhook_url", sa.String(1024)),
-    _ts("webhook_registered_at"),
+    utc_column("webhook_registered_at"),
     sa.Column("settings", Json, nullable=False, server_default="{}"),
-    _ts("created_at", False),
-    _ts("updated_at", False),
+    utc_column("created_at", False),
+    utc_column("updated_at", False),
     sa.PrimaryKeyConstraint("tenant", "integration_id"),
     sa.ForeignKeyConstraint(["tenant"], ["tenants.tenant"]),
     _fk(["connected_by"], "users", ["user_id"]),
@@ -215,7 +205,7 @@ rmm_integrations = sa.Table(
 rmm_organization_mappings = sa.Table(
     "rmm_organization_mappings",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("mapping_id", Uuid, nullable=False),
     sa.Column("integration_id", Uuid, nullable=False),
     sa.Column("external_organization_id", sa.String(64), nullable=False),
@@ -223,11 +213,11 @@ rmm_organization_mappings = sa.Table(
     # NULL client = seen but not mapped (the technician left it unmapped).
     sa.Column("client_id", Uuid),
     sa.Column("auto_sync_assets", sa.Boolean, nullable=False, server_default=sa.true()),
-    _ts("first_seen_at", False),
-    _ts("last_seen_at", False),
-    _ts("vanished_at"),
+    utc_column("first_seen_at", False),
+    utc_column("last_seen_at", False),
+    utc_column("vanished_at"),
     sa.Column("updated_by", Uuid),
-    _ts("updated_at", False),
+    utc_column("updated_at", False),
     sa.Column("metadata", Json, nullable=False, server_default="{}"),
     sa.PrimaryKeyConstraint("tenant", "mapping_id"),
     _fk(["integration_id"], "rmm_integrations", ["integration_id"], ondelete="CASCADE"),
@@ -241,7 +231,7 @@ rmm_organization_mappings = sa.Table(
 assets = sa.Table(
     "assets",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("asset_id", Uuid, nullable=False),
     sa.Column("asset_type", sa.String(32), nullable=False),
     sa.Column("client_id", Uuid, nullable=False),
@@ -263,14 +253,14 @@ assets = sa.Table(
     sa.Column("rmm_device_id", sa.String(64)),
     sa.Column("rmm_organization_id", sa.String(64)),
     sa.Column("agent_status", sa.String(32)),
-    _ts("last_seen_at"),
+    utc_column("last_seen_at"),
     sa.Column("remote_access_url", sa.String(1024)),
     sa.Column("rmm_sync_status", sa.String(32)),
-    _ts("rmm_last_synced_at"),
+    utc_column("rmm_last_synced_at"),
     sa.Column("software_fingerprint", sa.String(64)),
-    _ts("retired_at"),
-    _ts("created_at", False),
-    _ts("updated_at", False),
+    utc_column("retired_at"),
+    utc_column("created_at", False),
+    utc_column("updated_at", False),
     sa.PrimaryKeyConstraint("tenant", "asset_id"),
     _fk(["client_id"], "companies", ["company_id"]),
     _fk(["rmm_integration_id"], "rmm_integrations", ["integration_id"]),
@@ -288,7 +278,7 @@ def _compliance_columns() -> list[sa.Column]:
         sa.Column("pending_os_patches", sa.Integer, nullable=False, server_default="0"),
         sa.Column("pending_software_patches", sa.Integer, nullable=False, server_default="0"),
         sa.Column("failed_patches", sa.Integer, nullable=False, server_default="0"),
-        _ts("last_patch_scan_at"),
+        utc_column("last_patch_scan_at"),
     ]
 
 
@@ -306,7 +296,7 @@ def _computer_columns() -> list[sa.Column]:
         sa.Column("ip_addresses", Json, nullable=False, server_default="[]"),
         sa.Column("is_virtual", sa.Boolean),
         sa.Column("last_login", sa.String(255)),
-        _ts("last_reboot_at"),
+        utc_column("last_reboot_at"),
     ]
 
 
@@ -314,7 +304,7 @@ def _extension(name: str, *columns: sa.Column) -> sa.Table:
     return sa.Table(
         name,
         metadata,
-        _tenant(),
+        tenant_column(),
         sa.Column("asset_id", Uuid, nullable=False),
         *columns,
         sa.PrimaryKeyConstraint("tenant", "asset_id"),
@@ -362,7 +352,7 @@ EXTENSION_TABLES: dict[str, sa.Table] = {
 asset_history = sa.Table(
     "asset_history",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("history_id", Uuid, nullable=False),
     sa.Column("asset_id", Uuid, nullable=False),
     sa.Column("changed_by", Uuid),
@@ -370,7 +360,7 @@ asset_history = sa.Table(
     # {field: {"old": ..., "new": ...}}
     sa.Column("changes", Json, nullable=False),
     sa.Column("source", sa.String(64), nullable=False),
-    _ts("changed_at", False),
+    utc_column("changed_at", False),
     sa.PrimaryKeyConstraint("tenant", "history_id"),
     _fk(["asset_id"], "assets", ["asset_id"], ondelete="CASCADE"),
     _fk(["changed_by"], "users", ["user_id"]),
@@ -381,14 +371,14 @@ asset_history = sa.Table(
 asset_device_lineage = sa.Table(
     "asset_device_lineage",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("lineage_id", Uuid, nullable=False),
     sa.Column("asset_id", Uuid, nullable=False),
     sa.Column("integration_id", Uuid, nullable=False),
     sa.Column("previous_device_id", sa.String(64)),
     sa.Column("new_device_id", sa.String(64), nullable=False),
     sa.Column("matched_by", sa.String(16), nullable=False),
-    _ts("recorded_at", False),
+    utc_column("recorded_at", False),
     sa.PrimaryKeyConstraint("tenant", "lineage_id"),
     _fk(["asset_id"], "assets", ["asset_id"], ondelete="CASCADE"),
     _fk(["integration_id"], "rmm_integrations", ["integration_id"]),
@@ -397,13 +387,13 @@ asset_device_lineage = sa.Table(
 software_catalog = sa.Table(
     "software_catalog",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("software_id", Uuid, nullable=False),
     sa.Column("name", sa.String(512), nullable=False),
     sa.Column("publisher", sa.String(255)),
     # lower(name) + "|" + lower(publisher): one catalog entry however NinjaOne cases it.
     sa.Column("catalog_key", sa.String(800), nullable=False),
-    _ts("created_at", False),
+    utc_column("created_at", False),
     sa.PrimaryKeyConstraint("tenant", "software_id"),
     sa.ForeignKeyConstraint(["tenant"], ["tenants.tenant"]),
     sa.UniqueConstraint("tenant", "catalog_key"),
@@ -412,14 +402,14 @@ software_catalog = sa.Table(
 asset_software = sa.Table(
     "asset_software",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("asset_id", Uuid, nullable=False),
     sa.Column("software_id", Uuid, nullable=False),
     sa.Column("version", sa.String(255)),
     sa.Column("install_date", sa.String(32)),
-    _ts("first_seen_at", False),
-    _ts("last_seen_at", False),
-    _ts("uninstalled_at"),
+    utc_column("first_seen_at", False),
+    utc_column("last_seen_at", False),
+    utc_column("uninstalled_at"),
     sa.PrimaryKeyConstraint("tenant", "asset_id", "software_id"),
     _fk(["asset_id"], "assets", ["asset_id"], ondelete="CASCADE"),
     _fk(["software_id"], "software_catalog", ["software_id"]),
@@ -428,7 +418,7 @@ asset_software = sa.Table(
 tenant_external_entity_mappings = sa.Table(
     "tenant_external_entity_mappings",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("id", Uuid, nullable=False),
     sa.Column("integration_type", sa.String(32), nullable=False),
     sa.Column("alga_entity_type", sa.String(32), nullable=False),
@@ -436,7 +426,7 @@ tenant_external_entity_mappings = sa.Table(
     sa.Column("external_entity_id", sa.String(64), nullable=False),
     sa.Column("external_realm_id", sa.String(64)),
     sa.Column("sync_status", sa.String(32)),
-    _ts("last_synced_at"),
+    utc_column("last_synced_at"),
     sa.Column("metadata", Json, nullable=False, server_default="{}"),
     sa.PrimaryKeyConstraint("tenant", "id"),
     sa.ForeignKeyConstraint(["tenant"], ["tenants.tenant"]),
@@ -452,7 +442,7 @@ tenant_external_entity_mappings = sa.Table(
 tickets = sa.Table(
     "tickets",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("ticket_id", Uuid, nullable=False),
     sa.Column("ticket_number", sa.String(32), nullable=False),
     sa.Column("title", sa.String(512), nullable=False),
@@ -465,9 +455,9 @@ tickets = sa.Table(
     sa.Column("entered_by", Uuid, nullable=False),
     sa.Column("updated_by", Uuid),
     sa.Column("source", sa.String(32), nullable=False, server_default="manual"),
-    _ts("entered_at", False),
-    _ts("updated_at", False),
-    _ts("closed_at"),
+    utc_column("entered_at", False),
+    utc_column("updated_at", False),
+    utc_column("closed_at"),
     sa.PrimaryKeyConstraint("tenant", "ticket_id"),
     sa.UniqueConstraint("tenant", "ticket_number"),
     _fk(["client_id"], "companies", ["company_id"]),
@@ -483,13 +473,13 @@ tickets = sa.Table(
 ticket_comments = sa.Table(
     "ticket_comments",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("comment_id", Uuid, nullable=False),
     sa.Column("ticket_id", Uuid, nullable=False),
     sa.Column("author_id", Uuid, nullable=False),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("is_internal", sa.Boolean, nullable=False, server_default=sa.false()),
-    _ts("created_at", False),
+    utc_column("created_at", False),
     sa.PrimaryKeyConstraint("tenant", "comment_id"),
     _fk(["ticket_id"], "tickets", ["ticket_id"], ondelete="CASCADE"),
     _fk(["author_id"], "users", ["user_id"]),
@@ -499,12 +489,12 @@ ticket_comments = sa.Table(
 asset_ticket_associations = sa.Table(
     "asset_ticket_associations",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("asset_id", Uuid, nullable=False),
     sa.Column("ticket_id", Uuid, nullable=False),
     sa.Column("relationship_type", sa.String(32), nullable=False, server_default="affected"),
     sa.Column("created_by", Uuid),
-    _ts("created_at", False),
+    utc_column("created_at", False),
     sa.PrimaryKeyConstraint("tenant", "asset_id", "ticket_id"),
     _fk(["asset_id"], "assets", ["asset_id"], ondelete="CASCADE"),
     _fk(["ticket_id"], "tickets", ["ticket_id"], ondelete="CASCADE"),
@@ -517,7 +507,7 @@ asset_ticket_associations = sa.Table(
 rmm_alert_rules = sa.Table(
     "rmm_alert_rules",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("rule_id", Uuid, nullable=False),
     sa.Column("integration_id", Uuid, nullable=False),
     sa.Column("name", sa.String(255), nullable=False),
@@ -530,8 +520,8 @@ rmm_alert_rules = sa.Table(
     sa.Column("action", Json, nullable=False, server_default="{}"),
     sa.Column("created_by", Uuid),
     sa.Column("updated_by", Uuid),
-    _ts("created_at", False),
-    _ts("updated_at", False),
+    utc_column("created_at", False),
+    utc_column("updated_at", False),
     sa.PrimaryKeyConstraint("tenant", "rule_id"),
     _fk(["integration_id"], "rmm_integrations", ["integration_id"], ondelete="CASCADE"),
     _fk(["created_by"], "users", ["user_id"]),
@@ -542,7 +532,7 @@ rmm_alert_rules = sa.Table(
 rmm_alerts = sa.Table(
     "rmm_alerts",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("alert_id", Uuid, nullable=False),
     sa.Column("integration_id", Uuid, nullable=False),
     # NinjaOne's alert uid == the activities' seriesUid: the idempotency key of the pipeline.
@@ -557,18 +547,18 @@ rmm_alerts = sa.Table(
     sa.Column("status", sa.String(16), nullable=False, server_default="active"),
     sa.Column("message", sa.Text),
     sa.Column("source_payload", Json, nullable=False, server_default="{}"),
-    _ts("triggered_at"),
-    _ts("acknowledged_at"),
+    utc_column("triggered_at"),
+    utc_column("acknowledged_at"),
     sa.Column("acknowledged_by", Uuid),
-    _ts("resolved_at"),
+    utc_column("resolved_at"),
     sa.Column("resolved_by", Uuid),
     sa.Column("ticket_id", Uuid),
     sa.Column("auto_ticket_created", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("rule_id", Uuid),
     sa.Column("rule_decision", sa.String(32)),
     sa.Column("rule_explanation", sa.Text),
-    _ts("created_at", False),
-    _ts("updated_at", False),
+    utc_column("created_at", False),
+    utc_column("updated_at", False),
     sa.PrimaryKeyConstraint("tenant", "alert_id"),
     sa.UniqueConstraint("tenant", "integration_id", "series_uid"),
     _fk(["integration_id"], "rmm_integrations", ["integration_id"], ondelete="CASCADE"),
@@ -585,14 +575,14 @@ rmm_alerts = sa.Table(
 events_outbox = sa.Table(
     "events_outbox",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("event_id", Uuid, nullable=False),
     sa.Column("event_type", sa.String(64), nullable=False),
     sa.Column("payload", Json, nullable=False),
     sa.Column("actor_user_id", Uuid),
-    _ts("occurred_at", False),
+    utc_column("occurred_at", False),
     # Set by whoever relays the outbox elsewhere; NULL = not yet delivered.
-    _ts("published_at"),
+    utc_column("published_at"),
     sa.PrimaryKeyConstraint("tenant", "event_id"),
     sa.ForeignKeyConstraint(["tenant"], ["tenants.tenant"]),
     sa.Index("ix_events_outbox_pending", "tenant", "published_at", "occurred_at"),
@@ -601,9 +591,9 @@ events_outbox = sa.Table(
 audit_log = sa.Table(
     "audit_log",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("audit_id", Uuid, nullable=False),
-    _ts("occurred_at", False),
+    utc_column("occurred_at", False),
     sa.Column("actor_user_id", Uuid),
     sa.Column("action", sa.String(64), nullable=False),
     sa.Column("entity_type", sa.String(64), nullable=False),
@@ -618,11 +608,11 @@ audit_log = sa.Table(
 sync_leases = sa.Table(
     "sync_leases",
     metadata,
-    _tenant(),
+    tenant_column(),
     sa.Column("integration_id", Uuid, nullable=False),
     sa.Column("holder", sa.String(255), nullable=False),
-    _ts("acquired_at", False),
-    _ts("expires_at", False),
+    utc_column("acquired_at", False),
+    utc_column("expires_at", False),
     sa.PrimaryKeyConstraint("tenant", "integration_id"),
     _fk(["integration_id"], "rmm_integrations", ["integration_id"], ondelete="CASCADE"),
 )
