@@ -37,19 +37,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ninja_desk.cache.queries.alerts import CRITICAL_ALERTS_SQL
 from ninja_desk.cache.queries.search import SearchHit
 from ninja_desk.ui.a11y import named
 from ninja_desk.ui.bridge import ALERTS, SYNC, UiBridge
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.formatting import ago
 from ninja_desk.ui.icons import app_icon
-from ninja_desk.ui.notifier import (
-    CRITICAL_ALERTS_SQL,
-    CallbackNotifier,
-    CriticalAlertWatcher,
-    Notice,
-    Notifier,
-)
+from ninja_desk.ui.notifier import CallbackNotifier, CriticalAlertWatcher, Notice, Notifier
 from ninja_desk.ui.search_popup import SearchPopup
 from ninja_desk.ui.ui_state import ui_state
 from ninja_desk.ui.views.placeholder import PlaceholderView

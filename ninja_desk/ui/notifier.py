@@ -122,11 +122,3 @@ class CriticalAlertWatcher:
         if self.paused:
             return []
         return [alert_notice(held[0])] if len(held) == 1 else [summary_notice(len(held))]
-
-
-CRITICAL_ALERTS_SQL = (
-    "SELECT a.uid, a.device_id, a.message, a.condition_name, a.create_time, "
-    "d.name AS device_name FROM alerts a LEFT JOIN devices d ON d.id = a.device_id "
-    "WHERE a.status = 'TRIGGERED' AND a.severity = 'CRITICAL' AND a.acknowledged_at IS NULL "
-    "ORDER BY a.create_time"
-)

@@ -101,6 +101,13 @@ DEVICE_ALERTS_SQL = (
 )
 
 
+# New critical alerts nobody acknowledged yet, oldest first (tray notifications).
+CRITICAL_ALERTS_SQL = (
+    "SELECT a.uid, a.device_id, a.message, a.condition_name, a.create_time,"
+    " d.name AS device_name FROM alerts a LEFT JOIN devices d ON d.id = a.device_id"
+    " WHERE a.status = 'TRIGGERED' AND a.severity = 'CRITICAL' AND a.acknowledged_at IS NULL"
+    " ORDER BY a.create_time"
+)
 # Alerts raised since :since with what an alert rule looks at (its device's class and client,
 # the first activity's type and status code): the rule editor's "last 7 days" preview.
 ALERTS_SINCE_SQL = (

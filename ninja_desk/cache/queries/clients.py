@@ -109,6 +109,16 @@ def client_devices_sql(org_id: int) -> tuple[str, dict[str, Any]]:
 CLIENT_CHOICES_SQL = (
     "SELECT id, name FROM organizations WHERE deleted = 0 ORDER BY name COLLATE NOCASE"
 )
+# NinjaOne organizations for mapping them to PSA clients, and their device counts.
+ORGANIZATIONS_SQL = "SELECT id, name, description FROM organizations WHERE deleted = 0"
+DEVICES_PER_ORG_SQL = (
+    "SELECT organization_id, COUNT(*) AS n FROM devices WHERE deleted = 0 GROUP BY organization_id"
+)
+ORGANIZATIONS_WITH_COUNTS_SQL = (
+    "SELECT o.id, o.name, (SELECT COUNT(*) FROM devices d WHERE d.organization_id = o.id"
+    " AND d.deleted = 0) AS n FROM organizations o WHERE o.deleted = 0"
+    " ORDER BY o.name COLLATE NOCASE"
+)
 # The PSA's clients as the cache mirrors them (psa_clients), for choosing one.
 PSA_CLIENT_CHOICES_SQL = "SELECT id, name FROM psa_clients ORDER BY name COLLATE NOCASE"
 CLIENT_LIST_SQL = (

@@ -16,6 +16,11 @@ LAST_PATCH_SCAN_SQL = (
     " UNION ALL SELECT timestamp FROM software_patches WHERE device_id = :id)"
 )
 # OS and software patches side by side; the panel lists the ones still to act on.
+# The device's last remote action and how it ended, from the local activity log.
+LAST_DEVICE_ACTION_SQL = (
+    "SELECT at, who, ticket_id, detail FROM local_activity_log"
+    " WHERE kind = 'device_action' AND device_id = :d ORDER BY id DESC LIMIT 1"
+)
 DEVICE_PATCHES_SQL = (
     "SELECT * FROM (SELECT rowid, id, 'OS' AS kind, coalesce(kb_number || ' ', '') || name"
     " AS title, status, severity, timestamp FROM os_patches WHERE device_id = :device_id"

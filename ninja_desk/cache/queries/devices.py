@@ -230,6 +230,16 @@ def page_query(
 NODE_CLASSES_SQL = "SELECT DISTINCT node_class FROM devices ORDER BY node_class"
 IS_DELETED_SQL = "SELECT deleted FROM devices WHERE id = :i"
 
+
+def names_sql(device_ids: list[int]) -> tuple[str, dict[str, Any]]:
+    """id and name of some devices (deleted ones too)."""
+    marks = ", ".join(f":d{i}" for i in range(len(device_ids)))
+    return (
+        f"SELECT id, name FROM devices WHERE id IN ({marks or 'NULL'})",
+        {f"d{i}": int(d) for i, d in enumerate(device_ids)},
+    )
+
+
 # The JSON contract scripts rely on (`ninja-desk devices --json`): NinjaOne's own field names
 # plus `deleted`.
 LISTING_SQL = (

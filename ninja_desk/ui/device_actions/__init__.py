@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QMenu, QWidget
 
+from ninja_desk.cache.queries.device_detail import LAST_DEVICE_ACTION_SQL
 from ninja_desk.sync.device_action_service import (
     MAINTENANCE_OFF,
     MAINTENANCE_ON,
@@ -141,11 +142,7 @@ def start_device_action(
 def last_action_text(cache: Any, device_id: int) -> str | None:
     """The device's last action and how it ended, from the local activity log (offline too)."""
     try:
-        rows = cache.rows(
-            "SELECT at, who, ticket_id, detail FROM local_activity_log "
-            "WHERE kind = 'device_action' AND device_id = :d ORDER BY id DESC LIMIT 1",
-            d=int(device_id),
-        )
+        rows = cache.rows(LAST_DEVICE_ACTION_SQL, d=int(device_id))
     except Exception:  # an older cache without the table: nothing to show
         return None
     if not rows:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ninja_desk.cache.queries.devices import names_sql
 from ninja_desk.sync.device_action_service import ActionRequest, Device
 from ninja_desk.ui.a11y import named
 from ninja_desk.ui.device_actions import (
@@ -69,11 +70,8 @@ def device_names(ctx: Any, device_ids: Sequence[int]) -> list[Device]:
     ids = [int(d) for d in device_ids]
     if not ids:
         return []
-    marks = ", ".join(f":d{i}" for i in range(len(ids)))
-    rows = ctx.cache.rows(
-        f"SELECT id, name FROM devices WHERE id IN ({marks})",
-        **{f"d{i}": d for i, d in enumerate(ids)},
-    )
+    sql, params = names_sql(ids)
+    rows = ctx.cache.rows(sql, **params)
     names = {int(r["id"]): r["name"] for r in rows}
     return [Device(d, str(names.get(d) or f"device {d}")) for d in ids]
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ninja_desk.cache.queries.clients import ORGANIZATIONS_WITH_COUNTS_SQL
 from ninja_desk.psa.permissions import CONFIGURE_ORG_MAPPING
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.settings.background import BusyPageMixin
@@ -213,11 +214,7 @@ class OrgMappingPage(BusyPageMixin, QWidget):
 
         from ninja_desk.core.organizations import Organization
 
-        rows = self.ctx.cache.rows(
-            "SELECT o.id, o.name, (SELECT COUNT(*) FROM devices d WHERE d.organization_id = o.id"
-            " AND d.deleted = 0) AS n FROM organizations o WHERE o.deleted = 0"
-            " ORDER BY o.name COLLATE NOCASE"
-        )
+        rows = self.ctx.cache.rows(ORGANIZATIONS_WITH_COUNTS_SQL)
         states = [
             SimpleNamespace(
                 organization=Organization(id=r["id"], name=r["name"]),

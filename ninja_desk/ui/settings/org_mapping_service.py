@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from ninja_desk.cache.queries.clients import DEVICES_PER_ORG_SQL, ORGANIZATIONS_SQL
 from ninja_desk.core.organizations import Organization
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.settings.services import PsaScope, psa_scope
@@ -22,9 +23,7 @@ class PsaOrgMapping:
     def organizations(self) -> list[Organization]:
         return [
             Organization(id=r["id"], name=r["name"], description=r["description"])
-            for r in self.cache.rows(
-                "SELECT id, name, description FROM organizations WHERE deleted = 0"
-            )
+            for r in self.cache.rows(ORGANIZATIONS_SQL)
         ]
 
     def _org(self, org_id: int) -> Organization:
@@ -34,13 +33,7 @@ class PsaOrgMapping:
         raise LookupError(f"Organization {org_id} is not in the local cache; sync and retry.")
 
     def device_counts(self) -> dict[int, int]:
-        return {
-            r["organization_id"]: r["n"]
-            for r in self.cache.rows(
-                "SELECT organization_id, COUNT(*) AS n FROM devices WHERE deleted = 0"
-                " GROUP BY organization_id"
-            )
-        }
+        return {r["organization_id"]: r["n"] for r in self.cache.rows(DEVICES_PER_ORG_SQL)}
 
     def states(self) -> list[Any]:
         from ninja_desk.psa.org_mapping import list_org_mappings
