@@ -1,6 +1,6 @@
 """One log file per run of the desktop, the agent or a CLI command, for the bug report.
 
-Each run writes `<program>-<YYYYmmdd-HHMMSS>-<pid>.log` in the log folder (paths.log_dir) and
+Each run writes `<program>-<YYYYmmdd-HHMMSS-micros>-<pid>.log` in the log folder (paths.log_dir) and
 the oldest runs beyond `KEEP_RUNS` are removed, so the folder never grows without bound. A run
 that logs a lot (an agent up for weeks) rolls over inside its own file at `MAX_BYTES`. A crash
 that Python cannot catch (a segfault in Qt, a deadlock killed by a signal) is written by
@@ -56,10 +56,14 @@ class RunLog:
     logger: logging.Logger
     _fault_file: IO[str] | None = None
     _fault_was_enabled: bool = False
+    _previous_level: int | None = None
 
     def close(self) -> None:
         self.logger.removeHandler(self.handler)
         self.handler.close()
+        if self._previous_level is not None:  # a host that runs us in-process keeps its level
+            self.logger.setLevel(self._previous_level)
+            self._previous_level = None
         if self._fault_file is not None:
             faulthandler.disable()
             if self._fault_was_enabled and sys.__stderr__ is not None:
@@ -90,7 +94,8 @@ def start_run_log(
     unusable (read-only, full disk): the run goes on without a file, the reason logged.
     """
     target = logger if logger is not None else logging.getLogger()
-    stamp = time.strftime("%Y%m%d-%H%M%S")
+    now = time.time()  # microseconds too: two runs of one process never share a file
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now)) + f"-{int(now % 1 * 1e6):06d}"
     try:
         folder = paths.log_dir(data_dir)
         path = folder / f"{program}-{stamp}-{os.getpid()}.log"
@@ -104,9 +109,10 @@ def start_run_log(
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(RedactionFilter())
     target.addHandler(handler)
-    if target.getEffectiveLevel() > level:
-        target.setLevel(level)
     run = RunLog(path=path, fault_path=path.with_suffix(".faults"), handler=handler, logger=target)
+    if target.getEffectiveLevel() > level:
+        run._previous_level = target.level
+        target.setLevel(level)
     if faults:
         _write_faults_beside(run)
     _prune(folder, program, keep, current=path)

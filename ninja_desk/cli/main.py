@@ -27,6 +27,7 @@ from ninja_desk.cli.common import (
 )
 from ninja_desk.cli.error_messages import describe, explain
 from ninja_desk.ninjaone.redaction import install_redaction
+from ninja_desk.run_log import RunLog, start_run_log
 from ninja_desk.sync.progress import SyncProgress
 
 log = logging.getLogger("ninja_desk.cli")
@@ -305,19 +306,30 @@ def _main(argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     # A long-running agent's log wants timestamps; one-shot commands read better without.
     stamp = "%(asctime)s " if args.command == "agent" else ""
+    level = logging.DEBUG if args.verbose else logging.WARNING
+    # The terminal keeps its level even when the log file below asks the root logger for INFO.
+    console = logging.StreamHandler()
+    console.setLevel(level)
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format=stamp + "%(levelname)s %(name)s: %(message)s",
+        level=level, format=stamp + "%(levelname)s %(name)s: %(message)s", handlers=[console]
     )
     debug = bool(getattr(args, "debug", False))
+    run_log: RunLog | None = None
     try:
         _apply_profile(args)
         if args.data_dir:
             os.environ.setdefault("NINJA_DESK_DATA_DIR", str(args.data_dir))
+        # What ran and what failed, with tracebacks, for the bug report (redacted, 0600).
+        run_log = start_run_log(
+            "agent" if args.command == "agent" else "cli",
+            data_dir=args.data_dir,
+            level=logging.DEBUG if args.verbose else logging.INFO,
+        )
         return int(args.handler(args) or 0)
     except (BrokenPipeError, KeyboardInterrupt):
         raise
     except CliError as exc:
+        log.info("The command failed", exc_info=True)
         if debug:
             traceback.print_exc()
         # A command that wrapped a database or network failure: say what that failure means.
@@ -326,11 +338,15 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"ninja-desk: {sentence}", file=sys.stderr)
         return 2
     except Exception as exc:
+        log.info("The command failed", exc_info=True)
         if debug:
             traceback.print_exc()
         sentence, code = explain(exc, debug=debug)
         print(f"ninja-desk: {sentence}", file=sys.stderr)
         return code
+    finally:
+        if run_log is not None:
+            run_log.close()
 
 
 def _one_line(text: str) -> str:
