@@ -264,16 +264,7 @@ def apply_event(state: SeriesState, ev: AlertEvent) -> Transition:
             return Transition(
                 before, replace(state, repeat_count=state.repeat_count + 1), repeated=True
             )
-        state = replace(
-            state,
-            status=ACTIVE,
-            triggered_at=ev.event_time,
-            resolved_at=None,
-            resolved_reason=None,
-            acknowledged_at=None,
-            status_from_activity=True,
-        )
-        return Transition(before, state, opened=True)
+        return Transition(before, _reopened(state, ev.event_time, by_activity=True), opened=True)
     if ev.kind == RESET:
         if before.exists and before.status == RESOLVED:
             # Already resolved (by an earlier RESET, a technician or reconciliation): keep who
@@ -317,17 +308,24 @@ def _apply_poll(before: SeriesState, state: SeriesState, ev: AlertEvent) -> Tran
     if (ev.event_time or 0.0) > (before.resolved_at or 0.0) and not (
         before.status_from_activity and (ev.event_time or 0.0) <= before.last_event_time
     ):
-        state = replace(
-            state,
-            status=ACTIVE,
-            triggered_at=ev.event_time,
-            resolved_at=None,
-            resolved_reason=None,
-            status_from_activity=False,
-            last_event_time=max(before.last_event_time, ev.event_time or 0.0),
-        )
+        state = _reopened(state, ev.event_time, by_activity=False)
+        state = replace(state, last_event_time=max(before.last_event_time, ev.event_time or 0.0))
         return Transition(before, state, opened=True)
     return Transition(before, state)
+
+
+def _reopened(state: SeriesState, at: float | None, *, by_activity: bool) -> SeriesState:
+    """Active again from `at`: a new occurrence, so the last one's acknowledgement and
+    resolution no longer apply."""
+    return replace(
+        state,
+        status=ACTIVE,
+        triggered_at=at,
+        resolved_at=None,
+        resolved_reason=None,
+        acknowledged_at=None,
+        status_from_activity=by_activity,
+    )
 
 
 def vanish(state: SeriesState, observed_at: float) -> Transition:

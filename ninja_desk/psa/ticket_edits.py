@@ -58,7 +58,7 @@ from ninja_desk.psa.schema import (
     users,
 )
 from ninja_desk.psa.tenancy import TenantSession
-from ninja_desk.psa.tickets import rich_text
+from ninja_desk.psa.tickets import rich_text, ticket_statuses
 
 COMMENT = "comment"
 STATUS = "status"
@@ -226,17 +226,7 @@ def board_status_choices(s: TenantSession, board_id: Any) -> list[tuple[uuid.UUI
     """(status_id, name, is_closed) of the board's ticket statuses, in Alga's order."""
     if board_id is None:
         return []
-    st = statuses.c
-    rows = s.conn.execute(
-        sa.select(st.status_id, st.name, st.is_closed)
-        .where(
-            st.tenant == s.tenant,
-            st.board_id == board_id,
-            sa.func.coalesce(st.item_type, st.status_type) == "ticket",
-        )
-        .order_by(st.order_number, st.name)
-    ).all()
-    return [(r.status_id, r.name, bool(r.is_closed)) for r in rows]
+    return [(r.status_id, r.name, bool(r.is_closed)) for r in ticket_statuses(s, board_id)]
 
 
 def priority_choices(s: TenantSession) -> list[tuple[uuid.UUID, str]]:
@@ -272,6 +262,17 @@ def _has_table(s: TenantSession, name: str) -> bool:
     )
 
 
+def _count_for_ticket(s: TenantSession, ticket_id: Any, sql: str, **flags: bool) -> int:
+    """count(*) from a table of Alga's that NinjaDesk has no schema for (present on some
+    installs only): typed binds, so the uuid and boolean parameters work on both backends."""
+    query = sa.text(sql).bindparams(
+        sa.bindparam("t", type_=tickets.c.tenant.type),
+        sa.bindparam("i", type_=tickets.c.ticket_id.type),
+        *(sa.bindparam(name, type_=sa.Boolean) for name in flags),
+    )
+    return int(s.conn.scalar(query, {"t": s.tenant, "i": ticket_id, **flags}) or 0)
+
+
 def close_rule_failures(s: TenantSession, ticket: Any) -> list[str]:
     """The board's close rules this ticket does not meet, one sentence each (Alga's gates)."""
     if ticket.board_id is None or not _has_table(s, "board_close_rules"):
@@ -305,33 +306,22 @@ def close_rule_failures(s: TenantSession, ticket: Any) -> list[str]:
         if not found:
             failures.append("a resolution comment is required before closing")
     if rules.get("require_time_entry") and _has_table(s, "time_entries"):
-        found = s.conn.scalar(
-            sa.text(
-                "SELECT count(*) FROM time_entries WHERE tenant = :t AND work_item_id = :i "
-                "AND work_item_type = 'ticket'"
-            ).bindparams(
-                sa.bindparam("t", type_=tickets.c.tenant.type),
-                sa.bindparam("i", type_=tickets.c.ticket_id.type),
-            ),
-            {"t": s.tenant, "i": ticket.ticket_id},
+        found = _count_for_ticket(
+            s,
+            ticket.ticket_id,
+            "SELECT count(*) FROM time_entries WHERE tenant = :t AND work_item_id = :i "
+            "AND work_item_type = 'ticket'",
         )
         if not found:
             failures.append("at least one time entry must be logged before closing")
     if rules.get("require_checklist_complete") and _has_table(s, "ticket_checklist_items"):
-        open_items = int(
-            s.conn.scalar(
-                sa.text(
-                    "SELECT count(*) FROM ticket_checklist_items WHERE tenant = :t "
-                    "AND ticket_id = :i AND is_required = :yes AND completed = :no"
-                ).bindparams(
-                    sa.bindparam("t", type_=tickets.c.tenant.type),
-                    sa.bindparam("i", type_=tickets.c.ticket_id.type),
-                    sa.bindparam("yes", type_=sa.Boolean),
-                    sa.bindparam("no", type_=sa.Boolean),
-                ),
-                {"t": s.tenant, "i": ticket.ticket_id, "yes": True, "no": False},
-            )
-            or 0
+        open_items = _count_for_ticket(
+            s,
+            ticket.ticket_id,
+            "SELECT count(*) FROM ticket_checklist_items WHERE tenant = :t "
+            "AND ticket_id = :i AND is_required = :yes AND completed = :no",
+            yes=True,
+            no=False,
         )
         if open_items:
             failures.append(

@@ -206,11 +206,11 @@ class BoardStatuses:
     closed_status_id: uuid.UUID | None
 
 
-def board_statuses(s: TenantSession, board_id: uuid.UUID) -> BoardStatuses:
-    """The board's default ticket status (is_default, else first by order) and a closed one."""
+def ticket_statuses(s: TenantSession, board_id: uuid.UUID) -> Sequence[sa.Row[Any]]:
+    """The board's ticket statuses (status_id, name, is_default, is_closed), in Alga's order."""
     st = statuses.c
-    rows = s.conn.execute(
-        sa.select(st.status_id, st.is_default, st.is_closed)
+    return s.conn.execute(
+        sa.select(st.status_id, st.name, st.is_default, st.is_closed)
         .where(
             st.tenant == s.tenant,
             st.board_id == board_id,
@@ -218,6 +218,11 @@ def board_statuses(s: TenantSession, board_id: uuid.UUID) -> BoardStatuses:
         )
         .order_by(st.order_number, st.name)
     ).all()
+
+
+def board_statuses(s: TenantSession, board_id: uuid.UUID) -> BoardStatuses:
+    """The board's default ticket status (is_default, else first by order) and a closed one."""
+    rows = ticket_statuses(s, board_id)
     if not rows:
         raise NotFound("The ticket board has no ticket statuses; add them in Alga first.")
     default = next((r.status_id for r in rows if r.is_default and not r.is_closed), None)
@@ -628,18 +633,10 @@ def close_tickets(
     ids = sorted(set(ticket_ids), key=str)
     if not ids:
         return CloseOutcome([], [], None)
-    t = tickets.c
-    rows = s.conn.execute(
-        sa.select(t.ticket_id, t.board_id, t.status_id, t.is_closed)
-        .where(t.tenant == s.tenant, t.ticket_id.in_(ids))
-        .order_by(t.ticket_id)
-    ).all()
-    now = utcnow()
     closed_status: dict[uuid.UUID | None, uuid.UUID | None] = {}
-    params, audits, closed, left_open = [], [], [], []
-    for r in rows:
-        if r.is_closed:
-            continue
+    moves: list[tuple[Any, uuid.UUID]] = []
+    left_open: list[uuid.UUID] = []
+    for r in _status_rows(s, ids, closed=False):
         if r.board_id not in closed_status:
             closed_status[r.board_id] = (
                 board_statuses(s, r.board_id).closed_status_id if r.board_id else None
@@ -647,63 +644,29 @@ def close_tickets(
         target = closed_status[r.board_id]
         if target is None:
             left_open.append(r.ticket_id)
-            continue
-        closed.append(r.ticket_id)
-        params.append({"b_ticket": r.ticket_id, "b_status": target})
-        audits.append(
-            _audit_row(
-                s,
-                r.ticket_id,
-                "TICKET_CLOSED",
-                {
-                    "status_id": {"old": str(r.status_id), "new": str(target)},
-                    "is_closed": {"old": False, "new": True},
-                    "closed_at": {"old": None, "new": now.isoformat()},
-                },
-                now,
-                actor_user_id,
-                {"reason": reason} if reason else None,
-            )
-        )
-    if params:
-        s.conn.execute(
-            tickets.update()
-            .where(
-                tickets.c.tenant == s.tenant,
-                tickets.c.ticket_id == sa.bindparam("b_ticket"),
-                tickets.c.is_closed.is_(False),
-            )
-            .values(
-                status_id=sa.bindparam("b_status"),
-                is_closed=True,
-                closed_at=now,
-                closed_by=actor_user_id,
-                response_state=None,
-                updated_at=now,
-                updated_by=actor_user_id,
-            ),
-            params,
-        )
-        s.conn.execute(ticket_audit_logs.insert(), audits)
-    event_user = actor_user_id or service_user_id
+        else:
+            moves.append((r, target))
+    now = utcnow()
+    closed = [r.ticket_id for r, _target in moves]
     notes = [(tid, note) for tid in closed] if note else []
     notes += [(tid, f"{note + ' ' if note else ''}{NO_CLOSED_STATUS}") for tid in left_open]
     add_notes(
-        s, notes, author_id=actor_user_id, event_user_id=event_user, is_resolution=True, now=now
+        s,
+        notes,
+        author_id=actor_user_id,
+        event_user_id=actor_user_id or service_user_id,
+        is_resolution=True,
+        now=now,
     )
-    for p in params:
-        outbox.publish_alga(
-            s,
-            alga_events.TICKET_CLOSED,
-            alga_events.ticket_changed_payload(
-                s.tenant,
-                p["b_ticket"],
-                event_user,
-                {"status_id": str(p["b_status"]), "is_closed": True, "closed_at": now.isoformat()},
-                now,
-            ),
-            actor_user_id,
-        )
+    _move_status(
+        s,
+        moves,
+        close=True,
+        now=now,
+        actor_user_id=actor_user_id,
+        event_user_id=actor_user_id or service_user_id,
+        reason=reason,
+    )
     return CloseOutcome(closed, left_open, NO_CLOSED_STATUS if left_open else None)
 
 
@@ -716,63 +679,95 @@ def reopen_tickets(
 ) -> list[uuid.UUID]:
     """Reopen closed tickets: to the given status (else the board's default), clearing
     is_closed / closed_at / closed_by (TICKET_UPDATED)."""
-    ids = sorted(status_for, key=str)
+    moves = [
+        (r, status_for.get(r.ticket_id) or board_statuses(s, r.board_id).default_status_id)
+        for r in _status_rows(s, sorted(status_for, key=str), closed=True)
+    ]
+    return _move_status(
+        s,
+        moves,
+        close=False,
+        now=utcnow(),
+        actor_user_id=actor_user_id,
+        event_user_id=actor_user_id or service_user_id,
+    )
+
+
+def _status_rows(s: TenantSession, ids: list[uuid.UUID], *, closed: bool) -> Sequence[Any]:
     if not ids:
         return []
     t = tickets.c
-    rows = s.conn.execute(
+    return s.conn.execute(
         sa.select(t.ticket_id, t.board_id, t.status_id)
-        .where(t.tenant == s.tenant, t.ticket_id.in_(ids), t.is_closed.is_(True))
+        .where(t.tenant == s.tenant, t.ticket_id.in_(ids), t.is_closed.is_(closed))
         .order_by(t.ticket_id)
     ).all()
-    now = utcnow()
-    params, audits = [], []
-    for r in rows:
-        target = status_for.get(r.ticket_id) or board_statuses(s, r.board_id).default_status_id
-        params.append({"b_ticket": r.ticket_id, "b_status": target})
-        audits.append(
-            _audit_row(
-                s,
-                r.ticket_id,
-                "TICKET_STATUS_CHANGED",
-                {
-                    "status_id": {"old": str(r.status_id), "new": str(target)},
-                    "is_closed": {"old": True, "new": False},
-                },
-                now,
-                actor_user_id,
-            )
-        )
-    if not params:
+
+
+def _move_status(
+    s: TenantSession,
+    moves: list[tuple[Any, uuid.UUID]],
+    *,
+    close: bool,
+    now: datetime,
+    actor_user_id: uuid.UUID | None,
+    event_user_id: uuid.UUID | None,
+    reason: str | None = None,
+) -> list[uuid.UUID]:
+    """Close or reopen tickets (row, target status) as Alga does: one UPDATE, an audit row
+    each, then TICKET_CLOSED / TICKET_UPDATED. Returns the ticket ids moved."""
+    if not moves:
         return []
+    closed_at = now.isoformat() if close else None
+    audits = [
+        _audit_row(
+            s,
+            r.ticket_id,
+            "TICKET_CLOSED" if close else "TICKET_STATUS_CHANGED",
+            {
+                "status_id": {"old": str(r.status_id), "new": str(target)},
+                "is_closed": {"old": not close, "new": close},
+                **({"closed_at": {"old": None, "new": closed_at}} if close else {}),
+            },
+            now,
+            actor_user_id,
+            {"reason": reason} if reason else None,
+        )
+        for r, target in moves
+    ]
+    closing: dict[str, Any] = (
+        {"closed_at": now, "closed_by": actor_user_id, "response_state": None}
+        if close
+        else {"closed_at": None, "closed_by": None}
+    )
     s.conn.execute(
         tickets.update()
-        .where(tickets.c.tenant == s.tenant, tickets.c.ticket_id == sa.bindparam("b_ticket"))
+        .where(
+            tickets.c.tenant == s.tenant,
+            tickets.c.ticket_id == sa.bindparam("b_ticket"),
+            tickets.c.is_closed.is_(not close),
+        )
         .values(
             status_id=sa.bindparam("b_status"),
-            is_closed=False,
-            closed_at=None,
-            closed_by=None,
+            is_closed=close,
             updated_at=now,
             updated_by=actor_user_id,
+            **closing,
         ),
-        params,
+        [{"b_ticket": r.ticket_id, "b_status": target} for r, target in moves],
     )
     s.conn.execute(ticket_audit_logs.insert(), audits)
-    for p in params:
+    for r, target in moves:
+        change: dict[str, Any] = {"status_id": str(target), "is_closed": close}
+        if close:
+            change["closed_at"] = closed_at
         outbox.publish_alga(
             s,
-            alga_events.TICKET_UPDATED,
-            alga_events.ticket_changed_payload(
-                s.tenant,
-                p["b_ticket"],
-                actor_user_id or service_user_id,
-                {"status_id": str(p["b_status"]), "is_closed": False},
-                now,
-            ),
+            alga_events.TICKET_CLOSED if close else alga_events.TICKET_UPDATED,
+            alga_events.ticket_changed_payload(s.tenant, r.ticket_id, event_user_id, change, now),
             actor_user_id,
         )
-    return [p["b_ticket"] for p in params]
+    return [r.ticket_id for r, _target in moves]
 
 
 # -- reading ---------------------------------------------------------------------------------
