@@ -206,7 +206,7 @@ class BoardStatuses:
     closed_status_id: uuid.UUID | None
 
 
-def ticket_statuses(s: TenantSession, board_id: uuid.UUID) -> Sequence[sa.Row[Any]]:
+def ticket_statuses(s: TenantSession, board_id: uuid.UUID) -> Sequence[Any]:
     """The board's ticket statuses (status_id, name, is_default, is_closed), in Alga's order."""
     st = statuses.c
     return s.conn.execute(
