@@ -27,6 +27,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from ninja_desk.cache.queries.devices import names as device_names_in_cache
 from ninja_desk.cli.common import CliError, open_cache, open_engine, resolve_base_url
 from ninja_desk.core.device_jobs import SERVICE_ACTIONS
 from ninja_desk.sync.device_action_service import (
@@ -222,13 +223,7 @@ def _open_psa(args: argparse.Namespace, base_url: str) -> Any:
 
 
 def _names(cache: Any, device_ids: list[int]) -> list[Device]:
-    ids = sorted(set(device_ids))
-    marks = ", ".join(f":d{i}" for i in range(len(ids)))
-    rows = cache.rows(
-        f"SELECT id, name FROM devices WHERE id IN ({marks})",
-        **{f"d{i}": d for i, d in enumerate(ids)},
-    )
-    names = {int(r["id"]): r["name"] for r in rows if r["name"]}
+    names = device_names_in_cache(cache, device_ids)
     seen: set[int] = set()
     devices = []
     for device_id in device_ids:

@@ -8,6 +8,7 @@ sorting and paging happen in SQLite (design.md §5).
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -231,13 +232,17 @@ NODE_CLASSES_SQL = "SELECT DISTINCT node_class FROM devices ORDER BY node_class"
 IS_DELETED_SQL = "SELECT deleted FROM devices WHERE id = :i"
 
 
-def names_sql(device_ids: list[int]) -> tuple[str, dict[str, Any]]:
-    """id and name of some devices (deleted ones too)."""
-    marks = ", ".join(f":d{i}" for i in range(len(device_ids)))
-    return (
-        f"SELECT id, name FROM devices WHERE id IN ({marks or 'NULL'})",
-        {f"d{i}": int(d) for i, d in enumerate(device_ids)},
+def names(cache: Any, device_ids: Iterable[int]) -> dict[int, str]:
+    """Device id -> name as the cache names it (deleted devices too; unnamed ones left out)."""
+    ids = sorted({int(d) for d in device_ids})
+    if not ids:
+        return {}
+    marks = ", ".join(f":d{i}" for i in range(len(ids)))
+    rows = cache.rows(
+        f"SELECT id, name FROM devices WHERE id IN ({marks})",
+        **{f"d{i}": d for i, d in enumerate(ids)},
     )
+    return {int(r["id"]): str(r["name"]) for r in rows if r["name"]}
 
 
 # The JSON contract scripts rely on (`ninja-desk devices --json`): NinjaOne's own field names

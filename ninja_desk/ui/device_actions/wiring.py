@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ninja_desk.cache.queries.devices import names_sql
+from ninja_desk.cache.queries.devices import names as device_names_in_cache
 from ninja_desk.sync.device_action_service import ActionRequest, Device
 from ninja_desk.ui.a11y import named
 from ninja_desk.ui.device_actions import (
@@ -68,12 +68,8 @@ def run_action(parent: QWidget, ctx: Any, request: ActionRequest, devices: Seque
 def device_names(ctx: Any, device_ids: Sequence[int]) -> list[Device]:
     """The devices in the order given, named as the cache names them."""
     ids = [int(d) for d in device_ids]
-    if not ids:
-        return []
-    sql, params = names_sql(ids)
-    rows = ctx.cache.rows(sql, **params)
-    names = {int(r["id"]): r["name"] for r in rows}
-    return [Device(d, str(names.get(d) or f"device {d}")) for d in ids]
+    names = device_names_in_cache(ctx.cache, ids)
+    return [Device(d, names.get(d) or f"device {d}") for d in ids]
 
 
 def _shortcut(owner: QWidget, text: str, keys: str, slot: Callable[[], Any]) -> QAction:
