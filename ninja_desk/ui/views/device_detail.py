@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ninja_desk.cache.queries import device_detail as dq
+from ninja_desk.cache.queries import tickets as tq
 from ninja_desk.psa.permissions import ACT_ALERTS, CREATE_TICKETS, denial_sentence
 from ninja_desk.sync.remote_connect import RemoteConnect, launches_in_cache
 from ninja_desk.sync.services import PsaService
@@ -89,7 +91,7 @@ _REPR_STRING = re.compile(r"'([^']*)'")
 def ticket_numbers(cache: Any) -> dict[str, str]:
     """Ticket id -> its number (TIC000001), from the PSA mirror in the cache."""
     try:
-        rows = cache.rows("SELECT id, number FROM psa_tickets WHERE number IS NOT NULL")
+        rows = cache.rows(tq.TICKET_NUMBERS_SQL)
     except Exception:  # no PSA mirror yet
         return {}
     return {str(r["id"]): str(r["number"]) for r in rows}
@@ -466,11 +468,7 @@ class DeviceDetail(QWidget):
     # -- showing a device ------------------------------------------------------------------
 
     def load_device(self, device_id: int) -> dict[str, Any] | None:
-        rows = self.ctx.cache.rows(
-            "SELECT d.*, o.name AS org_name FROM devices d LEFT JOIN organizations o "
-            "ON o.id = d.organization_id WHERE d.id = :id",
-            id=int(device_id),
-        )
+        rows = self.ctx.cache.rows(dq.DEVICE_SQL, id=int(device_id))
         return rows[0] if rows else None
 
     def show_device(self, device_id: int | None) -> None:
@@ -510,11 +508,7 @@ class DeviceDetail(QWidget):
         )
         pending = d["pending_os_patches"] + d["pending_software_patches"]
         failed = d["failed_os_patches"] + d["failed_software_patches"]
-        scan = self.ctx.cache.scalar(
-            "SELECT max(timestamp) FROM (SELECT timestamp FROM os_patches WHERE device_id = :id "
-            "UNION ALL SELECT timestamp FROM software_patches WHERE device_id = :id)",
-            id=d["id"],
-        )
+        scan = self.ctx.cache.scalar(dq.LAST_PATCH_SCAN_SQL, id=d["id"])
         self.patch_summary.setText(
             f"{pending} pending ({d['pending_os_patches']} OS, {d['pending_software_patches']} "
             f"software) · {failed} failed ({d['failed_os_patches']} OS, "
@@ -575,12 +569,7 @@ class DeviceDetail(QWidget):
         self.ticket_combo.addItem("No ticket", None)
         if self.device is None:
             return
-        open_tickets = self.ctx.cache.rows(
-            "SELECT t.id, t.number, t.title FROM psa_tickets t JOIN psa_ticket_devices td "
-            "ON td.ticket_id = t.id WHERE td.device_id = :id AND coalesce(t.is_closed, 0) = 0 "
-            "ORDER BY t.updated_at DESC",
-            id=self.device["id"],
-        )
+        open_tickets = self.ctx.cache.rows(tq.DEVICE_OPEN_TICKETS_SQL, id=self.device["id"])
         for t in open_tickets:
             self.ticket_combo.addItem(f"Ticket {t['number'] or t['id']}", t["id"])
             self.ticket_combo.setItemData(
