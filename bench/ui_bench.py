@@ -20,11 +20,23 @@ the full (generation 2) garbage collections that ran meanwhile. The app freezes 
 objects out of the collector once started (ui/app.py); `--no-gc-freeze` measures without that.
 UI_BENCH_STALL_TRACE=1 prints where the UI thread was during stalls (asyncio debug included).
 Reach: worst stall <= 50 ms, every device's job ended.
+
+Click-through (`--click-through 100 --psa-latency-ms 50`): a migrated PostgreSQL PSA (Alga
+tables, the fleet pushed as assets) reached through a TCP proxy that holds every chunk for
+half the latency each way, so each round trip to the PSA costs `--psa-latency-ms`. A child
+opens the window, lets the PSA attach in the background, then clicks through the first N
+devices of the table (the detail panel opens each, its History tab reads the PSA) and waits
+for each device's history before the next click. The same 5 ms timer measures the worst
+event-loop stall from the attach to the last click, with the UI thread's own CPU time in it
+(a long stall with no CPU is the machine or the GIL, not our work on the UI thread) and the
+load average. UI_BENCH_NO_PSA=1 clicks the same devices without a PSA (the baseline).
+Reach: no stall > 50 ms.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import subprocess
@@ -32,6 +44,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERY = "ws-har-01"  # a device-name prefix typed one key at a time, then erased
@@ -273,6 +289,260 @@ def bulk_child(data_dir: str, count: int, freeze: bool) -> None:
     ctx.cache.close()
 
 
+class LatencyProxy:
+    """A TCP proxy to `target` that delivers each chunk `one_way_s` late in both directions
+    (order kept), and connects one round trip late: a server across a slow network."""
+
+    def __init__(self, target: tuple[str, int], one_way_s: float) -> None:
+        import asyncio
+        import contextlib
+        import threading
+
+        self.target = target
+        self.one_way_s = one_way_s
+        self.loop = asyncio.new_event_loop()
+        self.port = 0
+        ready = threading.Event()
+
+        async def serve() -> None:
+            server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+            self.port = server.sockets[0].getsockname()[1]
+            ready.set()
+            async with server:
+                with contextlib.suppress(asyncio.CancelledError):  # stop()
+                    await server.serve_forever()
+
+        self.thread = threading.Thread(
+            target=lambda: self.loop.run_until_complete(serve()), name="latency", daemon=True
+        )
+        self.thread.start()
+        ready.wait(10)
+
+    async def _handle(self, reader: object, writer: object) -> None:
+        import asyncio
+
+        await asyncio.sleep(2 * self.one_way_s)  # the TCP handshake's round trip
+        up_reader, up_writer = await asyncio.open_connection(*self.target)
+        await asyncio.gather(
+            self._pump(reader, up_writer), self._pump(up_reader, writer), return_exceptions=True
+        )
+
+    async def _pump(self, reader: object, writer: object) -> None:
+        import asyncio
+
+        queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+
+        async def deliver() -> None:
+            while True:
+                due, chunk = await queue.get()
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                if not chunk:
+                    writer.close()  # type: ignore[attr-defined]
+                    return
+                writer.write(chunk)  # type: ignore[attr-defined]
+                await writer.drain()  # type: ignore[attr-defined]
+
+        sender = asyncio.ensure_future(deliver())
+        try:
+            while True:
+                chunk = await reader.read(65536)  # type: ignore[attr-defined]
+                queue.put_nowait((time.perf_counter() + self.one_way_s, chunk))
+                if not chunk:
+                    break
+            await sender
+        except (ConnectionError, OSError):
+            sender.cancel()
+
+    def stop(self) -> None:
+        for task in asyncio_all_tasks(self.loop):
+            self.loop.call_soon_threadsafe(task.cancel)
+        self.thread.join(5)
+
+
+def click_child(data_dir: str, count: int) -> None:
+    """In the app: attach the (slow) PSA in the background, then click through `count`
+    devices, each detail's History read from the PSA; the loop's worst stall throughout."""
+    import asyncio
+
+    import qasync
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ninja_desk.ui.app import attach_psa_in_background, build_context, build_main_window
+    from ninja_desk.ui.theme import apply_theme
+
+    app = QApplication([sys.argv[0]])
+    app.setStyle("Fusion")
+    apply_theme(app, dark=False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    ctx = build_context(Path(data_dir))
+    window = build_main_window(ctx)
+    window.resize(1400, 860)
+    window.show()
+    gaps: list[float] = []
+    cpu_gaps: list[float] = []
+    last, last_cpu = [0.0], [0.0]
+    probe = QTimer()
+    probe.setTimerType(Qt.TimerType.PreciseTimer)
+    probe.setInterval(5)
+
+    def tick() -> None:
+        # Wall time between ticks and the UI thread's CPU time in it (as in bulk_child).
+        now, cpu = time.perf_counter(), time.thread_time()
+        gaps.append(now - last[0])
+        cpu_gaps.append(cpu - last_cpu[0])
+        last[0], last_cpu[0] = now, cpu
+
+    probe.timeout.connect(tick)
+    if os.environ.get("UI_BENCH_STALL_TRACE"):
+        _watch_stalls(last)
+
+    async def until(condition: object, timeout: float) -> bool:
+        deadline = time.perf_counter() + timeout
+        while not condition():  # type: ignore[operator]
+            if time.perf_counter() > deadline:
+                return False
+            await asyncio.sleep(0.002)
+        return True
+
+    async def run() -> dict[str, object]:
+        view = window.show_view("devices")
+        await asyncio.sleep(0.5)  # the window settles first
+        last[0], last_cpu[0] = time.perf_counter(), time.thread_time()
+        probe.start()
+        started = time.perf_counter()
+        if os.environ.get("UI_BENCH_NO_PSA"):  # the baseline: the same clicks, no PSA
+            ctx.settings.psa_url = None
+        attach_psa_in_background(ctx, window, loop)
+        attached = await until(lambda: ctx.psa is not None or not ctx.settings.psa_url, 60)
+        attach_s = time.perf_counter() - started
+        attach_ticks = len(gaps)
+        click_ms: list[float] = []
+        answer_ms: list[float] = []
+        unanswered = 0
+        detail = view.detail
+        rows = min(count, view.model.rowCount())
+        for row in range(rows):
+            clicked = time.perf_counter()
+            view.table.setCurrentIndex(view.model.index(row, 0))
+            click_ms.append((time.perf_counter() - clicked) * 1000)
+            if not await until(lambda: "Reading the asset" not in detail.history_label.text(), 10):
+                unanswered += 1
+            answer_ms.append((time.perf_counter() - clicked) * 1000)
+            await asyncio.sleep(0.02)  # the panel paints; no hand clicks faster than this
+        probe.stop()
+        answers = sorted(answer_ms)
+        return {
+            "click_devices": rows,
+            "click_psa_attached": attached,
+            "click_psa_attach_s": round(attach_s, 2),
+            "click_worst_stall_ms": round(max(gaps) * 1000, 1),
+            "click_stalls_over_50ms": sum(1 for g in gaps if g > 0.05),
+            "click_worst_click_ms": round(max(click_ms, default=0.0), 1),
+            "click_median_click_ms": round(sorted(click_ms)[len(click_ms) // 2], 1)
+            if click_ms
+            else None,
+            "click_history_median_ms": round(answers[len(answers) // 2], 1) if answers else None,
+            "click_history_unanswered": unanswered,
+            "click_history_errors": sum(
+                1 for _ in [detail.history_label.text()] if "could not be read" in _
+            ),
+            "click_ticks": len(gaps),
+            "click_attach_worst_stall_ms": round(max(gaps[:attach_ticks], default=0) * 1000, 1),
+            "click_clicks_worst_stall_ms": round(max(gaps[attach_ticks:], default=0) * 1000, 1),
+            "click_worst_stall_cpu_ms": round(cpu_gaps[gaps.index(max(gaps))] * 1000, 1),
+            "click_worst_cpu_ms": round(max(cpu_gaps) * 1000, 1),
+            "click_p99_tick_ms": round(sorted(gaps)[int(len(gaps) * 0.99)] * 1000, 1),
+            "click_loadavg_1m": round(os.getloadavg()[0], 2),
+        }
+
+    try:
+        figures = loop.run_until_complete(run())
+    finally:
+        print(json.dumps(figures) if "figures" in locals() else "{}")
+    window._quitting = True
+    window.close()
+    loop.close()
+    ctx.cache.close()
+
+
+def click_through(count: int, latency_ms: float) -> dict[str, object]:
+    """A synthetic cache, a PostgreSQL PSA behind the latency proxy, then the click child."""
+    from _psa_databases import postgres_psa
+
+    from ninja_desk.cache.store import LocalCache
+    from ninja_desk.cache.synthetic import fill_cache
+    from ninja_desk.paths import cache_file
+    from ninja_desk.psa.integrations import connect_integration
+    from ninja_desk.psa.tenancy import PsaDatabase
+    from ninja_desk.psa.tenants import create_tenant
+    from ninja_desk.settings import Settings
+    from ninja_desk.sync.agent import snapshots_from_cache
+    from ninja_desk.sync.psa_push import push_snapshots
+
+    with tempfile.TemporaryDirectory() as tmp, postgres_psa("uibench") as owner_url:
+        root = Path(tmp)
+        started = time.perf_counter()
+        cache = LocalCache(cache_file(root))
+        fill_cache(cache, devices=max(count * 3, 300), orgs=12, detail_devices=count)
+        db = PsaDatabase(owner_url)
+        info = create_tenant(db, "Bench MSP")
+        with db.tenant_session(info.tenant, info.admin_user_id) as s:
+            integration = connect_integration(s, "https://app.ninjarmm.com", oauth_client_id="c")
+        push_snapshots(db, info.tenant, integration, snapshots_from_cache(cache), full=True)
+        db.dispose()
+        cache.close()
+        url = sa_url(owner_url)
+        proxy = LatencyProxy((url.host or "127.0.0.1", int(url.port or 5432)), latency_ms / 2000)
+        try:
+            slow = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+            settings = Settings.load(root)
+            settings.psa_url = slow
+            settings.psa_tenant = str(info.tenant)
+            settings.first_run_done = True
+            settings.auto_sync = False
+            settings.save(root)
+            prepare_s = time.perf_counter() - started
+            env = {
+                **os.environ,
+                "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+                "NINJA_DESK_DATA_DIR": tmp,
+                "NINJA_DESK_ALGA_API_KEY": "",
+                "PYTHONPATH": str(ROOT),
+            }
+            out = subprocess.run(
+                [sys.executable, __file__, "--click-child", tmp, str(count)],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=900,
+                check=False,
+            )
+        finally:
+            proxy.stop()
+        lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+        if out.returncode != 0 or not lines:
+            print(out.stdout[-3000:], out.stderr[-5000:], file=sys.stderr)
+            raise RuntimeError(f"the click-through child failed (exit {out.returncode})")
+        if os.environ.get("UI_BENCH_STALL_TRACE"):
+            print(out.stderr, file=sys.stderr)
+        figures = json.loads(lines[-1])
+    return {"click_prepare_s": round(prepare_s, 2), "click_psa_latency_ms": latency_ms, **figures}
+
+
+def asyncio_all_tasks(loop: asyncio.AbstractEventLoop) -> list[asyncio.Task[Any]]:
+    return list(asyncio.all_tasks(loop))
+
+
+def sa_url(url: str) -> URL:
+    import sqlalchemy as sa
+
+    return sa.engine.make_url(url)
+
+
 def _watch_stalls(last: list[float], threshold: float = 0.03) -> None:
     """UI_BENCH_STALL_TRACE=1: sample where the UI thread is while it stalls (diagnostics):
     every 2 ms past `threshold`, the innermost frames; the commonest are printed at exit."""
@@ -284,7 +554,7 @@ def _watch_stalls(last: list[float], threshold: float = 0.03) -> None:
     seen: collections.Counter[str] = collections.Counter()
 
     def where(frame: object) -> str:
-        names = []
+        names: list[str] = []
         while frame is not None and len(names) < 6:
             code = frame.f_code  # type: ignore[attr-defined]
             names.append(f"{Path(code.co_filename).name}:{code.co_name}:{frame.f_lineno}")  # type: ignore[attr-defined]
@@ -409,11 +679,18 @@ def main() -> int:
         action="store_false",
         help="the bulk reboot without the app's gc.freeze() of its start-up objects",
     )
+    parser.add_argument("--click-through", type=int, default=100, metavar="N",
+                        help="devices clicked through with a slow PSA (0 skips it)")  # fmt: skip
+    parser.add_argument("--psa-latency-ms", type=float, default=50.0)
     parser.add_argument("--child", nargs=2, metavar=("DATA_DIR", "SPAWNED_AT"))
+    parser.add_argument("--click-child", nargs=2, metavar=("DATA_DIR", "COUNT"))
     parser.add_argument("--bulk-child", nargs=2, metavar=("DATA_DIR", "COUNT"))
     args = parser.parse_args()
     if args.child:
         child(args.child[0], float(args.child[1]))
+        return 0
+    if args.click_child:
+        click_child(args.click_child[0], int(args.click_child[1]))
         return 0
     if args.bulk_child:
         bulk_child(args.bulk_child[0], int(args.bulk_child[1]), args.gc_freeze)
@@ -426,6 +703,11 @@ def main() -> int:
         table, table_within = table_figures(args.devices)
         result.update(table)
         within.update(table_within)
+    if args.click_through > 0:
+        click = click_through(args.click_through, args.psa_latency_ms)
+        result.update(click)
+        within["click_worst_stall_ms"] = float(click["click_worst_stall_ms"]) <= 50  # type: ignore[arg-type]
+        within["click_all_answered"] = click["click_history_unanswered"] == 0
     if args.bulk_reboot > 0:
         bulk = bulk_reboot(args.bulk_reboot, args.job_duration, args.latency_ms, args.gc_freeze)
         result.update(bulk)
