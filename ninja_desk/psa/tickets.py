@@ -851,10 +851,13 @@ def list_tickets(
     open_only: bool = False,
     updated_since: datetime | None = None,
     limit: int | None = None,
+    ticket_ids: Sequence[uuid.UUID] | None = None,
 ) -> list[Ticket]:
     """Newest first. `updated_since` lets the UI refresh its local mirror incrementally."""
     require(s, VIEW_TICKETS)
     query = _ticket_query(s)
+    if ticket_ids is not None:
+        query = query.where(tickets.c.ticket_id.in_(ticket_ids))
     if client_id is not None:
         query = query.where(tickets.c.client_id == client_id)
     if open_only:

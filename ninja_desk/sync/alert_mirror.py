@@ -19,12 +19,10 @@ from ninja_desk.psa.schema import (
     asset_associations,
     assets,
     clients,
-    priorities,
     rmm_alerts,
-    statuses,
-    tickets,
 )
 from ninja_desk.psa.tenancy import PsaDatabase
+from ninja_desk.psa.tickets import list_tickets
 from ninja_desk.sync.alert_pipeline import SeriesOutcome
 
 
@@ -35,40 +33,16 @@ def ticket_rows(
     ids = sorted(set(ticket_ids), key=str)
     if not ids:
         return []
-    t = tickets
     with psa.tenant_session(tenant) as s:
-        rows = s.conn.execute(
-            sa.select(
-                t.c.ticket_id,
-                t.c.ticket_number,
-                t.c.title,
-                statuses.c.name.label("status"),
-                t.c.is_closed,
-                priorities.c.priority_name.label("priority"),
-                t.c.client_id,
-                clients.c.client_name,
-                t.c.entered_at,
-                t.c.updated_at,
-            )
-            .select_from(
-                t.outerjoin(
-                    statuses,
-                    sa.and_(statuses.c.tenant == t.c.tenant, statuses.c.status_id == t.c.status_id),
+        rows = list_tickets(s, ticket_ids=ids)
+        client_names = dict(
+            s.conn.execute(
+                sa.select(clients.c.client_id, clients.c.client_name).where(
+                    clients.c.tenant == tenant,
+                    clients.c.client_id.in_({r.client_id for r in rows}),
                 )
-                .outerjoin(
-                    priorities,
-                    sa.and_(
-                        priorities.c.tenant == t.c.tenant,
-                        priorities.c.priority_id == t.c.priority_id,
-                    ),
-                )
-                .outerjoin(
-                    clients,
-                    sa.and_(clients.c.tenant == t.c.tenant, clients.c.client_id == t.c.client_id),
-                )
-            )
-            .where(t.c.tenant == tenant, t.c.ticket_id.in_(ids))
-        ).all()
+            ).all()
+        )
         aa = asset_associations
         devices = s.conn.execute(
             sa.select(aa.c.entity_id, assets.c.rmm_device_id)
@@ -99,7 +73,7 @@ def ticket_rows(
             "is_closed": 1 if r.is_closed else 0,
             "priority": r.priority,
             "client_id": str(r.client_id),
-            "client_name": r.client_name,
+            "client_name": client_names.get(r.client_id),
             "alert_uid": first_series.get(r.ticket_id),
             "created_at": r.entered_at.timestamp() if r.entered_at else None,
             "updated_at": r.updated_at.timestamp() if r.updated_at else None,
