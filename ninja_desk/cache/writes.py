@@ -7,13 +7,14 @@ is several times faster than building ORM objects or dict parameters.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, text
 
-from ninja_desk.cache.schema import DEVICE_FIELD_COLUMNS
+from ninja_desk.cache.schema import DEVICE_FIELD_COLUMNS, DEVICE_SEARCH_DDL, software
 from ninja_desk.core.activities import Activity, Alert
 from ninja_desk.core.inventory import FAILED_PATCH_STATUSES, PENDING_PATCH_STATUSES
 from ninja_desk.core.organizations import Location, Organization
@@ -60,6 +61,37 @@ def clear_children(conn: Connection, device_ids: Sequence[int] | None = None) ->
             conn.exec_driver_sql(f"DELETE FROM {table}")
         else:
             conn.exec_driver_sql(f"DELETE FROM {table} WHERE device_id IN ({_in_list(device_ids)})")
+
+
+# Indexes a full sync builds once at the end instead of keeping up row by row. Report rows
+# arrive in device order, so the device_id indexes only ever append; the software name index
+# would take two million inserts at random places (measured: more than half the insert time).
+_BUILT_AFTER_BULK_LOAD = tuple(i for i in software.indexes if i.name == "ix_software_name")
+# The device search index likewise: its triggers tokenise each new device one by one (80% of
+# the device insert time into a fresh cache); one FTS5 'rebuild' at the end is 6x cheaper.
+_SEARCH_TRIGGERS = tuple(
+    m.group(1)
+    for ddl in DEVICE_SEARCH_DDL
+    if (m := re.search(r"CREATE TRIGGER IF NOT EXISTS (\w+)", ddl))
+)
+
+
+def begin_bulk_load(conn: Connection) -> None:
+    """Start of a full sync (inside its transaction): empty the inventory tables and set the
+    indexes aside that `end_bulk_load` rebuilds. A rolled-back sync brings all back untouched."""
+    clear_children(conn)
+    for index in _BUILT_AFTER_BULK_LOAD:
+        index.drop(conn, checkfirst=True)
+    for trigger in _SEARCH_TRIGGERS:
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
+
+
+def end_bulk_load(conn: Connection) -> None:
+    for index in _BUILT_AFTER_BULK_LOAD:
+        index.create(conn, checkfirst=True)
+    conn.exec_driver_sql("INSERT INTO devices_fts(devices_fts) VALUES ('rebuild')")
+    for ddl in DEVICE_SEARCH_DDL:
+        conn.exec_driver_sql(ddl)
 
 
 def replace_organizations(

@@ -167,9 +167,9 @@ class IncrementalSync:
             df = device_id_filter(touched[start : start + _IDS_PER_CALL])
             async for page in self.api.devices_detailed(df):
                 devices_raw.extend(page)
-            for table, (parser, to_row) in REPORT_ROWS.items():
+            for table, to_row in REPORT_ROWS.items():
                 async for page in self.api.report(table, df):
-                    reports[table].extend(to_row(x) for x in self.skips.parse_all(parser, page))
+                    reports[table].extend(self.skips.parse_all(to_row, page))
         devices = self.skips.parse_all(parse_device, devices_raw)
         self.devices = len(devices)
         known_orgs = {r["id"] for r in self.cache.rows("SELECT id FROM organizations")}

@@ -237,3 +237,27 @@ async def test_cancelled_full_sync_leaves_the_previous_cache_intact(
     ctl.set_faults(latency_ms=0)
     assert snapshot(cache) == before
     assert cache.last_sync_run()["status"] == "cancelled"
+    # The indexes a full sync rebuilds at its end are back with the rolled-back transaction.
+    schema = {r["name"] for r in cache.rows("SELECT name FROM sqlite_master")}
+    assert {"ix_software_name", "devices_fts_insert", "devices_fts_update"} <= schema
+
+
+def found(cache: LocalCache, text: str) -> set[int]:
+    rows = cache.rows("SELECT rowid FROM devices_fts WHERE devices_fts MATCH :q", q=f'"{text}"')
+    return {r["rowid"] for r in rows}
+
+
+async def test_device_search_finds_what_full_and_incremental_syncs_stored(
+    sim, ctl, engine: SyncEngine, cache: LocalCache
+) -> None:
+    await engine.sync("full")
+    devices = cache.rows("SELECT id, name FROM devices WHERE deleted = 0 ORDER BY id")
+    assert all(d["id"] in found(cache, d["name"]) for d in devices)
+    renamed = devices[1]["id"]
+    ctl.rename_device(renamed, "Zebra-Kiosk-77")
+    await engine.sync("incremental")
+    assert found(cache, "Zebra-Kiosk") == {renamed}
+    ctl.rename_device(renamed, "Okapi-Till-12")
+    await engine.sync("full")
+    assert found(cache, "Zebra-Kiosk") == set()
+    assert found(cache, "Okapi-Till") == {renamed}
