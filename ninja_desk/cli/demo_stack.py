@@ -109,7 +109,7 @@ def start_relay(db_path: Path, config: Any = None) -> RunningRelay:
 
 def prepare_psa(demo_dir: Path, settings: Settings, ninjaone_url: str) -> None:
     """A SQLite PSA with the NinjaOne integration, every org mapped and starter rules."""
-    from ninja_desk.core.organizations import Organization
+    from ninja_desk.cache.queries.clients import organizations
     from ninja_desk.psa import alert_rules, org_mapping
     from ninja_desk.sync.desktop_runtime import open_desktop_psa
 
@@ -118,8 +118,7 @@ def prepare_psa(demo_dir: Path, settings: Settings, ninjaone_url: str) -> None:
     assert psa is not None
     cache = LocalCache(cache_file(demo_dir))
     try:
-        orgs = [Organization(id=r["id"], name=r["name"]) for r in cache.rows(
-            "SELECT id, name FROM organizations WHERE deleted = 0")]  # fmt: skip
+        orgs = organizations(cache)
     finally:
         cache.close()
     with psa.session() as s:

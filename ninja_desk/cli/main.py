@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from ninja_desk import __version__
+from ninja_desk.cache.queries.fleet import cache_counts
 from ninja_desk.cli import device_listing
 from ninja_desk.cli.common import (
     DEMO_PROFILE,
@@ -215,10 +216,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         last_ok = cache.last_sync_run("ok")
         status = {
             "data_dir": str(cache.path.parent),
-            "devices": cache.scalar("SELECT count(*) FROM devices WHERE deleted = 0"),
-            "deleted_devices": cache.scalar("SELECT count(*) FROM devices WHERE deleted = 1"),
-            "organizations": cache.scalar("SELECT count(*) FROM organizations WHERE deleted = 0"),
-            "active_alerts": cache.scalar("SELECT count(*) FROM alerts WHERE status='TRIGGERED'"),
+            **cache_counts(cache),
             "activities_high_water": cache.meta("activities_high_water"),
             "last_sync": last,
             "last_successful_sync_at": last_ok["finished_at"] if last_ok else None,

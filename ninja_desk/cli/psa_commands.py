@@ -161,7 +161,7 @@ def _cmd_setup(args: argparse.Namespace) -> int:
 
 def _cached_organizations(args: argparse.Namespace) -> list[Any]:
     """Organizations of the last sync in this machine's local cache (none if never synced)."""
-    from ninja_desk.core.organizations import Organization
+    from ninja_desk.cache.queries.clients import organizations
     from ninja_desk.paths import cache_file
 
     path = cache_file(getattr(args, "data_dir", None))
@@ -171,10 +171,9 @@ def _cached_organizations(args: argparse.Namespace) -> list[Any]:
 
     cache = LocalCache(path)
     try:
-        rows = cache.rows("SELECT id, name, description FROM organizations WHERE deleted = 0")
+        return organizations(cache)
     finally:
         cache.close()
-    return [Organization(id=r["id"], name=r["name"], description=r["description"]) for r in rows]
 
 
 def _cmd_map(args: argparse.Namespace) -> int:

@@ -36,10 +36,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from ninja_desk.cache.device_rows import device_from_row
+from ninja_desk.cache.queries.clients import organizations
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.core.activities import Activity
 from ninja_desk.core.inventory import AntivirusStatus, SoftwareItem
-from ninja_desk.core.organizations import Organization
 from ninja_desk.core.snapshots import DeviceSnapshot
 from ninja_desk.ninjaone.parsers import MalformedRecord, parse_alert
 from ninja_desk.psa import alga_events
@@ -326,10 +326,7 @@ class Agent:
     def record_organizations(self) -> OrgChanges:
         """Tell the PSA which NinjaOne orgs exist now, so the mapping page can flag new and
         vanished ones (a full sync is the only time we know the complete list)."""
-        orgs = [
-            Organization(id=r["id"], name=r["name"])
-            for r in self.cache.rows("SELECT id, name FROM organizations WHERE deleted = 0")
-        ]
+        orgs = organizations(self.cache)
         with self.psa.tenant_session(self.config.tenant, self.pipeline.user_id) as s:
             changes = record_seen_organizations(s, self.config.integration_id, orgs)
         if changes.appeared or changes.vanished:

@@ -14,6 +14,7 @@ from typing import Any
 from ninja_desk.cache.queries.alerts import active_counts_sql
 from ninja_desk.cache.queries.patches import PatchFilter, by_client_sql
 from ninja_desk.cache.queries.text import like_pattern
+from ninja_desk.core.organizations import Organization
 
 # Alga's own flag, as the ticket list reads it (a tenant's closed status may be named anything).
 CLOSED_TICKET_SQL = "coalesce(t.is_closed, 0) = 1"
@@ -111,6 +112,16 @@ CLIENT_CHOICES_SQL = (
 )
 # NinjaOne organizations for mapping them to PSA clients, and their device counts.
 ORGANIZATIONS_SQL = "SELECT id, name, description FROM organizations WHERE deleted = 0"
+
+
+def organizations(cache: Any) -> list[Organization]:
+    """The organizations NinjaOne has now (not deleted), as core Organizations."""
+    return [
+        Organization(id=r["id"], name=r["name"], description=r["description"])
+        for r in cache.rows(ORGANIZATIONS_SQL)
+    ]
+
+
 DEVICES_PER_ORG_SQL = (
     "SELECT organization_id, COUNT(*) AS n FROM devices WHERE deleted = 0 GROUP BY organization_id"
 )

@@ -3,6 +3,8 @@ verdict, active alerts by severity, and the clients that need attention first.""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja_desk.cache.queries.alerts import active_counts_sql
 from ninja_desk.cache.queries.fleet_rules import av_in_sql
 from ninja_desk.core.antivirus import AvVerdict
@@ -23,6 +25,19 @@ STATS_SQL = (
 )
 # Active alerts per severity, upper-cased; NONE for alerts without one.
 ALERTS_SQL = active_counts_sql()[0]
+
+
+def cache_counts(cache: Any) -> dict[str, int]:
+    """What `ninja-desk status` reports about the cache's contents."""
+    row = cache.rows(
+        "SELECT (SELECT count(*) FROM devices WHERE deleted = 0) AS devices,"
+        " (SELECT count(*) FROM devices WHERE deleted = 1) AS deleted_devices,"
+        " (SELECT count(*) FROM organizations WHERE deleted = 0) AS organizations,"
+        " (SELECT count(*) FROM alerts WHERE status = 'TRIGGERED') AS active_alerts"
+    )[0]
+    return {key: int(value or 0) for key, value in row.items()}
+
+
 CLIENTS_SQL = (
     "SELECT o.id, o.name, count(*) AS devices, coalesce(sum(d.offline = 1), 0) AS offline, "
     "coalesce(sum(d.active_alerts > 0), 0) AS alerting, "

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from ninja_desk.cache.queries.clients import DEVICES_PER_ORG_SQL, ORGANIZATIONS_SQL
+from ninja_desk.cache.queries.clients import DEVICES_PER_ORG_SQL, organizations
 from ninja_desk.core.organizations import Organization
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.settings.services import PsaScope, psa_scope
@@ -21,10 +21,7 @@ class PsaOrgMapping:
         self.cache = cache
 
     def organizations(self) -> list[Organization]:
-        return [
-            Organization(id=r["id"], name=r["name"], description=r["description"])
-            for r in self.cache.rows(ORGANIZATIONS_SQL)
-        ]
+        return organizations(self.cache)
 
     def _org(self, org_id: int) -> Organization:
         for org in self.organizations():
