@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from ninja_desk.cache.queries.fleet_rules import severity_rank_sql
 from ninja_desk.cache.schema import DEVICE_FIELD_COLUMNS, DEVICE_SEARCH_DDL, software
 from ninja_desk.core.activities import Activity, Alert
 from ninja_desk.core.inventory import FAILED_PATCH_STATUSES, PENDING_PATCH_STATUSES
@@ -181,8 +182,7 @@ def refresh_alert_counts(conn: Connection) -> None:
     )
     conn.exec_driver_sql(
         "UPDATE devices SET active_alerts = a.n, max_alert_severity = a.worst FROM ("
-        "  SELECT device_id, count(*) AS n, max(CASE severity WHEN 'CRITICAL' THEN 4 "
-        "    WHEN 'MAJOR' THEN 3 WHEN 'MODERATE' THEN 2 WHEN 'MINOR' THEN 1 ELSE 0 END) AS worst"
+        f"  SELECT device_id, count(*) AS n, max({severity_rank_sql('severity')}) AS worst"
         "  FROM alerts WHERE status = 'TRIGGERED' AND device_id IS NOT NULL GROUP BY device_id"
         ") AS a WHERE devices.id = a.device_id"
     )
