@@ -379,7 +379,7 @@ def test_a_board_without_a_closed_status_leaves_the_ticket_open_and_says_so(
 def test_a_ticket_made_before_its_asset_gets_the_link_when_the_asset_arrives(
     alerts: AlertEnv,
 ) -> None:
-    from ninja_desk.psa.alerts import attach_assets
+    from ninja_desk.sync.psa_push import link_waiting_alerts
     from tests.alerts.seed import add_asset
 
     alerts.rule("everything", 10)
@@ -390,13 +390,7 @@ def test_a_ticket_made_before_its_asset_gets_the_link_when_the_asset_arrives(
     assert linked_assets(alerts, row["ticket_id"]) == 0
     with alerts.psa.tenant_session(alerts.tenant) as s:
         asset = add_asset(s, alerts.clients[1], 150, 1)
-        assert (
-            attach_assets(s, alerts.integration, {"150": asset}, created_by=alerts.env.admin_id)
-            == 1
-        )
-        assert (
-            attach_assets(s, alerts.integration, {"150": asset}, created_by=alerts.env.admin_id)
-            == 0
-        )
+        assert link_waiting_alerts(s, alerts.integration, {"150": asset}, alerts.env.admin_id) == 1
+        assert link_waiting_alerts(s, alerts.integration, {"150": asset}, alerts.env.admin_id) == 0
     assert alert_row(alerts, "early")["asset_id"] == asset
     assert linked_assets(alerts, row["ticket_id"]) == 1
