@@ -24,7 +24,8 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, TypedDict, Unpack
 
 import sqlalchemy as sa
 
@@ -45,6 +46,15 @@ READ_ONLY = (
     "This desktop is read-only in Alga, so ticket changes stay on this computer until you sign "
     "in with an Alga API key that has the ticket:update right."
 )
+
+
+class EditLabels(TypedDict, total=False):
+    """What the queue shows of an edit while it waits (the PSA's own names, read when made)."""
+
+    ticket_number: str | None
+    value_label: str | None
+    expected_label: str | None
+
 
 _PASS_LOCKS: dict[str, threading.Lock] = {}
 _PASS_LOCKS_GUARD = threading.Lock()
@@ -113,14 +123,7 @@ class TicketEditService:
 
     # -- queueing ------------------------------------------------------------------------------
 
-    def queue_blocking(
-        self,
-        edit: TicketEdit,
-        *,
-        ticket_number: str | None = None,
-        value_label: str | None = None,
-        expected_label: str | None = None,
-    ) -> QueuedEdit:
+    def queue_blocking(self, edit: TicketEdit, **labels: Unpack[EditLabels]) -> QueuedEdit:
         psa = self.psa
         if psa is None:
             raise RuntimeError(NO_PSA)
@@ -129,35 +132,16 @@ class TicketEditService:
             raise RuntimeError(READ_ONLY)
         self.cache.write_blocking(
             lambda conn: ticket_outbox.enqueue(
-                conn,
-                edit,
-                tenant=psa.tenant,
-                user_id=user,
-                ticket_number=ticket_number,
-                value_label=value_label,
-                expected_label=expected_label,
+                conn, edit, tenant=psa.tenant, user_id=user, **labels
             )
         )
         queued = ticket_outbox.get(self.cache, str(edit.edit_id))
         assert queued is not None
         return queued
 
-    async def submit(
-        self,
-        edit: TicketEdit,
-        *,
-        ticket_number: str | None = None,
-        value_label: str | None = None,
-        expected_label: str | None = None,
-    ) -> SendReport:
+    async def submit(self, edit: TicketEdit, **labels: Unpack[EditLabels]) -> SendReport:
         """Queue the edit, then send what is queued (this edit included, after older ones)."""
-        await asyncio.to_thread(
-            self.queue_blocking,
-            edit,
-            ticket_number=ticket_number,
-            value_label=value_label,
-            expected_label=expected_label,
-        )
+        await asyncio.to_thread(partial(self.queue_blocking, edit, **labels))
         return await self.send_pending()
 
     # -- sending -------------------------------------------------------------------------------
