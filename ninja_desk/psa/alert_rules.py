@@ -311,29 +311,33 @@ def _template(text: Any) -> str | None:
     return _MUSTACHE.sub(r"{\1}", str(text))
 
 
+def _upper_list(values: Any) -> list[str]:
+    return [str(x).upper() for x in values]
+
+
+def _str_list(values: Any) -> list[str]:
+    return [str(x) for x in values]
+
+
 def to_core(rule: AlertRule, priority_names: dict[str, str] | None = None) -> core.Rule:
     """The rule for core/alert_rules.py. `priority_names` (priority id -> name) turns
     `priorityOverride` into the name the decision records."""
     c, a, o = rule.conditions, rule.actions, rule.options
-    conditions: dict[str, Any] = {}
-    if c.get("severities"):
-        conditions["severities"] = [str(x).upper() for x in c["severities"]]
-    if c.get("activityTypes"):
-        conditions["activity_types"] = list(c["activityTypes"])
-    if c.get("sourceTypes"):
-        conditions["source_types"] = list(c["sourceTypes"])
-    if c.get("alertClasses"):
-        conditions["alert_classes"] = list(c["alertClasses"])
-    if c.get("organizationIds"):
-        conditions["organization_ids"] = [str(x) for x in c["organizationIds"]]
-    if c.get("messagePattern"):
-        conditions["message_pattern"] = str(c["messagePattern"])
-    if c.get("keywords"):
-        conditions["keywords"] = list(c["keywords"])
-    if o.get("client_ids"):
-        conditions["client_ids"] = [str(x) for x in o["client_ids"]]
-    if o.get("node_classes"):
-        conditions["node_classes"] = list(o["node_classes"])
+    conditions: dict[str, Any] = {
+        key: read(source[name])
+        for source, name, key, read in (
+            (c, "severities", "severities", _upper_list),
+            (c, "activityTypes", "activity_types", list),
+            (c, "sourceTypes", "source_types", list),
+            (c, "alertClasses", "alert_classes", list),
+            (c, "organizationIds", "organization_ids", _str_list),
+            (c, "messagePattern", "message_pattern", str),
+            (c, "keywords", "keywords", list),
+            (o, "client_ids", "client_ids", _str_list),  # NinjaDesk's options, not Alga's
+            (o, "node_classes", "node_classes", list),
+        )
+        if source.get(name)
+    }
     template = a.get("ticketTemplate") or {}
     override = a.get("priorityOverride")
     action: dict[str, Any] = {
