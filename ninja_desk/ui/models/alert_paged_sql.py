@@ -16,9 +16,12 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from ninja_desk.cache.store import LocalCache
-from ninja_desk.ui.widgets.sql_table_model import Index, SqlPagedTableModel
+from ninja_desk.ui.widgets.sql_table_model import KEY_ROLE, ROW_ROLE, Index, SqlPagedTableModel
 
-_BASE_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole})
+# Roles the shared model answers the same for every table: text, the row, its key.
+_BASE_ROLES = frozenset(
+    {Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole, ROW_ROLE, KEY_ROLE}
+)
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
@@ -40,12 +43,14 @@ class PagedSqlModel(SqlPagedTableModel):
     columns: tuple[SqlColumn, ...] = ()
     # Appended to every ORDER BY so paging with OFFSET is stable between pages.
     tie_breaker = "rowid"
+    initial_sort: tuple[int, bool] = (0, False)  # (column, descending) a new table shows
     numeric: frozenset[str] = frozenset()  # counts: right-aligned, thousands separated
     tooltip_keys: frozenset[str] = frozenset()  # long text a narrow column elides
 
     def __init__(self, cache: LocalCache, parent: Any = None) -> None:
         super().__init__(cache, [c.title for c in self.columns], parent)
         self.page_size = self.PAGE
+        self.sort_column, self.sort_descending = self.initial_sort
 
     # -- for subclasses -------------------------------------------------------------------
 

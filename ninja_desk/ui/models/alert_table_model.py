@@ -33,13 +33,11 @@ class AlertTableModel(PagedSqlModel):
         SqlColumn("ticket_number", "Ticket", "a.ticket_number"),
     )
     tie_breaker = "a.uid"
+    initial_sort = (4, True)  # newest first: what a technician opens the alert list for
 
     def __init__(self, cache: Any, parent: Any = None) -> None:
         super().__init__(cache, parent)
         self.filter = AlertFilter()
-        # Newest first is what a technician opens the alert list for.
-        self.sort_column = 4
-        self.sort_descending = True
 
     def select_sql(self) -> tuple[str, dict[str, Any]]:
         return aq.alert_rows_sql(self.filter)

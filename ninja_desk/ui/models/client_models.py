@@ -89,12 +89,11 @@ class ClientTicketsModel(AsyncPagedSqlModel):
     numeric = frozenset({"devices"})
     tooltip_keys = frozenset({"title"})
     tie_breaker = "t.id"
+    initial_sort = (len(columns) - 1, True)  # recently updated first
 
     def __init__(self, cache: Any, parent: Any = None) -> None:
         super().__init__(cache, parent)
         self.org_id = 0
-        self.sort_column = len(self.columns) - 1  # recently updated first
-        self.sort_descending = True
 
     def select_sql(self) -> tuple[str, dict[str, Any]]:
         return cq.open_tickets_sql(self.org_id)

@@ -32,12 +32,11 @@ class PatchesByKbModel(AsyncPagedSqlModel):
     tooltip_keys = frozenset({"title"})
     tie_breaker = "key"
     key_column = "key"
+    initial_sort = (6, True)  # the patches on most devices first
 
     def __init__(self, cache: Any, parent: Any = None) -> None:
         super().__init__(cache, parent)
         self.filter = pq.PatchFilter()
-        self.sort_column = 6  # the patches on most devices first
-        self.sort_descending = True
 
     def select_sql(self) -> tuple[str, dict[str, Any]]:
         return pq.by_patch_sql(self.filter)
@@ -73,12 +72,11 @@ class PatchesByClientModel(AsyncPagedSqlModel):
     )  # fmt: skip
     tie_breaker = "org_id"
     key_column = "org_id"
+    initial_sort = (2, False)  # least compliant first
 
     def __init__(self, cache: Any, parent: Any = None) -> None:
         super().__init__(cache, parent)
         self.filter = pq.PatchFilter()
-        self.sort_column = 2  # least compliant first
-        self.sort_descending = False
 
     def select_sql(self) -> tuple[str, dict[str, Any]]:
         return pq.by_client_sql(self.filter)

@@ -39,12 +39,11 @@ class SoftwareVersionModel(PagedSqlModel):
     )
     numeric = frozenset({"devices"})
     tie_breaker = "s.version"
+    initial_sort = (1, True)  # the most installed version first
 
     def __init__(self, cache: Any, parent: Any = None) -> None:
         super().__init__(cache, parent)
         self.title: str | None = None
-        self.sort_column = 1
-        self.sort_descending = True
 
     def select_sql(self) -> tuple[str, dict[str, Any]]:
         return sq.versions_sql(self.title or "")

@@ -26,12 +26,11 @@ class TicketTableModel(PagedSqlModel):
     numeric = frozenset({"devices"})
     tooltip_keys = frozenset({"title"})
     tie_breaker = "t.id"
+    initial_sort = (6, True)  # recently updated first
 
     def __init__(self, cache: Any, parent: Any = None) -> None:
         super().__init__(cache, parent)
         self.filter = tq.TicketFilter()
-        self.sort_column = 6
-        self.sort_descending = True
 
     def select_sql(self) -> tuple[str, dict[str, Any]]:
         return tq.ticket_rows_sql(self.filter)
