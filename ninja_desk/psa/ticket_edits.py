@@ -262,6 +262,16 @@ def _has_table(s: TenantSession, name: str) -> bool:
     )
 
 
+_TIME_ENTRIES = (
+    "SELECT count(*) FROM time_entries WHERE tenant = :t AND work_item_id = :i "
+    "AND work_item_type = 'ticket'"
+)
+_OPEN_CHECKLIST = (
+    "SELECT count(*) FROM ticket_checklist_items WHERE tenant = :t "
+    "AND ticket_id = :i AND is_required = :yes AND completed = :no"
+)
+
+
 def _count_for_ticket(s: TenantSession, ticket_id: Any, sql: str, **flags: bool) -> int:
     """count(*) from a table of Alga's that NinjaDesk has no schema for (present on some
     installs only): typed binds, so the uuid and boolean parameters work on both backends."""
@@ -305,24 +315,14 @@ def close_rule_failures(s: TenantSession, ticket: Any) -> list[str]:
         )
         if not found:
             failures.append("a resolution comment is required before closing")
-    if rules.get("require_time_entry") and _has_table(s, "time_entries"):
-        found = _count_for_ticket(
-            s,
-            ticket.ticket_id,
-            "SELECT count(*) FROM time_entries WHERE tenant = :t AND work_item_id = :i "
-            "AND work_item_type = 'ticket'",
-        )
-        if not found:
-            failures.append("at least one time entry must be logged before closing")
+    if (
+        rules.get("require_time_entry")
+        and _has_table(s, "time_entries")
+        and not _count_for_ticket(s, ticket.ticket_id, _TIME_ENTRIES)
+    ):
+        failures.append("at least one time entry must be logged before closing")
     if rules.get("require_checklist_complete") and _has_table(s, "ticket_checklist_items"):
-        open_items = _count_for_ticket(
-            s,
-            ticket.ticket_id,
-            "SELECT count(*) FROM ticket_checklist_items WHERE tenant = :t "
-            "AND ticket_id = :i AND is_required = :yes AND completed = :no",
-            yes=True,
-            no=False,
-        )
+        open_items = _count_for_ticket(s, ticket.ticket_id, _OPEN_CHECKLIST, yes=True, no=False)
         if open_items:
             failures.append(
                 f"{open_items} required checklist item{'s are' if open_items > 1 else ' is'} "

@@ -125,20 +125,8 @@ class IngestResult:
     notes: list[str] = field(default_factory=list)
 
     def add(self, other: IngestResult) -> None:
-        for name in (
-            "events",
-            "stale",
-            "opened",
-            "repeats",
-            "resolved",
-            "acknowledged",
-            "decided",
-            "tickets_created",
-            "tickets_joined",
-            "comments",
-            "tickets_auto_resolved",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name, value in self.summary().items():
+            setattr(self, name, value + getattr(other, name))
         self.outcomes.update(other.outcomes)
         self.notes.extend(n for n in other.notes if n not in self.notes)
 
@@ -158,16 +146,17 @@ class _Series:
 
     alert_id: uuid.UUID
     state: SeriesState
-    has_series_row: bool
-    ticket_id: uuid.UUID | None
-    decision: str | None
-    explanation: str | None
-    rule_id: uuid.UUID | None
-    asset_id: uuid.UUID | None
-    client_id: uuid.UUID | None
-    acknowledged_by: uuid.UUID | None
-    resolved_by: uuid.UUID | None
-    source_payload: dict[str, Any]
+    # A series this batch sees first starts with nothing decided, linked or claimed.
+    has_series_row: bool = False
+    ticket_id: uuid.UUID | None = None
+    decision: str | None = None
+    explanation: str | None = None
+    rule_id: uuid.UUID | None = None
+    asset_id: uuid.UUID | None = None
+    client_id: uuid.UUID | None = None
+    acknowledged_by: uuid.UUID | None = None
+    resolved_by: uuid.UUID | None = None
+    source_payload: dict[str, Any] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
     window_id: uuid.UUID | None = None
     auto_ticket: bool = False
@@ -553,21 +542,7 @@ class AlertPipeline:
                 out[r.external_alert_id].decision = rules_mod.MANUAL
         for uid in uids:
             if uid not in out and any(e.kind != series_mod.VANISHED for e in part[uid]):
-                out[uid] = _Series(
-                    alert_id=uuid.uuid4(),
-                    state=SeriesState(uid),
-                    has_series_row=False,
-                    ticket_id=None,
-                    decision=None,
-                    explanation=None,
-                    rule_id=None,
-                    asset_id=None,
-                    client_id=None,
-                    acknowledged_by=None,
-                    resolved_by=None,
-                    source_payload={},
-                    is_new=True,
-                )
+                out[uid] = _Series(uuid.uuid4(), SeriesState(uid), is_new=True)
         return out
 
     def _insert_new(self, s: TenantSession, locked: dict[str, _Series]) -> None:
