@@ -1,7 +1,8 @@
 """Run async jobs on intervals until told to stop (the headless agent's clock).
 
-Each job runs in its own task, never overlapping itself; a failure is logged and the job runs
-again at its next turn. `trigger(name)` runs a job now (a relay gap asks for an alert poll).
+Each job runs in its own task, never overlapping itself; a failure is logged with its traceback
+and the job runs again at its next turn. `trigger(name)` runs a job now (a relay gap asks for
+an alert poll).
 """
 
 from __future__ import annotations
@@ -76,7 +77,9 @@ class Scheduler:
             except Exception as exc:
                 job.failures += 1
                 job.last_error = str(exc) or type(exc).__name__
-                log.warning("Scheduled job %s failed: %s", job.name, job.last_error)
+                # With its traceback: the one-line reason alone cannot tell a NinjaOne outage
+                # from a bug in the job, and the schedule goes on either way.
+                log.warning("Scheduled job %s failed: %s", job.name, job.last_error, exc_info=exc)
             job.runs += 1
             job.last_run_at = time.time()
             job.last_seconds = round(time.monotonic() - started, 3)
