@@ -6,6 +6,8 @@ Kept as plain tuples so generation is a matter of indexing with a seeded RNG, wh
 
 from __future__ import annotations
 
+from ninja_desk.core.node_class import RMM_MANAGED_CLASSES
+
 ORG_PREFIXES = (
     "Contoso",
     "Fabrikam",
@@ -90,16 +92,7 @@ NODE_CLASS_WEIGHTS = (
     ("NMS_WAP", 5),
     ("MAC_SERVER", 5),
 )
-AGENT_CLASSES = frozenset(
-    {
-        "WINDOWS_WORKSTATION",
-        "WINDOWS_SERVER",
-        "MAC",
-        "MAC_SERVER",
-        "LINUX_WORKSTATION",
-        "LINUX_SERVER",
-    }
-)
+AGENT_CLASSES = frozenset(RMM_MANAGED_CLASSES)
 # deviceType is the schema name of the polymorphic Device (reference §7.2).
 DEVICE_TYPE_BY_CLASS = {
     "VMWARE_VM_HOST": "VMHost",
