@@ -211,13 +211,15 @@ def start_diagnostics(
     """Log file, redaction and Qt routing for a desktop run; call before QApplication exists."""
     install_redaction()  # every record, whoever logs it, before any handler formats it
     diagnostics = Diagnostics(run_log=start_run_log("desktop", data_dir=data_dir))
-    if console:
+    root = logging.getLogger()
+    has_console = any(type(h) is logging.StreamHandler for h in root.handlers)
+    if console and not has_console:  # `ninja-desk demo` set one up already
         # What Python's last-resort handler printed before: warnings and errors, bare text,
         # for a technician who started the app from a terminal.
         handler = logging.StreamHandler(sys.stderr)
         handler.setLevel(logging.WARNING)
         handler.addFilter(RedactionFilter())
-        logging.getLogger().addHandler(handler)
+        root.addHandler(handler)
         diagnostics.console = handler
     if route_qt:
         diagnostics._previous_qt = qInstallMessageHandler(qt_message_to_log)

@@ -116,6 +116,7 @@ def _serve(relay: Path, db: str, env: dict[str, str]) -> tuple[subprocess.Popen[
             return proc, match.group(1)
     proc.kill()
     proc.wait(10)
+    proc.stdout.close()
     pytest.fail(f"ninja-desk-relay serve did not start:\n{''.join(seen)}")
 
 
@@ -176,6 +177,9 @@ def test_relay_installs_without_qt_and_serves_healthz(tmp_path: Path) -> None:
             proc.kill()
             proc.wait(10)
             pytest.fail("ninja-desk-relay did not stop on SIGTERM within 20 s")
+        finally:
+            assert proc.stdout is not None
+            proc.stdout.close()  # the pipe is ours to close once the relay has exited
     assert code == 0, f"relay exited {code} on SIGTERM"
     elapsed = time.monotonic() - started
     assert elapsed < 150, f"install + serve took {elapsed:.0f} s"
