@@ -23,6 +23,8 @@ test: venv
 	# The layer table of design.md §1 ([tool.importlinter] in pyproject.toml): an import that
 	# points the wrong way fails here, in half a second, before the tests start.
 	$(VENV)/bin/lint-imports
+	# Types ([tool.mypy] in pyproject.toml): the whole package, about 20 s.
+	$(PY) -m mypy
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n 2 --durations=15
 
 lint: venv
