@@ -150,6 +150,44 @@ class DeviceActions:
                 ) from None
             raise ActionRejected(text, status=exc.status) from None
 
+    async def _on_device(
+        self,
+        method: str,
+        device_id: int,
+        subpath: str,
+        *,
+        what: str,
+        scope: str = "monitoring",
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        """`_call` on `/device/{device_id}{subpath}`."""
+        return await self._call(
+            method,
+            f"/device/{int(device_id)}{subpath}",
+            device_id=device_id,
+            what=what,
+            scope=scope,
+            json=json,
+            params=params,
+        )
+
+    async def _act(
+        self,
+        device_id: int,
+        kind: ActionKind,
+        what: str,
+        subpath: str,
+        mark: int | None,
+        *,
+        json: Any = None,
+        source_uid: str | None = None,
+    ) -> ActionTicket:
+        """Send one action (Control scope) and return its ticket, the mark taken before."""
+        ticket = await self._ticket(device_id, kind, what.capitalize(), mark, source_uid)
+        await self._on_device("POST", device_id, subpath, what=what, scope="control", json=json)
+        return ticket()
+
     async def activity_mark(self, device_id: int | None = None) -> int:
         """An activity id older than anything that happens from now on. One mark can serve
         a whole bulk action (take it once, pass it as `mark=` to each call)."""
@@ -198,28 +236,15 @@ class DeviceActions:
     ) -> ActionTicket:
         mode = "FORCED" if forced else "NORMAL"
         label = "force a reboot" if forced else "reboot"
-        ticket = await self._ticket(device_id, ActionKind.REBOOT, label.capitalize(), mark)
         body = {"reason": reason} if reason else {}
-        await self._call(
-            "POST",
-            f"/device/{int(device_id)}/reboot/{mode}",
-            device_id=device_id,
-            what=label,
-            scope="control",
-            json=body,
+        return await self._act(
+            device_id, ActionKind.REBOOT, label, f"/reboot/{mode}", mark, json=body
         )
-        return ticket()
 
     async def scripting_options(self, device_id: int) -> dict[str, Any]:
         """`{categories, scripts, credentials}`: scripts carry `type` (SCRIPT with `id`,
         ACTION with `uid`), `name`, `language`; `credentials.roles` are the run-as choices."""
-        body = await self._call(
-            "GET",
-            f"/device/{int(device_id)}/scripting/options",
-            device_id=device_id,
-            what="list scripts",
-            scope="monitoring",
-        )
+        body = await self._on_device("GET", device_id, "/scripting/options", what="list scripts")
         return body if isinstance(body, dict) else {}
 
     async def run_script(
@@ -246,16 +271,9 @@ class DeviceActions:
             body["parameters"] = parameters
         if run_as:
             body["runAs"] = run_as
-        ticket = await self._ticket(device_id, kind, what.capitalize(), mark, action_uid)
-        await self._call(
-            "POST",
-            f"/device/{int(device_id)}/script/run",
-            device_id=device_id,
-            what=what,
-            scope="control",
-            json=body,
+        return await self._act(
+            device_id, kind, what, "/script/run", mark, json=body, source_uid=action_uid
         )
-        return ticket()
 
     async def patch(
         self, device_id: int, kind: str, op: str, *, mark: int | None = None
@@ -266,26 +284,17 @@ class DeviceActions:
         action = ActionKind(f"{kind}_{op}")
         family = "OS" if kind == "os" else "software"
         what = f"apply {family} patches" if op == "apply" else f"scan for {family} patches"
-        ticket = await self._ticket(device_id, action, what.capitalize(), mark)
-        await self._call(
-            "POST",
-            f"/device/{int(device_id)}/patch/{kind}/{op}",
-            device_id=device_id,
-            what=what,
-            scope="control",
-        )
-        return ticket()
+        return await self._act(device_id, action, what, f"/patch/{kind}/{op}", mark)
 
     async def windows_services(
         self, device_id: int, *, name: str | None = None, state: str | None = None
     ) -> list[dict[str, Any]]:
         """`[{name, displayName, startType, userName, state}]`; empty for non-Windows."""
-        body = await self._call(
+        body = await self._on_device(
             "GET",
-            f"/device/{int(device_id)}/windows-services",
-            device_id=device_id,
+            device_id,
+            "/windows-services",
             what="list Windows services",
-            scope="monitoring",
             params={"name": name, "state": state},
         )
         return [s for s in body or [] if isinstance(s, dict)]
@@ -297,16 +306,10 @@ class DeviceActions:
         if action not in SERVICE_ACTIONS:
             raise ValueError(f"action must be one of {', '.join(SERVICE_ACTIONS)}")
         what = f"{action.lower()} the service {service_id}"
-        ticket = await self._ticket(device_id, ActionKind.SERVICE, what.capitalize(), mark)
-        await self._call(
-            "POST",
-            f"/device/{int(device_id)}/windows-service/{service_id}/control",
-            device_id=device_id,
-            what=what,
-            scope="control",
-            json={"action": action},
+        subpath = f"/windows-service/{service_id}/control"
+        return await self._act(
+            device_id, ActionKind.SERVICE, what, subpath, mark, json={"action": action}
         )
-        return ticket()
 
     async def set_maintenance(
         self,
@@ -333,10 +336,10 @@ class DeviceActions:
         if reason:
             body["reasonMessage"] = reason
         try:
-            await self._call(
+            await self._on_device(
                 "PUT",
-                f"/device/{int(device_id)}/maintenance",
-                device_id=device_id,
+                device_id,
+                "/maintenance",
                 what="schedule maintenance",
                 scope="management",
                 json=body,
@@ -351,22 +354,12 @@ class DeviceActions:
             raise
 
     async def clear_maintenance(self, device_id: int) -> None:
-        await self._call(
-            "DELETE",
-            f"/device/{int(device_id)}/maintenance",
-            device_id=device_id,
-            what="cancel maintenance",
-            scope="management",
+        await self._on_device(
+            "DELETE", device_id, "/maintenance", what="cancel maintenance", scope="management"
         )
 
     async def device_jobs(self, device_id: int) -> list[DeviceJob]:
-        body = await self._call(
-            "GET",
-            f"/device/{int(device_id)}/jobs",
-            device_id=device_id,
-            what="list jobs",
-            scope="monitoring",
-        )
+        body = await self._on_device("GET", device_id, "/jobs", what="list jobs")
         return [DeviceJob.from_api(j) for j in body or [] if isinstance(j, dict)]
 
     async def jobs(self, *, job_type: str | None = None, df: str | None = None) -> list[DeviceJob]:
@@ -374,22 +367,21 @@ class DeviceActions:
         return [DeviceJob.from_api(j) for j in body or [] if isinstance(j, dict)]
 
     async def custom_fields(self, device_id: int, *, inherit: bool = False) -> dict[str, Any]:
-        body = await self._call(
+        body = await self._on_device(
             "GET",
-            f"/device/{int(device_id)}/custom-fields",
-            device_id=device_id,
+            device_id,
+            "/custom-fields",
             what="read custom fields",
-            scope="monitoring",
             params={"withInheritance": "true" if inherit else None},
         )
         return dict(body) if isinstance(body, dict) else {}
 
     async def patch_custom_fields(self, device_id: int, values: dict[str, Any]) -> None:
         """Set (None clears) custom field values; DATE fields take epoch milliseconds."""
-        await self._call(
+        await self._on_device(
             "PATCH",
-            f"/device/{int(device_id)}/custom-fields",
-            device_id=device_id,
+            device_id,
+            "/custom-fields",
             what="change custom fields",
             scope="management",
             json=values,
@@ -432,10 +424,7 @@ class DeviceActions:
         reported within `timeout` seconds ends with result TIMED_OUT (never raises for it)."""
         follow = self.follow(ticket, timeout=timeout, poll_interval=poll_interval)
         async for progress in follow:
-            if on_progress is not None:
-                result = on_progress(progress)
-                if asyncio.iscoroutine(result):
-                    await result
+            await _call_back(on_progress, progress)
         assert follow.outcome is not None
         return follow.outcome
 
@@ -454,6 +443,34 @@ class DeviceActions:
             if len(page) < self.page_size:
                 return rows
             newer = page[-1]["id"]
+
+
+def _claim_opener(
+    actions: DeviceActions, ticket: ActionTicket, rows: Iterable[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The oldest activity (rows oldest first) that opens this ticket's job and that no other
+    ticket has claimed; claims its series."""
+    for activity in rows:
+        if opens_job(ticket.kind, activity, ticket.source_uid):
+            uid = str(activity["seriesUid"])
+            if uid not in actions._claimed:
+                actions._claimed.add(uid)
+                return activity
+    return None
+
+
+def _timed_out(ticket: ActionTicket, job_uid: str | None, timeout: float) -> JobOutcome:
+    seen = "its job was seen" if job_uid else "its job was not seen"
+    return JobOutcome(
+        device_id=ticket.device_id,
+        kind=ticket.kind,
+        result=TIMED_OUT,
+        message=(
+            f"{ticket.description}: NinjaOne accepted the action, but {seen} ending within "
+            f"{timeout:g} s. Check the device's activities in NinjaOne for the result."
+        ),
+        job_uid=job_uid,
+    )
 
 
 class JobFollow:
@@ -489,18 +506,9 @@ class JobFollow:
         while True:
             rows = await actions._series_page(ticket, self.job_uid)
             if self.job_uid is None:
-                opener = next(
-                    (
-                        a
-                        for a in rows
-                        if opens_job(ticket.kind, a, ticket.source_uid)
-                        and a["seriesUid"] not in actions._claimed
-                    ),
-                    None,
-                )
+                opener = _claim_opener(actions, ticket, rows)
                 if opener is not None:
                     self.job_uid = str(opener["seriesUid"])
-                    actions._claimed.add(self.job_uid)
                     last_status = "REQUESTED"
                     yield self._progress("REQUESTED", str(opener.get("message") or ""))
             if self.job_uid is not None:
@@ -515,18 +523,7 @@ class JobFollow:
                     last_status = job.status
                     yield self._progress(job.status, job.message or ticket.description)
             if time.monotonic() >= deadline:
-                found = "was" if self.job_uid else "was not"
-                self.outcome = JobOutcome(
-                    device_id=ticket.device_id,
-                    kind=ticket.kind,
-                    result=TIMED_OUT,
-                    message=(
-                        f"{ticket.description}: NinjaOne accepted the action, but its job "
-                        f"{found} seen ending within {self.timeout:g} s. Check the device's "
-                        "activities in NinjaOne for the result."
-                    ),
-                    job_uid=self.job_uid,
-                )
+                self.outcome = _timed_out(ticket, self.job_uid, self.timeout)
                 return
             await asyncio.sleep(self.poll_interval)
 
@@ -589,19 +586,10 @@ async def follow_all(
             ticket = tickets[i]
             mine = [a for a in rows.get(ticket.device_id, []) if a["id"] > ticket.mark]
             if series[i] is None:
-                opener = next(
-                    (
-                        a
-                        for a in sorted(mine, key=lambda a: a["id"])
-                        if opens_job(ticket.kind, a, ticket.source_uid)
-                        and a["seriesUid"] not in actions._claimed
-                    ),
-                    None,
-                )
+                opener = _claim_opener(actions, ticket, sorted(mine, key=lambda a: a["id"]))
                 if opener is None:
                     continue
                 series[i] = str(opener["seriesUid"])
-                actions._claimed.add(series[i])
                 await _call_back(on_progress, progress(i, "REQUESTED", str(opener.get("message"))))
             job_rows = sorted(
                 (a for a in mine if a.get("seriesUid") == series[i]), key=lambda a: a["id"]
@@ -619,8 +607,8 @@ async def follow_all(
                 body = await actions.client.get("/jobs", {"df": df})
                 for row in body or []:
                     if isinstance(row, dict):
-                        job = DeviceJob.from_api(row)
-                        running[job.uid] = job
+                        polled = DeviceJob.from_api(row)
+                        running[polled.uid] = polled
             for i in pending:
                 job = running.get(series[i] or "")
                 if job is not None and job.status and job.status != statuses[i]:
@@ -630,18 +618,7 @@ async def follow_all(
                     )
         if time.monotonic() >= deadline:
             for i in pending:
-                ticket = tickets[i]
-                outcomes[i] = JobOutcome(
-                    device_id=ticket.device_id,
-                    kind=ticket.kind,
-                    result=TIMED_OUT,
-                    message=(
-                        f"{ticket.description}: NinjaOne accepted the action, but its end was "
-                        f"not seen within {timeout:g} s. Check the device's activities in "
-                        "NinjaOne for the result."
-                    ),
-                    job_uid=series[i],
-                )
+                outcomes[i] = _timed_out(tickets[i], series[i], timeout)
                 await _call_back(on_outcome, outcomes[i])
             break
         await asyncio.sleep(poll_interval)
