@@ -19,6 +19,7 @@ import asyncio
 import logging
 import os
 import signal
+import sys
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -122,12 +123,20 @@ def _resolve_psa(
     return psa, tenant, integration, mode == COMPANION, reason
 
 
+def _console_level(level: int) -> None:
+    """A headless agent's terminal (journald, docker logs) is its log: `--log-level` applies
+    to it, not only to the run file. main() configured the handlers (with timestamps for the
+    agent); never `basicConfig(force=True)` here: it would tear down handlers the host set."""
+    logging.getLogger("ninja_desk").setLevel(level)
+    for handler in logging.getLogger().handlers:
+        if getattr(handler, "stream", None) in (sys.stderr, sys.stdout):
+            handler.setLevel(level)
+
+
 def cmd_agent(args: argparse.Namespace) -> int:
     from ninja_desk.sync.agent import ENV_RELAY_TOKEN, Agent, AgentConfig
 
-    # main() configured the handler (with timestamps for the agent); only the level is ours.
-    # Never `basicConfig(force=True)` here: it would tear down handlers the host process set.
-    logging.getLogger("ninja_desk").setLevel(getattr(logging, args.log_level.upper(), 20))
+    _console_level(getattr(logging, args.log_level.upper(), logging.INFO))
     settings = Settings.load(args.data_dir)
     relay_url = args.relay_url or settings.relay_url
     token = os.environ.get(ENV_RELAY_TOKEN)

@@ -63,6 +63,7 @@ from ninja_desk.psa.integration_settings import (
     IntegrationSettings,
     load_settings,
     priority_for,
+    service_user,
 )
 from ninja_desk.psa.permissions import ACT_ALERTS, current_user_permissions, require
 from ninja_desk.psa.schema import (
@@ -206,11 +207,6 @@ class AlertPipeline:
 
     def settings(self, s: TenantSession) -> IntegrationSettings:
         return self.cached("settings", lambda: load_settings(s, self.integration_id))
-
-    def service_user(self, s: TenantSession) -> uuid.UUID:
-        from ninja_desk.psa.integration_settings import service_user
-
-        return self.cached("service_user", lambda: service_user(s, self.settings(s)))
 
     # -- entry points ----------------------------------------------------------------------
 
@@ -366,9 +362,9 @@ class AlertPipeline:
         for uid, item in locked.items():
             self._user_acts(uid, item, manual, context)
         self._insert_new(s, locked)
-        alert_tickets.apply_ticket_effects(self, s, context, locked, result)
+        alert_tickets.apply_ticket_effects(s, context, locked, result)
         self._write_back(s, locked, context)
-        alert_tickets.follow_up(self, s, locked, result)
+        alert_tickets.follow_up(s, context, locked, result)
         self._publish(s, locked)
         context.load_ticket_numbers(s, [i.ticket_id for i in locked.values() if i.ticket_id])
         for uid, item in locked.items():
@@ -857,9 +853,12 @@ def _client_of_org(s: TenantSession, integration_id: uuid.UUID) -> dict[str, uui
 
 @dataclass
 class _BatchContext:
-    """What a batch loads once: rules, windows, org mapping, assets, device facts, settings."""
+    """What a batch loads once: rules, windows, org mapping, assets, device facts, settings,
+    and who it acts as. Ticket work (alert_tickets.py) gets this, never the pipeline."""
 
-    pipeline: AlertPipeline
+    integration_id: uuid.UUID
+    user_id: uuid.UUID | None  # the acting person; None = the system
+    ninjaone_url: str
     rules: list[Rule]
     windows: list[MaintenanceWindow]
     client_of_org: dict[str, uuid.UUID]
@@ -870,6 +869,7 @@ class _BatchContext:
     severity_priority_ids: dict[str, uuid.UUID]
     severity_names: dict[str, str]
     ticket_numbers: dict[uuid.UUID, str] = field(default_factory=dict)
+    _service_user: uuid.UUID | None = None
 
     @classmethod
     def load(
@@ -910,7 +910,9 @@ class _BatchContext:
         ids = pipeline.cached("severity_priorities", lambda: pipeline.severity_priorities(s))
         names = pipeline.cached("priority_names", lambda: pipeline._priority_names(s))
         return cls(
-            pipeline=pipeline,
+            integration_id=pipeline.integration_id,
+            user_id=pipeline.user_id,
+            ninjaone_url=pipeline.ninjaone_url,
             rules=pipeline.cached("rules", lambda: pipeline.load_rules(s)) if needs_rules else [],
             windows=pipeline.cached("windows", lambda: pipeline.load_windows(s))
             if needs_rules
@@ -925,6 +927,13 @@ class _BatchContext:
             severity_priority_ids=ids,
             severity_names={k: names.get(str(v), str(v)) for k, v in ids.items()},
         )
+
+    def service_user(self, s: TenantSession) -> uuid.UUID:
+        """Alga's user for the system's writes (asset links, events without a person);
+        resolved only when a batch needs it: a tenant without one can still record alerts."""
+        if self._service_user is None:
+            self._service_user = service_user(s, self.settings)
+        return self._service_user
 
     def load_ticket_numbers(self, s: TenantSession, ticket_ids: list[uuid.UUID]) -> None:
         wanted = sorted({t for t in ticket_ids if t not in self.ticket_numbers}, key=str)

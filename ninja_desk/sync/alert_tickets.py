@@ -44,7 +44,7 @@ from ninja_desk.psa.schema import (
 
 if TYPE_CHECKING:
     from ninja_desk.psa.tenancy import TenantSession
-    from ninja_desk.sync.alert_pipeline import AlertPipeline, IngestResult, _BatchContext, _Series
+    from ninja_desk.sync.alert_pipeline import IngestResult, _BatchContext, _Series
 
 MAX_STORM_WINDOW_MINUTES = 24 * 60
 
@@ -117,7 +117,7 @@ def describe(item: _Series, context: _BatchContext, details: dict[str, Any]) -> 
         f"- Last user: {details.get('last_login') or device.get('last_logged_in_user') or '-'}",
         f"- Last contact: {_fmt_time(last_contact_s)}",
     ]
-    link = device_link(context.pipeline.ninjaone_url, st.device_id)
+    link = device_link(context.ninjaone_url, st.device_id)
     if link:
         lines.append(f"- Open in NinjaOne: {link}")
     return "\n".join(lines)
@@ -298,7 +298,6 @@ def _priority_id(context: _BatchContext, item: _Series, rule: rules_mod.Rule | N
 
 
 def apply_ticket_effects(
-    pipeline: AlertPipeline,
     s: TenantSession,
     context: _BatchContext,
     locked: dict[str, _Series],
@@ -329,7 +328,7 @@ def apply_ticket_effects(
         else:
             singles.append(item)
     _storm_locks(s, grouped)
-    existing = _open_storm_tickets(s, pipeline.integration_id, set(grouped), now)
+    existing = _open_storm_tickets(s, context.integration_id, set(grouped), now)
     plans: list[_NewTicket] = []
     joins: list[tuple[uuid.UUID, list[_Series]]] = []
     for key, items in grouped.items():
@@ -349,17 +348,16 @@ def apply_ticket_effects(
             _NewTicket(uuid.uuid4(), item, [item], rule, _priority_id(context, item, rule), key)
         )
     if plans:
-        _create(pipeline, s, context, plans, now)
+        _create(s, context, plans, now)
         result.tickets_created += len(plans)
         result.tickets_joined += sum(len(p.members) - 1 for p in plans)
     for ticket_id, items in joins:
-        _join(pipeline, s, ticket_id, items, now)
+        _join(s, context, ticket_id, items, now)
         result.tickets_joined += len(items)
         result.comments += len(items)
 
 
 def _create(
-    pipeline: AlertPipeline,
     s: TenantSession,
     context: _BatchContext,
     plans: list[_NewTicket],
@@ -404,7 +402,7 @@ def _create(
             )
         )
     made = psa_tickets.create_tickets(
-        s, specs, service_user_id=pipeline.service_user(s), actor_user_id=pipeline.user_id
+        s, specs, service_user_id=context.service_user(s), actor_user_id=context.user_id
     )
     meta_rows = []
     for plan, spec in zip(plans, made, strict=True):
@@ -416,7 +414,7 @@ def _create(
             {
                 "tenant": s.tenant,
                 "ticket_id": plan.ticket_id,
-                "integration_id": pipeline.integration_id,
+                "integration_id": context.integration_id,
                 "client_id": plan.key[0],
                 "condition_key": plan.key[1][:255],
                 "rule_id": uuid.UUID(plan.rule.rule_id) if plan.rule else None,
@@ -477,8 +475,8 @@ def mark_duplicate(item: _Series, lead_series: str, ticket_number: str) -> None:
 
 
 def _join(
-    pipeline: AlertPipeline,
     s: TenantSession,
+    context: _BatchContext,
     ticket_id: uuid.UUID,
     items: list[_Series],
     now: datetime,
@@ -505,11 +503,11 @@ def _join(
         s,
         ticket_id,
         [i.asset_id for i in items if i.asset_id],
-        created_by=pipeline.service_user(s),
+        created_by=context.service_user(s),
     )
     add_pipeline_comments(
-        pipeline,
         s,
+        context,
         [
             (
                 ticket_id,
@@ -529,8 +527,8 @@ def _join(
 
 
 def add_pipeline_comments(
-    pipeline: AlertPipeline,
     s: TenantSession,
+    context: _BatchContext,
     notes: list[tuple[uuid.UUID, str]],
     now: datetime | None = None,
     *,
@@ -542,8 +540,8 @@ def add_pipeline_comments(
     psa_tickets.add_notes(
         s,
         notes,
-        author_id=pipeline.user_id,
-        event_user_id=pipeline.user_id or pipeline.service_user(s),
+        author_id=context.user_id,
+        event_user_id=context.user_id or context.service_user(s),
         is_resolution=is_resolution,
         now=now,
     )
@@ -564,8 +562,8 @@ def _count_pipeline_comments(s: TenantSession, notes: list[tuple[uuid.UUID, str]
 
 
 def follow_up(
-    pipeline: AlertPipeline,
     s: TenantSession,
+    context: _BatchContext,
     locked: dict[str, _Series],
     result: IngestResult,
     resolved_by: str | None = None,
@@ -611,15 +609,15 @@ def follow_up(
                 )
             )
             resolved_tickets.add(item.ticket_id)
-    add_pipeline_comments(pipeline, s, notes)
+    add_pipeline_comments(s, context, notes)
     result.comments += len(notes)
     if resolved_tickets:
-        closed, sentences = auto_resolve(pipeline, s, resolved_tickets, locked, resolved_by)
+        closed, sentences = auto_resolve(s, context, resolved_tickets, locked, resolved_by)
         result.tickets_auto_resolved += closed
         result.comments += len(resolved_tickets)
         result.notes.extend(x for x in sentences if x not in result.notes)
     if reopened:
-        reopen_auto_resolved(pipeline, s, reopened)
+        reopen_auto_resolved(s, context, reopened)
 
 
 def _pipeline_tickets(s: TenantSession, ids: set[uuid.UUID | None]) -> set[uuid.UUID]:
@@ -634,7 +632,7 @@ def _pipeline_tickets(s: TenantSession, ids: set[uuid.UUID | None]) -> set[uuid.
     )
 
 
-def reopen_auto_resolved(pipeline: AlertPipeline, s: TenantSession, ids: set[uuid.UUID]) -> None:
+def reopen_auto_resolved(s: TenantSession, context: _BatchContext, ids: set[uuid.UUID]) -> None:
     """A ticket the pipeline closed comes back when its alert triggers again; one a person
     closed stays closed (the note tells them)."""
     at = ninjadesk_alert_tickets
@@ -650,8 +648,8 @@ def reopen_auto_resolved(pipeline: AlertPipeline, s: TenantSession, ids: set[uui
     psa_tickets.reopen_tickets(
         s,
         {r.ticket_id: r.created_status_id for r in rows},
-        actor_user_id=pipeline.user_id,
-        service_user_id=pipeline.service_user(s),
+        actor_user_id=context.user_id,
+        service_user_id=context.service_user(s),
     )
     s.conn.execute(
         at.update()
@@ -662,8 +660,8 @@ def reopen_auto_resolved(pipeline: AlertPipeline, s: TenantSession, ids: set[uui
 
 
 def auto_resolve(
-    pipeline: AlertPipeline,
     s: TenantSession,
+    context: _BatchContext,
     ticket_ids: set[uuid.UUID],
     locked: dict[str, _Series] | None = None,
     resolved_by: str | None = None,
@@ -742,8 +740,8 @@ def auto_resolve(
         outcome = psa_tickets.close_tickets(
             s,
             to_close,
-            actor_user_id=pipeline.user_id,
-            service_user_id=pipeline.service_user(s),
+            actor_user_id=context.user_id,
+            service_user_id=context.service_user(s),
             note=f"Alert resolved{who} in NinjaOne.",
             reason="alert_resolved",
         )
@@ -759,13 +757,5 @@ def auto_resolve(
         closed = len(outcome.closed)
         if outcome.message:
             sentences.append(outcome.message)
-    if notes:
-        psa_tickets.add_notes(
-            s,
-            notes,
-            author_id=pipeline.user_id,
-            event_user_id=pipeline.user_id or pipeline.service_user(s),
-            is_resolution=True,
-        )
-        _count_pipeline_comments(s, notes)
+    add_pipeline_comments(s, context, notes, is_resolution=True)
     return closed, sentences
