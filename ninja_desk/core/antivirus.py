@@ -41,14 +41,14 @@ ISSUES: frozenset[AvVerdict] = frozenset({AvVerdict.OFF, AvVerdict.OUTDATED, AvV
 
 
 def normalise(value: str | None) -> str:
-    """How every reader compares NinjaOne's enum strings (SQL does upper(trim(...)) alike)."""
-    return (value or "").strip(" ").upper()
+    """How every reader compares NinjaOne's enum strings (the SQL does upper() alike)."""
+    return (value or "").upper()
 
 
 def av_verdict(
     product: str | None, state: str | None, definitions: str | None, node_class: str | None
 ) -> AvVerdict:
-    if not (product or "").strip(" "):
+    if not product:
         return AvVerdict.MISSING if is_rmm_managed(node_class) else AvVerdict.NOT_EXPECTED
     state_key, definitions_key = normalise(state), normalise(definitions)
     if state_key and state_key not in ON_STATES:

@@ -8,8 +8,13 @@ import sqlite3
 
 import pytest
 
-from ninja_desk.cache.queries.fleet_rules import av_verdict_sql, managed_sql, severity_rank_sql
-from ninja_desk.core.antivirus import av_verdict
+from ninja_desk.cache.queries.fleet_rules import (
+    av_in_sql,
+    av_verdict_sql,
+    managed_sql,
+    severity_rank_sql,
+)
+from ninja_desk.core.antivirus import AvVerdict, av_verdict
 from ninja_desk.core.node_class import is_rmm_managed
 from ninja_desk.core.severity import severity_rank
 
@@ -46,16 +51,33 @@ def test_managed_sql_is_core_is_rmm_managed(db, node_class) -> None:
     assert bool(managed) == is_rmm_managed(node_class)
 
 
-def test_av_verdict_sql_is_core_av_verdict_on_every_combination(db) -> None:
-    products = (None, "", " ", "Defender")
-    states = (None, "", "ON", " on ", "ENABLED", "OFF", "DISABLED", "SNOOZED", "EXPIRED", "X")
-    definitions = (None, "", "UP_TO_DATE", "up_to_date", "OUT_OF_DATE", "OUTDATED", "EXPIRED")
-    combos = list(itertools.product(("MAC", "NMS_SWITCH", None), products, states, definitions))
-    db.executemany("INSERT INTO devices VALUES (?, ?, ?, ?)", combos)
-    got = db.execute(
+PRODUCTS = (None, "", " ", "Defender")
+STATES = (None, "", "ON", " on ", "on", "ENABLED", "OFF", "DISABLED", "SNOOZED", "EXPIRED", "X")
+DEFINITIONS = (None, "", "UP_TO_DATE", "up_to_date", "OUT_OF_DATE", "OUTDATED", "EXPIRED", "Y")
+AV_COMBOS = list(itertools.product(("MAC", "NMS_SWITCH", None), PRODUCTS, STATES, DEFINITIONS))
+
+
+@pytest.fixture
+def fleet(db) -> sqlite3.Connection:
+    db.executemany("INSERT INTO devices VALUES (?, ?, ?, ?)", AV_COMBOS)
+    return db
+
+
+def test_av_verdict_sql_is_core_av_verdict_on_every_combination(fleet) -> None:
+    got = fleet.execute(
         "SELECT node_class, av_product, av_state, av_definition_status,"
         f" {av_verdict_sql()} FROM devices d"
     ).fetchall()
-    assert len(got) == len(combos)
+    assert len(got) == len(AV_COMBOS)
     for node_class, product, state, defs, verdict in got:
         assert verdict == av_verdict(product, state, defs, node_class), (product, state, defs)
+
+
+@pytest.mark.parametrize("verdict", list(AvVerdict))
+def test_each_verdict_filter_keeps_exactly_its_devices(fleet, verdict) -> None:
+    kept = fleet.execute(
+        "SELECT node_class, av_product, av_state, av_definition_status FROM devices d"
+        f" WHERE {av_in_sql({verdict})}"
+    ).fetchall()
+    expected = [c for c in AV_COMBOS if av_verdict(c[1], c[2], c[3], c[0]) is verdict]
+    assert sorted(kept, key=repr) == sorted(expected, key=repr) and expected
