@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from ninja_desk.cache.queries.device_detail import remote_launches_sql
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.psa.permissions import REMOTE_CONNECT, denial_sentence, require
 
@@ -159,13 +160,8 @@ def record_in_cache_log(conn: Connection, record: LaunchRecord) -> None:
 
 
 def launches_in_cache(cache: LocalCache, device_id: int | None = None) -> list[dict[str, Any]]:
-    where = "" if device_id is None else " AND device_id = :device_id"
-    return cache.rows(
-        "SELECT * FROM local_activity_log WHERE kind = 'remote_connect'"
-        + where
-        + " ORDER BY id DESC",
-        device_id=device_id,
-    )
+    sql, params = remote_launches_sql(device_id)
+    return cache.rows(sql, **params)
 
 
 class RemoteConnect:

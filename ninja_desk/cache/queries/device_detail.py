@@ -4,6 +4,8 @@ software.py and tickets.py.)"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja_desk.cache.queries.fleet_rules import sql_list
 from ninja_desk.core.inventory import FAILED_PATCH_STATUSES, PENDING_PATCH_STATUSES
 
@@ -21,6 +23,17 @@ LAST_DEVICE_ACTION_SQL = (
     "SELECT at, who, ticket_id, detail FROM local_activity_log"
     " WHERE kind = 'device_action' AND device_id = :d ORDER BY id DESC LIMIT 1"
 )
+
+
+def remote_launches_sql(device_id: int | None = None) -> tuple[str, dict[str, Any]]:
+    """Remote sessions opened from this machine (all, or one device's), newest first."""
+    where = "" if device_id is None else " AND device_id = :device_id"
+    return (
+        f"SELECT * FROM local_activity_log WHERE kind = 'remote_connect'{where} ORDER BY id DESC",
+        {"device_id": device_id},
+    )
+
+
 DEVICE_PATCHES_SQL = (
     "SELECT * FROM (SELECT rowid, id, 'OS' AS kind, coalesce(kb_number || ' ', '') || name"
     " AS title, status, severity, timestamp FROM os_patches WHERE device_id = :device_id"
