@@ -300,7 +300,9 @@ class LoopbackLogin:
 
     def _state_matches(self, query: dict[str, list[str]]) -> bool:
         values = query.get("state")
-        return bool(values) and secrets.compare_digest(values[0].encode(), self._state.encode())
+        if not values:
+            return False
+        return secrets.compare_digest(values[0].encode(), self._state.encode())
 
     async def _complete(self, query: dict[str, list[str]]) -> TokenSet:
         def one(name: str) -> str | None:
