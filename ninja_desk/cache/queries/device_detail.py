@@ -1,6 +1,6 @@
-"""One device for its detail panel: the row with its client, its open alerts, its pending
-and failed patches, and when it was last scanned. (Its software and tickets are in
-software.py and tickets.py.)"""
+"""One device for its detail panel: the row with its client, its pending and failed patches,
+when it was last scanned, its last remote action and sessions. (Its open alerts, software
+and tickets are in alerts.py, software.py and tickets.py.)"""
 
 from __future__ import annotations
 

@@ -17,7 +17,15 @@ from ninja_desk.ui.models.async_paged import AsyncPagedSqlModel
 from ninja_desk.ui.theme import BAD, GOOD, MUTED, WARN
 
 
-class PatchesByKbModel(AsyncPagedSqlModel):
+class _PatchModel(AsyncPagedSqlModel):
+    """A patch table over the patch view's filter (the view sets it on all three)."""
+
+    def __init__(self, cache: Any, parent: Any = None) -> None:
+        super().__init__(cache, parent)
+        self.filter = pq.PatchFilter()
+
+
+class PatchesByKbModel(_PatchModel):
     columns = (
         SqlColumn("title", "Patch", "title COLLATE NOCASE"),
         SqlColumn("kb", "KB", "kb"),
@@ -33,10 +41,6 @@ class PatchesByKbModel(AsyncPagedSqlModel):
     tie_breaker = "key"
     key_column = "key"
     initial_sort = (6, True)  # the patches on most devices first
-
-    def __init__(self, cache: Any, parent: Any = None) -> None:
-        super().__init__(cache, parent)
-        self.filter = pq.PatchFilter()
 
     def select_sql(self) -> tuple[str, dict[str, Any]]:
         return pq.by_patch_sql(self.filter)
@@ -56,7 +60,7 @@ class PatchesByKbModel(AsyncPagedSqlModel):
         return None
 
 
-class PatchesByClientModel(AsyncPagedSqlModel):
+class PatchesByClientModel(_PatchModel):
     columns = (
         SqlColumn("org_name", "Client", "org_name COLLATE NOCASE"),
         SqlColumn("devices", "Devices", "devices"),
@@ -73,10 +77,6 @@ class PatchesByClientModel(AsyncPagedSqlModel):
     tie_breaker = "org_id"
     key_column = "org_id"
     initial_sort = (2, False)  # least compliant first
-
-    def __init__(self, cache: Any, parent: Any = None) -> None:
-        super().__init__(cache, parent)
-        self.filter = pq.PatchFilter()
 
     def select_sql(self) -> tuple[str, dict[str, Any]]:
         return pq.by_client_sql(self.filter)
@@ -104,7 +104,7 @@ class PatchesByClientModel(AsyncPagedSqlModel):
         return None
 
 
-class PatchRowsModel(AsyncPagedSqlModel):
+class PatchRowsModel(_PatchModel):
     """The patch rows (device x patch) of the selected groups, or of the whole filter."""
 
     columns = (
@@ -123,7 +123,6 @@ class PatchRowsModel(AsyncPagedSqlModel):
 
     def __init__(self, cache: Any, parent: Any = None) -> None:
         super().__init__(cache, parent)
-        self.filter = pq.PatchFilter()
         self.patch_keys: tuple[str, ...] = ()
         self.org_ids: tuple[int, ...] = ()
         self._now: float | None = None
