@@ -266,31 +266,35 @@ def software_row_values(raw: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
+def _patch_fields(raw: dict[str, Any], what: str, *id_fallbacks: str) -> dict[str, Any]:
+    """The fields both patch reports share (core.inventory.PatchRow); the patch id falls back
+    to the first of `id_fallbacks` that is present, else "?"."""
+    patch_id = next((value for key in ("id", *id_fallbacks) if (value := _str(raw.get(key)))), "?")
+    return {
+        "device_id": _required_int(raw, "deviceId", what),
+        "id": patch_id,
+        "status": _str(raw.get("status")) or "UNKNOWN",
+        "type": _str(raw.get("type")),
+        "installed_at": epoch_seconds(raw.get("installedAt")),
+        "timestamp": epoch_seconds(raw.get("timestamp")),
+    }
+
+
 def parse_os_patch_row(raw: dict[str, Any]) -> OsPatch:
     return OsPatch(
-        device_id=_required_int(raw, "deviceId", "OS patch row"),
-        id=_str(raw.get("id")) or _str(raw.get("kbNumber")) or _str(raw.get("name")) or "?",
+        **_patch_fields(raw, "OS patch row", "kbNumber", "name"),
         name=_str(raw.get("name")) or "(unnamed patch)",
-        status=_str(raw.get("status")) or "UNKNOWN",
         kb_number=_str(raw.get("kbNumber")),
         severity=_str(raw.get("severity")),
-        type=_str(raw.get("type")),
-        installed_at=epoch_seconds(raw.get("installedAt")),
-        timestamp=epoch_seconds(raw.get("timestamp")),
     )
 
 
 def parse_software_patch_row(raw: dict[str, Any]) -> SoftwarePatch:
     return SoftwarePatch(
-        device_id=_required_int(raw, "deviceId", "software patch row"),
-        id=_str(raw.get("id")) or _str(raw.get("productIdentifier")) or "?",
+        **_patch_fields(raw, "software patch row", "productIdentifier"),
         title=_str(raw.get("title")) or "(untitled patch)",
-        status=_str(raw.get("status")) or "UNKNOWN",
         product_identifier=_str(raw.get("productIdentifier")),
         impact=_str(raw.get("impact")),
-        type=_str(raw.get("type")),
-        installed_at=epoch_seconds(raw.get("installedAt")),
-        timestamp=epoch_seconds(raw.get("timestamp")),
     )
 
 
