@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(slots=True)
@@ -19,29 +19,29 @@ class SoftwareItem:
 
 
 @dataclass(slots=True)
-class OsPatch:
+class PatchRow:
+    """What the OS and the software patch reports (`/v2/queries/*-patches`) share."""
+
     device_id: int
     id: str
-    name: str
-    status: str
-    kb_number: str | None = None
-    severity: str | None = None
-    type: str | None = None
-    installed_at: float | None = None
-    timestamp: float | None = None
+    status: str  # see PENDING_PATCH_STATUSES / FAILED_PATCH_STATUSES
+    type: str | None = field(default=None, kw_only=True)
+    installed_at: float | None = field(default=None, kw_only=True)
+    timestamp: float | None = field(default=None, kw_only=True)
 
 
 @dataclass(slots=True)
-class SoftwarePatch:
-    device_id: int
-    id: str
+class OsPatch(PatchRow):
+    name: str
+    kb_number: str | None = None
+    severity: str | None = None
+
+
+@dataclass(slots=True)
+class SoftwarePatch(PatchRow):
     title: str
-    status: str
     product_identifier: str | None = None
     impact: str | None = None
-    type: str | None = None
-    installed_at: float | None = None
-    timestamp: float | None = None
 
 
 @dataclass(slots=True)
