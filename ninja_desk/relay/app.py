@@ -252,9 +252,9 @@ async def _startup(app: web.Application) -> None:
     )
     if state.config.forwarding:
         state.tasks.append(asyncio.create_task(state.forwarder.run()))
-    listen = getattr(state.store, "listen", None)
-    if listen is not None:
-        state.tasks.append(asyncio.create_task(listen(state.feed.poke, state.listen_stop)))
+    if state.store.shared:
+        listener = state.store.listen(state.feed.poke, state.listen_stop)
+        state.tasks.append(asyncio.create_task(listener))
 
 
 async def _shutdown(app: web.Application) -> None:

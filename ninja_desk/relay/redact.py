@@ -59,7 +59,7 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "_ninjadesk_redacted", False):
             return True
-        record._ninjadesk_redacted = True  # type: ignore[attr-defined]
+        record._ninjadesk_redacted = True
         try:
             self._rewrite(record)
         except Exception:  # a filter that raises would turn a log line into a 500

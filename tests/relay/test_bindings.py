@@ -184,6 +184,7 @@ async def test_a_store_from_before_bindings_keeps_its_tokens_working(
     # Turn it into a store as the relay before bindings left it.
     with sqlite3.connect(path) as conn:
         conn.execute("DROP TABLE relay_bindings")
+        conn.execute("DROP TABLE relay_schema_version")
         conn.execute("DELETE FROM relay_meta WHERE key = 'bindings_v1'")
     conn.close()
     caplog.set_level(logging.WARNING, logger="ninja_desk.relay.store")

@@ -106,7 +106,7 @@ def test_relay_imports_no_qt_and_no_app_packages():
     import sys
 
     code = (
-        "import sys, ninja_desk.relay.cli, ninja_desk.relay.store_postgres;"
+        "import sys, ninja_desk.relay.cli, ninja_desk.relay.store;"
         "bad = sorted(m for m in sys.modules if m.startswith(('PySide6', 'qasync',"
         " 'ninja_desk.ui', 'ninja_desk.sync', 'ninja_desk.cache', 'ninja_desk.psa')));"
         "print(','.join(bad))"
