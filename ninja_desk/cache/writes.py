@@ -15,7 +15,14 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from ninja_desk.cache.queries.fleet_rules import severity_rank_sql
-from ninja_desk.cache.schema import DEVICE_FIELD_COLUMNS, DEVICE_SEARCH_DDL, software
+from ninja_desk.cache.schema import (
+    DEVICE_FIELD_COLUMNS,
+    DEVICE_SEARCH_DDL,
+    antivirus,
+    os_patches,
+    software,
+    software_patches,
+)
 from ninja_desk.core.activities import Activity, Alert
 from ninja_desk.core.inventory import FAILED_PATCH_STATUSES, PENDING_PATCH_STATUSES
 from ninja_desk.core.organizations import Location, Organization
@@ -30,11 +37,10 @@ UPSERT_DEVICE_SQL = (
     "seen_run = excluded.seen_run, synced_at = excluded.synced_at"
 )
 
+# Positional inserts in the tables' column order (device_rows builds the tuples to match).
 CHILD_INSERTS: dict[str, str] = {
-    "software": "INSERT INTO software VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    "os_patches": "INSERT INTO os_patches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    "software_patches": "INSERT INTO software_patches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    "antivirus": "INSERT INTO antivirus VALUES (?, ?, ?, ?, ?, ?)",
+    table.name: f"INSERT INTO {table.name} VALUES ({', '.join('?' for _ in table.columns)})"
+    for table in (software, os_patches, software_patches, antivirus)
 }
 
 

@@ -18,6 +18,10 @@ from ninja_desk.sync.results import SyncResult
 
 log = logging.getLogger(__name__)
 
+# What sync_runs keeps of a SyncResult.
+_RECORDED = ("devices", "organizations", "software_rows", "api_calls", "api_calls_by_endpoint",
+             "skipped_records")  # fmt: skip
+
 
 class SyncEngine:
     def __init__(self, api: NinjaOneApi, cache: LocalCache) -> None:
@@ -92,18 +96,10 @@ class SyncEngine:
         finally:
             calls = client.calls - calls_before
             result = self._result(kind, run_id, job, calls, time.perf_counter() - started)
+            recorded = {name: getattr(result, name) for name in _RECORDED}
             await asyncio.shield(
                 self.cache.write(
-                    cache_store.finish_run,
-                    run_id,
-                    status=status,
-                    error=error,
-                    devices=result.devices,
-                    organizations=result.organizations,
-                    software_rows=result.software_rows,
-                    api_calls=result.api_calls,
-                    api_calls_by_endpoint=result.api_calls_by_endpoint,
-                    skipped_records=result.skipped_records,
+                    cache_store.finish_run, run_id, status=status, error=error, **recorded
                 )
             )
         progress(SyncProgress("done", result.devices, f"{kind.capitalize()} sync finished"))
