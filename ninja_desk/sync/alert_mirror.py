@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ninja_desk.cache.queries.devices import alert_facts
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.psa.schema import (
     asset_associations,
@@ -94,8 +95,10 @@ def apply(
     for o in outcomes:
         decision = json.dumps(o.decision) if o.decision is not None else None
         conn.exec_driver_sql(
+            # The series' severity is the pipeline's verdict (the trigger's or a poll's); an
+            # unknown one (None) never hides what the cache already knows.
             "INSERT INTO alerts (uid, device_id, severity, status) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(uid) DO NOTHING",
+            "ON CONFLICT(uid) DO UPDATE SET severity = coalesce(excluded.severity, severity)",
             (
                 o.series_uid,
                 o.device_id,
@@ -174,17 +177,7 @@ def device_lookup(
     """Device facts for the pipeline (org, class, name, OS, IPs, last user) from the cache."""
 
     def lookup(device_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        ids = [int(d) for d in device_ids]
-        if not ids:
-            return {}
-        placeholders = ",".join(str(i) for i in ids)
-        rows = cache.rows(
-            "SELECT d.id, d.organization_id, d.node_class, d.name, d.os_name, d.ip_addresses, "
-            "d.last_logged_in_user, d.last_contact, l.name AS location_name "
-            "FROM devices d LEFT JOIN locations l ON l.id = d.location_id "
-            f"WHERE d.id IN ({placeholders})"
-        )
-        return {int(r["id"]): r for r in rows}
+        return alert_facts(cache, device_ids)
 
     return lookup
 

@@ -210,3 +210,39 @@ async def test_a_companion_agent_makes_no_tickets_and_pushes_nothing(
                 sa.select(sa.func.count()).select_from(table).where(table.c.tenant == alerts.tenant)
             )
             assert count == 0, table.name
+
+
+async def test_a_webhook_without_severity_stays_unknown_until_ninjaone_says(
+    alerts: AlertEnv, cache: LocalCache
+) -> None:
+    """Parsed once: an absent severity is None in the cache, the series and the ticket text,
+    never a made-up NONE, and the poll that reports MAJOR fills it in everywhere."""
+    from ninja_desk.psa.schema import ninjadesk_alert_series
+    from ninja_desk.sync.relay_subscriber import RelayEvent
+    from tests.alerts.payloads import activity
+
+    alerts.rule("everything", 1)
+    agent, api = agent_for(alerts, cache)
+    body = activity(9, "quiet-1", severity=None)
+    await agent._on_relay_batch(
+        [RelayEvent(seq=1, endpoint="ninja", received_at=0.0, payload=body)]
+    )
+    assert agent.stats.tickets_created == 1
+    assert cache.scalar("SELECT severity FROM alerts WHERE uid = 'quiet-1'") is None
+    assert cache.scalar("SELECT severity FROM activities WHERE id = 9") is None
+    with alerts.psa.tenant_session(alerts.tenant) as s:
+        known = s.conn.scalar(
+            sa.select(ninjadesk_alert_series.c.severity_known).where(
+                ninjadesk_alert_series.c.series_uid == "quiet-1"
+            )
+        )
+        ticket_id = s.conn.scalar(
+            sa.select(rmm_alerts.c.ticket_id).where(rmm_alerts.c.external_alert_id == "quiet-1")
+        )
+        description = psa_tickets.get_ticket(s, ticket_id).description or ""
+    assert not known
+    assert "Severity: not reported" in description
+
+    api.rows = [{**load("alerts_with_severity.json")[0], "uid": "quiet-1", "deviceId": 101}]
+    await agent.poll_alerts()
+    assert cache.scalar("SELECT severity FROM alerts WHERE uid = 'quiet-1'") == "MAJOR"
