@@ -473,6 +473,7 @@ def click_through(count: int, latency_ms: float) -> dict[str, object]:
     """A synthetic cache, a PostgreSQL PSA behind the latency proxy, then the click child."""
     from _psa_databases import postgres_psa
 
+    from ninja_desk.cache.queries.snapshots import snapshots_from_cache
     from ninja_desk.cache.store import LocalCache
     from ninja_desk.cache.synthetic import fill_cache
     from ninja_desk.paths import cache_file
@@ -480,7 +481,6 @@ def click_through(count: int, latency_ms: float) -> dict[str, object]:
     from ninja_desk.psa.tenancy import PsaDatabase
     from ninja_desk.psa.tenants import create_tenant
     from ninja_desk.settings import Settings
-    from ninja_desk.sync.agent import snapshots_from_cache
     from ninja_desk.sync.psa_push import push_snapshots
 
     with tempfile.TemporaryDirectory() as tmp, postgres_psa("uibench") as owner_url:
@@ -585,6 +585,7 @@ def bulk_reboot(
 
     from _sim_process import simulator_process
 
+    from ninja_desk.cache.queries.snapshots import snapshots_from_cache
     from ninja_desk.cache.store import LocalCache
     from ninja_desk.cli.demo_stack import prepare_psa
     from ninja_desk.ninjaone.session import open_api
@@ -592,7 +593,6 @@ def bulk_reboot(
     from ninja_desk.psa.integrations import find_integration
     from ninja_desk.psa.tenancy import PsaDatabase
     from ninja_desk.settings import Settings
-    from ninja_desk.sync.agent import snapshots_from_cache
     from ninja_desk.sync.engine import SyncEngine
     from ninja_desk.sync.psa_push import push_snapshots
 

@@ -31,16 +31,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import sqlalchemy as sa
-
-from ninja_desk.cache.device_rows import device_from_row
+from ninja_desk.cache.queries.activities import LAST_ACTIVITY_ID_SQL, new_conditions_sql
 from ninja_desk.cache.queries.clients import organizations
+from ninja_desk.cache.queries.snapshots import snapshots_from_cache
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.core.activities import Activity
-from ninja_desk.core.inventory import AntivirusStatus, SoftwareItem
-from ninja_desk.core.snapshots import DeviceSnapshot
 from ninja_desk.ninjaone.parsers import MalformedRecord, parse_alert
 from ninja_desk.psa import alga_events
 from ninja_desk.psa.errors import SyncInProgress
@@ -271,13 +267,8 @@ class Agent:
         """CONDITION activities the incremental sync fetched (webhooks lost before the relay, or
         no relay at all) go through the pipeline too: replays of known ones change nothing."""
         mark = self._activity_mark
-        rows = await asyncio.to_thread(
-            self.cache.rows,
-            "SELECT id, activity_time, activity_type, status_code, device_id, series_uid, "
-            "severity, message FROM activities WHERE activity_type = 'CONDITION' "
-            "AND series_uid IS NOT NULL AND id > :mark ORDER BY id LIMIT 5000",
-            mark=mark if mark is not None else 2**62,
-        )
+        sql, params = new_conditions_sql(mark if mark is not None else 2**62)
+        rows = await asyncio.to_thread(self.cache.rows, sql, **params)
         if not rows:
             return None
         self._activity_mark = max(r["id"] for r in rows)
@@ -343,9 +334,7 @@ class Agent:
         cfg = self.config
         await asyncio.to_thread(self.start_alga_events)
         # Activities already in the cache are history; only newer ones feed the pipeline.
-        self._activity_mark = await asyncio.to_thread(
-            self.cache.scalar, "SELECT coalesce(max(id), 0) FROM activities"
-        )
+        self._activity_mark = await asyncio.to_thread(self.cache.scalar, LAST_ACTIVITY_ID_SQL)
         if self.engine is not None:
             self.scheduler.every(
                 "alert-poll",
@@ -396,9 +385,7 @@ class Agent:
         if self.engine is None:
             raise RuntimeError("run_once needs a NinjaOne connection (a sync engine).")
         await asyncio.to_thread(self.start_alga_events)
-        self._activity_mark = await asyncio.to_thread(
-            self.cache.scalar, "SELECT coalesce(max(id), 0) FROM activities"
-        )
+        self._activity_mark = await asyncio.to_thread(self.cache.scalar, LAST_ACTIVITY_ID_SQL)
         # Incremental when the cache allows it (the engine falls back to full when it must):
         # `--once` from cron should not cost a full sync every time.
         self._last_full = time.time()
@@ -408,51 +395,3 @@ class Agent:
         finally:
             await self.live.aclose()
         return self.stats
-
-
-def snapshots_from_cache(
-    cache: LocalCache, device_ids: list[int] | None = None
-) -> list[DeviceSnapshot]:
-    """The fleet (or just `device_ids`) as the PSA push wants it, from the local cache."""
-    devices = sa.text("SELECT * FROM devices")
-    software_rows = sa.text(
-        "SELECT device_id, name, publisher, version, install_date FROM software"
-    )
-    params: dict[str, Any] = {}
-    if device_ids is not None:
-        devices = sa.text("SELECT * FROM devices WHERE id IN :ids").bindparams(
-            sa.bindparam("ids", expanding=True)
-        )
-        software_rows = sa.text(
-            "SELECT device_id, name, publisher, version, install_date FROM software"
-            " WHERE device_id IN :ids"
-        ).bindparams(sa.bindparam("ids", expanding=True))
-        params = {"ids": list(device_ids)}
-    with cache.engine.connect() as conn:
-        rows = conn.execute(devices, params).all()
-        software: dict[int, list[SoftwareItem]] = {}
-        for r in conn.execute(software_rows, params):
-            software.setdefault(r.device_id, []).append(
-                SoftwareItem(r.device_id, r.name, r.publisher, r.version, r.install_date)
-            )
-    out = []
-    for r in rows:
-        m = r._mapping
-        out.append(
-            DeviceSnapshot(
-                device=device_from_row(r),
-                pending_os_patches=m["pending_os_patches"] or 0,
-                failed_os_patches=m["failed_os_patches"] or 0,
-                pending_software_patches=m["pending_software_patches"] or 0,
-                failed_software_patches=m["failed_software_patches"] or 0,
-                antivirus=AntivirusStatus(
-                    m["id"], m["av_product"], m["av_state"], m["av_definition_status"]
-                )
-                if m["av_product"] or m["av_state"]
-                else None,
-                software=software.get(m["id"], []),
-                active_alerts=m["active_alerts"] or 0,
-                deleted=bool(m["deleted"]),
-            )
-        )
-    return out

@@ -245,6 +245,21 @@ def names(cache: Any, device_ids: Iterable[int]) -> dict[int, str]:
     return {int(r["id"]): str(r["name"]) for r in rows if r["name"]}
 
 
+def alert_facts(cache: Any, device_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """What the alert pipeline reads about devices (client, class, name, OS, IPs, last user,
+    location), by device id."""
+    ids = sorted({int(d) for d in device_ids})
+    if not ids:
+        return {}
+    rows = cache.rows(
+        "SELECT d.id, d.organization_id, d.node_class, d.name, d.os_name, d.ip_addresses,"
+        " d.last_logged_in_user, d.last_contact, l.name AS location_name"
+        " FROM devices d LEFT JOIN locations l ON l.id = d.location_id"
+        f" WHERE d.id IN ({','.join(str(i) for i in ids)})"
+    )
+    return {int(r["id"]): r for r in rows}
+
+
 # The JSON contract scripts rely on (`ninja-desk devices --json`): NinjaOne's own field names
 # plus `deleted`.
 LISTING_SQL = (
