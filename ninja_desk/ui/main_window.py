@@ -1,20 +1,22 @@
-"""The shell: sidebar, Ctrl+K search, sync with progress and cancel, status bar, notices.
+"""The shell: sidebar, Ctrl+K search, sync progress and cancel, status bar, notices.
 
-Views are built on first use (start-up paints the dashboard only). Views owned by other
-modules (alerts, tickets, software, settings) are imported by name when first shown; until
-their module exists the shell shows a placeholder and tries again the next time.
+Views are built on first use (start-up builds the dashboard only). Each is a `View`
+(ui/views/base.py): the shell connects the navigation signals every view declares and routes
+them; a view that fails to build shows its reason in a placeholder and is tried again the next
+time it is shown. Syncs belong to the SyncController (sync/sync_controller.py); the shell only
+shows them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
+import functools
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QByteArray, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -39,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from ninja_desk.cache.queries.alerts import CRITICAL_ALERTS_SQL
 from ninja_desk.cache.queries.search import SearchHit
+from ninja_desk.sync.sync_controller import SyncController, SyncOutcome, SyncRefused
 from ninja_desk.ui.a11y import named
 from ninja_desk.ui.bridge import ALERTS, SYNC, UiBridge
 from ninja_desk.ui.context import AppContext
@@ -46,8 +49,17 @@ from ninja_desk.ui.formatting import ago
 from ninja_desk.ui.icons import app_icon
 from ninja_desk.ui.notifier import CallbackNotifier, CriticalAlertWatcher, Notice, Notifier
 from ninja_desk.ui.search_popup import SearchPopup
+from ninja_desk.ui.settings.settings_view import SettingsView
 from ninja_desk.ui.ui_state import ui_state
+from ninja_desk.ui.views.alerts_view import AlertsView
+from ninja_desk.ui.views.base import View
+from ninja_desk.ui.views.client_page import ClientsView
+from ninja_desk.ui.views.dashboard_view import DashboardView
+from ninja_desk.ui.views.devices_view import DevicesView
+from ninja_desk.ui.views.patches_view import PatchesView
 from ninja_desk.ui.views.placeholder import PlaceholderView
+from ninja_desk.ui.views.software_view import SoftwareView
+from ninja_desk.ui.views.tickets_view import TicketsView
 from ninja_desk.ui.widgets.csv_export import CsvExportFlow, export_view
 from ninja_desk.ui.widgets.elided_label import ElidedLabel
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
@@ -67,26 +79,22 @@ log = logging.getLogger(__name__)
 class ViewSpec:
     key: str
     title: str
-    module: str
-    class_name: str
+    view_class: type[View]
     shortcut: str
 
 
 VIEW_SPECS: tuple[ViewSpec, ...] = (
-    ViewSpec(
-        "dashboard", "Dashboard", "ninja_desk.ui.views.dashboard_view", "DashboardView", "Ctrl+1"
-    ),
-    ViewSpec("devices", "Devices", "ninja_desk.ui.views.devices_view", "DevicesView", "Ctrl+2"),
-    ViewSpec("alerts", "Alerts", "ninja_desk.ui.views.alerts_view", "AlertsView", "Ctrl+3"),
-    ViewSpec("tickets", "Tickets", "ninja_desk.ui.views.tickets_view", "TicketsView", "Ctrl+4"),
-    ViewSpec("software", "Software", "ninja_desk.ui.views.software_view", "SoftwareView", "Ctrl+5"),
-    ViewSpec("clients", "Clients", "ninja_desk.ui.views.client_page", "ClientsView", "Ctrl+6"),
-    ViewSpec("patches", "Patches", "ninja_desk.ui.views.patches_view", "PatchesView", "Ctrl+7"),
-    ViewSpec(
-        "settings", "Settings", "ninja_desk.ui.settings.settings_view", "SettingsView", "Ctrl+8"
-    ),
+    ViewSpec("dashboard", "Dashboard", DashboardView, "Ctrl+1"),
+    ViewSpec("devices", "Devices", DevicesView, "Ctrl+2"),
+    ViewSpec("alerts", "Alerts", AlertsView, "Ctrl+3"),
+    ViewSpec("tickets", "Tickets", TicketsView, "Ctrl+4"),
+    ViewSpec("software", "Software", SoftwareView, "Ctrl+5"),
+    ViewSpec("clients", "Clients", ClientsView, "Ctrl+6"),
+    ViewSpec("patches", "Patches", PatchesView, "Ctrl+7"),
+    ViewSpec("settings", "Settings", SettingsView, "Ctrl+8"),
 )
 SPEC_BY_KEY = {s.key: s for s in VIEW_SPECS}
+V = TypeVar("V", bound=View)
 
 
 class NoticeBanner(QFrame):
@@ -162,11 +170,16 @@ class MainWindow(QMainWindow):
         self.bridge = bridge or UiBridge(self)
         self.state = ui_state(ctx.data_dir)
         self.tray = tray
-        self.views: dict[str, QWidget] = {}
+        self.views: dict[str, View] = {}
         self._stale: set[str] = set()
         self._quitting = False
-        self._sync_task: asyncio.Task[Any] | None = None
-        self._session_syncs = 0
+        self.sync = SyncController(
+            lambda: self.ctx.sync,
+            lambda: self.ctx.background,
+            progress=self.bridge.sync_progress,
+            on_started=lambda: self._set_syncing(True),
+            on_finished=self._sync_finished,
+        )
         self.last_sync_message = ""
         self.setWindowTitle("NinjaDesk")
         self.setWindowIcon(app_icon())
@@ -353,18 +366,18 @@ class MainWindow(QMainWindow):
         self.sync_action = action("Sync now", "F5", lambda: self.start_sync())
         action("Quit", "Ctrl+Q", self.quit_app)
         for spec in VIEW_SPECS:
-            action(spec.title, spec.shortcut, lambda key=spec.key: self.show_view(key))
+            action(spec.title, spec.shortcut, functools.partial(self.show_view, spec.key))
 
     # -- views -----------------------------------------------------------------------------
 
-    def view(self, key: str) -> QWidget:
-        """The view for `key`, built on first use; a placeholder until its module lands."""
+    def view(self, key: str) -> View:
+        """The view for `key`, built on first use; a placeholder while it cannot start."""
         current = self.views.get(key)
-        if current is not None and not getattr(current, "is_placeholder", False):
+        if current is not None and not isinstance(current, PlaceholderView):
             return current
         widget = self._make_view(SPEC_BY_KEY[key])
         if current is not None:
-            if getattr(widget, "is_placeholder", False):
+            if isinstance(widget, PlaceholderView):
                 widget.deleteLater()
                 return current
             index = self.stack.indexOf(current)
@@ -377,16 +390,9 @@ class MainWindow(QMainWindow):
         self._connect_view(widget)
         return widget
 
-    def _make_view(self, spec: ViewSpec) -> QWidget:
+    def _make_view(self, spec: ViewSpec) -> View:
         try:
-            module = importlib.import_module(spec.module)
-            cls = getattr(module, spec.class_name)
-        except (ImportError, AttributeError):
-            return PlaceholderView(
-                self.ctx, spec.title, f"The {spec.title} view is not installed in this build yet."
-            )
-        try:
-            return cls(self.ctx, None)
+            return spec.view_class(self.ctx, None)
         except Exception as exc:
             log.exception("Building the %s view failed", spec.title)
             return PlaceholderView(
@@ -396,29 +402,22 @@ class MainWindow(QMainWindow):
                 "The rest of NinjaDesk works; restart to retry.",
             )
 
-    def _connect_view(self, widget: QWidget) -> None:
-        restore = getattr(widget, "restore_state", None)
-        if callable(restore):
-            restore(self.state)
-        hooks = {
-            "open_device": self.open_device,
-            "show_devices_requested": self.show_devices,
-            "show_alerts_requested": self.show_alerts,
-            "open_alert_requested": self.open_alert,
-            "open_ticket_requested": self.open_ticket,
-            "open_client_requested": self.open_client,
-            "show_patches_requested": self.show_patches,
-            "show_tickets_requested": self.show_tickets,
-            "sync_requested": self.start_sync,
-            "message": self.show_message,
-            "saved": self.settings_changed.emit,
-        }
-        for name, slot in hooks.items():
-            signal = getattr(widget, name, None)
-            if signal is not None and hasattr(signal, "connect"):
-                signal.connect(slot)
+    def _connect_view(self, view: View) -> None:
+        view.restore_state(self.state)
+        view.open_device_requested.connect(self.open_device)
+        view.open_alert_requested.connect(self.open_alert)
+        view.open_ticket_requested.connect(self.open_ticket)
+        view.open_client_requested.connect(self.open_client)
+        view.show_devices_requested.connect(self.show_devices)
+        view.show_alerts_requested.connect(self.show_alerts)
+        view.show_patches_requested.connect(self.show_patches)
+        view.show_tickets_requested.connect(self.show_tickets)
+        view.sync_requested.connect(self.start_sync)
+        view.message.connect(self.show_message)
+        if isinstance(view, SettingsView):
+            view.saved.connect(self.settings_changed.emit)
 
-    def show_view(self, key: str) -> QWidget:
+    def show_view(self, key: str) -> View:
         widget = self.view(key)
         row = [s.key for s in VIEW_SPECS].index(key)
         if self.sidebar.currentRow() != row:
@@ -441,51 +440,49 @@ class MainWindow(QMainWindow):
             self.show_view(VIEW_SPECS[row].key)
 
     @staticmethod
-    def _refresh_view(widget: QWidget) -> None:
-        refresh = getattr(widget, "refresh", None)
-        if callable(refresh):
-            try:
-                refresh()
-            except Exception:
-                log.exception("Refreshing %s failed", type(widget).__name__)
+    def _refresh_view(widget: View) -> None:
+        try:
+            widget.refresh()
+        except Exception:
+            log.exception("Refreshing %s failed", type(widget).__name__)
+
+    def _shown_as(self, key: str, view_class: type[V]) -> V | None:
+        """Show `key`; the view when it is the real one (not the placeholder of a failure)."""
+        widget = self.show_view(key)
+        return widget if isinstance(widget, view_class) else None
 
     # -- routing ---------------------------------------------------------------------------
 
-    def show_devices(self, device_filter: dict[str, Any] | None = None) -> QWidget:
-        widget = self.show_view("devices")
-        apply = getattr(widget, "apply_filter", None)
-        if callable(apply):
-            apply(device_filter or {})
-        return widget
+    def show_devices(self, device_filter: dict[str, Any] | None = None) -> View:
+        view = self._shown_as("devices", DevicesView)
+        if view is not None:
+            view.apply_filter(device_filter or {})
+        return self.views["devices"]
 
-    def show_alerts(self, alert_filter: dict[str, Any] | None = None) -> QWidget:
-        widget = self.show_view("alerts")
-        apply = getattr(widget, "apply_filter", None)
-        if callable(apply):
-            apply(alert_filter or {})
-        return widget
+    def show_alerts(self, alert_filter: dict[str, Any] | None = None) -> View:
+        view = self._shown_as("alerts", AlertsView)
+        if view is not None:
+            view.apply_filter(alert_filter or {})
+        return self.views["alerts"]
 
-    def show_patches(self, patch_filter: dict[str, Any] | None = None) -> QWidget:
-        widget = self.show_view("patches")
-        apply = getattr(widget, "apply_filter", None)
-        if callable(apply):
-            apply(patch_filter or {})
-        return widget
+    def show_patches(self, patch_filter: dict[str, Any] | None = None) -> View:
+        view = self._shown_as("patches", PatchesView)
+        if view is not None:
+            view.apply_filter(patch_filter or {})
+        return self.views["patches"]
 
-    def show_tickets(self, ticket_filter: dict[str, Any] | None = None) -> QWidget:
-        """The ticket list, filtered when the view takes filters ({"client": name, ...})."""
-        widget = self.show_view("tickets")
-        apply = getattr(widget, "apply_filter", None)
-        if callable(apply):
-            apply(ticket_filter or {})
-        return widget
+    def show_tickets(self, ticket_filter: dict[str, Any] | None = None) -> View:
+        """The ticket list, filtered ({"client": name, ...})."""
+        view = self._shown_as("tickets", TicketsView)
+        if view is not None:
+            view.apply_filter(ticket_filter or {})
+        return self.views["tickets"]
 
-    def open_client(self, org_id: int) -> QWidget:
-        widget = self.show_view("clients")
-        show = getattr(widget, "show_client", None)
-        if callable(show):
-            show(int(org_id))
-        return widget
+    def open_client(self, org_id: int) -> View:
+        view = self._shown_as("clients", ClientsView)
+        if view is not None:
+            view.show_client(int(org_id))
+        return self.views["clients"]
 
     # -- tables: CSV export and saved filters ------------------------------------------------
 
@@ -505,14 +502,14 @@ class MainWindow(QMainWindow):
         self._export_flow = flow
         return flow
 
-    def _saved_filter_store(self, view: QWidget) -> SavedFilterStore:
+    def _saved_filter_store(self, view: View) -> SavedFilterStore:
         store = getattr(view, "store", None)
         if isinstance(store, SavedFilterStore):
             return store
         return SavedFilterStore(self.state, self.current_key)
 
     def _fill_saved_filters(self, menu: QMenu) -> bool:
-        view = self.stack.currentWidget()
+        view = self.view(self.current_key)
         if not supports_saved_filters(view):
             menu.clear()
             title = SPEC_BY_KEY[self.current_key].title
@@ -522,7 +519,7 @@ class MainWindow(QMainWindow):
             menu,
             self._saved_filter_store(view),
             lambda: filter_state_of(view),
-            view.apply_filter,  # type: ignore[attr-defined]
+            view.apply_filter,  # type: ignore[attr-defined]  # supports_saved_filters checked
             parent=self,
             message=self.show_message,
         )
@@ -542,26 +539,23 @@ class MainWindow(QMainWindow):
         self._saved_filters_popup = menu
         return menu
 
-    def open_device(self, device_id: int) -> QWidget:
-        widget = self.show_view("devices")
-        opener = getattr(widget, "open_device", None)
-        if callable(opener) and not hasattr(opener, "connect"):
-            opener(int(device_id))
-        return widget
+    def open_device(self, device_id: int) -> View:
+        view = self._shown_as("devices", DevicesView)
+        if view is not None:
+            view.open_device(int(device_id))
+        return self.views["devices"]
 
-    def open_alert(self, uid: str) -> QWidget:
-        widget = self.show_view("alerts")
-        select = getattr(widget, "select_alert", None)
-        if callable(select):
-            select(uid)
-        return widget
+    def open_alert(self, uid: str) -> View:
+        view = self._shown_as("alerts", AlertsView)
+        if view is not None:
+            view.select_alert(uid)
+        return self.views["alerts"]
 
-    def open_ticket(self, ticket_id: str) -> QWidget:
-        widget = self.show_view("tickets")
-        select = getattr(widget, "select_ticket", None)
-        if callable(select):
-            select(ticket_id)
-        return widget
+    def open_ticket(self, ticket_id: str) -> View:
+        view = self._shown_as("tickets", TicketsView)
+        if view is not None:
+            view.select_ticket(ticket_id)
+        return self.views["tickets"]
 
     def open_search_hit(self, hit: SearchHit) -> None:
         if hit.kind == "device":
@@ -598,77 +592,33 @@ class MainWindow(QMainWindow):
 
     @property
     def syncing(self) -> bool:
-        return self._sync_task is not None and not self._sync_task.done()
+        return self.sync.running
 
-    def start_sync(self, device_ids: list[int] | None = None) -> asyncio.Task[Any] | None:
-        if self.syncing:
-            self.show_message("A sync is already running.")
-            return self._sync_task
-        engine = self.ctx.sync
-        if engine is None:
-            self.banner.show_message(
-                "Not connected to NinjaOne: you are looking at the local cache. "
-                "Connect NinjaOne in Settings to sync."
-            )
-            return None
+    def start_sync(self, device_ids: list[int] | None = None) -> asyncio.Task[SyncOutcome] | None:
+        """Start a sync (F5, the Sync button, the tray, a view's "sync these devices")."""
         try:
-            self._sync_task = asyncio.ensure_future(self._run_sync(engine, device_ids))
-        except RuntimeError:
-            self.show_message("Sync needs the app's event loop; start NinjaDesk with run_app().")
-            return None
-        return self._sync_task
-
-    async def _run_sync(self, engine: Any, device_ids: list[int] | None) -> Any:
-        self._set_syncing(True)
-        result = None
-        try:
-            if device_ids and callable(getattr(engine, "sync_devices", None)):
-                result = await engine.sync_devices(
-                    list(device_ids), progress=self.bridge.sync_progress
-                )
+            return self.sync.start(device_ids)
+        except SyncRefused as refused:
+            if self.ctx.sync is None:
+                self.banner.show_message(str(refused))
             else:
-                mode = "incremental" if device_ids else "auto"
-                result = await engine.sync(mode, self.bridge.sync_progress)
-            kind = getattr(result, "kind", "sync")
-            background = getattr(self.ctx, "background", None)
-            if background is not None and not device_ids:
-                await self._after_sync(background, kind == "full")
-            self.last_sync_message = (
-                f"{str(kind).capitalize()} sync finished: {getattr(result, 'devices', 0)} devices"
-                f" in {getattr(result, 'seconds', 0):.1f} s."
-            )
-        except asyncio.CancelledError:
-            self.last_sync_message = "Sync cancelled; the cache keeps what the last sync saved."
-        except Exception as exc:
-            log.exception("Sync failed")
-            self.last_sync_message = (
-                f"Sync failed: {exc}. The cache still shows the last good sync; press F5 to retry."
-            )
-            self.banner.show_message(self.last_sync_message)
-        finally:
-            self._session_syncs += 1
-            self._set_syncing(False)
-            self.show_message(self.last_sync_message)
-            self.bridge.cache_changed()
-            if self.alert_watcher.catching_up:
-                self.bridge.flush()
-                self.alert_watcher.baseline(self.ctx.cache.rows(CRITICAL_ALERTS_SQL))
-                self.alert_watcher.catching_up = False
-        return result
-
-    async def _after_sync(self, background: Any, full: bool) -> None:
-        """Assets to the PSA and new conditions to the alert pipeline, after the cache."""
-        try:
-            await background.after_sync(full)
-        except Exception as exc:  # the cache is synced; the PSA catches up on the next run
-            log.exception("PSA update after sync failed")
-            self.banner.show_message(
-                f"Synced, but the PSA database was not updated: {exc}. It will retry."
-            )
+                self.show_message(str(refused))
+            return self.sync.task if self.sync.running else None
 
     def cancel_sync(self) -> None:
-        if self.syncing and self._sync_task is not None:
-            self._sync_task.cancel()
+        self.sync.cancel()
+
+    def _sync_finished(self, outcome: SyncOutcome) -> None:
+        self.last_sync_message = outcome.message
+        if outcome.problem:
+            self.banner.show_message(outcome.problem)
+        self._set_syncing(False)
+        self.show_message(outcome.message)
+        self.bridge.cache_changed()
+        if self.alert_watcher.catching_up:
+            self.bridge.flush()
+            self.alert_watcher.baseline(self.ctx.cache.rows(CRITICAL_ALERTS_SQL))
+            self.alert_watcher.catching_up = False
 
     def _set_syncing(self, busy: bool) -> None:
         set_enabled_quietly(self.sync_button, not busy)
@@ -784,9 +734,7 @@ class MainWindow(QMainWindow):
         self.state.setValue("window/splitter", self.splitter.saveState())
         self.state.setValue("window/view", self.current_key)
         for widget in self.views.values():
-            saver = getattr(widget, "save_state", None)
-            if callable(saver):
-                saver(self.state)
+            widget.save_state(self.state)
         self.state.sync()
 
     def quit_app(self) -> None:

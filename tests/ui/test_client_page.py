@@ -135,7 +135,7 @@ def test_enter_on_a_device_row_opens_it_once(qtbot, window: MainWindow, ctx) -> 
     org = _busiest_org(ctx)
     _view, page = _open_client(qtbot, window, org)
     opened: list[int] = []
-    page.open_device.connect(opened.append)
+    page.open_device_requested.connect(opened.append)
     table = page.devices_table
     table.setFocus()
     table.setCurrentIndex(page.devices.index(1, 0))

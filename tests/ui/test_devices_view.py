@@ -229,24 +229,10 @@ async def test_sync_selected_calls_engine_sync_devices(window, ctx) -> None:
     assert devices.sync_selected_button.isEnabled()
     devices.sync_selected_button.click()
     assert window.syncing
-    await window._sync_task
+    await window.sync.task
     assert engine.calls == [("devices", ids)]
     assert "1 devices" in window.last_sync_message
     assert not window.syncing and window.sync_button.isEnabled()
-
-
-async def test_sync_falls_back_to_incremental_without_sync_devices(window, ctx) -> None:
-    engine = FakeEngine()
-    del FakeEngine.sync_devices  # an engine without per-device sync
-    try:
-        ctx.sync = engine
-        await window.start_sync([4, 5])
-        assert engine.calls == [("sync", "incremental")]
-    finally:
-        FakeEngine.sync_devices = _sync_devices
-
-
-_sync_devices = FakeEngine.sync_devices
 
 
 def test_open_device_shows_detail_even_when_filtered_out(view: DevicesView, ctx) -> None:

@@ -85,6 +85,6 @@ def test_double_click_device_opens_it(qtbot, ctx):
     view.search("Firefox")
     assert view.devices.rowCount() == 4
     index = view.devices.index(0, 0)
-    with qtbot.waitSignal(view.open_device) as opened:
+    with qtbot.waitSignal(view.open_device_requested) as opened:
         view.devices_table.doubleClicked.emit(index)
     assert opened.args == [view.devices.row_at(0)["device_id"]]

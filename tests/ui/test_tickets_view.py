@@ -70,7 +70,7 @@ def test_open_ticket_shows_linked_assets_and_alerts(qtbot, ctx):
     names = [view.devices_list.item(i).text() for i in range(view.devices_list.count())]
     assert [n.split()[0] for n in names] == ["BIRCH-PC02", "BIRCH-PC05"]
     view.devices_list.setCurrentRow(1)
-    with qtbot.waitSignal(view.open_device) as opened:
+    with qtbot.waitSignal(view.open_device_requested) as opened:
         view.open_device_button.click()
     assert opened.args == [5]
 

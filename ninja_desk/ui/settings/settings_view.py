@@ -30,16 +30,16 @@ from ninja_desk.ui.settings.general_page import GeneralPage
 from ninja_desk.ui.settings.integrations_page import IntegrationsPage
 from ninja_desk.ui.settings.ninjaone_link import ensure_link
 from ninja_desk.ui.settings.org_mapping_page import OrgMappingPage
+from ninja_desk.ui.views.base import View
 
 
-class SettingsView(QWidget):
+class SettingsView(View):
     saved = Signal()  # the shell re-reads schedule, relay and PSA settings on this
 
     def __init__(
         self, ctx: AppContext, parent: QWidget | None = None, *, relay_secrets: Any = None
     ) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, parent)
         ensure_link(ctx)
         self.integrations = IntegrationsPage(ctx, relay_secrets=relay_secrets)
         self.org_mapping = OrgMappingPage(ctx)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -38,6 +38,7 @@ from ninja_desk.ui.models.alert_paged_sql import format_time
 from ninja_desk.ui.models.alert_table_model import SEVERITY_COLOURS, AlertTableModel, status_text
 from ninja_desk.ui.settings.background import bind, error_sentence, run_job
 from ninja_desk.ui.ui_state import ui_state
+from ninja_desk.ui.views.base import View
 from ninja_desk.ui.widgets.compact_delegate import CompactDelegate, icon_only, shorter_time
 from ninja_desk.ui.widgets.flow_layout import flow_row
 from ninja_desk.ui.widgets.keep_position import kept_scroll
@@ -95,16 +96,9 @@ def decision_text(raw: str | None) -> str:
     return "\n".join(lines) or raw
 
 
-class AlertsView(QWidget):
-    open_device = Signal(int)
-    open_ticket = Signal(str)
-    # The names the main window connects by (main_window._connect_view).
-    open_ticket_requested = Signal(str)
-    message = Signal(str)
-
+class AlertsView(View):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, parent)
         self.model = AlertTableModel(ctx.cache, self)
         self._current: dict[str, Any] | None = None
         self._busy = False
@@ -123,7 +117,8 @@ class AlertsView(QWidget):
         filters.setSpacing(6)
         self.severity_buttons: dict[str, QPushButton] = {}
         for name in ("CRITICAL", "MAJOR", "MODERATE", "MINOR", "NONE"):
-            button = QPushButton(name.title(), checkable=True)
+            button = QPushButton(name.title())
+            button.setCheckable(True)
             button.setMinimumWidth(70)
             button.setToolTip(f"Show {name.title()} alerts (none ticked = every severity)")
             button.setStyleSheet(
@@ -380,7 +375,11 @@ class AlertsView(QWidget):
             row = self.model.fetch_all_until(lambda r: r["uid"] == uid)
         else:
             row = next(
-                (i for i in range(self.model.rowCount()) if self.model.row_at(i)["uid"] == uid),
+                (
+                    i
+                    for i in range(self.model.rowCount())
+                    if (r := self.model.row_at(i)) is not None and r["uid"] == uid
+                ),
                 -1,
             )
         if row < 0:
@@ -533,9 +532,8 @@ class AlertsView(QWidget):
     def _open_ticket_clicked(self) -> None:
         if self._current and self._current.get("ticket_id"):
             ticket_id = str(self._current["ticket_id"])
-            self.open_ticket.emit(ticket_id)
             self.open_ticket_requested.emit(ticket_id)
 
     def _open_device_clicked(self, *_args: Any) -> None:
         if self._current and self._current.get("device_id"):
-            self.open_device.emit(int(self._current["device_id"]))
+            self.open_device_requested.emit(int(self._current["device_id"]))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,6 +36,7 @@ from ninja_desk.ui.models.client_models import (
 )
 from ninja_desk.ui.settings.background import error_sentence, run_job
 from ninja_desk.ui.theme import BAD, GOOD, WARN
+from ninja_desk.ui.views.base import View
 from ninja_desk.ui.widgets.flow_layout import flow_row
 from ninja_desk.ui.widgets.key_column import KeyColumn
 from ninja_desk.ui.widgets.search_line import SearchLineEdit
@@ -110,17 +111,9 @@ class _Card(QFrame):
         self.body.addStretch(1)  # cards in a row start at the same height
 
 
-class ClientPage(QWidget):
-    show_devices_requested = Signal(object)
-    show_alerts_requested = Signal(object)
-    show_patches_requested = Signal(object)
-    show_tickets_requested = Signal(object)
-    open_device = Signal(int)
-    open_ticket_requested = Signal(str)
-
+class ClientPage(View):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, parent)
         self.org_id: int | None = None
         self.summary: cq.ClientSummary | None = None
         self._generation = 0
@@ -314,7 +307,7 @@ class ClientPage(QWidget):
     def _device_activated(self, index: Any) -> None:
         row = self.devices.row_at(index.row())
         if row is not None:
-            self.open_device.emit(int(row["id"]))
+            self.open_device_requested.emit(int(row["id"]))
 
     def _ticket_activated(self, index: Any) -> None:
         row = self.tickets.row_at(index.row())
@@ -326,20 +319,11 @@ LIST_MIN_WIDTH = 320  # names and the three counts at 1024 px
 LIST_MAX_SHARE = 0.46  # a 22-letter name and the counts whole at 1024 px
 
 
-class ClientsView(QWidget):
+class ClientsView(View):
     """The sidebar's Clients: the list on the left, the chosen client's page beside it."""
 
-    show_devices_requested = Signal(object)
-    show_alerts_requested = Signal(object)
-    show_patches_requested = Signal(object)
-    show_tickets_requested = Signal(object)
-    open_device = Signal(int)
-    open_ticket_requested = Signal(str)
-    message = Signal(str)
-
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, parent)
         self.model = ClientListModel(ctx.cache, self)
         self._wanted: int | None = None
         self.search = SearchLineEdit("Find a client…", self, delay_ms=200)
@@ -359,9 +343,7 @@ class ClientsView(QWidget):
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.count_label)
         self.page = ClientPage(ctx)
-        for name in ("show_devices_requested", "show_alerts_requested", "show_patches_requested",
-                     "show_tickets_requested", "open_device", "open_ticket_requested"):  # fmt: skip
-            getattr(self.page, name).connect(getattr(self, name))
+        self.forward_navigation(self.page)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(left)
@@ -400,7 +382,7 @@ class ClientsView(QWidget):
     def restore_state(self, state: QSettings) -> None:
         splitter = state.value("clients/splitter")
         if splitter is not None:
-            self.splitter.restoreState(splitter)  # type: ignore[arg-type]
+            self.splitter.restoreState(splitter)
         org = state.value("clients/org")
         if org is not None and self.page.org_id is None and str(org).isdigit():
             self.show_client(int(str(org)))
@@ -442,7 +424,11 @@ class ClientsView(QWidget):
         wanted = self._wanted
         # Only the rows already loaded: paging further would query on the UI thread.
         row = next(
-            (i for i in range(self.model.rowCount()) if int(self.model.row_at(i)["id"]) == wanted),
+            (
+                i
+                for i in range(self.model.rowCount())
+                if (r := self.model.row_at(i)) is not None and int(r["id"]) == wanted
+            ),
             -1,
         )
         if row < 0:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -26,6 +26,7 @@ from ninja_desk.cache.queries.fleet import ALERTS_SQL, CLIENTS_SQL, STATS_SQL
 from ninja_desk.ui.a11y import named
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.theme import BAD, GOOD, MUTED, SEVERITY_COLORS, WARN
+from ninja_desk.ui.views.base import View
 from ninja_desk.ui.widgets.charts import BarChart, ChartItem, DonutChart
 
 
@@ -47,13 +48,9 @@ class _Card(QFrame):
         layout.addWidget(body, 1)
 
 
-class DashboardView(QWidget):
-    show_devices_requested = Signal(object)  # device filter dict
-    show_alerts_requested = Signal(object)  # alert filter dict
-
+class DashboardView(View):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, parent)
         self.stats: dict[str, Any] = {}
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)

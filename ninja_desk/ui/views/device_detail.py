@@ -13,7 +13,7 @@ import re
 import time
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -55,6 +55,7 @@ from ninja_desk.ui.models.device_detail_models import (
 )
 from ninja_desk.ui.opener import copy_to_clipboard, failure_sentence, open_links
 from ninja_desk.ui.settings.background import bind, error_sentence, run_job
+from ninja_desk.ui.views.base import View
 from ninja_desk.ui.widgets.badge import Badge
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 from ninja_desk.ui.widgets.search_line import SearchLineEdit
@@ -211,15 +212,9 @@ def _table(model: Any, name: str, stretch: int = 1) -> QTableView:
     return view
 
 
-class DeviceDetail(QWidget):
-    open_alert_requested = Signal(str)
-    open_ticket_requested = Signal(str)
-    sync_requested = Signal(object)  # [device id]
-    message = Signal(str)
-
+class DeviceDetail(View):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, parent)
         self.device: dict[str, Any] | None = None
         self.remote = remote_connect_for(ctx)
         self._busy = False

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -33,6 +33,7 @@ from ninja_desk.ui.formatting import node_class_text
 from ninja_desk.ui.models.device_table_model import DeviceTableModel
 from ninja_desk.ui.opener import copy_to_clipboard, open_links
 from ninja_desk.ui.settings.background import run_job
+from ninja_desk.ui.views.base import View
 from ninja_desk.ui.views.device_detail import DeviceDetail, ninja_device_link
 from ninja_desk.ui.widgets.flow_layout import flow_row
 from ninja_desk.ui.widgets.keep_position import kept_scroll
@@ -76,15 +77,9 @@ _NAMES = {"status": "Agent status filter", "rmm_managed": "RMM-managed filter",
           "av": "Antivirus filter"}  # fmt: skip
 
 
-class DevicesView(QWidget):
-    open_alert_requested = Signal(str)
-    open_ticket_requested = Signal(str)
-    sync_requested = Signal(object)  # list of device ids
-    message = Signal(str)
-
+class DevicesView(View):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, parent)
         self.filter = q.DeviceFilter()
         self._generation = 0
         self.total: int | None = None
@@ -180,10 +175,7 @@ class DevicesView(QWidget):
         self.device_actions = TableActions(self, self.table, row1)
         left_layout.addLayout(bottom)
         self.detail = DeviceDetail(ctx, self.splitter)
-        self.detail.open_alert_requested.connect(self.open_alert_requested)
-        self.detail.open_ticket_requested.connect(self.open_ticket_requested)
-        self.detail.sync_requested.connect(self.sync_requested)
-        self.detail.message.connect(self.message)
+        self.forward_navigation(self.detail)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QPoint, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -38,6 +38,7 @@ from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.models.patch_models import PatchesByClientModel, PatchesByKbModel, PatchRowsModel
 from ninja_desk.ui.settings.background import error_sentence, run_job
 from ninja_desk.ui.ui_state import ui_state
+from ninja_desk.ui.views.base import View
 from ninja_desk.ui.widgets.flow_layout import flow_row
 from ninja_desk.ui.widgets.key_column import KeyColumn
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
@@ -97,15 +98,9 @@ def _combo(name: str, choices: list[tuple[str, Any]], length: int = 12) -> QComb
     return combo
 
 
-class PatchesView(QWidget):
-    open_device = Signal(int)
-    open_client_requested = Signal(int)
-    sync_requested = Signal(object)  # device ids whose patches changed
-    message = Signal(str)
-
+class PatchesView(View):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, parent)
         self.mode = "kb"
         self.by_kb = PatchesByKbModel(ctx.cache, self)
         self.by_client = PatchesByClientModel(ctx.cache, self)
@@ -143,8 +138,8 @@ class PatchesView(QWidget):
             )
             self.mode_group.addButton(button)
         self.kb_button.setChecked(True)
-        self.kb_button.toggled.connect(lambda on: on and self.set_mode("kb"))
-        self.client_button.toggled.connect(lambda on: on and self.set_mode("client"))
+        self.kb_button.toggled.connect(lambda on: self._mode_toggled("kb", on))
+        self.client_button.toggled.connect(lambda on: self._mode_toggled("client", on))
         self.status_combo = _combo(
             "Patch status filter", [(label, key) for key, label, _s in pq.STATUS_CHOICES], 16
         )
@@ -286,6 +281,10 @@ class PatchesView(QWidget):
             self._setting = False
         self._reload_all()
 
+    def _mode_toggled(self, mode: str, on: bool) -> None:
+        if on:  # the button switched on (its partner's "off" needs nothing)
+            self.set_mode(mode)
+
     def set_mode(self, mode: str) -> None:
         if self._setting or mode == self.mode or mode not in MODES:
             return
@@ -303,7 +302,7 @@ class PatchesView(QWidget):
     def restore_state(self, state: QSettings) -> None:
         splitter = state.value("patches/splitter")
         if splitter is not None:
-            self.splitter.restoreState(splitter)  # type: ignore[arg-type]
+            self.splitter.restoreState(splitter)
 
     # -- loading --------------------------------------------------------------------------
 
@@ -498,4 +497,4 @@ class PatchesView(QWidget):
     def _row_activated(self, index: Any) -> None:
         row = self.rows.row_at(index.row())
         if row is not None:
-            self.open_device.emit(int(row["device_id"]))
+            self.open_device_requested.emit(int(row["device_id"]))

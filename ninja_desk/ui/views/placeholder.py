@@ -6,14 +6,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ninja_desk.ui.context import AppContext
+from ninja_desk.ui.views.base import View
 
 
-class PlaceholderView(QWidget):
+class PlaceholderView(View):
     is_placeholder = True
 
     def __init__(self, ctx: AppContext, title: str, reason: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, parent)
         self.reason = reason
         layout = QVBoxLayout(self)
         heading = QLabel(f"<h2>{title}</h2>")

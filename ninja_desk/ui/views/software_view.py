@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -24,6 +24,7 @@ from ninja_desk.ui.models.software_models import (
     SoftwareVersionModel,
 )
 from ninja_desk.ui.ui_state import ui_state
+from ninja_desk.ui.views.base import View
 from ninja_desk.ui.widgets.elided_label import ElidedLabel
 from ninja_desk.ui.widgets.key_column import KeyColumn
 from ninja_desk.ui.widgets.saved_filters import SavedFiltersButton, SavedFilterStore
@@ -54,13 +55,9 @@ def _heading(text: str) -> QLabel:
     return label
 
 
-class SoftwareView(QWidget):
-    open_device = Signal(int)
-    message = Signal(str)
-
+class SoftwareView(View):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, parent)
         self.titles = SoftwareTitleModel(ctx.cache, self)
         self.versions = SoftwareVersionModel(ctx.cache, self)
         self.devices = SoftwareDeviceModel(ctx.cache, self)
@@ -238,4 +235,4 @@ class SoftwareView(QWidget):
     def _device_activated(self, index: QModelIndex) -> None:
         row = self.devices.row_at(index.row())
         if row is not None:
-            self.open_device.emit(int(row["device_id"]))
+            self.open_device_requested.emit(int(row["device_id"]))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -40,6 +40,7 @@ from ninja_desk.ui.models.alert_paged_sql import format_time
 from ninja_desk.ui.models.ticket_table_model import TicketTableModel
 from ninja_desk.ui.settings.background import error_sentence, run_job
 from ninja_desk.ui.tickets.work_panel import TicketWork
+from ninja_desk.ui.views.base import View
 from ninja_desk.ui.views.device_detail import remote_connect_for
 from ninja_desk.ui.widgets.compact_delegate import CompactDelegate, shorter_time
 from ninja_desk.ui.widgets.keep_position import kept_scroll
@@ -76,16 +77,9 @@ def _wrapping_list() -> QListWidget:
     return view
 
 
-class TicketsView(QWidget):
-    open_device = Signal(int)
-    open_alert = Signal(str)
-    # The names the main window connects by (main_window._connect_view).
-    open_alert_requested = Signal(str)
-    message = Signal(str)
-
+class TicketsView(View):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, parent)
         self.model = TicketTableModel(ctx.cache, self)
         self._current: dict[str, Any] | None = None
         self._linked: dict[int, dict[str, Any]] = {}
@@ -233,6 +227,18 @@ class TicketsView(QWidget):
             if keep is None or not self.select_ticket(keep, clear_filters=False):
                 self._show(None)
 
+    def apply_filter(self, values: dict[str, Any]) -> None:
+        """{"status": "open", "client": "Acme"} as a client's page asks: that status choice
+        and the client's name in the search box (it matches number, title or client)."""
+        index = self.status_combo.findData(values.get("status") or "open")
+        for widget in (self.status_combo, self.search_edit):
+            widget.blockSignals(True)
+        self.status_combo.setCurrentIndex(max(index, 0))
+        self.search_edit.setText(str(values.get("client") or ""))
+        for widget in (self.status_combo, self.search_edit):
+            widget.blockSignals(False)
+        self._filters_changed()
+
     def select_ticket(self, ticket_id: str, clear_filters: bool = True) -> bool:
         ticket_id = str(ticket_id)
         row = self.model.fetch_all_until(lambda r: r["id"] == ticket_id)
@@ -349,7 +355,6 @@ class TicketsView(QWidget):
 
     def _alert_activated(self, item: QListWidgetItem) -> None:
         uid = str(item.data(DEVICE_ROLE))
-        self.open_alert.emit(uid)
         self.open_alert_requested.emit(uid)
 
     def selected_device_id(self) -> int | None:
@@ -384,7 +389,7 @@ class TicketsView(QWidget):
     def _open_device_clicked(self) -> None:
         device_id = self.selected_device_id()
         if device_id is not None:
-            self.open_device.emit(device_id)
+            self.open_device_requested.emit(device_id)
 
     def _remote_clicked(self) -> None:
         device_id = self.selected_device_id()
