@@ -80,14 +80,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _agent_device_ids(demo_dir: os.PathLike[str]) -> list[int]:
+    from ninja_desk.cache.queries.devices import DEMO_AGENTS_SQL
     from ninja_desk.cache.store import LocalCache
     from ninja_desk.paths import cache_file
 
     cache = LocalCache(cache_file(demo_dir))
     try:
-        rows = cache.rows(
-            "SELECT id FROM devices WHERE deleted = 0 AND os_name IS NOT NULL ORDER BY id LIMIT 60"
-        )
+        rows = cache.rows(DEMO_AGENTS_SQL)
     finally:
         cache.close()
     return [r["id"] for r in rows]

@@ -19,6 +19,7 @@ from typing import Any
 
 from ninja_desk.cache import writes
 from ninja_desk.cache.device_rows import device_row
+from ninja_desk.cache.queries.devices import KNOWN_ORGANIZATIONS_SQL, LIVE_STATUS_SQL
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.core.activities import Activity
 from ninja_desk.ninjaone.api import NinjaOneApi, device_id_filter
@@ -138,7 +139,7 @@ class IncrementalSync:
         offline_now = await self.offline_device_ids()
         if offline_now is None:
             return []
-        cached = self.cache.rows("SELECT id, offline FROM devices WHERE deleted = 0")
+        cached = self.cache.rows(LIVE_STATUS_SQL)
         known = {r["id"] for r in cached}
         changed = {
             r["id"]
@@ -172,7 +173,7 @@ class IncrementalSync:
                     reports[table].extend(self.skips.parse_all(to_row, page))
         devices = self.skips.parse_all(parse_device, devices_raw)
         self.devices = len(devices)
-        known_orgs = {r["id"] for r in self.cache.rows("SELECT id FROM organizations")}
+        known_orgs = {r["id"] for r in self.cache.rows(KNOWN_ORGANIZATIONS_SQL)}
         orgs, locations = [], []
         if any(d.organization_id not in known_orgs for d in devices):
             async for page in self.api.organizations():

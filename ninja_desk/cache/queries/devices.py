@@ -227,6 +227,15 @@ def page_query(
     )
 
 
+# What the incremental sync compares NinjaOne's answers with: each live device's online state,
+# the organizations the cache knows.
+LIVE_STATUS_SQL = "SELECT id, offline FROM devices WHERE deleted = 0"
+KNOWN_ORGANIZATIONS_SQL = "SELECT id FROM organizations"
+# The demo's agents: devices with an operating system, the first 60.
+DEMO_AGENTS_SQL = (
+    "SELECT id FROM devices WHERE deleted = 0 AND os_name IS NOT NULL ORDER BY id LIMIT 60"
+)
+
 # The filter bar's classes, and whether one device is deleted (to show it when filtered out).
 NODE_CLASSES_SQL = "SELECT DISTINCT node_class FROM devices ORDER BY node_class"
 IS_DELETED_SQL = "SELECT deleted FROM devices WHERE id = :i"
