@@ -75,7 +75,8 @@ async def test_a_device_changed_by_webhook_reaches_its_asset_at_once(
     assert _asset_name(psa, device_id) is not None
     assert agent.engine is not None
     newest = await agent.engine.api.last_activity_id() or 0
-    SimControl(sim.base_url).rename_device(device_id, "RENAMED-BY-WEBHOOK")
+    with SimControl(sim.base_url) as control:  # closed: a leaked socket fails under -W error
+        control.rename_device(device_id, "RENAMED-BY-WEBHOOK")
     activities, _ = await agent.engine.api.activities_since(newest)
     change = next(a for a in activities if a.get("deviceId") == device_id)
 
@@ -90,7 +91,8 @@ async def test_a_ninjaone_outage_reads_as_the_integration_s_error_in_alga(
     sim,
     psa: PsaEnv,  # type: ignore[no-untyped-def]
 ) -> None:
-    SimControl(sim.base_url).set_faults(rate_5xx=1.0)
+    with SimControl(sim.base_url) as control:
+        control.set_faults(rate_5xx=1.0)
     with pytest.raises(Exception):  # noqa: B017 - whatever the client raises, the agent reports
         await agent.sync_once()
     with psa.psa.tenant_session(psa.tenant) as s:
@@ -136,7 +138,8 @@ async def test_the_agent_announces_its_tickets_on_alga_s_event_bus(
         alert_rules.create_rule(
             s, iid, "everything", priority_order=1, actions={"createTicket": True}
         )
-    SimControl(sim.base_url).trigger_alert(min(sim.tenant.fleet.devices), "CRITICAL")
+    with SimControl(sim.base_url) as control:
+        control.trigger_alert(min(sim.tenant.fleet.devices), "CRITICAL")
     await agent.run_once()
 
     with psa.psa.tenant_session(psa.tenant) as s:

@@ -87,7 +87,8 @@ def test_two_processes_renew_a_rotating_session(tmp_path: Path) -> None:
             assert child.stdout.readline().strip() == "ready", child.stderr
         gate.touch()
         results = [child.communicate(timeout=60)[0].strip() for child in children]
-        stats = SimControl(sim.base_url).stats()
+        with SimControl(sim.base_url) as control:  # closed: no leaked socket
+            stats = control.stats()
 
     assert results == ["ok 1", "ok 1"], results
     assert stats["endpoints"]["POST /ws/oauth/token"] == {"200": 3}  # code + two refreshes

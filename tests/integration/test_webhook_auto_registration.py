@@ -131,6 +131,7 @@ def test_cli_login_registers_the_webhook_when_a_relay_is_configured(
         assert main(argv) == 0
         out = capsys.readouterr().out
         assert "NinjaOne will send its webhooks to https://relay.example.com/hooks/ninjaone" in out
-        hook = SimControl(running.base_url).webhook("demo-client")
+        with SimControl(running.base_url) as control:  # closed: no leaked socket
+            hook = control.webhook("demo-client")
         assert hook["url"] == "https://relay.example.com/hooks/ninjaone"
     assert Settings.load(tmp_path).webhook_registered
