@@ -69,6 +69,8 @@ class SearchPopup(QFrame):
 
     def _place(self) -> None:
         host = self.parentWidget()
+        if host is None:  # built with the window as its parent; never placed without one
+            return
         below = self.line.mapTo(host, QPoint(0, self.line.height() + 2))
         width = max(self.line.width(), 520)
         x = min(below.x(), max(0, host.width() - width - 8))

@@ -40,7 +40,7 @@ class _Relay(QObject):
         on_error: Callable[[BaseException], None],
     ) -> None:
         super().__init__()
-        self.thread: threading.Thread | None = None
+        self.worker: threading.Thread | None = None
         self._owner = owner
         self._on_done = on_done
         self._on_error = on_error
@@ -67,8 +67,8 @@ class _Relay(QObject):
     def _release(self) -> None:
         # The worker has emitted; wait the microseconds until it has also dropped its own
         # reference, so the relay's last reference goes on this (its own) thread, never there.
-        if self.thread is not None:
-            self.thread.join(timeout=5)
+        if self.worker is not None:
+            self.worker.join(timeout=5)
         _IN_FLIGHT.discard(self)
         self.deleteLater()
 
@@ -111,8 +111,8 @@ def run_job(
         else:
             relay.done.emit(value)
 
-    relay.thread = threading.Thread(target=work, name="ui-job", daemon=True)
-    relay.thread.start()
+    relay.worker = threading.Thread(target=work, name="ui-job", daemon=True)
+    relay.worker.start()
 
 
 def error_sentence(exc: BaseException) -> str:

@@ -87,7 +87,7 @@ class NinjaOneLink(SharedLink):
         return True  # the URL is shown in the window either way: no need to log it
 
     def _browser_answered(self, task: asyncio.Future[Any]) -> None:
-        self._open_tasks.discard(task)  # type: ignore[arg-type]
+        self._open_tasks.discard(task)
         if task.cancelled():
             return
         exc = task.exception()
@@ -118,7 +118,7 @@ class NinjaOneLink(SharedLink):
     def _app_client(self) -> Any:
         return getattr(getattr(self.ctx.sync, "api", None), "client", None)
 
-    async def connect(  # type: ignore[override]
+    async def connect(
         self, base_url: str, client_id: str, *, client_secret: str | None = None
     ) -> Any:
         """Browser sign-in; on success the context gets a SyncEngine for the new session."""
@@ -134,14 +134,16 @@ class NinjaOneLink(SharedLink):
         self.ctx.save_settings()
         return tokens
 
-    async def disconnect(self, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def disconnect(self, **kwargs: Any) -> Any:
         """Webhook removed, sign-in revoked, keyring entries deleted; cache and PSA kept."""
         base_url, client_id = self.current()
         if self.provider is None and (base_url is None or client_id is None):
             raise CredentialsError("There is no NinjaOne connection to disconnect.")
         await self._stop_background()
         app_client = self._app_client()
-        session = (base_url, client_id, app_client) if self.provider is None else None
+        session = None
+        if self.provider is None and base_url is not None and client_id is not None:
+            session = (base_url, client_id, app_client)
         report = await super().disconnect(session=session, **kwargs)
         if app_client is not None and hasattr(app_client, "aclose"):
             try:

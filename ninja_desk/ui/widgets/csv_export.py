@@ -213,15 +213,15 @@ class _Carrier(QObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self.thread: threading.Thread | None = None
+        self.worker: threading.Thread | None = None
         for ended in (self.finished, self.failed, self.cancelled):
             ended.connect(self._ended)
         _IN_FLIGHT.add(self)
 
     @Slot()
     def _ended(self, *_args: object) -> None:
-        if self.thread is not None:
-            self.thread.join(timeout=5)  # it has emitted; only its return is left
+        if self.worker is not None:
+            self.worker.join(timeout=5)  # it has emitted; only its return is left
         _IN_FLIGHT.discard(self)
         self.deleteLater()
 
@@ -265,7 +265,7 @@ class CsvExportJob(QObject):
         self.spec = spec
         self.path = Path(path)
         self._stop = threading.Event()
-        self.thread: threading.Thread | None = None
+        self.worker: threading.Thread | None = None
 
     def start(self) -> None:
         carrier = _Carrier()
@@ -274,14 +274,14 @@ class CsvExportJob(QObject):
         carrier.finished.connect(self.finished)
         carrier.failed.connect(self.failed)
         carrier.cancelled.connect(self.cancelled)
-        self.thread = threading.Thread(
+        self.worker = threading.Thread(
             target=_export,
             args=(carrier, self.cache, self.spec, self.path, self._stop),
             name="csv-export",
             daemon=True,
         )
-        carrier.thread = self.thread
-        self.thread.start()
+        carrier.worker = self.worker
+        self.worker.start()
 
     def cancel(self) -> None:
         self._stop.set()

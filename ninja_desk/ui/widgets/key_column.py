@@ -13,7 +13,7 @@ its contents (a reset or new rows), never the scroll position.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, QTimer
 from PySide6.QtWidgets import QHeaderView, QTableView
 
 # Room for the padding Qt leaves around a cell's text beyond its size hint.
@@ -56,7 +56,7 @@ class KeyColumn(QObject):
         table.viewport().installEventFilter(self)
         self._later = QTimer(self, singleShot=True, interval=0)
         self._later.timeout.connect(self._content_changed)
-        self._model = None
+        self._model: QAbstractItemModel | None = None
         # What the columns' contents asked for, measured once the table first had rows:
         # measuring walks every visible cell through the model (about 85 ms on the 50,000-device
         # table), far too slow for every filter keystroke; a resize reuses it.
