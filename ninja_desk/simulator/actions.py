@@ -222,7 +222,8 @@ class DeviceActions:
                     return message or f"{label} failed on {_name(dev)}"
                 return message or f"{label} completed: {count} patches pending"
             rows = pending()
-            installed, failed = [], []
+            installed: list[Any] = []
+            failed: list[Any] = []
             for i, row in enumerate(rows):
                 ok = success or i > 0  # a failing apply fails its first patch
                 self.tenant.patch_result(dev.id, success=ok, kind=kind, patch_id=row["id"])

@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 
 @dataclass(slots=True)
-class SimulatorConfig:
+class FaultSettings:
+    """Injected faults (faults.py); changeable at runtime through /_sim/faults."""
+
+    # Probability that an API request answers 429 / 5xx instead of its real answer.
+    rate_429: float = 0.0
+    rate_5xx: float = 0.0
+    # Added to every API request (not /_sim/ control calls).
+    latency_ms: float = 0.0
+    # `Retry-After` seconds sent with a 429, and the share of 429s that carry no header at all
+    # (NinjaOne's header is unconfirmed, reference §14.1, so clients must cope with both).
+    retry_after: float = 1.0
+    rate_429_without_retry_after: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def fault_settings(self) -> FaultSettings:
+        """A copy of just the fault fields (a SimulatorConfig's are its starting faults)."""
+        return FaultSettings(**{f.name: getattr(self, f.name) for f in fields(FaultSettings)})
+
+
+@dataclass(slots=True)
+class SimulatorConfig(FaultSettings):
     orgs: int = 5
     devices: int = 50
     seed: int = 1
     # Seconds an access token lives; `expires_in` in the token response.
     token_lifetime: int = 3600
-    # Added to every API request (not /_sim/ control calls).
-    latency_ms: float = 0.0
-    # Probability that an API request answers 429 / 5xx instead of its real answer.
-    rate_429: float = 0.0
-    rate_5xx: float = 0.0
-    # `Retry-After` seconds sent with a 429, and the share of 429s that carry no header at all
-    # (NinjaOne's header is unconfirmed, reference §14.1, so clients must cope with both).
-    retry_after: float = 1.0
-    rate_429_without_retry_after: float = 0.0
     host: str = "127.0.0.1"
     port: int = 0
     # Authorization codes are single-use and expire (reference §2.4: about 60 s).

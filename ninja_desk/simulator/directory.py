@@ -237,39 +237,10 @@ class Directory:
         return [{k: v for k, v in u.items() if k != "roles"} for u in rows]
 
     def technician(self, user: dict[str, Any]) -> dict[str, Any]:
-        keys = [
-            "id",
-            "uid",
-            "enabled",
-            "firstName",
-            "lastName",
-            "email",
-            "phone",
-            "mustChangePw",
-            "mfaConfigured",
-            "userType",
-            "invitationStatus",
-            "notifyAllClients",
-            "administrator",
-            "roles",
-        ]
-        return {k: user[k] for k in keys if k in user} | {"assignedDeviceIds": []}
+        return _pick(user, _TECHNICIAN_KEYS) | {"assignedDeviceIds": []}
 
     def end_user(self, user: dict[str, Any]) -> dict[str, Any]:
-        keys = [
-            "id",
-            "uid",
-            "enabled",
-            "firstName",
-            "lastName",
-            "email",
-            "mustChangePw",
-            "mfaConfigured",
-            "invitationStatus",
-            "organizationId",
-            "roles",
-        ]
-        return {k: user[k] for k in keys if k in user} | {
+        return _pick(user, _END_USER_KEYS) | {
             "fullPortalAccess": False,
             "assignedDeviceIds": [],
             "accessibleDeviceIds": [],
@@ -349,3 +320,18 @@ class Directory:
                 "active": True,
             }
         return list(seen.values())
+
+
+# The fields each user shape shows, in NinjaOne's order.
+_TECHNICIAN_KEYS = (
+    "id", "uid", "enabled", "firstName", "lastName", "email", "phone", "mustChangePw",
+    "mfaConfigured", "userType", "invitationStatus", "notifyAllClients", "administrator", "roles",
+)  # fmt: skip
+_END_USER_KEYS = (
+    "id", "uid", "enabled", "firstName", "lastName", "email", "mustChangePw", "mfaConfigured",
+    "invitationStatus", "organizationId", "roles",
+)  # fmt: skip
+
+
+def _pick(user: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {k: user[k] for k in keys if k in user}

@@ -7,22 +7,10 @@ sequence sees the same faults. Settings change at runtime through `/_sim/faults`
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
-from ninja_desk.simulator.config import SimulatorConfig
-
-
-@dataclass(slots=True)
-class FaultSettings:
-    rate_429: float = 0.0
-    rate_5xx: float = 0.0
-    latency_ms: float = 0.0
-    retry_after: float = 1.0
-    rate_429_without_retry_after: float = 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+from ninja_desk.simulator.config import FaultSettings, SimulatorConfig
 
 
 @dataclass(slots=True, frozen=True)
@@ -33,13 +21,7 @@ class Fault:
 
 class FaultInjector:
     def __init__(self, config: SimulatorConfig) -> None:
-        self.settings = FaultSettings(
-            rate_429=config.rate_429,
-            rate_5xx=config.rate_5xx,
-            latency_ms=config.latency_ms,
-            retry_after=config.retry_after,
-            rate_429_without_retry_after=config.rate_429_without_retry_after,
-        )
+        self.settings = config.fault_settings()
         self._rng = random.Random(f"faults:{config.seed}")
 
     def update(self, **changes: Any) -> FaultSettings:

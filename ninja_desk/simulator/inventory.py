@@ -214,7 +214,7 @@ class Inventory:
         n = rng.choices((0, 1, 2, 3, 5), (30, 25, 20, 15, 10))[0]
         for name, kb, ptype, severity in rng.sample(catalog.WINDOWS_OS_PATCHES, n):
             status = rng.choices(("MANUAL", "APPROVED", "REJECTED", "FAILED"), (40, 40, 8, 12))[0]
-            row = {
+            row: dict[str, Any] = {
                 "id": rng_uuid(rng),
                 "name": name,
                 "severity": severity,

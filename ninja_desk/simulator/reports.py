@@ -12,7 +12,7 @@ from typing import Any
 
 from ninja_desk.simulator import catalog
 from ninja_desk.simulator.fleet import DeviceRec
-from ninja_desk.simulator.inventory import iso_date
+from ninja_desk.simulator.inventory import Inventory, iso_date
 from ninja_desk.simulator.serializers import rest_json, ts_text, volumes
 from ninja_desk.simulator.tenant import Tenant
 
@@ -161,38 +161,24 @@ def _patch_rows(
     return out
 
 
-def os_patches(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext) -> list[str]:
-    return _patch_rows(t.inventory.os_patches(dev), dev, p, ("status", "type", "severity"), False)
+def _patch_report(
+    rows: Callable[[Inventory, DeviceRec], list[dict[str, Any]]],
+    keys: tuple[str, ...],
+    installs: bool,
+) -> RowBuilder:
+    def build(t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext) -> list[str]:
+        return _patch_rows(rows(t.inventory, dev), dev, p, keys, installs)
+
+    return build
 
 
-def os_patch_installs(
-    t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
-) -> list[str]:
-    return _patch_rows(t.inventory.os_patch_installs(dev), dev, p, ("status",), True)
-
-
-def software_patches(
-    t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
-) -> list[str]:
-    return _patch_rows(
-        t.inventory.software_patches(dev),
-        dev,
-        p,
-        ("status", "productIdentifier", "type", "impact"),
-        False,
-    )
-
-
-def software_patch_installs(
-    t: Tenant, dev: DeviceRec, p: Mapping[str, str], ctx: ReportContext
-) -> list[str]:
-    return _patch_rows(
-        t.inventory.software_patch_installs(dev),
-        dev,
-        p,
-        ("status", "productIdentifier", "type", "impact"),
-        True,
-    )
+_SOFTWARE_PATCH_KEYS = ("status", "productIdentifier", "type", "impact")
+os_patches = _patch_report(Inventory.os_patches, ("status", "type", "severity"), False)
+os_patch_installs = _patch_report(Inventory.os_patch_installs, ("status",), True)
+software_patches = _patch_report(Inventory.software_patches, _SOFTWARE_PATCH_KEYS, False)
+software_patch_installs = _patch_report(
+    Inventory.software_patch_installs, _SOFTWARE_PATCH_KEYS, True
+)
 
 
 def volumes_report(

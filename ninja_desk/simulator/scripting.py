@@ -21,7 +21,7 @@ CATEGORIES = (
 )
 
 # Built-in actions: (uid, name, description, os families).
-BUILT_IN_ACTIONS = (
+BUILT_IN_ACTIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     (
         "0f4fae6c-2f7b-4b8e-9a69-6d3b9c1d7a01",
         "Clear DNS cache",
@@ -49,7 +49,7 @@ BUILT_IN_ACTIONS = (
 )
 
 # Tenant scripts: (id, name, language, description, category id, os families).
-SCRIPTS = (
+SCRIPTS: tuple[tuple[int, str, str, str, int, tuple[str, ...]], ...] = (
     (101, "Disk cleanup", "PowerShell", "Removes temp files and old updates", 2, ("windows",)),
     (102, "Collect event logs", "PowerShell", "Zips the last 24 h of event logs", 3, ("windows",)),
     (103, "Reset Windows Update", "Batch", "Resets the Windows Update components", 3, ("windows",)),

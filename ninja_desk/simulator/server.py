@@ -41,9 +41,8 @@ async def _start(config: SimulatorConfig) -> RunningSimulator:
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port, reuse_address=True)
     await site.start()
-    server = site._server  # aiohttp exposes the bound port only through the server sockets
-    assert server is not None and server.sockets
-    port = server.sockets[0].getsockname()[1]
+    # aiohttp exposes the bound port only through the runner's addresses.
+    port = runner.addresses[0][1]
     host = config.host if ":" not in config.host else f"[{config.host}]"
     state.base_url = f"http://{host}:{port}"
     return RunningSimulator(state.base_url, state, runner)

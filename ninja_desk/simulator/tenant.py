@@ -396,7 +396,7 @@ class Tenant:
         severity/priority keys), as reference §6.4 says clients must cope with."""
         dev = self.device(device_id)
         kinds = [k for k in catalog.ALERT_KINDS if source_type in (None, k[0])]
-        kind = (
+        kind: tuple[Any, ...] = (
             kinds[0]
             if kinds
             else (
