@@ -71,35 +71,21 @@ _SCHEMA_LOCK = (0x4E44524C, 2)
 _WRITE = "relay_write"
 
 
-# Params for both: endpoint, activity_key, received_at, payload, next_attempt_at.
-_APPEND_KEYED = """
+# Params: endpoint, activity_key, received_at, payload, next_attempt_at. A payload without an
+# activity key is never a duplicate: it skips the dedup row and is always stored.
+_APPEND = """
 WITH args AS (
     SELECT %s::text AS endpoint, %s::text AS activity_key, %s::float8 AS received_at,
            %s::text AS payload, %s::float8 AS due
 ), dedup AS (
     INSERT INTO relay_dedup(endpoint, activity_key, seen_at)
-    SELECT endpoint, activity_key, received_at FROM args
+    SELECT endpoint, activity_key, received_at FROM args WHERE activity_key IS NOT NULL
     ON CONFLICT (endpoint, activity_key) DO NOTHING
     RETURNING 1
 ), event AS (
     INSERT INTO relay_events(endpoint, activity_key, received_at, payload)
     SELECT endpoint, activity_key, received_at, payload FROM args
-    WHERE EXISTS (SELECT 1 FROM dedup)
-    RETURNING seq
-), outbox AS (
-    INSERT INTO relay_outbox(seq, target_id, attempts, next_attempt_at)
-    SELECT event.seq, t.id, 0, args.due
-    FROM event CROSS JOIN relay_forward_targets t CROSS JOIN args
-)
-SELECT seq FROM event
-"""
-_APPEND_UNKEYED = """
-WITH args AS (
-    SELECT %s::text AS endpoint, %s::text AS activity_key, %s::float8 AS received_at,
-           %s::text AS payload, %s::float8 AS due
-), event AS (
-    INSERT INTO relay_events(endpoint, activity_key, received_at, payload)
-    SELECT endpoint, activity_key, received_at, payload FROM args
+    WHERE activity_key IS NULL OR EXISTS (SELECT 1 FROM dedup)
     RETURNING seq
 ), outbox AS (
     INSERT INTO relay_outbox(seq, target_id, attempts, next_attempt_at)
@@ -349,7 +335,7 @@ class RelayStore:
                 raw.execute("SELECT pg_advisory_xact_lock(%s, %s)", _APPEND_LOCK)
                 cursors = [
                     raw.execute(
-                        _APPEND_KEYED if item.activity_key is not None else _APPEND_UNKEYED,
+                        _APPEND,
                         (
                             item.endpoint,
                             item.activity_key,
