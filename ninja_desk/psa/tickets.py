@@ -116,6 +116,8 @@ class NewTicket:
     assigned_to: uuid.UUID | None = None
     asset_ids: Sequence[uuid.UUID] = ()
     ticket_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    source: str | None = SOURCE_NINJAONE
+    ticket_origin: str = ORIGIN_INTERNAL
     # Filled in by create_tickets:
     ticket_number: str | None = None
     status_id: uuid.UUID | None = None
@@ -284,8 +286,8 @@ def create_tickets(
             "status_id": spec.status_id,
             "priority_id": spec.priority_id,
             "assigned_to": spec.assigned_to,
-            "source": SOURCE_NINJAONE,
-            "ticket_origin": ORIGIN_INTERNAL,
+            "source": spec.source,
+            "ticket_origin": spec.ticket_origin,
         }
         rows.append(
             {
@@ -360,46 +362,19 @@ def create_ticket(
         )
     ):
         raise NotFound("That ticket priority does not exist in this tenant.")
-    ticket_id = uuid.uuid4()
-    now = utcnow()
-    number = next_ticket_numbers(s, 1)[0]
-    values = {
-        "ticket_number": number,
-        "title": title,
-        "client_id": client_id,
-        "board_id": board,
-        "status_id": board_statuses(s, board).default_status_id,
-        "priority_id": priority_id,
-        "assigned_to": assigned_to,
-        "source": source,
-        "ticket_origin": ticket_origin,
-    }
-    s.conn.execute(
-        tickets.insert().values(
-            tenant=s.tenant,
-            ticket_id=ticket_id,
-            **values,
-            entered_by=s.user_id,
-            updated_by=s.user_id,
-            is_closed=False,
-            attributes={"description": description or ""},
-            entered_at=now,
-            updated_at=now,
-        )
+    spec = NewTicket(
+        client_id,
+        title,
+        description or "",
+        priority_id,
+        board,
+        assigned_to=assigned_to,
+        source=source,
+        ticket_origin=ticket_origin,
     )
-    s.conn.execute(
-        ticket_audit_logs.insert().values(
-            _audit_row(s, ticket_id, "TICKET_CREATED", _created_diff(values), now, s.user_id)
-        )
-    )
-    outbox.publish_alga(
-        s,
-        alga_events.TICKET_CREATED,
-        alga_events.ticket_created_payload(s.tenant, ticket_id, s.user_id, now),
-        s.user_id,
-    )
-    link_assets(s, ticket_id, asset_ids)
-    return get_ticket(s, ticket_id)
+    create_tickets(s, [spec], service_user_id=s.user_id, actor_user_id=s.user_id)
+    link_assets(s, spec.ticket_id, asset_ids)  # as the person: 'affected', as in Alga's UI
+    return get_ticket(s, spec.ticket_id)
 
 
 def _created_diff(values: dict[str, Any]) -> dict[str, Any]:
