@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from ninja_desk.core.device_identity import Candidate, IdentityIndex, fingerprint
 from ninja_desk.core.snapshots import DeviceSnapshot
 from ninja_desk.psa import audit, events, outbox
-from ninja_desk.psa.bulk import ANALYZE_AFTER, analyze, dialect_insert, in_ids, insert_many
+from ninja_desk.psa.bulk import analyze_if_grown, dialect_insert, in_ids, insert_many
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.errors import NotFound
 from ninja_desk.psa.integration_settings import load_settings, service_user
@@ -835,8 +835,7 @@ def _write(ctx: _Ctx) -> None:
     c = s.conn
     if plan.asset_inserts:
         insert_many(c, assets, plan.asset_inserts)
-        if len(plan.asset_inserts) >= ANALYZE_AFTER:
-            analyze(s, "assets")
+        analyze_if_grown(s.conn, "assets", len(plan.asset_inserts))
     if plan.asset_updates:
         cols = [k[2:] for k in plan.asset_updates[0] if k != "b_asset_id"]
         _update_by_asset(s, assets, cols, plan.asset_updates)

@@ -22,8 +22,7 @@ import sqlalchemy as sa
 
 from ninja_desk.core.inventory import SoftwareItem
 from ninja_desk.psa.bulk import (
-    ANALYZE_AFTER,
-    analyze,
+    analyze_if_grown,
     array_literal,
     chunks,
     dialect_insert,
@@ -107,8 +106,7 @@ def ensure_catalog(
                 for k in missing
             ],
         )
-        if len(missing) >= ANALYZE_AFTER:
-            analyze(s, "software_catalog")
+        analyze_if_grown(s.conn, "software_catalog", len(missing))
         ids.update(_catalog_ids(s, sorted({k[0] for k in missing})))
     return ids
 
