@@ -323,14 +323,17 @@ class Directory:
 
 
 # The fields each user shape shows, in NinjaOne's order.
-_TECHNICIAN_KEYS = (
-    "id", "uid", "enabled", "firstName", "lastName", "email", "phone", "mustChangePw",
-    "mfaConfigured", "userType", "invitationStatus", "notifyAllClients", "administrator", "roles",
-)  # fmt: skip
-_END_USER_KEYS = (
-    "id", "uid", "enabled", "firstName", "lastName", "email", "mustChangePw", "mfaConfigured",
-    "invitationStatus", "organizationId", "roles",
-)  # fmt: skip
+_NAME_KEYS = ("id", "uid", "enabled", "firstName", "lastName", "email")
+_TECHNICIAN_KEYS: tuple[str, ...] = (
+    *_NAME_KEYS,
+    "phone",
+    "mustChangePw",
+    "mfaConfigured",
+    "userType",
+)
+_TECHNICIAN_KEYS += ("invitationStatus", "notifyAllClients", "administrator", "roles")
+_END_USER_KEYS: tuple[str, ...] = (*_NAME_KEYS, "mustChangePw", "mfaConfigured", "invitationStatus")
+_END_USER_KEYS += ("organizationId", "roles")
 
 
 def _pick(user: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
