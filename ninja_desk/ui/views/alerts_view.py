@@ -13,7 +13,6 @@ from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -25,7 +24,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -40,6 +38,7 @@ from ninja_desk.ui.settings.background import bind, error_sentence, run_job
 from ninja_desk.ui.ui_state import ui_state
 from ninja_desk.ui.views.base import View
 from ninja_desk.ui.widgets.compact_delegate import CompactDelegate, icon_only, shorter_time
+from ninja_desk.ui.widgets.data_table import data_table
 from ninja_desk.ui.widgets.flow_layout import flow_row
 from ninja_desk.ui.widgets.keep_position import kept_scroll
 from ninja_desk.ui.widgets.key_column import KeyColumn
@@ -155,19 +154,11 @@ class AlertsView(View):
         filters.addWidget(self.device_edit, 1)
         filters.addWidget(self.text_edit, 2)
 
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSortIndicator(4, Qt.SortOrder.DescendingOrder)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(24)  # fixed: never size to contents
-        self.table.setWordWrap(False)
-        self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        for column, width in enumerate((86, 130, 110, 320, 128, 76, 84)):
-            header.resizeSection(column, width)
+        self.table = data_table(
+            self.model,
+            widths=(86, 130, 110, 320, 128, 76, 84),
+            sort=(4, Qt.SortOrder.DescendingOrder),
+        )
         # The message takes the spare width; 30% keeps severity and status whole at 1280 px.
         self.key_column = KeyColumn(self.table, 3, share=0.3)
         # Narrow: severity as its colour square, the time without the year (tooltips: all).

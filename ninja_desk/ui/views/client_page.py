@@ -12,11 +12,9 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
@@ -37,42 +35,11 @@ from ninja_desk.ui.models.client_models import (
 from ninja_desk.ui.settings.background import error_sentence, run_job
 from ninja_desk.ui.theme import BAD, GOOD, WARN
 from ninja_desk.ui.views.base import View
+from ninja_desk.ui.widgets.data_table import keyed_table
 from ninja_desk.ui.widgets.flow_layout import flow_row
-from ninja_desk.ui.widgets.key_column import KeyColumn
 from ninja_desk.ui.widgets.search_line import SearchLineEdit
 
 ALERT_SEVERITIES = ("CRITICAL", "MAJOR", "MODERATE", "MINOR")
-
-
-def _table(
-    model: Any,
-    name: str,
-    widths: tuple[int, ...],
-    key: int,
-    share: float = 0.38,
-    minimum: int = 48,
-) -> QTableView:
-    # The model's own order; enabling sorting would first sort by Qt's default indicator.
-    column = model.sort_column
-    order = Qt.SortOrder.DescendingOrder if model.sort_descending else Qt.SortOrder.AscendingOrder
-    table = QTableView()
-    named(table, name)
-    table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(24)
-    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    for section, width in enumerate(widths):
-        header.resizeSection(section, width)
-    header.setSortIndicator(column, order)
-    table.setSortingEnabled(True)  # after the indicator: one sort, in the model's order
-    table.key_column = KeyColumn(table, key, share=share, minimum=minimum)  # type: ignore[attr-defined]
-    return table
 
 
 def _link(text: str, name: str, tip: str) -> QPushButton:
@@ -178,12 +145,12 @@ class ClientPage(View):
         cards.setColumnStretch(0, 1)
         cards.setColumnStretch(1, 1)
 
-        self.devices_table = _table(
+        self.devices_table = keyed_table(
             self.devices, "Client devices", (170, 70, 90, 64, 58, 90, 160), 0,
             share=0.25, minimum=58,
         )  # fmt: skip
         self.devices_table.activated.connect(self._device_activated)
-        self.tickets_table = _table(
+        self.tickets_table = keyed_table(
             self.tickets, "Client open tickets", (90, 260, 90, 90, 64, 120), 1
         )
         self.tickets_table.activated.connect(self._ticket_activated)
@@ -329,7 +296,7 @@ class ClientsView(View):
         self.search = SearchLineEdit("Find a client…", self, delay_ms=200)
         self.search.search_changed.connect(self._search_changed)
         # The counts keep room for their headers; the names take what is left.
-        self.table = _table(self.model, "Clients", (150, 62, 58, 50), 0, share=0.4, minimum=56)
+        self.table = keyed_table(self.model, "Clients", (150, 62, 58, 50), 0, share=0.4, minimum=56)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Clients shown")

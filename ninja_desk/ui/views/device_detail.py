@@ -15,7 +15,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QFrame,
@@ -57,6 +56,7 @@ from ninja_desk.ui.opener import copy_to_clipboard, failure_sentence, open_links
 from ninja_desk.ui.settings.background import bind, error_sentence, run_job
 from ninja_desk.ui.views.base import View
 from ninja_desk.ui.widgets.badge import Badge
+from ninja_desk.ui.widgets.data_table import data_table
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 from ninja_desk.ui.widgets.search_line import SearchLineEdit
 from ninja_desk.ui.widgets.sql_table_model import ROW_ROLE
@@ -192,23 +192,13 @@ def psa_history_html(psa: PsaService, device_id: int, numbers: dict[str, str]) -
 
 
 def _table(model: Any, name: str, stretch: int = 1) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    order = Qt.SortOrder.DescendingOrder if model.sort_descending else Qt.SortOrder.AscendingOrder
-    view.horizontalHeader().setSortIndicator(model.sort_column, order)
-    named(view, name)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setSortingEnabled(True)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(24)
-    view.horizontalHeader().setStretchLastSection(False)
-    view.horizontalHeader().setAccessibleName(f"{name} columns")
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    view.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    view.horizontalHeader().setDefaultSectionSize(84)
-    view.setWordWrap(False)
+    # A panel's small tables: one column takes the spare width, the others share 84 px each.
+    view = data_table(model, name)
+    header = view.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setAccessibleName(f"{name} columns")
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    header.setDefaultSectionSize(84)
     return view
 
 

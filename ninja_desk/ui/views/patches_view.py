@@ -16,11 +16,9 @@ from typing import Any
 
 from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMenu,
     QPushButton,
@@ -39,8 +37,8 @@ from ninja_desk.ui.models.patch_models import PatchesByClientModel, PatchesByKbM
 from ninja_desk.ui.settings.background import error_sentence, run_job
 from ninja_desk.ui.ui_state import ui_state
 from ninja_desk.ui.views.base import View
+from ninja_desk.ui.widgets.data_table import keyed_table
 from ninja_desk.ui.widgets.flow_layout import flow_row
-from ninja_desk.ui.widgets.key_column import KeyColumn
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 from ninja_desk.ui.widgets.saved_filters import SavedFiltersButton, SavedFilterStore
 from ninja_desk.ui.widgets.search_line import SearchLineEdit
@@ -65,28 +63,9 @@ APPROVAL_NOTE = (
 FAMILY_WORDS = {"os": "OS", "software": "software"}
 
 
-def _table(model: Any, name: str, widths: tuple[int, ...], key: int) -> QTableView:
-    # The model's own order; enabling sorting would first sort by Qt's default indicator.
-    column = model.sort_column
-    order = Qt.SortOrder.DescendingOrder if model.sort_descending else Qt.SortOrder.AscendingOrder
-    table = QTableView()
-    named(table, name)
-    table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(24)  # fixed: never size rows to contents
-    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    for section, width in enumerate(widths):
-        header.resizeSection(section, width)
-    header.setSortIndicator(column, order)
-    table.setSortingEnabled(True)  # after the indicator: one sort, in the model's order
-    table.key_column = KeyColumn(table, key)  # type: ignore[attr-defined]
-    return table
+def _patch_table(model: Any, name: str, widths: tuple[int, ...], key: int) -> QTableView:
+    # Several rows at once: an action applies to every selected patch or device.
+    return keyed_table(model, name, widths, key, multi_select=True)
 
 
 def _combo(name: str, choices: list[tuple[str, Any]], length: int = 12) -> QComboBox:
@@ -166,8 +145,10 @@ class PatchesView(View):
             self.severity_combo, self.client_combo, self.search, self.saved_button, parent=self,
         )  # fmt: skip
 
-        self.kb_table = _table(self.by_kb, "Patches by KB", (300, 80, 70, 76, 70, 64, 70, 64), 0)
-        self.client_table = _table(
+        self.kb_table = _patch_table(
+            self.by_kb, "Patches by KB", (300, 80, 70, 76, 70, 64, 70, 64), 0
+        )
+        self.client_table = _patch_table(
             self.by_client, "Patches by client", (220, 70, 86, 110, 100, 110, 100), 0
         )
         self.groups = QStackedWidget()
@@ -185,7 +166,9 @@ class PatchesView(View):
         self.rows_heading = QLabel()
         self.rows_heading.setStyleSheet("font-weight: 600;")
         self.rows_heading.setAccessibleName("Patch rows heading")
-        self.rows_table = _table(self.rows, "Patch rows", (150, 130, 240, 76, 120, 76, 66, 86), 2)
+        self.rows_table = _patch_table(
+            self.rows, "Patch rows", (150, 130, 240, 76, 120, 76, 66, 86), 2
+        )
         self.rows_table.selectionModel().selectionChanged.connect(
             lambda *_a: self._targets_timer.start()
         )

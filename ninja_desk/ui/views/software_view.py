@@ -6,7 +6,6 @@ from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -25,26 +24,9 @@ from ninja_desk.ui.models.software_models import (
 )
 from ninja_desk.ui.ui_state import ui_state
 from ninja_desk.ui.views.base import View
+from ninja_desk.ui.widgets.data_table import keyed_table
 from ninja_desk.ui.widgets.elided_label import ElidedLabel
-from ninja_desk.ui.widgets.key_column import KeyColumn
 from ninja_desk.ui.widgets.saved_filters import SavedFiltersButton, SavedFilterStore
-
-
-def _table(model: Any, widths: tuple[int, ...], stretch: int) -> QTableView:
-    table = QTableView()
-    table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setSortingEnabled(True)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(24)  # fixed: never size rows to contents
-    table.setWordWrap(False)
-    table.setAlternatingRowColors(True)
-    header = table.horizontalHeader()
-    for column, width in enumerate(widths):
-        header.resizeSection(column, width)
-    table.key_column = KeyColumn(table, stretch)  # type: ignore[attr-defined]
-    return table
 
 
 def _heading(text: str) -> QLabel:
@@ -80,13 +62,13 @@ class SoftwareView(View):
         top.addWidget(self.summary_label)
         top.addWidget(self.saved_button)
 
-        self.titles_table = _table(self.titles, (200, 110, 58, 62), 0)
+        self.titles_table = keyed_table(self.titles, None, (200, 110, 58, 62), 0)
         self.titles_table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.titles_table.selectionModel().currentRowChanged.connect(self._title_changed)
-        self.versions_table = _table(self.versions, (160, 70), 0)
+        self.versions_table = keyed_table(self.versions, None, (160, 70), 0)
         self.versions_table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.DescendingOrder)
         self.versions_table.selectionModel().currentRowChanged.connect(self._version_changed)
-        self.devices_table = _table(self.devices, (170, 140, 80, 90, 120), 0)
+        self.devices_table = keyed_table(self.devices, None, (170, 140, 80, 90, 120), 0)
         self.devices_table.horizontalHeader().setMinimumSectionSize(60)
         self.devices_table.doubleClicked.connect(self._device_activated)
         self.devices_table.activated.connect(self._device_activated)

@@ -14,7 +14,6 @@ from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -27,7 +26,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QStyle,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -43,6 +41,7 @@ from ninja_desk.ui.tickets.work_panel import TicketWork
 from ninja_desk.ui.views.base import View
 from ninja_desk.ui.views.device_detail import remote_connect_for
 from ninja_desk.ui.widgets.compact_delegate import CompactDelegate, shorter_time
+from ninja_desk.ui.widgets.data_table import data_table
 from ninja_desk.ui.widgets.keep_position import kept_scroll
 from ninja_desk.ui.widgets.key_column import KeyColumn
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
@@ -103,19 +102,11 @@ class TicketsView(View):
         filters.addWidget(self.status_combo)
         filters.addWidget(self.search_edit, 1)
 
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSortIndicator(6, Qt.SortOrder.DescendingOrder)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.setWordWrap(False)
-        self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        for column, width in enumerate((100, 250, 110, 100, 96, 60, 120)):
-            header.resizeSection(column, width)
+        self.table = data_table(
+            self.model,
+            widths=(100, 250, 110, 100, 96, 60, 120),
+            sort=(6, Qt.SortOrder.DescendingOrder),
+        )
         # The title takes the spare width; the short columns stay whole in a narrow table.
         self.key_column = KeyColumn(self.table, 1, share=0.2)
         # At 1024 px "P1 - Critical" shows as "P1" and the time without its year rather than
