@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import sys
+from dataclasses import fields
 from typing import Any
 
 import httpx
@@ -26,22 +27,12 @@ from ninja_desk.simulator.server import start_simulator
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # Every `serve` flag is named after the SimulatorConfig field it sets.
+    given = vars(args)
     cfg = SimulatorConfig(
-        orgs=args.orgs,
-        devices=args.devices,
-        seed=args.seed,
-        token_lifetime=args.token_lifetime,
-        latency_ms=args.latency_ms,
-        rate_429=args.rate_429,
-        rate_5xx=args.rate_5xx,
-        retry_after=args.retry_after,
-        host=args.host,
-        port=args.port,
-        auto_consent=args.auto_consent,
-        prewarm=not args.no_prewarm,
-        base_time=args.base_time,
-        job_duration=args.job_duration,
+        **{f.name: given[f.name] for f in fields(SimulatorConfig) if f.name in given}
     )
+    cfg.prewarm = not args.no_prewarm
 
     async def run() -> None:
         async with start_simulator(cfg) as sim:
