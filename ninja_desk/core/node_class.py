@@ -1,18 +1,50 @@
-"""NinjaOne `nodeClass` -> PSA asset type (reference §8.1).
+"""NinjaOne's `nodeClass`: the classes it documents (reference §8.1), which of them run the
+NinjaOne agent, and the asset type each becomes in the PSA.
 
-The enum is open: NinjaOne adds classes over time. An unknown class is kept, guessed from its
-name where the name says enough, and otherwise filed as `unknown` so a person can reclassify it.
+The asset type follows Alga's own NinjaOne sync (its deviceMapper), so an asset NinjaDesk
+writes looks like one Alga wrote: Windows/Linux workstations and Macs are workstations;
+Windows/Linux servers and VMware/Hyper-V hosts and guests are servers; NMS devices and cloud
+monitor targets are network devices; everything else (phones, tablets, Mac servers, classes
+NinjaOne adds later) is `unknown`, for a person to reclassify in Alga.
 """
 
 from __future__ import annotations
 
-ASSET_TYPES: tuple[str, ...] = (
-    "workstation",
-    "server",
-    "network_device",
-    "mobile_device",
-    "printer",
-    "unknown",
+# Every class the API reference lists; the enum is open, so others may arrive.
+NODE_CLASSES: tuple[str, ...] = (
+    "WINDOWS_SERVER",
+    "WINDOWS_WORKSTATION",
+    "LINUX_WORKSTATION",
+    "MAC",
+    "ANDROID",
+    "APPLE_IOS",
+    "APPLE_IPADOS",
+    "VMWARE_VM_HOST",
+    "VMWARE_VM_GUEST",
+    "HYPERV_VMM_HOST",
+    "HYPERV_VMM_GUEST",
+    "LINUX_SERVER",
+    "MAC_SERVER",
+    "CLOUD_MONITOR_TARGET",
+    "NMS_SWITCH",
+    "NMS_ROUTER",
+    "NMS_FIREWALL",
+    "NMS_PRIVATE_NETWORK_GATEWAY",
+    "NMS_PRINTER",
+    "NMS_SCANNER",
+    "NMS_DIAL_MANAGER",
+    "NMS_WAP",
+    "NMS_IPSLA",
+    "NMS_COMPUTER",
+    "NMS_VM_HOST",
+    "NMS_APPLIANCE",
+    "NMS_OTHER",
+    "NMS_SERVER",
+    "NMS_PHONE",
+    "NMS_VIRTUAL_MACHINE",
+    "NMS_NETWORK_MANAGEMENT_AGENT",
+    "UNMANAGED_DEVICE",
+    "MANAGED_DEVICE",
 )
 
 # Classes that run the NinjaOne agent: patch compliance is measured over them and they should
@@ -26,69 +58,31 @@ RMM_MANAGED_CLASSES: tuple[str, ...] = (
     "LINUX_SERVER",
 )
 
+ASSET_TYPES: tuple[str, ...] = ("workstation", "server", "network_device", "unknown")
+_WORKSTATIONS = frozenset({"WINDOWS_WORKSTATION", "MAC", "LINUX_WORKSTATION"})
+_SERVERS = frozenset(
+    {
+        "WINDOWS_SERVER",
+        "LINUX_SERVER",
+        "VMWARE_VM_HOST",
+        "VMWARE_VM_GUEST",
+        "HYPERV_VMM_HOST",
+        "HYPERV_VMM_GUEST",
+    }
+)
+
 
 def is_rmm_managed(node_class: str | None) -> bool:
     return node_class in RMM_MANAGED_CLASSES
 
 
-NODE_CLASS_TO_ASSET_TYPE: dict[str, str] = {
-    "WINDOWS_SERVER": "server",
-    "WINDOWS_WORKSTATION": "workstation",
-    "LINUX_WORKSTATION": "workstation",
-    "MAC": "workstation",
-    "ANDROID": "mobile_device",
-    "APPLE_IOS": "mobile_device",
-    "APPLE_IPADOS": "mobile_device",
-    "VMWARE_VM_HOST": "server",
-    # A guest's class says nothing about its OS role; in MSP fleets guests are mostly servers.
-    "VMWARE_VM_GUEST": "server",
-    "HYPERV_VMM_HOST": "server",
-    "HYPERV_VMM_GUEST": "server",
-    "LINUX_SERVER": "server",
-    "MAC_SERVER": "server",
-    # A monitored URL/host/port is not hardware; it is tracked like a network service.
-    "CLOUD_MONITOR_TARGET": "network_device",
-    "NMS_SWITCH": "network_device",
-    "NMS_ROUTER": "network_device",
-    "NMS_FIREWALL": "network_device",
-    "NMS_PRIVATE_NETWORK_GATEWAY": "network_device",
-    "NMS_PRINTER": "printer",
-    "NMS_SCANNER": "printer",
-    "NMS_DIAL_MANAGER": "network_device",
-    "NMS_WAP": "network_device",
-    "NMS_IPSLA": "network_device",
-    "NMS_COMPUTER": "workstation",
-    "NMS_VM_HOST": "server",
-    "NMS_APPLIANCE": "network_device",
-    "NMS_OTHER": "network_device",
-    "NMS_SERVER": "server",
-    "NMS_PHONE": "mobile_device",
-    "NMS_VIRTUAL_MACHINE": "server",
-    "NMS_NETWORK_MANAGEMENT_AGENT": "network_device",
-    "UNMANAGED_DEVICE": "unknown",
-    "MANAGED_DEVICE": "unknown",
-}
-
-# Name fragments tried in order for classes NinjaOne adds after this table was written.
-_GUESSES: tuple[tuple[str, str], ...] = (
-    ("PRINTER", "printer"),
-    ("SERVER", "server"),
-    ("HOST", "server"),
-    ("WORKSTATION", "workstation"),
-    ("PHONE", "mobile_device"),
-    ("IOS", "mobile_device"),
-    ("ANDROID", "mobile_device"),
-    ("NMS_", "network_device"),
-)
-
-
-def asset_type_for(node_class: str | None) -> tuple[str, bool]:
-    """Return (asset type, known). `known` is False when the class was guessed or defaulted,
-    so the caller can log it once."""
+def asset_type_for(node_class: str | None) -> str:
+    """The PSA asset type of a device of this class (one of ASSET_TYPES), as Alga files it."""
     key = (node_class or "").strip().upper()
-    if key in NODE_CLASS_TO_ASSET_TYPE:
-        return NODE_CLASS_TO_ASSET_TYPE[key], True
-    for fragment, asset_type in _GUESSES:
-        if fragment in key:
-            return asset_type, False
-    return "unknown", False
+    if key in _WORKSTATIONS:
+        return "workstation"
+    if key in _SERVERS:
+        return "server"
+    if key == "NMS" or key.startswith("NMS_") or key == "CLOUD_MONITOR_TARGET":
+        return "network_device"
+    return "unknown"

@@ -20,6 +20,7 @@ from ninja_desk.core.antivirus import AvVerdict, av_verdict
 from ninja_desk.core.device_identity import normalise_serial, stable_macs
 from ninja_desk.core.devices import Device, Volume
 from ninja_desk.core.inventory import AntivirusStatus
+from ninja_desk.core.node_class import asset_type_for
 from ninja_desk.core.snapshots import DeviceSnapshot
 from ninja_desk.core.timestamps import to_datetime
 
@@ -88,35 +89,11 @@ EXTENSION_FIELDS: dict[str, tuple[str, ...]] = {
     "unknown": (),
 }
 
-# Alga's mapping (its deviceMapper): these classes only; NMS devices and cloud monitor targets
-# are network devices; everything else (phones, tablets, Mac servers, ...) is 'unknown'.
-_WORKSTATIONS = frozenset({"WINDOWS_WORKSTATION", "MAC", "LINUX_WORKSTATION"})
-_SERVERS = frozenset(
-    {
-        "WINDOWS_SERVER",
-        "LINUX_SERVER",
-        "VMWARE_VM_HOST",
-        "VMWARE_VM_GUEST",
-        "HYPERV_VMM_HOST",
-        "HYPERV_VMM_GUEST",
-    }
-)
 # network_device_assets.device_type has a CHECK (switch, router, firewall, access_point,
 # load_balancer); Alga files NMS devices as 'switch' when it cannot tell.
 _NETWORK_KIND = {"NMS_ROUTER": "router", "NMS_FIREWALL": "firewall", "NMS_WAP": "access_point"}
 _GIB = 1024**3
 _VOLUME_FIELDS = frozenset({"disk_usage", "storage_capacity_gb"})
-
-
-def alga_asset_type(node_class: str | None) -> str:
-    key = (node_class or "").strip().upper()
-    if key in _WORKSTATIONS:
-        return "workstation"
-    if key in _SERVERS:
-        return "server"
-    if key == "NMS" or key.startswith("NMS_") or key == "CLOUD_MONITOR_TARGET":
-        return "network_device"
-    return "unknown"
 
 
 def os_type(os_name: str | None) -> str | None:
@@ -259,7 +236,7 @@ def desired_asset(
     fingerprint: str | None = None,
 ) -> DesiredAsset:
     d = snapshot.device
-    asset_type = alga_asset_type(d.node_class)
+    asset_type = asset_type_for(d.node_class)
     macs = stable_macs(d.mac_addresses)
     raw_serial = d.serial_number if normalise_serial(d.serial_number) else d.bios_serial_number
     serial = (raw_serial or "").strip() or None

@@ -14,9 +14,8 @@ from ninja_desk.core.device_identity import (
 )
 from ninja_desk.core.devices import Volume
 from ninja_desk.core.inventory import AntivirusStatus
-from ninja_desk.core.node_class import ASSET_TYPES, NODE_CLASS_TO_ASSET_TYPE, asset_type_for
+from ninja_desk.core.node_class import ASSET_TYPES, NODE_CLASSES, asset_type_for
 from ninja_desk.sync.psa_fields import (
-    alga_asset_type,
     antivirus,
     desired_asset,
     disk_usage,
@@ -153,29 +152,11 @@ REFERENCE_NODE_CLASSES = [
 ]
 
 
-def test_every_reference_node_class_has_an_asset_type():
+def test_every_reference_node_class_is_known_and_has_an_asset_type():
     assert len(REFERENCE_NODE_CLASSES) == 33
-    assert set(NODE_CLASS_TO_ASSET_TYPE) == set(REFERENCE_NODE_CLASSES)
-    assert set(NODE_CLASS_TO_ASSET_TYPE.values()) <= set(ASSET_TYPES)
+    assert set(NODE_CLASSES) == set(REFERENCE_NODE_CLASSES)
     for node_class in REFERENCE_NODE_CLASSES:
-        assert asset_type_for(node_class)[1] is True
-
-
-@pytest.mark.parametrize(
-    ("node_class", "expected"),
-    [
-        ("WINDOWS_SERVER", ("server", True)),
-        ("MAC", ("workstation", True)),
-        ("NMS_PRINTER", ("printer", True)),
-        ("APPLE_IPADOS", ("mobile_device", True)),
-        ("NMS_NEW_PRINTER_KIND", ("printer", False)),
-        ("AIX_SERVER", ("server", False)),
-        ("TOTALLY_NEW", ("unknown", False)),
-        (None, ("unknown", False)),
-    ],
-)
-def test_asset_type_for(node_class, expected):
-    assert asset_type_for(node_class) == expected
+        assert asset_type_for(node_class) in ASSET_TYPES
 
 
 # Alga's own NinjaOne sync: Windows/Linux workstations and Mac -> workstation; Windows/Linux
@@ -197,9 +178,9 @@ ALGA_TYPES = {
 
 
 @pytest.mark.parametrize("node_class", [*REFERENCE_NODE_CLASSES, "SOMETHING_NEW", None])
-def test_alga_asset_type_follows_algas_own_sync(node_class):
+def test_asset_type_follows_algas_own_sync(node_class):
     assert len(ALGA_TYPES) == 27  # 9 + cloud monitor + 17 NMS classes; 6 more are unknown
-    assert alga_asset_type(node_class) == ALGA_TYPES.get(node_class or "", "unknown")
+    assert asset_type_for(node_class) == ALGA_TYPES.get(node_class or "", "unknown")
 
 
 @pytest.mark.parametrize(

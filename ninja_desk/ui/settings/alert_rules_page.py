@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from ninja_desk.cache.queries.clients import CLIENT_CHOICES_SQL, PSA_CLIENT_CHOICES_SQL
 from ninja_desk.core.alert_rules import DEFAULT_STORM_WINDOW_MINUTES, DEFAULT_TITLE_TEMPLATE
-from ninja_desk.core.node_class import NODE_CLASS_TO_ASSET_TYPE
+from ninja_desk.core.node_class import NODE_CLASSES
 from ninja_desk.psa.integration_settings import SEVERITIES
 from ninja_desk.psa.permissions import CONFIGURE_ALERT_RULES
 from ninja_desk.sync.rule_preview import (
@@ -219,7 +219,7 @@ class AlertRulesPage(BusyPageMixin, QWidget):
         self.orgs_list = _CheckList("Organization {} (not in the cache)")
         self.clients_list = _CheckList("Client {} (not in the cache)")
         self.classes_list = _CheckList()
-        self.classes_list.set_choices([(c, node_class_text(c)) for c in NODE_CLASS_TO_ASSET_TYPE])
+        self.classes_list.set_choices([(c, node_class_text(c)) for c in NODE_CLASSES])
         self.clients_list.setToolTip(
             "A NinjaDesk condition (Alga's rules have none): Alga shows the rule without it."
         )
