@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from ninja_desk.cache.queries.alerts import ALERT_EXISTS_SQL, STATUS_CHOICES, AlertFilter
-from ninja_desk.cache.queries.clients import CLIENT_CHOICES_SQL
 from ninja_desk.psa.permissions import ACT_ALERTS, CREATE_TICKETS, denial_sentence
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.models.alert_paged_sql import format_time
@@ -37,8 +36,9 @@ from ninja_desk.ui.models.alert_table_model import SEVERITY_COLOURS, AlertTableM
 from ninja_desk.ui.settings.background import bind, error_sentence, run_job
 from ninja_desk.ui.ui_state import ui_state
 from ninja_desk.ui.views.base import View
+from ninja_desk.ui.widgets.choices import refill_clients
 from ninja_desk.ui.widgets.compact_delegate import CompactDelegate, icon_only, shorter_time
-from ninja_desk.ui.widgets.data_table import data_table
+from ninja_desk.ui.widgets.data_table import data_table, select_row
 from ninja_desk.ui.widgets.flow_layout import flow_row
 from ninja_desk.ui.widgets.keep_position import kept_scroll
 from ninja_desk.ui.widgets.key_column import KeyColumn
@@ -277,7 +277,7 @@ class AlertsView(View):
         """Re-read the cache (after a sync) keeping filters, sort and the selected alert."""
         keep = self._current["uid"] if self._current else None
         with kept_scroll(self.table):
-            self._fill_clients()
+            refill_clients(self.client_combo, self.ctx.cache)
             self.model.reload()
             self.count_label.setText(f"{self.model.count():,} alerts")
             if keep is None or not self._select_loaded(keep):
@@ -332,16 +332,6 @@ class AlertsView(View):
     _setting_filters = False
     _device_id: int | None = None
 
-    def _fill_clients(self) -> None:
-        current = self.client_combo.currentData()
-        self.client_combo.blockSignals(True)
-        self.client_combo.clear()
-        self.client_combo.addItem("All clients", None)
-        for org in self.ctx.cache.rows(CLIENT_CHOICES_SQL):
-            self.client_combo.addItem(org["name"], org["id"])
-        self.client_combo.setCurrentIndex(max(self.client_combo.findData(current), 0))
-        self.client_combo.blockSignals(False)
-
     def _filters_changed(self) -> None:
         if self._setting_filters:
             return
@@ -375,13 +365,7 @@ class AlertsView(View):
             )
         if row < 0:
             return False
-        index = self.model.index(row, 0)
-        self.table.selectionModel().setCurrentIndex(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        self.table.scrollTo(index)
+        select_row(self.table, row)
         self._show(self.model.row_at(row))
         return True
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -35,7 +35,7 @@ from ninja_desk.ui.models.client_models import (
 from ninja_desk.ui.settings.background import error_sentence, run_job
 from ninja_desk.ui.theme import BAD, GOOD, WARN
 from ninja_desk.ui.views.base import View
-from ninja_desk.ui.widgets.data_table import keyed_table
+from ninja_desk.ui.widgets.data_table import keyed_table, select_row
 from ninja_desk.ui.widgets.flow_layout import flow_row
 from ninja_desk.ui.widgets.search_line import SearchLineEdit
 
@@ -404,13 +404,7 @@ class ClientsView(View):
         return True
 
     def _set_current(self, row: int) -> None:
-        index = self.model.index(row, 0)
-        self.table.selectionModel().setCurrentIndex(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        self.table.scrollTo(index)
+        select_row(self.table, row)
 
     def _row_changed(self, current: Any, _previous: Any) -> None:
         row = self.model.row_at(current.row()) if current.isValid() else None

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 )
 
 from ninja_desk.cache.queries import devices as q
-from ninja_desk.cache.queries.clients import CLIENT_CHOICES_SQL
 from ninja_desk.ui.a11y import named
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.device_actions.wiring import TableActions
@@ -35,6 +34,7 @@ from ninja_desk.ui.opener import copy_to_clipboard, open_links
 from ninja_desk.ui.settings.background import run_job
 from ninja_desk.ui.views.base import View
 from ninja_desk.ui.views.device_detail import DeviceDetail, ninja_device_link
+from ninja_desk.ui.widgets.choices import refill, refill_clients, select_data
 from ninja_desk.ui.widgets.flow_layout import flow_row
 from ninja_desk.ui.widgets.keep_position import kept_scroll
 from ninja_desk.ui.widgets.key_column import KeyColumn
@@ -195,24 +195,10 @@ class DevicesView(View):
 
     def _fill_choice_combos(self) -> None:
         self._filling = True
-        current_org = self.client_combo.currentData()
-        current_class = self.class_combo.currentData()
-        self.client_combo.clear()
-        self.client_combo.addItem("All clients", None)
-        for org in self.ctx.cache.rows(CLIENT_CHOICES_SQL):
-            self.client_combo.addItem(org["name"], org["id"])
-        self.class_combo.clear()
-        self.class_combo.addItem("All classes", None)
-        for row in self.ctx.cache.rows(q.NODE_CLASSES_SQL):
-            self.class_combo.addItem(node_class_text(row["node_class"]), row["node_class"])
-        self._select_data(self.client_combo, current_org)
-        self._select_data(self.class_combo, current_class)
+        refill_clients(self.client_combo, self.ctx.cache)
+        classes = (r["node_class"] for r in self.ctx.cache.rows(q.NODE_CLASSES_SQL))
+        refill(self.class_combo, "All classes", ((node_class_text(c), c) for c in classes))
         self._filling = False
-
-    @staticmethod
-    def _select_data(combo: QComboBox, value: Any) -> None:
-        index = combo.findData(value)
-        combo.setCurrentIndex(index if index >= 0 else 0)
 
     def current_filter(self) -> q.DeviceFilter:
         return q.DeviceFilter(
@@ -255,9 +241,9 @@ class DevicesView(View):
         wanted = q.DeviceFilter.from_dict(values)
         self._filling = True
         for key, combo in self.combos.items():
-            self._select_data(combo, getattr(wanted, key))
-        self._select_data(self.client_combo, wanted.org_id)
-        self._select_data(self.class_combo, wanted.node_class)
+            select_data(combo, getattr(wanted, key))
+        select_data(self.client_combo, wanted.org_id)
+        select_data(self.class_combo, wanted.node_class)
         self.deleted_check.setChecked(wanted.show_deleted)
         self.search.blockSignals(True)
         self.search.setText(wanted.search)

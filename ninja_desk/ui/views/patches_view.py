@@ -30,13 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from ninja_desk.cache.queries import patches as pq
-from ninja_desk.cache.queries.clients import CLIENT_CHOICES_SQL
 from ninja_desk.ui.a11y import named
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.models.patch_models import PatchesByClientModel, PatchesByKbModel, PatchRowsModel
 from ninja_desk.ui.settings.background import error_sentence, run_job
 from ninja_desk.ui.ui_state import ui_state
 from ninja_desk.ui.views.base import View
+from ninja_desk.ui.widgets.choices import refill_clients, select_data
 from ninja_desk.ui.widgets.data_table import keyed_table
 from ninja_desk.ui.widgets.flow_layout import flow_row
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
@@ -238,7 +238,7 @@ class PatchesView(View):
 
     def refresh(self) -> None:
         """Re-read the cache (after a sync), keeping the filters and the mode."""
-        self._fill_clients()
+        refill_clients(self.client_combo, self.ctx.cache)
         self._reload_all()
 
     def filter_state(self) -> dict[str, Any]:
@@ -250,10 +250,10 @@ class PatchesView(View):
         mode = values.get("mode") if values.get("mode") in MODES else self.mode
         self._setting = True
         try:
-            self._select(self.status_combo, wanted.status)
-            self._select(self.family_combo, wanted.family)
-            self._select(self.severity_combo, wanted.severity)
-            self._select(self.client_combo, wanted.org_id)
+            select_data(self.status_combo, wanted.status)
+            select_data(self.family_combo, wanted.family)
+            select_data(self.severity_combo, wanted.severity)
+            select_data(self.client_combo, wanted.org_id)
             self.search.blockSignals(True)
             self.search.setText(wanted.text)
             self.search.blockSignals(False)
@@ -288,20 +288,6 @@ class PatchesView(View):
             self.splitter.restoreState(splitter)
 
     # -- loading --------------------------------------------------------------------------
-
-    @staticmethod
-    def _select(combo: QComboBox, value: Any) -> None:
-        combo.setCurrentIndex(max(combo.findData(value), 0))
-
-    def _fill_clients(self) -> None:
-        current = self.client_combo.currentData()
-        self.client_combo.blockSignals(True)
-        self.client_combo.clear()
-        self.client_combo.addItem("All clients", None)
-        for org in self.ctx.cache.rows(CLIENT_CHOICES_SQL):
-            self.client_combo.addItem(org["name"], org["id"])
-        self._select(self.client_combo, current)
-        self.client_combo.blockSignals(False)
 
     def _filters_changed(self) -> None:
         if not self._setting:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -41,7 +41,7 @@ from ninja_desk.ui.tickets.work_panel import TicketWork
 from ninja_desk.ui.views.base import View
 from ninja_desk.ui.views.device_detail import remote_connect_for
 from ninja_desk.ui.widgets.compact_delegate import CompactDelegate, shorter_time
-from ninja_desk.ui.widgets.data_table import data_table
+from ninja_desk.ui.widgets.data_table import data_table, select_row
 from ninja_desk.ui.widgets.keep_position import kept_scroll
 from ninja_desk.ui.widgets.key_column import KeyColumn
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
@@ -244,13 +244,7 @@ class TicketsView(View):
             row = self.model.fetch_all_until(lambda r: r["id"] == ticket_id)
         if row < 0:
             return False
-        index = self.model.index(row, 0)
-        self.table.selectionModel().setCurrentIndex(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        self.table.scrollTo(index)
+        select_row(self.table, row)
         self._show(self.model.row_at(row))
         return True
 

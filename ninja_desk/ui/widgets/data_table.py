@@ -9,7 +9,7 @@ sort, not two (Qt would first sort by its default indicator).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from ninja_desk.ui.a11y import named
@@ -69,3 +69,13 @@ def keyed_table(
     # Kept on the table: the key column lives as long as the table it sizes.
     table.key_column = KeyColumn(table, key, share=share, minimum=minimum)  # type: ignore[attr-defined]
     return table
+
+
+def select_row(table: QTableView, row: int) -> None:
+    """Make `row` the current, only selected row and scroll it into view."""
+    index = table.model().index(row, 0)
+    table.selectionModel().setCurrentIndex(
+        index,
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    table.scrollTo(index)
