@@ -263,16 +263,14 @@ def update_asset(s: TenantSession, asset_id: uuid.UUID, **changes: Any) -> None:
     locked = sorted(set(current.locked_fields) | (set(diff) - _ALWAYS_PERSONAL))
     if locked != sorted(current.locked_fields):
         _set_locked(s, asset_id, locked, forget=False)
-    s.conn.execute(
-        asset_history.insert().values(
-            tenant=s.tenant,
-            history_id=uuid.uuid4(),
-            asset_id=asset_id,
-            changed_by=_actor(s),
-            change_type="updated",
-            changes={"source": "ninjadesk", **diff},
-            changed_at=now,
-        )
+    s.insert(
+        asset_history,
+        history_id=uuid.uuid4(),
+        asset_id=asset_id,
+        changed_by=_actor(s),
+        change_type="updated",
+        changes={"source": "ninjadesk", **diff},
+        changed_at=now,
     )
 
 

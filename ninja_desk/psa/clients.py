@@ -29,16 +29,14 @@ def create_client(s: TenantSession, name: str, *, notes: str | None = None) -> u
     require(s, CONFIGURE_ORG_MAPPING)
     client_id = uuid.uuid4()
     now = utcnow()
-    s.conn.execute(
-        clients.insert().values(
-            tenant=s.tenant,
-            client_id=client_id,
-            client_name=name.strip(),
-            notes=notes,
-            is_inactive=False,
-            created_at=now,
-            updated_at=now,
-        )
+    s.insert(
+        clients,
+        client_id=client_id,
+        client_name=name.strip(),
+        notes=notes,
+        is_inactive=False,
+        created_at=now,
+        updated_at=now,
     )
     return client_id
 

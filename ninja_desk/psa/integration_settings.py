@@ -81,9 +81,7 @@ def save_settings(s: TenantSession, settings: IntegrationSettings) -> None:
         .values(**values)
     )
     if updated.rowcount == 0:
-        s.conn.execute(
-            t.insert().values(tenant=s.tenant, integration_id=settings.integration_id, **values)
-        )
+        s.insert(t, integration_id=settings.integration_id, **values)
 
 
 def ticket_board(s: TenantSession, settings: IntegrationSettings) -> uuid.UUID:

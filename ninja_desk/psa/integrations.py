@@ -151,19 +151,17 @@ def connect_integration(
     t = rmm_integrations
     if existing is None:
         integration_id = uuid.uuid4()
-        s.conn.execute(
-            t.insert().values(
-                tenant=s.tenant,
-                integration_id=integration_id,
-                provider=PROVIDER,
-                instance_url=instance_url,
-                is_active=True,
-                connected_at=now,
-                sync_status="pending",
-                settings=merged(ALGA_SYNC_OFF, patch),
-                created_at=now,
-                updated_at=now,
-            )
+        s.insert(
+            t,
+            integration_id=integration_id,
+            provider=PROVIDER,
+            instance_url=instance_url,
+            is_active=True,
+            connected_at=now,
+            sync_status="pending",
+            settings=merged(ALGA_SYNC_OFF, patch),
+            created_at=now,
+            updated_at=now,
         )
         before: dict[str, Any] = {}
     else:

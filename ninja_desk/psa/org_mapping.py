@@ -271,18 +271,16 @@ def _upsert(
     old = (known if known is not None else load_mappings(s, integration_id)).get(key)
     stamp = {"changedBy": str(s.user_id) if s.user_id else None, "changedAt": now, "how": how}
     if old is None:
-        s.conn.execute(
-            m.insert().values(
-                tenant=s.tenant,
-                mapping_id=uuid.uuid4(),
-                integration_id=integration_id,
-                external_organization_id=key,
-                external_organization_name=org.name,
-                metadata=_merged(None, firstSeenAt=now, lastSeenAt=now, **stamp),
-                created_at=now,
-                updated_at=now,
-                **values,
-            )
+        s.insert(
+            m,
+            mapping_id=uuid.uuid4(),
+            integration_id=integration_id,
+            external_organization_id=key,
+            external_organization_name=org.name,
+            metadata=_merged(None, firstSeenAt=now, lastSeenAt=now, **stamp),
+            created_at=now,
+            updated_at=now,
+            **values,
         )
         return
     s.conn.execute(

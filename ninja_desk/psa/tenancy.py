@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -38,6 +39,11 @@ class TenantSession:
     @property
     def is_postgres(self) -> bool:
         return self.conn.dialect.name == "postgresql"
+
+    def insert(self, table: sa.Table, **values: Any) -> sa.CursorResult[Any]:
+        """INSERT one row into `table` for this session's tenant: the tenant column is filled
+        here, so no repository can write a row into another tenant by passing the wrong one."""
+        return self.conn.execute(table.insert().values(tenant=self.tenant, **values))
 
 
 class PsaDatabase:

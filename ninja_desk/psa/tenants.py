@@ -98,14 +98,12 @@ def create_tenant(
     admin_id = uuid.uuid4()
     with psa.tenant_session(tenant) as s:
         c = s.conn
-        c.execute(
-            tenants.insert().values(
-                tenant=tenant,
-                client_name=name,
-                email=f"admin@{tenant.hex[:8]}.invalid",
-                created_at=now,
-                updated_at=now,
-            )
+        s.insert(
+            tenants,
+            client_name=name,
+            email=f"admin@{tenant.hex[:8]}.invalid",
+            created_at=now,
+            updated_at=now,
         )
         permission_ids = {right: uuid.uuid4() for right in sorted(_ALL_RIGHTS)}
         c.execute(
@@ -125,17 +123,15 @@ def create_tenant(
         )
         for role_name, rights in DEFAULT_ROLES.items():
             role_id = uuid.uuid4()
-            c.execute(
-                roles.insert().values(
-                    tenant=tenant,
-                    role_id=role_id,
-                    role_name=role_name,
-                    description=f"Default {role_name} role (editable)",
-                    msp=True,
-                    client=False,
-                    created_at=now,
-                    updated_at=now,
-                )
+            s.insert(
+                roles,
+                role_id=role_id,
+                role_name=role_name,
+                description=f"Default {role_name} role (editable)",
+                msp=True,
+                client=False,
+                created_at=now,
+                updated_at=now,
             )
             c.execute(
                 role_permissions.insert(),
@@ -146,15 +142,13 @@ def create_tenant(
             )
         _insert_user(s, admin_id, admin_username, ("Admin",))
         board_id = uuid.uuid4()
-        c.execute(
-            boards.insert().values(
-                tenant=tenant,
-                board_id=board_id,
-                board_name=DEFAULT_BOARD,
-                is_default=True,
-                is_inactive=False,
-                display_order=1,
-            )
+        s.insert(
+            boards,
+            board_id=board_id,
+            board_name=DEFAULT_BOARD,
+            is_default=True,
+            is_inactive=False,
+            display_order=1,
         )
         c.execute(
             statuses.insert(),
@@ -193,15 +187,13 @@ def create_tenant(
                 for n, o, level, col in DEFAULT_PRIORITIES
             ],
         )
-        c.execute(
-            next_number.insert().values(
-                tenant=tenant,
-                entity_type="TICKET",
-                last_number=0,
-                initial_value=1,
-                prefix=ticket_prefix,
-                padding_length=6,
-            )
+        s.insert(
+            next_number,
+            entity_type="TICKET",
+            last_number=0,
+            initial_value=1,
+            prefix=ticket_prefix,
+            padding_length=6,
         )
     return TenantInfo(tenant, admin_id)
 
@@ -216,20 +208,18 @@ def _insert_user(
     last_name: str | None = None,
 ) -> None:
     now = utcnow()
-    s.conn.execute(
-        users.insert().values(
-            tenant=s.tenant,
-            user_id=user_id,
-            username=username,
-            hashed_password=_NO_PASSWORD,
-            email=email or f"{username}@{s.tenant.hex[:8]}.invalid",
-            first_name=first_name,
-            last_name=last_name,
-            user_type="internal",
-            is_inactive=False,
-            created_at=now,
-            updated_at=now,
-        )
+    s.insert(
+        users,
+        user_id=user_id,
+        username=username,
+        hashed_password=_NO_PASSWORD,
+        email=email or f"{username}@{s.tenant.hex[:8]}.invalid",
+        first_name=first_name,
+        last_name=last_name,
+        user_type="internal",
+        is_inactive=False,
+        created_at=now,
+        updated_at=now,
     )
     for role_name in role_names:
         _link_role(s, user_id, role_name)
@@ -247,11 +237,7 @@ def _link_role(s: TenantSession, user_id: uuid.UUID, role_name: str) -> None:
         )
     )
     if not exists:
-        s.conn.execute(
-            user_roles.insert().values(
-                tenant=s.tenant, user_id=user_id, role_id=role_id, created_at=utcnow()
-            )
-        )
+        s.insert(user_roles, user_id=user_id, role_id=role_id, created_at=utcnow())
 
 
 def create_user(
@@ -307,15 +293,13 @@ def set_role_rights(s: TenantSession, role_name: str, rights: Iterable[tuple[str
     }
     for right in sorted(wanted - have.keys()):
         have[right] = uuid.uuid4()
-        s.conn.execute(
-            p.insert().values(
-                tenant=s.tenant,
-                permission_id=have[right],
-                resource=right[0],
-                action=right[1],
-                msp=True,
-                client=False,
-            )
+        s.insert(
+            p,
+            permission_id=have[right],
+            resource=right[0],
+            action=right[1],
+            msp=True,
+            client=False,
         )
     s.conn.execute(rp.delete().where(rp.c.tenant == s.tenant, rp.c.role_id == role_id))
     if wanted:
