@@ -98,14 +98,21 @@ class FileCursorStore:
 @dataclass
 class AgentStats:
     relay_events: int = 0
-    alerts_ingested: int = 0
-    tickets_created: int = 0
     polls: int = 0
     syncs: int = 0
     pushes: int = 0
     resets_sent: int = 0
     relay_state: str = "idle"
-    last_error: str | None = None
+    # What the alert pipeline did for this agent, counted over all its batches.
+    alerts: IngestResult = field(default_factory=IngestResult)
+
+    @property
+    def alerts_ingested(self) -> int:
+        return self.alerts.events
+
+    @property
+    def tickets_created(self) -> int:
+        return self.alerts.tickets_created
 
 
 class Agent:
@@ -165,8 +172,7 @@ class Agent:
         return result
 
     async def _after_ingest(self, result: IngestResult) -> None:
-        self.stats.alerts_ingested += result.events
-        self.stats.tickets_created += result.tickets_created
+        self.stats.alerts.add(result, counts_only=True)
         if result.tickets_created or result.tickets_auto_resolved:
             log.info("Alert pipeline: %s", result.summary())
         if result.outcomes:

@@ -125,9 +125,13 @@ class IngestResult:
     skipped: str | None = None
     notes: list[str] = field(default_factory=list)
 
-    def add(self, other: IngestResult) -> None:
+    def add(self, other: IngestResult, *, counts_only: bool = False) -> None:
+        """Sum `other` into this. `counts_only`: a running total (an agent's, for days)
+        that must not keep every series' outcome."""
         for name, value in self.summary().items():
             setattr(self, name, value + getattr(other, name))
+        if counts_only:
+            return
         self.outcomes.update(other.outcomes)
         self.notes.extend(n for n in other.notes if n not in self.notes)
 
