@@ -174,7 +174,8 @@ def main() -> None:
             "--devices", str(args.devices), "--orgs", str(args.orgs), "--seed", str(args.seed)
         ) as base_url,
     ):
-        ctl = SimControl(base_url)
+        # Counting a 50,000-device fleet's report rows takes the simulator a while.
+        ctl = SimControl(base_url, timeout=600)
         full, floor = full_and_floor(base_url, Path(tmp))
         totals = ctl.dataset_totals()
         needed = expected_pages(totals)
