@@ -17,7 +17,8 @@ from sqlalchemy import (
     Text,
 )
 
-SCHEMA_VERSION = 6
+# 7: an unreported severity is stored as NULL (it was 'NONE', the same as NinjaOne saying NONE).
+SCHEMA_VERSION = 7
 
 metadata = MetaData()
 
