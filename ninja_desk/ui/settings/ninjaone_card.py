@@ -79,6 +79,20 @@ def url_problem(text: str) -> str | None:
     return None
 
 
+def identity_fields(form: QFormLayout) -> tuple[QComboBox, QLineEdit, QLineEdit]:
+    """Region, instance URL and Client ID rows, as Settings and the first-run wizard ask them."""
+    region = QComboBox()
+    for key, label in REGION_LABELS.items():
+        region.addItem(label, key)
+    region.addItem("Custom URL (simulator, branded host)", CUSTOM)
+    custom_url = QLineEdit(placeholderText="https://ninja.example.com")
+    client_id = QLineEdit(placeholderText="NinjaOne → Administration → Apps → API")
+    form.addRow("Region", region)
+    form.addRow("Instance URL", custom_url)
+    form.addRow("Client ID", client_id)
+    return region, custom_url, client_id
+
+
 class NinjaOneCard(Card):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__("NinjaOne", parent)
@@ -97,16 +111,8 @@ class NinjaOneCard(Card):
         self.body.addLayout(top)
 
         form = QFormLayout()
-        self.region_combo = QComboBox()
-        for key, label in REGION_LABELS.items():
-            self.region_combo.addItem(label, key)
-        self.region_combo.addItem("Custom URL (simulator, branded host)", CUSTOM)
+        self.region_combo, self.custom_url_edit, self.client_id_edit = identity_fields(form)
         self.region_combo.currentIndexChanged.connect(self._region_changed)
-        self.custom_url_edit = QLineEdit(placeholderText="https://ninja.example.com")
-        self.client_id_edit = QLineEdit(placeholderText="NinjaOne → Administration → Apps → API")
-        form.addRow("Region", self.region_combo)
-        form.addRow("Instance URL", self.custom_url_edit)
-        form.addRow("Client ID", self.client_id_edit)
         self.identity_form = form
         self._identity_rows = 3
         self.body.addLayout(form)

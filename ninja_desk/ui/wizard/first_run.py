@@ -14,20 +14,22 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QFormLayout,
     QLabel,
-    QLineEdit,
     QVBoxLayout,
     QWidget,
     QWizard,
     QWizardPage,
 )
 
-from ninja_desk.ninjaone.regions import REGION_LABELS
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.settings.common import hint
-from ninja_desk.ui.settings.ninjaone_card import CUSTOM, NinjaOneCard, url_problem
+from ninja_desk.ui.settings.ninjaone_card import (
+    CUSTOM,
+    NinjaOneCard,
+    identity_fields,
+    url_problem,
+)
 from ninja_desk.ui.settings.ninjaone_link import ensure_link
 from ninja_desk.ui.settings.org_mapping_page import OrgMappingPage
 from ninja_desk.ui.settings.psa_card import PsaCard
@@ -53,15 +55,7 @@ class RegionPage(_Page):
         self.ctx = ctx
         self._touched = False  # an empty field is an error only once the user has typed
         form = QFormLayout()
-        self.region_combo = QComboBox()
-        for key, label in REGION_LABELS.items():
-            self.region_combo.addItem(label, key)
-        self.region_combo.addItem("Custom URL (simulator, branded host)", CUSTOM)
-        self.custom_url_edit = QLineEdit(placeholderText="https://ninja.example.com")
-        self.client_id_edit = QLineEdit(placeholderText="NinjaOne → Administration → Apps → API")
-        form.addRow("Region", self.region_combo)
-        form.addRow("Instance URL", self.custom_url_edit)
-        form.addRow("Client ID", self.client_id_edit)
+        self.region_combo, self.custom_url_edit, self.client_id_edit = identity_fields(form)
         self.form = form
         self.body.addLayout(form)
         self.problem_label = QLabel("")
@@ -155,41 +149,44 @@ class ConnectPage(_Page):
         self.card.load_from(self.card.ctx.settings)
 
 
-class PsaPage(_Page):
+class _CardPage(_Page):
+    """A step that is one Settings card: the same fields, checks and sentences as there."""
+
+    def __init__(self, title: str, subtitle: str, card: PsaCard | RelayCard) -> None:
+        super().__init__(title, subtitle)
+        self.card = card
+        self.card.setTitle("")
+        self.body.addWidget(self.card)
+        self.body.addWidget(hint(SKIP_HINT))
+        self.body.addStretch(1)
+
+    def validatePage(self) -> bool:
+        problem = self.card.validate()
+        self.card.result_label.setText(problem or "")
+        return problem is None
+
+
+class PsaPage(_CardPage):
+    card: PsaCard
+
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(
             "PSA database",
             "Where tickets, clients and assets live. Test the connection, then migrate a new "
             "database to this version's schema.",
+            PsaCard(ctx),
         )
-        self.card = PsaCard(ctx)
-        self.card.setTitle("")
-        self.body.addWidget(self.card)
-        self.body.addWidget(hint(SKIP_HINT))
-        self.body.addStretch(1)
-
-    def validatePage(self) -> bool:
-        problem = self.card.validate()
-        self.card.result_label.setText(problem or "")
-        return problem is None
 
 
-class RelayPage(_Page):
+class RelayPage(_CardPage):
+    card: RelayCard
+
     def __init__(self, ctx: AppContext, secrets: Any = None) -> None:
         super().__init__(
             "Live updates through the relay",
             "Optional: the relay receives NinjaOne's webhooks and streams them to NinjaDesk.",
+            RelayCard(ctx, secrets=secrets),
         )
-        self.card = RelayCard(ctx, secrets=secrets)
-        self.card.setTitle("")
-        self.body.addWidget(self.card)
-        self.body.addWidget(hint(SKIP_HINT))
-        self.body.addStretch(1)
-
-    def validatePage(self) -> bool:
-        problem = self.card.validate()
-        self.card.result_label.setText(problem or "")
-        return problem is None
 
 
 class OrgMappingStep(_Page):
