@@ -250,27 +250,10 @@ class Directory:
         out = []
         if role_type in (None, "", "TECHNICIAN"):
             for i, name in enumerate(TECHNICIAN_ROLES, start=1):
-                members = [
-                    {
-                        "id": u["id"],
-                        "email": u["email"],
-                        "name": f"{u['firstName']} {u['lastName']}",
-                        "source": "NINJA",
-                    }
-                    for u in self.technicians
-                    if name in u["roles"]
-                ]
+                members = [_member(u) for u in self.technicians if name in u["roles"]]
                 out.append({"id": i, "name": name, "type": "TECHNICIAN", "members": members})
         if role_type in (None, "", "END_USER"):
-            members = [
-                {
-                    "id": u["id"],
-                    "email": u["email"],
-                    "name": f"{u['firstName']} {u['lastName']}",
-                    "source": "NINJA",
-                }
-                for u in self.end_users
-            ]
+            members = [_member(u) for u in self.end_users]
             out.append({"id": 10, "name": "End user", "type": "END_USER", "members": members})
         return out
 
@@ -338,3 +321,9 @@ _END_USER_KEYS += ("organizationId", "roles")
 
 def _pick(user: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     return {k: user[k] for k in keys if k in user}
+
+
+def _member(user: dict[str, Any]) -> dict[str, Any]:
+    """A user as a role lists its members."""
+    name = f"{user['firstName']} {user['lastName']}"
+    return {"id": user["id"], "email": user["email"], "name": name, "source": "NINJA"}
