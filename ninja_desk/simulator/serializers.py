@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ninja_desk.simulator.fleet import DeviceRec, Fleet, LocRec, OrgRec
@@ -162,24 +163,27 @@ class DeviceJsonCache:
         self._detailed: dict[int, tuple[int, str]] = {}
 
     def slim(self, dev: DeviceRec) -> str:
-        hit = self._slim.get(dev.id)
-        if hit is not None and hit[0] == dev.revision:
-            return hit[1]
-        text = rest_json(device_base(dev))
-        self._slim[dev.id] = (dev.revision, text)
-        return text
+        return _cached(self._slim, dev, device_base)
 
     def detailed(self, dev: DeviceRec) -> str:
-        hit = self._detailed.get(dev.id)
-        if hit is not None and hit[0] == dev.revision:
-            return hit[1]
-        text = rest_json(device_detailed(dev))
-        self._detailed[dev.id] = (dev.revision, text)
-        return text
+        return _cached(self._detailed, dev, device_detailed)
 
     def forget(self, device_id: int) -> None:
         self._slim.pop(device_id, None)
         self._detailed.pop(device_id, None)
+
+
+def _cached(
+    texts: dict[int, tuple[int, str]],
+    dev: DeviceRec,
+    shape: Callable[[DeviceRec], dict[str, Any]],
+) -> str:
+    hit = texts.get(dev.id)
+    if hit is not None and hit[0] == dev.revision:
+        return hit[1]
+    text = rest_json(shape(dev))
+    texts[dev.id] = (dev.revision, text)
+    return text
 
 
 def bitlocker_status(dev: DeviceRec, volume_name: str) -> dict[str, Any]:
