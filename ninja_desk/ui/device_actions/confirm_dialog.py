@@ -20,15 +20,12 @@ from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
-    QLayout,
     QLineEdit,
     QListWidget,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -40,6 +37,7 @@ from ninja_desk.sync.device_action_service import (
     DeviceActionService,
 )
 from ninja_desk.ui.a11y import named
+from ninja_desk.ui.device_actions.action_dialog import DeviceActionDialog
 from ninja_desk.ui.settings.background import bind, error_sentence, run_job
 from ninja_desk.ui.theme import is_dark
 
@@ -65,7 +63,7 @@ def device_names(devices: Sequence[Device]) -> list[str]:
     return [f"{d.name} (ID {d.id})" if counts[d.name] > 1 else str(d.name) for d in devices]
 
 
-class ConfirmActionDialog(QDialog):
+class ConfirmActionDialog(DeviceActionDialog):
     def __init__(
         self,
         service: DeviceActionService,
@@ -75,23 +73,17 @@ class ConfirmActionDialog(QDialog):
         ticket: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.service = service
-        self.devices = list(devices)
-        self._request = request
+        super().__init__(
+            service, request, devices, name="Confirm device action", minimum=(520, 240),
+            parent=parent,
+        )  # fmt: skip
         self._scripts: list[dict[str, Any]] = []
         self._loading = False
         self.progress: Any = None  # the progress dialog once accepted (start_device_action)
-        self.setWindowTitle(f"{request.label} — {len(self.devices)} device(s)")
-        named(self, "Confirm device action")
 
-        layout = QVBoxLayout(self)
+        layout = self.body
         self.heading = QLabel()
         named(self.heading, "Action", tip=False)
-        # A minimum size of our own instead of the layout's: the same on every platform, and
-        # no propagateSizeHints() warning from platforms that cannot take size hints.
-        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-        self.setMinimumSize(520, 240)
         layout.addWidget(self.heading)
         self.sentence = QLabel()
         self.sentence.setWordWrap(True)
@@ -201,7 +193,7 @@ class ConfirmActionDialog(QDialog):
         self._refresh()
 
     def _select_requested_script(self) -> None:
-        r = self._request
+        r = self.requested
         for i, script in enumerate(self._scripts):
             if (r.script_id is not None and script.get("id") == r.script_id) or (
                 r.action_uid is not None and script.get("uid") == r.action_uid
@@ -238,7 +230,7 @@ class ConfirmActionDialog(QDialog):
     # -- the request as chosen -----------------------------------------------------------
 
     def request(self) -> ActionRequest:
-        r = self._request
+        r = self.requested
         reason = self.reason.text().strip() or None
         if r.kind in ("script", "action"):
             i = self.script_box.currentIndex()

@@ -23,14 +23,11 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QDialogButtonBox,
     QHeaderView,
     QLabel,
-    QLayout,
     QProgressBar,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -45,6 +42,7 @@ from ninja_desk.sync.device_action_service import (
     DeviceResult,
 )
 from ninja_desk.ui.a11y import named
+from ninja_desk.ui.device_actions.action_dialog import DeviceActionDialog
 from ninja_desk.ui.settings.background import error_sentence, run_job
 
 _WORDS = {
@@ -138,7 +136,7 @@ class ResultModel(QAbstractTableModel):
         return ok, ended - ok, len(self.rows) - ended
 
 
-class ActionProgressDialog(QDialog):
+class ActionProgressDialog(DeviceActionDialog):
     """Runs the action as soon as it is shown (`start()`), then reports each device."""
 
     finished_outcome = Signal(object)  # the BulkOutcome
@@ -153,23 +151,18 @@ class ActionProgressDialog(QDialog):
         ticket: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.service = service
+        super().__init__(
+            service, request, devices, name="Device action progress", minimum=(560, 320),
+            parent=parent,
+        )  # fmt: skip
         self.request = request
-        self.devices = list(devices)
         self.ticket = ticket
         self.outcome: BulkOutcome | None = None
         self.error: str | None = None
         self.running = False
-        self.setWindowTitle(f"{request.label} — {len(self.devices)} device(s)")
-        named(self, "Device action progress")
         self.resize(720, 460)
 
-        layout = QVBoxLayout(self)
-        # A minimum size of our own instead of the layout's: the same on every platform, and
-        # no propagateSizeHints() warning from platforms that cannot take size hints.
-        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-        self.setMinimumSize(560, 320)
+        layout = self.body
         self.headline = QLabel(service.confirmation(request, self.devices))
         self.headline.setWordWrap(True)
         self.headline.setTextFormat(Qt.TextFormat.PlainText)
