@@ -30,6 +30,26 @@ from ninja_desk.relay.store import AdminError, RelayStore, RelayStoreError, open
 DB_ENV = env_name("db")
 
 
+_GROUPS = {"endpoint": "webhook endpoints", "subscriber": "stream subscribers"}
+_GROUPS["forward"] = "forward targets"
+# (group, action): (help, positional arguments); options are added in build_parser.
+_ADMIN: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
+    ("endpoint", "add"): ("new endpoint; prints path and secret", ("name",)),
+    ("endpoint", "rotate"): ("new secret for an endpoint", ("name",)),
+    ("endpoint", "remove"): ("delete an endpoint", ("name",)),
+    ("endpoint", "list"): ("list endpoints", ()),
+    ("subscriber", "add"): ("new subscriber bound to endpoints; prints its token", ("name",)),
+    ("subscriber", "revoke"): ("revoke a subscriber's token", ("name",)),
+    ("subscriber", "bind"): ("let a subscriber read more endpoints", ("name",)),
+    ("subscriber", "unbind"): ("stop a subscriber reading endpoints", ("name",)),
+    ("subscriber", "show"): ("a subscriber's status and endpoints", ("name",)),
+    ("subscriber", "list"): ("every subscriber with its status and endpoints", ()),
+    ("forward", "add"): ("POST every event to URL", ("url",)),
+    ("forward", "remove"): ("stop forwarding to URL", ("url",)),
+    ("forward", "list"): ("list forward targets", ()),
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -49,31 +69,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init", parents=[common], help="create the database schema")
 
-    endpoint = sub.add_parser("endpoint", help="webhook endpoints").add_subparsers(
-        dest="action", required=True
-    )
-    p = endpoint.add_parser("add", parents=[common], help="new endpoint; prints path and secret")
-    p.add_argument("name")
-    p = endpoint.add_parser("rotate", parents=[common], help="new secret for an endpoint")
-    p.add_argument("name")
-    p.add_argument(
+    groups = {
+        name: sub.add_parser(name, help=text).add_subparsers(dest="action", required=True)
+        for name, text in _GROUPS.items()
+    }
+    actions = {}
+    for (group, action), (text, positionals) in _ADMIN.items():
+        actions[group, action] = p = groups[group].add_parser(action, parents=[common], help=text)
+        for name in positionals:
+            p.add_argument(name)
+    actions["endpoint", "rotate"].add_argument(
         "--grace",
         type=float,
         default=3600.0,
         help="seconds the old secret keeps working (default 3600)",
     )
-    p = endpoint.add_parser("remove", parents=[common], help="delete an endpoint")
-    p.add_argument("name")
-    endpoint.add_parser("list", parents=[common], help="list endpoints")
-
-    subscriber = sub.add_parser("subscriber", help="stream subscribers").add_subparsers(
-        dest="action", required=True
-    )
-    p = subscriber.add_parser(
-        "add", parents=[common], help="new subscriber bound to endpoints; prints its token"
-    )
-    p.add_argument("name")
-    p.add_argument(
+    actions["subscriber", "add"].add_argument(
         "--endpoint",
         action="append",
         default=[],
@@ -81,30 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="an endpoint whose events the token may read (repeatable; "
         "default: the only endpoint, when there is exactly one)",
     )
-    p = subscriber.add_parser("revoke", parents=[common], help="revoke a subscriber's token")
-    p.add_argument("name")
-    p = subscriber.add_parser("bind", parents=[common], help="let a subscriber read more endpoints")
-    p.add_argument("name")
-    p.add_argument("endpoints", nargs="+", metavar="ENDPOINT")
-    p = subscriber.add_parser(
-        "unbind", parents=[common], help="stop a subscriber reading endpoints"
-    )
-    p.add_argument("name")
-    p.add_argument("endpoints", nargs="+", metavar="ENDPOINT")
-    p = subscriber.add_parser("show", parents=[common], help="a subscriber's status and endpoints")
-    p.add_argument("name")
-    subscriber.add_parser(
-        "list", parents=[common], help="every subscriber with its status and endpoints"
-    )
-
-    forward = sub.add_parser("forward", help="forward targets").add_subparsers(
-        dest="action", required=True
-    )
-    p = forward.add_parser("add", parents=[common], help="POST every event to URL")
-    p.add_argument("url")
-    p = forward.add_parser("remove", parents=[common], help="stop forwarding to URL")
-    p.add_argument("url")
-    forward.add_parser("list", parents=[common], help="list forward targets")
+    for change in ("bind", "unbind"):
+        actions["subscriber", change].add_argument("endpoints", nargs="+", metavar="ENDPOINT")
 
     p = sub.add_parser(
         "serve",
