@@ -13,7 +13,8 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ninja_desk.cache import writes
@@ -118,7 +119,7 @@ class FullSync:
             async def fetch_alerts() -> None:
                 alerts_raw.extend(await self.api.alerts())
 
-            await asyncio.gather(
+            await _all_or_none(
                 self._organizations(),
                 self._locations(),
                 self._devices(tx, run_id),
@@ -180,24 +181,51 @@ class FullSync:
             self.software_rows = done
 
 
-class WritePipeline:
-    """Lets the next page download while the writer thread parses and stores the previous one.
+async def _all_or_none(*steps: Awaitable[None]) -> None:
+    """Run the steps at once; the first failure cancels the others and waits for them, so
+    none is left writing into the transaction that is about to roll back."""
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
-    At most one write per dataset is in flight, so memory stays bounded to about two pages.
-    Each write returns how many rows it stored; `stored` is the running total.
+
+class WritePipeline:
+    """Lets the next pages download while the writer thread parses and stores earlier ones.
+
+    At most `depth` writes per dataset are queued on the writer, so memory stays bounded to a
+    few pages; two let a dataset's fetching ride over the moments the one writer thread is
+    busy with another dataset's page. Each write returns how many rows it stored; `stored`
+    is the running total of the writes that finished.
     """
 
-    def __init__(self, tx: WriteSession) -> None:
+    def __init__(self, tx: WriteSession, depth: int = 2) -> None:
         self._tx = tx
-        self._pending: asyncio.Future[int] | None = None
+        self._depth = depth
+        self._pending: deque[asyncio.Future[int]] = deque()
         self.stored = 0
 
     async def submit(self, fn: Callable[..., int], *args: Any) -> None:
-        await self.drain()
-        self._pending = asyncio.ensure_future(self._tx.run(fn, *args))
+        while len(self._pending) >= self._depth:
+            await self._take()
+        self._pending.append(asyncio.ensure_future(self._tx.run(fn, *args)))
 
     async def drain(self) -> int:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            self.stored += await pending
+        while self._pending:
+            await self._take()
         return self.stored
+
+    async def _take(self) -> None:
+        try:
+            self.stored += await self._pending.popleft()
+        except BaseException:
+            # The sync fails or is cancelled: later writes are of no use, and nobody else
+            # would collect their outcome.
+            for later in self._pending:
+                later.cancel()
+            self._pending.clear()
+            raise

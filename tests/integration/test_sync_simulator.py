@@ -8,8 +8,11 @@ import json
 from pathlib import Path
 
 import httpx
+import pytest
 
 from ninja_desk.cache.store import LocalCache
+from ninja_desk.ninjaone.errors import NinjaOneServerError
+from ninja_desk.ninjaone.retry import RetryPolicy
 from ninja_desk.sync.engine import SyncEngine
 from tests.integration.conftest import make_engine
 
@@ -261,3 +264,30 @@ async def test_device_search_finds_what_full_and_incremental_syncs_stored(
     await engine.sync("full")
     assert found(cache, "Zebra-Kiosk") == set()
     assert found(cache, "Okapi-Till") == {renamed}
+
+
+async def test_a_full_sync_that_fails_midway_keeps_the_previous_cache_and_says_why(
+    sim, ctl, engine: SyncEngine, cache: LocalCache, caplog: pytest.LogCaptureFixture
+) -> None:
+    await engine.sync("full")
+    before = snapshot(cache)
+    api = engine.api
+    # Small pages so every dataset is mid-pagination (and mid-write) when NinjaOne fails.
+    api.list_page_size, api.report_page_size = 5, 40
+    api.client.retry = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02)
+    ctl.set_faults(rate_5xx=0.3)
+    try:
+        with pytest.raises(NinjaOneServerError, match="try again later"):
+            await engine.sync("full")
+    finally:
+        ctl.set_faults(rate_5xx=0.0)
+    assert snapshot(cache) == before
+    run = cache.last_sync_run()
+    assert run["status"] == "failed" and "try again later" in run["error"]
+    schema = {r["name"] for r in cache.rows("SELECT name FROM sqlite_master")}
+    assert {"ix_software_name", "devices_fts_insert"} <= schema
+    # No dataset goes on fetching and writing into the rolled-back transaction.
+    assert asyncio.all_tasks() == {asyncio.current_task()}
+    assert "never retrieved" not in caplog.text
+    await engine.sync("full")  # and the next sync works on the same cache
+    assert snapshot(cache) == before
