@@ -446,43 +446,39 @@ class MainWindow(QMainWindow):
         except Exception:
             log.exception("Refreshing %s failed", type(widget).__name__)
 
-    def _shown_as(self, key: str, view_class: type[V]) -> V | None:
-        """Show `key`; the view when it is the real one (not the placeholder of a failure)."""
-        widget = self.show_view(key)
-        return widget if isinstance(widget, view_class) else None
-
     # -- routing ---------------------------------------------------------------------------
 
+    def _route(self, key: str, view_class: type[V], act: Callable[[V], object]) -> View:
+        """Show `key` and, when it is the real view (not a placeholder), `act` on it."""
+        widget = self.show_view(key)
+        if isinstance(widget, view_class):
+            act(widget)
+        return widget
+
     def show_devices(self, device_filter: dict[str, Any] | None = None) -> View:
-        view = self._shown_as("devices", DevicesView)
-        if view is not None:
-            view.apply_filter(device_filter or {})
-        return self.views["devices"]
+        return self._route("devices", DevicesView, lambda v: v.apply_filter(device_filter or {}))
 
     def show_alerts(self, alert_filter: dict[str, Any] | None = None) -> View:
-        view = self._shown_as("alerts", AlertsView)
-        if view is not None:
-            view.apply_filter(alert_filter or {})
-        return self.views["alerts"]
+        return self._route("alerts", AlertsView, lambda v: v.apply_filter(alert_filter or {}))
 
     def show_patches(self, patch_filter: dict[str, Any] | None = None) -> View:
-        view = self._shown_as("patches", PatchesView)
-        if view is not None:
-            view.apply_filter(patch_filter or {})
-        return self.views["patches"]
+        return self._route("patches", PatchesView, lambda v: v.apply_filter(patch_filter or {}))
 
     def show_tickets(self, ticket_filter: dict[str, Any] | None = None) -> View:
-        """The ticket list, filtered ({"client": name, ...})."""
-        view = self._shown_as("tickets", TicketsView)
-        if view is not None:
-            view.apply_filter(ticket_filter or {})
-        return self.views["tickets"]
+        """The ticket list, filtered ({"client": name, "status": "open"})."""
+        return self._route("tickets", TicketsView, lambda v: v.apply_filter(ticket_filter or {}))
 
     def open_client(self, org_id: int) -> View:
-        view = self._shown_as("clients", ClientsView)
-        if view is not None:
-            view.show_client(int(org_id))
-        return self.views["clients"]
+        return self._route("clients", ClientsView, lambda v: v.show_client(int(org_id)))
+
+    def open_device(self, device_id: int) -> View:
+        return self._route("devices", DevicesView, lambda v: v.open_device(int(device_id)))
+
+    def open_alert(self, uid: str) -> View:
+        return self._route("alerts", AlertsView, lambda v: v.select_alert(uid))
+
+    def open_ticket(self, ticket_id: str) -> View:
+        return self._route("tickets", TicketsView, lambda v: v.select_ticket(ticket_id))
 
     # -- tables: CSV export and saved filters ------------------------------------------------
 
@@ -538,24 +534,6 @@ class MainWindow(QMainWindow):
         menu.popup(anchor.mapToGlobal(QPoint(0, anchor.height())))
         self._saved_filters_popup = menu
         return menu
-
-    def open_device(self, device_id: int) -> View:
-        view = self._shown_as("devices", DevicesView)
-        if view is not None:
-            view.open_device(int(device_id))
-        return self.views["devices"]
-
-    def open_alert(self, uid: str) -> View:
-        view = self._shown_as("alerts", AlertsView)
-        if view is not None:
-            view.select_alert(uid)
-        return self.views["alerts"]
-
-    def open_ticket(self, ticket_id: str) -> View:
-        view = self._shown_as("tickets", TicketsView)
-        if view is not None:
-            view.select_ticket(ticket_id)
-        return self.views["tickets"]
 
     def open_search_hit(self, hit: SearchHit) -> None:
         if hit.kind == "device":
