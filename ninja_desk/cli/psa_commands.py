@@ -114,6 +114,18 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
 # -- setup ----------------------------------------------------------------------------------------
 
 
+# `psa setup` options that go to setup() unchanged, under the same names.
+_SETUP_OPTIONS = (
+    "tenant",
+    "client_id",
+    "region",
+    "board",
+    "service_user",
+    "alga_redis_url",
+    "take_over",
+)
+
+
 def _cmd_setup(args: argparse.Namespace) -> int:
     from ninja_desk.ninjaone.regions import UnknownRegion, base_url_for
     from ninja_desk.psa.setup import setup
@@ -128,14 +140,8 @@ def _cmd_setup(args: argparse.Namespace) -> int:
     try:
         result = setup(
             url,
-            tenant=args.tenant,
             instance_url=instance_url,
-            client_id=args.client_id,
-            region=args.region,
-            board=args.board,
-            service_user=args.service_user,
-            alga_redis_url=args.alga_redis_url,
-            take_over=args.take_over,
+            **{option: getattr(args, option) for option in _SETUP_OPTIONS},
         )
     except sa.exc.SQLAlchemyError as exc:
         raise _unreachable(url, exc) from exc

@@ -142,18 +142,17 @@ def _changes(entry: ActionEntry, result: ActionResult, before: str | None) -> di
         "device_id": str(entry.device_id),
         "source": SOURCE,
     }
-    if result.message:
-        changes["message"] = result.message
-    if result.job_uid:
-        changes["job_uid"] = result.job_uid
-    if entry.ticket:
-        changes["ticket"] = entry.ticket
-    if entry.details:
-        changes["details"] = entry.details
+    optional = {
+        "message": result.message,
+        "job_uid": result.job_uid,
+        "ticket": entry.ticket,
+        "details": entry.details,
+    }
+    changes.update((key, value) for key, value in optional.items() if value)
     return changes
 
 
-def _write(
+def record(
     s: TenantSession,
     integration_id: uuid.UUID,
     rows: Sequence[tuple[ActionEntry, ActionResult]],
@@ -161,6 +160,10 @@ def _write(
     final: bool,
     asset_ids: dict[int, uuid.UUID] | None = None,
 ) -> None:
+    """Not `final`: the actions NinjaOne accepted (result `sent`) or refused (`not_sent` + the
+    sentence); an action without a job (maintenance, custom fields) is recorded so with its
+    result. `final`: the jobs' outcomes, once they ended (SUCCESS, FAILURE, TIMED_OUT, ...),
+    as a second row (its own id) whose old result is `sent`."""
     if not rows:
         return
     now = utcnow()
@@ -210,29 +213,6 @@ def _write(
         s.conn.execute(stmt, history)
     stmt = dialect_insert(s.conn, audit_logs).on_conflict_do_nothing(index_elements=["audit_id"])
     s.conn.execute(stmt, audits)
-
-
-def record_sent(
-    s: TenantSession,
-    integration_id: uuid.UUID,
-    rows: Sequence[tuple[ActionEntry, ActionResult]],
-    *,
-    asset_ids: dict[int, uuid.UUID] | None = None,
-) -> None:
-    """The actions NinjaOne accepted (result `sent`) or refused (`not_sent` + the sentence).
-    An action without a job (maintenance, custom fields) is recorded here with its result."""
-    _write(s, integration_id, rows, final=False, asset_ids=asset_ids)
-
-
-def record_outcomes(
-    s: TenantSession,
-    integration_id: uuid.UUID,
-    rows: Sequence[tuple[ActionEntry, ActionResult]],
-    *,
-    asset_ids: dict[int, uuid.UUID] | None = None,
-) -> None:
-    """The jobs' outcomes, once they ended (SUCCESS, FAILURE, TIMED_OUT, ...)."""
-    _write(s, integration_id, rows, final=True, asset_ids=asset_ids)
 
 
 def record_refused(

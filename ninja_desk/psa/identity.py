@@ -204,20 +204,18 @@ def create_api_key(
     key = _secrets.token_hex(32)
     now = utcnow()
     with psa.tenant_session(tenant) as s:
-        s.conn.execute(
-            api_keys.insert().values(
-                api_key_id=uuid.uuid4(),
-                api_key=hash_api_key(key),
-                user_id=user_id,
-                tenant=tenant,
-                description=description,
-                active=active,
-                expires_at=expires_at,
-                purpose="general",
-                usage_count=0,
-                created_at=now,
-                updated_at=now,
-            )
+        s.insert(
+            api_keys,
+            api_key_id=uuid.uuid4(),
+            api_key=hash_api_key(key),
+            user_id=user_id,
+            description=description,
+            active=active,
+            expires_at=expires_at,
+            purpose="general",
+            usage_count=0,
+            created_at=now,
+            updated_at=now,
         )
     return key
 

@@ -437,7 +437,7 @@ class DeviceActionService:
 
         await asyncio.gather(*(send(d) for d in devices))
         sent_rows = [(entries[r.device_id], _as_logged(r)) for r in outcome.results]
-        await self._record(outcome, log_psa.record_sent, sent_rows, asset_ids)
+        await self._record(outcome, sent_rows, asset_ids)
 
         # 2. follow the jobs; outcomes are recorded in batches as they come in.
         if tickets:
@@ -458,7 +458,7 @@ class DeviceActionService:
                             )
                             for o in batch
                         ]
-                        await self._record(outcome, log_psa.record_outcomes, pairs, asset_ids)
+                        await self._record(outcome, pairs, asset_ids, final=True)
                     if finished and not queue:
                         return
 
@@ -549,15 +549,18 @@ class DeviceActionService:
     async def _record(
         self,
         outcome: BulkOutcome,
-        writer: Callable[..., None],
         rows: list[tuple[log_psa.ActionEntry, log_psa.ActionResult]],
         asset_ids: dict[int, uuid.UUID],
+        *,
+        final: bool = False,
     ) -> None:
         if not rows:
             return
         integration = self.psa.integration_id
         try:
-            await self._psa(lambda s: writer(s, integration, rows, asset_ids=asset_ids))
+            await self._psa(
+                lambda s: log_psa.record(s, integration, rows, final=final, asset_ids=asset_ids)
+            )
         except Exception as exc:  # the action happened; say the record is missing
             outcome.record_errors.append(str(exc))
             log.warning("Could not record device actions in the PSA: %s", exc)
@@ -615,16 +618,9 @@ class DeviceActionService:
         try:
             await actions.patch_custom_fields(device.id, {k: v["new"] for k, v in diff.items()})
         except NinjaOneError as exc:
-            await self._record(
-                outcome,
-                log_psa.record_sent,
-                [(entry, log_psa.ActionResult(NOT_SENT, str(exc)))],
-                {},
-            )
+            await self._record(outcome, [(entry, log_psa.ActionResult(NOT_SENT, str(exc)))], {})
             raise
-        await self._record(
-            outcome, log_psa.record_sent, [(entry, log_psa.ActionResult("SUCCESS"))], {}
-        )
+        await self._record(outcome, [(entry, log_psa.ActionResult("SUCCESS"))], {})
         return await actions.custom_fields(device.id)
 
 
