@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from ninja_desk.cache.queries.fleet_rules import av_in_sql, managed_sql
-from ninja_desk.cache.queries.text import like_pattern
+from ninja_desk.cache.queries.text import id_list, like_pattern
 from ninja_desk.core.antivirus import ISSUES, AvVerdict
 
 # The antivirus filters name verdicts of `core.antivirus`; "issue" is its ISSUES set.
@@ -163,7 +163,7 @@ def where_clause(f: DeviceFilter, now: float | None = None) -> tuple[str, dict[s
         parts.append("d.name LIKE :name ESCAPE '\\'")
         params["name"] = like_pattern(f.name_contains)
     if f.ids is not None:
-        parts.append("d.id IN (" + (",".join(str(int(i)) for i in f.ids) or "NULL") + ")")
+        parts.append(f"d.id IN {id_list(f.ids)}")
     text = f.search.strip()
     if text:
         params["q"] = like_pattern(text)
@@ -246,11 +246,7 @@ def names(cache: Any, device_ids: Iterable[int]) -> dict[int, str]:
     ids = sorted({int(d) for d in device_ids})
     if not ids:
         return {}
-    marks = ", ".join(f":d{i}" for i in range(len(ids)))
-    rows = cache.rows(
-        f"SELECT id, name FROM devices WHERE id IN ({marks})",
-        **{f"d{i}": d for i, d in enumerate(ids)},
-    )
+    rows = cache.rows(f"SELECT id, name FROM devices WHERE id IN {id_list(ids)}")
     return {int(r["id"]): str(r["name"]) for r in rows if r["name"]}
 
 
@@ -264,7 +260,7 @@ def alert_facts(cache: Any, device_ids: Iterable[int]) -> dict[int, dict[str, An
         "SELECT d.id, d.organization_id, d.node_class, d.name, d.os_name, d.ip_addresses,"
         " d.last_logged_in_user, d.last_contact, l.name AS location_name"
         " FROM devices d LEFT JOIN locations l ON l.id = d.location_id"
-        f" WHERE d.id IN ({','.join(str(i) for i in ids)})"
+        f" WHERE d.id IN {id_list(ids)}"
     )
     return {int(r["id"]): r for r in rows}
 

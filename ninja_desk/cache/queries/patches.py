@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from ninja_desk.cache.queries.fleet_rules import MANAGED_CLASSES_SQL
-from ninja_desk.cache.queries.text import like_pattern
+from ninja_desk.cache.queries.text import id_list, like_pattern
 from ninja_desk.core.inventory import FAILED_PATCH_STATUSES, PENDING_PATCH_STATUSES
 
 FAMILIES = ("os", "software")
@@ -196,8 +196,7 @@ def in_groups_sql(
             marks.append(f":g{i}")
         sql += f" WHERE {group_key_sql()} IN ({', '.join(marks)})"
     elif org_ids:
-        ids = ",".join(str(int(i)) for i in list(org_ids)[:MAX_GROUP_KEYS])
-        sql += f" WHERE r.organization_id IN ({ids})"
+        sql += f" WHERE r.organization_id IN {id_list(list(org_ids)[:MAX_GROUP_KEYS])}"
     return sql, params
 
 
@@ -234,10 +233,10 @@ def targets(
     Runs a query: call it off the UI thread."""
     if device_ids:
         pairs = sorted(set(device_ids))
-        ids = ",".join(str(int(d)) for _fam, d in pairs) or "NULL"
+        ids = id_list(d for _fam, d in pairs)
         names = {
             int(r["id"]): r
-            for r in cache.rows(f"SELECT id, name, offline FROM devices WHERE id IN ({ids})")
+            for r in cache.rows(f"SELECT id, name, offline FROM devices WHERE id IN {ids}")
         }
         found: dict[str, list[Target]] = {}
         for family, device_id in pairs:
