@@ -205,6 +205,19 @@ def test_clicking_through_devices_with_a_slow_psa_never_blocks(qtbot, detail, ct
     assert psa.threads and threading.main_thread().name not in psa.threads
 
 
+def test_a_device_without_asset_history_says_so(qtbot, detail, ctx) -> None:
+    class EmptyPsa:
+        def asset_history(self, device_id: int) -> list[dict]:
+            return []
+
+    ctx.psa = EmptyPsa()
+    detail.show_device(_device_with_everything(ctx))
+    qtbot.waitUntil(lambda: "Reading" not in detail.history_label.text())
+    assert detail.history_label.text() == (
+        "<p>No asset history in the PSA for this device yet.</p>"
+    )
+
+
 def test_an_unreachable_psa_reads_as_one_sentence_in_history(qtbot, detail, ctx) -> None:
     class DeadPsa:
         def asset_history(self, device_id: int) -> list[dict]:

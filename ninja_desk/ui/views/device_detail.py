@@ -179,7 +179,7 @@ def psa_history_html(psa: PsaService, device_id: int, numbers: dict[str, str]) -
     """The device's PSA asset history as the History tab shows it. Blocking: a worker runs it."""
     entries = list(psa.asset_history(int(device_id)) or [])
     if not entries:
-        return ""
+        return "<p>No asset history in the PSA for this device yet.</p>"
     parts = ["<p><b>Asset history (PSA)</b></p><ul>"]
     for e in entries[:50]:
         at = e.get("changed_at") or e.get("at") if isinstance(e, dict) else None
