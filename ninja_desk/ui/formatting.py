@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
+from ninja_desk.core.severity import SEVERITIES
+
 
 def ago(ts: float | None, now: float | None = None) -> str:
     """'3 min ago', '2 h ago', '5 d ago'; 'never' for a missing timestamp."""
@@ -38,6 +40,15 @@ def iso_when(value: object) -> str | None:
     if moment.tzinfo is not None:
         moment = moment.astimezone()  # local time; a naive value is taken as local already
     return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def alerts_text(count: int | None, worst_rank: int | None) -> str:
+    """A device's active alerts as '3 · Critical' (count and the worst severity, by
+    core.severity rank); empty without alerts, just the count when none has a severity."""
+    if not count:
+        return ""
+    rank = int(worst_rank or 0)
+    return f"{count} · {SEVERITIES[rank].title()}" if 0 < rank < len(SEVERITIES) else str(count)
 
 
 def status_text(offline: int | None) -> str:

@@ -7,8 +7,7 @@ import time
 from typing import Any
 
 from ninja_desk.cache.queries import clients as cq
-from ninja_desk.core.severity import SEVERITIES
-from ninja_desk.ui.formatting import ago, status_text
+from ninja_desk.ui.formatting import ago, alerts_text, status_text
 from ninja_desk.ui.models.alert_paged_sql import SqlColumn
 from ninja_desk.ui.models.async_paged import AsyncPagedSqlModel
 from ninja_desk.ui.models.ticket_table_model import TICKET_COLUMNS, ticket_cell_text
@@ -63,10 +62,7 @@ class ClientDevicesModel(AsyncPagedSqlModel):
         if key == "offline":
             return status_text(row.get("offline"))
         if key == "active_alerts":
-            n = int(row.get("active_alerts") or 0)
-            rank = int(row.get("max_alert_severity") or 0)
-            worst = SEVERITIES[rank].title() if 0 < rank < len(SEVERITIES) else ""
-            return f"{n} · {worst}" if n and worst else (str(n) if n else "")
+            return alerts_text(row.get("active_alerts"), row.get("max_alert_severity"))
         if key in self.numeric and not row.get(key):
             return ""  # a column of zeros hides the few devices that need work
         if key == "last_contact":

@@ -11,7 +11,7 @@ from ninja_desk.cache.queries import devices as q
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.core.antivirus import ISSUES, AvVerdict, av_verdict, verdict_text
 from ninja_desk.core.severity import SEVERITIES
-from ninja_desk.ui.formatting import ago, node_class_text, status_text, when
+from ninja_desk.ui.formatting import ago, alerts_text, node_class_text, status_text, when
 from ninja_desk.ui.theme import BAD, SEVERITY_COLORS, STATUS_COLORS, WARN
 from ninja_desk.ui.widgets.sql_table_model import SqlPagedTableModel
 
@@ -69,10 +69,7 @@ class DeviceTableModel(SqlPagedTableModel):
             verdict = _verdict(row)
             return verdict_text(verdict, row["av_state"])
         if key == "active_alerts":
-            n = row["active_alerts"]
-            if not n:
-                return ""
-            return f"{n} · {SEVERITIES[row['max_alert_severity']].title()}"
+            return alerts_text(row["active_alerts"], row["max_alert_severity"])
         return ""
 
     def foreground(self, row: dict[str, Any], column: int) -> Any:
