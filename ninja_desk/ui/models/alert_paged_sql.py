@@ -9,13 +9,13 @@ whole text on hover, `colour` names a theme colour per cell, `role_data` adds an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from ninja_desk.cache.store import LocalCache
+from ninja_desk.ui.formatting import when
 from ninja_desk.ui.widgets.sql_table_model import KEY_ROLE, ROW_ROLE, Index, SqlPagedTableModel
 
 # Roles the shared model answers the same for every table: text, the row, its key.
@@ -33,9 +33,8 @@ class SqlColumn:
 
 
 def format_time(epoch: float | None) -> str:
-    if not epoch:
-        return ""
-    return datetime.fromtimestamp(float(epoch)).strftime("%Y-%m-%d %H:%M")
+    """`formatting.when`, but blank rather than a dash: a list column of times reads cleaner."""
+    return when(epoch) if epoch else ""
 
 
 class PagedSqlModel(SqlPagedTableModel):
