@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor
 
 from ninja_desk.cache.queries import alerts as aq
 from ninja_desk.cache.queries.alerts import AlertFilter
-from ninja_desk.ui.models.alert_paged_sql import PagedSqlModel, SqlColumn, format_time
+from ninja_desk.ui.models.paged_sql import PagedSqlModel, SqlColumn, format_time
 
 SEVERITY_COLOURS: dict[str, str] = {
     "CRITICAL": "#c62828",

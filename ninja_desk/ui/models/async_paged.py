@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 
-from ninja_desk.ui.models.alert_paged_sql import PagedSqlModel
+from ninja_desk.ui.models.paged_sql import PagedSqlModel
 from ninja_desk.ui.settings.background import run_job
 from ninja_desk.ui.widgets.sql_table_model import Index
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from ninja_desk.cache.queries import clients as cq
 from ninja_desk.ui.formatting import ago, alerts_text, status_text
-from ninja_desk.ui.models.alert_paged_sql import SqlColumn
 from ninja_desk.ui.models.async_paged import AsyncPagedSqlModel
+from ninja_desk.ui.models.paged_sql import SqlColumn
 from ninja_desk.ui.models.ticket_table_model import TICKET_COLUMNS, ticket_cell_text
 from ninja_desk.ui.theme import BAD, MUTED
 

@@ -14,7 +14,7 @@ from ninja_desk.cache.queries.device_detail import DEVICE_PATCHES_SQL
 from ninja_desk.cache.queries.tickets import DEVICE_TICKETS_SQL
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.ui.formatting import ago, size_text, when
-from ninja_desk.ui.models.alert_paged_sql import PagedSqlModel, SqlColumn
+from ninja_desk.ui.models.paged_sql import PagedSqlModel, SqlColumn
 from ninja_desk.ui.theme import BAD, SEVERITY_COLORS, WARN
 
 

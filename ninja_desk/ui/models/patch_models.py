@@ -12,8 +12,8 @@ from PySide6.QtCore import Qt
 
 from ninja_desk.cache.queries import patches as pq
 from ninja_desk.ui.formatting import ago, status_text
-from ninja_desk.ui.models.alert_paged_sql import SqlColumn
 from ninja_desk.ui.models.async_paged import AsyncPagedSqlModel
+from ninja_desk.ui.models.paged_sql import SqlColumn
 from ninja_desk.ui.theme import BAD, GOOD, MUTED, WARN
 
 

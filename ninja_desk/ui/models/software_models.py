@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ninja_desk.cache.queries import software as sq
-from ninja_desk.ui.models.alert_paged_sql import PagedSqlModel, SqlColumn, format_time
+from ninja_desk.ui.models.paged_sql import PagedSqlModel, SqlColumn, format_time
 
 ALL_VERSIONS = None  # pick a title without a version: every device that has it
 

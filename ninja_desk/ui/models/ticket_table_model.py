@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ninja_desk.cache.queries import tickets as tq
-from ninja_desk.ui.models.alert_paged_sql import PagedSqlModel, SqlColumn, format_time
+from ninja_desk.ui.models.paged_sql import PagedSqlModel, SqlColumn, format_time
 
 TICKET_COLUMNS: tuple[SqlColumn, ...] = (
     # Numbers may carry the tenant's prefix (TIC000042): shorter first, then as text.

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 from ninja_desk.cache.queries.alerts import ALERT_EXISTS_SQL, STATUS_CHOICES, AlertFilter
 from ninja_desk.psa.permissions import ACT_ALERTS, CREATE_TICKETS, denial_sentence
 from ninja_desk.ui.context import AppContext
-from ninja_desk.ui.models.alert_paged_sql import format_time
 from ninja_desk.ui.models.alert_table_model import SEVERITY_COLOURS, AlertTableModel, status_text
+from ninja_desk.ui.models.paged_sql import format_time
 from ninja_desk.ui.settings.background import bind, error_sentence, run_job
 from ninja_desk.ui.ui_state import ui_state
 from ninja_desk.ui.views.base import View

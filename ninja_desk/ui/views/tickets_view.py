@@ -34,7 +34,7 @@ from ninja_desk.cache.queries import tickets as tq
 from ninja_desk.psa import ticket_edits as te
 from ninja_desk.psa.tickets import TicketDetail
 from ninja_desk.ui.context import AppContext
-from ninja_desk.ui.models.alert_paged_sql import format_time
+from ninja_desk.ui.models.paged_sql import format_time
 from ninja_desk.ui.models.ticket_table_model import TicketTableModel
 from ninja_desk.ui.settings.background import error_sentence, run_job
 from ninja_desk.ui.tickets.work_panel import TicketWork

@@ -1,4 +1,4 @@
-"""Column specs and one SELECT on top of the shared SQL-paged model (alerts, tickets, software).
+"""Column specs and one SELECT on top of the shared SQL-paged model (every list but devices).
 
 The paging, sorting and counting live in `widgets/sql_table_model.py`; this adapter lets a model
 declare its columns as `SqlColumn(key, title, sort_sql)` and its rows as one `select_sql()`,
