@@ -88,7 +88,9 @@ def unknown_environment(environ: dict[str, str] | None = None) -> list[str]:
     """NINJA_DESK_* variables nobody reads: most likely a misspelt name."""
     env = os.environ if environ is None else environ
     known = {f"{ENV_PREFIX}{name.upper()}" for name in Environment.model_fields}
-    known.add("NINJA_DESK_TEST_PG")  # the test suite's PostgreSQL server (tests/psa)
+    # Read by others than the app: the test suite's PostgreSQL server (tests/psa) and
+    # scripts/bootstrap.sh's switch for machines without Qt.
+    known.update({"NINJA_DESK_TEST_PG", "NINJA_DESK_SKIP_QT_CHECK"})
     return sorted(k for k in env if k.upper().startswith(ENV_PREFIX) and k.upper() not in known)
 
 

@@ -194,3 +194,10 @@ def test_dark_and_light_are_read_whatever_their_case(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("NINJA_DESK_THEME", " Dark ")
     env, problems = load_environment()
     assert (env.theme, problems) == ("dark", [])
+
+
+def test_a_misspelt_environment_variable_is_named() -> None:
+    from ninja_desk.settings import unknown_environment
+
+    environ = {"NINJA_DESK_DATADIR": "/srv/nd", "NINJA_DESK_DATA_DIR": "/srv/nd", "HOME": "/root"}
+    assert unknown_environment(environ) == ["NINJA_DESK_DATADIR"]
