@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from ninja_desk.ninjaone.client import NinjaOneClient
@@ -16,51 +16,70 @@ REPORT_PAGE_SIZE = 10000
 ACTIVITY_PAGE_SIZE = 1000
 
 
-async def iter_id_pages(
+Page = list[dict[str, Any]]
+
+
+async def _iter_pages(
+    client: NinjaOneClient,
+    path: str,
+    params: dict[str, Any] | None,
+    page_size: int,
+    cursor_param: str,
+    read: Callable[[Any, Any], tuple[Page, Any]],
+) -> AsyncIterator[Page]:
+    """Ask for `page_size` rows at `cursor_param`=<cursor>; `read(body, cursor)` returns the
+    page's rows and the next cursor (None: no more). A short page ends the list."""
+    cursor: Any = None
+    while True:
+        body = await client.get(
+            path, {**(params or {}), "pageSize": page_size, cursor_param: cursor}
+        )
+        rows, cursor = read(body, cursor)
+        if rows:
+            yield rows
+        if len(rows) < page_size or cursor is None:
+            return
+
+
+def iter_id_pages(
     client: NinjaOneClient,
     path: str,
     params: dict[str, Any] | None = None,
     *,
     page_size: int = LIST_PAGE_SIZE,
     id_field: str = "id",
-) -> AsyncIterator[list[dict[str, Any]]]:
+) -> AsyncIterator[Page]:
     """`pageSize` + `after=<last id>`; a short page ends the list."""
-    after: int | None = None
-    while True:
-        page = await client.get(path, {**(params or {}), "pageSize": page_size, "after": after})
+
+    def read(page: Any, after: int | None) -> tuple[Page, int | None]:
         if not isinstance(page, list):
             raise NinjaOneBadResponse(f"NinjaOne answered {path} without a list.")
-        if page:
-            yield page
         if len(page) < page_size:
-            return
+            return page, None
         last = page[-1].get(id_field) if isinstance(page[-1], dict) else None
         if not isinstance(last, int) or (after is not None and last <= after):
             # A server that does not advance would loop forever; stop loudly instead.
             raise NinjaOneBadResponse(f"NinjaOne's paging of {path} did not advance.")
-        after = last
+        return page, last
+
+    return _iter_pages(client, path, params, page_size, "after", read)
 
 
-async def iter_report_pages(
+def iter_report_pages(
     client: NinjaOneClient,
     path: str,
     params: dict[str, Any] | None = None,
     *,
     page_size: int = REPORT_PAGE_SIZE,
-) -> AsyncIterator[list[dict[str, Any]]]:
+) -> AsyncIterator[Page]:
     """`/v2/queries/*`: `{cursor: {name, ...}, results}`; follow `cursor=<name>`."""
-    cursor: str | None = None
-    while True:
-        body = await client.get(path, {**(params or {}), "pageSize": page_size, "cursor": cursor})
+
+    def read(body: Any, _cursor: str | None) -> tuple[Page, str | None]:
         if not isinstance(body, dict) or not isinstance(body.get("results", []), list):
             raise NinjaOneBadResponse(f"NinjaOne answered {path} without a report envelope.")
-        results = body.get("results") or []
-        if results:
-            yield results
-        next_cursor = (body.get("cursor") or {}).get("name")
-        if len(results) < page_size or not next_cursor:
-            return
-        cursor = next_cursor
+        return body.get("results") or [], (body.get("cursor") or {}).get("name") or None
+
+    return _iter_pages(client, path, params, page_size, "cursor", read)
 
 
 async def fetch_activities_since(
