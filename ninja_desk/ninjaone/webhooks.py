@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from ninja_desk.core.relay_protocol import SECRET_HEADER
 from ninja_desk.ninjaone.client import NinjaOneClient
 from ninja_desk.ninjaone.errors import NinjaOneError, NinjaOneForbidden
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhook"
-SECRET_HEADER = "X-NinjaDesk-Secret"
 DEFAULT_EXPAND = ("device", "organization", "location")
 
 _DEVICE_LIFECYCLE = (
