@@ -55,6 +55,7 @@ from ninja_desk.core.maintenance_windows import MaintenanceWindow, open_window
 from ninja_desk.ninjaone.parsers import MalformedRecord, parse_activity
 from ninja_desk.psa import alert_rules as psa_rules
 from ninja_desk.psa import alga_events, outbox
+from ninja_desk.psa import maintenance_windows as psa_windows
 from ninja_desk.psa.bulk import dialect_insert
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.errors import NotFound
@@ -75,7 +76,7 @@ from ninja_desk.psa.schema import (
     tickets,
 )
 from ninja_desk.psa.tenancy import PsaDatabase, TenantSession
-from ninja_desk.sync import alert_tickets, alert_windows
+from ninja_desk.sync import alert_tickets
 
 log = logging.getLogger(__name__)
 
@@ -724,7 +725,7 @@ class AlertPipeline:
         return [psa_rules.to_core(r, names) for r in psa_rules.list_rules(s, self.integration_id)]
 
     def load_windows(self, s: TenantSession) -> list[MaintenanceWindow]:
-        return alert_windows.load_windows(s, self.integration_id)
+        return psa_windows.load_windows(s, self.integration_id)
 
     def _priority_names(self, s: TenantSession) -> dict[str, str]:
         p = priorities.c

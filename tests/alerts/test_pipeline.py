@@ -10,6 +10,7 @@ import uuid
 import sqlalchemy as sa
 
 from ninja_desk.ninjaone.parsers import parse_alert
+from ninja_desk.psa import maintenance_windows as windows
 from ninja_desk.psa import tickets as psa_tickets
 from ninja_desk.psa.integration_settings import (
     COMPANION,
@@ -24,7 +25,6 @@ from ninja_desk.psa.schema import (
     ticket_audit_logs,
 )
 from ninja_desk.psa.schema import tickets as tickets_t
-from ninja_desk.sync import alert_windows as windows
 from tests.alerts.conftest import AlertEnv
 from tests.alerts.payloads import activity, load
 

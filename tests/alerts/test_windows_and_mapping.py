@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 import pytest
 
 from ninja_desk.ninjaone.parsers import parse_alert
+from ninja_desk.psa import maintenance_windows as windows
 from ninja_desk.psa.errors import NotFound, PermissionDenied
 from ninja_desk.psa.schema import rmm_maintenance_windows
 from ninja_desk.psa.tenants import create_user
-from ninja_desk.sync import alert_windows as windows
 from tests.alerts.conftest import AlertEnv
 from tests.alerts.payloads import activity
 from tests.alerts.seed import add_client, map_org
