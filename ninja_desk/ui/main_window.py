@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QByteArray, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -49,13 +49,20 @@ from ninja_desk.ui.formatting import ago
 from ninja_desk.ui.icons import app_icon
 from ninja_desk.ui.notifier import CallbackNotifier, CriticalAlertWatcher, Notice, Notifier
 from ninja_desk.ui.search_popup import SearchPopup
+from ninja_desk.ui.settings.settings_view import SettingsView
 from ninja_desk.ui.ui_state import ui_state
+from ninja_desk.ui.views.alerts_view import AlertsView
 from ninja_desk.ui.views.base import View
+from ninja_desk.ui.views.client_page import ClientsView
+from ninja_desk.ui.views.dashboard_view import DashboardView
 
-# The fleet table is what a technician opens first: its module (and the device actions it
-# loads) is imported with the shell, so opening Devices costs the table, not the imports.
+# Imported with the shell: opening Devices then costs the table, not the imports (297 ms with,
+# 1,267 ms without, bench under load); the other views add ~0.3 s to start-up under that load.
 from ninja_desk.ui.views.devices_view import DevicesView
+from ninja_desk.ui.views.patches_view import PatchesView
 from ninja_desk.ui.views.placeholder import PlaceholderView
+from ninja_desk.ui.views.software_view import SoftwareView
+from ninja_desk.ui.views.tickets_view import TicketsView
 from ninja_desk.ui.widgets.csv_export import CsvExportFlow, export_view
 from ninja_desk.ui.widgets.elided_label import ElidedLabel
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
@@ -71,80 +78,23 @@ from ninja_desk.ui.widgets.search_line import SearchLineEdit
 log = logging.getLogger(__name__)
 
 
-if TYPE_CHECKING:
-    from ninja_desk.ui.settings.settings_view import SettingsView
-    from ninja_desk.ui.views.alerts_view import AlertsView
-    from ninja_desk.ui.views.client_page import ClientsView
-    from ninja_desk.ui.views.patches_view import PatchesView
-    from ninja_desk.ui.views.tickets_view import TicketsView
-
-
-# The other views' modules are imported (plainly) when the view is first shown: importing all
-# at start-up cost the first paint 0.3-1.4 s on the loaded bench machine. An ImportError there
-# is a real error: the view's placeholder says it in words (see MainWindow._make_view).
-def _dashboard() -> type[View]:
-    from ninja_desk.ui.views.dashboard_view import DashboardView
-
-    return DashboardView
-
-
-def _devices() -> type[DevicesView]:
-    return DevicesView
-
-
-def _alerts() -> type[AlertsView]:
-    from ninja_desk.ui.views.alerts_view import AlertsView
-
-    return AlertsView
-
-
-def _tickets() -> type[TicketsView]:
-    from ninja_desk.ui.views.tickets_view import TicketsView
-
-    return TicketsView
-
-
-def _software() -> type[View]:
-    from ninja_desk.ui.views.software_view import SoftwareView
-
-    return SoftwareView
-
-
-def _clients() -> type[ClientsView]:
-    from ninja_desk.ui.views.client_page import ClientsView
-
-    return ClientsView
-
-
-def _patches() -> type[PatchesView]:
-    from ninja_desk.ui.views.patches_view import PatchesView
-
-    return PatchesView
-
-
-def _settings() -> type[SettingsView]:
-    from ninja_desk.ui.settings.settings_view import SettingsView
-
-    return SettingsView
-
-
 @dataclass(frozen=True, slots=True)
 class ViewSpec:
     key: str
     title: str
-    view_class: Callable[[], type[View]]
+    view_class: type[View]
     shortcut: str
 
 
 VIEW_SPECS: tuple[ViewSpec, ...] = (
-    ViewSpec("dashboard", "Dashboard", _dashboard, "Ctrl+1"),
-    ViewSpec("devices", "Devices", _devices, "Ctrl+2"),
-    ViewSpec("alerts", "Alerts", _alerts, "Ctrl+3"),
-    ViewSpec("tickets", "Tickets", _tickets, "Ctrl+4"),
-    ViewSpec("software", "Software", _software, "Ctrl+5"),
-    ViewSpec("clients", "Clients", _clients, "Ctrl+6"),
-    ViewSpec("patches", "Patches", _patches, "Ctrl+7"),
-    ViewSpec("settings", "Settings", _settings, "Ctrl+8"),
+    ViewSpec("dashboard", "Dashboard", DashboardView, "Ctrl+1"),
+    ViewSpec("devices", "Devices", DevicesView, "Ctrl+2"),
+    ViewSpec("alerts", "Alerts", AlertsView, "Ctrl+3"),
+    ViewSpec("tickets", "Tickets", TicketsView, "Ctrl+4"),
+    ViewSpec("software", "Software", SoftwareView, "Ctrl+5"),
+    ViewSpec("clients", "Clients", ClientsView, "Ctrl+6"),
+    ViewSpec("patches", "Patches", PatchesView, "Ctrl+7"),
+    ViewSpec("settings", "Settings", SettingsView, "Ctrl+8"),
 )
 SPEC_BY_KEY = {s.key: s for s in VIEW_SPECS}
 V = TypeVar("V", bound=View)
@@ -442,7 +392,7 @@ class MainWindow(QMainWindow):
 
     def _make_view(self, spec: ViewSpec) -> View:
         try:
-            return spec.view_class()(self.ctx, None)
+            return spec.view_class(self.ctx, None)
         except Exception as exc:
             log.exception("Building the %s view failed", spec.title)
             return PlaceholderView(
@@ -464,7 +414,7 @@ class MainWindow(QMainWindow):
         view.show_tickets_requested.connect(self.show_tickets)
         view.sync_requested.connect(self.start_sync)
         view.message.connect(self.show_message)
-        if key == "settings" and isinstance(view, _settings()):
+        if isinstance(view, SettingsView):
             view.saved.connect(self.settings_changed.emit)
 
     def show_view(self, key: str) -> View:
@@ -498,39 +448,37 @@ class MainWindow(QMainWindow):
 
     # -- routing ---------------------------------------------------------------------------
 
-    def _route(
-        self, key: str, view_class: Callable[[], type[V]], act: Callable[[V], object]
-    ) -> View:
+    def _route(self, key: str, view_class: type[V], act: Callable[[V], object]) -> View:
         """Show `key` and, when it is the real view (not a placeholder), `act` on it."""
         widget = self.show_view(key)
-        if isinstance(widget, view_class()):
+        if isinstance(widget, view_class):
             act(widget)
         return widget
 
     def show_devices(self, device_filter: dict[str, Any] | None = None) -> View:
-        return self._route("devices", _devices, lambda v: v.apply_filter(device_filter or {}))
+        return self._route("devices", DevicesView, lambda v: v.apply_filter(device_filter or {}))
 
     def show_alerts(self, alert_filter: dict[str, Any] | None = None) -> View:
-        return self._route("alerts", _alerts, lambda v: v.apply_filter(alert_filter or {}))
+        return self._route("alerts", AlertsView, lambda v: v.apply_filter(alert_filter or {}))
 
     def show_patches(self, patch_filter: dict[str, Any] | None = None) -> View:
-        return self._route("patches", _patches, lambda v: v.apply_filter(patch_filter or {}))
+        return self._route("patches", PatchesView, lambda v: v.apply_filter(patch_filter or {}))
 
     def show_tickets(self, ticket_filter: dict[str, Any] | None = None) -> View:
         """The ticket list, filtered ({"client": name, "status": "open"})."""
-        return self._route("tickets", _tickets, lambda v: v.apply_filter(ticket_filter or {}))
+        return self._route("tickets", TicketsView, lambda v: v.apply_filter(ticket_filter or {}))
 
     def open_client(self, org_id: int) -> View:
-        return self._route("clients", _clients, lambda v: v.show_client(int(org_id)))
+        return self._route("clients", ClientsView, lambda v: v.show_client(int(org_id)))
 
     def open_device(self, device_id: int) -> View:
-        return self._route("devices", _devices, lambda v: v.open_device(int(device_id)))
+        return self._route("devices", DevicesView, lambda v: v.open_device(int(device_id)))
 
     def open_alert(self, uid: str) -> View:
-        return self._route("alerts", _alerts, lambda v: v.select_alert(uid))
+        return self._route("alerts", AlertsView, lambda v: v.select_alert(uid))
 
     def open_ticket(self, ticket_id: str) -> View:
-        return self._route("tickets", _tickets, lambda v: v.select_ticket(ticket_id))
+        return self._route("tickets", TicketsView, lambda v: v.select_ticket(ticket_id))
 
     # -- tables: CSV export and saved filters ------------------------------------------------
 
