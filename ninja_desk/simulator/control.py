@@ -106,7 +106,7 @@ async def health(request: web.Request) -> web.Response:
 
 async def totals(request: web.Request) -> web.Response:
     sim = _sim(request)
-    return ok(reports.dataset_totals(sim.tenant, sim.report_rows))
+    return ok(reports.dataset_totals(sim.tenant))
 
 
 async def stats(request: web.Request) -> web.Response:

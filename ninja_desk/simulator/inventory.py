@@ -133,24 +133,32 @@ class Inventory:
         if not dev.is_agent or dev.software_count <= 0:
             return []
         family = dev.os_family
-        titles = _CATALOGS[family]
-        rng = self._rng(dev, 0)
-        # The agent itself is always there, then a sample of the rest.
-        agent_idx = next(i for i, t in enumerate(titles) if t[0].lower().startswith("ninja"))
-        picks = [agent_idx, *rng.sample(range(len(titles)), min(dev.software_count, len(titles)))]
-        seen: set[int] = set()
-        items: list[SoftwareItem] = []
+        rng, picks = self._software_picks(dev)
         span = max(self.fleet.base_time - dev.created, DAY)
+        items: list[SoftwareItem] = []
         for idx in picks:
-            if idx in seen:
-                continue
-            seen.add(idx)
             name, frag = _catalog_fragment(family, idx, rng.randrange(4))
             installed = iso_date(dev.created + rng.random() * span)
             items.append(SoftwareItem(name, installed, frag))
-            if len(items) >= dev.software_count:
-                break
         return items
+
+    def software_count(self, dev: DeviceRec) -> int:
+        """len(software(dev)) without building the rows (the sync bench's expected totals)."""
+        explicit = self._software.get(dev.id)
+        if explicit is not None:
+            return len(explicit)
+        if not dev.is_agent or dev.software_count <= 0:
+            return 0
+        return len(self._software_picks(dev)[1])
+
+    def _software_picks(self, dev: DeviceRec) -> tuple[random.Random, list[int]]:
+        """The device's catalog titles (the agent itself, then a sample of the rest), and the
+        RNG positioned to draw each one's version and install date."""
+        titles = _CATALOGS[dev.os_family]
+        rng = self._rng(dev, 0)
+        agent_idx = next(i for i, t in enumerate(titles) if t[0].lower().startswith("ninja"))
+        sample = rng.sample(range(len(titles)), min(dev.software_count, len(titles)))
+        return rng, list(dict.fromkeys([agent_idx, *sample]))[: dev.software_count]
 
     def add_software(
         self, dev: DeviceRec, name: str, version: str | None, publisher: str | None = None
