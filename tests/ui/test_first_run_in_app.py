@@ -88,4 +88,6 @@ def test_an_unreachable_psa_at_start_freezes_nothing_and_says_one_sentence(qtbot
     assert "Traceback" not in text
     assert ctx.psa is None and ctx.background is None
     gaps = [b - a for a, b in itertools.pairwise(ticks)]
-    assert len(ticks) > 50 and max(gaps) < 0.25  # the loop kept turning while the PSA hung
+    # The loop kept turning while the PSA hung for a second (a blocked loop shows a gap of
+    # the whole second; the margin is for a loaded machine).
+    assert len(ticks) > 20 and max(gaps) < 0.5
