@@ -44,7 +44,8 @@ from ninja_desk.psa.integration_settings import load_settings
 from ninja_desk.psa.org_mapping import OrgChanges, record_seen_organizations
 from ninja_desk.psa.tenancy import PsaDatabase
 from ninja_desk.sync import alert_mirror
-from ninja_desk.sync.alert_pipeline import AlertPipeline, IngestResult
+from ninja_desk.sync.alert_batch import IngestResult
+from ninja_desk.sync.alert_pipeline import AlertPipeline
 from ninja_desk.sync.alert_reset import closed_ticket_resets
 from ninja_desk.sync.engine import SyncEngine
 from ninja_desk.sync.live_updates import LiveUpdater

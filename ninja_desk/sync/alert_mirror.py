@@ -24,7 +24,7 @@ from ninja_desk.psa.schema import (
 )
 from ninja_desk.psa.tenancy import PsaDatabase
 from ninja_desk.psa.tickets import list_tickets
-from ninja_desk.sync.alert_pipeline import SeriesOutcome
+from ninja_desk.sync.alert_batch import SeriesOutcome
 
 
 def ticket_rows(

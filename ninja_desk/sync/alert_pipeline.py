@@ -39,7 +39,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -50,7 +50,7 @@ from ninja_desk.core import alert_rules as rules_mod
 from ninja_desk.core import alert_series as series_mod
 from ninja_desk.core.activities import Activity, Alert
 from ninja_desk.core.alert_rules import AlertFacts, Decision, Rule
-from ninja_desk.core.alert_series import AlertEvent, SeriesState, Transition
+from ninja_desk.core.alert_series import AlertEvent, SeriesState
 from ninja_desk.core.maintenance_windows import MaintenanceWindow, open_window
 from ninja_desk.ninjaone.parsers import MalformedRecord, parse_activity
 from ninja_desk.psa import alert_rules as psa_rules
@@ -64,7 +64,6 @@ from ninja_desk.psa.integration_settings import (
     IntegrationSettings,
     load_settings,
     priority_for,
-    service_user,
 )
 from ninja_desk.psa.permissions import ACT_ALERTS, current_user_permissions, require
 from ninja_desk.psa.schema import (
@@ -73,10 +72,17 @@ from ninja_desk.psa.schema import (
     priorities,
     rmm_alerts,
     rmm_organization_mappings,
-    tickets,
 )
 from ninja_desk.psa.tenancy import PsaDatabase, TenantSession
 from ninja_desk.sync import alert_tickets
+from ninja_desk.sync.alert_batch import (
+    BatchContext,
+    IngestResult,
+    SeriesOutcome,
+    SeriesWork,
+    as_int,
+    as_uuid,
+)
 
 log = logging.getLogger(__name__)
 
@@ -94,85 +100,8 @@ _RETRYABLE_PG = ("40P01", "40001")  # deadlock_detected, serialization_failure
 DeviceLookup = Callable[[Sequence[int]], dict[int, dict[str, Any]]]
 
 
-@dataclass
-class SeriesOutcome:
-    """Where one series stands after a batch (mirrored into the desktop cache)."""
-
-    series_uid: str
-    alert_id: uuid.UUID
-    status: str
-    severity: str | None  # None: NinjaOne has not said (the cache shows it as unknown)
-    device_id: int | None
-    decision: dict[str, Any] | None
-    ticket_id: uuid.UUID | None = None
-    ticket_number: str | None = None
-
-
-@dataclass
-class IngestResult:
-    events: int = 0
-    stale: int = 0
-    opened: int = 0
-    repeats: int = 0
-    resolved: int = 0
-    acknowledged: int = 0
-    decided: int = 0
-    tickets_created: int = 0
-    tickets_joined: int = 0
-    comments: int = 0
-    tickets_auto_resolved: int = 0
-    outcomes: dict[str, SeriesOutcome] = field(default_factory=dict)
-    # One sentence each: why nothing was recorded (companion mode), boards left open, ...
-    skipped: str | None = None
-    notes: list[str] = field(default_factory=list)
-
-    def add(self, other: IngestResult, *, counts_only: bool = False) -> None:
-        """Sum `other` into this. `counts_only`: a running total (an agent's, for days)
-        that must not keep every series' outcome."""
-        for name, value in self.summary().items():
-            setattr(self, name, value + getattr(other, name))
-        if counts_only:
-            return
-        self.outcomes.update(other.outcomes)
-        self.notes.extend(n for n in other.notes if n not in self.notes)
-
-    def summary(self) -> dict[str, int]:
-        return {
-            k: v for k, v in self.__dict__.items() if isinstance(v, int) and not isinstance(v, bool)
-        }
-
-
 class _LostInsertRace(Exception):
     """Another batch inserted one of our new series first; redo the batch."""
-
-
-@dataclass
-class _Series:
-    """One locked series inside a batch."""
-
-    alert_id: uuid.UUID
-    state: SeriesState
-    # A series this batch sees first starts with nothing decided, linked or claimed.
-    has_series_row: bool = False
-    ticket_id: uuid.UUID | None = None
-    decision: str | None = None
-    explanation: str | None = None
-    rule_id: uuid.UUID | None = None
-    asset_id: uuid.UUID | None = None
-    client_id: uuid.UUID | None = None
-    acknowledged_by: uuid.UUID | None = None
-    resolved_by: uuid.UUID | None = None
-    source_payload: dict[str, Any] = field(default_factory=dict)
-    metadata: dict[str, Any] = field(default_factory=dict)
-    window_id: uuid.UUID | None = None
-    auto_ticket: bool = False
-    last_occurrence_at: float | None = None
-    events: list[AlertEvent] = field(default_factory=list)
-    transitions: list[Transition] = field(default_factory=list)
-    new_decision: Decision | None = None
-    # The row as read or as inserted by this batch: unchanged rows are not rewritten.
-    original: dict[str, Any] | None = None
-    is_new: bool = False
 
 
 class AlertPipeline:
@@ -347,7 +276,7 @@ class AlertPipeline:
                 result.repeats += t.repeated
                 result.resolved += t.resolved
                 result.acknowledged += t.acknowledged
-        context = _BatchContext.load(self, s, locked)
+        context = self._context(s, locked)
         for item in locked.values():
             context.attach_device(item)
             # An alert of an unmapped (or not yet synced) organization is decided again on
@@ -386,7 +315,7 @@ class AlertPipeline:
         return result
 
     def _user_acts(
-        self, uid: str, item: _Series, manual: str | None, context: _BatchContext
+        self, uid: str, item: SeriesWork, manual: str | None, context: BatchContext
     ) -> None:
         for t, ev in zip(item.transitions, item.events, strict=True):
             if ev.kind == series_mod.USER_ACK and t.acknowledged:
@@ -416,7 +345,7 @@ class AlertPipeline:
 
     def _lock_series(
         self, s: TenantSession, part: dict[str, list[AlertEvent]]
-    ) -> dict[str, _Series]:
+    ) -> dict[str, SeriesWork]:
         """Lock and read the series that exist; new ones start blank and are inserted, fully
         formed, by `_insert_new` (one write per new series instead of insert + update)."""
         uids = sorted(part)
@@ -489,7 +418,7 @@ class AlertPipeline:
                 .order_by(t.c.external_alert_id)
                 .with_for_update()
             ).all()
-        out: dict[str, _Series] = {}
+        out: dict[str, SeriesWork] = {}
         for r in s.conn.execute(query):
             meta = dict(r.metadata or {})
             known = r.series_row is not None
@@ -503,13 +432,13 @@ class AlertPipeline:
                 severity=r.severity.upper() if (r.severity_known or not known) else None,
                 severity_known=bool(r.severity_known) or not known,
                 priority=r.priority.upper() if r.priority and r.priority != "none" else None,
-                device_id=_int(r.external_device_id),
+                device_id=as_int(r.external_device_id),
                 message=r.message,
                 activity_type=r.activity_type,
                 status_code=meta.get("statusCode"),
                 source_type=r.source_type,
                 condition_name=r.condition_name,
-                organization_id=_int(r.external_organization_id),
+                organization_id=as_int(r.external_organization_id),
                 node_class=r.node_class,
                 device_name=r.device_name,
                 triggered_at=_ts(r.triggered_at),
@@ -519,7 +448,7 @@ class AlertPipeline:
                 repeat_count=r.repeat_count if known else max(0, (r.occurrence_count or 1) - 1),
                 status_from_activity=bool(r.status_from_activity),
             )
-            out[r.external_alert_id] = _Series(
+            out[r.external_alert_id] = SeriesWork(
                 alert_id=r.alert_id,
                 state=state,
                 has_series_row=known,
@@ -530,7 +459,7 @@ class AlertPipeline:
                 asset_id=r.asset_id,
                 client_id=r.client_id,
                 acknowledged_by=r.acknowledged_by,
-                resolved_by=_uuid(meta.get("resolvedBy")),
+                resolved_by=as_uuid(meta.get("resolvedBy")),
                 source_payload=dict(r.source_payload or {}),
                 metadata=meta,
                 window_id=r.suppressed_by_window_id,
@@ -543,10 +472,10 @@ class AlertPipeline:
                 out[r.external_alert_id].decision = rules_mod.MANUAL
         for uid in uids:
             if uid not in out and any(e.kind != series_mod.VANISHED for e in part[uid]):
-                out[uid] = _Series(uuid.uuid4(), SeriesState(uid), is_new=True)
+                out[uid] = SeriesWork(uuid.uuid4(), SeriesState(uid), is_new=True)
         return out
 
-    def _insert_new(self, s: TenantSession, locked: dict[str, _Series]) -> None:
+    def _insert_new(self, s: TenantSession, locked: dict[str, SeriesWork]) -> None:
         """Insert the batch's new series; if another writer inserted one of them meanwhile
         (the insert waited for it), start the batch over: it will read theirs."""
         new = [i for i in locked.values() if i.is_new]
@@ -585,7 +514,7 @@ class AlertPipeline:
             item.original = {**row, "b_alert_id": item.alert_id}
             item.is_new = False
 
-    def _alert_row(self, item: _Series, now: datetime) -> dict[str, Any]:
+    def _alert_row(self, item: SeriesWork, now: datetime) -> dict[str, Any]:
         """The rmm_alerts columns, in Alga's words."""
         st = item.state
         meta = dict(item.metadata)
@@ -626,7 +555,7 @@ class AlertPipeline:
         }
 
     def _write_back(
-        self, s: TenantSession, locked: dict[str, _Series], context: _BatchContext
+        self, s: TenantSession, locked: dict[str, SeriesWork], context: BatchContext
     ) -> None:
         now = utcnow()
         alert_rows: list[dict[str, Any]] = []
@@ -682,7 +611,7 @@ class AlertPipeline:
         _update_by_alert_id(s, ninjadesk_alert_series, old_series)
 
     @staticmethod
-    def _payload(item: _Series) -> dict[str, Any]:
+    def _payload(item: SeriesWork) -> dict[str, Any]:
         """The newest applied activity as parsed (for explain and support): what NinjaOne
         said, without the fields it left out."""
         st = item.state
@@ -695,7 +624,7 @@ class AlertPipeline:
             return item.source_payload
         return {k: v for k, v in asdict(newest).items() if v not in (None, "", {}, [])}
 
-    def _publish(self, s: TenantSession, locked: dict[str, _Series]) -> None:
+    def _publish(self, s: TenantSession, locked: dict[str, SeriesWork]) -> None:
         for uid, item in locked.items():
             base = {
                 "integration_id": str(self.integration_id),
@@ -717,6 +646,62 @@ class AlertPipeline:
                     outbox.publish(
                         s, ALERT_RESOLVED, {**base, "by": by, "reason": t.after.resolved_reason}
                     )
+
+    def _context(self, s: TenantSession, locked: dict[str, SeriesWork]) -> BatchContext:
+        """What the batch loads once (rules, windows, mapping, assets, device facts)."""
+        pipeline = self
+        device_ids = sorted(
+            {i.state.device_id for i in locked.values() if i.state.device_id is not None}
+        )
+        asset_rows: dict[str, dict[str, Any]] = {}
+        if device_ids:
+            a = assets
+            for r in s.conn.execute(
+                sa.select(
+                    a.c.asset_id,
+                    a.c.client_id,
+                    a.c.name,
+                    a.c.rmm_device_id,
+                    a.c.rmm_organization_id,
+                    a.c.asset_type,
+                )
+                .where(
+                    a.c.tenant == s.tenant,
+                    a.c.rmm_provider == "ninjaone",
+                    a.c.rmm_device_id.in_([str(d) for d in device_ids]),
+                )
+                .order_by(a.c.status != "active", a.c.updated_at.desc())
+            ):
+                asset_rows.setdefault(r.rmm_device_id, dict(r._mapping))
+        devices: dict[int, dict[str, Any]] = {}
+        if pipeline.device_lookup is not None and device_ids:
+            try:
+                devices = pipeline.device_lookup(device_ids)
+            except Exception:  # the cache is a convenience; never fail the batch on it
+                log.exception("Device lookup for alerts failed")
+        needs_rules = any(
+            i.decision is None or i.decision == rules_mod.UNMAPPED for i in locked.values()
+        )
+        ids = pipeline.cached("severity_priorities", lambda: pipeline.severity_priorities(s))
+        names = pipeline.cached("priority_names", lambda: pipeline._priority_names(s))
+        return BatchContext(
+            integration_id=pipeline.integration_id,
+            user_id=pipeline.user_id,
+            ninjaone_url=pipeline.ninjaone_url,
+            rules=pipeline.cached("rules", lambda: pipeline.load_rules(s)) if needs_rules else [],
+            windows=pipeline.cached("windows", lambda: pipeline.load_windows(s))
+            if needs_rules
+            else [],
+            client_of_org=pipeline.cached(
+                "mappings", lambda: _client_of_org(s, pipeline.integration_id)
+            ),
+            assets_by_device=asset_rows,
+            devices=devices,
+            now=pipeline.clock(),
+            settings=pipeline.settings(s),
+            severity_priority_ids=ids,
+            severity_names={k: names.get(str(v), str(v)) for k, v in ids.items()},
+        )
 
     # -- decisions after the fact ----------------------------------------------------------
 
@@ -792,12 +777,12 @@ class AlertPipeline:
                 activity_type=r.activity_type,
                 source_type=r.source_type,
                 status_code=(r.metadata or {}).get("statusCode"),
-                organization_id=_int(r.external_organization_id),
+                organization_id=as_int(r.external_organization_id),
                 client_id=str(client) if client else None,
                 node_class=r.node_class,
                 message=r.message,
                 condition_name=r.condition_name,
-                device_id=_int(r.external_device_id),
+                device_id=as_int(r.external_device_id),
                 device_name=r.device_name,
                 alert_class=r.alert_class,
             )
@@ -856,171 +841,6 @@ def _client_of_org(s: TenantSession, integration_id: uuid.UUID) -> dict[str, uui
     }
 
 
-@dataclass
-class _BatchContext:
-    """What a batch loads once: rules, windows, org mapping, assets, device facts, settings,
-    and who it acts as. Ticket work (alert_tickets.py) gets this, never the pipeline."""
-
-    integration_id: uuid.UUID
-    user_id: uuid.UUID | None  # the acting person; None = the system
-    ninjaone_url: str
-    rules: list[Rule]
-    windows: list[MaintenanceWindow]
-    client_of_org: dict[str, uuid.UUID]
-    assets_by_device: dict[str, dict[str, Any]]
-    devices: dict[int, dict[str, Any]]
-    now: float
-    settings: IntegrationSettings
-    severity_priority_ids: dict[str, uuid.UUID]
-    severity_names: dict[str, str]
-    ticket_numbers: dict[uuid.UUID, str] = field(default_factory=dict)
-    _service_user: uuid.UUID | None = None
-
-    @classmethod
-    def load(
-        cls, pipeline: AlertPipeline, s: TenantSession, locked: dict[str, _Series]
-    ) -> _BatchContext:
-        device_ids = sorted(
-            {i.state.device_id for i in locked.values() if i.state.device_id is not None}
-        )
-        asset_rows: dict[str, dict[str, Any]] = {}
-        if device_ids:
-            a = assets
-            for r in s.conn.execute(
-                sa.select(
-                    a.c.asset_id,
-                    a.c.client_id,
-                    a.c.name,
-                    a.c.rmm_device_id,
-                    a.c.rmm_organization_id,
-                    a.c.asset_type,
-                )
-                .where(
-                    a.c.tenant == s.tenant,
-                    a.c.rmm_provider == "ninjaone",
-                    a.c.rmm_device_id.in_([str(d) for d in device_ids]),
-                )
-                .order_by(a.c.status != "active", a.c.updated_at.desc())
-            ):
-                asset_rows.setdefault(r.rmm_device_id, dict(r._mapping))
-        devices: dict[int, dict[str, Any]] = {}
-        if pipeline.device_lookup is not None and device_ids:
-            try:
-                devices = pipeline.device_lookup(device_ids)
-            except Exception:  # the cache is a convenience; never fail the batch on it
-                log.exception("Device lookup for alerts failed")
-        needs_rules = any(
-            i.decision is None or i.decision == rules_mod.UNMAPPED for i in locked.values()
-        )
-        ids = pipeline.cached("severity_priorities", lambda: pipeline.severity_priorities(s))
-        names = pipeline.cached("priority_names", lambda: pipeline._priority_names(s))
-        return cls(
-            integration_id=pipeline.integration_id,
-            user_id=pipeline.user_id,
-            ninjaone_url=pipeline.ninjaone_url,
-            rules=pipeline.cached("rules", lambda: pipeline.load_rules(s)) if needs_rules else [],
-            windows=pipeline.cached("windows", lambda: pipeline.load_windows(s))
-            if needs_rules
-            else [],
-            client_of_org=pipeline.cached(
-                "mappings", lambda: _client_of_org(s, pipeline.integration_id)
-            ),
-            assets_by_device=asset_rows,
-            devices=devices,
-            now=pipeline.clock(),
-            settings=pipeline.settings(s),
-            severity_priority_ids=ids,
-            severity_names={k: names.get(str(v), str(v)) for k, v in ids.items()},
-        )
-
-    def service_user(self, s: TenantSession) -> uuid.UUID:
-        """Alga's user for the system's writes (asset links, events without a person);
-        resolved only when a batch needs it: a tenant without one can still record alerts."""
-        if self._service_user is None:
-            self._service_user = service_user(s, self.settings)
-        return self._service_user
-
-    def load_ticket_numbers(self, s: TenantSession, ticket_ids: list[uuid.UUID]) -> None:
-        wanted = sorted({t for t in ticket_ids if t not in self.ticket_numbers}, key=str)
-        if wanted:
-            rows = s.conn.execute(
-                sa.select(tickets.c.ticket_id, tickets.c.ticket_number).where(
-                    tickets.c.tenant == s.tenant, tickets.c.ticket_id.in_(wanted)
-                )
-            )
-            self.ticket_numbers.update(dict(rows.all()))
-
-    def attach_device(self, item: _Series) -> None:
-        st = item.state
-        if st.device_id is None:
-            return
-        asset = self.assets_by_device.get(str(st.device_id))
-        device = self.devices.get(st.device_id) or {}
-        org = st.organization_id
-        if org is None and asset and asset.get("rmm_organization_id"):
-            org = _int(asset["rmm_organization_id"])
-        if org is None and device.get("organization_id") is not None:
-            org = int(device["organization_id"])
-        updates: dict[str, Any] = {}
-        if org != st.organization_id:
-            updates["organization_id"] = org
-        if st.node_class is None and device.get("node_class"):
-            updates["node_class"] = device["node_class"]
-        if st.device_name is None:
-            name = (asset or {}).get("name") or device.get("name")
-            if name:
-                updates["device_name"] = name
-        if updates:
-            item.state = replace(st, **updates)
-        if asset is not None:
-            item.asset_id = asset["asset_id"]
-        client = self.client_of_org.get(str(org)) if org is not None else None
-        if client is None and asset is not None:
-            client = asset["client_id"]
-        item.client_id = client
-
-    def facts(self, item: _Series) -> AlertFacts:
-        st = item.state
-        return AlertFacts(
-            series_uid=st.series_uid,
-            severity=st.severity or "NONE",
-            activity_type=st.activity_type,
-            source_type=st.source_type,
-            status_code=series_mod.TRIGGERED,
-            organization_id=st.organization_id,
-            client_id=str(item.client_id) if item.client_id else None,
-            node_class=st.node_class,
-            message=st.message,
-            condition_name=st.condition_name,
-            device_id=st.device_id,
-            device_name=st.device_name,
-            alert_class=(st.condition_name or "")[:100] or None,
-        )
-
-    def decide(self, item: _Series) -> Decision:
-        facts = self.facts(item)
-        at = item.state.triggered_at or self.now
-        window = open_window(self.windows, at, facts.client_id, facts.device_id)
-        if window is None and at != self.now:
-            window = open_window(self.windows, self.now, facts.client_id, facts.device_id)
-        decision = rules_mod.decide(
-            self.rules,
-            facts,
-            mapped=item.client_id is not None,
-            window_name=window.name if window else None,
-            default_map=self.severity_names,
-        )
-        item.decision = decision.outcome
-        item.explanation = json.dumps(decision.as_json())
-        item.rule_id = uuid.UUID(decision.rule.rule_id) if decision.rule else None
-        item.window_id = (
-            _uuid(window.window_id)
-            if window is not None and decision.outcome == rules_mod.MAINTENANCE
-            else None
-        )
-        return decision
-
-
 # Alga's rmm_alerts status words <-> the series states of core/alert_series.py.
 _OPEN_ALGA = ("active", "acknowledged", "suppressed")
 
@@ -1058,20 +878,6 @@ def _changed(original: dict[str, Any] | None, new: dict[str, Any], skip: tuple[s
         elif old != value:
             return True
     return False
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None and str(value).strip() else None
-    except ValueError:
-        return None
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value)) if value else None
-    except ValueError:
-        return None
 
 
 def _ts(value: datetime | None) -> float | None:

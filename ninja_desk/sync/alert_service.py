@@ -31,7 +31,8 @@ from ninja_desk.psa.errors import NotFound, PsaError
 from ninja_desk.psa.permissions import ACT_ALERTS, VIEW_ALERTS, require
 from ninja_desk.psa.schema import ninjadesk_alert_series, rmm_alerts, tickets
 from ninja_desk.sync import alert_mirror
-from ninja_desk.sync.alert_pipeline import AlertPipeline, IngestResult, SeriesOutcome
+from ninja_desk.sync.alert_batch import IngestResult, SeriesOutcome
+from ninja_desk.sync.alert_pipeline import AlertPipeline
 
 
 class AlertActionError(PsaError):

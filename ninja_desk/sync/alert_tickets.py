@@ -41,10 +41,10 @@ from ninja_desk.psa.schema import (
     tickets,
     workstation_assets,
 )
+from ninja_desk.sync.alert_batch import BatchContext, IngestResult, SeriesWork, as_uuid
 
 if TYPE_CHECKING:
     from ninja_desk.psa.tenancy import TenantSession
-    from ninja_desk.sync.alert_pipeline import IngestResult, _BatchContext, _Series
 
 MAX_STORM_WINDOW_MINUTES = 24 * 60
 
@@ -56,8 +56,8 @@ class TicketClaimConflict(RuntimeError):
 @dataclass
 class _NewTicket:
     ticket_id: uuid.UUID
-    lead: _Series
-    members: list[_Series]
+    lead: SeriesWork
+    members: list[SeriesWork]
     rule: rules_mod.Rule | None
     priority_id: uuid.UUID
     key: tuple[uuid.UUID, str]
@@ -75,7 +75,7 @@ def _fmt_time(epoch: float | None) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def describe(item: _Series, context: _BatchContext, details: dict[str, Any]) -> str:
+def describe(item: SeriesWork, context: BatchContext, details: dict[str, Any]) -> str:
     """The ticket body: the alert, the device in context, and a link back to NinjaOne."""
     st = item.state
     device = context.devices.get(st.device_id or -1) or {}
@@ -123,12 +123,12 @@ def describe(item: _Series, context: _BatchContext, details: dict[str, Any]) -> 
     return "\n".join(lines)
 
 
-def condition_text(item: _Series) -> str:
+def condition_text(item: SeriesWork) -> str:
     st = item.state
     return st.condition_name or st.message or st.source_type or st.activity_type or "Alert"
 
 
-def _values(item: _Series, device: str) -> dict[str, Any]:
+def _values(item: SeriesWork, device: str) -> dict[str, Any]:
     st = item.state
     return {
         "condition": condition_text(item),
@@ -141,7 +141,7 @@ def _values(item: _Series, device: str) -> dict[str, Any]:
     }
 
 
-def _title(item: _Series, rule: rules_mod.Rule | None, members: int = 1) -> str:
+def _title(item: SeriesWork, rule: rules_mod.Rule | None, members: int = 1) -> str:
     st = item.state
     device = st.device_name or (f"device {st.device_id}" if st.device_id is not None else "?")
     if members > 1:
@@ -155,13 +155,6 @@ def _storm_settings(rule: rules_mod.Rule | None) -> tuple[bool, int]:
     enabled = bool(action.get("group_storms", True))
     minutes = int(action.get("storm_window_minutes") or rules_mod.DEFAULT_STORM_WINDOW_MINUTES)
     return enabled, max(1, min(minutes, MAX_STORM_WINDOW_MINUTES))
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value)) if value else None
-    except ValueError:
-        return None
 
 
 def _asset_details(s: TenantSession, asset_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict]:
@@ -192,7 +185,7 @@ def _asset_details(s: TenantSession, asset_ids: Iterable[uuid.UUID]) -> dict[uui
     return {r.asset_id: dict(r._mapping) for r in s.conn.execute(query)}
 
 
-def _claim(s: TenantSession, claims: list[tuple[_Series, uuid.UUID]], auto: bool = True) -> None:
+def _claim(s: TenantSession, claims: list[tuple[SeriesWork, uuid.UUID]], auto: bool = True) -> None:
     """One statement for the batch: set each series' ticket where it has none yet, and check
     that every series was claimed (RETURNING); any miss means another writer got there first."""
     if not claims:
@@ -288,8 +281,8 @@ def _open_storm_tickets(
     return found
 
 
-def _priority_id(context: _BatchContext, item: _Series, rule: rules_mod.Rule | None) -> uuid.UUID:
-    override = _uuid(rule.action.get("priority_id")) if rule else None
+def _priority_id(context: BatchContext, item: SeriesWork, rule: rules_mod.Rule | None) -> uuid.UUID:
+    override = as_uuid(rule.action.get("priority_id")) if rule else None
     if override is not None:
         return override
     sev = (item.state.severity or "NONE").upper()
@@ -299,8 +292,8 @@ def _priority_id(context: _BatchContext, item: _Series, rule: rules_mod.Rule | N
 
 def apply_ticket_effects(
     s: TenantSession,
-    context: _BatchContext,
-    locked: dict[str, _Series],
+    context: BatchContext,
+    locked: dict[str, SeriesWork],
     result: IngestResult,
 ) -> None:
     """Create or join tickets for series decided 'ticket' in this batch (before write-back)."""
@@ -316,8 +309,8 @@ def apply_ticket_effects(
         return
     require(s, CREATE_TICKETS)
     now = utcnow()
-    grouped: dict[tuple[uuid.UUID, str], list[_Series]] = {}
-    singles: list[_Series] = []
+    grouped: dict[tuple[uuid.UUID, str], list[SeriesWork]] = {}
+    singles: list[SeriesWork] = []
     for item in wanting:
         rule = item.new_decision.rule if item.new_decision else None
         enabled, _ = _storm_settings(rule)
@@ -330,7 +323,7 @@ def apply_ticket_effects(
     _storm_locks(s, grouped)
     existing = _open_storm_tickets(s, context.integration_id, set(grouped), now)
     plans: list[_NewTicket] = []
-    joins: list[tuple[uuid.UUID, list[_Series]]] = []
+    joins: list[tuple[uuid.UUID, list[SeriesWork]]] = []
     for key, items in grouped.items():
         if key in existing:
             joins.append((existing[key], items))
@@ -359,7 +352,7 @@ def apply_ticket_effects(
 
 def _create(
     s: TenantSession,
-    context: _BatchContext,
+    context: BatchContext,
     plans: list[_NewTicket],
     now: datetime,
 ) -> None:
@@ -393,10 +386,10 @@ def _create(
                 title=_title(lead, plan.rule, len(plan.members)),
                 description=body,
                 priority_id=plan.priority_id,
-                board_id=_uuid(action.get("board_id")) or default_board,
+                board_id=as_uuid(action.get("board_id")) or default_board,
                 note=note,
                 source_reference=f"ninjaone:alert:{lead.state.series_uid}",
-                assigned_to=_uuid(action.get("assignee_id")),
+                assigned_to=as_uuid(action.get("assignee_id")),
                 asset_ids=sorted({m.asset_id for m in plan.members if m.asset_id}, key=str),
                 ticket_id=plan.ticket_id,
             )
@@ -457,7 +450,7 @@ def _create(
             )
 
 
-def mark_duplicate(item: _Series, lead_series: str, ticket_number: str) -> None:
+def mark_duplicate(item: SeriesWork, lead_series: str, ticket_number: str) -> None:
     """A storm member: its decision says whose ticket it joined, for explain()."""
     before = json.loads(item.explanation) if item.explanation else {}
     item.decision = rules_mod.DUPLICATE
@@ -476,9 +469,9 @@ def mark_duplicate(item: _Series, lead_series: str, ticket_number: str) -> None:
 
 def _join(
     s: TenantSession,
-    context: _BatchContext,
+    context: BatchContext,
     ticket_id: uuid.UUID,
-    items: list[_Series],
+    items: list[SeriesWork],
     now: datetime,
 ) -> None:
     _claim(s, [(item, ticket_id) for item in items])
@@ -528,7 +521,7 @@ def _join(
 
 def add_pipeline_comments(
     s: TenantSession,
-    context: _BatchContext,
+    context: BatchContext,
     notes: list[tuple[uuid.UUID, str]],
     now: datetime | None = None,
     *,
@@ -563,8 +556,8 @@ def _count_pipeline_comments(s: TenantSession, notes: list[tuple[uuid.UUID, str]
 
 def follow_up(
     s: TenantSession,
-    context: _BatchContext,
-    locked: dict[str, _Series],
+    context: BatchContext,
+    locked: dict[str, SeriesWork],
     result: IngestResult,
     resolved_by: str | None = None,
 ) -> None:
@@ -632,7 +625,7 @@ def _pipeline_tickets(s: TenantSession, ids: set[uuid.UUID | None]) -> set[uuid.
     )
 
 
-def reopen_auto_resolved(s: TenantSession, context: _BatchContext, ids: set[uuid.UUID]) -> None:
+def reopen_auto_resolved(s: TenantSession, context: BatchContext, ids: set[uuid.UUID]) -> None:
     """A ticket the pipeline closed comes back when its alert triggers again; one a person
     closed stays closed (the note tells them)."""
     at = ninjadesk_alert_tickets
@@ -661,9 +654,9 @@ def reopen_auto_resolved(s: TenantSession, context: _BatchContext, ids: set[uuid
 
 def auto_resolve(
     s: TenantSession,
-    context: _BatchContext,
+    context: BatchContext,
     ticket_ids: set[uuid.UUID],
-    locked: dict[str, _Series] | None = None,
+    locked: dict[str, SeriesWork] | None = None,
     resolved_by: str | None = None,
 ) -> tuple[int, list[str]]:
     """Close each ticket whose alerts have all resolved, if no person has touched it; every
