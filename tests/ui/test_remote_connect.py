@@ -103,7 +103,7 @@ async def test_a_slow_psa_recorder_does_not_stall_the_loop(empty_ctx) -> None:
 
     def slow_record(record: LaunchRecord) -> None:
         threads.append(threading.current_thread())
-        time.sleep(0.5)  # a PSA far away
+        time.sleep(1.0)  # a PSA far away
 
     ticks: list[float] = []
 
@@ -119,7 +119,8 @@ async def test_a_slow_psa_recorder_does_not_stall_the_loop(empty_ctx) -> None:
     finally:
         beat.cancel()
     assert threads and threads[0] is not threading.main_thread()
-    assert max(b - a for a, b in itertools.pairwise(ticks)) < 0.2
+    # Blocked, the loop would show the whole second; the margin is for a loaded machine.
+    assert max(b - a for a, b in itertools.pairwise(ticks)) < 0.6
     assert len(launches_in_cache(empty_ctx.cache)) == 1
 
 
