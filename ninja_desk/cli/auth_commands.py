@@ -13,7 +13,8 @@ import getpass
 import os
 import sys
 import webbrowser
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from ninja_desk.ninjaone.client import NinjaOneClient
@@ -308,15 +309,24 @@ def _stored_session_client(
     return NinjaOneClient(base_url, provider)
 
 
+@asynccontextmanager
+async def _stored_session(
+    args: argparse.Namespace, prompt: Prompt
+) -> AsyncIterator[tuple[Settings, str, str, SecretBackend, NinjaOneClient]]:
+    """The saved account (settings, instance, app, secrets) and a client on its stored session."""
+    settings, base_url, client_id, secrets = _account(args, prompt)
+    async with _stored_session_client(args, base_url, client_id, secrets) as client:
+        yield settings, base_url, client_id, secrets, client
+
+
 def cmd_logout(
     args: argparse.Namespace, *, out: Out = _stdout, prompt: Prompt = getpass.getpass
 ) -> int:
     async def run() -> int:
-        settings, base_url, client_id, secrets = _account(args, prompt)
-        async with _stored_session_client(args, base_url, client_id, secrets) as client:
+        async with _stored_session(args, prompt) as (settings, url, app, secrets, client):
             report = await disconnect(
-                base_url=base_url,
-                client_id=client_id,
+                base_url=url,
+                client_id=app,
                 secrets=secrets,
                 client=client,
                 webhook_registered=settings.webhook_registered,
@@ -351,8 +361,7 @@ def cmd_webhook(
     args: argparse.Namespace, *, out: Out = _stdout, prompt: Prompt = getpass.getpass
 ) -> int:
     async def run() -> int:
-        settings, base_url, client_id, secrets = _account(args, prompt)
-        async with _stored_session_client(args, base_url, client_id, secrets) as client:
+        async with _stored_session(args, prompt) as (settings, _, _, secrets, client):
             try:
                 if args.action == "remove":
                     await unregister_webhook(client)
