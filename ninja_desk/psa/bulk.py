@@ -47,16 +47,22 @@ def analyze_if_grown(conn: sa.Connection, table_name: str, added: int) -> None:
     checked asset_software.software_id with an index on (tenant, normalized_name), reading
     every title of the tenant for every row inserted; with assets empty at its last analyze,
     a first push of 10,000 machines took minutes instead of seconds. Autovacuum would catch up,
-    but only after the commit. Without the owner's right PostgreSQL skips it with a notice.
+    but only after the commit. Only the table's owner may analyze it: other logins (a
+    technician's) skip it here rather than draw PostgreSQL's warning on every push.
     """
     if conn.dialect.name != "postgresql" or added <= 0:
         return
-    counted = conn.scalar(
-        sa.text("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"),
+    row = conn.execute(
+        sa.text(
+            "SELECT reltuples, pg_has_role(relowner, 'MEMBER') FROM pg_class"
+            " WHERE oid = CAST(:t AS regclass)"
+        ),
         {"t": table_name},
-    )
-    # reltuples is -1 for a table never analyzed.
-    if counted is None or counted < 0 or added > ANALYZE_SHARE * counted:
+    ).first()
+    if row is None or not row[1]:
+        return
+    counted = row[0]  # -1: never analyzed
+    if counted < 0 or added > ANALYZE_SHARE * counted:
         conn.exec_driver_sql(f"ANALYZE {table_name}")
 
 
