@@ -10,13 +10,16 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ninja_desk import paths
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.paths import DataDirUnavailable
 from ninja_desk.settings import Settings
 from ninja_desk.ui.context import AppContext
+
+if TYPE_CHECKING:  # the PSA stack loads on the worker that opens it, not at start-up
+    from ninja_desk.sync.desktop_runtime import DesktopPsa
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +66,7 @@ def build_context(data_dir: Path | None = None, demo: DemoHandles | None = None)
 class OpenedPsa:
     """What `open_psa` found, handed from the worker thread to the UI thread."""
 
-    psa: Any  # a DesktopPsa
+    psa: DesktopPsa
     permissions: frozenset[str]
     base_url: str
     relay_token: str | None
