@@ -94,8 +94,15 @@ def begin_bulk_load(conn: Connection) -> None:
 
 
 def end_bulk_load(conn: Connection) -> None:
-    for index in _BUILT_AFTER_BULK_LOAD:
-        index.create(conn, checkfirst=True)
+    # A small page cache while the index sorts: with the cache's usual 64 MB the sort of two
+    # million names added 200 MB to peak RSS, with 16 MB 150 MB, in the same time.
+    (cache_size,) = conn.exec_driver_sql("PRAGMA cache_size").one()
+    conn.exec_driver_sql("PRAGMA cache_size=-16384")
+    try:
+        for index in _BUILT_AFTER_BULK_LOAD:
+            index.create(conn, checkfirst=True)
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(cache_size)}")
     conn.exec_driver_sql("INSERT INTO devices_fts(devices_fts) VALUES ('rebuild')")
     for ddl in DEVICE_SEARCH_DDL:
         conn.exec_driver_sql(ddl)
