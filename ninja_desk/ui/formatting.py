@@ -87,3 +87,9 @@ def size_text(n: int | None) -> str:
             return f"{value:.0f} {unit}" if unit in ("B", "KB") else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} TB"
+
+
+def severity_text(severity: str | None) -> str:
+    """A severity as a technician reads it; one NinjaOne did not report stays visibly unknown
+    ("—") rather than passing for NinjaOne's own NONE."""
+    return severity.title() if severity else "—"

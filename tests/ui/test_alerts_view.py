@@ -285,3 +285,11 @@ def test_scrolling_a_large_alert_table(qtbot, tmp_path):
     assert view.model.rowCount() > 2 * view.model.PAGE
     assert view.count_label.text() == f"{20_000 + 386:,} alerts"
     ctx.cache.close()
+
+
+def test_a_severity_ninjaone_did_not_report_reads_as_unknown_not_as_none(ctx):
+    # NinjaOne's own NONE and "not reported" are different facts; the table keeps them apart.
+    model = AlertTableModel(ctx.cache)
+    assert model.cell_text({"severity": None}, "severity") == "—"
+    assert model.cell_text({"severity": "NONE"}, "severity") == "None"
+    assert model.cell_text({"severity": "CRITICAL"}, "severity") == "Critical"

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor
 
 from ninja_desk.cache.queries import alerts as aq
 from ninja_desk.cache.queries.alerts import AlertFilter
+from ninja_desk.ui.formatting import severity_text
 from ninja_desk.ui.models.paged_sql import PagedSqlModel, SqlColumn, format_time
 
 SEVERITY_COLOURS: dict[str, str] = {
@@ -52,7 +53,7 @@ class AlertTableModel(PagedSqlModel):
         if key == "create_time":
             return format_time(row.get("create_time"))
         if key == "severity":
-            return (row.get("severity") or "NONE").title()
+            return severity_text(row.get("severity"))
         if key == "status":
             return status_text(row)
         if key == "device_name" and not row.get("device_name"):

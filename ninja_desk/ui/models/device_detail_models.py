@@ -13,7 +13,7 @@ from ninja_desk.cache.queries.alerts import DEVICE_ALERTS_SQL
 from ninja_desk.cache.queries.device_detail import DEVICE_PATCHES_SQL
 from ninja_desk.cache.queries.tickets import DEVICE_TICKETS_SQL
 from ninja_desk.cache.store import LocalCache
-from ninja_desk.ui.formatting import ago, size_text, when
+from ninja_desk.ui.formatting import ago, severity_text, size_text, when
 from ninja_desk.ui.models.paged_sql import PagedSqlModel, SqlColumn
 from ninja_desk.ui.theme import BAD, SEVERITY_COLORS, WARN
 
@@ -59,7 +59,7 @@ class DeviceAlertModel(_DeviceScoped):
 
     def cell_text(self, row: dict[str, Any], key: str) -> str:
         if key == "severity":
-            return (row["severity"] or "none").title()
+            return severity_text(row["severity"])
         if key == "message":
             return row["message"] or row["condition_name"] or row["uid"]
         if key == "create_time":

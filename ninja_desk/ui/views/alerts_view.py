@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from ninja_desk.cache.queries.alerts import ALERT_EXISTS_SQL, STATUS_CHOICES, AlertFilter
 from ninja_desk.psa.permissions import ACT_ALERTS, CREATE_TICKETS, denial_sentence
 from ninja_desk.ui.context import AppContext
+from ninja_desk.ui.formatting import severity_text
 from ninja_desk.ui.models.alert_table_model import SEVERITY_COLOURS, AlertTableModel, status_text
 from ninja_desk.ui.models.paged_sql import format_time
 from ninja_desk.ui.settings.background import bind, error_sentence, run_job
@@ -382,10 +383,10 @@ class AlertsView(View):
             self.decision_label.setText("—")
         else:
             self.detail_title.setText(" ".join(str(alert.get("message") or "Alert").split()))
-            severity = (alert.get("severity") or "NONE").upper()
+            severity = alert.get("severity")
+            colour = SEVERITY_COLOURS.get((severity or "NONE").upper(), "#9e9e9e")
             self.detail_fields["severity"].setText(
-                f'<span style="color:{SEVERITY_COLOURS.get(severity, "#9e9e9e")}">●</span> '
-                f"{severity.title()}"
+                f'<span style="color:{colour}">●</span> {severity_text(severity)}'
             )
             self.detail_fields["device"].setText(
                 alert.get("device_name") or f"Device {alert.get('device_id')}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
+from ninja_desk.ui.formatting import severity_text
 from ninja_desk.ui.theme import SEVERITY_COLORS, STATUS_COLORS
 
 
@@ -27,7 +28,7 @@ class Badge(QLabel):
 
 def severity_badge(severity: str | None, parent: QWidget | None = None) -> Badge:
     key = (severity or "NONE").upper()
-    return Badge(key.title(), SEVERITY_COLORS.get(key, "#64748b"), parent)
+    return Badge(severity_text(severity), SEVERITY_COLORS.get(key, "#64748b"), parent)
 
 
 def status_badge(status: str, parent: QWidget | None = None) -> Badge:
