@@ -157,6 +157,10 @@ def test_a_resumed_session_registers_the_webhook_and_says_so(sim, control, tmp_p
     assert {"name": SECRET_HEADER, "value": "ndr_whs_start"} in hook["headers"]
     assert Settings.load(data).webhook_registered is True
     assert (data / STATE_FILE).exists()
+    # The run wrote its own log (ui/diagnostics.py), private, without the secret it sent.
+    (run_log,) = (data / "logs").glob("desktop-*.log")
+    assert run_log.stat().st_mode & 0o077 == 0
+    assert "NinjaDesk" in run_log.read_text() and "ndr_whs_start" not in run_log.read_text()
 
     # The next start finds NinjaOne as the settings say: no second PUT, so no notice at all
     # (a PUT now would be refused, and that would be a notice). The Save above also wrote the
