@@ -130,9 +130,9 @@ class _Actions:
 def test_apply_opens_the_confirmation_naming_the_devices(
     qtbot, view: PatchesView, monkeypatch
 ) -> None:
-    device_actions = pytest.importorskip("ninja_desk.ui.device_actions")
     from ninja_desk.psa.permissions import REMOTE_CONNECT
     from ninja_desk.sync.device_action_service import DeviceActionService
+    from ninja_desk.ui import device_actions  # not importorskip: a broken import must fail
 
     service = DeviceActionService(_Actions(), object(), permissions=frozenset({REMOTE_CONNECT}))
     monkeypatch.setattr(device_actions, "service_for", lambda _ctx: service)
