@@ -17,13 +17,13 @@ demo:
 	bash scripts/bootstrap.sh $(VENV) demo
 	$(VENV)/bin/ninja-desk demo
 
+# After ruff: the layer table of design.md §1 ([tool.importlinter] in pyproject.toml), so an
+# import that points the wrong way fails in half a second, then types ([tool.mypy], ~20 s),
+# then the tests (strict: any warning or Qt warning fails, [tool.pytest.ini_options]).
 test: venv
 	$(PY) -m ruff check ninja_desk tests bench scripts packaging
 	$(PY) -m ruff format --check ninja_desk tests bench scripts packaging
-	# The layer table of design.md §1 ([tool.importlinter] in pyproject.toml): an import that
-	# points the wrong way fails here, in half a second, before the tests start.
 	$(VENV)/bin/lint-imports
-	# Types ([tool.mypy] in pyproject.toml): the whole package, about 20 s.
 	$(PY) -m mypy
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n 2 --durations=15
 
