@@ -214,9 +214,7 @@ async def test_a_write_that_may_not_be_repeated_is_sent_once_when_the_network_fa
 
 
 @respx.mock
-async def test_a_token_refused_after_its_refresh_asks_to_reconnect_refreshing_once() -> (
-    None
-):
+async def test_a_token_refused_after_its_refresh_asks_to_reconnect_refreshing_once() -> None:
     tokens_route = token_route(respx.mock, "t1", "t2", "t3")
     store = MemoryTokenStore(TokenSet("t0", time.time() + 3600, refresh_token="r1"))
     route = respx.get(f"{BASE}/v2/organizations").mock(
