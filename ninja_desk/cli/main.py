@@ -203,10 +203,11 @@ def connection_summary(args: argparse.Namespace) -> dict[str, object]:
 def _psa_identity(settings: object) -> str | None:
     """Who this desktop acts as in the PSA (Alga API key), or why it is read-only."""
     from ninja_desk.psa.identity import identity_status
+    from ninja_desk.sync.alga_api_key import stored_api_key
 
-    return identity_status(
-        getattr(settings, "psa_url", None), getattr(settings, "psa_tenant", None)
-    )
+    psa_url = getattr(settings, "psa_url", None)
+    key = stored_api_key() if psa_url else None
+    return identity_status(psa_url, getattr(settings, "psa_tenant", None), key)
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -13,7 +13,6 @@ and `Identity.read_only_reason` says why in one sentence.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -33,10 +32,6 @@ from ninja_desk.psa.permissions import (
 )
 from ninja_desk.psa.schema import api_keys, tenants, users
 from ninja_desk.psa.tenancy import PsaDatabase
-
-ENV_API_KEY = "NINJA_DESK_ALGA_API_KEY"
-KEYRING_SERVICE = "NinjaDesk/alga"
-KEYRING_KEY = "api_key"
 
 _KEY_SHAPE = re.compile(r"^[0-9a-fA-F]{64}$")
 
@@ -158,36 +153,6 @@ def identify_or_read_only(
         return read_only(f"Read-only: {exc}", tenant)
 
 
-# -- where the key lives -------------------------------------------------------------------------
-
-
-def stored_api_key(secrets: Any = None) -> str | None:
-    """The key from NINJA_DESK_ALGA_API_KEY, else the keyring (None when neither has one or
-    there is no usable keyring)."""
-    from_env = os.environ.get(ENV_API_KEY, "").strip()
-    if from_env:
-        return from_env
-    try:
-        return (secrets or keyring_secrets()).get(KEYRING_KEY) or None
-    except Exception:  # no keyring on this machine: the desktop is read-only, it still runs
-        return None
-
-
-def store_api_key(api_key: str | None, secrets: Any = None) -> None:
-    """Keep the key in the keyring (an empty key removes it)."""
-    store = secrets or keyring_secrets()
-    if api_key and api_key.strip():
-        store.set(KEYRING_KEY, api_key.strip())
-    else:
-        store.delete(KEYRING_KEY)
-
-
-def keyring_secrets() -> Any:
-    from ninja_desk.ninjaone.credentials import KeyringSecrets
-
-    return KeyringSecrets(KEYRING_SERVICE)
-
-
 def create_api_key(
     psa: PsaDatabase,
     tenant: uuid.UUID,
@@ -220,14 +185,14 @@ def create_api_key(
     return key
 
 
-def identity_status(psa_url: str | None, tenant: str | None) -> str | None:
-    """One sentence for `ninja-desk status`: who this desktop acts as in the PSA, or why it is
-    read-only. None without a PSA database; never raises (status must always answer)."""
+def identity_status(psa_url: str | None, tenant: str | None, key: str | None) -> str | None:
+    """One sentence for `ninja-desk status`: who this desktop acts as in the PSA with `key`
+    (an Alga API key), or why it is read-only. None without a PSA database; never raises
+    (status must always answer)."""
     if not psa_url:
         return None
     from ninja_desk.psa.setup import resolve_tenant
 
-    key = stored_api_key()
     db = PsaDatabase(psa_url)
     try:
         if not key:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ninja_desk.cache.store import LocalCache
-from ninja_desk.psa.identity import Identity, identify_or_read_only, stored_api_key
+from ninja_desk.psa.identity import Identity, identify_or_read_only
 from ninja_desk.psa.integration_settings import COMPANION
 from ninja_desk.psa.integrations import connect_integration, find_integration
 from ninja_desk.psa.permissions import (
@@ -39,6 +39,7 @@ from ninja_desk.psa.permissions import (
 )
 from ninja_desk.psa.tenancy import PsaDatabase, TenantSession
 from ninja_desk.settings import Settings
+from ninja_desk.sync.alga_api_key import stored_api_key
 from ninja_desk.sync.engine import SyncEngine
 
 log = logging.getLogger(__name__)

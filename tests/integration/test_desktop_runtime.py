@@ -23,7 +23,7 @@ from ninja_desk.cache.store import LocalCache
 from ninja_desk.ninjaone.session import open_api
 from ninja_desk.paths import cache_file
 from ninja_desk.psa.errors import PermissionDenied
-from ninja_desk.psa.identity import ENV_API_KEY, create_api_key
+from ninja_desk.psa.identity import create_api_key
 from ninja_desk.psa.integrations import connect_integration
 from ninja_desk.psa.migrator import migrate
 from ninja_desk.psa.permissions import (
@@ -39,6 +39,7 @@ from ninja_desk.psa.schema import rmm_integrations
 from ninja_desk.psa.tenancy import PsaDatabase
 from ninja_desk.psa.tenants import create_tenant, create_user
 from ninja_desk.settings import Settings
+from ninja_desk.sync.alga_api_key import ENV_API_KEY
 from ninja_desk.sync.desktop_runtime import DesktopAgent, open_desktop_psa
 from ninja_desk.sync.engine import SyncEngine
 

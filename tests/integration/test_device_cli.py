@@ -17,11 +17,12 @@ import sqlalchemy as sa
 
 from ninja_desk.cli.main import main
 from ninja_desk.psa import tickets
-from ninja_desk.psa.identity import ENV_API_KEY, create_api_key
+from ninja_desk.psa.identity import create_api_key
 from ninja_desk.psa.schema import asset_history, audit_logs, comments
 from ninja_desk.psa.tenants import create_user, set_role_rights
 from ninja_desk.settings import Settings
 from ninja_desk.simulator import SimControl
+from ninja_desk.sync.alga_api_key import ENV_API_KEY
 from tests.alerts.seed import add_asset, add_client, add_integration
 from tests.psa.conftest import (  # noqa: F401
     PsaEnv,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ninja_desk.paths import config_file
-from ninja_desk.psa.identity import KEYRING_KEY, create_api_key
+from ninja_desk.psa.identity import create_api_key
 from ninja_desk.psa.permissions import (
     ADMINISTER_RIGHTS,
     CREATE_TICKETS,
@@ -21,6 +21,7 @@ from ninja_desk.psa.permissions import (
     VIEW_PERMISSIONS,
 )
 from ninja_desk.settings import Settings
+from ninja_desk.sync.alga_api_key import KEYRING_KEY
 from ninja_desk.sync.desktop_runtime import DesktopPsa
 from ninja_desk.ui.settings.psa_card import PsaCard
 from tests.ui.settings_psa_fixture import psa_template, settings_psa  # noqa: F401

@@ -183,13 +183,13 @@ class PsaCard(Card):
     @property
     def secrets(self) -> Any:
         if self._secrets is None:
-            from ninja_desk.psa.identity import keyring_secrets
+            from ninja_desk.sync.alga_api_key import keyring_secrets
 
             self._secrets = keyring_secrets()
         return self._secrets
 
     def _store_key(self, key: str | None) -> None:
-        from ninja_desk.psa.identity import store_api_key
+        from ninja_desk.sync.alga_api_key import store_api_key
 
         try:
             store_api_key(key, self.secrets)
