@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any, Protocol
 
 import httpx
+import orjson
 
 from ninja_desk.ninjaone.errors import (
     NinjaOneAuthExpired,
@@ -155,8 +156,8 @@ class NinjaOneClient:
         if status == 204 or (200 <= status < 300 and not response.content):
             return None
         try:
-            body: Any = response.json()
-        except ValueError:
+            body: Any = orjson.loads(response.content)
+        except ValueError:  # orjson.JSONDecodeError is a ValueError
             body = response.text
             if 200 <= status < 300:
                 raise NinjaOneBadResponse(
