@@ -425,6 +425,11 @@ def test_in_the_window_the_keys_reach_the_selection_and_the_page_has_the_fields(
     qtbot.addWidget(dialog)
     assert dialog.sentence.text().startswith(f"Reboot {selected.name}:")
     dialog.reject()
+    # The key release reached the dialog, so Qt still believes Ctrl+Shift are held; release
+    # them, or the next test's selectRow() extends a selection instead of making one.
+    qtbot.keyRelease(window, Qt.Key.Key_Shift)
+    qtbot.keyRelease(window, Qt.Key.Key_Control)
+    assert QApplication.keyboardModifiers() == Qt.KeyboardModifier.NoModifier
     # the context menu on the selection
     rect = devices.table.visualRect(devices.model.index(1, 0))
     devices.table.customContextMenuRequested.emit(rect.center())
