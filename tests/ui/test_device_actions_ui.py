@@ -15,7 +15,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import qasync
 import sqlalchemy as sa
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
@@ -43,6 +42,7 @@ from ninja_desk.ui.device_actions import (
     start_device_action,
 )
 from tests.alerts.seed import add_asset, add_client, add_integration
+from tests.ui.qasync_runs import run_on_qasync, until
 
 RIGHT = frozenset({REMOTE_CONNECT})
 DEVICES = [Device(11, "FRONT-DESK"), Device(12, "ACCOUNTS-PC"), Device(13, "LAB-01")]
@@ -94,23 +94,6 @@ def fake_service(permissions: frozenset[str] = RIGHT, **kw: Any) -> DeviceAction
     )
 
 
-def run_on_qasync(coro_fn: Any) -> Any:
-    loop = qasync.QEventLoop(QApplication.instance(), already_running=False)
-    try:
-        return loop.run_until_complete(coro_fn())
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
-
-
-async def until(check: Any, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        await asyncio.sleep(0.01)
-
-
 def test_the_question_names_the_devices_and_says_a_forced_reboot_plainly(qtbot) -> None:
     dialog = ConfirmActionDialog(fake_service(), ActionRequest("reboot", forced=True), DEVICES)
     qtbot.addWidget(dialog)
@@ -151,7 +134,7 @@ def test_a_script_is_chosen_from_the_device_s_list_off_the_ui_thread(qtbot) -> N
         dialog = ConfirmActionDialog(fake_service(), ActionRequest("script"), DEVICES[:1])
         assert not dialog.ok_button.isEnabled()  # still loading
         assert "Loading" in dialog.status.text()
-        await until(lambda: dialog.script_box.count() == 2)
+        await until(lambda: dialog.script_box.count() == 2, timeout=20.0)
         return dialog
 
     dialog = run_on_qasync(loaded)
@@ -182,7 +165,7 @@ def test_custom_fields_are_shown_and_editable_only_with_the_right(qtbot) -> None
         panel.set_device(DEVICES[0])
         assert panel.table.rowCount() == 0  # off screen: nothing asked of NinjaOne yet
         panel.reload()  # what showing the tab does
-        await until(lambda: panel.table.rowCount() == 3)
+        await until(lambda: panel.table.rowCount() == 3, timeout=20.0)
 
     run_on_qasync(shown)
     assert panel.table.item(0, 0).text() == "assetTag" and panel.table.item(0, 1).text() == "A-1"
@@ -194,11 +177,11 @@ def test_custom_fields_are_shown_and_editable_only_with_the_right(qtbot) -> None
     async def edit_and_save() -> None:
         editable.set_device(DEVICES[0])
         editable.reload()
-        await until(lambda: editable.table.rowCount() == 3)
+        await until(lambda: editable.table.rowCount() == 3, timeout=20.0)
         editable.table.item(2, 1).setText("5")  # seats, a number
         assert editable.save_button.isEnabled()
         editable.save_button.click()
-        await until(lambda: editable.status.text().startswith("Saved"))
+        await until(lambda: editable.status.text().startswith("Saved"), timeout=20.0)
 
     run_on_qasync(edit_and_save)
     assert actions.patched == [{"seats": 5}]
@@ -387,7 +370,7 @@ def test_the_device_page_shows_actions_last_outcome_and_custom_fields(qtbot, ctx
     async def shown() -> None:
         detail.show_device(device_id)
         extra.fields.reload()  # the tab shown
-        await until(lambda: extra.fields.table.rowCount() == 3)
+        await until(lambda: extra.fields.table.rowCount() == 3, timeout=20.0)
 
     run_on_qasync(shown)
     assert extra.button.isEnabled()

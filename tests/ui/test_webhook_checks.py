@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -34,6 +33,7 @@ from ninja_desk.ui.app import apply_new_settings, build_main_window
 from ninja_desk.ui.settings.ninjaone_link import NinjaOneLink
 from ninja_desk.ui.settings.settings_view import SettingsView
 from tests.ui.alerts_tickets_sample_data import make_ctx
+from tests.ui.qasync_runs import run_on_qasync, until
 
 # Qt's own warnings fail these tests too (the offscreen plugin's size-hint note is no finding).
 pytestmark = [
@@ -100,23 +100,6 @@ class SignInLink:
         self.client = self._session
         self.status.connecting(base_url, client_id)
         self.status.connected()
-
-
-def run_on_qasync(coro_fn: Any) -> Any:
-    loop = qasync.QEventLoop(QApplication.instance(), already_running=False)
-    try:
-        return loop.run_until_complete(coro_fn())
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
-
-
-async def until(check: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        await asyncio.sleep(0.01)
 
 
 @pytest.fixture
