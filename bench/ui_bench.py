@@ -151,7 +151,6 @@ def bulk_child(data_dir: str, count: int, freeze: bool) -> None:
     import gc
 
     import qasync
-    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from ninja_desk.sync.device_action_service import Device
@@ -180,25 +179,9 @@ def bulk_child(data_dir: str, count: int, freeze: bool) -> None:
         f"({marks}) ORDER BY id LIMIT {int(count)}"
     )
     devices = [Device(int(r["id"]), str(r["name"] or r["id"])) for r in rows]
-    gaps: list[float] = []
     outcomes: list[object] = []
-    probe = QTimer()
-    probe.setTimerType(Qt.TimerType.PreciseTimer)
-    probe.setInterval(5)
-    last = [0.0]
-
-    cpu_gaps: list[float] = []
-    last_cpu = [0.0]
-
-    def tick() -> None:
-        # Wall time between ticks, and the UI thread's own CPU time in it: a long gap with
-        # little CPU is the OS (a busy machine), one with as much CPU is our own work.
-        now, cpu = time.perf_counter(), time.thread_time()
-        gaps.append(now - last[0])
-        cpu_gaps.append(cpu - last_cpu[0])
-        last[0], last_cpu[0] = now, cpu
-
-    probe.timeout.connect(tick)
+    ticks = LoopTicks()
+    gaps, cpu_gaps, last, probe = ticks.gaps, ticks.cpu_gaps, ticks.last, ticks.timer
     gc_runs: list[float] = []  # full (generation 2) collections during the action, seconds
     gc_started = [0.0]
 
@@ -238,8 +221,7 @@ def bulk_child(data_dir: str, count: int, freeze: bool) -> None:
             ended.set()
 
         action_events.finished.connect(finished)
-        last[0], last_cpu[0] = time.perf_counter(), time.thread_time()
-        probe.start()
+        ticks.start()
         started = time.perf_counter()
         view.device_actions.reboot_selection()
         confirm = view.device_actions.last_dialog
@@ -367,7 +349,6 @@ def click_child(data_dir: str, count: int) -> None:
     import asyncio
 
     import qasync
-    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from ninja_desk.ui.app import attach_psa_in_background, build_context, build_main_window
@@ -382,21 +363,8 @@ def click_child(data_dir: str, count: int) -> None:
     window = build_main_window(ctx)
     window.resize(1400, 860)
     window.show()
-    gaps: list[float] = []
-    cpu_gaps: list[float] = []
-    last, last_cpu = [0.0], [0.0]
-    probe = QTimer()
-    probe.setTimerType(Qt.TimerType.PreciseTimer)
-    probe.setInterval(5)
-
-    def tick() -> None:
-        # Wall time between ticks and the UI thread's CPU time in it (as in bulk_child).
-        now, cpu = time.perf_counter(), time.thread_time()
-        gaps.append(now - last[0])
-        cpu_gaps.append(cpu - last_cpu[0])
-        last[0], last_cpu[0] = now, cpu
-
-    probe.timeout.connect(tick)
+    ticks = LoopTicks()
+    gaps, cpu_gaps, last, probe = ticks.gaps, ticks.cpu_gaps, ticks.last, ticks.timer
     if os.environ.get("UI_BENCH_STALL_TRACE"):
         _watch_stalls(last)
 
@@ -411,8 +379,7 @@ def click_child(data_dir: str, count: int) -> None:
     async def run() -> dict[str, object]:
         view = window.show_view("devices")
         await asyncio.sleep(0.5)  # the window settles first
-        last[0], last_cpu[0] = time.perf_counter(), time.thread_time()
-        probe.start()
+        ticks.start()
         started = time.perf_counter()
         if os.environ.get("UI_BENCH_NO_PSA"):  # the baseline: the same clicks, no PSA
             ctx.settings.psa_url = None
@@ -541,6 +508,34 @@ def sa_url(url: str) -> URL:
     import sqlalchemy as sa
 
     return sa.engine.make_url(url)
+
+
+class LoopTicks:
+    """A 5 ms timer on the UI thread recording the wall time between its ticks and the UI
+    thread's own CPU time in each: a long gap with little CPU is the OS or another thread
+    holding the GIL, one with as much CPU is our own work on the UI thread."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.gaps: list[float] = []
+        self.cpu_gaps: list[float] = []
+        self.last = [0.0]  # shared with _watch_stalls, which samples while a gap grows
+        self._last_cpu = 0.0
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self.last[0], self._last_cpu = time.perf_counter(), time.thread_time()
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now, cpu = time.perf_counter(), time.thread_time()
+        self.gaps.append(now - self.last[0])
+        self.cpu_gaps.append(cpu - self._last_cpu)
+        self.last[0], self._last_cpu = now, cpu
 
 
 def _watch_stalls(last: list[float], threshold: float = 0.03) -> None:
