@@ -26,7 +26,13 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from ninja_desk.cli.common import CliError, open_cache, open_engine, resolve_base_url
+from ninja_desk.cli.common import (
+    CliError,
+    add_connection_options,
+    open_cache,
+    open_engine,
+    resolve_base_url,
+)
 from ninja_desk.paths import data_dir
 from ninja_desk.settings import Settings
 
@@ -58,11 +64,8 @@ def register_agent_commands(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="one sync, asset push and alert round, then exit (0 when it worked)",
     )
-    p.add_argument("--ninjaone-url", help="NinjaOne base URL (overrides --region)")
-    p.add_argument("--region", help="NinjaOne region: app, us2, eu, ca, oc")
-    p.add_argument(
-        "--client-id", help="API client id; the secret comes from NINJA_DESK_CLIENT_SECRET"
-    )
+    # The agent signs in through open_engine, as `sync` does: the same options.
+    add_connection_options(p)
     p.add_argument("--sync-interval", type=float, default=900.0, help="seconds (default 900)")
     p.add_argument(
         "--full-sync-interval", type=float, default=86400.0, help="seconds (default 86400)"
@@ -70,12 +73,6 @@ def register_agent_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--alert-poll-interval", type=float, default=60.0, help="seconds (default 60)")
     p.add_argument("--no-psa-push", action="store_true", help="do not push devices as assets")
     p.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
-    p.add_argument(
-        "--encrypted-file",
-        metavar="PATH",
-        help="use the sign-in saved with 'ninja-desk login --encrypted-file PATH' "
-        "(passphrase from NINJA_DESK_PASSPHRASE)",
-    )
     p.set_defaults(handler=cmd_agent)
 
 

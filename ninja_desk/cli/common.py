@@ -27,6 +27,24 @@ def open_cache(args: argparse.Namespace) -> LocalCache:
     return LocalCache(cache_file(args.data_dir))
 
 
+def add_connection_options(parser: argparse.ArgumentParser) -> None:
+    """Which NinjaOne and which sign-in, for every command that talks to NinjaOne through the
+    saved sign-in (`sync`, the device actions, `agent`); `resolve_base_url` and `open_engine`
+    read them back, so the options and their reading stay one pair."""
+    parser.add_argument("--ninjaone-url", help="NinjaOne base URL (overrides --region)")
+    parser.add_argument("--region", help="NinjaOne region: app, us2, eu, ca, oc")
+    parser.add_argument(
+        "--client-id",
+        help="API client id; the secret comes from NINJA_DESK_CLIENT_SECRET or the saved sign-in",
+    )
+    parser.add_argument(
+        "--encrypted-file",
+        metavar="PATH",
+        help="use the sign-in saved with 'ninja-desk login --encrypted-file PATH' (passphrase "
+        "from NINJA_DESK_PASSPHRASE, or asked on a terminal)",
+    )
+
+
 def resolve_base_url(args: argparse.Namespace, settings: Settings) -> str:
     try:
         return base_url_for(

@@ -28,7 +28,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ninja_desk.cache.queries.devices import names as device_names_in_cache
-from ninja_desk.cli.common import CliError, open_cache, open_engine, resolve_base_url
+from ninja_desk.cli.common import (
+    CliError,
+    add_connection_options,
+    open_cache,
+    open_engine,
+    resolve_base_url,
+)
 from ninja_desk.core.device_jobs import SERVICE_ACTIONS
 from ninja_desk.sync.device_action_service import (
     MAINTENANCE_OFF,
@@ -46,8 +52,6 @@ _TICKET_HELP = "the ticket this is for (TIC000042): its outcome becomes an inter
 
 
 def register_device_commands(sub: argparse._SubParsersAction) -> None:
-    from ninja_desk.cli.main import _add_connection_options
-
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     common.add_argument("--profile", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -57,7 +61,7 @@ def register_device_commands(sub: argparse._SubParsersAction) -> None:
     common.add_argument("--json", action="store_true", help="print the result as JSON")
     common.add_argument("--psa-url", help="PSA database URL (default: the settings)")
     common.add_argument("--tenant", help="the PSA tenant's uuid or name (default: the settings)")
-    _add_connection_options(common)
+    add_connection_options(common)
 
     acting = argparse.ArgumentParser(add_help=False)
     acting.add_argument(

@@ -19,6 +19,7 @@ from ninja_desk.cli import device_listing
 from ninja_desk.cli.common import (
     DEMO_PROFILE,
     CliError,
+    add_connection_options,
     credentials_state,
     demo_profile_hint,
     open_cache,
@@ -32,21 +33,6 @@ from ninja_desk.run_log import RunLog, start_run_log
 from ninja_desk.sync.progress import SyncProgress
 
 log = logging.getLogger("ninja_desk.cli")
-
-
-def _add_connection_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--ninjaone-url", help="NinjaOne base URL (overrides --region)")
-    parser.add_argument("--region", help="NinjaOne region: app, us2, eu, ca, oc")
-    parser.add_argument(
-        "--client-id",
-        help="API client id; the secret comes from NINJA_DESK_CLIENT_SECRET or the saved sign-in",
-    )
-    parser.add_argument(
-        "--encrypted-file",
-        metavar="PATH",
-        help="use the sign-in saved with 'ninja-desk login --encrypted-file PATH' (passphrase "
-        "from NINJA_DESK_PASSPHRASE, or asked on a terminal)",
-    )
 
 
 _PROFILE_HELP = (
@@ -84,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="only what changed since the last sync (falls back to full when it must)",
     )
     sync.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    _add_connection_options(sync)
+    add_connection_options(sync)
     sync.set_defaults(handler=cmd_sync, mode="auto")
 
     devices = sub.add_parser("devices", parents=[common], help="list cached devices")
