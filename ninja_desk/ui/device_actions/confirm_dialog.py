@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -168,14 +168,21 @@ class ConfirmActionDialog(DeviceActionDialog):
 
     # -- loading choices (off the UI thread) -----------------------------------------------
 
-    def _load_scripts(self) -> None:
+    def _load_choices(
+        self, what: str, fetch: Callable[[int], Any], loaded: Callable[[Any], None]
+    ) -> None:
+        """Fetch the first device's choices off the UI thread; `_loading` keeps the action
+        unconfirmable and the status line says what is coming until `loaded` (or
+        `_load_failed`) answers."""
         self._loading = True
-        self.status.setText("Loading the scripts this device can run…")
-        run_job(
-            self,
-            bind(self.service.scripting_options, self.devices[0].id),
+        self.status.setText(what)
+        run_job(self, bind(fetch, self.devices[0].id), loaded, self._load_failed)
+
+    def _load_scripts(self) -> None:
+        self._load_choices(
+            "Loading the scripts this device can run…",
+            self.service.scripting_options,
             self._scripts_loaded,
-            self._load_failed,
         )
 
     def _scripts_loaded(self, options: Any) -> None:
@@ -202,13 +209,10 @@ class ConfirmActionDialog(DeviceActionDialog):
                 return
 
     def _load_services(self) -> None:
-        self._loading = True
-        self.status.setText("Loading the device's Windows services…")
-        run_job(
-            self,
-            bind(self.service.windows_services, self.devices[0].id),
+        self._load_choices(
+            "Loading the device's Windows services…",
+            self.service.windows_services,
             self._services_loaded,
-            self._load_failed,
         )
 
     def _services_loaded(self, services: Any) -> None:
