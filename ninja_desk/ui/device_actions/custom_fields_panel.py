@@ -7,6 +7,7 @@ the fields that changed and is recorded in the asset's history like any device a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -110,9 +111,25 @@ class CustomFieldsPanel(QWidget):
     def reload(self) -> None:
         if self.device is None or self._busy:
             return
-        device = self.device
+        self._exchange(
+            self.device,
+            "Loading custom fields…",
+            bind(self.service().custom_fields, self.device.id),
+            lambda values: "" if values else "This device has no custom fields.",
+        )
+
+    def _exchange(
+        self,
+        device: Device,
+        working: str,
+        call: Callable[[], Any],
+        sentence: Callable[[dict[str, Any]], str],
+    ) -> None:
+        """Run `call` (a read or a save; both answer with the fields as NinjaOne has them)
+        off the UI thread with the buttons off, then show its fields and `sentence` of them,
+        unless another device was chosen meanwhile (its own reload is showing)."""
         self._busy = True
-        self.status.setText("Loading custom fields…")
+        self.status.setText(working)
         self._update_actions()
 
         def done(values: Any) -> None:
@@ -122,10 +139,10 @@ class CustomFieldsPanel(QWidget):
             self._loaded_for = device
             self.values = dict(values or {})
             self._fill(self.values)
-            self.status.setText("" if self.values else "This device has no custom fields.")
+            self.status.setText(sentence(self.values))
             self._update_actions()
 
-        run_job(self, bind(self.service().custom_fields, device.id), done, self._failed)
+        run_job(self, call, done, self._failed)
 
     def _fill(self, values: dict[str, Any]) -> None:
         editable, reason = self.service().can_edit_fields()
@@ -163,25 +180,11 @@ class CustomFieldsPanel(QWidget):
         changes = self.pending()
         if self.device is None or not changes or self._busy:
             return
-        device = self.device
-        self._busy = True
-        self.status.setText("Saving…")
-        self._update_actions()
-
-        def done(values: Any) -> None:
-            self._busy = False
-            if device != self.device:
-                return
-            self.values = dict(values or {})
-            self._fill(self.values)
-            self.status.setText(f"Saved {', '.join(sorted(changes))}.")
-            self._update_actions()
-
-        run_job(
-            self,
-            bind(self.service().set_custom_fields, device, changes, dict(self.values)),
-            done,
-            self._failed,
+        self._exchange(
+            self.device,
+            "Saving…",
+            bind(self.service().set_custom_fields, self.device, changes, dict(self.values)),
+            lambda _values: f"Saved {', '.join(sorted(changes))}.",
         )
 
     def _failed(self, exc: BaseException) -> None:
