@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QLineEdit,
     QScrollArea,
+    QTabBar,
     QWidget,
 )
 
@@ -36,6 +37,8 @@ def _clipped_controls(window, view: QWidget) -> list[str]:
         for widget in view.findChildren(kind):
             if not widget.isVisible() or _inside_scroll_area(widget, view):
                 continue
+            if isinstance(widget.parentWidget(), QTabBar):
+                continue  # a tab bar's scroll arrows: Qt sizes them (16 px) by design
             top_left = widget.mapTo(window, QPoint(0, 0))
             rect = QRect(top_left, widget.size())
             if not bounds.contains(rect) or widget.width() < widget.minimumSizeHint().width():

@@ -65,6 +65,8 @@ class AlertTableModel(PagedSqlModel):
     def role_data(self, row: dict[str, Any], key: str, role: int) -> Any:
         if key == "severity" and role == Qt.ItemDataRole.DecorationRole:
             return QColor(SEVERITY_COLOURS.get((row.get("severity") or "NONE").upper(), "#9e9e9e"))
+        if key == "severity" and role == Qt.ItemDataRole.ToolTipRole:
+            return f"Severity: {severity_text(row.get('severity'))}"
         if key == "message" and role == Qt.ItemDataRole.ToolTipRole:
             return row.get("message") or ""
         return None

@@ -86,6 +86,8 @@ class DeviceTableModel(SqlPagedTableModel):
 
     def tooltip(self, row: dict[str, Any], column: int) -> str | None:
         key = q.COLUMNS[column].key
+        if key in ("name", "org_name"):  # whole, when a narrow column elides it
+            return self.display(row, column)
         if key == "last_contact":
             return when(row["last_contact"])
         if key in ("pending", "failed"):

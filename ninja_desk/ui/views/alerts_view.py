@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -38,8 +37,9 @@ from ninja_desk.ui.settings.background import bind, error_sentence, run_job
 from ninja_desk.ui.ui_state import ui_state
 from ninja_desk.ui.views.base import View
 from ninja_desk.ui.widgets.choices import refill_clients
-from ninja_desk.ui.widgets.compact_delegate import CompactDelegate, icon_only, shorter_time
+from ninja_desk.ui.widgets.compact_delegate import CompactDelegate, shorter_time
 from ninja_desk.ui.widgets.data_table import data_table, select_row
+from ninja_desk.ui.widgets.detail_splitter import DetailSplitter
 from ninja_desk.ui.widgets.flow_layout import flow_row
 from ninja_desk.ui.widgets.keep_position import kept_scroll
 from ninja_desk.ui.widgets.key_column import KeyColumn
@@ -160,10 +160,15 @@ class AlertsView(View):
             widths=(86, 130, 110, 320, 128, 76, 84),
             sort=(4, Qt.SortOrder.DescendingOrder),
         )
-        # The message takes the spare width; 30% keeps severity and status whole at 1280 px.
-        self.key_column = KeyColumn(self.table, 3, share=0.3)
-        # Narrow: severity as its colour square, the time without the year (tooltips: all).
-        self.table.setItemDelegateForColumn(0, CompactDelegate(icon_only, self.table))
+        # The message takes the spare width; the severity word always shows whole (a colour
+        # square alone says little, and not at all to the colour-blind). Narrow (1024 px,
+        # beside the detail) the client, then the ticket, then the status give way: the
+        # detail panel shows all three for the selected alert, and the Client filter stays.
+        # A device or client name cut by a few letters (tooltip: whole) beats a missing one.
+        self.key_column = KeyColumn(
+            self.table, 3, share=0.3, fold=(2, 6, 5), whole=(0,), slack=1.15
+        )
+        # Narrow: the time without the year (its tooltip has it all).
         self.table.setItemDelegateForColumn(4, CompactDelegate(shorter_time, self.table))
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.doubleClicked.connect(self._open_device_clicked)
@@ -175,12 +180,9 @@ class AlertsView(View):
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.count_label)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self._build_detail())
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 0)
-        splitter.setSizes([860, 300])
+        # The list gets what the window gains; the detail about a quarter, 380 px at most.
+        self.splitter = splitter = DetailSplitter(share=0.28, widest=380)
+        splitter.add_panes(left, self._build_detail())
         self.saved_button = SavedFiltersButton(
             self.store, self.filter_state, self.apply_filter, self, message=self.message.emit
         )

@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -57,6 +58,7 @@ from ninja_desk.ui.settings.background import bind, error_sentence, run_job
 from ninja_desk.ui.views.base import View
 from ninja_desk.ui.widgets.badge import Badge
 from ninja_desk.ui.widgets.data_table import data_table
+from ninja_desk.ui.widgets.overflow_row import OverflowRow
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 from ninja_desk.ui.widgets.search_line import SearchLineEdit
 from ninja_desk.ui.widgets.sql_table_model import ROW_ROLE
@@ -202,6 +204,42 @@ def _table(model: Any, name: str, stretch: int = 1) -> QTableView:
     return view
 
 
+class _ReflowScroll(QScrollArea):
+    """The overview's two columns of boxes, one column when the panel is narrow (the boxes of
+    the right column move under the left ones) instead of two squeezed columns or a sideways
+    scroll bar."""
+
+    TWO_COLUMNS_FROM = 540
+
+    def __init__(self, grid: QHBoxLayout, left: QVBoxLayout, right: QVBoxLayout) -> None:
+        super().__init__()
+        self.grid = grid
+        self.left = left
+        self.right = right
+        self.moved: list[QWidget] = []
+        self.two_columns = True
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        two = event.size().width() >= self.TWO_COLUMNS_FROM
+        if two == self.two_columns:
+            return
+        self.two_columns = two
+        if two:
+            for box in self.moved:
+                self.left.removeWidget(box)
+                self.right.insertWidget(self.right.count() - 1, box)
+            self.moved = []
+            self.grid.setStretch(1, 1)
+        else:
+            self.grid.setStretch(1, 0)  # the empty right column takes no width
+            items = (self.right.itemAt(i) for i in range(self.right.count()))
+            self.moved = [w for item in items if item and (w := item.widget()) is not None]
+            for box in self.moved:
+                self.right.removeWidget(box)
+                self.left.insertWidget(self.left.count() - 1, box)
+
+
 class DeviceDetail(View):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -225,6 +263,7 @@ class DeviceDetail(View):
         self.status_badge = Badge("", parent=self)
         self.subtitle = QLabel("", self)
         self.subtitle.setAccessibleName("Device client and class")
+        self.subtitle.setWordWrap(True)
         header.addWidget(self.title)
         header.addWidget(self.status_badge)
         header.addStretch(1)
@@ -243,7 +282,7 @@ class DeviceDetail(View):
             "Ticket for this session",
             "The ticket the remote session is recorded against",
         )
-        self.ticket_combo.setMinimumContentsLength(14)
+        self.ticket_combo.setMinimumContentsLength(10)  # "No ticket"; longer ones elide
         self.ticket_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
@@ -254,11 +293,15 @@ class DeviceDetail(View):
         self.sync_button.clicked.connect(
             lambda: self.device and self.sync_requested.emit([self.device["id"]])
         )
-        actions.addWidget(self.connect_button)
-        actions.addWidget(self.ticket_combo)
-        actions.addWidget(self.open_button)
-        actions.addWidget(self.sync_button)
-        actions.addStretch(1)
+        # Remote Connect and its ticket always show; the other two go to "More" when the panel
+        # is narrow, so the row no longer sets the panel's minimum width (it was ~510 px and
+        # left the device table half the window at 1280 px).
+        self.action_row = OverflowRow(self)
+        self.action_row.add_always(self.connect_button)
+        self.action_row.add_always(self.ticket_combo)
+        self.action_row.add_optional(self.open_button)
+        self.action_row.add_optional(self.sync_button)
+        actions.addWidget(self.action_row, 1)
         layout.addLayout(actions)
         self.connect_reason = QLabel("", self)
         self.connect_reason.setWordWrap(True)
@@ -281,6 +324,10 @@ class DeviceDetail(View):
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Device sections")
         self.tabs.setDocumentMode(True)
+        # Seven sections do not fit a narrow panel: the tab bar scrolls (arrows at its end)
+        # rather than eliding "Overview" to "Ov…" or widening the panel.
+        self.tabs.setUsesScrollButtons(True)
+        self.tabs.tabBar().setElideMode(Qt.TextElideMode.ElideNone)
         layout.addWidget(self.tabs, 1)
         self._build_overview()
         self._build_alerts()
@@ -360,7 +407,7 @@ class DeviceDetail(View):
         right.addStretch(1)
         grid.addLayout(left, 1)
         grid.addLayout(right, 1)
-        scroll = QScrollArea()
+        scroll = _ReflowScroll(grid, left, right)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(page)
@@ -397,6 +444,7 @@ class DeviceDetail(View):
         layout = QVBoxLayout(page)
         self.patch_summary = QLabel("", page)
         self.patch_summary.setAccessibleName("Patch summary")
+        self.patch_summary.setWordWrap(True)  # one long line set the panel's minimum width
         self.patch_model = DevicePatchModel(self.ctx.cache, self)
         self.patch_table = _table(self.patch_model, "Pending and failed patches")
         layout.addWidget(self.patch_summary)

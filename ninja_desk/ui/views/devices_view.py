@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -35,6 +34,7 @@ from ninja_desk.ui.settings.background import run_job
 from ninja_desk.ui.views.base import View
 from ninja_desk.ui.views.device_detail import DeviceDetail, ninja_device_link
 from ninja_desk.ui.widgets.choices import refill, refill_clients, select_data
+from ninja_desk.ui.widgets.detail_splitter import DetailSplitter
 from ninja_desk.ui.widgets.flow_layout import flow_row
 from ninja_desk.ui.widgets.keep_position import kept_scroll
 from ninja_desk.ui.widgets.key_column import KeyColumn
@@ -57,6 +57,8 @@ class _NameColumn(KeyColumn):
 
 
 COLUMN_WIDTHS = (170, 64, 100, 140, 80, 62, 56, 80, 140, 170)
+_KEY = {c.key: n for n, c in enumerate(q.COLUMNS)}
+FOLD_ORDER = tuple(_KEY[k] for k in ("os_name", "node_class", "pending", "failed", "av"))
 
 _CHOICES: dict[str, list[tuple[str, Any]]] = {
     "status": [("Any status", None), ("Online", "online"), ("Offline", "offline"),
@@ -125,7 +127,9 @@ class DevicesView(View):
         row2.append(self.clear_button)
         layout.addWidget(flow_row(*row2, parent=self))
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        # The table gets what the window gains; the panel starts at about a third (saved
+        # and restored), so at 1280 px the table's key columns read whole.
+        self.splitter = DetailSplitter(self, share=0.36, widest=540)
         left = QWidget(self.splitter)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -149,7 +153,10 @@ class DevicesView(View):
         for column, width in enumerate(COLUMN_WIDTHS):
             header.resizeSection(column, width)
         # The name takes the spare width, the other columns their content's (no sideways scroll).
-        self.key_column = _NameColumn(self.table, 0, share=0.3)
+        # Narrow (the panel beside it at 1024 px): OS and class first, then the patch and
+        # antivirus columns give way to name, status, alerts, client and last seen; the panel
+        # shows them for the selected device and the filters still apply.
+        self.key_column = _NameColumn(self.table, 0, share=0.3, fold=FOLD_ORDER)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         left_layout.addWidget(self.table, 1)
@@ -176,11 +183,7 @@ class DevicesView(View):
         left_layout.addLayout(bottom)
         self.detail = DeviceDetail(ctx, self.splitter)
         self.forward_navigation(self.detail)
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([760, 520])
+        self.splitter.add_panes(left, self.detail)
         layout.addWidget(self.splitter, 1)
 
         self.search.search_changed.connect(self._filters_changed)
@@ -374,7 +377,11 @@ class DevicesView(View):
 
     def save_state(self, state: QSettings) -> None:
         state.setValue("devices/header", self.table.horizontalHeader().saveState())
-        state.setValue("devices/splitter", self.splitter.saveState())
+        # Only a split the user chose is kept; otherwise the panel keeps following the width.
+        if self.splitter.user_split:
+            state.setValue("devices/splitter", self.splitter.saveState())
+        else:
+            state.remove("devices/splitter")
 
     def restore_state(self, state: QSettings) -> None:
         header = state.value("devices/header")
@@ -383,6 +390,4 @@ class DevicesView(View):
             # A state saved before the name took the spare width had it Interactive.
             self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
             self.key_column.remeasure()
-        splitter = state.value("devices/splitter")
-        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
-            self.splitter.restoreState(splitter)
+        self.splitter.restore(state.value("devices/splitter"))

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import text
 
+from ninja_desk.ui.widgets.key_column import folded_columns
 from ninja_desk.ui.widgets.sql_table_model import SqlPagedTableModel
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,9 @@ def _visible_columns(table: QTableView | None, count: int) -> list[int]:
         return list(range(count))
     header = table.horizontalHeader()
     logical = [header.logicalIndex(v) for v in range(header.count())]
-    return [c for c in logical if 0 <= c < count and not header.isSectionHidden(c)]
+    # Columns hidden only because the window is narrow are still the table's: exported.
+    folded = set(folded_columns(table))
+    return [c for c in logical if 0 <= c < count and (c in folded or not header.isSectionHidden(c))]
 
 
 def spec_for_model(model: Any, title: str, table: QTableView | None = None) -> ExportSpec | None:

@@ -9,9 +9,19 @@ has room) and the key column takes the rest. When the table is too narrow for th
 column keeps at least `share` of the width and the other columns give way widest-first (the
 narrow ones keep their text; none goes below `minimum`). Widths follow the table's size and
 its contents (a reset or new rows), never the scroll position.
+
+A table may also name columns to *fold*: when even the narrow columns would be cut (a list
+beside a detail panel at 1024 px), those columns are hidden, first named first, until the rest
+get their whole width; they come back as soon as there is room. They are the columns whose
+value the detail panel beside the table repeats (an alert's client and ticket), so nothing is
+lost, and a readable "Device" beats seven columns of "Con…". Columns named *whole* always keep
+their full width (an alert's severity word). Folded columns stay in a CSV export
+(`folded_columns`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, QTimer
 from PySide6.QtWidgets import QHeaderView, QTableView
@@ -37,15 +47,35 @@ def water_fill(needs: dict[int, int], budget: int, minimum: int) -> dict[int, in
     return widths
 
 
+def folded_columns(table: QTableView) -> list[int]:
+    """The columns `table`'s KeyColumn hid for lack of room (still part of the table's data)."""
+    key_column = next(iter(table.findChildren(KeyColumn)), None)
+    return list(key_column.folded) if key_column is not None else []
+
+
 class KeyColumn(QObject):
     def __init__(
-        self, table: QTableView, column: int, *, share: float = 0.38, minimum: int = 48
+        self,
+        table: QTableView,
+        column: int,
+        *,
+        share: float = 0.38,
+        minimum: int = 48,
+        fold: Sequence[int] = (),
+        whole: Iterable[int] = (),
+        slack: float = 1.0,
     ) -> None:
         super().__init__(table)
         self.table = table
         self.column = column
         self.share = share
         self.minimum = minimum
+        self.fold = tuple(fold)
+        self.whole = frozenset(whole)
+        # How far the others' needs may exceed their budget before a column folds (the
+        # widest then give up a few letters each).
+        self.slack = slack
+        self.folded: tuple[int, ...] = ()
         header = table.horizontalHeader()
         # A column's width from a screenful of rows, not the first 1,000 (Qt's default): on a
         # paged 50,000-row table each measured cell is a call into the model.
@@ -78,6 +108,11 @@ class KeyColumn(QObject):
     def remeasure(self) -> None:
         """Measure the contents again (new columns, a restored layout)."""
         self._needs = None
+        # A restored header may carry columns folded at another window width: fold afresh.
+        header = self.table.horizontalHeader()
+        for c in self.fold:
+            header.setSectionHidden(c, False)
+        self.folded = ()
         self.fit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -100,17 +135,48 @@ class KeyColumn(QObject):
         header = self.table.horizontalHeader()
         available = self.table.viewport().width()
         others = [
-            c for c in range(header.count()) if c != self.column and not header.isSectionHidden(c)
+            c
+            for c in range(header.count())
+            if c != self.column and (c in self.folded or not header.isSectionHidden(c))
         ]
         if not others or available <= 0:
             return
         if self._needs is None or set(self._needs) != set(others):
+            # Qt measures no hidden column: show the folded ones while measuring (no paint
+            # happens in between), then fold again below.
+            for c in self.folded:
+                header.setSectionHidden(c, False)
             needs = {c: self.need(c) for c in others}
+            for c in self.folded:
+                header.setSectionHidden(c, True)
             if self.table.model() is not None and self.table.model().rowCount() > 0:
                 self._needs = needs
         else:
-            needs = self._needs
+            needs = dict(self._needs)
         budget = max(0, available - int(available * self.share))
-        for c, width in water_fill(needs, budget, self.minimum).items():
+        self._fold_for(needs, budget)
+        for c in self.folded:
+            needs.pop(c, None)
+        kept = {c: needs.pop(c) for c in self.whole if c in needs}
+        rest = max(0, budget - sum(kept.values()))
+        widths = {**kept, **water_fill(needs, rest, self.minimum)}
+        for c, width in widths.items():
             if header.sectionSize(c) != width:
                 header.resizeSection(c, width)
+
+    def _fold_for(self, needs: dict[int, int], budget: int) -> None:
+        """Hide the fold columns, first named first, until the others fit (within `slack`)."""
+        folded: list[int] = []
+        total = sum(needs.values())
+        for c in self.fold:
+            if total <= budget * self.slack:
+                break
+            if c in needs:
+                folded.append(c)
+                total -= needs[c]
+        if tuple(folded) == self.folded:
+            return
+        header = self.table.horizontalHeader()
+        for c in set(self.folded) | set(folded):
+            header.setSectionHidden(c, c in folded)
+        self.folded = tuple(folded)
