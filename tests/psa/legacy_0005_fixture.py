@@ -1,4 +1,5 @@
-"""A filled NinjaDesk 0005 PSA database, built with the frozen legacy chain and raw Core inserts.
+"""A filled NinjaDesk 0005 PSA database, built with the frozen legacy chain and raw Core inserts
+into its tables as reflected from the database (move_0005.reflect_0005, what the move reads with).
 
 One tenant with two users (an admin and a technician, each with a role of 0005 rights strings),
 two companies, a NinjaOne integration with org mappings, three assets (workstation, server,
@@ -12,15 +13,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
 from ninja_desk.psa.database import create_psa_engine
-from ninja_desk.psa.legacy import alert_schema_0005 as a
-from ninja_desk.psa.legacy import schema_0005 as s
-from ninja_desk.psa.legacy.move_0005 import LEGACY_HEAD, LEGACY_MIGRATIONS_DIR
+from ninja_desk.psa.legacy.move_0005 import LEGACY_HEAD, LEGACY_MIGRATIONS_DIR, reflect_0005
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
@@ -87,6 +88,11 @@ def _many(c: sa.Connection, table: sa.Table, rows: list[dict[str, object]]) -> N
         c.execute(table.insert().values(**row))
 
 
+def _tables(c: sa.Connection) -> Any:
+    """The database's 0005 tables as attributes (`s.tenants`), typed as the move reads them."""
+    return SimpleNamespace(**reflect_0005(c))
+
+
 def build_0005(url: str, revision: str = LEGACY_HEAD) -> None:
     """An empty database brought to `revision` of the legacy chain (0005 by default)."""
     engine = create_psa_engine(url)
@@ -113,6 +119,7 @@ def fill_0005(url: str) -> Filled:
 
 
 def _fill(c: sa.Connection, f: Filled) -> None:
+    s = _tables(c)
     t = f.tenant
     at = T0
     c.execute(s.tenants.insert().values(tenant=t, name="Acme MSP", created_at=at))
@@ -258,9 +265,9 @@ def _fill(c: sa.Connection, f: Filled) -> None:
             )
         ],
     )
-    _fill_assets(c, f, at)
-    _fill_tickets(c, f, at)
-    _fill_alerts(c, f, at)
+    _fill_assets(c, s, f, at)
+    _fill_tickets(c, s, f, at)
+    _fill_alerts(c, s, f, at)
     c.execute(
         s.events_outbox.insert().values(
             tenant=t,
@@ -294,7 +301,7 @@ def _fill(c: sa.Connection, f: Filled) -> None:
     )
 
 
-def _fill_assets(c: sa.Connection, f: Filled, at: datetime) -> None:
+def _fill_assets(c: sa.Connection, s: Any, f: Filled, at: datetime) -> None:
     t = f.tenant
     common = dict(tenant=t, rmm_integration_id=f.integration, created_at=at, updated_at=at)
     _many(
@@ -502,7 +509,7 @@ def _fill_assets(c: sa.Connection, f: Filled, at: datetime) -> None:
     )
 
 
-def _fill_tickets(c: sa.Connection, f: Filled, at: datetime) -> None:
+def _fill_tickets(c: sa.Connection, s: Any, f: Filled, at: datetime) -> None:
     t = f.tenant
     _many(
         c,
@@ -590,7 +597,7 @@ def _fill_tickets(c: sa.Connection, f: Filled, at: datetime) -> None:
     )
 
 
-def _fill_alerts(c: sa.Connection, f: Filled, at: datetime) -> None:
+def _fill_alerts(c: sa.Connection, s: Any, f: Filled, at: datetime) -> None:
     t = f.tenant
     c.execute(
         s.rmm_alert_rules.insert().values(
@@ -673,7 +680,7 @@ def _fill_alerts(c: sa.Connection, f: Filled, at: datetime) -> None:
         ],
     )
     c.execute(
-        a.rmm_alert_series.insert().values(
+        s.rmm_alert_series.insert().values(
             tenant=t,
             alert_id=f.alert1,
             integration_id=f.integration,
@@ -692,7 +699,7 @@ def _fill_alerts(c: sa.Connection, f: Filled, at: datetime) -> None:
         )
     )
     c.execute(
-        a.rmm_alert_tickets.insert().values(
+        s.rmm_alert_tickets.insert().values(
             tenant=t,
             ticket_id=f.ticket2,
             integration_id=f.integration,
@@ -707,7 +714,7 @@ def _fill_alerts(c: sa.Connection, f: Filled, at: datetime) -> None:
     )
     _many(
         c,
-        a.rmm_maintenance_windows,
+        s.rmm_maintenance_windows,
         [
             dict(
                 tenant=t,
@@ -759,6 +766,7 @@ def fill_sparse_tenant(url: str) -> Sparse:
     engine = create_psa_engine(url)
     try:
         with engine.begin() as c:
+            s = _tables(c)
             c.execute(s.tenants.insert().values(tenant=sp.tenant, name="Beta MSP", created_at=T0))
             for company, minutes in ((sp.first, 0), (sp.second, 1)):
                 c.execute(

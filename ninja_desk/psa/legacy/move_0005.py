@@ -7,7 +7,9 @@ Called by migrator.migrate() inside its one transaction (on PostgreSQL under the
    row-level-security policies and actor triggers of 0002/0003, which would hide or rewrite
    rows), and drop `alembic_version`;
 3. create Alga's tables and NinjaDesk's own (`create_schema`, the current Alembic chain);
-4. copy the data across in Alga's words (`_Mover`, one method per kind of data);
+4. copy the data across in Alga's words (`_Mover`, one method per kind of data), reading the
+   set-aside tables as reflected from the database (`reflect_0005`): the legacy chain that
+   made them is their one description;
 5. drop the set-aside tables and, on PostgreSQL, the nd_* functions of 0002: the result is a
    fresh `migrate` plus the data. The cluster-wide nd_* roles stay (other databases may use
    them).
@@ -31,11 +33,12 @@ from typing import Any, cast
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.engine.interfaces import ReflectedColumn
 
 from ninja_desk.psa import schema as new
-from ninja_desk.psa.legacy import alert_schema_0005, schema_0005
 from ninja_desk.psa.permissions import ALGA_RIGHT_FOR
 from ninja_desk.psa.schema import metadata
+from ninja_desk.psa.schema_types import Json, UtcDateTime, Uuid
 from ninja_desk.psa.tenants import DEFAULT_ROLES
 
 LEGACY_MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -69,6 +72,47 @@ SYNC_STATUSES = {
 }
 STATUS_ITEM_TYPES = frozenset({"project", "ticket", "project_task", "interaction"})
 
+# The tables of schema 0005, as legacy/migrations 0001-0005 make them, parents before children:
+# the order they are set aside in and, reversed, dropped in. Only these are moved and dropped;
+# any other table in the database is left alone.
+TABLES_0005 = (
+    "tenants",
+    "channels",
+    "companies",
+    "events_outbox",
+    "priorities",
+    "roles",
+    "software_catalog",
+    "statuses",
+    "tenant_external_entity_mappings",
+    "ticket_number_sequences",
+    "users",
+    "audit_log",
+    "db_logins",
+    "rmm_integrations",
+    "role_permissions",
+    "tickets",
+    "user_roles",
+    "assets",
+    "rmm_alert_rules",
+    "rmm_alert_tickets",
+    "rmm_maintenance_windows",
+    "rmm_organization_mappings",
+    "sync_leases",
+    "ticket_comments",
+    "asset_device_lineage",
+    "asset_history",
+    "asset_software",
+    "asset_ticket_associations",
+    "mobile_device_assets",
+    "network_device_assets",
+    "printer_assets",
+    "rmm_alerts",
+    "server_assets",
+    "workstation_assets",
+    "rmm_alert_series",
+)
+
 
 def planned_tables() -> list[str]:
     return [t.name for t in metadata.sorted_tables]
@@ -98,33 +142,50 @@ def _legacy_upgrade(conn: sa.Connection) -> None:
     command.upgrade(cfg, LEGACY_HEAD)
 
 
-def _present_legacy(conn: sa.Connection) -> list[sa.Table]:
-    names = set(sa.inspect(conn).get_table_names())
-    return [t for t in _all_legacy() if t.name in names]
+def reflect_0005(conn: sa.Connection, prefix: str = "") -> dict[str, sa.Table]:
+    """The 0005 tables in the database (named `prefix` + their 0005 name), by 0005 name,
+    reflected with the column types NinjaDesk wrote them with (`_as_written`)."""
+    present = set(sa.inspect(conn).get_table_names())
+    names = [prefix + name for name in TABLES_0005 if prefix + name in present]
+    md = sa.MetaData()
+    sa.event.listen(md, "column_reflect", _as_written)
+    # Foreign keys are not followed: reading needs the columns and the primary key only.
+    md.reflect(conn, only=names, resolve_fks=False)
+    return {name[len(prefix) :]: md.tables[name] for name in names}
 
 
-def _all_legacy() -> list[sa.Table]:
-    """Every table of schema 0005 (alert_schema_0005 adds revision 0003's), parents first."""
-    return list(schema_0005.metadata.sorted_tables)
+def _as_written(_inspector: sa.Inspector, _table: sa.Table, column: ReflectedColumn) -> None:
+    """Read a reflected 0005 column as the type that wrote it. The legacy chain uses sa.Uuid,
+    sa.DateTime(timezone=True), JSON(B) and plain types only. Reflection alone would give
+    SQLite's UUIDs as CHAR(32) strings (sa.Uuid's only rendering there: no other 0005 column
+    is CHAR) and its times naive; Uuid, UtcDateTime and Json read them as NinjaDesk's own
+    tables do, the same on both backends."""
+    kind = column["type"]
+    if isinstance(kind, sa.DateTime):
+        column["type"] = UtcDateTime()
+    elif isinstance(kind, sa.JSON):
+        column["type"] = Json
+    elif isinstance(kind, sa.Uuid) or (isinstance(kind, sa.CHAR) and kind.length == 32):
+        column["type"] = Uuid
 
 
 def _set_aside(conn: sa.Connection) -> None:
     postgres = conn.dialect.name == "postgresql"
-    for table in _present_legacy(conn):
+    present = set(sa.inspect(conn).get_table_names())
+    for name in (n for n in TABLES_0005 if n in present):
         if postgres:
-            conn.exec_driver_sql(f"DROP POLICY IF EXISTS tenant_isolation ON {table.name}")
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS stamp_actor ON {table.name}")
-            conn.exec_driver_sql(f"ALTER TABLE {table.name} NO FORCE ROW LEVEL SECURITY")
-            conn.exec_driver_sql(f"ALTER TABLE {table.name} DISABLE ROW LEVEL SECURITY")
-        conn.exec_driver_sql(f"ALTER TABLE {table.name} RENAME TO {PREFIX}{table.name}")
+            conn.exec_driver_sql(f"DROP POLICY IF EXISTS tenant_isolation ON {name}")
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS stamp_actor ON {name}")
+            conn.exec_driver_sql(f"ALTER TABLE {name} NO FORCE ROW LEVEL SECURITY")
+            conn.exec_driver_sql(f"ALTER TABLE {name} DISABLE ROW LEVEL SECURITY")
+        conn.exec_driver_sql(f"ALTER TABLE {name} RENAME TO {PREFIX}{name}")
     conn.exec_driver_sql(f"DROP TABLE {LEGACY_VERSION_TABLE}")
 
 
 def _drop_set_aside(conn: sa.Connection) -> None:
     postgres = conn.dialect.name == "postgresql"
     present = set(sa.inspect(conn).get_table_names())
-    for table in reversed(_all_legacy()):
-        name = PREFIX + table.name
+    for name in (PREFIX + n for n in reversed(TABLES_0005)):
         if name in present:
             conn.exec_driver_sql(f"DROP TABLE {name}{' CASCADE' if postgres else ''}")
     if postgres:
@@ -133,16 +194,6 @@ def _drop_set_aside(conn: sa.Connection) -> None:
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def _aside(table: sa.Table) -> sa.Table:
-    """The set-aside copy of a 0005 table: same columns and types, no constraints but the key."""
-    md = sa.MetaData()
-    return sa.Table(
-        PREFIX + table.name,
-        md,
-        *(sa.Column(c.name, c.type, primary_key=c.primary_key) for c in table.columns),
-    )
 
 
 def _pages(conn: sa.Connection, table: sa.Table) -> Iterator[list[Mapping[str, Any]]]:
@@ -232,13 +283,11 @@ class _Writer:
 
 # --- step 4 --------------------------------------------------------------------------------
 
-# The set-aside 0005 tables, by their 0005 name.
-L = {t.name: _aside(t) for t in _all_legacy()}
-
 
 class _Mover:
     def __init__(self, conn: sa.Connection) -> None:
         self.conn = conn
+        self.old = reflect_0005(conn, PREFIX)  # the set-aside 0005 tables, by 0005 name
         self.out = _Writer(conn)
         self.now = datetime.now(UTC)
         self.admin: dict[uuid.UUID, uuid.UUID] = {}
@@ -283,7 +332,7 @@ class _Mover:
         return dict(sorted(self.out.counts.items()))
 
     def _rows(self, name: str) -> Iterator[Mapping[str, Any]]:
-        return _rows(self.conn, L[name])
+        return _rows(self.conn, self.old[name])
 
     # tenancy, people, rights
 
@@ -397,7 +446,7 @@ class _Mover:
     ) -> None:
         """Per tenant, who stands in for 'someone' where Alga needs a user (created_by,
         changed_by): the first admin, else the first user, else a user made for the purpose."""
-        u = L["users"]
+        u = self.old["users"]
         for t in tenants:
             rows = self.conn.execute(
                 sa.select(u.c.user_id).where(u.c.tenant == t).order_by(u.c.created_at, u.c.user_id)
@@ -1085,11 +1134,11 @@ class _Mover:
         return conditions, actions, options
 
     def _alerts(self) -> None:
-        for page in _pages(self.conn, L["rmm_alerts"]):
+        for page in _pages(self.conn, self.old["rmm_alerts"]):
             self._alert_page(page)
 
     def _alert_page(self, page: list[Mapping[str, Any]]) -> None:
-        ls = L["rmm_alert_series"]
+        ls = self.old["rmm_alert_series"]
         series = {
             (r["tenant"], r["alert_id"]): dict(r)
             for r in self.conn.execute(
@@ -1274,4 +1323,4 @@ def _computer(r: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-__all__ = ["PREFIX", "alert_schema_0005", "planned_tables", "upgrade_from_0005"]
+__all__ = ["PREFIX", "TABLES_0005", "planned_tables", "reflect_0005", "upgrade_from_0005"]
