@@ -161,12 +161,13 @@ class AlertsView(View):
             sort=(4, Qt.SortOrder.DescendingOrder),
         )
         # The message takes the spare width; the severity word always shows whole (a colour
-        # square alone says little, and not at all to the colour-blind). Narrow (1024 px,
-        # beside the detail) the client, then the ticket, then the status give way: the
-        # detail panel shows all three for the selected alert, and the Client filter stays.
-        # A device or client name cut by a few letters (tooltip: whole) beats a missing one.
+        # square alone says little, and not at all to the colour-blind). Device, client and
+        # time may be cut to 88 px (the time then drops its year; tooltips have it all).
+        # Narrower still (1024 px, beside the detail) the client, then the ticket, then the
+        # status give way: the detail panel shows all three for the selected alert, and the
+        # Client filter stays.
         self.key_column = KeyColumn(
-            self.table, 3, share=0.3, fold=(2, 6, 5), whole=(0,), slack=1.15
+            self.table, 3, share=0.28, fold=(2, 6, 5), elastic=(1, 2, 4), elastic_floor=88
         )
         # Narrow: the time without the year (its tooltip has it all).
         self.table.setItemDelegateForColumn(4, CompactDelegate(shorter_time, self.table))

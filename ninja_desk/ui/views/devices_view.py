@@ -59,6 +59,7 @@ class _NameColumn(KeyColumn):
 COLUMN_WIDTHS = (170, 64, 100, 140, 80, 62, 56, 80, 140, 170)
 _KEY = {c.key: n for n, c in enumerate(q.COLUMNS)}
 FOLD_ORDER = tuple(_KEY[k] for k in ("os_name", "node_class", "pending", "failed", "av"))
+ELASTIC_COLUMNS = tuple(_KEY[k] for k in ("org_name", "node_class", "os_name"))
 
 _CHOICES: dict[str, list[tuple[str, Any]]] = {
     "status": [("Any status", None), ("Online", "online"), ("Offline", "offline"),
@@ -153,10 +154,13 @@ class DevicesView(View):
         for column, width in enumerate(COLUMN_WIDTHS):
             header.resizeSection(column, width)
         # The name takes the spare width, the other columns their content's (no sideways scroll).
+        # Client, class and OS may be cut (tooltips, the panel); the short columns never are.
         # Narrow (the panel beside it at 1024 px): OS and class first, then the patch and
         # antivirus columns give way to name, status, alerts, client and last seen; the panel
         # shows them for the selected device and the filters still apply.
-        self.key_column = _NameColumn(self.table, 0, share=0.3, fold=FOLD_ORDER)
+        self.key_column = _NameColumn(
+            self.table, 0, share=0.3, fold=FOLD_ORDER, elastic=ELASTIC_COLUMNS
+        )
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         left_layout.addWidget(self.table, 1)

@@ -10,13 +10,14 @@ column keeps at least `share` of the width and the other columns give way widest
 narrow ones keep their text; none goes below `minimum`). Widths follow the table's size and
 its contents (a reset or new rows), never the scroll position.
 
-A table may also name columns to *fold*: when even the narrow columns would be cut (a list
-beside a detail panel at 1024 px), those columns are hidden, first named first, until the rest
-get their whole width; they come back as soon as there is room. They are the columns whose
-value the detail panel beside the table repeats (an alert's client and ticket), so nothing is
-lost, and a readable "Device" beats seven columns of "Con…". Columns named *whole* always keep
-their full width (an alert's severity word). Folded columns stay in a CSV export
-(`folded_columns`).
+A table may also name columns to *fold* and columns that are *elastic*. Elastic columns (a
+client, an OS, a time with a shorter form) may be cut to `elastic_floor` (their tooltip and
+the detail panel have the whole text); every other column keeps its whole width ("Pending",
+"Critical", "Triggered" are never cut to "Pend…"). When even that does not fit (a list beside
+a detail panel at 1024 px), the fold columns are hidden, first named first, until it does;
+they come back as soon as there is room. They are columns whose values the detail panel
+beside the table repeats for the selected row, so a readable "Device" beats seven columns of
+"Con…". Folded columns stay in a CSV export (`folded_columns`).
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ class KeyColumn(QObject):
         share: float = 0.38,
         minimum: int = 48,
         fold: Sequence[int] = (),
-        whole: Iterable[int] = (),
-        slack: float = 1.0,
+        elastic: Iterable[int] = (),
+        elastic_floor: int = 96,
     ) -> None:
         super().__init__(table)
         self.table = table
@@ -71,10 +72,8 @@ class KeyColumn(QObject):
         self.share = share
         self.minimum = minimum
         self.fold = tuple(fold)
-        self.whole = frozenset(whole)
-        # How far the others' needs may exceed their budget before a column folds (the
-        # widest then give up a few letters each).
-        self.slack = slack
+        self.elastic = frozenset(elastic)
+        self.elastic_floor = elastic_floor
         self.folded: tuple[int, ...] = ()
         header = table.horizontalHeader()
         # A column's width from a screenful of rows, not the first 1,000 (Qt's default): on a
@@ -154,26 +153,43 @@ class KeyColumn(QObject):
         else:
             needs = dict(self._needs)
         budget = max(0, available - int(available * self.share))
-        self._fold_for(needs, budget)
-        for c in self.folded:
-            needs.pop(c, None)
-        kept = {c: needs.pop(c) for c in self.whole if c in needs}
-        rest = max(0, budget - sum(kept.values()))
-        widths = {**kept, **water_fill(needs, rest, self.minimum)}
+        if self.fold or self.elastic:
+            widths = self._with_floors(needs, budget)
+        else:
+            widths = water_fill(needs, budget, self.minimum)
         for c, width in widths.items():
             if header.sectionSize(c) != width:
                 header.resizeSection(c, width)
 
-    def _fold_for(self, needs: dict[int, int], budget: int) -> None:
-        """Hide the fold columns, first named first, until the others fit (within `slack`)."""
+    def floor(self, column: int, need: int) -> int:
+        """The narrowest `column` may get before a fold column goes: elastic columns down
+        to `elastic_floor` (or half their need, if that is more), the others whole."""
+        if column not in self.elastic:
+            return need
+        return min(need, max(self.elastic_floor, need // 2))
+
+    def _with_floors(self, needs: dict[int, int], budget: int) -> dict[int, int]:
+        floors = {c: self.floor(c, n) for c, n in needs.items()}
+        self._fold_for(floors, budget)
+        for c in self.folded:
+            needs.pop(c, None)
+            floors.pop(c, None)
+        spare = budget - sum(floors.values())
+        if spare < 0:  # nothing left to fold: the widest give way, as without floors
+            return water_fill(needs, budget, self.minimum)
+        extra = water_fill({c: needs[c] - floors[c] for c in needs}, spare, 0)
+        return {c: floors[c] + extra[c] for c in needs}
+
+    def _fold_for(self, floors: dict[int, int], budget: int) -> None:
+        """Hide the fold columns, first named first, until the others' floors fit."""
         folded: list[int] = []
-        total = sum(needs.values())
+        total = sum(floors.values())
         for c in self.fold:
-            if total <= budget * self.slack:
+            if total <= budget:
                 break
-            if c in needs:
+            if c in floors:
                 folded.append(c)
-                total -= needs[c]
+                total -= floors[c]
         if tuple(folded) == self.folded:
             return
         header = self.table.horizontalHeader()
