@@ -88,6 +88,8 @@ def test_round_trip_and_secrets_stay_out_of_the_file(qtbot, ctx, tmp_path):
     page.relay.url_edit.setText("https://relay.example.com")
     page.relay.token_edit.setText("relay-token-s3cret")
     assert view.save(), view.message_label.text()
+    # The keyring is written on a worker: "Saving…" until it answers.
+    qtbot.waitUntil(lambda: view.message_label.text() == "Settings saved.", timeout=5000)
 
     on_disk = config_file(tmp_path).read_text()
     assert "relay-token-s3cret" not in on_disk
@@ -116,7 +118,7 @@ def test_round_trip_and_secrets_stay_out_of_the_file(qtbot, ctx, tmp_path):
     assert not again.ninjaone.interval_spin.isEnabled()
     assert again.ninjaone.interval_spin.value() == 45
     assert again.relay.url_edit.text() == "https://relay.example.com"
-    assert again.relay.badge.state == "Configured"
+    qtbot.waitUntil(lambda: again.relay.badge.state == "Configured", timeout=5000)
 
 
 def test_custom_url_round_trip_and_revert(qtbot, ctx, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
@@ -71,8 +72,10 @@ class IntegrationsPage(QScrollArea):
         return None
 
     def apply_to(self, settings: Settings) -> None:
-        for card in self.cards():
-            card.apply_to(settings)
+        self.ninjaone.apply_to(settings)
+        self.psa.apply_to(settings, key_in_background=True)  # the keyring: on a worker
+        self.relay.apply_to(settings)
 
-    def save_secrets(self) -> str | None:
-        return self.relay.save_secret()
+    def save_secrets_in_background(self, finished: Callable[[str | None], None]) -> None:
+        """The relay secrets into the keyring on a worker; `finished(problem or None)`."""
+        self.relay.save_secret_in_background(finished)

@@ -172,13 +172,18 @@ class PsaCard(Card):
         url = self.url_edit.text().strip()
         return None if not url else url_problem(url)
 
-    def apply_to(self, settings: Settings) -> None:
+    def apply_to(self, settings: Settings, *, key_in_background: bool = False) -> None:
+        """Settings stores a typed API key on a worker (`key_in_background`); the first-run
+        wizard, which closes right after, stores it before returning."""
         if self._read_only is None:
             settings.psa_url = self.url_edit.text().strip() or None
             settings.psa_tenant = self.tenant_edit.text().strip() or None
         key = self.key_edit.text().strip()
         if key:  # into the keyring, never into settings.json; the field empties itself
-            self._store_key(key)
+            if key_in_background:
+                self._store_key_in_background(key)
+            else:
+                self._store_key(key)
 
     @property
     def secrets(self) -> Any:
@@ -198,6 +203,25 @@ class PsaCard(Card):
             return
         self.key_edit.clear()
         self._reidentify(key)
+
+    def _store_key_in_background(self, key: str | None) -> None:
+        """`_store_key` with the keyring call on a worker (it can wait for an unlock)."""
+        from ninja_desk.sync.alga_api_key import store_api_key
+
+        self.identity_label.setText("Saving the API key to the system keyring…")
+
+        def done(_value: Any) -> None:
+            if self.key_edit.text().strip() == (key or ""):
+                self.key_edit.clear()  # stored; a key typed meanwhile stays
+            if key is None and self.ctx.psa is None:
+                self.identity_label.setText(identity_text(self.ctx) or "No Alga API key is stored.")
+            else:
+                self._reidentify(key)
+
+        def failed(exc: BaseException) -> None:  # the typed key stays, to try again
+            self.identity_label.setText(error_sentence(exc))
+
+        self._in_background(lambda: store_api_key(key, self.secrets), done, failed)
 
     def _reidentify(self, key: str | None) -> None:
         """Tell the running desktop who it is now (off the UI thread)."""
@@ -270,8 +294,7 @@ class PsaCard(Card):
                 done(future.result())
 
     def forget_key(self) -> None:
-        self._store_key(None)
-        self.identity_label.setText(identity_text(self.ctx) or "No Alga API key is stored.")
+        self._store_key_in_background(None)
 
     def set_read_only(self, reason: str | None) -> None:
         self._read_only = reason

@@ -52,6 +52,7 @@ class SettingsView(View):
             self.general,
         ]
 
+        self.saving = False
         self.nav = QListWidget()
         self.nav.setFixedWidth(170)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -109,6 +110,11 @@ class SettingsView(View):
         self.alert_rules.refresh()
 
     def save(self) -> bool:
+        """Write the settings file now; the relay secrets go to the keyring on a worker (a
+        locked keyring must not freeze the window), "Saving…" until it answers. True when
+        the file was saved; `saved` is emitted once the keyring has answered too."""
+        if self.saving:
+            return False
         problem = self.integrations.validate()
         if problem:
             self.message_label.setText(problem)
@@ -120,16 +126,25 @@ class SettingsView(View):
         except (OSError, ValueError) as exc:
             self.message_label.setText(f"The settings could not be saved: {exc}")
             return False
-        secret_problem = self.integrations.save_secrets()
-        if secret_problem:
-            self.message_label.setText(
-                f"Settings saved, but the relay token was not: {secret_problem}"
-            )
-            self.saved.emit()
-            return False
-        self.message_label.setText("Settings saved.")
-        self.saved.emit()
+        if self.integrations.relay.has_unsaved_secret():
+            self._set_saving(True)
+            self.message_label.setText("Saving…")
+        self.integrations.save_secrets_in_background(self._secrets_saved)
         return True
+
+    def _set_saving(self, saving: bool) -> None:
+        self.saving = saving
+        self.save_button.setEnabled(not saving)
+        self.revert_button.setEnabled(not saving)
+
+    def _secrets_saved(self, problem: str | None) -> None:
+        self._set_saving(False)
+        if problem:
+            # The file is saved; the secret stays typed in its field to try again.
+            self.message_label.setText(f"Settings saved, but the relay secret was not: {problem}")
+        else:
+            self.message_label.setText("Settings saved.")
+        self.saved.emit()
 
     def revert(self) -> None:
         """Show the saved settings again, dropping unsaved edits."""
