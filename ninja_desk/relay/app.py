@@ -74,6 +74,38 @@ def _finite_float(text: str) -> float:
     return value
 
 
+# Built once: json.loads/json.dumps given any option construct a new decoder/encoder per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+# check_circular off: a parsed document cannot refer to itself.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), check_circular=False)
+# The two answers almost every webhook gets, byte for byte what _json() would send.
+_JSON_UTF8 = {"Content-Type": "application/json; charset=utf-8"}
+_DUPLICATE = json.dumps({"status": "duplicate"}).encode()
+
+
+def _parse_body(raw: bytes) -> Any:
+    """json.loads(raw, parse_constant=..., parse_float=...) on the shared decoder: the same
+    encoding detection (UTF-8, or UTF-16/32 by their byte pattern) and the same errors."""
+    return _DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
+
+
+async def _read_body(request: web.Request, timeout: float) -> bytes | None:
+    """The body, or None once it passes MAX_BODY. Raises TimeoutError after `timeout`, and
+    aiohttp's payload errors for a body that cannot be read."""
+    content = request.content
+    if content.is_eof():
+        # The whole body came in with the headers (a usual webhook): no timer to arm.
+        body = content.read_nowait()
+        return None if len(body) > MAX_BODY else body
+    buffer = bytearray()
+    async with asyncio.timeout(timeout):
+        while chunk := await content.readany():
+            buffer += chunk
+            if len(buffer) > MAX_BODY:
+                return None
+    return bytes(buffer)
+
+
 async def hook_handler(request: web.Request) -> web.Response:
     state: RelayState = request.app[RELAY]
     name = request.match_info["endpoint"]
@@ -87,13 +119,8 @@ async def hook_handler(request: web.Request) -> web.Response:
         return _reject(state, 413, "too_large", "Body over 1 MiB.")
     if not _is_json_type(request.content_type):
         return _reject(state, 415, "unsupported_media_type", "Content-Type must be JSON.")
-    body = bytearray()
     try:
-        async with asyncio.timeout(state.config.body_timeout):
-            while chunk := await request.content.readany():
-                body += chunk
-                if len(body) > MAX_BODY:
-                    return _reject(state, 413, "too_large", "Body over 1 MiB.")
+        body = await _read_body(request, state.config.body_timeout)
     except TimeoutError:
         response = _reject(
             state,
@@ -109,10 +136,10 @@ async def hook_handler(request: web.Request) -> web.Response:
         return _reject(
             state, 400, "malformed_json", "The body could not be read (bad encoding or framing)."
         )
+    if body is None:
+        return _reject(state, 413, "too_large", "Body over 1 MiB.")
     try:
-        payload = json.loads(
-            bytes(body), parse_constant=_reject_constant, parse_float=_finite_float
-        )
+        payload = _parse_body(body)
     except _NotFinite:
         return _reject(
             state,
@@ -125,7 +152,7 @@ async def hook_handler(request: web.Request) -> web.Response:
     if not isinstance(payload, dict):
         return _reject(state, 400, "not_object", "Body must be a JSON object.")
     try:
-        text = json.dumps(payload, separators=(",", ":"))
+        text = _COMPACT.encode(payload)
     except (ValueError, RecursionError):
         return _reject(state, 400, "malformed_json", "Body is not valid JSON.")
     item = Incoming(name, activity_key(payload), time.time(), text)
@@ -137,9 +164,10 @@ async def hook_handler(request: web.Request) -> web.Response:
         return _json(503, {"error": "The relay database is unavailable; retry later."})
     if seq is None:
         state.metrics.duplicates += 1
-        return _json(200, {"status": "duplicate"})
+        return web.Response(body=_DUPLICATE, headers=_JSON_UTF8)
     state.metrics.received += 1
-    return _json(200, {"status": "stored", "seq": seq})
+    # json.dumps({"status": "stored", "seq": seq}) without the encoder: seq is an int.
+    return web.Response(body=b'{"status": "stored", "seq": %d}' % seq, headers=_JSON_UTF8)
 
 
 async def healthz_handler(request: web.Request) -> web.Response:
@@ -211,9 +239,12 @@ def create_app(store: RelayStore, config: RelayConfig | None = None) -> web.Appl
     )
     forwarder = Forwarder(store, config.forward, metrics)
 
-    def committed(events: list[StoredEvent]) -> None:
+    def committed(events: list[StoredEvent], forward: bool) -> None:
         feed.publish(events)
-        forwarder.poke()
+        # Only when there is something to forward: an empty outbox probe after every commit
+        # cost a thread hop and a transaction per intake batch (its 1 s poll still runs).
+        if forward:
+            forwarder.poke()
 
     state = RelayState(
         store=store,

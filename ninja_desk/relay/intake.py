@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from ninja_desk.relay.store import Incoming, RelayStore, StoredEvent
+from ninja_desk.relay.store import Appended, Incoming, RelayStore, StoredEvent
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,11 @@ MAX_BATCH = 512
 
 
 class IntakeWriter:
-    def __init__(self, store: RelayStore, on_commit: Callable[[list[StoredEvent]], None]) -> None:
+    def __init__(
+        self, store: RelayStore, on_commit: Callable[[list[StoredEvent], bool], None]
+    ) -> None:
+        """`on_commit(events, forward)` runs on the loop after each commit that stored events;
+        `forward` says whether the commit wrote outbox rows."""
         self._store = store
         self._on_commit = on_commit
         self._queue: asyncio.Queue[tuple[Incoming, asyncio.Future[int | None]]] = asyncio.Queue()
@@ -47,7 +51,7 @@ class IntakeWriter:
     async def submit(self, item: Incoming) -> int | None:
         """The new seq once committed, or None for a duplicate. Raises RelayStoreError."""
         future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
-        await self._queue.put((item, future))
+        self._queue.put_nowait((item, future))  # unbounded: never waits
         return await future
 
     async def _run(self) -> None:
@@ -60,8 +64,8 @@ class IntakeWriter:
             if not live:
                 continue
             try:
-                results = await loop.run_in_executor(
-                    self._executor, self._store.append_batch, [item for item, _ in live]
+                appended: Appended = await loop.run_in_executor(
+                    self._executor, self._store.append, [item for item, _ in live]
                 )
             except asyncio.CancelledError:
                 for _, fut in live:
@@ -76,6 +80,7 @@ class IntakeWriter:
                 continue
             self.batches += 1
             self.items += len(live)
+            results = appended.seqs
             for (_, fut), seq in zip(live, results, strict=True):
                 if not fut.done():
                     fut.set_result(seq)
@@ -85,4 +90,4 @@ class IntakeWriter:
                 if seq is not None
             ]
             if committed:
-                self._on_commit(committed)
+                self._on_commit(committed, appended.forward)

@@ -115,6 +115,17 @@ class Incoming:
 
 
 @dataclass(frozen=True, slots=True)
+class Appended:
+    """What one intake transaction did."""
+
+    # Per item, in order: the new seq, or None for a duplicate.
+    seqs: list[int | None]
+    # Whether it wrote outbox rows: without forward targets there is nothing to wake the
+    # forwarder for (its own poll still runs).
+    forward: bool
+
+
+@dataclass(frozen=True, slots=True)
 class StoredEvent:
     seq: int
     endpoint: str
@@ -295,6 +306,10 @@ class RelayStore:
     # -- intake -------------------------------------------------------------------------
     def append_batch(self, items: Sequence[Incoming]) -> list[int | None]:
         """Store a batch in one transaction; per item the new seq, or None for a duplicate."""
+        return self.append(items).seqs
+
+    def append(self, items: Sequence[Incoming]) -> Appended:
+        """append_batch, also saying whether the batch wrote outbox rows (forwarding work)."""
         if self.shared:
             return self._append_pipelined(items)
         results: list[int | None] = []
@@ -317,15 +332,17 @@ class RelayStore:
                         (item.endpoint, item.activity_key, item.received_at, item.payload),
                     ).fetchone()[0]
                 )
-                db.executemany(
-                    "INSERT INTO relay_outbox(seq, target_id, attempts, next_attempt_at)"
-                    " VALUES (?, ?, 0, ?)",
-                    [(seq, target, item.received_at) for target in target_ids],
-                )
+                if target_ids:
+                    db.executemany(
+                        "INSERT INTO relay_outbox(seq, target_id, attempts, next_attempt_at)"
+                        " VALUES (?, ?, 0, ?)",
+                        [(seq, target, item.received_at) for target in target_ids],
+                    )
                 results.append(seq)
-        return results
+        stored = any(seq is not None for seq in results)
+        return Appended(results, forward=stored and bool(target_ids))
 
-    def _append_pipelined(self, items: Sequence[Incoming]) -> list[int | None]:
+    def _append_pipelined(self, items: Sequence[Incoming]) -> Appended:
         """PostgreSQL: one statement per webhook, all pipelined, so a batch costs one round
         trip, not ~3n. The data-modifying CTE does dedup, event and outbox rows together, so no
         result has to come back before the next statement is sent; statements run in order,
@@ -346,12 +363,17 @@ class RelayStore:
                     )
                     for item in items
                 ]
+                # Counted after the appends: a target any of them wrote rows for is still
+                # there (removing one deletes its rows), so "none" really means no work.
+                targets_now = raw.execute("SELECT EXISTS (SELECT 1 FROM relay_forward_targets)")
                 raw.execute(f"NOTIFY {CHANNEL}")
             results: list[int | None] = []
             for cursor in cursors:
                 row = cursor.fetchone()
                 results.append(None if row is None else int(row[0]))
-        return results
+            any_target = bool(targets_now.fetchone()[0])
+        stored = any(seq is not None for seq in results)
+        return Appended(results, forward=stored and any_target)
 
     # -- reading ------------------------------------------------------------------------
     def read_after(self, seq: int, limit: int) -> tuple[list[StoredEvent], int]:
