@@ -21,7 +21,14 @@ from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DatabaseError
 
 from ninja_desk.cache.errors import CacheBusy, CacheDiskFull, CacheReadOnly, CacheUnavailable
-from ninja_desk.cache.schema import DEVICE_SEARCH_DDL, SCHEMA_VERSION, meta, metadata
+from ninja_desk.cache.schema import (
+    DEVICE_SEARCH_DDL,
+    SCHEMA_VERSION,
+    SOFTWARE_VIEW_DDL,
+    meta,
+    metadata,
+)
+from ninja_desk.cache.writes import forget_titles_on_rollback
 from ninja_desk.paths import make_private, private_dir
 
 log = logging.getLogger(__name__)
@@ -118,6 +125,7 @@ def make_engine(path: Path) -> Engine:
             raise found from context.original_exception
 
     event.listen(engine, "handle_error", translate)
+    forget_titles_on_rollback(engine)
     return engine
 
 
@@ -212,7 +220,7 @@ def open_cache_engine(path: Path) -> Engine:
             engine = make_engine(path)
         metadata.create_all(engine)
         with engine.begin() as conn:
-            for statement in DEVICE_SEARCH_DDL:
+            for statement in (*DEVICE_SEARCH_DDL, SOFTWARE_VIEW_DDL):
                 conn.exec_driver_sql(statement)
             conn.execute(
                 text("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', :v)"),

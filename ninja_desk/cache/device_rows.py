@@ -7,6 +7,8 @@ from dataclasses import fields
 from operator import attrgetter
 from typing import Any
 
+import orjson
+
 from ninja_desk.cache.schema import DEVICE_FIELD_COLUMNS
 from ninja_desk.core.devices import Device, Volume
 from ninja_desk.core.inventory import AntivirusStatus, OsPatch, SoftwareItem, SoftwarePatch
@@ -27,7 +29,11 @@ _JSON_AT = tuple(DEVICE_FIELD_COLUMNS.index(c) for c in ("ip_addresses", "mac_ad
 _VOLUMES_AT = DEVICE_FIELD_COLUMNS.index("volumes")
 _read_volume = attrgetter(*(f.name for f in fields(Volume)))
 _VOLUME_KEYS = tuple(f.name for f in fields(Volume))
-_dumps = json.dumps
+
+
+def _dumps(value: Any) -> str:
+    # orjson: a full sync encodes four lists per device, ~10x faster than json.dumps.
+    return orjson.dumps(value).decode()
 
 
 def device_row(device: Device) -> tuple[Any, ...]:

@@ -18,7 +18,8 @@ from sqlalchemy import (
 )
 
 # 7: an unreported severity is stored as NULL (it was 'NONE', the same as NinjaOne saying NONE).
-SCHEMA_VERSION = 7
+# 8: software as a title catalog and (device, title) rows behind a `software` view.
+SCHEMA_VERSION = 8
 
 metadata = MetaData()
 
@@ -135,20 +136,43 @@ Index("ix_devices_last_contact", devices.c.last_contact)
 Index("ix_devices_class", devices.c.node_class)
 Index("ix_devices_offline", devices.c.offline)
 
-software = Table(
-    "software",
+# Software as a title catalog and one small row per device and title. The same few hundred
+# titles repeat on every device, so a row per install holding every string took most of a full
+# sync's write time (415k rows at 10,000 devices, 2M at 50,000) and three times the disk;
+# measured with the same rows, (device, title, date) rows clustered by device write 3x faster.
+# A title is everything NinjaOne reports about the install except the device and the date.
+software_titles = Table(
+    "software_titles",
     metadata,
-    Column("device_id", Integer, nullable=False),
+    Column("id", Integer, primary_key=True, autoincrement=False),  # given by cache/writes.py
     Column("name", String, nullable=False),
     Column("publisher", String),
     Column("version", String),
-    Column("install_date", String),
     Column("location", Text),
     Column("size", Integer),
     Column("product_code", String),
 )
-Index("ix_software_device", software.c.device_id)
-Index("ix_software_name", software.c.name)
+Index("ix_software_titles_name", software_titles.c.name)
+
+# Keyed (device, title) without a rowid: a device's software is one range of the table (the
+# device panel, the PSA push and replacing a device's rows need no second index), and a title
+# reported twice for one device with the same details is the same install, stored once.
+device_software = Table(
+    "device_software",
+    metadata,
+    Column("device_id", Integer, primary_key=True, autoincrement=False),
+    Column("title_id", Integer, primary_key=True, autoincrement=False),
+    Column("install_date", String),
+    sqlite_with_rowid=False,
+)
+Index("ix_device_software_title", device_software.c.title_id)
+
+# What readers see: one row per installed title per device, in the old `software` shape.
+SOFTWARE_VIEW_DDL = (
+    "CREATE VIEW IF NOT EXISTS software AS SELECT ds.device_id, ds.title_id, t.name,"
+    " t.publisher, t.version, ds.install_date, t.location, t.size, t.product_code"
+    " FROM device_software ds JOIN software_titles t ON t.id = ds.title_id"
+)
 
 os_patches = Table(
     "os_patches",

@@ -12,15 +12,16 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, event, text
 
+from ninja_desk.cache.bulk_insert import insert_rows
 from ninja_desk.cache.queries.fleet_rules import severity_rank_sql
 from ninja_desk.cache.schema import (
     DEVICE_FIELD_COLUMNS,
     DEVICE_SEARCH_DDL,
     antivirus,
+    device_software,
     os_patches,
-    software,
     software_patches,
 )
 from ninja_desk.core.activities import Activity, Alert
@@ -28,20 +29,19 @@ from ninja_desk.core.inventory import FAILED_PATCH_STATUSES, PENDING_PATCH_STATU
 from ninja_desk.core.organizations import Location, Organization
 
 _DEVICE_COLS = ", ".join(DEVICE_FIELD_COLUMNS)
-_DEVICE_MARKS = ", ".join("?" for _ in DEVICE_FIELD_COLUMNS)
 _DEVICE_UPDATES = ", ".join(f"{c} = excluded.{c}" for c in DEVICE_FIELD_COLUMNS if c != "id")
-UPSERT_DEVICE_SQL = (
-    f"INSERT INTO devices ({_DEVICE_COLS}, deleted, deleted_at, seen_run, synced_at) "
-    f"VALUES ({_DEVICE_MARKS}, 0, NULL, ?, ?) "
-    f"ON CONFLICT(id) DO UPDATE SET {_DEVICE_UPDATES}, deleted = 0, deleted_at = NULL, "
+_UPSERT_DEVICE_HEAD = (
+    f"INSERT INTO devices ({_DEVICE_COLS}, deleted, deleted_at, seen_run, synced_at)"
+)
+# Every column from the incoming row; a device that comes back is no longer a tombstone.
+_UPSERT_DEVICE_TAIL = (
+    f" ON CONFLICT(id) DO UPDATE SET {_DEVICE_UPDATES}, deleted = 0, deleted_at = NULL, "
     "seen_run = excluded.seen_run, synced_at = excluded.synced_at"
 )
 
-# Positional inserts in the tables' column order (device_rows builds the tuples to match).
-CHILD_INSERTS: dict[str, str] = {
-    table.name: f"INSERT INTO {table.name} VALUES ({', '.join('?' for _ in table.columns)})"
-    for table in (software, os_patches, software_patches, antivirus)
-}
+# Positional inserts in the tables' column order (device_rows builds the tuples to match);
+# "software" is written through insert_software.
+CHILD_TABLES = tuple(table.name for table in (os_patches, software_patches, antivirus))
 
 
 def _in_list(ids: Sequence[int]) -> str:
@@ -51,29 +51,112 @@ def _in_list(ids: Sequence[int]) -> str:
 
 def upsert_devices(conn: Connection, rows: Sequence[tuple[Any, ...]], run_id: int) -> None:
     if not rows:
-        return  # an empty executemany would run the statement once without parameters
+        return
     now = time.time()
-    conn.exec_driver_sql(UPSERT_DEVICE_SQL, [(*row, run_id, now) for row in rows])
+    insert_rows(
+        conn,
+        _UPSERT_DEVICE_HEAD,
+        [(*row, 0, None, run_id, now) for row in rows],
+        _UPSERT_DEVICE_TAIL,
+    )
 
 
-def insert_children(conn: Connection, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    if rows:
-        conn.exec_driver_sql(CHILD_INSERTS[table], list(rows))
+def insert_children(conn: Connection, table: str, rows: Sequence[tuple[Any, ...]]) -> int:
+    """Store inventory rows (`device_rows`' tuples); returns how many were stored."""
+    if table == "software":
+        return insert_software(conn, rows)
+    if table not in CHILD_TABLES:
+        raise ValueError(f"not an inventory table: {table}")
+    return insert_rows(conn, f"INSERT INTO {table}", rows)
+
+
+SoftwareTitle = tuple[Any, ...]  # name, publisher, version, location, size, product_code
+
+
+class _TitleIds:
+    """software_titles as a dict, kept with a writer connection so a sync page does not look
+    its titles up in SQLite. Valid while `top`, the largest id it knows, is the table's: another
+    connection's commit, or a full sync clearing the catalog, changes that and the dict is read
+    again; a rollback on this connection drops it (`forget_titles_on_rollback`)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.ids: dict[SoftwareTitle, int] = {
+            tuple(key): title_id
+            for title_id, *key in conn.exec_driver_sql(
+                "SELECT id, name, publisher, version, location, size, product_code"
+                " FROM software_titles"
+            )
+        }
+        self.top = _top_title_id(conn)
+
+
+def _top_title_id(conn: Connection) -> int:
+    return int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM software_titles").one()[0])
+
+
+def _title_ids(conn: Connection) -> _TitleIds:
+    known: _TitleIds | None = conn.info.get(_TitleIds)
+    if known is None or known.top != _top_title_id(conn):
+        known = conn.info[_TitleIds] = _TitleIds(conn)
+    return known
+
+
+def forget_titles_on_rollback(engine: Engine) -> None:
+    """A rolled-back transaction takes its new titles with it: its connection's dict goes."""
+
+    def forget(conn: Connection) -> None:
+        conn.info.pop(_TitleIds, None)
+
+    event.listen(engine, "rollback", forget)
+
+
+def insert_software(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
+    """Store software rows in `device_rows.software_row` order (device_id, name, publisher,
+    version, install_date, location, size, product_code): new titles join the catalog, each
+    row becomes (device, title, date). Returns the number of device rows stored."""
+    if not rows:
+        return 0
+    catalog = _title_ids(conn)
+    ids = catalog.ids
+    lookup = ids.get
+    new_titles: list[tuple[Any, ...]] = []
+    stored: list[tuple[int, int, Any]] = []
+    append = stored.append
+    for device_id, name, publisher, version, install_date, location, size, code in rows:
+        key = (name, publisher, version, location, size, code)
+        title_id = lookup(key)
+        if title_id is None:
+            title_id = ids[key] = catalog.top = catalog.top + 1
+            new_titles.append((title_id, *key))
+        append((device_id, title_id, install_date))
+    try:
+        insert_rows(conn, "INSERT INTO software_titles", new_titles)
+        # OR IGNORE: the same title twice on one device (every detail equal) is one install.
+        return insert_rows(conn, "INSERT OR IGNORE INTO device_software", stored)
+    except BaseException:
+        conn.info.pop(_TitleIds, None)  # it may name titles that were not stored
+        raise
 
 
 def clear_children(conn: Connection, device_ids: Sequence[int] | None = None) -> None:
-    """Remove inventory rows for some devices (incremental) or all of them (full sync)."""
-    for table in CHILD_INSERTS:
+    """Remove inventory rows for some devices (incremental) or all of them (full sync). A
+    title no device has any more stays in the catalog until the next full sync clears it."""
+    tables = ("device_software", *CHILD_TABLES)
+    for table in tables:
         if device_ids is None:
             conn.exec_driver_sql(f"DELETE FROM {table}")
         else:
             conn.exec_driver_sql(f"DELETE FROM {table} WHERE device_id IN ({_in_list(device_ids)})")
+    if device_ids is None:
+        conn.exec_driver_sql("DELETE FROM software_titles")
 
 
 # Indexes a full sync builds once at the end instead of keeping up row by row. Report rows
-# arrive in device order, so the device_id indexes only ever append; the software name index
-# would take two million inserts at random places (measured: more than half the insert time).
-_BUILT_AFTER_BULK_LOAD = tuple(i for i in software.indexes if i.name == "ix_software_name")
+# arrive in device order, so the device-keyed tables only ever append; the title index on
+# device_software would take two million inserts at random places.
+_BUILT_AFTER_BULK_LOAD = tuple(
+    i for i in device_software.indexes if i.name == "ix_device_software_title"
+)
 # The device search index likewise: its triggers tokenise each new device one by one (80% of
 # the device insert time into a fresh cache); one FTS5 'rebuild' at the end is 6x cheaper.
 _SEARCH_TRIGGERS = tuple(
@@ -177,7 +260,7 @@ def refresh_derived(conn: Connection, device_ids: Sequence[int] | None = None) -
         f"  WHERE p.device_id = devices.id AND p.status IN ({pending})), "
         "failed_software_patches = (SELECT count(*) FROM software_patches p "
         f"  WHERE p.device_id = devices.id AND p.status IN ({failed})), "
-        "software_count = (SELECT count(*) FROM software s WHERE s.device_id = devices.id), "
+        "software_count = (SELECT count(*) FROM device_software s WHERE s.device_id = devices.id), "
         "av_product = (SELECT product_name FROM antivirus a WHERE a.device_id = devices.id "
         "  ORDER BY timestamp DESC LIMIT 1), "
         "av_state = (SELECT product_state FROM antivirus a WHERE a.device_id = devices.id "

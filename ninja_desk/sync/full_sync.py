@@ -167,9 +167,7 @@ class FullSync:
         to_row = REPORT_ROWS[table]
 
         def store(conn: Any, page: list[Any]) -> int:
-            rows = self.skips.parse_all(to_row, page)
-            writes.insert_children(conn, table, rows)
-            return len(rows)
+            return writes.insert_children(conn, table, self.skips.parse_all(to_row, page))
 
         label = table.replace("_", " ")
         pipeline = WritePipeline(tx)

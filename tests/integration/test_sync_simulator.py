@@ -242,7 +242,7 @@ async def test_cancelled_full_sync_leaves_the_previous_cache_intact(
     assert cache.last_sync_run()["status"] == "cancelled"
     # The indexes a full sync rebuilds at its end are back with the rolled-back transaction.
     schema = {r["name"] for r in cache.rows("SELECT name FROM sqlite_master")}
-    assert {"ix_software_name", "devices_fts_insert", "devices_fts_update"} <= schema
+    assert {"ix_device_software_title", "devices_fts_insert", "devices_fts_update"} <= schema
 
 
 def found(cache: LocalCache, text: str) -> set[int]:
@@ -285,7 +285,7 @@ async def test_a_full_sync_that_fails_midway_keeps_the_previous_cache_and_says_w
     run = cache.last_sync_run()
     assert run["status"] == "failed" and "try again later" in run["error"]
     schema = {r["name"] for r in cache.rows("SELECT name FROM sqlite_master")}
-    assert {"ix_software_name", "devices_fts_insert"} <= schema
+    assert {"ix_device_software_title", "devices_fts_insert"} <= schema
     # No dataset goes on fetching and writing into the rolled-back transaction.
     assert asyncio.all_tasks() == {asyncio.current_task()}
     assert "never retrieved" not in caplog.text

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert
 
-from ninja_desk.cache import schema
+from ninja_desk.cache import schema, writes
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.settings import Settings
 from ninja_desk.ui.context import AppContext
@@ -171,7 +171,11 @@ def fill(conn: Connection) -> None:
     )
     conn.execute(insert(schema.devices), device_rows())
     conn.execute(insert(schema.alerts), alert_rows())
-    conn.execute(insert(schema.software), software_rows())
+    software = [
+        (r["device_id"], r["name"], r["publisher"], r["version"], *[None] * 4)
+        for r in software_rows()
+    ]
+    writes.insert_software(conn, software)
     conn.execute(
         insert(schema.psa_clients),
         [{"id": "c-1", "name": "Acme Dental"}, {"id": "c-2", "name": "Birch and Co"}],

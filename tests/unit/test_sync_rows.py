@@ -49,7 +49,7 @@ def test_a_device_row_keeps_every_field_and_reads_back_as_the_same_device(fixtur
     device = parse_device(json.loads((FIXTURES / fixture).read_text()))
     row = dict(zip(DEVICE_FIELD_COLUMNS, device_row(device), strict=True))
     assert row["name"] == device.name
-    assert row["volumes"] == json.dumps([asdict(v) for v in device.volumes])
-    assert row["ip_addresses"] == json.dumps(device.ip_addresses)
-    assert row["offline"] in (0, 1, None) and row["tags"] == json.dumps(device.tags)
+    assert json.loads(row["volumes"]) == [asdict(v) for v in device.volumes]
+    assert json.loads(row["ip_addresses"]) == device.ip_addresses
+    assert row["offline"] in (0, 1, None) and json.loads(row["tags"]) == device.tags
     assert device_from_row(row) == device

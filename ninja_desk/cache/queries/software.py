@@ -1,5 +1,6 @@
-"""Software inventory across the fleet: titles (GROUP BY the indexed `software.name`), the
-versions of one title, and the devices that have it."""
+"""Software inventory across the fleet: titles (GROUP BY the indexed catalog name), the
+versions of one title, and the devices that have it. The `software` view joins the title
+catalog to the (device, title) rows (cache/schema.py)."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def devices_sql(title: str, version: str | None) -> tuple[str, dict[str, Any]]:
 
 # One device's software (the device panel), with an optional name/publisher search.
 DEVICE_SOFTWARE_SQL = (
-    "SELECT rowid, name, publisher, version, install_date, size FROM software"
+    "SELECT title_id, name, publisher, version, install_date, size FROM software"
     " WHERE device_id = :device_id"
 )
 

@@ -105,7 +105,8 @@ class DevicePatchModel(_DeviceScoped):
 
 
 class DeviceSoftwareModel(_DeviceScoped):
-    key_column = "rowid"
+    key_column = "title_id"
+    tie_breaker = "title_id"  # a device has each title once
     columns = (
         SqlColumn("name", "Name", "name COLLATE NOCASE"),
         SqlColumn("publisher", "Publisher", "publisher COLLATE NOCASE"),
