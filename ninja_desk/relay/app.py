@@ -52,7 +52,9 @@ def _is_json_type(content_type: str) -> bool:
 def activity_key(payload: dict[str, Any]) -> str | None:
     """The dedup key: the NinjaOne activity id when it is an integer or a string."""
     value = payload.get("id")
-    if isinstance(value, bool) or not isinstance(value, int | str):
+    if type(value) is int:
+        return str(value)  # what json.dumps gives for an int, without the encoder
+    if not isinstance(value, str):
         return None
     return json.dumps(value)
 

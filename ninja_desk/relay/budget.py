@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from types import TracebackType
 
 
 class ByteBudget:
@@ -25,11 +24,19 @@ class ByteBudget:
     def in_use(self) -> int:
         return self.total - self.free
 
-    async def _acquire(self, n: int) -> int:
+    def _try_acquire(self, n: int) -> int | None:
+        """The bytes held when they are free now and nobody queues before us, else None."""
         n = max(0, min(n, self.total))
         if not self._waiters and self.free >= n:
             self.free -= n
             return n
+        return None
+
+    async def _acquire(self, n: int) -> int:
+        held = self._try_acquire(n)
+        if held is not None:
+            return held
+        n = max(0, min(n, self.total))
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         entry = (n, future)
         self._waiters.append(entry)
@@ -57,14 +64,38 @@ class ByteBudget:
             self.free -= n
             future.set_result(None)
 
-    @asynccontextmanager
-    async def reserve(self, n: int) -> AsyncIterator[Reservation]:
-        held = await self._acquire(n)
-        reservation = Reservation(self, held)
-        try:
-            yield reservation
-        finally:
-            self.release(reservation.held)
+    def reserve(self, n: int) -> Reserving:
+        """`async with budget.reserve(n) as reservation:` holds n bytes for the block."""
+        return Reserving(self, n)
+
+
+class Reserving:
+    """The context manager of ByteBudget.reserve: a plain class rather than an
+    @asynccontextmanager generator, since every live write of every stream goes through it."""
+
+    __slots__ = ("_budget", "_n", "_reservation")
+
+    def __init__(self, budget: ByteBudget, n: int) -> None:
+        self._budget = budget
+        self._n = n
+        self._reservation: Reservation | None = None
+
+    async def __aenter__(self) -> Reservation:
+        held = self._budget._try_acquire(self._n)
+        if held is None:
+            held = await self._budget._acquire(self._n)
+        self._reservation = Reservation(self._budget, held)
+        return self._reservation
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        reservation = self._reservation
+        if reservation is not None:
+            self._budget.release(reservation.held)
             reservation.held = 0
 
 

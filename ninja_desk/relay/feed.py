@@ -137,7 +137,9 @@ class EventFeed:
         if self.last_seq > cursor:
             return True
         try:
-            await asyncio.wait_for(changed.wait(), timeout)
+            # asyncio.timeout rather than wait_for: one layer less on every live wake-up.
+            async with asyncio.timeout(timeout):
+                await changed.wait()
         except TimeoutError:
             return self.last_seq > cursor
         return True

@@ -292,6 +292,7 @@ async def _pump(state: RelayState, response: web.StreamResponse, grant: Grant, c
         cursor = restart
     last_write = time.monotonic()
     last_auth = last_write
+    endpoints = frozenset(grant.endpoints)
     while True:
         if time.monotonic() - last_auth >= config.heartbeat:
             # A revoked token is cut off, and a changed binding applies, within a heartbeat.
@@ -300,7 +301,7 @@ async def _pump(state: RelayState, response: web.StreamResponse, grant: Grant, c
             if refreshed is None:
                 return
             grant = refreshed
-        endpoints = frozenset(grant.endpoints)
+            endpoints = frozenset(grant.endpoints)
         before = cursor
         live = feed.after(cursor, REPLAY_PAGE, config.page_bytes, endpoints)
         if live is not None:
@@ -309,7 +310,17 @@ async def _pump(state: RelayState, response: web.StreamResponse, grant: Grant, c
                 # The frames are shared with every stream: the reservation covers what the
                 # socket buffers may hold of them while this stream writes.
                 async with state.budget.reserve(nbytes):
-                    await _write_parts(response, _frames(events))
+                    if nbytes < WRITE_CHUNK:
+                        # The usual live case (a few small events): one write, no copying
+                        # through _write_parts' buffer.
+                        frames = (
+                            events[0].frame
+                            if len(events) == 1
+                            else b"".join(e.frame for e in events)
+                        )
+                        await response.write(frames)
+                    else:
+                        await _write_parts(response, _frames(events))
                 last_write = time.monotonic()
             cursor = max(cursor, scanned)
         else:
@@ -335,7 +346,8 @@ async def _pump(state: RelayState, response: web.StreamResponse, grant: Grant, c
             if cursor == before:
                 # Nothing to read below the window (the log changed under us): do not spin.
                 await asyncio.sleep(min(0.5, config.heartbeat))
-        if cursor > before:
+        if cursor > before and feed.last_seq > cursor:
+            # More to send already; caught up, a stream goes straight to waiting below.
             continue
         idle = time.monotonic() - last_write
         if not await feed.wait_beyond(cursor, max(0.0, config.heartbeat - idle)):
