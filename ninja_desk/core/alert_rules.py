@@ -68,6 +68,16 @@ class AlertFacts:
     alert_class: str | None = None
 
 
+# Alga's rmm_alerts.alert_class is varchar(100).
+ALERT_CLASS_LENGTH = 100
+
+
+def alert_class_of(condition_name: str | None) -> str | None:
+    """The alert class a rule matches and the PSA stores: NinjaOne's condition name, cut to
+    Alga's column; None when there is none."""
+    return (condition_name or "")[:ALERT_CLASS_LENGTH] or None
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     rule_id: str

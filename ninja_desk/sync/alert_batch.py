@@ -180,7 +180,7 @@ class BatchContext:
             condition_name=st.condition_name,
             device_id=st.device_id,
             device_name=st.device_name,
-            alert_class=(st.condition_name or "")[:100] or None,
+            alert_class=rules_mod.alert_class_of(st.condition_name),
         )
 
     def decide(self, item: SeriesWork) -> Decision:

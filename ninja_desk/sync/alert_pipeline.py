@@ -535,7 +535,7 @@ class AlertPipeline:
             "status": status,
             "activity_type": st.activity_type,
             "source_type": (st.source_type or "")[:50] or None,
-            "alert_class": (st.condition_name or "")[:100] or None,
+            "alert_class": rules_mod.alert_class_of(st.condition_name),
             "message": st.message,
             "device_name": st.device_name,
             "external_device_id": str(st.device_id) if st.device_id is not None else None,

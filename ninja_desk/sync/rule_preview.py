@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ninja_desk.cache.queries.alerts import ALERTS_SINCE_SQL
-from ninja_desk.core.alert_rules import AlertFacts, Rule, mismatch
+from ninja_desk.core.alert_rules import AlertFacts, Rule, alert_class_of, mismatch
 from ninja_desk.psa.alert_rules import AlertRule, to_core
 
 LIST_CONDITIONS = ("severities", "activityTypes", "sourceTypes", "alertClasses", "keywords")
@@ -90,8 +90,7 @@ def facts_of(
         node_class=alert.get("node_class"),
         message=alert.get("message"),
         condition_name=alert.get("condition_name"),
-        # what the pipeline stores as Alga's alert class (sync/alert_pipeline.py)
-        alert_class=(alert.get("condition_name") or "")[:100] or None,
+        alert_class=alert_class_of(alert.get("condition_name")),
         device_id=alert.get("device_id"),
         device_name=alert.get("device_name"),
     )

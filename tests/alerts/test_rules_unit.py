@@ -139,3 +139,9 @@ def test_weekly_window_across_midnight_in_a_time_zone() -> None:
     assert not MaintenanceWindow(
         "x", "off", "weekly", weekdays=(4,), start_time="23:00", duration_minutes=180, enabled=False
     ).is_open(friday_late)
+
+
+def test_the_alert_class_is_the_condition_name_cut_to_algas_column() -> None:
+    assert R.alert_class_of("Disk C: below 10% free") == "Disk C: below 10% free"
+    assert R.alert_class_of("x" * 150) == "x" * R.ALERT_CLASS_LENGTH
+    assert R.alert_class_of("") is None and R.alert_class_of(None) is None
