@@ -15,9 +15,11 @@ from pathlib import Path
 
 from platformdirs import user_data_dir, user_log_dir
 
+from ninja_desk.environment import environment, variable
+
 APP_NAME = "NinjaDesk"
-ENV_DATA_DIR = "NINJA_DESK_DATA_DIR"
-ENV_LOG_DIR = "NINJA_DESK_LOG_DIR"
+ENV_DATA_DIR = variable("data_dir")
+ENV_LOG_DIR = variable("log_dir")
 
 
 class DataDirUnavailable(Exception):
@@ -49,7 +51,7 @@ def make_private(path: Path) -> None:
 
 
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    raw = override or os.environ.get(ENV_DATA_DIR) or user_data_dir(APP_NAME, appauthor=False)
+    raw = override or environment().data_dir or user_data_dir(APP_NAME, appauthor=False)
     return private_dir(Path(raw).expanduser())
 
 
@@ -67,7 +69,8 @@ def log_dir(override: str | os.PathLike[str] | None = None) -> Path:
     A profile or a test run with its own data dir keeps its logs beside its data, so they never
     mix with (or prune) the logs of the technician's everyday runs.
     """
-    if override or os.environ.get(ENV_DATA_DIR):
+    env = environment()
+    if override or env.data_dir:
         return private_dir(data_dir(override) / "logs")
-    raw = os.environ.get(ENV_LOG_DIR) or user_log_dir(APP_NAME, appauthor=False)
+    raw = env.log_dir or user_log_dir(APP_NAME, appauthor=False)
     return private_dir(Path(raw).expanduser())

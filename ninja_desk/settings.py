@@ -1,5 +1,5 @@
-"""User settings that are not secrets (settings.json in the data dir), and the one table of
-environment variables the desktop, the agent and the CLI read.
+"""User settings that are not secrets (settings.json in the data dir); the sentences about
+environment variables NinjaDesk could not use join them.
 
 Secrets (tokens, client secrets, relay tokens) never go in the file: they live in the OS
 keyring. `save` refuses any field whose name looks like a secret, so a careless addition fails
@@ -9,9 +9,10 @@ loudly.
 are `Field(ge=, le=)` in the annotation): a hand-edited or half-migrated file with one
 wrong-shaped value gives one sentence naming that key and keeps the default for it, and every
 other key still loads. Keys this version does not know (written by a newer one) are kept and
-written back by `save`, never a crash. `Environment` declares every `NINJA_DESK_*` variable
-with its type and default (pydantic-settings); a bad value is one sentence naming the variable
-and the rest still apply. Those sentences are `load_problems`, which the desktop shows once.
+written back by `save`, never a crash. `Environment` (ninja_desk/environment.py) declares
+every `NINJA_DESK_*` variable with its type and default; a bad value is one sentence naming the
+variable and the rest still apply. `load` adds those sentences to `load_problems`, which the
+desktop shows once.
 """
 
 from __future__ import annotations
@@ -22,76 +23,33 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
-from pydantic import BeforeValidator, Field, SecretStr, TypeAdapter, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, TypeAdapter, ValidationError
 
+# The environment table lives a layer lower (ninja_desk/environment.py) so that paths and the
+# NinjaOne and PSA packages read it too; these names stay importable from here.
+from ninja_desk.environment import (
+    ENV_PREFIX,
+    Environment,
+    environment,
+    load_environment,
+    unknown_environment,
+)
 from ninja_desk.paths import config_file
+
+__all__ = [
+    "ENV_PREFIX",
+    "Environment",
+    "Settings",
+    "environment",
+    "load_environment",
+    "unknown_environment",
+]
 
 log = logging.getLogger(__name__)
 
 _SECRET_WORDS = ("secret", "token", "password", "passphrase")
-ENV_PREFIX = "NINJA_DESK_"
-
-
-def _lower(value: object) -> object:
-    return value.strip().lower() if isinstance(value, str) else value
-
-
-class Environment(BaseSettings):
-    """Every NINJA_DESK_* environment variable, its type and default (None: not set).
-
-    The secrets are SecretStr, so printing this object or logging it shows `**********`.
-    """
-
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_ignore_empty=True, extra="ignore", frozen=True
-    )
-
-    data_dir: Path | None = None  # instead of the platform's user data dir (also --data-dir)
-    log_dir: Path | None = None  # instead of the platform's user log dir
-    theme: Annotated[Literal["dark", "light"] | None, BeforeValidator(_lower)] = None
-    client_secret: SecretStr | None = None  # NinjaOne API client secret (headless, CI)
-    refresh_token: SecretStr | None = None  # a NinjaOne refresh token for a headless agent
-    webhook_secret: SecretStr | None = None  # the relay endpoint's secret header value
-    relay_token: SecretStr | None = None  # this desktop's or agent's relay subscriber token
-    passphrase: SecretStr | None = None  # of an --encrypted-file credentials file
-    token_passphrase: SecretStr | None = None  # older name of NINJA_DESK_PASSPHRASE
-    encrypted_file: Path | None = None  # the credentials file itself
-    alga_api_key: SecretStr | None = None  # the Alga PSA API key this desktop acts with
-    alga_redis_password: SecretStr | None = None  # Alga's Redis event bus
-    relay_db: str | None = None  # the relay's database URL (ninja-desk-relay)
-
-
-def load_environment() -> tuple[Environment, list[str]]:
-    """The environment table; a variable with a bad value is left out, with a sentence."""
-    overrides: dict[str, Any] = {}
-    problems: list[str] = []
-    while True:
-        try:
-            return Environment(**overrides), problems
-        except ValidationError as exc:
-            bad = {str(error["loc"][0]): error["msg"] for error in exc.errors() if error["loc"]}
-            if not bad or bad.keys() <= overrides.keys():
-                raise
-            for name, why in bad.items():
-                overrides[name] = Environment.model_fields[name].default
-                # The value is not quoted: it may be a secret set in the wrong variable.
-                problems.append(
-                    f"Environment variable {ENV_PREFIX}{name.upper()} is ignored: "
-                    f"{why[0].lower()}{why[1:]}."
-                )
-
-
-def unknown_environment(environ: dict[str, str] | None = None) -> list[str]:
-    """NINJA_DESK_* variables nobody reads: most likely a misspelt name."""
-    env = os.environ if environ is None else environ
-    known = {f"{ENV_PREFIX}{name.upper()}" for name in Environment.model_fields}
-    # Read by others than the app: the test suite's PostgreSQL server (tests/psa) and
-    # scripts/bootstrap.sh's switch for machines without Qt.
-    known.update({"NINJA_DESK_TEST_PG", "NINJA_DESK_SKIP_QT_CHECK"})
-    return sorted(k for k in env if k.upper().startswith(ENV_PREFIX) and k.upper() not in known)
 
 
 @dataclass(slots=True)

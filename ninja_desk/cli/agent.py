@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import sys
 import uuid
@@ -33,6 +32,7 @@ from ninja_desk.cli.common import (
     open_engine,
     resolve_base_url,
 )
+from ninja_desk.environment import environment, reveal
 from ninja_desk.paths import data_dir
 from ninja_desk.settings import Settings
 
@@ -136,7 +136,7 @@ def cmd_agent(args: argparse.Namespace) -> int:
     _console_level(getattr(logging, args.log_level.upper(), logging.INFO))
     settings = Settings.load(args.data_dir)
     relay_url = args.relay_url or settings.relay_url
-    token = os.environ.get(ENV_RELAY_TOKEN)
+    token = reveal(environment().relay_token)
     if relay_url and not token:
         raise CliError(f"Set {ENV_RELAY_TOKEN} to this agent's relay subscriber token.")
     psa, tenant, integration, companion, mode_reason = _resolve_psa(args, settings)

@@ -10,18 +10,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import os
 import sys
 import webbrowser
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from ninja_desk.environment import environment, reveal
 from ninja_desk.ninjaone.client import NinjaOneClient
 from ninja_desk.ninjaone.credentials import (
     CLIENT_SECRET,
-    ENV_CLIENT_SECRET,
-    ENV_WEBHOOK_SECRET,
+    ENV_PASSPHRASE,
     REFRESH_TOKEN,
     WEBHOOK_SECRET,
     CredentialsError,
@@ -50,8 +49,6 @@ from ninja_desk.ninjaone.webhooks import (
 )
 from ninja_desk.paths import cache_file, data_dir
 from ninja_desk.settings import Settings
-
-ENV_PASSPHRASE = "NINJA_DESK_PASSPHRASE"
 
 Opener = Callable[[str], object]
 Out = Callable[[str], None]
@@ -156,7 +153,8 @@ def _secrets(
     path = getattr(args, "encrypted_file", None)
     passphrase = None
     if path:
-        passphrase = os.environ.get(ENV_PASSPHRASE) or prompt(
+        # NINJA_DESK_PASSPHRASE or its older name, as sync and the agent read it.
+        passphrase = reveal(environment().file_passphrase) or prompt(
             "Passphrase for the credentials file: "
         )
     secrets = open_secrets(base_url, client_id, encrypted_file=path, passphrase=passphrase)
@@ -207,12 +205,13 @@ def cmd_login(
 
         secret = None
         if args.web_app or args.client_credentials:
-            secret = os.environ.get(ENV_CLIENT_SECRET) or secrets.get(CLIENT_SECRET)
+            from_env = reveal(environment().client_secret)
+            secret = from_env or secrets.get(CLIENT_SECRET)
             if not secret:
                 secret = prompt(f"Client secret for {client_id}: ").strip()
                 if not secret:
                     raise AuthCommandError("A client secret is needed for this kind of app.")
-            if secret != os.environ.get(ENV_CLIENT_SECRET):
+            if secret != from_env:  # the environment's stays there, never copied to a store
                 secrets.set(CLIENT_SECRET, secret)
 
         if args.client_credentials:
@@ -298,7 +297,7 @@ def _stored_session_client(
     args: argparse.Namespace, base_url: str, client_id: str, secrets: SecretBackend
 ) -> NinjaOneClient:
     """A client on the session `login` stored (refresh token and, for Web apps, the secret)."""
-    client_secret = os.environ.get(ENV_CLIENT_SECRET) or secrets.get(CLIENT_SECRET)
+    client_secret = reveal(environment().client_secret) or secrets.get(CLIENT_SECRET)
     provider = OAuthTokenProvider(
         base_url,
         client_id,
@@ -374,7 +373,7 @@ def cmd_webhook(
                 base, endpoint = split_relay_url(relay_url)
                 settings.relay_url = base
                 settings.relay_endpoint = endpoint or settings.relay_endpoint
-                if not (os.environ.get(ENV_WEBHOOK_SECRET) or secrets.get(WEBHOOK_SECRET)):
+                if not (environment().webhook_secret or secrets.get(WEBHOOK_SECRET)):
                     secret = prompt(
                         "Relay endpoint secret (from 'ninja-desk-relay endpoint add'): "
                     ).strip()

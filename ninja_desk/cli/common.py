@@ -7,7 +7,12 @@ import os
 from pathlib import Path
 
 from ninja_desk.cache.store import LocalCache
-from ninja_desk.ninjaone.credentials import ENV_ENCRYPTED_FILE, ENV_PASSPHRASE, KeyringTokenStore
+from ninja_desk.environment import environment
+from ninja_desk.ninjaone.credentials import (
+    ENV_CLIENT_SECRET,
+    ENV_PASSPHRASE,
+    KeyringTokenStore,
+)
 from ninja_desk.ninjaone.errors import NinjaOneError
 from ninja_desk.ninjaone.regions import UnknownRegion, base_url_for
 from ninja_desk.ninjaone.session import NotSignedIn, open_saved_api
@@ -15,7 +20,6 @@ from ninja_desk.paths import cache_file, data_dir
 from ninja_desk.settings import Settings
 from ninja_desk.sync.engine import SyncEngine
 
-ENV_CLIENT_SECRET = "NINJA_DESK_CLIENT_SECRET"
 DEMO_PROFILE = "demo"  # `ninja-desk demo` keeps its own data dir: <data dir>/demo
 
 
@@ -86,9 +90,10 @@ def credentials_state(
     """A sentence about which credentials a sync would use (never the credentials)."""
     if not client_id:
         return "none: run 'ninja-desk login' or pass --client-id"
-    if os.environ.get(ENV_CLIENT_SECRET):
+    env = environment()
+    if env.client_secret is not None:
         return f"client secret from {ENV_CLIENT_SECRET}"
-    path = encrypted_file or os.environ.get(ENV_ENCRYPTED_FILE)
+    path = encrypted_file or env.encrypted_file
     if path:
         if os.path.exists(path):
             return f"sign-in in the encrypted file {path} (needs {ENV_PASSPHRASE})"

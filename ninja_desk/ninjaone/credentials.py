@@ -18,7 +18,7 @@ import os
 import secrets as _secrets
 import sys
 import threading
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -26,7 +26,9 @@ from urllib.parse import urlsplit
 import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
+from pydantic import SecretStr
 
+from ninja_desk.environment import Environment, EnvironmentSource, environment, reveal, variable
 from ninja_desk.ninjaone.errors import NinjaOneError
 from ninja_desk.ninjaone.tokens import TokenSet
 
@@ -36,19 +38,37 @@ SERVICE_PREFIX = "NinjaDesk"
 REFRESH_TOKEN = "refresh_token"
 CLIENT_SECRET = "client_secret"
 WEBHOOK_SECRET = "webhook_secret"  # the relay endpoint's X-NinjaDesk-Secret
-ENV_REFRESH_TOKEN = "NINJA_DESK_REFRESH_TOKEN"
-ENV_CLIENT_SECRET = "NINJA_DESK_CLIENT_SECRET"
-ENV_WEBHOOK_SECRET = "NINJA_DESK_WEBHOOK_SECRET"
-# The passphrase of an --encrypted-file (login reads the first; the second is an alias), and
-# where a headless process finds that file when no --encrypted-file option is given.
-ENV_PASSPHRASE = "NINJA_DESK_PASSPHRASE"
-ENV_PASSPHRASE_ALIASES = (ENV_PASSPHRASE, "NINJA_DESK_TOKEN_PASSPHRASE")
-ENV_ENCRYPTED_FILE = "NINJA_DESK_ENCRYPTED_FILE"
+# The variables' names, for sentences; their values come from the environment table
+# (ninja_desk/environment.py), never from os.environ here.
+ENV_REFRESH_TOKEN = variable("refresh_token")
+ENV_CLIENT_SECRET = variable("client_secret")
+ENV_WEBHOOK_SECRET = variable("webhook_secret")
+# The passphrase of an --encrypted-file (the second name is an older alias), and where a
+# headless process finds that file when no --encrypted-file option is given.
+ENV_PASSPHRASE = variable("passphrase")
+ENV_PASSPHRASE_ALIASES = (ENV_PASSPHRASE, variable("token_passphrase"))
+ENV_ENCRYPTED_FILE = variable("encrypted_file")
+# The variable that can stand in for a keyring entry, by its key (for sentences). The relay
+# token and the Alga API key are keyring entries of other services with variables of their own.
 _ENV_NAMES = {
     REFRESH_TOKEN: ENV_REFRESH_TOKEN,
     CLIENT_SECRET: ENV_CLIENT_SECRET,
     WEBHOOK_SECRET: ENV_WEBHOOK_SECRET,
+    "relay_token": variable("relay_token"),
+    "api_key": variable("alga_api_key"),
 }
+
+
+def _env_secret(env: Environment, key: str) -> SecretStr | None:
+    """The table's value for a secret-store key (refresh token, client or webhook secret)."""
+    if key == REFRESH_TOKEN:
+        return env.refresh_token
+    if key == CLIENT_SECRET:
+        return env.client_secret
+    if key == WEBHOOK_SECRET:
+        return env.webhook_secret
+    return None
+
 
 # Windows Credential Manager: CRED_MAX_CREDENTIAL_BLOB_SIZE = 5 * 512 bytes, and keyring's
 # Windows backend writes UTF-16, so that is 1280 characters there. Elsewhere we still cap at
@@ -134,8 +154,8 @@ def check_secret_size(key: str, value: str, backend: KeyringBackend | None = Non
     if size > MAX_SECRET_BYTES:
         raise SecretTooLarge(
             f"The NinjaOne {key.replace('_', ' ')} is {size} bytes, more than the "
-            f"{MAX_SECRET_BYTES} bytes the system keyring can hold. Set {_ENV_NAMES[key]} in "
-            "the environment or use --encrypted-file instead."
+            f"{MAX_SECRET_BYTES} bytes the system keyring can hold. Set "
+            f"{_ENV_NAMES.get(key, 'it')} in the environment or use --encrypted-file instead."
         )
 
 
@@ -201,22 +221,22 @@ class EnvSecrets:
     have this limit.
     """
 
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
-        self._environ = os.environ if environ is None else environ
+    def __init__(self, environ: EnvironmentSource | None = None) -> None:
+        # None: the process's table, read at each get (cached in ninja_desk.environment).
+        self._environ = environ
         self._overrides: dict[str, str | None] = {}
         self._warned = False
+
+    def _from_env(self, key: str) -> str | None:
+        return reveal(_env_secret(environment(self._environ), key))
 
     def get(self, key: str) -> str | None:
         if key in self._overrides:
             return self._overrides[key]
-        return self._environ.get(_ENV_NAMES.get(key, ""), None) or None
+        return self._from_env(key)
 
     def set(self, key: str, value: str) -> None:
-        if (
-            key == REFRESH_TOKEN
-            and value != self._environ.get(ENV_REFRESH_TOKEN)
-            and not self._warned
-        ):
+        if key == REFRESH_TOKEN and value != self._from_env(REFRESH_TOKEN) and not self._warned:
             self._warned = True
             log.warning(
                 "NinjaOne issued a new refresh token; it is kept in memory only because %s "
@@ -317,16 +337,16 @@ def open_secrets(
     *,
     encrypted_file: str | os.PathLike[str] | None = None,
     passphrase: str | None = None,
-    environ: MutableMapping[str, str] | None = None,
+    environ: EnvironmentSource | None = None,
 ) -> SecretBackend:
     """The store the user chose: encrypted file if given, env vars if set, else the keyring."""
-    env = os.environ if environ is None else environ
     if encrypted_file is not None:
         return EncryptedFileSecrets(
             encrypted_file, passphrase or "", service_name(base_url, client_id)
         )
-    if env.get(ENV_REFRESH_TOKEN) or env.get(ENV_CLIENT_SECRET):
-        return EnvSecrets(env)
+    env = environment(environ)
+    if env.refresh_token or env.client_secret:
+        return EnvSecrets(env)  # the table this choice was made on
     return KeyringSecrets(service_name(base_url, client_id))
 
 
@@ -339,9 +359,12 @@ def keyring_token_store(
     return store
 
 
-def stored_client_secret(base_url: str, client_id: str) -> str | None:
+def stored_client_secret(
+    base_url: str, client_id: str, *, environ: EnvironmentSource | None = None
+) -> str | None:
     """The client secret of a "Web" or "API Services" app (env var first, then the store)."""
-    return os.environ.get(ENV_CLIENT_SECRET) or open_secrets(base_url, client_id).get(CLIENT_SECRET)
+    from_env = reveal(environment(environ).client_secret)
+    return from_env or open_secrets(base_url, client_id, environ=environ).get(CLIENT_SECRET)
 
 
 class KeyringTokenStore:
@@ -398,16 +421,15 @@ class KeyringTokenStore:
 def encrypted_file_passphrase(
     path: str | os.PathLike[str],
     *,
-    environ: Mapping[str, str] | None = None,
+    environ: EnvironmentSource | None = None,
     prompt: Callable[[str], str] | None = None,
     interactive: bool | None = None,
 ) -> str:
     """The passphrase of an encrypted credentials file: the environment, else a hidden prompt
     when a person is at a terminal, else a sentence saying which variable to set."""
-    env = os.environ if environ is None else environ
-    for name in ENV_PASSPHRASE_ALIASES:
-        if env.get(name):
-            return env[name]
+    from_env = reveal(environment(environ).file_passphrase)
+    if from_env:
+        return from_env
     if interactive is None:
         interactive = sys.stdin is not None and sys.stdin.isatty()
     if not interactive:
@@ -430,7 +452,7 @@ def saved_credentials(
     client_id: str,
     *,
     encrypted_file: str | os.PathLike[str] | None = None,
-    environ: Mapping[str, str] | None = None,
+    environ: EnvironmentSource | None = None,
     prompt: Callable[[str], str] | None = None,
     interactive: bool | None = None,
 ) -> tuple[str | None, KeyringTokenStore | None]:
@@ -441,9 +463,9 @@ def saved_credentials(
     None when no refresh token is saved; both None means "not signed in". Raises
     CredentialsError (one sentence) for a wrong passphrase, an unreadable file or no keyring.
     """
-    env = os.environ if environ is None else environ
-    path = encrypted_file or env.get(ENV_ENCRYPTED_FILE) or None
-    env_secret = env.get(ENV_CLIENT_SECRET) or None
+    env = environment(environ)  # one table for the whole lookup
+    path = encrypted_file or env.encrypted_file
+    env_secret = reveal(env.client_secret)
     if path is not None:
         if not Path(path).exists():
             raise CredentialsError(

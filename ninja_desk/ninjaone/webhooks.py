@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from ninja_desk.core.relay_protocol import SECRET_HEADER
+from ninja_desk.environment import EnvironmentSource, environment, reveal
 from ninja_desk.ninjaone.client import NinjaOneClient
 from ninja_desk.ninjaone.errors import NinjaOneError, NinjaOneForbidden
 
@@ -187,7 +188,6 @@ async def unregister_webhook(client: NinjaOneClient) -> None:
 # -- keeping the registration in step with the settings ------------------------------------
 
 STATE_FILE = "webhook-registration.json"
-_ENV_WEBHOOK_SECRET = "NINJA_DESK_WEBHOOK_SECRET"
 _WEBHOOK_SECRET_KEY = "webhook_secret"  # credentials.WEBHOOK_SECRET (no import: no cycle)
 
 
@@ -251,7 +251,7 @@ async def ensure_webhook(
     *,
     data_dir: str | os.PathLike[str],
     force: bool = False,
-    environ: Mapping[str, str] | None = None,
+    environ: EnvironmentSource | None = None,
 ) -> WebhookSync:
     """Make NinjaOne's webhook for this app point at the configured relay, with every
     activity type NinjaDesk uses. Call it after sign-in, at start-up of the desktop and the
@@ -267,8 +267,7 @@ async def ensure_webhook(
         return WebhookSync(
             "no_relay", "No relay is configured, so NinjaOne has no address to send webhooks to."
         )
-    env = os.environ if environ is None else environ
-    secret = env.get(_ENV_WEBHOOK_SECRET) or (
+    secret = reveal(environment(environ).webhook_secret) or (
         secrets.get(_WEBHOOK_SECRET_KEY) if secrets is not None else None
     )
     if not secret:

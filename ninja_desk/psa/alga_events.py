@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from ninja_desk.environment import environment, reveal, variable
 from ninja_desk.psa.clock import utcnow
 from ninja_desk.psa.schema import ninjadesk_events_outbox
 
@@ -47,7 +47,7 @@ CHANNELS = ("global", "internal-notifications", "emailservice::v7")
 DEFAULT_PREFIX = "alga-psa:"
 DEFAULT_STREAM_PREFIX = "event-stream:"
 MAXLEN = 1000
-PASSWORD_ENV = "NINJA_DESK_ALGA_REDIS_PASSWORD"
+PASSWORD_ENV = variable("alga_redis_password")
 
 NOT_CONFIGURED = (
     "No Alga Redis is configured, so Alga will not see NinjaDesk's ticket events: no SLA "
@@ -170,7 +170,7 @@ class AlgaEventPublisher:
         self.stream_prefix = stream_prefix
         self.channels = channels
         self.batch = batch
-        password = password or os.environ.get(PASSWORD_ENV) or None
+        password = password or reveal(environment().alga_redis_password)
         kwargs: dict[str, Any] = {"socket_timeout": 5, "socket_connect_timeout": 5}
         if password:
             kwargs["password"] = password

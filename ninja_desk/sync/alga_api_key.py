@@ -6,12 +6,12 @@ desktop's business, not the PSA layer's, which is why the keyring lives up here.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
+from ninja_desk.environment import environment, reveal, variable
 from ninja_desk.ninjaone.credentials import KeyringSecrets
 
-ENV_API_KEY = "NINJA_DESK_ALGA_API_KEY"
+ENV_API_KEY = variable("alga_api_key")
 KEYRING_SERVICE = "NinjaDesk/alga"
 KEYRING_KEY = "api_key"
 
@@ -23,7 +23,7 @@ def keyring_secrets() -> KeyringSecrets:
 def stored_api_key(secrets: Any = None) -> str | None:
     """The key from NINJA_DESK_ALGA_API_KEY, else the keyring (None when neither has one or
     there is no usable keyring)."""
-    from_env = os.environ.get(ENV_API_KEY, "").strip()
+    from_env = (reveal(environment().alga_api_key) or "").strip()
     if from_env:
         return from_env
     try:

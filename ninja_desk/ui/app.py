@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ninja_desk import paths
 from ninja_desk.cache.store import LocalCache
+from ninja_desk.environment import environment, reveal
 from ninja_desk.paths import DataDirUnavailable
 from ninja_desk.settings import Settings
 from ninja_desk.ui.context import AppContext
@@ -32,9 +32,6 @@ class DemoHandles:
     stop: Callable[[], None] | None = None  # stops the simulator thread on exit
     control: Any = None  # ninja_desk.simulator SimControl, to raise alerts live in the demo
     label: str = "Demo (simulator)"
-
-
-ENV_CLIENT_SECRET = "NINJA_DESK_CLIENT_SECRET"  # same variable as the CLI (cli/common.py)
 
 
 def build_context(data_dir: Path | None = None, demo: DemoHandles | None = None) -> AppContext:
@@ -293,11 +290,14 @@ def open_first_run_wizard(ctx: AppContext, window: Any, loop: asyncio.AbstractEv
 
 
 def relay_token() -> str | None:
-    """This desktop's relay subscriber token: the environment, else the keyring."""
-    from ninja_desk.sync.desktop_runtime import ENV_RELAY_TOKEN
+    """This desktop's relay subscriber token: NINJA_DESK_RELAY_TOKEN, else the keyring.
 
-    if os.environ.get(ENV_RELAY_TOKEN):
-        return os.environ[ENV_RELAY_TOKEN]
+    Blocking (a locked keyring waits for the user): `open_psa` calls it on its worker, so the
+    desktop never asks on the UI thread, at start-up or after Settings or the wizard saved.
+    """
+    from_env = reveal(environment().relay_token)
+    if from_env:
+        return from_env
     try:
         from ninja_desk.ui.settings.services import RELAY_TOKEN_KEY, relay_secrets
 
@@ -333,7 +333,7 @@ def connect_engine(
         from ninja_desk.sync.engine import SyncEngine
 
         base_url = base_url_for(settings.region, settings.custom_base_url)
-        secret = os.environ.get(ENV_CLIENT_SECRET)
+        secret = reveal(environment().client_secret)
         store = None
         if secret is None:
             from ninja_desk.ninjaone import credentials

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
+
+from ninja_desk.environment import environment
 
 # Severity and status colours read on both palettes (white text on them).
 SEVERITY_COLORS: dict[str, str] = {
@@ -78,8 +78,8 @@ def palette_for(dark: bool) -> QPalette:
 
 def system_prefers_dark() -> bool:
     # NINJA_DESK_THEME=dark|light overrides the desktop (no colour-scheme portal under Xvfb).
-    forced = os.environ.get("NINJA_DESK_THEME", "").strip().lower()
-    if forced in ("dark", "light"):
+    forced = environment().theme  # any other value was reported at start-up and is None here
+    if forced is not None:
         return forced == "dark"
     hints = QGuiApplication.styleHints()
     return hints.colorScheme() == Qt.ColorScheme.Dark

@@ -8,7 +8,6 @@ a secret the keyring refused stays typed in its field to try again.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +15,7 @@ from urllib.parse import urlsplit
 
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLineEdit, QWidget
 
+from ninja_desk.environment import environment, variable
 from ninja_desk.ninjaone.credentials import CredentialsError
 from ninja_desk.settings import Settings
 from ninja_desk.ui.context import AppContext
@@ -23,7 +23,7 @@ from ninja_desk.ui.settings.background import error_sentence, run_job
 from ninja_desk.ui.settings.common import Card, StatusBadge, hint
 from ninja_desk.ui.settings.services import RELAY_TOKEN_KEY, ninjaone_link, relay_secrets
 
-ENV_RELAY_TOKEN = "NINJA_DESK_RELAY_TOKEN"  # sync/desktop_runtime.py's; the demo sets it
+ENV_RELAY_TOKEN = variable("relay_token")  # the demo sets it for the desktop it starts
 LOADING = "Loading…"
 SAVING = "Saving to the system keyring…"
 
@@ -194,7 +194,7 @@ class RelayCard(Card):
         unknown = self.stored is None and self.reading
         # The app uses the environment's token before the keyring's (ui/app.py relay_token):
         # the card says the same thing the status bar does.
-        from_env = bool(os.environ.get(ENV_RELAY_TOKEN))
+        from_env = environment().relay_token is not None
         if from_env:
             self.token_edit.setPlaceholderText(f"Set by the {ENV_RELAY_TOKEN} environment variable")
         elif unknown:

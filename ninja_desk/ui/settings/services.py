@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from ninja_desk.environment import environment
 from ninja_desk.ninjaone.connection import ConnectionSnapshot, ConnectionState
-from ninja_desk.ninjaone.credentials import ENV_WEBHOOK_SECRET, WEBHOOK_SECRET, CredentialsError
+from ninja_desk.ninjaone.credentials import WEBHOOK_SECRET, CredentialsError
 from ninja_desk.ninjaone.errors import NinjaOneError
 from ninja_desk.ninjaone.webhooks import WebhookError, WebhookSync, ensure_webhook
 from ninja_desk.psa.permissions import CONFIGURE_INTEGRATION, CONFIGURE_RELAY, denial_sentence
@@ -129,7 +129,8 @@ async def ensure_relay_webhook(ctx: AppContext) -> WebhookSync | None:
     if client is None:
         return None
     secret = None
-    if ctx.settings.relay_url and not os.environ.get(ENV_WEBHOOK_SECRET):
+    # ensure_webhook takes NINJA_DESK_WEBHOOK_SECRET itself; the keyring only without it.
+    if ctx.settings.relay_url and environment().webhook_secret is None:
         secret = await asyncio.to_thread(_stored_webhook_secret, ctx)
     done = await ensure_webhook(client, ctx.settings, _KnownSecret(secret), data_dir=ctx.data_dir)
     if done.changed:
