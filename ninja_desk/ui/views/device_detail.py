@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -58,6 +57,7 @@ from ninja_desk.ui.settings.background import bind, error_sentence, run_job
 from ninja_desk.ui.views.base import View
 from ninja_desk.ui.widgets.badge import Badge
 from ninja_desk.ui.widgets.data_table import data_table
+from ninja_desk.ui.widgets.key_column import KeyColumn
 from ninja_desk.ui.widgets.overflow_row import OverflowRow
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 from ninja_desk.ui.widgets.search_line import SearchLineEdit
@@ -193,14 +193,15 @@ def psa_history_html(psa: PsaService, device_id: int, numbers: dict[str, str]) -
     return "".join(parts)
 
 
-def _table(model: Any, name: str, stretch: int = 1) -> QTableView:
-    # A panel's small tables: one column takes the spare width, the others share 84 px each.
+def _table(model: Any, name: str, key: int = 1, fold: tuple[int, ...] = ()) -> QTableView:
+    """A panel's small table: the `key` column (what people read: the alert, the patch, the
+    software's name) takes the spare width, the others the width their text needs. In a
+    narrow panel the `fold` columns go first (last named last) instead of the key column
+    shrinking to nothing behind a sideways scroll bar."""
     view = data_table(model, name)
-    header = view.horizontalHeader()
-    header.setStretchLastSection(False)
-    header.setAccessibleName(f"{name} columns")
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    header.setDefaultSectionSize(84)
+    view.horizontalHeader().setAccessibleName(f"{name} columns")
+    # Kept on the table: the key column lives as long as the table it sizes.
+    view.key_column = KeyColumn(view, key, share=0.45, fold=fold)  # type: ignore[attr-defined]
     return view
 
 
@@ -418,7 +419,7 @@ class DeviceDetail(View):
         page = QWidget()
         layout = QVBoxLayout(page)
         self.alert_model = DeviceAlertModel(self.ctx.cache, self)
-        self.alert_table = _table(self.alert_model, "Active alerts on this device")
+        self.alert_table = _table(self.alert_model, "Active alerts on this device", fold=(4, 3))
         self.alert_table.doubleClicked.connect(self._alert_double_clicked)
         self.alert_table.selectionModel().selectionChanged.connect(self._update_alert_actions)
         buttons = QHBoxLayout()
@@ -446,7 +447,7 @@ class DeviceDetail(View):
         self.patch_summary.setAccessibleName("Patch summary")
         self.patch_summary.setWordWrap(True)  # one long line set the panel's minimum width
         self.patch_model = DevicePatchModel(self.ctx.cache, self)
-        self.patch_table = _table(self.patch_model, "Pending and failed patches")
+        self.patch_table = _table(self.patch_model, "Pending and failed patches", fold=(4, 0))
         layout.addWidget(self.patch_summary)
         layout.addWidget(self.patch_table, 1)
         self.tabs.addTab(page, "Patches")
@@ -456,7 +457,9 @@ class DeviceDetail(View):
         layout = QVBoxLayout(page)
         self.software_search = SearchLineEdit("Search software…", page)
         self.software_model = DeviceSoftwareModel(self.ctx.cache, self)
-        self.software_table = _table(self.software_model, "Installed software", stretch=0)
+        self.software_table = _table(
+            self.software_model, "Installed software", key=0, fold=(4, 3, 1)
+        )
         self.software_search.search_changed.connect(self._software_search)
         self.software_summary = QLabel("", page)
         self.software_summary.setAccessibleName("Software count")
@@ -479,7 +482,7 @@ class DeviceDetail(View):
         page = QWidget()
         layout = QVBoxLayout(page)
         self.ticket_model = DeviceTicketModel(self.ctx.cache, self)
-        self.ticket_table = _table(self.ticket_model, "Linked PSA tickets")
+        self.ticket_table = _table(self.ticket_model, "Linked PSA tickets", fold=(4, 3))
         self.ticket_table.doubleClicked.connect(self._ticket_double_clicked)
         self.tickets_note = QLabel("Double-click a ticket to open it.", page)
         self.tickets_note.setAccessibleName("Tickets hint")
