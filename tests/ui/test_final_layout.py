@@ -167,7 +167,10 @@ def test_relay_card_names_the_keyring_in_words(qtbot, ctx) -> None:
     card = RelayCard(ctx, secrets=NoKeyring())
     qtbot.addWidget(card)
     card.token_edit.setText("ndr_sub_demo")
-    sentence = card.save_secret() or ""
+    answers: list[str | None] = []
+    card.save_secret_in_background(answers.append)  # the keyring call runs on a worker
+    qtbot.waitUntil(lambda: answers != [], timeout=5000)
+    sentence = answers[0] or ""
     assert "No secure keyring is available on this machine" in sentence
     assert "keyring.backends" not in sentence and "backend:" not in sentence
     assert keyring_in_words("keyring.backends.null.Keyring") == "no secure keyring on this machine"

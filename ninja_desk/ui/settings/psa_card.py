@@ -172,14 +172,17 @@ class PsaCard(Card):
         url = self.url_edit.text().strip()
         return None if not url else url_problem(url)
 
-    def apply_to(self, settings: Settings, *, key_in_background: bool = False) -> None:
+    def apply_to(
+        self, settings: Settings, *, key_in_background: bool = False, store_key: bool = True
+    ) -> None:
         """Settings stores a typed API key on a worker (`key_in_background`); the first-run
-        wizard, which closes right after, stores it before returning."""
+        wizard leaves it (`store_key=False`) to `save_key_in_background`, which tells it when
+        the keyring answered."""
         if self._read_only is None:
             settings.psa_url = self.url_edit.text().strip() or None
             settings.psa_tenant = self.tenant_edit.text().strip() or None
         key = self.key_edit.text().strip()
-        if key:  # into the keyring, never into settings.json; the field empties itself
+        if key and store_key:  # into the keyring, never settings.json; the field empties itself
             if key_in_background:
                 self._store_key_in_background(key)
             else:
@@ -220,6 +223,30 @@ class PsaCard(Card):
 
         def failed(exc: BaseException) -> None:  # the typed key stays, to try again
             self.identity_label.setText(error_sentence(exc))
+
+        self._in_background(lambda: store_api_key(key, self.secrets), done, failed)
+
+    def save_key_in_background(self, finished: Callable[[str | None], None]) -> None:
+        """Store a newly typed API key on a worker; `finished(None)` once stored (at once when
+        none is typed), else `finished(sentence)` and the key stays typed to try again."""
+        from ninja_desk.sync.alga_api_key import store_api_key
+
+        key = self.key_edit.text().strip()
+        if not key:
+            finished(None)
+            return
+        self.identity_label.setText("Saving the API key to the system keyring…")
+
+        def done(_value: Any) -> None:
+            if self.key_edit.text().strip() == key:
+                self.key_edit.clear()  # stored; a key typed meanwhile stays
+            self._reidentify(key)
+            finished(None)
+
+        def failed(exc: BaseException) -> None:
+            sentence = error_sentence(exc)
+            self.identity_label.setText(sentence)
+            finished(sentence)
 
         self._in_background(lambda: store_api_key(key, self.secrets), done, failed)
 

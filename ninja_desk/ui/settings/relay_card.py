@@ -269,16 +269,6 @@ class RelayCard(Card):
 
         run_job(self, lambda: write_secrets(self._get_secrets, link, token, endpoint), done, failed)
 
-    def save_secret(self) -> str | None:
-        """Store newly typed secrets now, blocking (the first-run wizard's Finish, which
-        closes right after); the sentence if that failed. Settings uses the worker above."""
-        token, endpoint = self._typed()
-        if not (token or endpoint):
-            return None
-        outcome = write_secrets(self._get_secrets, self._link(), token, endpoint)
-        self._stored_these(outcome)
-        return outcome.problem
-
     def _stored_these(self, outcome: WriteOutcome) -> None:
         """Empty the fields of what was stored; keep what was not, with the reason."""
         previous = self.stored or StoredSecrets(False, False)

@@ -4,6 +4,11 @@ Every step can be skipped (the app works from the offline cache and the demo), a
 whole wizard; either way `settings.first_run_done` is set so it does not come back. Everything
 is also in Settings later. The shell shows it with `open()`, never `exec()` (design.md §5).
 
+Finish writes the settings file at once and the secrets (relay token and endpoint secret, the
+Alga API key) on a worker: a locked keyring waits for its user, never the window. The wizard
+says "Saving…" meanwhile, closes once they are stored, and otherwise stays open with one
+sentence and the refused secret still typed.
+
 The wizard does not check PSA rights: on a fresh machine there is no PSA yet to hold them.
 The organization mapping step does, because by then a PSA database may be configured.
 """
@@ -36,6 +41,7 @@ from ninja_desk.ui.settings.psa_card import PsaCard
 from ninja_desk.ui.settings.relay_card import RelayCard
 
 SKIP_HINT = "You can skip this step and set it up later in Settings → Integrations."
+SAVING = "Saving…"
 
 
 class _Page(QWizardPage):
@@ -169,12 +175,12 @@ class _CardPage(_Page):
 class PsaPage(_CardPage):
     card: PsaCard
 
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, secrets: Any = None) -> None:
         super().__init__(
             "PSA database",
             "Where tickets, clients and assets live. Test the connection, then migrate a new "
             "database to this version's schema.",
-            PsaCard(ctx),
+            PsaCard(ctx, secrets=secrets),
         )
 
 
@@ -206,8 +212,15 @@ class FirstRunWizard(QWizard):
     setup_done = Signal()  # settings saved with first_run_done; the shell re-reads them
 
     def __init__(
-        self, ctx: AppContext, parent: QWidget | None = None, *, relay_secrets: Any = None
+        self,
+        ctx: AppContext,
+        parent: QWidget | None = None,
+        *,
+        relay_secrets: Any = None,
+        alga_secrets: Any = None,
     ) -> None:
+        """`relay_secrets` / `alga_secrets`: where the relay token and the Alga API key are
+        kept (the OS keyring when None; tests pass their own)."""
         super().__init__(parent)
         self.ctx = ctx
         ensure_link(ctx)
@@ -219,7 +232,7 @@ class FirstRunWizard(QWizard):
         self.customButtonClicked.connect(lambda _which: self.skip())
         self.region_page = RegionPage(ctx)
         self.connect_page = ConnectPage(ctx)
-        self.psa_page = PsaPage(ctx)
+        self.psa_page = PsaPage(ctx, alga_secrets)
         self.relay_page = RelayPage(ctx, relay_secrets)
         self.mapping_page = OrgMappingStep(ctx)
         for page in (
@@ -231,28 +244,97 @@ class FirstRunWizard(QWizard):
         ):
             self.addPage(page)
         self.resize(760, 600)
+        self.saving = False  # the keyring is storing what Finish saved
+        self._enabled_before: dict[QWizard.WizardButton, bool] = {}
+        self.secret_problem: str | None = None  # why the last Finish could not store a secret
+        self.status_label = QLabel("")
+        self.status_label.setWordWrap(True)
+        self.status_label.setAccessibleName("Setup status")
+        self.status_label.hide()
 
-    def _save(self, *, complete: bool) -> str | None:
-        """Write what was entered; the sentence when the relay token could not be stored."""
+    def _save(self, *, complete: bool) -> None:
+        """Write what was entered to the settings file (no secret goes there)."""
         settings = self.ctx.settings
         if complete:
             self.region_page.apply()
-            for card in (self.psa_page.card, self.relay_page.card):
-                if card.validate() is None:
-                    card.apply_to(settings)
+            psa, relay = self.psa_page.card, self.relay_page.card
+            if psa.validate() is None:
+                psa.apply_to(settings, store_key=False)  # the key: _store_secrets, on a worker
+            if relay.validate() is None:
+                relay.apply_to(settings)
         settings.first_run_done = True
         self.ctx.save_settings()
-        problem = self.relay_page.card.save_secret() if complete else None
+
+    # -- Finish: the secrets go to the keyring on a worker ---------------------------------------
+
+    def _show_status(self, text: str) -> None:
+        """The status line, on whichever page Finish was pressed."""
+        page = self.currentPage()
+        if isinstance(page, _Page) and self.status_label.parentWidget() is not page:
+            page.body.addWidget(self.status_label)
+        self.status_label.setText(text)
+        self.status_label.setVisible(bool(text))
+
+    def _set_busy(self, busy: bool) -> None:
+        """No Back, Next, Finish or Skip while the keyring answers; afterwards each button is
+        as the wizard had it (Next follows its page's checks, Back is off on page one)."""
+        if busy == self.saving:
+            return
+        self.saving = busy
+        buttons = (
+            QWizard.WizardButton.BackButton,
+            QWizard.WizardButton.NextButton,
+            QWizard.WizardButton.FinishButton,
+            QWizard.WizardButton.CustomButton1,
+        )
+        if busy:
+            self._enabled_before = {which: self.button(which).isEnabled() for which in buttons}
+        for which in buttons:
+            self.button(which).setEnabled(False if busy else self._enabled_before[which])
+
+    def _store_secrets(self) -> None:
+        """The relay secrets, then the Alga API key, each on a worker (a locked Secret Service
+        keyring waits for the user; the window keeps painting). One at a time, so a locked
+        keyring asks to be unlocked once; the first refusal stops, with its sentence."""
+        self._set_busy(True)
+        self._show_status(SAVING)
+        self.relay_page.card.save_secret_in_background(self._relay_stored)
+
+    def _relay_stored(self, problem: str | None) -> None:
+        if problem is not None:
+            self._not_stored(f"Your choices are saved, but the relay secret was not: {problem}")
+            return
+        self.psa_page.card.save_key_in_background(self._key_stored)
+
+    def _key_stored(self, problem: str | None) -> None:
+        if problem is not None:
+            self._not_stored(f"Your choices are saved, but the Alga API key was not: {problem}")
+            return
+        self._set_busy(False)
+        self.secret_problem = None
+        self._show_status("")
+        # Only now: the shell opens the PSA and the relay feed, which read these secrets.
         self.setup_done.emit()
-        return problem
+        super().accept()
+
+    def _not_stored(self, sentence: str) -> None:
+        """Stay open: the refused secret stays typed, Finish tries again."""
+        self._set_busy(False)
+        self.secret_problem = sentence
+        self._show_status(sentence)
 
     def accept(self) -> None:
-        self.secret_problem = self._save(complete=True)
-        super().accept()
+        if self.saving:
+            return  # Finish again (or Enter) while the keyring is answering
+        self._save(complete=True)
+        self._store_secrets()
 
     def skip(self) -> None:
         """Leave now: nothing more is asked, the wizard will not come back."""
+        if self.saving:
+            return  # a secret is being stored; its answer closes the wizard or says why not
         self._save(complete=False)
+        self.setup_done.emit()
         super().reject()
 
     def reject(self) -> None:  # Escape / the close button count as skipping
