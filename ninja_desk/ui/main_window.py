@@ -700,7 +700,14 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 800)
+            # First start: 1280x800, but never larger than the screen (a 1024x700 laptop
+            # would otherwise get a window whose right side and status bar are off-screen).
+            width, height = 1280, 800
+            screen = self.screen()
+            if screen is not None:
+                room = screen.availableGeometry()
+                width, height = min(width, room.width()), min(height, room.height())
+            self.resize(width, height)
         splitter = self.state.value("window/splitter")
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
