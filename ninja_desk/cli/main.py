@@ -29,6 +29,7 @@ from ninja_desk.cli.common import (
 )
 from ninja_desk.cli.error_messages import describe, explain
 from ninja_desk.ninjaone.redaction import install_redaction
+from ninja_desk.paths import ENV_DATA_DIR
 from ninja_desk.run_log import RunLog, start_run_log
 from ninja_desk.sync.progress import SyncProgress
 
@@ -303,7 +304,9 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         _apply_profile(args)
         if args.data_dir:
-            os.environ.setdefault("NINJA_DESK_DATA_DIR", str(args.data_dir))
+            # For code that finds the data dir without args (paths.data_dir() through the
+            # environment table, which sees a variable set now) and for child processes.
+            os.environ.setdefault(ENV_DATA_DIR, str(args.data_dir))
         # What ran and what failed, with tracebacks, for the bug report (redacted, 0600).
         run_log = start_run_log(
             "agent" if args.command == "agent" else "cli",
