@@ -2,18 +2,20 @@
 
 Writes the cache's `alerts.decision / ticket_id / ticket_number` (and status for alerts resolved
 or acknowledged in NinjaDesk), `psa_tickets` and `psa_ticket_devices`. Runs on the cache's
-single writer like every other cache write.
+single writer like every other cache write; the statements are in cache/psa_mirror_writes.py.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import Connection
 
+from ninja_desk.cache import psa_mirror_writes as mirror_writes
+from ninja_desk.cache.psa_mirror_writes import PsaTicketRow
 from ninja_desk.cache.queries.devices import alert_facts
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.psa.schema import (
@@ -29,7 +31,7 @@ from ninja_desk.sync.alert_batch import SeriesOutcome
 
 def ticket_rows(
     psa: PsaDatabase, tenant: uuid.UUID, ticket_ids: Iterable[uuid.UUID]
-) -> list[dict[str, Any]]:
+) -> list[PsaTicketRow]:
     """The PSA tickets as the cache mirror stores them (with linked NinjaOne device ids)."""
     ids = sorted(set(ticket_ids), key=str)
     if not ids:
@@ -85,73 +87,30 @@ def ticket_rows(
 
 
 def apply(
-    conn: Any,
+    conn: Connection,
     outcomes: Iterable[SeriesOutcome],
-    tickets_rows: Iterable[dict[str, Any]] = (),
+    tickets_rows: Iterable[PsaTicketRow] = (),
     *,
     acknowledged_by: str | None = None,
 ) -> None:
     """Cache writer job: `cache.write(apply, outcomes, ticket_rows(...))`."""
     for o in outcomes:
-        decision = json.dumps(o.decision) if o.decision is not None else None
-        conn.exec_driver_sql(
-            # The series' severity is the pipeline's verdict (the trigger's or a poll's); an
-            # unknown one (None) never hides what the cache already knows.
-            "INSERT INTO alerts (uid, device_id, severity, status) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(uid) DO UPDATE SET severity = coalesce(excluded.severity, severity)",
-            (
-                o.series_uid,
-                o.device_id,
-                o.severity,
-                "RESET" if o.status == "resolved" else "TRIGGERED",
-            ),
+        # The series' severity is the pipeline's verdict (the trigger's or a poll's).
+        mirror_writes.upsert_alert_series(
+            conn, o.series_uid, o.device_id, o.severity, resolved=o.status == "resolved"
         )
-        conn.exec_driver_sql(
-            "UPDATE alerts SET decision = ?, ticket_id = ?, ticket_number = ? WHERE uid = ?",
-            (decision, str(o.ticket_id) if o.ticket_id else None, o.ticket_number, o.series_uid),
+        mirror_writes.set_alert_decision(
+            conn,
+            o.series_uid,
+            o.decision,
+            str(o.ticket_id) if o.ticket_id else None,
+            o.ticket_number,
         )
         if o.status == "resolved":
-            conn.exec_driver_sql(
-                "UPDATE alerts SET status = 'RESET', resolved_at = coalesce(resolved_at, ?) "
-                "WHERE uid = ?",
-                (_now(), o.series_uid),
-            )
+            mirror_writes.mark_alert_resolved(conn, o.series_uid, _now())
         elif o.status == "acknowledged":
-            conn.exec_driver_sql(
-                "UPDATE alerts SET acknowledged_at = coalesce(acknowledged_at, ?), "
-                "acknowledged_by = coalesce(?, acknowledged_by) WHERE uid = ?",
-                (_now(), acknowledged_by, o.series_uid),
-            )
-    for t in tickets_rows:
-        conn.exec_driver_sql(
-            "INSERT OR REPLACE INTO psa_tickets (id, number, title, status, is_closed, priority, "
-            "client_id, client_name, alert_uid, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                t["id"],
-                t["number"],
-                t["title"],
-                t["status"],
-                t.get("is_closed", 0),
-                t["priority"],
-                t["client_id"],
-                t["client_name"],
-                t["alert_uid"],
-                t["created_at"],
-                t["updated_at"],
-            ),
-        )
-        conn.exec_driver_sql("DELETE FROM psa_ticket_devices WHERE ticket_id = ?", (t["id"],))
-        if t["devices"]:
-            conn.exec_driver_sql(
-                "INSERT OR IGNORE INTO psa_ticket_devices (ticket_id, device_id) VALUES (?, ?)",
-                [(t["id"], d) for d in t["devices"]],
-            )
-        if t["client_id"] and t["client_name"]:
-            conn.exec_driver_sql(
-                "INSERT OR REPLACE INTO psa_clients (id, name) VALUES (?, ?)",
-                (t["client_id"], t["client_name"]),
-            )
+            mirror_writes.mark_alert_acknowledged(conn, o.series_uid, _now(), acknowledged_by)
+    mirror_writes.upsert_psa_tickets(conn, tickets_rows)
 
 
 async def mirror(

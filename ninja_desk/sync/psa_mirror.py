@@ -16,7 +16,10 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ninja_desk.cache import ticket_outbox
+from sqlalchemy import Connection
+
+from ninja_desk.cache import psa_mirror_writes, ticket_outbox
+from ninja_desk.cache.psa_mirror_writes import PsaTicketRow
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.psa.clients import list_clients
 from ninja_desk.psa.tickets import list_tickets, ticket_detail
@@ -38,7 +41,7 @@ class PsaMirror:
         self.last_send: SendReport | None = None
         self._recovered = False
 
-    def _read(self) -> tuple[list[tuple[str, str]], list[dict[str, Any]], list[Any], datetime]:
+    def _read(self) -> tuple[list[tuple[str, str]], list[PsaTicketRow], list[Any], datetime]:
         started = datetime.now(UTC)
         opened = ticket_outbox.detailed_ticket_ids(self.cache)
         with self.psa.session() as s:
@@ -70,11 +73,8 @@ class PsaMirror:
         clients, rows, details, started = await asyncio.to_thread(self._read)
         tenant = str(self.psa.tenant)
 
-        def write(conn: Any) -> None:
-            if clients:
-                conn.exec_driver_sql(
-                    "INSERT OR REPLACE INTO psa_clients (id, name) VALUES (?, ?)", clients
-                )
+        def write(conn: Connection) -> None:
+            psa_mirror_writes.upsert_psa_clients(conn, clients)
             alert_mirror.apply(conn, [], rows)
             for detail in details:
                 ticket_outbox.store_detail(conn, tenant, detail.ticket_id, detail.to_json())
