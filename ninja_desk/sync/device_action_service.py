@@ -20,7 +20,6 @@ with `follow_all` (two API calls per poll whatever the selection's size).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 import uuid
@@ -29,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from ninja_desk.cache import activity_log
 from ninja_desk.core.device_jobs import (
     MAINTENANCE_FEATURES,
     ActionKind,
@@ -570,21 +570,18 @@ class DeviceActionService:
         if self.cache is None:
             return
         now = time.time()
-        rows = [
-            (now, self.who, r.device_id, outcome.ticket,
-             json.dumps({"action": request.label, "result": r.result, "message": r.message}))
-            for r in outcome.results
-        ]  # fmt: skip
-
-        def write(conn: Any) -> None:
-            conn.exec_driver_sql(
-                "INSERT INTO local_activity_log (at, kind, who, device_id, ticket_id, detail) "
-                "VALUES (?, 'device_action', ?, ?, ?, ?)",
-                rows,
+        entries = [
+            activity_log.ActivityEntry(
+                now,
+                self.who,
+                r.device_id,
+                outcome.ticket,
+                {"action": request.label, "result": r.result, "message": r.message},
             )
-
+            for r in outcome.results
+        ]
         try:
-            await self.cache.write(write)
+            await self.cache.write(activity_log.append, activity_log.DEVICE_ACTION, entries)
         except Exception as exc:
             log.warning("Could not keep the action in the local cache: %s", exc)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -23,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from ninja_desk.cache import activity_log
 from ninja_desk.cache.queries.device_detail import remote_launches_sql
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.psa.permissions import REMOTE_CONNECT, denial_sentence, require
@@ -146,17 +146,15 @@ def psa_launch_recorder(
 
 
 def record_in_cache_log(conn: Connection, record: LaunchRecord) -> None:
-    conn.exec_driver_sql(
-        "INSERT INTO local_activity_log (at, kind, who, device_id, ticket_id, detail) "
-        "VALUES (?, 'remote_connect', ?, ?, ?, ?)",
-        (
-            record.at,
-            record.who,
-            record.device_id,
-            record.ticket_id,
-            json.dumps({"device_name": record.device_name}),
-        ),
+    """The launch in the cache's local activity log (the device panel's sessions, offline)."""
+    entry = activity_log.ActivityEntry(
+        record.at,
+        record.who,
+        record.device_id,
+        record.ticket_id,
+        {"device_name": record.device_name},
     )
+    activity_log.append(conn, activity_log.REMOTE_CONNECT, [entry])
 
 
 def launches_in_cache(cache: LocalCache, device_id: int | None = None) -> list[dict[str, Any]]:
