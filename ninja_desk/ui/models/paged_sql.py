@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from ninja_desk.cache.queries.row_count import count_sql
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.ui.formatting import when
 from ninja_desk.ui.widgets.sql_table_model import KEY_ROLE, ROW_ROLE, Index, SqlPagedTableModel
@@ -90,7 +91,7 @@ class PagedSqlModel(SqlPagedTableModel):
 
     def count_query(self) -> tuple[str, dict[str, Any]]:
         sql, params = self.select_sql()
-        return f"SELECT COUNT(*) FROM ({sql})", params
+        return count_sql(sql), params
 
     def display(self, row: dict[str, Any], column: int) -> str:
         return self.cell_text(row, self.columns[column].key)

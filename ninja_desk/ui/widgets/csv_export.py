@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import text
 
+from ninja_desk.cache.queries.row_count import count_sql
 from ninja_desk.ui.widgets.key_column import folded_columns
 from ninja_desk.ui.widgets.sql_table_model import SqlPagedTableModel
 
@@ -148,7 +149,8 @@ class ExportCancelled(Exception):
 def count_rows(cache: Any, spec: ExportSpec) -> int:
     if spec.rows is not None:
         return len(spec.rows)
-    return int(cache.scalar(f"SELECT count(*) FROM ({spec.sql})", **spec.params) or 0)
+    assert spec.sql is not None  # an ExportSpec has rows or sql (as _chunks says too)
+    return int(cache.scalar(count_sql(spec.sql), **spec.params) or 0)
 
 
 def write_csv(
