@@ -15,4 +15,5 @@ testable on a cache file.
     search         Ctrl+K
     fleet_rules    SQL generated from core's rules (severity rank, managed classes, antivirus)
     text           LIKE patterns and id lists spelled into SQL
+    row_count      how many rows any of these queries matches
 """
