@@ -96,6 +96,7 @@ def desk(psa: PsaEnv, tmp_path: Path) -> Iterator[Desk]:  # noqa: F811
     desk = Desk(psa, ctx, tech, boss, ticket, up, down, [])
     yield desk
     for view in desk.views:  # no read or send may outlive the databases
+        view.work.stop()  # the periodic send would start a new one after the settle
         _settle(view)
     ctx.cache.close()
     gone.dispose()

@@ -214,6 +214,11 @@ class TicketWork(QWidget):
         self._render()
         self._load()
 
+    def stop(self) -> None:
+        """Send no more queued edits (the PSA this panel talks to is going away); what is in
+        flight finishes, `idle()` says when."""
+        self._timer.stop()
+
     def idle(self) -> bool:
         """No read or send of this panel is in flight."""
         return not (self._reading or self._busy or self._sending)
