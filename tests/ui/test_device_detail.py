@@ -48,6 +48,12 @@ def detail(qtbot, ctx) -> DeviceDetail:
     return widget
 
 
+def show_section(detail: DeviceDetail, name: str) -> None:
+    """Click the device panel's tab `name` (its table is read when shown)."""
+    titles = [detail.tabs.tabText(i) for i in range(detail.tabs.count())]
+    detail.tabs.setCurrentIndex(next(i for i, t in enumerate(titles) if t.startswith(name)))
+
+
 @pytest.mark.parametrize(
     "model_cls", [DeviceAlertModel, DevicePatchModel, DeviceSoftwareModel, DeviceTicketModel]
 )
@@ -69,11 +75,14 @@ def test_shows_status_hardware_network_and_sections(detail: DeviceDetail, ctx) -
     assert "10." in detail.fields["ips"].text()
     assert detail.fields["os"].text().startswith(row["os_name"])
     assert detail.tabs.tabText(1) == "Alerts (1)"
+    assert detail.tabs.tabText(4) == "Tickets (2)"
+    show_section(detail, "Alerts")
     assert detail.alert_model.rowCount() == 1
+    show_section(detail, "Patches")
     assert detail.patch_model.rowCount() == row["pending_os_patches"] + row["failed_os_patches"]
     assert "last scan" in detail.patch_summary.text()
+    show_section(detail, "Tickets")
     assert detail.ticket_model.rowCount() == 2
-    assert detail.tabs.tabText(4) == "Tickets (2)"
     # Only the open ticket is offered for recording a remote session.
     assert [detail.ticket_combo.itemData(i) for i in range(detail.ticket_combo.count())] == [
         None,
@@ -83,6 +92,7 @@ def test_shows_status_hardware_network_and_sections(detail: DeviceDetail, ctx) -
 
 def test_software_search_filters_inventory(detail: DeviceDetail, ctx) -> None:
     detail.show_device(_device_with_everything(ctx))
+    show_section(detail, "Software")
     everything = detail.software_model.rowCount()
     detail.software_search.set_text_now("chrome")
     assert detail.software_model.rowCount() == 1
@@ -93,6 +103,7 @@ def test_software_search_filters_inventory(detail: DeviceDetail, ctx) -> None:
 
 def test_alert_actions_disabled_with_reason_without_services(detail: DeviceDetail, ctx) -> None:
     detail.show_device(_device_with_everything(ctx))
+    show_section(detail, "Alerts")
     detail.alert_table.selectRow(0)
     assert not detail.ack_button.isEnabled()
     assert not detail.ticket_button.isEnabled()
@@ -124,6 +135,7 @@ def test_alert_actions_call_the_service_and_the_view_updates(detail, ctx, qtbot)
     ctx.psa = object()
     ctx.permissions = frozenset({ACT_ALERTS, CREATE_TICKETS})
     detail.show_device(_device_with_everything(ctx))
+    show_section(detail, "Alerts")
     detail.alert_table.selectRow(0)
     assert detail.ack_button.isEnabled() and detail.ticket_button.isEnabled()
     detail.ack_button.click()
@@ -140,12 +152,14 @@ def test_missing_service_is_the_reason_when_connected(detail, ctx) -> None:
     ctx.psa = object()
     ctx.permissions = frozenset({ACT_ALERTS, CREATE_TICKETS})
     detail.show_device(_device_with_everything(ctx))
+    show_section(detail, "Alerts")
     detail.alert_table.selectRow(0)
     assert detail.alert_reason.text() == NO_ALERT_SERVICE
 
 
 def test_linked_ticket_opens_on_double_click(detail: DeviceDetail, ctx, qtbot) -> None:
     detail.show_device(_device_with_everything(ctx))
+    show_section(detail, "Tickets")
     index = detail.ticket_model.index(0, 0)
     with qtbot.waitSignal(detail.open_ticket_requested) as signal:
         detail.ticket_table.doubleClicked.emit(index)
@@ -310,3 +324,20 @@ def test_device_actions_and_remote_sessions_read_as_sentences() -> None:
     assert history_text(session, numbers) == (
         "Remote session opened by tina@msp.example, TIC000007"
     )
+
+
+def test_a_section_is_read_when_shown_and_again_for_the_next_device(
+    detail: DeviceDetail, ctx
+) -> None:
+    first = _device_with_everything(ctx)
+    detail.show_device(first)
+    assert detail.software_model.device_id is None  # not read behind the Overview
+    show_section(detail, "Software")
+    assert detail.software_model.device_id == first
+    assert detail.software_model.rowCount() > 1
+    other = ctx.cache.scalar("SELECT min(id) FROM devices WHERE id != :i", i=first)
+    detail.show_device(other)  # the Software tab stays shown: read for the new device at once
+    assert detail.software_model.device_id == other
+    assert detail.alert_model.device_id != other  # the hidden Alerts tab waits until shown
+    show_section(detail, "Alerts")
+    assert detail.alert_model.device_id == other

@@ -18,7 +18,7 @@ from ninja_desk.ui.models.paged_sql import PagedSqlModel, SqlColumn
 from ninja_desk.ui.theme import BAD, SEVERITY_COLORS, WARN
 
 
-class _DeviceScoped(PagedSqlModel):
+class DeviceScopedModel(PagedSqlModel):
     """A table about one device: `base_sql` takes :device_id, `where()` narrows it."""
 
     PAGE = 300
@@ -45,7 +45,7 @@ class _DeviceScoped(PagedSqlModel):
         return self.base_sql + extra, {"device_id": self.device_id or -1, **params}
 
 
-class DeviceAlertModel(_DeviceScoped):
+class DeviceAlertModel(DeviceScopedModel):
     key_column = "uid"
     columns = (
         SqlColumn("severity", "Severity", "sev_rank"),
@@ -79,7 +79,7 @@ class DeviceAlertModel(_DeviceScoped):
         return None
 
 
-class DevicePatchModel(_DeviceScoped):
+class DevicePatchModel(DeviceScopedModel):
     key_column = "id"
     columns = (
         SqlColumn("kind", "Kind", "kind"),
@@ -104,7 +104,7 @@ class DevicePatchModel(_DeviceScoped):
         return None
 
 
-class DeviceSoftwareModel(_DeviceScoped):
+class DeviceSoftwareModel(DeviceScopedModel):
     key_column = "title_id"
     tie_breaker = "title_id"  # a device has each title once
     columns = (
@@ -125,7 +125,7 @@ class DeviceSoftwareModel(_DeviceScoped):
         return super().cell_text(row, key)
 
 
-class DeviceTicketModel(_DeviceScoped):
+class DeviceTicketModel(DeviceScopedModel):
     key_column = "id"
     columns = (
         SqlColumn("number", "Ticket", "t.number"),

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from ninja_desk.cache.queries import device_detail as dq
 from ninja_desk.cache.queries import tickets as tq
+from ninja_desk.cache.queries.row_count import count_sql
 from ninja_desk.psa.permissions import ACT_ALERTS, CREATE_TICKETS, denial_sentence
 from ninja_desk.sync.remote_connect import RemoteConnect, launches_in_cache
 from ninja_desk.sync.services import PsaService
@@ -49,6 +50,7 @@ from ninja_desk.ui.formatting import (
 from ninja_desk.ui.models.device_detail_models import (
     DeviceAlertModel,
     DevicePatchModel,
+    DeviceScopedModel,
     DeviceSoftwareModel,
     DeviceTicketModel,
 )
@@ -338,6 +340,20 @@ class DeviceDetail(View):
         self._build_history()
         # Device actions and the last outcome under the action row; a Fields tab (custom fields).
         self.device_actions = DetailActions(self, actions, self.tabs)
+        # A section's table is read when its tab is shown, not on every device click: reading
+        # all four (and fitting their columns) was most of a click's time on the UI thread.
+        sections: tuple[tuple[QTableView, DeviceScopedModel], ...] = (
+            (self.alert_table, self.alert_model),
+            (self.patch_table, self.patch_model),
+            (self.software_table, self.software_model),
+            (self.ticket_table, self.ticket_model),
+        )
+        pages = [page for i in range(self.tabs.count()) if (page := self.tabs.widget(i))]
+        self._section_models: dict[QWidget, DeviceScopedModel] = {
+            page: model for page in pages for table, model in sections if page.isAncestorOf(table)
+        }
+        self._stale_sections: set[DeviceScopedModel] = set()
+        self.tabs.currentChanged.connect(self._read_shown_section)
         self.show_device(None)
 
     # -- tabs ------------------------------------------------------------------------------
@@ -511,8 +527,8 @@ class DeviceDetail(View):
         self.device = self.load_device(device_id) if device_id is not None else None
         d = self.device
         self.device_actions.set_device(d)
-        for model in (self.alert_model, self.patch_model, self.software_model, self.ticket_model):
-            model.set_device(d["id"] if d else None)
+        self._stale_sections = set(self._section_models.values())
+        self._read_shown_section()
         if d is None:
             self._history_device = None
             self.history_label.setText("")
@@ -552,9 +568,17 @@ class DeviceDetail(View):
         )
         self.tabs.setTabText(2, f"Patches ({pending + failed})" if pending + failed else "Patches")
         self.software_summary.setText(f"{d['software_count']} installed applications")
-        self.tabs.setTabText(4, f"Tickets ({self.ticket_model.count()})")
+        tickets = self.ctx.cache.scalar(count_sql(tq.DEVICE_TICKETS_SQL), device_id=d["id"])
+        self.tabs.setTabText(4, f"Tickets ({tickets})")
         self._fill_history(d)
         self._update_actions()
+
+    def _read_shown_section(self, _index: int = -1) -> None:
+        """Read the shown section's table for the shown device if it has not been yet."""
+        model = self._section_models.get(self.tabs.currentWidget())
+        if model is not None and model in self._stale_sections:
+            self._stale_sections.discard(model)
+            model.set_device(self.device["id"] if self.device else None)
 
     def _fill_overview(self, d: dict[str, Any]) -> None:
         f = self.fields
