@@ -6,6 +6,7 @@ user profile, the registry or ~/.config.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,16 @@ from ninja_desk.cache.store import LocalCache
 from ninja_desk.cache.synthetic import fill_cache
 from ninja_desk.settings import Settings
 from ninja_desk.ui.context import AppContext
+
+
+@pytest.fixture(autouse=True)
+def _qt_garbage_collected_on_the_ui_thread() -> Iterator[None]:
+    """A test's widgets caught in reference cycles are destroyed here, on the UI thread, at
+    its end. Left to Python's automatic collection, they were sometimes collected later by
+    whichever thread happened to allocate (a cache writer, a job's worker), and Qt then warned
+    "Timers cannot be stopped from another thread" during another test, failing it."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)
