@@ -54,10 +54,10 @@ async def test_early_requests_are_counted_per_client(
     api: httpx.AsyncClient, sim: RunningSimulator
 ) -> None:
     async with AsyncSimControl(sim.base_url) as ctl:
-        await ctl.set_faults(rate_429=1.0, retry_after=0.6)
+        await ctl.set_faults(rate_429=1.0, retry_after=0.8)
         assert (await api.get("/v2/devices")).status_code == 429
         await ctl.set_faults(rate_429=0.0)
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.25)  # past the in-flight window
         await api.get("/v2/devices")  # the client knew, and came back anyway
         stats = await ctl.stats()
         assert stats["early_requests"] == 1
@@ -75,6 +75,7 @@ def test_early_rule_spares_in_flight_requests_and_honours_tolerance() -> None:
     stats = Stats()
     stats.note_retry_after("app", 100.0, 1.0)  # 429 sent at t=100 with Retry-After: 1
     assert not stats.check_early("app", 100.02)  # already in flight when the 429 went out
+    assert not stats.check_early("app", 100.15)  # may have left before the 429 was read
     assert not stats.check_early("other-app", 100.5)  # another client is not throttled
     assert stats.check_early("app", 100.5, "GET /v2/devices")  # knew, came back anyway
     assert not stats.check_early("app", 100.96)  # within 50 ms of the deadline: on time
