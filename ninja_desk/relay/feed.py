@@ -17,6 +17,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from ninja_desk.core.relay_protocol import event_head, sse_event_head
+from ninja_desk.core.tasks import cancel_and_wait
 from ninja_desk.relay.store import PageEvent, RelayStore, StoredEvent
 
 log = logging.getLogger(__name__)
@@ -76,10 +77,7 @@ class EventFeed:
         self._task = asyncio.create_task(self._run(), name="relay-feed")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait([self._task])
         self._changed.set()
 
     def poke(self) -> None:

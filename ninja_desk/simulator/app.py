@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from ninja_desk.core.tasks import cancel_and_wait
 from ninja_desk.simulator import api, control, reports
 from ninja_desk.simulator.actions import ActionRefused
 from ninja_desk.simulator.device_filter import DeviceFilterError
@@ -192,10 +192,7 @@ def create_app(sim: SimState) -> web.Application:
             )
 
     async def on_cleanup(_: web.Application) -> None:
-        if sim.warmup is not None:
-            sim.warmup.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sim.warmup
+        await cancel_and_wait([sim.warmup])
         await sim.actions.stop()
         await sim.webhooks.stop()
 

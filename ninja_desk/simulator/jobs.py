@@ -13,7 +13,6 @@ through `/_sim/jobs`, `SimControl.set_job_outcome` and `ninja-desk-sim jobs`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import time
 from collections import deque
@@ -21,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ninja_desk.core.tasks import cancel_and_wait
 from ninja_desk.simulator.fleet import DeviceRec, rng_uuid
 
 # Action names used by outcome rules (and `/_sim/jobs`).
@@ -288,8 +288,4 @@ class JobRunner:
         return any(j.action == action for j in self.jobs_of(device_id))
 
     async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)

@@ -10,12 +10,12 @@ counted. Results land in `/_sim/stats` under `webhooks`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 
+from ninja_desk.core.tasks import cancel_and_wait
 from ninja_desk.simulator.serializers import device_base, dumps, references
 from ninja_desk.simulator.stats import Stats
 from ninja_desk.simulator.tenant import Tenant
@@ -104,10 +104,7 @@ class WebhookDispatcher:
         self._task = asyncio.create_task(self._run(), name="sim-webhook-delivery")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait([self._task])
         if self._session is not None:
             await self._session.close()
 

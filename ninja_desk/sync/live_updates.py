@@ -10,7 +10,6 @@ Everything here is idempotent: the relay may replay.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from sqlalchemy import Connection
 from ninja_desk.cache import writes
 from ninja_desk.cache.store import LocalCache
 from ninja_desk.core.activities import Activity
+from ninja_desk.core.tasks import cancel_and_wait
 from ninja_desk.ninjaone.parsers import MalformedRecord, parse_activity
 from ninja_desk.sync.engine import SyncEngine
 
@@ -124,7 +124,4 @@ class LiveUpdater:
             await self.on_devices_refreshed(ids)
 
     async def aclose(self) -> None:
-        if self._flush_task is not None:
-            self._flush_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flush_task
+        await cancel_and_wait([self._flush_task])

@@ -15,6 +15,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from ninja_desk.core.tasks import cancel_and_wait
+
 log = logging.getLogger(__name__)
 
 
@@ -94,11 +96,7 @@ class Scheduler:
         try:
             await self._stop.wait()
         finally:
-            for task in self._tasks:
-                task.cancel()
-            for task in self._tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await cancel_and_wait(self._tasks)
 
     def stop(self) -> None:
         self._stop.set()
