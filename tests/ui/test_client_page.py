@@ -103,7 +103,7 @@ def test_patch_view_opens_a_client_page(qtbot, window: MainWindow) -> None:
     patches = window.show_patches({"mode": "client"})
     qtbot.waitUntil(lambda: patches.by_client.rowCount() > 0, timeout=5000)
     org = int(patches.by_client.row_at(0)["org_id"])
-    patches._client_activated(patches.by_client.index(0, 0))
+    patches.client_table.activated.emit(patches.by_client.index(0, 0))
     assert window.current_key == "clients"
     assert window.views["clients"].page.org_id == org
 

@@ -112,7 +112,7 @@ def test_client_mode_filters_and_state_round_trip(qtbot, view: PatchesView, ctx)
     view.open_client_requested.connect(opened.append)
     view.apply_filter({"mode": "client"})
     _settle(qtbot, view)
-    view._client_activated(view.by_client.index(0, 0))
+    view.client_table.activated.emit(view.by_client.index(0, 0))
     assert opened == [view.by_client.row_at(0)["org_id"]]
 
 

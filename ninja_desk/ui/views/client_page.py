@@ -35,7 +35,7 @@ from ninja_desk.ui.models.client_models import (
 from ninja_desk.ui.settings.background import error_sentence, run_job
 from ninja_desk.ui.theme import BAD, GOOD, WARN
 from ninja_desk.ui.views.base import View
-from ninja_desk.ui.widgets.data_table import keyed_table, select_row
+from ninja_desk.ui.widgets.data_table import keyed_table, open_on_activate, select_row
 from ninja_desk.ui.widgets.flow_layout import flow_row
 from ninja_desk.ui.widgets.search_line import SearchLineEdit
 
@@ -149,11 +149,17 @@ class ClientPage(View):
             self.devices, "Client devices", (170, 70, 90, 64, 58, 90, 160), 0,
             share=0.25, minimum=58,
         )  # fmt: skip
-        self.devices_table.activated.connect(self._device_activated)
+        open_on_activate(
+            self.devices_table, self.devices, "id",
+            lambda device_id: self.open_device_requested.emit(int(device_id)),
+        )  # fmt: skip
         self.tickets_table = keyed_table(
             self.tickets, "Client open tickets", (90, 260, 90, 90, 64, 120), 1
         )
-        self.tickets_table.activated.connect(self._ticket_activated)
+        open_on_activate(
+            self.tickets_table, self.tickets, "id",
+            lambda ticket_id: self.open_ticket_requested.emit(str(ticket_id)),
+        )  # fmt: skip
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Client details")
         self.tabs.addTab(self.devices_table, "Devices")
@@ -270,16 +276,6 @@ class ClientPage(View):
             self.show_tickets_requested.emit(
                 {"org_id": self.summary.org_id, "client": self.summary.name, "status": "open"}
             )
-
-    def _device_activated(self, index: Any) -> None:
-        row = self.devices.row_at(index.row())
-        if row is not None:
-            self.open_device_requested.emit(int(row["id"]))
-
-    def _ticket_activated(self, index: Any) -> None:
-        row = self.tickets.row_at(index.row())
-        if row is not None:
-            self.open_ticket_requested.emit(str(row["id"]))
 
 
 LIST_MIN_WIDTH = 320  # names and the three counts at 1024 px

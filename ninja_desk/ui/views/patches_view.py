@@ -37,7 +37,7 @@ from ninja_desk.ui.settings.background import error_sentence, run_job
 from ninja_desk.ui.ui_state import ui_state
 from ninja_desk.ui.views.base import View
 from ninja_desk.ui.widgets.choices import refill_clients, select_data
-from ninja_desk.ui.widgets.data_table import keyed_table
+from ninja_desk.ui.widgets.data_table import keyed_table, open_on_activate
 from ninja_desk.ui.widgets.flow_layout import flow_row
 from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
 from ninja_desk.ui.widgets.saved_filters import SavedFiltersButton, SavedFilterStore
@@ -158,8 +158,10 @@ class PatchesView(View):
             table.selectionModel().selectionChanged.connect(
                 lambda *_a: self._selection_timer.start()
             )
-        # activated: a double-click or Enter (one signal, so one open per gesture)
-        self.client_table.activated.connect(self._client_activated)
+        open_on_activate(
+            self.client_table, self.by_client, "org_id",
+            lambda org_id: self.open_client_requested.emit(int(org_id)),
+        )  # fmt: skip
         self.group_count = QLabel()
         self.group_count.setAccessibleName("Groups shown")
 
@@ -172,7 +174,10 @@ class PatchesView(View):
         self.rows_table.selectionModel().selectionChanged.connect(
             lambda *_a: self._targets_timer.start()
         )
-        self.rows_table.activated.connect(self._row_activated)
+        open_on_activate(
+            self.rows_table, self.rows, "device_id",
+            lambda device_id: self.open_device_requested.emit(int(device_id)),
+        )  # fmt: skip
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -455,15 +460,3 @@ class PatchesView(View):
             self, device_actions.service_for(self.ctx), ActionRequest(f"{family}_{op}"), devices,
             on_outcome=finished,
         )  # fmt: skip
-
-    # -- navigation -----------------------------------------------------------------------
-
-    def _client_activated(self, index: Any) -> None:
-        row = self.by_client.row_at(index.row())
-        if row is not None:
-            self.open_client_requested.emit(int(row["org_id"]))
-
-    def _row_activated(self, index: Any) -> None:
-        row = self.rows.row_at(index.row())
-        if row is not None:
-            self.open_device_requested.emit(int(row["device_id"]))

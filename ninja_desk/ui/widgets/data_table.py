@@ -9,7 +9,10 @@ sort, not two (Qt would first sort by its default indicator).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, Qt
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from ninja_desk.ui.a11y import named
@@ -52,6 +55,26 @@ def data_table(
         header.setSortIndicator(*sort)
     table.setSortingEnabled(True)
     return table
+
+
+class RowSource(Protocol):
+    """A model that hands out its loaded rows (the paged SQL models)."""
+
+    def row_at(self, row: int) -> dict[str, Any] | None: ...
+
+
+def open_on_activate(
+    table: QTableView, rows: RowSource, key: str, open_row: Callable[[Any], object]
+) -> None:
+    """Activating a row of `table` (a double-click or Enter: one signal, so one open per
+    gesture) hands the row's `key` to `open_row`; a row not loaded yet opens nothing."""
+
+    def activated(index: QModelIndex) -> None:
+        row = rows.row_at(index.row())
+        if row is not None:
+            open_row(row[key])
+
+    table.activated.connect(activated)
 
 
 def keyed_table(
