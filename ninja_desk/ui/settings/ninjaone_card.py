@@ -39,7 +39,7 @@ from ninja_desk.ui.settings.services import (
     webhook_failure,
     webhook_notice,
 )
-from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
+from ninja_desk.ui.widgets.quiet_focus import enable_by_reason, set_enabled_quietly
 
 CUSTOM = "custom"
 _SELF_EVIDENT = {"Already connected.", "Not connected."}  # the badge already says so
@@ -284,17 +284,15 @@ class NinjaOneCard(Card):
         for widget in (self.region_combo, self.custom_url_edit, self.client_id_edit):
             set_enabled_quietly(widget, editable)
             widget.setToolTip("" if editable or not snap.can_sync else "Disconnect to change this.")
-        reasons = []
-        for action, button in (
-            ("connect", self.connect_button),
-            ("disconnect", self.disconnect_button),
-            ("reregister", self.reregister_button),
-        ):
-            reason = self.action_reason(action)
-            set_enabled_quietly(button, reason is None)
-            button.setToolTip(reason or "")
-            if reason and reason not in reasons and reason not in _SELF_EVIDENT:
-                reasons.append(reason)
+        reasons = enable_by_reason(
+            (
+                ("connect", self.connect_button),
+                ("disconnect", self.disconnect_button),
+                ("reregister", self.reregister_button),
+            ),
+            self.action_reason,
+        )
+        reasons = [r for r in reasons if r not in _SELF_EVIDENT]
         settings = self.ctx.settings
         if settings.webhook_registered and settings.relay_url:
             hook = relay_hook_url(settings.relay_url, settings.relay_endpoint)

@@ -43,7 +43,7 @@ from ninja_desk.ui.widgets.detail_splitter import DetailSplitter
 from ninja_desk.ui.widgets.flow_layout import flow_row
 from ninja_desk.ui.widgets.keep_position import kept_scroll
 from ninja_desk.ui.widgets.key_column import KeyColumn
-from ninja_desk.ui.widgets.quiet_focus import set_enabled_quietly
+from ninja_desk.ui.widgets.quiet_focus import enable_by_reason
 from ninja_desk.ui.widgets.saved_filters import SavedFiltersButton, SavedFilterStore
 
 NO_PSA = "PSA database not configured; set it up in Settings → Integrations."
@@ -453,19 +453,18 @@ class AlertsView(View):
         raise ValueError(action)
 
     def _update_actions(self) -> None:
-        reasons = []
-        for action, button in (
-            ("acknowledge", self.ack_button),
-            ("resolve", self.resolve_button),
-            ("create_ticket", self.create_ticket_button),
-            ("open_ticket", self.open_ticket_button),
-            ("open_device", self.open_device_button),
-        ):
-            reason = self.action_reason(action)
-            set_enabled_quietly(button, reason is None)
-            button.setToolTip(reason or "")
-            if reason and self._current is not None and reason not in reasons:
-                reasons.append(reason)
+        reasons = enable_by_reason(
+            (
+                ("acknowledge", self.ack_button),
+                ("resolve", self.resolve_button),
+                ("create_ticket", self.create_ticket_button),
+                ("open_ticket", self.open_ticket_button),
+                ("open_device", self.open_device_button),
+            ),
+            self.action_reason,
+        )
+        if self._current is None:
+            reasons = []  # with no alert the tooltips say "Select an alert."; no reason line
         can_reset = self.resolve_button.isEnabled() and self.ctx.sync is not None
         self.reset_check.setEnabled(can_reset)
         self.reset_check.setToolTip("" if self.ctx.sync is not None else NO_RESET)
