@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from PySide6.QtWidgets import QDialog, QLayout, QVBoxLayout, QWidget
 
@@ -11,7 +12,15 @@ from ninja_desk.ui.a11y import named
 
 
 class DeviceActionDialog(QDialog):
-    """One action on some devices: the title names both; `body` is the dialog's column."""
+    """One action on some devices: the title names both; `body` is the dialog's column.
+
+    Both dialogs are made from what `start_device_action` has (the service, the request, the
+    devices and the ticket to note the outcome on); a subclass names itself and its minimum
+    size, and lays out `body` in `_build`.
+    """
+
+    dialog_name: ClassVar[str]
+    minimum: ClassVar[tuple[int, int]]
 
     def __init__(
         self,
@@ -19,8 +28,7 @@ class DeviceActionDialog(QDialog):
         request: ActionRequest,
         devices: Sequence[Device],
         *,
-        name: str,
-        minimum: tuple[int, int],
+        ticket: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -28,9 +36,14 @@ class DeviceActionDialog(QDialog):
         self.requested = request  # what was asked (the confirmation may refine it)
         self.devices = list(devices)
         self.setWindowTitle(f"{request.label} — {len(self.devices)} device(s)")
-        named(self, name)
+        named(self, self.dialog_name)
         self.body = QVBoxLayout(self)
         # A minimum size of our own instead of the layout's: the same on every platform, and
         # no propagateSizeHints() warning from platforms that cannot take size hints.
         self.body.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-        self.setMinimumSize(*minimum)
+        self.setMinimumSize(*self.minimum)
+        self._build(ticket)
+
+    def _build(self, ticket: str | None) -> None:
+        """Lay out the dialog under `body`; `ticket` is the one the caller already knows."""
+        raise NotImplementedError

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
-    QWidget,
 )
 
 from ninja_desk.core.device_jobs import SERVICE_ACTIONS
@@ -34,7 +33,6 @@ from ninja_desk.sync.device_action_service import (
     MAINTENANCE_ON,
     ActionRequest,
     Device,
-    DeviceActionService,
 )
 from ninja_desk.ui.a11y import named
 from ninja_desk.ui.device_actions.action_dialog import DeviceActionDialog
@@ -64,19 +62,11 @@ def device_names(devices: Sequence[Device]) -> list[str]:
 
 
 class ConfirmActionDialog(DeviceActionDialog):
-    def __init__(
-        self,
-        service: DeviceActionService,
-        request: ActionRequest,
-        devices: Sequence[Device],
-        *,
-        ticket: str | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(
-            service, request, devices, name="Confirm device action", minimum=(520, 240),
-            parent=parent,
-        )  # fmt: skip
+    dialog_name = "Confirm device action"
+    minimum = (520, 240)
+
+    def _build(self, ticket: str | None) -> None:
+        request = self.requested
         self._scripts: list[dict[str, Any]] = []
         self._loading = False
         self.progress: Any = None  # the progress dialog once accepted (start_device_action)
@@ -157,7 +147,7 @@ class ConfirmActionDialog(DeviceActionDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
-        allowed, reason = service.availability(request)
+        allowed, reason = self.service.availability(request)
         self._refusal = None if allowed else reason
         if allowed and kind in ("script", "action"):
             self._load_scripts()

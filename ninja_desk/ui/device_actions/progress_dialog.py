@@ -28,17 +28,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QTableView,
-    QWidget,
 )
 
 from ninja_desk.sync.device_action_service import (
     NOT_SENT,
     REFUSED,
     SENT,
-    ActionRequest,
     BulkOutcome,
     Device,
-    DeviceActionService,
     DeviceResult,
 )
 from ninja_desk.ui.a11y import named
@@ -142,20 +139,11 @@ class ActionProgressDialog(DeviceActionDialog):
     finished_outcome = Signal(object)  # the BulkOutcome
     device_updated = Signal(int, str)  # device id, its status in words
 
-    def __init__(
-        self,
-        service: DeviceActionService,
-        request: ActionRequest,
-        devices: Sequence[Device],
-        *,
-        ticket: str | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(
-            service, request, devices, name="Device action progress", minimum=(560, 320),
-            parent=parent,
-        )  # fmt: skip
-        self.request = request
+    dialog_name = "Device action progress"
+    minimum = (560, 320)
+
+    def _build(self, ticket: str | None) -> None:
+        self.request = self.requested
         self.ticket = ticket
         self.outcome: BulkOutcome | None = None
         self.error: str | None = None
@@ -163,7 +151,7 @@ class ActionProgressDialog(DeviceActionDialog):
         self.resize(720, 460)
 
         layout = self.body
-        self.headline = QLabel(service.confirmation(request, self.devices))
+        self.headline = QLabel(self.service.confirmation(self.request, self.devices))
         self.headline.setWordWrap(True)
         self.headline.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(named(self.headline, "Action", tip=False))
