@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QGroupBox, QLabel, QVBoxLayout, QWidget
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import QFrame, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ninja_desk.ninjaone.connection import ConnectionState
+
+if TYPE_CHECKING:
+    from ninja_desk.ui.context import AppContext
 
 STATE_BADGES: dict[ConnectionState, tuple[str, str]] = {
     ConnectionState.CONNECTED: ("Connected", "#2e7d32"),
@@ -41,6 +46,36 @@ class Card(QGroupBox):
         super().__init__(title, parent)
         self.setStyleSheet("QGroupBox { font-weight: 600; } QGroupBox * { font-weight: normal; }")
         self.body = QVBoxLayout(self)
+
+
+class KeyringCard(Card):
+    """A card whose secrets are in the keyring, with its status badge on top (PSA, relay).
+
+    `secrets` is injected by tests; otherwise `open_secrets()` finds the keyring on first use,
+    which is on a worker: finding the keyring backend can block.
+    """
+
+    def __init__(
+        self, title: str, ctx: AppContext, parent: QWidget | None = None, *, secrets: Any = None
+    ) -> None:
+        super().__init__(title, parent)
+        self.ctx = ctx
+        self._secrets = secrets
+        self._read_only: str | None = None  # why the page may not be changed, when it may not
+        top = QHBoxLayout()
+        self.badge = StatusBadge()
+        top.addWidget(self.badge)
+        top.addStretch(1)
+        self.body.addLayout(top)
+
+    def open_secrets(self) -> Any:
+        raise NotImplementedError
+
+    @property
+    def secrets(self) -> Any:
+        if self._secrets is None:
+            self._secrets = self.open_secrets()
+        return self._secrets
 
 
 class ReadOnlyNote(QLabel):

@@ -21,7 +21,7 @@ from ninja_desk.psa.errors import PsaSchemaMismatch
 from ninja_desk.settings import Settings
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.settings.background import error_sentence, run_job
-from ninja_desk.ui.settings.common import Card, StatusBadge, hint
+from ninja_desk.ui.settings.common import KeyringCard, hint
 
 PASSWORD_IN_URL = (
     "Leave the password out of the URL: it would be saved in the settings file. Put it in "
@@ -107,25 +107,17 @@ def identity_text(ctx: AppContext) -> str:
     return text
 
 
-class PsaCard(Card):
+class PsaCard(KeyringCard):
     def __init__(
         self, ctx: AppContext, parent: QWidget | None = None, *, secrets: Any = None
     ) -> None:
-        super().__init__("PSA database", parent)
-        self.ctx = ctx
-        self._secrets = secrets  # the keyring (injected by tests); resolved when first needed
+        super().__init__("PSA database", ctx, parent, secrets=secrets)
         self._jobs: list[tuple[Future[Any], Callable[[Any], None], Callable[[Any], None]]] = []
         self._job_timer = QTimer(self)
         self._job_timer.setInterval(30)
         self._job_timer.timeout.connect(self._poll_jobs)
         self._busy = False
-        self._read_only: str | None = None
         self.last_check: PsaCheck | None = None
-        top = QHBoxLayout()
-        self.badge = StatusBadge()
-        top.addWidget(self.badge)
-        top.addStretch(1)
-        self.body.addLayout(top)
         form = QFormLayout()
         self.url_edit = QLineEdit(placeholderText="postgresql://user@db.example.com/psa")
         self.url_edit.textChanged.connect(self._update)
@@ -188,13 +180,10 @@ class PsaCard(Card):
             else:
                 self._store_key(key)
 
-    @property
-    def secrets(self) -> Any:
-        if self._secrets is None:
-            from ninja_desk.sync.alga_api_key import keyring_secrets
+    def open_secrets(self) -> Any:
+        from ninja_desk.sync.alga_api_key import keyring_secrets
 
-            self._secrets = keyring_secrets()
-        return self._secrets
+        return keyring_secrets()
 
     def _store_key(self, key: str | None) -> None:
         from ninja_desk.sync.alga_api_key import store_api_key

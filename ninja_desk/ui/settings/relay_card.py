@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QFormLayout, QLineEdit, QWidget
 
 from ninja_desk.environment import environment, variable
 from ninja_desk.ninjaone.credentials import CredentialsError
 from ninja_desk.settings import Settings
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.settings.background import error_sentence, run_job
-from ninja_desk.ui.settings.common import Card, StatusBadge, hint
+from ninja_desk.ui.settings.common import KeyringCard, hint
 from ninja_desk.ui.settings.services import RELAY_TOKEN_KEY, ninjaone_link, relay_secrets
 
 ENV_RELAY_TOKEN = variable("relay_token")  # the demo sets it for the desktop it starts
@@ -84,24 +84,16 @@ def write_secrets(secrets: Callable[[], Any], link: Any, token: str, endpoint: s
     return outcome
 
 
-class RelayCard(Card):
+class RelayCard(KeyringCard):
     def __init__(
         self, ctx: AppContext, parent: QWidget | None = None, *, secrets: Any = None
     ) -> None:
-        super().__init__("Webhook relay", parent)
-        self.ctx = ctx
-        self._secrets = secrets
-        self._read_only: str | None = None
+        super().__init__("Webhook relay", ctx, parent, secrets=secrets)
         self.stored: StoredSecrets | None = None  # None until the keyring has answered
         self.read_problem: str | None = None
         self.reading = False
         self._read_again = False
         self.saving = False
-        top = QHBoxLayout()
-        self.badge = StatusBadge()
-        top.addWidget(self.badge)
-        top.addStretch(1)
-        self.body.addLayout(top)
         self.body.addWidget(
             hint(
                 "NinjaOne cannot reach this computer, so it sends webhooks to the relay and "
@@ -127,12 +119,8 @@ class RelayCard(Card):
         self.body.addWidget(self.result_label)
         self.load_from(ctx.settings)
 
-    @property
-    def secrets(self) -> Any:
-        # Resolved on first use, which is on a worker: finding the keyring backend can block.
-        if self._secrets is None:
-            self._secrets = relay_secrets()
-        return self._secrets
+    def open_secrets(self) -> Any:
+        return relay_secrets()
 
     def _get_secrets(self) -> Any:
         return self.secrets
