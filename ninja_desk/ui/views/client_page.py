@@ -149,17 +149,11 @@ class ClientPage(View):
             self.devices, "Client devices", (170, 70, 90, 64, 58, 90, 160), 0,
             share=0.25, minimum=58,
         )  # fmt: skip
-        open_on_activate(
-            self.devices_table, self.devices, "id",
-            lambda device_id: self.open_device_requested.emit(int(device_id)),
-        )  # fmt: skip
+        open_on_activate(self.devices_table, "id", int, self.open_device_requested.emit)
         self.tickets_table = keyed_table(
             self.tickets, "Client open tickets", (90, 260, 90, 90, 64, 120), 1
         )
-        open_on_activate(
-            self.tickets_table, self.tickets, "id",
-            lambda ticket_id: self.open_ticket_requested.emit(str(ticket_id)),
-        )  # fmt: skip
+        open_on_activate(self.tickets_table, "id", str, self.open_ticket_requested.emit)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Client details")
         self.tabs.addTab(self.devices_table, "Devices")

@@ -158,10 +158,7 @@ class PatchesView(View):
             table.selectionModel().selectionChanged.connect(
                 lambda *_a: self._selection_timer.start()
             )
-        open_on_activate(
-            self.client_table, self.by_client, "org_id",
-            lambda org_id: self.open_client_requested.emit(int(org_id)),
-        )  # fmt: skip
+        open_on_activate(self.client_table, "org_id", int, self.open_client_requested.emit)
         self.group_count = QLabel()
         self.group_count.setAccessibleName("Groups shown")
 
@@ -174,10 +171,7 @@ class PatchesView(View):
         self.rows_table.selectionModel().selectionChanged.connect(
             lambda *_a: self._targets_timer.start()
         )
-        open_on_activate(
-            self.rows_table, self.rows, "device_id",
-            lambda device_id: self.open_device_requested.emit(int(device_id)),
-        )  # fmt: skip
+        open_on_activate(self.rows_table, "device_id", int, self.open_device_requested.emit)
 
         top = QWidget()
         top_layout = QVBoxLayout(top)

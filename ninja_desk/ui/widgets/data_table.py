@@ -10,7 +10,7 @@ sort, not two (Qt would first sort by its default indicator).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
@@ -64,15 +64,16 @@ class RowSource(Protocol):
 
 
 def open_on_activate(
-    table: QTableView, rows: RowSource, key: str, open_row: Callable[[Any], object]
+    table: QTableView, key: str, as_type: Callable[[Any], Any], open_row: Callable[[Any], object]
 ) -> None:
     """Activating a row of `table` (a double-click or Enter: one signal, so one open per
-    gesture) hands the row's `key` to `open_row`; a row not loaded yet opens nothing."""
+    gesture) hands the row's `key`, as `as_type`, to `open_row`; the table's model is a
+    RowSource. A row not loaded yet opens nothing."""
 
     def activated(index: QModelIndex) -> None:
-        row = rows.row_at(index.row())
+        row = cast(RowSource, table.model()).row_at(index.row())
         if row is not None:
-            open_row(row[key])
+            open_row(as_type(row[key]))
 
     table.activated.connect(activated)
 
