@@ -150,9 +150,17 @@ class ConfirmActionDialog(DeviceActionDialog):
         allowed, reason = self.service.availability(request)
         self._refusal = None if allowed else reason
         if allowed and kind in ("script", "action"):
-            self._load_scripts()
+            self._load_choices(
+                "Loading the scripts this device can run…",
+                self.service.scripting_options,
+                self._scripts_loaded,
+            )
         elif allowed and kind == "service":
-            self._load_services()
+            self._load_choices(
+                "Loading the device's Windows services…",
+                self.service.windows_services,
+                self._services_loaded,
+            )
         self._refresh()
         self.resize(self.sizeHint().expandedTo(self.minimumSize()))
 
@@ -167,13 +175,6 @@ class ConfirmActionDialog(DeviceActionDialog):
         self._loading = True
         self.status.setText(what)
         run_job(self, bind(fetch, self.devices[0].id), loaded, self._load_failed)
-
-    def _load_scripts(self) -> None:
-        self._load_choices(
-            "Loading the scripts this device can run…",
-            self.service.scripting_options,
-            self._scripts_loaded,
-        )
 
     def _scripts_loaded(self, options: Any) -> None:
         self._loading = False
@@ -197,13 +198,6 @@ class ConfirmActionDialog(DeviceActionDialog):
             ):
                 self.script_box.setCurrentIndex(i)
                 return
-
-    def _load_services(self) -> None:
-        self._load_choices(
-            "Loading the device's Windows services…",
-            self.service.windows_services,
-            self._services_loaded,
-        )
 
     def _services_loaded(self, services: Any) -> None:
         self._loading = False
