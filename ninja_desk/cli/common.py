@@ -49,6 +49,18 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_one_of(
+    parser: argparse.ArgumentParser, dest: str, helps: dict[str, str], *, required: bool = False
+) -> None:
+    """Flags of which at most one is given (`required`: exactly one): `--<value>` stores its
+    value (as written in `helps`; the flag is in lower case) in `dest`."""
+    group = parser.add_mutually_exclusive_group(required=required)
+    for value, help_text in helps.items():
+        group.add_argument(
+            f"--{value.lower()}", dest=dest, action="store_const", const=value, help=help_text
+        )
+
+
 def resolve_base_url(args: argparse.Namespace, settings: Settings) -> str:
     try:
         return base_url_for(

@@ -31,6 +31,7 @@ from ninja_desk.cache.queries.devices import names as device_names_in_cache
 from ninja_desk.cli.common import (
     CliError,
     add_connection_options,
+    add_one_of,
     open_cache,
     open_engine,
     resolve_base_url,
@@ -98,30 +99,25 @@ def register_device_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--kind", choices=("os", "software"), required=True, help="OS or third-party patches"
     )
-    op = p.add_mutually_exclusive_group(required=True)
-    op.add_argument(
-        "--scan", dest="op", action="store_const", const="scan", help="look for missing patches"
-    )
-    op.add_argument(
-        "--apply",
-        dest="op",
-        action="store_const",
-        const="apply",
-        help="install the pending patches now (the device may need a reboot)",
+    add_one_of(
+        p,
+        "op",
+        {
+            "scan": "look for missing patches",
+            "apply": "install the pending patches now (the device may need a reboot)",
+        },
+        required=True,
     )
     p.set_defaults(handler=cmd_action, build=_patch)
 
     p = verbs.add_parser("service", parents=[common, acting], help="control a Windows service")
     p.add_argument("--service", required=True, metavar="NAME", help="the service's name")
-    verb = p.add_mutually_exclusive_group(required=True)
-    for name in SERVICE_ACTIONS:
-        verb.add_argument(
-            f"--{name.lower()}",
-            dest="service_action",
-            action="store_const",
-            const=name,
-            help=f"{name.lower()} the service",
-        )
+    add_one_of(
+        p,
+        "service_action",
+        {name: f"{name.lower()} the service" for name in SERVICE_ACTIONS},
+        required=True,
+    )
     p.set_defaults(handler=cmd_action, build=_service)
 
     p = verbs.add_parser("maintenance", parents=[common, acting], help="maintenance mode")

@@ -20,6 +20,7 @@ from ninja_desk.cli.common import (
     DEMO_PROFILE,
     CliError,
     add_connection_options,
+    add_one_of,
     credentials_state,
     demo_profile_hint,
     open_cache,
@@ -59,16 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     sync = sub.add_parser(
         "sync", parents=[common], help="sync the NinjaOne fleet into the local cache"
     )
-    mode = sync.add_mutually_exclusive_group()
-    mode.add_argument(
-        "--full", action="store_const", dest="mode", const="full", help="fetch everything again"
-    )
-    mode.add_argument(
-        "--incremental",
-        action="store_const",
-        dest="mode",
-        const="incremental",
-        help="only what changed since the last sync (falls back to full when it must)",
+    add_one_of(
+        sync,
+        "mode",
+        {
+            "full": "fetch everything again",
+            "incremental": "only what changed since the last sync "
+            "(falls back to full when it must)",
+        },
     )
     sync.add_argument("--json", action="store_true", help="print the result as one JSON object")
     add_connection_options(sync)
