@@ -40,7 +40,7 @@ from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.formatting import node_class_text
 from ninja_desk.ui.settings.alert_rules_service import RuleChoices, alert_rules_service
 from ninja_desk.ui.settings.background import BusyPageMixin
-from ninja_desk.ui.settings.common import ReadOnlyNote, hint
+from ninja_desk.ui.settings.common import hint, page_column
 from ninja_desk.ui.settings.services import permission_reason
 
 RULE_ROLE = Qt.ItemDataRole.UserRole
@@ -156,14 +156,10 @@ class AlertRulesPage(BusyPageMixin, QWidget):
     # -- layout ---------------------------------------------------------------------------
 
     def _build(self) -> None:
-        layout = QVBoxLayout(self)
-        self.note = ReadOnlyNote()
-        layout.addWidget(self.note)
-        layout.addWidget(
-            hint(
-                "Rules run top to bottom; the first rule that matches an alert decides whether "
-                "a ticket is made. Drag rules to change the order."
-            )
+        layout, self.note = page_column(
+            self,
+            "Rules run top to bottom; the first rule that matches an alert decides whether a "
+            "ticket is made. Drag rules to change the order.",
         )
         left = QWidget()
         left_layout = QVBoxLayout(left)

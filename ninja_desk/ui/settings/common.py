@@ -103,6 +103,16 @@ def hint(text: str) -> QLabel:
     return label
 
 
+def page_column(page: QWidget, about: str) -> tuple[QVBoxLayout, ReadOnlyNote]:
+    """A settings page's column, opened with its read-only note (hidden until there is a
+    reason) and a hint saying what the page is for; the page adds the rest to the layout."""
+    layout = QVBoxLayout(page)
+    note = ReadOnlyNote()
+    layout.addWidget(note)
+    layout.addWidget(hint(about))
+    return layout, note
+
+
 def category_heading(text: str) -> QLabel:
     label = QLabel(text)
     label.setStyleSheet("font-size: 12pt; font-weight: 600; margin-top: 8px;")

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -29,7 +28,7 @@ from ninja_desk.cache.queries.clients import ORGANIZATIONS_WITH_COUNTS_SQL
 from ninja_desk.psa.permissions import CONFIGURE_ORG_MAPPING
 from ninja_desk.ui.context import AppContext
 from ninja_desk.ui.settings.background import BusyPageMixin
-from ninja_desk.ui.settings.common import ReadOnlyNote, hint
+from ninja_desk.ui.settings.common import hint, page_column
 from ninja_desk.ui.settings.org_mapping_service import org_mapping_service
 from ninja_desk.ui.settings.services import permission_reason
 
@@ -139,14 +138,10 @@ class OrgMappingPage(BusyPageMixin, QWidget):
         self.model = OrgMappingModel(self)
         self.model.auto_sync_toggled.connect(self._auto_sync_toggled)
 
-        layout = QVBoxLayout(self)
-        self.note = ReadOnlyNote()
-        layout.addWidget(self.note)
-        layout.addWidget(
-            hint(
-                "Each NinjaOne organization's devices are pushed into the PSA client it maps "
-                "to. Unmapped organizations are listed but their devices are not pushed."
-            )
+        layout, self.note = page_column(
+            self,
+            "Each NinjaOne organization's devices are pushed into the PSA client it maps to. "
+            "Unmapped organizations are listed but their devices are not pushed.",
         )
         self.table = QTableView()
         self.table.setModel(self.model)
