@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 import sys
 import uuid
 from pathlib import Path
@@ -32,6 +31,7 @@ from ninja_desk.cli.common import (
     open_engine,
     resolve_base_url,
 )
+from ninja_desk.core.tasks import stop_on_signals
 from ninja_desk.environment import environment, reveal
 from ninja_desk.paths import data_dir
 from ninja_desk.settings import Settings
@@ -169,9 +169,7 @@ def cmd_agent(args: argparse.Namespace) -> int:
     async def main() -> None:
         await _repair_webhook(engine, settings, relay_url, args.data_dir)
         agent = Agent(config, cache=cache, psa=psa, engine=engine)
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, agent.stop)
+        stop_on_signals(agent.stop)
         try:
             await agent.run()
         finally:

@@ -1,10 +1,12 @@
-"""Stopping asyncio tasks the one way every service here stops its own."""
+"""Stopping asyncio work: the one way every service here stops its tasks, and the signals
+that stop a long-running command (the agent, the relay)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable
+import signal
+from collections.abc import Callable, Iterable
 from typing import Any
 
 
@@ -20,3 +22,12 @@ async def cancel_and_wait(tasks: Iterable[asyncio.Future[Any] | None]) -> None:
     for task in started:
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def stop_on_signals(stop: Callable[[], object]) -> None:
+    """Call `stop` on SIGINT (Ctrl+C) and SIGTERM (a service manager) instead of raising
+    KeyboardInterrupt or dying mid-write, so the command shuts down through its `finally`s.
+    Call from the running loop."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import json
 import logging
-import signal
 import sys
 from collections.abc import Sequence
 
@@ -14,6 +13,7 @@ from aiohttp import web
 
 from ninja_desk import __version__
 from ninja_desk.core.relay_protocol import hook_path
+from ninja_desk.core.tasks import stop_on_signals
 from ninja_desk.relay import admin, redact
 from ninja_desk.relay.app import RelayConfig, create_app, make_runner
 from ninja_desk.relay.forwarder import ForwardPolicy
@@ -256,9 +256,7 @@ async def _serve(settings: RelaySettings, forward: list[str], store: RelayStore)
     port = runner.addresses[0][1] if runner.addresses else settings.port
     print(f"ninja-desk-relay listening on http://{settings.host}:{port}", flush=True)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop_on_signals(stop.set)
     try:
         await stop.wait()
     finally:
